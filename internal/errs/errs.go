@@ -1,0 +1,81 @@
+// Package errs defines the kinds of error Parley's domain code returns. One function in httpapi maps
+// a kind to an HTTP status; everything else only creates, wraps and inspects errors.
+package errs
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind says what went wrong in terms a caller can act on.
+type Kind string
+
+const (
+	Internal        Kind = "internal"         // a bug or an unreachable dependency; details are logged, not shown
+	Invalid         Kind = "invalid"          // bad input; the message says what to fix
+	NotFound        Kind = "not_found"        // no such thing, or the caller may not know it exists
+	Forbidden       Kind = "forbidden"        // the caller is known but may not do this
+	Unauthenticated Kind = "unauthenticated"  // no valid session or token, or wrong credentials
+	Conflict        Kind = "conflict"         // the change clashes with existing state (duplicate, wrong state)
+	RateLimited     Kind = "rate_limited"     // too many attempts; try later
+	Unavailable     Kind = "unavailable"      // a dependency is down; try later
+	TooLarge        Kind = "too_large"        // the request body or file is over its limit
+	Unsupported     Kind = "unsupported_type" // the request's content type is not accepted
+)
+
+// Error is an error with a kind, a stable machine-readable code and a message safe to show a user.
+type Error struct {
+	Kind    Kind
+	Code    string // e.g. "email_taken"; defaults to the kind
+	Message string // safe for the client
+	Err     error  // the cause, logged but never shown
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// E makes an error of kind k with a formatted message. The message is shown to clients.
+func E(k Kind, format string, args ...any) error {
+	return &Error{Kind: k, Code: string(k), Message: fmt.Sprintf(format, args...)}
+}
+
+// Coded makes an error with an explicit code, for errors clients branch on.
+func Coded(k Kind, code, format string, args ...any) error {
+	return &Error{Kind: k, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap attaches kind k and a client-safe message to cause.
+func Wrap(k Kind, cause error, format string, args ...any) error {
+	return &Error{Kind: k, Code: string(k), Message: fmt.Sprintf(format, args...), Err: cause}
+}
+
+// KindOf reports the kind of err: the kind of the outermost *Error in its chain, Internal otherwise.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return Internal
+}
+
+// Is reports whether err is of kind k.
+func Is(err error, k Kind) bool { return err != nil && KindOf(err) == k }
+
+// Public returns the code and message that may be shown to a client for err.
+func Public(err error) (code, message string) {
+	var e *Error
+	if errors.As(err, &e) && e.Kind != Internal {
+		code = e.Code
+		if code == "" {
+			code = string(e.Kind)
+		}
+		return code, e.Message
+	}
+	return string(Internal), "internal error"
+}
