@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -68,6 +69,7 @@ type Service struct {
 	revoker   Revoker
 	log       *slog.Logger
 	now       func() time.Time
+	dummyOnce sync.Once
 	dummyHash string
 }
 
@@ -88,11 +90,15 @@ func NewService(repo Repo, opt Options) *Service {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Service{repo: repo, hasher: opt.Hasher, limiter: newLoginLimiter(opt.Limits), ttl: opt.SessionTTL, revoker: opt.Revoker, log: opt.Logger, now: opt.Now}
-	// Checked against when the email is unknown, so a wrong email costs as long as a wrong password
-	// and response times do not reveal who has an account.
-	s.dummyHash, _ = s.hasher.Hash(context.Background(), "parley-timing-equaliser")
-	return s
+	return &Service{repo: repo, hasher: opt.Hasher, limiter: newLoginLimiter(opt.Limits), ttl: opt.SessionTTL, revoker: opt.Revoker, log: opt.Logger, now: opt.Now}
+}
+
+// dummy returns a hash checked against when the email is unknown, so a wrong email costs as long
+// as a wrong password and response times do not reveal who has an account. Made on first use to
+// keep start-up fast.
+func (s *Service) dummy(ctx context.Context) string {
+	s.dummyOnce.Do(func() { s.dummyHash, _ = s.hasher.Hash(context.WithoutCancel(ctx), "parley-timing-equaliser") })
+	return s.dummyHash
 }
 
 func (s *Service) nowMS() int64 { return s.now().UnixMilli() }
@@ -210,9 +216,11 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 		done(false)
 		return nil, "", nil, err
 	}
-	hash := s.dummyHash
+	var hash string
 	if u != nil {
 		hash = u.PasswordHash
+	} else {
+		hash = s.dummy(ctx)
 	}
 	match, err := s.hasher.Verify(ctx, hash, password)
 	if err != nil {

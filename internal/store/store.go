@@ -311,3 +311,14 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 }
 
 func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// BackupFile copies the SQLite database in dataDir to dest without taking the data directory's
+// lock, so it works while a server runs on it.
+func BackupFile(ctx context.Context, dataDir, dest string) error {
+	path := filepath.Join(dataDir, "parley.db")
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("no Parley database at %s: %w", path, err)
+	}
+	db := &DB{Engine: SQLite, path: path}
+	return db.Backup(ctx, dest)
+}

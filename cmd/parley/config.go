@@ -1,0 +1,125 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+)
+
+// Config is everything `parley` is told at start: flags, each with a PARLEY_* environment variable
+// of the same name (a flag given on the command line wins).
+type Config struct {
+	Addr           string
+	DataDir        string
+	Database       string
+	NATS           string
+	BaseURL        string
+	TLSCert        string
+	TLSKey         string
+	TrustedProxies string
+	Demo           bool
+	LogLevel       string
+	LogFormat      string
+}
+
+// storageFlags are the flags every subcommand that opens the database shares.
+func storageFlags(fs *flag.FlagSet, c *Config) {
+	fs.StringVar(&c.DataDir, "data", "./parley-data", "directory for the SQLite database and its lock file")
+	fs.StringVar(&c.Database, "database", "", "PostgreSQL URL (postgres://user:pass@host/db); empty stores everything in SQLite under --data")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+}
+
+func serveFlags(fs *flag.FlagSet, c *Config) {
+	storageFlags(fs, c)
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on (host:port); use :8080 to listen on all interfaces")
+	fs.StringVar(&c.NATS, "nats", "", "NATS URL (nats://host:4222) shared by all nodes; empty runs NATS embedded in-process with no open port")
+	fs.StringVar(&c.BaseURL, "base-url", "", "public URL of this Parley, e.g. https://chat.example.com; used for links and Origin checks (default: derived from --addr)")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file (PEM) to serve HTTPS directly; needs --tls-key")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM) for --tls-cert")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed")
+	fs.BoolVar(&c.Demo, "demo", false, "create a demo owner, website and /demo page (idempotent) and print the URLs to open")
+}
+
+// parseFlags parses args into fs, filling flags not given from PARLEY_* environment variables.
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] || err != nil {
+			return
+		}
+		if v := getenv(envName(f.Name)); v != "" {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", envName(f.Name), v, e)
+			}
+		}
+	})
+	return err
+}
+
+func envName(flagName string) string {
+	return "PARLEY_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// usageWithEnv prints a flag set's help with each flag's environment variable.
+func usageWithEnv(fs *flag.FlagSet, w io.Writer, synopsis string) func() {
+	return func() {
+		fmt.Fprintf(w, "Usage: %s\n\nFlags (each may also be set with the environment variable shown):\n", synopsis)
+		fs.VisitAll(func(f *flag.Flag) {
+			def := ""
+			if f.DefValue != "" && f.DefValue != "false" {
+				def = fmt.Sprintf(" (default %s)", f.DefValue)
+			}
+			fmt.Fprintf(w, "  --%s  [%s]\n      %s%s\n", f.Name, envName(f.Name), f.Usage, def)
+		})
+	}
+}
+
+func (c *Config) validate() error {
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("--tls-cert and --tls-key must be given together")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		return fmt.Errorf("--database must be a postgres:// URL (leave it empty for SQLite under --data)")
+	}
+	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		return fmt.Errorf("--base-url must start with http:// or https://")
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", s)
+	}
+	return l, nil
+}
+
+func (c *Config) logger(w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+

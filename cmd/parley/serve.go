@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/bus"
+	"github.com/parleyhq/parley/internal/demo"
+	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/jobs"
+)
+
+// How long shutdown waits for requests in flight before closing them.
+const shutdownGrace = 15 * time.Second
+
+// subjectJobsWake rings every node's job runner when a job is enqueued on one of them.
+const subjectJobsWake = "parley.jobs.wake"
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var c Config
+	fs := newFlags("serve", stderr)
+	serveFlags(fs, &c)
+	fs.Usage = usageWithEnv(fs, stderr, "parley serve [flags]")
+	if err := parse(fs, args, getenv); err != nil {
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	return serve(ctx, &c, stdout, stderr)
+}
+
+// serve runs Parley until ctx ends, then shuts down in order: stop accepting requests and drain
+// them, let running jobs finish or hand them back, then close the bus and the database.
+func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
+	log := c.logger(stderr)
+	started := time.Now()
+	proxies, err := httpapi.ParseProxies(c.TrustedProxies)
+	if err != nil {
+		return err
+	}
+
+	db, err := openStore(ctx, c, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		return err
+	}
+
+	node := nodeName()
+	b, err := bus.Open(ctx, bus.Options{URL: c.NATS, Name: node, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.Writer(), "write"),
+	)
+	if db.Reader() != db.Writer() {
+		reg.MustRegister(collectors.NewDBStatsCollector(db.Reader(), "read"))
+	}
+
+	queue := jobs.New(db, jobs.Options{
+		Node: node, Logger: log, Registerer: reg,
+		AfterEnqueue: func() { _ = b.Publish(context.Background(), subjectJobsWake, nil) },
+	})
+	if err := b.Subscribe(ctx, subjectJobsWake, func(string, []byte) { queue.Wake() }); err != nil {
+		return err
+	}
+
+	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.DefaultHashParams, runtime.NumCPU()), Logger: log})
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	defer ln.Close()
+	base := baseURL(c, ln.Addr().String())
+	var demoSite *httpapi.DemoSite
+	var seeded *demo.Result
+	if c.Demo {
+		seeded, err = demo.Seed(ctx, db, accounts)
+		if err != nil {
+			return err
+		}
+		demoSite = &httpapi.DemoSite{Name: seeded.Website.Name, WebsiteKey: seeded.Website.PublicKey}
+	}
+
+	api := httpapi.New(httpapi.Config{
+		Auth:          accounts,
+		Checks:        map[string]httpapi.Checker{"database": db, "bus": httpapi.CheckFunc(b.Ready)},
+		Registry:      reg,
+		Logger:        log,
+		Proxies:       proxies,
+		SecureCookies: c.TLSCert != "" || strings.HasPrefix(base, "https://"),
+		Demo:          demoSite,
+	})
+	srv := &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if c.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+		tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		srv.TLSConfig = tlsConfig
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	jobsDone := make(chan error, 1)
+	go func() { jobsDone <- queue.Run(jobsCtx) }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	log.Info("parley serving", "addr", ln.Addr().String(), "database", db.Where(), "bus", busName(b), "node", node, "startup", time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "Parley is running.\n  Inbox:        %s/inbox/\n", base)
+	if seeded != nil {
+		fmt.Fprintf(stdout, "  Visitor page: %s/demo\n  Sign in as    %s\n", base, seeded.OwnerEmail)
+		if seeded.Password != "" {
+			fmt.Fprintf(stdout, "  Password:     %s   (shown once; change it with `parley user set-password --email %s`)\n", seeded.Password, seeded.OwnerEmail)
+		} else {
+			fmt.Fprintf(stdout, "  (password shown on the first --demo run; reset it with `parley user set-password --email %s`)\n", seeded.OwnerEmail)
+		}
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case runErr = <-serveErr:
+		log.Error("http server stopped", "err", runErr)
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		log.Warn("requests still running at shutdown were closed", "err", err)
+		srv.Close()
+	}
+	stopJobs()
+	if err := <-jobsDone; err != nil {
+		log.Warn("job runner", "err", err)
+	}
+	log.Info("stopped")
+	if runErr != nil && !errors.Is(runErr, http.ErrServerClosed) {
+		return runErr
+	}
+	return nil
+}
+
+func busName(b *bus.Bus) string {
+	if b.Embedded() {
+		return "embedded NATS"
+	}
+	return "external NATS"
+}
+
+// baseURL is --base-url, or the URL --addr serves at.
+func baseURL(c *Config, listening string) string {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/")
+	}
+	scheme := "http"
+	if c.TLSCert != "" {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(listening)
+	if err != nil {
+		return scheme + "://" + listening
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+func nodeName() string {
+	h, _ := os.Hostname()
+	return fmt.Sprintf("parley-%s-%d", h, os.Getpid())
+}
+

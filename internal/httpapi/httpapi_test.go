@@ -1,0 +1,386 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/storetest"
+)
+
+type env struct {
+	t        *testing.T
+	db       *store.DB
+	accounts *auth.Service
+	srv      *httptest.Server
+	api      *httpapi.Server
+	busDown  bool
+}
+
+func newEnv(t *testing.T, db *store.DB) *env {
+	t.Helper()
+	e := &env{t: t, db: db}
+	e.accounts = auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 4),
+		Limits: auth.LoginLimits{PerIPBurst: 50, PerIPInterval: time.Minute, PerAccountBurst: 3, PerAccountInterval: time.Hour}})
+	proxies, _ := httpapi.ParseProxies("127.0.0.1")
+	e.api = httpapi.New(httpapi.Config{
+		Auth: e.accounts,
+		Checks: map[string]httpapi.Checker{"database": db, "bus": httpapi.CheckFunc(func(context.Context) error {
+			if e.busDown {
+				return errors.New("bus down")
+			}
+			return nil
+		})},
+		Proxies: proxies,
+	})
+	e.srv = httptest.NewServer(e.api.Handler())
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+func (e *env) user(email string, role auth.Role) *auth.User {
+	e.t.Helper()
+	u, err := e.accounts.CreateUser(context.Background(), nil, auth.NewUser{Email: email, Name: strings.Split(email, "@")[0], Password: "correct horse battery", Role: role})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u
+}
+
+// client is a browser-like client with its own cookie jar.
+func (e *env) client() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+type reply struct {
+	status int
+	body   map[string]any
+	raw    string
+	header http.Header
+}
+
+func (r reply) errCode() string {
+	e, _ := r.body["error"].(map[string]any)
+	c, _ := e["code"].(string)
+	return c
+}
+
+func (e *env) do(c *http.Client, method, path, body string, hdr ...string) reply {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := reply{status: res.StatusCode, raw: string(raw), header: res.Header}
+	_ = json.Unmarshal(raw, &out.body)
+	return out
+}
+
+func (e *env) login(c *http.Client, email string) reply {
+	e.t.Helper()
+	r := e.do(c, "POST", "/api/v1/session", `{"email":"`+email+`","password":"correct horse battery"}`)
+	if r.status != 200 {
+		e.t.Fatalf("login %s: %d %s", email, r.status, r.raw)
+	}
+	return r
+}
+
+func expect(t *testing.T, r reply, status int, code string) {
+	t.Helper()
+	if r.status != status || (code != "" && r.errCode() != code) {
+		t.Fatalf("got %d %s, want %d %s", r.status, r.raw, status, code)
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	c := e.client()
+	expect(t, e.do(c, "GET", "/healthz", ""), 200, "")
+	r := e.do(c, "GET", "/readyz", "")
+	expect(t, r, 200, "")
+	e.busDown = true
+	r = e.do(c, "GET", "/readyz", "")
+	expect(t, r, 503, "")
+	if !strings.Contains(r.raw, `"bus":"unavailable"`) || !strings.Contains(r.raw, `"database":"ok"`) {
+		t.Fatalf("readyz body %s", r.raw)
+	}
+}
+
+func TestLoginLogoutAndThrottle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.user("agent@example.com", auth.Agent)
+		c := e.client()
+		expect(t, e.do(c, "GET", "/api/v1/me", ""), 401, "unauthenticated")
+		wrong := e.do(c, "POST", "/api/v1/session", `{"email":"agent@example.com","password":"wrong password!"}`)
+		expect(t, wrong, 401, "invalid_credentials")
+		unknown := e.do(c, "POST", "/api/v1/session", `{"email":"nobody@example.com","password":"wrong password!"}`)
+		expect(t, unknown, 401, "invalid_credentials")
+
+		r := e.login(c, "AGENT@example.com")
+		setCookie := r.header.Get("Set-Cookie")
+		if !strings.Contains(setCookie, "HttpOnly") || !strings.Contains(setCookie, "SameSite=Lax") {
+			t.Fatalf("session cookie %q", setCookie)
+		}
+		me := e.do(c, "GET", "/api/v1/me", "")
+		expect(t, me, 200, "")
+		if me.body["user"].(map[string]any)["email"] != "agent@example.com" {
+			t.Fatalf("me: %s", me.raw)
+		}
+		if strings.Contains(me.raw, "password") {
+			t.Fatalf("password hash leaked: %s", me.raw)
+		}
+
+		// A second login in the same browser rotates the session: the old one stops working.
+		u, _ := url.Parse(e.srv.URL)
+		old := c.Jar.Cookies(u)[0].Value
+		e.login(c, "agent@example.com")
+		if _, _, err := e.accounts.AuthenticateSession(context.Background(), old); err == nil {
+			t.Fatal("old session still valid after login rotated it")
+		}
+
+		expect(t, e.do(c, "DELETE", "/api/v1/session", ""), 204, "")
+		expect(t, e.do(c, "GET", "/api/v1/me", ""), 401, "")
+
+		// Wrong passwords: 401 until the per-account limit, then 429 even for the right one.
+		for range 2 {
+			expect(t, e.do(c, "POST", "/api/v1/session", `{"email":"agent@example.com","password":"wrong password!"}`), 401, "")
+		}
+		r = e.do(c, "POST", "/api/v1/session", `{"email":"agent@example.com","password":"wrong password!"}`)
+		expect(t, r, 429, "too_many_attempts")
+		if r.header.Get("Retry-After") == "" {
+			t.Fatal("429 without Retry-After")
+		}
+		expect(t, e.do(c, "POST", "/api/v1/session", `{"email":"agent@example.com","password":"correct horse battery"}`), 429, "")
+	})
+}
+
+func TestAPITokens(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	e.user("admin@example.com", auth.Admin)
+	c := e.client()
+	e.login(c, "admin@example.com")
+	r := e.do(c, "POST", "/api/v1/tokens", `{"name":"CRM"}`)
+	expect(t, r, 201, "")
+	secret := r.body["secret"].(string)
+	id := int(r.body["token"].(map[string]any)["id"].(float64))
+
+	bare := &http.Client{}
+	expect(t, e.do(bare, "GET", "/api/v1/me", "", "Authorization", "Bearer "+secret), 200, "")
+	expect(t, e.do(bare, "GET", "/api/v1/me", "", "Authorization", "Bearer plt_nonsense"), 401, "")
+	expect(t, e.do(bare, "GET", "/api/v1/me", "", "Authorization", "Basic abc"), 401, "")
+	list := e.do(c, "GET", "/api/v1/tokens", "")
+	if strings.Contains(list.raw, secret) || !strings.Contains(list.raw, `"name":"CRM"`) {
+		t.Fatalf("token list %s", list.raw)
+	}
+	expect(t, e.do(c, "DELETE", "/api/v1/tokens/"+itoa(id), ""), 204, "")
+	expect(t, e.do(bare, "GET", "/api/v1/me", "", "Authorization", "Bearer "+secret), 401, "")
+	expect(t, e.do(c, "DELETE", "/api/v1/tokens/"+itoa(id), ""), 404, "")
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestBadInputChangesNothing(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	e.user("admin@example.com", auth.Admin)
+	c := e.client()
+	e.login(c, "admin@example.com")
+	cases := []struct {
+		body   string
+		status int
+		want   string
+	}{
+		{`{"email":"a@example.com",`, 400, "malformed JSON"},
+		{`{"email":"a@example.com","name":"A","password":"correct horse battery","shoe_size":44}`, 400, `unknown field \"shoe_size\"`},
+		{`{"email":42}`, 400, `field \"email\" must be a string`},
+		{``, 400, "empty"},
+		{`{"email":"a@example.com"} {"x":1}`, 400, "exactly one"},
+		{`{"email":"not an email","name":"A","password":"correct horse battery"}`, 400, "not a valid email"},
+		{`{"email":"a@example.com","name":"A","password":"short"}`, 400, "at least 10"},
+		{`{"email":"a@example.com","name":"A","password":"correct horse battery","role":"king"}`, 400, "role"},
+		{`{"email":"ADMIN@example.com","name":"A","password":"correct horse battery"}`, 409, "already exists"},
+		{`{"email":"a@example.com","name":"` + strings.Repeat("x", 2<<20) + `"}`, 413, "larger than"},
+	}
+	for _, tc := range cases {
+		r := e.do(c, "POST", "/api/v1/users", tc.body)
+		if r.status != tc.status || !strings.Contains(r.raw, tc.want) {
+			t.Errorf("body %.60q: got %d %s, want %d containing %q", tc.body, r.status, r.raw, tc.status, tc.want)
+		}
+	}
+	users, _ := e.db.ListUsers(context.Background())
+	if len(users) != 1 {
+		t.Fatalf("bad input created users: %d", len(users))
+	}
+	expect(t, e.do(c, "GET", "/api/v1/users/abc", ""), 404, "")
+	expect(t, e.do(c, "GET", "/api/v1/nothing-here", ""), 404, "not_found")
+}
+
+func TestInternalErrorsLeakNothing(t *testing.T) {
+	db := storetest.SQLite(t)
+	e := newEnv(t, db)
+	e.user("admin@example.com", auth.Admin)
+	c := e.client()
+	e.login(c, "admin@example.com")
+	db.Close()
+	r := e.do(c, "GET", "/api/v1/users", "")
+	expect(t, r, 500, "internal")
+	id := r.header.Get("X-Request-Id")
+	if id == "" || !strings.Contains(r.raw, id) || strings.Contains(r.raw, "closed") || strings.Contains(r.raw, "sql") {
+		t.Fatalf("500 body %s (request id %q)", r.raw, id)
+	}
+}
+
+func TestRolesOnEndpoints(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	owner := e.user("owner@example.com", auth.Owner)
+	e.user("admin@example.com", auth.Admin)
+	agent := e.user("agent@example.com", auth.Agent)
+	ac, oc, gc := e.client(), e.client(), e.client()
+	e.login(ac, "admin@example.com")
+	e.login(oc, "owner@example.com")
+	e.login(gc, "agent@example.com")
+	newUser := `{"email":"new@example.com","name":"New","password":"correct horse battery"}`
+
+	expect(t, e.do(gc, "POST", "/api/v1/users", newUser), 403, "forbidden")
+	expect(t, e.do(gc, "POST", "/api/v1/teams", `{"name":"Sales"}`), 403, "")
+	expect(t, e.do(gc, "GET", "/api/v1/users", ""), 200, "")
+	expect(t, e.do(ac, "PATCH", "/api/v1/users/"+itoa(int(owner.ID)), `{"role":"agent"}`), 403, "")
+	expect(t, e.do(ac, "POST", "/api/v1/users", newUser), 201, "")
+	r := e.do(ac, "POST", "/api/v1/teams", `{"name":"Sales","member_ids":[`+itoa(int(agent.ID))+`]}`)
+	expect(t, r, 201, "")
+	tid := itoa(int(r.body["team"].(map[string]any)["id"].(float64)))
+	expect(t, e.do(gc, "GET", "/api/v1/teams/"+tid, ""), 200, "")
+	expect(t, e.do(ac, "PATCH", "/api/v1/teams/"+tid, `{"name":"Support"}`), 200, "")
+	expect(t, e.do(ac, "DELETE", "/api/v1/teams/"+tid, ""), 204, "")
+	expect(t, e.do(oc, "PATCH", "/api/v1/users/"+itoa(int(owner.ID)), `{"role":"admin"}`), 409, "last_owner")
+	expect(t, e.do(oc, "PATCH", "/api/v1/users/"+itoa(int(agent.ID)), `{"deactivated":true}`), 200, "")
+	expect(t, e.do(gc, "GET", "/api/v1/me", ""), 401, "")
+}
+
+func TestCrossOriginStateChangesRefused(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	e.user("admin@example.com", auth.Admin)
+	c := e.client()
+	e.login(c, "admin@example.com")
+	r := e.do(c, "POST", "/api/v1/teams", `{"name":"Evil"}`, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
+	if r.status != 403 {
+		t.Fatalf("cross-site POST: %d %s", r.status, r.raw)
+	}
+	teams, _ := e.db.ListTeams(context.Background())
+	if len(teams) != 0 {
+		t.Fatal("cross-site POST created a team")
+	}
+	expect(t, e.do(c, "POST", "/api/v1/teams", `{"name":"Good"}`, "Sec-Fetch-Site", "same-origin"), 201, "")
+}
+
+func TestSetupFlow(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	c := e.client()
+	page := e.do(c, "GET", "/inbox/", "")
+	if page.status != 200 || !strings.Contains(page.raw, "Create the owner account") {
+		t.Fatalf("fresh install page: %d %s", page.status, page.raw)
+	}
+	if page.header.Get("X-Frame-Options") != "DENY" || page.header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("security headers missing: %v", page.header)
+	}
+	r := e.do(c, "GET", "/api/v1/setup", "")
+	if r.body["needs_setup"] != true {
+		t.Fatalf("setup status %s", r.raw)
+	}
+	expect(t, e.do(c, "POST", "/api/v1/setup", `{"email":"me@example.com","name":"Me","password":"short"}`), 400, "password_weak")
+	expect(t, e.do(c, "POST", "/api/v1/setup", `{"email":"me@example.com","name":"Me","password":"correct horse battery"}`), 201, "")
+	expect(t, e.do(c, "GET", "/api/v1/me", ""), 200, "")
+	expect(t, e.do(e.client(), "POST", "/api/v1/setup", `{"email":"thief@example.com","name":"T","password":"correct horse battery"}`), 409, "setup_done")
+	page = e.do(e.client(), "GET", "/inbox/", "")
+	if !strings.Contains(page.raw, "Sign in to Parley") {
+		t.Fatalf("after setup a stranger sees %s", page.raw)
+	}
+	home := e.do(c, "GET", "/inbox/", "")
+	if !strings.Contains(home.raw, "Hello, Me") {
+		t.Fatalf("owner sees %s", home.raw)
+	}
+}
+
+func TestFormPagesSignInAndOut(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	e.user("owner@example.com", auth.Owner)
+	c := e.client()
+	post := func(path string, form url.Values) *http.Response {
+		res, err := c.PostForm(e.srv.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	if res := post("/inbox/login", url.Values{"email": {"owner@example.com"}, "password": {"nope nope nope"}}); res.StatusCode != 401 {
+		t.Fatalf("wrong password page: %d", res.StatusCode)
+	}
+	if res := post("/inbox/login", url.Values{"email": {"owner@example.com"}, "password": {"correct horse battery"}}); res.StatusCode != 303 {
+		t.Fatalf("login page: %d", res.StatusCode)
+	}
+	expect(t, e.do(c, "GET", "/api/v1/me", ""), 200, "")
+	post("/inbox/logout", nil)
+	expect(t, e.do(c, "GET", "/api/v1/me", ""), 401, "")
+}
+
+func TestMetricsExposed(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	c := e.client()
+	e.do(c, "GET", "/healthz", "")
+	r := e.do(c, "GET", "/metrics", "")
+	if !strings.Contains(r.raw, `parley_http_request_duration_seconds_count{code="200",route="GET /healthz"} 1`) {
+		t.Fatalf("metrics:\n%s", r.raw)
+	}
+}
+
+func TestClientIPTrustsOnlyConfiguredProxies(t *testing.T) {
+	p, err := httpapi.ParseProxies("10.0.0.0/8, 192.168.1.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ peer, xff, want string }{
+		{"203.0.113.5:1234", "1.2.3.4", "203.0.113.5"},                // not a proxy: header ignored
+		{"10.1.2.3:1234", "1.2.3.4", "1.2.3.4"},                       // trusted proxy
+		{"10.1.2.3:1234", "6.6.6.6, 1.2.3.4, 192.168.1.1", "1.2.3.4"}, // spoofed left part ignored
+		{"10.1.2.3:1234", "", "10.1.2.3"},
+		{"[::ffff:10.1.2.3]:1", "2001:db8::1", "2001:db8::1"},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tc.peer
+		if tc.xff != "" {
+			r.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		if got := p.ClientIP(r); got != tc.want {
+			t.Errorf("peer %s xff %q: got %s want %s", tc.peer, tc.xff, got, tc.want)
+		}
+	}
+	if _, err := httpapi.ParseProxies("not-an-ip"); err == nil {
+		t.Fatal("bad proxy accepted")
+	}
+}

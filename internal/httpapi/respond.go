@@ -1,0 +1,148 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/parleyhq/parley/internal/errs"
+)
+
+// handler is an HTTP handler that returns its error; writeError turns it into a response.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// maxJSONBody bounds request bodies of the JSON API.
+const maxJSONBody = 1 << 20
+
+// statusOf maps an error kind to its HTTP status. It is the only place that does.
+func statusOf(k errs.Kind) int {
+	switch k {
+	case errs.Invalid:
+		return http.StatusBadRequest
+	case errs.Unauthenticated:
+		return http.StatusUnauthorized
+	case errs.Forbidden:
+		return http.StatusForbidden
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case errs.Unsupported:
+		return http.StatusUnsupportedMediaType
+	case errs.RateLimited:
+		return http.StatusTooManyRequests
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// writeError answers with err's status and a JSON body. Internal errors are logged with the
+// request id and answered without detail.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	kind := errs.KindOf(err)
+	status := statusOf(kind)
+	code, msg := errs.Public(err)
+	id := requestID(r.Context())
+	if status >= 500 {
+		log.ErrorContext(r.Context(), "request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
+		msg = fmt.Sprintf("%s (request id %s)", msg, id)
+	}
+	if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "60")
+	}
+	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: msg, RequestID: id}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if v != nil {
+		_ = json.NewEncoder(w).Encode(v)
+	}
+}
+
+// decodeJSON reads one JSON object into dst, refusing unknown fields, other content types,
+// oversized bodies and trailing data with errors that say what is wrong.
+func decodeJSON(r *http.Request, dst any) error {
+	// The content type is not insisted on (curl -d labels JSON as a form), only forms with files
+	// are refused; cross-site requests are stopped by the Origin checks, not by content types.
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); strings.HasPrefix(mt, "multipart/") {
+		return errs.E(errs.Unsupported, "send the body as application/json")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return errs.E(errs.Invalid, "the body must hold exactly one JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.Is(err, io.EOF):
+		return errs.E(errs.Invalid, "the request body is empty; send a JSON object")
+	case errors.As(err, &tooLarge):
+		return errs.E(errs.TooLarge, "the request body is larger than %d bytes", tooLarge.Limit)
+	case errors.As(err, &syntax):
+		return errs.E(errs.Invalid, "malformed JSON at byte %d", syntax.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errs.E(errs.Invalid, "malformed JSON: the body ends too early")
+	case errors.As(err, &typ):
+		if typ.Field != "" {
+			return errs.E(errs.Invalid, "field %q must be %s", typ.Field, jsonKind(typ.Type.Kind().String()))
+		}
+		return errs.E(errs.Invalid, "the body must be a JSON object")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return errs.E(errs.Invalid, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return errs.Wrap(errs.Invalid, err, "malformed JSON")
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	}
+	return "a number"
+}
+
+// pathID reads a numeric path value; anything else names nothing that exists.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.E(errs.NotFound, "not found")
+	}
+	return id, nil
+}

@@ -1,0 +1,205 @@
+// Package httpapi is Parley's HTTP surface: the route table, middleware, the one error mapper, the
+// agent API under /api/v1 and the health, readiness and metrics endpoints.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/errs"
+)
+
+// Checker is something /readyz asks: the database and the bus.
+type Checker interface {
+	Ping(ctx context.Context) error
+}
+
+// CheckFunc adapts a function to Checker.
+type CheckFunc func(ctx context.Context) error
+
+// Ping calls f.
+func (f CheckFunc) Ping(ctx context.Context) error { return f(ctx) }
+
+// DemoSite is the website shown on /demo when Parley runs with --demo.
+type DemoSite struct {
+	Name       string
+	WebsiteKey string
+}
+
+// Config is what the HTTP layer needs from the rest of Parley.
+type Config struct {
+	Auth     *auth.Service
+	Checks   map[string]Checker // for /readyz, e.g. "database", "bus"
+	Registry *prometheus.Registry
+	Logger   *slog.Logger
+	Proxies  Proxies
+	// SecureCookies marks cookies Secure and names the session cookie with the __Host- prefix; on
+	// when Parley is reached over HTTPS (its own TLS, or an https base URL behind a proxy).
+	SecureCookies bool
+	Demo          *DemoSite
+}
+
+// Server routes requests.
+type Server struct {
+	auth    *auth.Service
+	checks  map[string]Checker
+	reg     *prometheus.Registry
+	log     *slog.Logger
+	proxies Proxies
+	secure  bool
+	demo    *DemoSite
+	metrics *metrics
+	routes  []Route
+	mux     *http.ServeMux
+}
+
+// Route is one entry of the route table.
+type Route struct {
+	Method string
+	Path   string
+	// Access is "public" (no sign-in), "user" (a session or API token), or "page".
+	Access string
+	h      handler
+}
+
+// New builds the server and its route table.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{auth: cfg.Auth, checks: cfg.Checks, reg: cfg.Registry, log: cfg.Logger, proxies: cfg.Proxies,
+		secure: cfg.SecureCookies, demo: cfg.Demo, metrics: newMetrics(cfg.Registry), mux: http.NewServeMux()}
+	s.routes = s.routeTable()
+	csrf := http.NewCrossOriginProtection()
+	for _, rt := range s.routes {
+		var h http.Handler = s.adapt(rt)
+		if rt.Method != http.MethodGet && rt.Method != http.MethodHead {
+			// Browsers send cookies cross-site; refuse cross-origin state changes outright.
+			h = csrf.Handler(h)
+		}
+		s.mux.Handle(rt.Method+" "+rt.Path, s.metrics.instrument(rt.Method+" "+rt.Path, h))
+	}
+	s.mux.Handle("/api/", s.adapt(Route{Access: "public", h: func(w http.ResponseWriter, r *http.Request) error {
+		return errs.E(errs.NotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+	}}))
+	return s
+}
+
+// Routes lists the route table, for documentation checks.
+func (s *Server) Routes() []Route { return s.routes }
+
+// Handler returns the complete HTTP handler.
+func (s *Server) Handler() http.Handler {
+	return s.outermost(securityHeaders(s.mux))
+}
+
+func (s *Server) routeTable() []Route {
+	return []Route{
+		{"GET", "/healthz", "public", s.healthz},
+		{"GET", "/readyz", "public", s.readyz},
+		{"GET", "/metrics", "public", s.metricsHandler},
+
+		{"GET", "/api/v1/setup", "public", s.getSetup},
+		{"POST", "/api/v1/setup", "public", s.postSetup},
+		{"POST", "/api/v1/session", "public", s.login},
+		{"DELETE", "/api/v1/session", "public", s.logout},
+
+		{"GET", "/api/v1/me", "user", s.getMe},
+		{"PATCH", "/api/v1/me", "user", s.patchMe},
+		{"PUT", "/api/v1/me/password", "user", s.putPassword},
+		{"GET", "/api/v1/me/sessions", "user", s.listSessions},
+		{"DELETE", "/api/v1/me/sessions/{id}", "user", s.deleteSession},
+
+		{"GET", "/api/v1/tokens", "user", s.listTokens},
+		{"POST", "/api/v1/tokens", "user", s.createToken},
+		{"DELETE", "/api/v1/tokens/{id}", "user", s.deleteToken},
+
+		{"GET", "/api/v1/users", "user", s.listUsers},
+		{"POST", "/api/v1/users", "user", s.createUser},
+		{"GET", "/api/v1/users/{id}", "user", s.getUser},
+		{"PATCH", "/api/v1/users/{id}", "user", s.patchUser},
+
+		{"GET", "/api/v1/teams", "user", s.listTeams},
+		{"POST", "/api/v1/teams", "user", s.createTeam},
+		{"GET", "/api/v1/teams/{id}", "user", s.getTeam},
+		{"PATCH", "/api/v1/teams/{id}", "user", s.patchTeam},
+		{"DELETE", "/api/v1/teams/{id}", "user", s.deleteTeam},
+
+		{"GET", "/{$}", "page", s.pageRoot},
+		{"GET", "/inbox/{$}", "page", s.pageInbox},
+		{"POST", "/inbox/setup", "page", s.pageSetup},
+		{"POST", "/inbox/login", "page", s.pageLogin},
+		{"POST", "/inbox/logout", "page", s.pageLogout},
+		{"GET", "/demo", "page", s.pageDemo},
+	}
+}
+
+// adapt turns a route's handler into an http.Handler: body limits for the API, authentication for
+// user routes, and errors mapped in one place.
+func (s *Server) adapt(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
+		} else if rt.Access == "page" {
+			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		}
+		var err error
+		if rt.Access == "user" {
+			var a *actor
+			a, err = s.authenticate(r)
+			if err == nil {
+				r = r.WithContext(context.WithValue(r.Context(), keyActor, a))
+			}
+		}
+		if err == nil {
+			err = rt.h(w, r)
+		}
+		if err != nil {
+			if rt.Access == "page" {
+				s.pageError(w, r, err)
+				return
+			}
+			writeError(w, r, s.log, err)
+		}
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// readyz answers 200 only when every dependency answers, so a load balancer sends no traffic to a
+// node that cannot serve it.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	status := http.StatusOK
+	out := map[string]string{}
+	for name, c := range s.checks {
+		if err := c.Ping(ctx); err != nil {
+			s.log.WarnContext(ctx, "readiness check failed", "check", name, "err", err)
+			out[name] = "unavailable"
+			status = http.StatusServiceUnavailable
+		} else {
+			out[name] = "ok"
+		}
+	}
+	writeJSON(w, status, map[string]any{"ready": status == http.StatusOK, "checks": out})
+	return nil
+}
+
+func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) error {
+	promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	return nil
+}

@@ -1,0 +1,74 @@
+// Package inbox holds inboxes — one channel connection each, with its members and policies — and
+// websites, the inboxes of the chat widget.
+package inbox
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+)
+
+// Kind is an inbox's channel.
+type Kind string
+
+const (
+	Web       Kind = "web"
+	Email     Kind = "email"
+	Messenger Kind = "messenger"
+	WhatsApp  Kind = "whatsapp"
+)
+
+// Visibility says whether an assigned conversation is hidden from other agents.
+type Visibility string
+
+const (
+	Private Visibility = "private"
+	Shared  Visibility = "shared"
+)
+
+// ReopenPolicy says what a contact's new message does to a closed conversation.
+type ReopenPolicy string
+
+const (
+	Final  ReopenPolicy = "final"
+	Reopen ReopenPolicy = "reopen"
+)
+
+// Defaults returns the policies a new inbox of kind k starts with: website chat is private and
+// final, as the live chat seeds describe; the other channels are shared and reopen, as the shared
+// messaging inbox does.
+func Defaults(k Kind) (Visibility, ReopenPolicy) {
+	if k == Web {
+		return Private, Final
+	}
+	return Shared, Reopen
+}
+
+// Inbox is one channel connection.
+type Inbox struct {
+	ID           int64        `json:"id"`
+	Kind         Kind         `json:"kind"`
+	Name         string       `json:"name"`
+	Visibility   Visibility   `json:"visibility"`
+	ReopenPolicy ReopenPolicy `json:"reopen_policy"`
+	InstallerID  int64        `json:"installer_id"`
+	CreatedAt    int64        `json:"created_at"`
+	UpdatedAt    int64        `json:"updated_at"`
+}
+
+// Website is a web inbox: where the widget runs.
+type Website struct {
+	Inbox
+	PublicKey      string   `json:"public_key"`
+	Secret         string   `json:"-"` // signs identified visitors; shown only to admins on request
+	AllowedDomains []string `json:"allowed_domains"`
+	TimeZone       string   `json:"time_zone"`
+}
+
+// NewKey returns a random URL-safe key of n bytes with a prefix, for public keys and secrets.
+func NewKey(prefix string, n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(b)
+}
