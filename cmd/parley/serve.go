@@ -207,4 +207,3 @@ func nodeName() string {
 	h, _ := os.Hostname()
 	return fmt.Sprintf("parley-%s-%d", h, os.Getpid())
 }
-
