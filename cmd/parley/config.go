@@ -55,7 +55,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] || err != nil {
+		if given[f.Name] || err != nil || !envFlags[f.Name] {
 			return
 		}
 		if v := getenv(envName(f.Name)); v != "" {
@@ -67,6 +67,13 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 	return err
 }
 
+// envFlags are the flags that PARLEY_* variables set: the server's configuration, not the
+// arguments of one-off commands such as a new user's email.
+var envFlags = map[string]bool{
+	"addr": true, "data": true, "database": true, "nats": true, "base-url": true, "tls-cert": true, "tls-key": true,
+	"trusted-proxies": true, "demo": true, "log-level": true, "log-format": true,
+}
+
 func envName(flagName string) string {
 	return "PARLEY_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
@@ -74,13 +81,17 @@ func envName(flagName string) string {
 // usageWithEnv prints a flag set's help with each flag's environment variable.
 func usageWithEnv(fs *flag.FlagSet, w io.Writer, synopsis string) func() {
 	return func() {
-		fmt.Fprintf(w, "Usage: %s\n\nFlags (each may also be set with the environment variable shown):\n", synopsis)
+		fmt.Fprintf(w, "Usage: %s\n\nFlags (those with a variable in brackets may also be set in the environment):\n", synopsis)
 		fs.VisitAll(func(f *flag.Flag) {
 			def := ""
 			if f.DefValue != "" && f.DefValue != "false" {
 				def = fmt.Sprintf(" (default %s)", f.DefValue)
 			}
-			fmt.Fprintf(w, "  --%s  [%s]\n      %s%s\n", f.Name, envName(f.Name), f.Usage, def)
+			env := ""
+			if envFlags[f.Name] {
+				env = "  [" + envName(f.Name) + "]"
+			}
+			fmt.Fprintf(w, "  --%s%s\n      %s%s\n", f.Name, env, f.Usage, def)
 		})
 	}
 }
