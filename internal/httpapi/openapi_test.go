@@ -1,0 +1,62 @@
+package httpapi_test
+
+import (
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/internal/httpapi"
+)
+
+// The OpenAPI document lists exactly the API routes the server has: no route undocumented, no
+// documented route missing.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	inPaths, path := false, ""
+	for _, line := range strings.Split(string(doc), "\n") {
+		switch {
+		case line == "paths:":
+			inPaths = true
+		case inPaths && line != "" && !strings.HasPrefix(line, " "):
+			inPaths = false
+		case inPaths && strings.HasPrefix(line, "  /") && strings.HasSuffix(line, ":"):
+			path = strings.TrimSuffix(strings.TrimSpace(line), ":")
+		case inPaths && strings.HasPrefix(line, "    ") && !strings.HasPrefix(line, "     "):
+			m := strings.TrimSuffix(strings.TrimSpace(line), ":")
+			switch m {
+			case "get", "post", "put", "patch", "delete":
+				documented[strings.ToUpper(m)+" "+path] = true
+			}
+		}
+	}
+	served := map[string]bool{}
+	for _, r := range httpapi.New(httpapi.Config{}).Routes() {
+		if r.Access != "page" {
+			served[r.Method+" "+r.Path] = true
+		}
+	}
+	var missing, extra []string
+	for k := range served {
+		if !documented[k] {
+			missing = append(missing, k)
+		}
+	}
+	for k := range documented {
+		if !served[k] {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	if len(missing) > 0 || len(extra) > 0 {
+		t.Fatalf("docs/openapi.yaml is out of date\nundocumented routes: %v\ndocumented but not served: %v", missing, extra)
+	}
+	if len(served) < 20 {
+		t.Fatalf("only %d routes found", len(served))
+	}
+}
