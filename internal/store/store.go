@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -48,6 +49,7 @@ type DB struct {
 	write  *sql.DB
 	read   *sql.DB
 	lock   *os.File
+	closed sync.Once
 	path   string // SQLite file path, for backup
 	where  string // printable location, password removed
 	log    *slog.Logger
@@ -193,20 +195,22 @@ func (db *DB) Now(ctx context.Context) (int64, error) {
 		return time.Now().UnixMilli(), nil
 	}
 	var ms int64
-	err := db.read.QueryRowContext(ctx, "SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint").Scan(&ms)
+	err := db.read.QueryRowContext(ctx, "SELECT floor(extract(epoch from clock_timestamp()) * 1000)::bigint").Scan(&ms)
 	return ms, err
 }
 
-// Close closes the pools and releases the data directory lock.
+// Close closes the pools and releases the data directory lock. Closing again does nothing.
 func (db *DB) Close() error {
 	var errs []error
-	errs = append(errs, db.write.Close())
-	if db.read != db.write {
-		errs = append(errs, db.read.Close())
-	}
-	if db.lock != nil {
-		errs = append(errs, db.lock.Close())
-	}
+	db.closed.Do(func() {
+		errs = append(errs, db.write.Close())
+		if db.read != db.write {
+			errs = append(errs, db.read.Close())
+		}
+		if db.lock != nil {
+			errs = append(errs, db.lock.Close())
+		}
+	})
 	return errors.Join(errs...)
 }
 
@@ -222,6 +226,8 @@ type Tx struct {
 func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
 
 // InTx runs fn in a write transaction, committing when it returns nil and rolling back otherwise.
+// The isolation level is each engine's default (READ COMMITTED on PostgreSQL; SQLite's single
+// writer is serialisable): code such as the jobs queue's insert-then-select relies on that.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	stx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
