@@ -1,0 +1,154 @@
+// Package conversation holds conversations, their log of messages and events, and the rules of
+// who may see, assign, reply to, close, reopen and delete them. The rules live in policy.go and
+// nowhere else: the agent API, the widget and every channel go through Service.
+package conversation
+
+import (
+	"encoding/json"
+
+	"github.com/parleyhq/parley/internal/inbox"
+)
+
+// Status is open or closed.
+type Status string
+
+const (
+	Open   Status = "open"
+	Closed Status = "closed"
+)
+
+// SenderKind says who wrote a log entry.
+type SenderKind string
+
+const (
+	FromVisitor SenderKind = "visitor" // the contact, whatever the channel
+	FromAgent   SenderKind = "agent"
+	FromBot     SenderKind = "bot"
+	FromSystem  SenderKind = "system"
+)
+
+// Kind is what a log entry is.
+type Kind string
+
+const (
+	Text       Kind = "text"
+	Rich       Kind = "rich" // markdown subset, rendered to sanitised HTML
+	Attachment Kind = "attachment"
+	Note       Kind = "note"  // internal: never shown to the contact
+	EventKind  Kind = "event" // a system line, shown in each viewer's language
+)
+
+// Conversation is one thread with a contact in one inbox.
+type Conversation struct {
+	ID              int64      `json:"id"`
+	InboxID         int64      `json:"inbox_id"`
+	Channel         inbox.Kind `json:"channel"`
+	ContactID       int64      `json:"contact_id"`
+	VisitorID       int64      `json:"visitor_id,omitempty"`
+	Status          Status     `json:"status"`
+	AssigneeID      int64      `json:"assignee_id,omitempty"`
+	TeamID          int64      `json:"team_id,omitempty"`
+	LastSeq         int64      `json:"last_seq"`
+	ContactReadSeq  int64      `json:"contact_read_seq"`
+	Preview         string     `json:"preview"`
+	Rating          int        `json:"rating,omitempty"`
+	CreatedAt       int64      `json:"created_at"`
+	UpdatedAt       int64      `json:"updated_at"`
+	LastMessageAt   int64      `json:"last_message_at"`
+	FirstResponseAt int64      `json:"first_response_at,omitempty"`
+	JoinedAt        int64      `json:"joined_at,omitempty"`
+	ClosedAt        int64      `json:"closed_at,omitempty"`
+	// Filled for the reader, not stored in the conversations row.
+	ContactName string `json:"contact_name,omitempty"`
+	Unread      int    `json:"unread"`
+}
+
+// Message is one entry of a conversation's log.
+type Message struct {
+	ID             int64      `json:"id"`
+	ConversationID int64      `json:"conversation_id"`
+	Seq            int64      `json:"seq"`
+	SenderKind     SenderKind `json:"sender_kind"`
+	SenderID       int64      `json:"sender_id,omitempty"`
+	SenderName     string     `json:"sender_name,omitempty"`
+	SenderAvatar   string     `json:"sender_avatar,omitempty"`
+	Kind           Kind       `json:"kind"`
+	Body           string     `json:"body,omitempty"`
+	HTML           string     `json:"html,omitempty"`
+	Event          *Event     `json:"event,omitempty"`
+	ClientID       string     `json:"client_id,omitempty"`
+	ExternalID     string     `json:"external_id,omitempty"`
+	AttachmentID   int64      `json:"attachment_id,omitempty"`
+	CreatedAt      int64      `json:"created_at"`
+}
+
+// Event types of system lines.
+const (
+	EventJoined     = "joined"     // first agent took the chat: "<name> joined the chat"
+	EventAssigned   = "assigned"   // reassigned to another agent or a team
+	EventUnassigned = "unassigned" // given back to Unassigned
+	EventClosed     = "closed"
+	EventReopened   = "reopened"
+	EventRated      = "rated"
+)
+
+// Event is the payload of a system line. Names are stored, not just ids, so the line still reads
+// right after a user is renamed or deleted; the viewer's language is applied when shown.
+type Event struct {
+	Type      string `json:"type"`
+	ActorID   int64  `json:"actor_id,omitempty"`
+	ActorName string `json:"actor_name,omitempty"`
+	UserID    int64  `json:"user_id,omitempty"`
+	UserName  string `json:"user_name,omitempty"`
+	TeamID    int64  `json:"team_id,omitempty"`
+	Rating    int    `json:"rating,omitempty"`
+	Auto      bool   `json:"auto,omitempty"` // the system did it (e.g. reopened by a contact's message)
+}
+
+// EncodeEvent is the stored form of an event.
+func EncodeEvent(e *Event) string {
+	if e == nil {
+		return "{}"
+	}
+	b, _ := json.Marshal(e)
+	return string(b)
+}
+
+// VisibleToContact reports whether the contact sees this entry: not internal notes, and of the
+// system lines only those about the chat itself.
+func (m *Message) VisibleToContact() bool {
+	switch m.Kind {
+	case Note:
+		return false
+	case EventKind:
+		if m.Event == nil {
+			return false
+		}
+		switch m.Event.Type {
+		case EventJoined, EventClosed, EventReopened, EventAssigned, EventUnassigned:
+			return true
+		}
+		return false
+	}
+	return true
+}
+
+// Folder is a view of the inbox.
+type Folder string
+
+const (
+	FolderUnassigned Folder = "unassigned"
+	FolderMine       Folder = "mine"
+	FolderOthers     Folder = "others"
+	FolderOpen       Folder = "open"
+	FolderClosed     Folder = "closed"
+)
+
+// Valid reports whether f is a known folder.
+func (f Folder) Valid() bool {
+	switch f {
+	case FolderUnassigned, FolderMine, FolderOthers, FolderOpen, FolderClosed:
+		return true
+	}
+	return false
+}
