@@ -32,7 +32,9 @@ func newQueue(t *testing.T, db *store.DB, opt jobs.Options) *jobs.Queue {
 		opt.Node = "test"
 	}
 	if opt.Lease == 0 {
-		opt.Lease = 600 * time.Millisecond
+		// Generous: a loaded CI machine (race detector, other packages' tests) must not see a
+		// healthy runner's lease expire. Tests about expiry set their own.
+		opt.Lease = 5 * time.Second
 	}
 	if opt.MaxSleep == 0 {
 		opt.MaxSleep = time.Minute
@@ -193,7 +195,7 @@ func TestRunAtInTheFuture(t *testing.T) {
 		})
 		start(t, q)
 
-		late := enqueue(t, db, q, jobs.Params{Kind: "timer", Payload: "late", Delay: 700 * time.Millisecond})
+		late := enqueue(t, db, q, jobs.Params{Kind: "timer", Payload: "late", Delay: 3 * time.Second})
 		if j := get(t, q, late); j.State != jobs.Available {
 			t.Fatalf("late job is %s, want available", j.State)
 		}
@@ -457,7 +459,7 @@ func TestRescueLostRunner(t *testing.T) {
 		retried := enqueue(t, db, q, jobs.Params{Kind: "send", MaxAttempts: 5})
 		parked := enqueue(t, db, q, jobs.Params{Kind: "send", MaxAttempts: 1})
 		// One lease ends while the runner sleeps (MaxSleep is a minute: it must wake for it).
-		simulateLostRunner(t, db, retried, 800*time.Millisecond)
+		simulateLostRunner(t, db, retried, 3*time.Second)
 		simulateLostRunner(t, db, parked, -time.Second)
 
 		start(t, q)
@@ -490,7 +492,7 @@ func TestTakenOverJobResultIgnored(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		reg := prometheus.NewRegistry()
-		q := newQueue(t, db, jobs.Options{Lease: 300 * time.Millisecond, Registerer: reg})
+		q := newQueue(t, db, jobs.Options{Lease: 1500 * time.Millisecond, Registerer: reg})
 		started := make(chan struct{}, 1)
 		q.Handle("slow", func(ctx context.Context, job *jobs.Job) error {
 			started <- struct{}{}
@@ -651,7 +653,7 @@ func TestUnknownKindIsRetried(t *testing.T) {
 func TestCancel(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		q := newQueue(t, db, jobs.Options{Lease: 300 * time.Millisecond})
+		q := newQueue(t, db, jobs.Options{Lease: 1500 * time.Millisecond})
 		ran := make(chan int64, 10)
 		q.Handle("note", func(ctx context.Context, job *jobs.Job) error {
 			ran <- job.ID
