@@ -413,3 +413,24 @@ func (db *DB) fillMembers(ctx context.Context, teams []auth.Team) error {
 	}
 	return rows.Err()
 }
+
+// Availability returns the user's online toggle.
+func (db *DB) Availability(ctx context.Context, userID int64) (bool, error) {
+	var on int
+	err := db.read.QueryRowContext(ctx, "SELECT availability FROM users WHERE id = $1", userID).Scan(&on)
+	if err != nil {
+		return false, notFound(err, "user")
+	}
+	return on != 0, nil
+}
+
+// SetAvailability stores the user's online toggle.
+func (db *DB) SetAvailability(ctx context.Context, userID int64, on bool) error {
+	v := 0
+	if on {
+		v = 1
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		return expectOne(tx.ExecContext(ctx, "UPDATE users SET availability = $1 WHERE id = $2", v, userID))("user")
+	})
+}
