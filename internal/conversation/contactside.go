@@ -1,0 +1,138 @@
+package conversation
+
+import (
+	"context"
+
+	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/inbox"
+)
+
+// From is the contact side of a conversation: who writes, in which inbox.
+type From struct {
+	Inbox     *inbox.Inbox
+	ContactID int64
+	VisitorID int64 // website chat only
+	Name      string
+}
+
+// ContactWrites stores a message from the contact: into their open conversation; into their closed
+// one, reopened, where the inbox's policy is reopen; or into a new conversation in Unassigned where
+// closed is final or there is none. A retried send (same client id) returns the original.
+func (s *Service) ContactWrites(ctx context.Context, from From, in MessageInput) (*Conversation, *Message, error) {
+	body, err := cleanBody(in.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	clientID, err := cleanClientID(in.ClientID)
+	if err != nil {
+		return nil, nil, err
+	}
+	body = s.mask(body)
+	type result struct {
+		c *Conversation
+		m *Message
+	}
+	r, err := retry(func() (result, error) {
+		latest, err := s.repo.LatestConversation(ctx, from.Inbox.ID, from.ContactID)
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return result{}, err
+		}
+		if latest != nil && clientID != "" {
+			if m, err := s.repo.MessageByClientID(ctx, latest.ID, clientID); err == nil {
+				return result{latest, m}, nil
+			} else if !errs.Is(err, errs.NotFound) {
+				return result{}, err
+			}
+		}
+		now := s.nowMS()
+		msg := Message{SenderKind: FromVisitor, Kind: Text, Body: body, ClientID: clientID, SenderName: from.Name, CreatedAt: now}
+		var next Conversation
+		var entries []Message
+		var expect int64
+		switch {
+		case latest == nil || (latest.Status == Closed && from.Inbox.ReopenPolicy == inbox.Final):
+			next = Conversation{InboxID: from.Inbox.ID, Channel: from.Inbox.Kind, ContactID: from.ContactID, VisitorID: from.VisitorID,
+				Status: Open, CreatedAt: now}
+		case latest.Status == Closed:
+			next = *latest
+			expect = latest.LastSeq
+			entries = s.reopenEntries(ctx, &next, nil, true)
+		default:
+			next = *latest
+			expect = latest.LastSeq
+		}
+		if from.VisitorID != 0 {
+			next.VisitorID = from.VisitorID
+		}
+		next.Preview, next.LastMessageAt, next.UpdatedAt = preview(body), now, now
+		entries = append(entries, msg)
+		m, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: expect, Append: entries, ClientID: clientID})
+		if err != nil {
+			return result{}, err
+		}
+		return result{&next, m}, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.c, r.m, nil
+}
+
+// ContactConversation returns the contact's latest conversation in the inbox with the entries they
+// may see after afterSeq (all when 0), or not-found when they have none.
+func (s *Service) ContactConversation(ctx context.Context, from From, afterSeq int64, limit int) (*Conversation, []Message, error) {
+	c, err := s.repo.LatestConversation(ctx, from.Inbox.ID, from.ContactID)
+	if err != nil {
+		return nil, nil, err
+	}
+	msgs, err := s.repo.Messages(ctx, LogQuery{ConversationID: c.ID, AfterSeq: afterSeq, Limit: clampLimit(limit), ForContact: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, msgs, nil
+}
+
+// contactOwns loads conversation id when it is the contact's, in the inbox.
+func (s *Service) contactOwns(ctx context.Context, from From, id int64) (*Conversation, error) {
+	c, err := s.repo.ConversationByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.ContactID != from.ContactID || c.InboxID != from.Inbox.ID {
+		return nil, notVisible()
+	}
+	return c, nil
+}
+
+// ContactMarkRead moves the contact's read cursor forward.
+func (s *Service) ContactMarkRead(ctx context.Context, from From, id, seq int64) error {
+	c, err := s.contactOwns(ctx, from, id)
+	if err != nil {
+		return err
+	}
+	return s.repo.MarkContactRead(ctx, id, min(seq, c.LastSeq))
+}
+
+// Rate records the contact's rating (1–5) of a closed conversation.
+func (s *Service) Rate(ctx context.Context, from From, id int64, rating int) (*Conversation, error) {
+	if rating < 1 || rating > 5 {
+		return nil, errs.Coded(errs.Invalid, "rating_invalid", "rating must be 1 to 5")
+	}
+	return retry(func() (*Conversation, error) {
+		c, err := s.contactOwns(ctx, from, id)
+		if err != nil {
+			return nil, err
+		}
+		if c.Status != Closed {
+			return nil, errs.Coded(errs.Conflict, "not_closed", "a conversation is rated once it is closed")
+		}
+		next := *c
+		now := s.nowMS()
+		next.Rating, next.UpdatedAt = rating, now
+		ev := Message{SenderKind: FromSystem, Kind: EventKind, CreatedAt: now, Event: &Event{Type: EventRated, Rating: rating}}
+		if _, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: []Message{ev}}); err != nil {
+			return nil, err
+		}
+		return &next, nil
+	})
+}

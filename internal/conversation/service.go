@@ -1,0 +1,509 @@
+package conversation
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/contact"
+	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/inbox"
+)
+
+// MaxBody is the longest message accepted, in characters.
+const MaxBody = 10000
+
+// Write is one atomic change to a conversation: its new state and the log entries it adds.
+type Write struct {
+	Conv      *Conversation // the new state; ID 0 creates the conversation
+	ExpectSeq int64         // the last_seq the change was decided on; another change in between fails it with ErrStale
+	Append    []Message     // entries to add; the store numbers them
+	ClientID  string        // when set and a message with this client id exists, that message is the answer (ErrDuplicate)
+}
+
+// ErrStale is returned by Repo.Commit when the conversation changed since it was read.
+var ErrStale = errs.Coded(errs.Conflict, "stale", "the conversation changed meanwhile; try again")
+
+// DuplicateError carries the message a retried send had already stored.
+type DuplicateError struct{ Message Message }
+
+func (e *DuplicateError) Error() string { return "duplicate client message id" }
+
+// Repo is the storage the service needs; internal/store implements it.
+type Repo interface {
+	InboxByID(ctx context.Context, id int64) (*inbox.Inbox, error)
+	ListInboxes(ctx context.Context) ([]inbox.Inbox, error)
+	IsInboxMember(ctx context.Context, inboxID, userID int64) (bool, error)
+	MemberInboxIDs(ctx context.Context, userID int64) ([]int64, error)
+	UserByID(ctx context.Context, id int64) (*auth.User, error)
+	TeamByID(ctx context.Context, id int64) (*auth.Team, error)
+	ContactByID(ctx context.Context, id int64) (*contact.Contact, error)
+
+	ConversationByID(ctx context.Context, id int64) (*Conversation, error)
+	LatestConversation(ctx context.Context, inboxID, contactID int64) (*Conversation, error)
+	MessageByClientID(ctx context.Context, conversationID int64, clientID string) (*Message, error)
+	Commit(ctx context.Context, w *Write) ([]Message, error)
+	Messages(ctx context.Context, q LogQuery) ([]Message, error)
+	ListConversations(ctx context.Context, q ListQuery) ([]Conversation, error)
+	MarkRead(ctx context.Context, conversationID, userID, seq int64) error
+	MarkContactRead(ctx context.Context, conversationID, seq int64) error
+	DeleteConversation(ctx context.Context, id int64) error
+}
+
+// Presence tells whether an agent is available: toggle on and the inbox open somewhere.
+type Presence interface {
+	Available(ctx context.Context, userID int64) bool
+}
+
+// Change is what happened to a conversation, published after commit for live clients.
+type Change struct {
+	Conversation *Conversation `json:"conversation"`
+	Messages     []Message     `json:"messages,omitempty"`
+	Deleted      bool          `json:"deleted,omitempty"`
+}
+
+// Publisher announces committed changes (the realtime hub, through the bus).
+type Publisher interface {
+	Publish(ctx context.Context, ch Change)
+}
+
+// Masker removes card numbers from text before it is stored or sent on.
+type Masker func(string) string
+
+// Options configures a Service.
+type Options struct {
+	Repo      Repo
+	Presence  Presence
+	Publisher Publisher
+	Mask      Masker
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// Service is every action on conversations, for agents, visitors and channels alike.
+type Service struct {
+	repo     Repo
+	presence Presence
+	pub      Publisher
+	mask     Masker
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// NewService returns the conversation service.
+func NewService(o Options) *Service {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Mask == nil {
+		o.Mask = func(s string) string { return s }
+	}
+	return &Service{repo: o.Repo, presence: o.Presence, pub: o.Publisher, mask: o.Mask, log: o.Logger, now: o.Now}
+}
+
+func (s *Service) nowMS() int64 { return s.now().UnixMilli() }
+
+func (s *Service) publish(ctx context.Context, ch Change) {
+	if s.pub != nil {
+		s.pub.Publish(ctx, ch)
+	}
+}
+
+// AccessTo returns the actor's access to an inbox.
+func (s *Service) AccessTo(ctx context.Context, u *auth.User, inboxID int64) (Access, error) {
+	ib, err := s.repo.InboxByID(ctx, inboxID)
+	if err != nil {
+		return Access{}, err
+	}
+	member, err := s.repo.IsInboxMember(ctx, inboxID, u.ID)
+	if err != nil {
+		return Access{}, err
+	}
+	return Access{User: u, Inbox: ib, Member: member}, nil
+}
+
+// load reads a conversation and the actor's access, answering not-found when they may not see it.
+func (s *Service) load(ctx context.Context, u *auth.User, id int64) (*Conversation, Access, error) {
+	c, err := s.repo.ConversationByID(ctx, id)
+	if err != nil {
+		return nil, Access{}, err
+	}
+	a, err := s.AccessTo(ctx, u, c.InboxID)
+	if err != nil {
+		return nil, Access{}, err
+	}
+	if !CanSee(a, c) {
+		return nil, Access{}, notVisible()
+	}
+	return c, a, nil
+}
+
+// retry runs fn until it does not fail with ErrStale: each try re-reads and re-decides.
+func retry[T any](fn func() (T, error)) (T, error) {
+	var v T
+	var err error
+	for range 8 {
+		v, err = fn()
+		if err != ErrStale {
+			return v, err
+		}
+	}
+	return v, err
+}
+
+// Get returns a conversation and what the actor may do with it.
+func (s *Service) Get(ctx context.Context, u *auth.User, id int64) (*Conversation, Allowed, error) {
+	c, a, err := s.load(ctx, u, id)
+	if err != nil {
+		return nil, Allowed{}, err
+	}
+	if err := s.fill(ctx, c); err != nil {
+		return nil, Allowed{}, err
+	}
+	return c, AllowedFor(a, c, s.available(ctx, u.ID)), nil
+}
+
+func (s *Service) fill(ctx context.Context, c *Conversation) error {
+	ct, err := s.repo.ContactByID(ctx, c.ContactID)
+	if err != nil {
+		return err
+	}
+	c.ContactName = ct.DisplayName("Visitor")
+	return nil
+}
+
+func (s *Service) available(ctx context.Context, userID int64) bool {
+	return s.presence != nil && s.presence.Available(ctx, userID)
+}
+
+// ListQuery selects conversations of a folder within a scope.
+type ListQuery struct {
+	Scope   Scope
+	Folder  Folder
+	InboxID int64
+	Before  int64 // cursor: last_message_at of the last row of the previous page
+	BeforeID int64
+	Limit   int
+}
+
+// List returns a folder's conversations, newest activity first, with unread counts for the actor.
+func (s *Service) List(ctx context.Context, u *auth.User, folder Folder, inboxID, before, beforeID int64, limit int) ([]Conversation, error) {
+	if !folder.Valid() {
+		return nil, errs.Coded(errs.Invalid, "folder_invalid", "folder must be unassigned, mine, others, open or closed")
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	inboxes, err := s.repo.ListInboxes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	memberOf, err := s.repo.MemberInboxIDs(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return s.repo.ListConversations(ctx, ListQuery{Scope: ScopeFor(u, inboxes, memberOf), Folder: folder, InboxID: inboxID, Before: before, BeforeID: beforeID, Limit: limit})
+}
+
+// LogQuery reads part of a conversation's log.
+type LogQuery struct {
+	ConversationID int64
+	AfterSeq       int64 // entries with seq > AfterSeq, oldest first (resume)
+	BeforeSeq      int64 // or entries with seq < BeforeSeq, newest page (scroll back); 0 = latest
+	Limit          int
+	ForContact     bool // leave out notes and agent-only events
+}
+
+// History returns log entries the actor may read.
+func (s *Service) History(ctx context.Context, u *auth.User, id, afterSeq, beforeSeq int64, limit int) ([]Message, error) {
+	if _, _, err := s.load(ctx, u, id); err != nil {
+		return nil, err
+	}
+	return s.repo.Messages(ctx, LogQuery{ConversationID: id, AfterSeq: afterSeq, BeforeSeq: beforeSeq, Limit: clampLimit(limit)})
+}
+
+func clampLimit(n int) int {
+	if n <= 0 || n > 500 {
+		return 100
+	}
+	return n
+}
+
+// MessageInput is a message to send.
+type MessageInput struct {
+	Body     string `json:"body"`
+	ClientID string `json:"client_id"`
+	Note     bool   `json:"note"`
+}
+
+func cleanBody(body string) (string, error) {
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return "", errs.Coded(errs.Invalid, "body_required", "the message is empty")
+	}
+	if !utf8.ValidString(body) {
+		return "", errs.Coded(errs.Invalid, "body_invalid", "the message is not valid UTF-8")
+	}
+	if utf8.RuneCountInString(body) > MaxBody {
+		return "", errs.Coded(errs.TooLarge, "body_too_long", "the message is longer than %d characters", MaxBody)
+	}
+	return body, nil
+}
+
+func cleanClientID(id string) (string, error) {
+	if len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		return "", errs.Coded(errs.Invalid, "client_id_invalid", "client_id is at most 64 printable ASCII characters")
+	}
+	return id, nil
+}
+
+// Reply sends an agent's message or internal note. Replying to an unassigned conversation first
+// assigns it to the agent, which needs them to be available.
+func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageInput) (*Message, error) {
+	body, err := cleanBody(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	clientID, err := cleanClientID(in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	body = s.mask(body)
+	kind := Text
+	if in.Note {
+		kind = Note
+	}
+	return retry(func() (*Message, error) {
+		c, a, err := s.load(ctx, u, id)
+		if err != nil {
+			return nil, err
+		}
+		next := *c
+		now := s.nowMS()
+		var entries []Message
+		if in.Note {
+			if err := CanNote(a, c); err != nil {
+				return nil, err
+			}
+		} else {
+			if err := CanReply(a, c); err != nil {
+				return nil, err
+			}
+			if ReplyTakes(c) {
+				self := &Target{User: u, HasInbox: a.HasInbox(), Available: s.available(ctx, u.ID)}
+				if err := CanAssign(a, c, self); err != nil {
+					return nil, err
+				}
+				entries = append(entries, s.assignEntries(&next, u, u, now)...)
+			}
+			if next.FirstResponseAt == 0 {
+				next.FirstResponseAt = now
+			}
+			next.Preview = preview(body)
+			next.LastMessageAt = now
+		}
+		next.UpdatedAt = now
+		msg := Message{SenderKind: FromAgent, SenderID: u.ID, SenderName: u.Name, SenderAvatar: u.AvatarURL, Kind: kind, Body: body, ClientID: clientID, CreatedAt: now}
+		entries = append(entries, msg)
+		return s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, ClientID: clientID})
+	})
+}
+
+// commit writes w, publishes the change and returns the last entry written (or the original of a
+// retried send).
+func (s *Service) commit(ctx context.Context, w *Write) (*Message, error) {
+	stored, err := s.repo.Commit(ctx, w)
+	if dup, ok := err.(*DuplicateError); ok {
+		return &dup.Message, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.publish(ctx, Change{Conversation: w.Conv, Messages: stored})
+	if len(stored) == 0 {
+		return nil, nil
+	}
+	return &stored[len(stored)-1], nil
+}
+
+// assignEntries sets c's assignee to target (by actor) and returns the system lines that says so:
+// "joined" the first time an agent takes the chat, "assigned" after that.
+func (s *Service) assignEntries(c *Conversation, actor, target *auth.User, now int64) []Message {
+	c.AssigneeID = target.ID
+	ev := &Event{Type: EventAssigned, ActorID: actor.ID, ActorName: actor.Name, UserID: target.ID, UserName: target.Name}
+	if c.JoinedAt == 0 {
+		c.JoinedAt = now
+		ev.Type = EventJoined
+	}
+	return []Message{{SenderKind: FromSystem, Kind: EventKind, Event: ev, CreatedAt: now}}
+}
+
+func preview(body string) string {
+	body = strings.Join(strings.Fields(body), " ")
+	if utf8.RuneCountInString(body) > 140 {
+		r := []rune(body)
+		body = string(r[:140]) + "…"
+	}
+	return body
+}
+
+// AssignInput names the new assignee: a user, a team, or neither (back to Unassigned).
+type AssignInput struct {
+	UserID int64 `json:"user_id"`
+	TeamID int64 `json:"team_id"`
+}
+
+// Assign gives the conversation to a user or team, or back to Unassigned.
+func (s *Service) Assign(ctx context.Context, u *auth.User, id int64, in AssignInput) (*Conversation, error) {
+	return retry(func() (*Conversation, error) {
+		c, a, err := s.load(ctx, u, id)
+		if err != nil {
+			return nil, err
+		}
+		var target *Target
+		var targetUser *auth.User
+		if in.UserID != 0 {
+			targetUser, err = s.repo.UserByID(ctx, in.UserID)
+			if errs.Is(err, errs.NotFound) {
+				return nil, errs.Coded(errs.Invalid, "assignee_unknown", "there is no user with id %d", in.UserID)
+			}
+			if err != nil {
+				return nil, err
+			}
+			ta, err := s.AccessTo(ctx, targetUser, c.InboxID)
+			if err != nil {
+				return nil, err
+			}
+			target = &Target{User: targetUser, HasInbox: ta.HasInbox(), Available: s.available(ctx, targetUser.ID)}
+		}
+		if err := CanAssign(a, c, target); err != nil {
+			return nil, err
+		}
+		next := *c
+		now := s.nowMS()
+		next.UpdatedAt = now
+		var entries []Message
+		if in.TeamID != 0 && in.TeamID != c.TeamID {
+			if _, err := s.repo.TeamByID(ctx, in.TeamID); err != nil {
+				if errs.Is(err, errs.NotFound) {
+					return nil, errs.Coded(errs.Invalid, "team_unknown", "there is no team with id %d", in.TeamID)
+				}
+				return nil, err
+			}
+			next.TeamID = in.TeamID
+			if targetUser == nil {
+				next.AssigneeID = 0
+			}
+			entries = append(entries, Message{SenderKind: FromSystem, Kind: EventKind, CreatedAt: now,
+				Event: &Event{Type: EventAssigned, ActorID: u.ID, ActorName: u.Name, TeamID: in.TeamID}})
+		}
+		switch {
+		case targetUser != nil && targetUser.ID != c.AssigneeID:
+			entries = append(entries, s.assignEntries(&next, u, targetUser, now)...)
+		case targetUser == nil && in.TeamID == 0 && c.AssigneeID != 0:
+			next.AssigneeID = 0
+			entries = append(entries, Message{SenderKind: FromSystem, Kind: EventKind, CreatedAt: now,
+				Event: &Event{Type: EventUnassigned, ActorID: u.ID, ActorName: u.Name}})
+		}
+		if len(entries) == 0 {
+			return c, nil // already so
+		}
+		if _, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries}); err != nil {
+			return nil, err
+		}
+		return &next, nil
+	})
+}
+
+// AssignToMe is "Assign to me".
+func (s *Service) AssignToMe(ctx context.Context, u *auth.User, id int64) (*Conversation, error) {
+	return s.Assign(ctx, u, id, AssignInput{UserID: u.ID})
+}
+
+// Close resolves the conversation.
+func (s *Service) Close(ctx context.Context, u *auth.User, id int64) (*Conversation, error) {
+	return retry(func() (*Conversation, error) {
+		c, a, err := s.load(ctx, u, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := CanClose(a, c); err != nil {
+			return nil, err
+		}
+		next := *c
+		now := s.nowMS()
+		next.Status, next.ClosedAt, next.UpdatedAt = Closed, now, now
+		ev := Message{SenderKind: FromSystem, Kind: EventKind, CreatedAt: now, Event: &Event{Type: EventClosed, ActorID: u.ID, ActorName: u.Name}}
+		if _, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: []Message{ev}}); err != nil {
+			return nil, err
+		}
+		return &next, nil
+	})
+}
+
+// Reopen reopens a closed conversation where the inbox's policy allows it. It lands in the folder
+// its assignment says, or in Unassigned when the assignee is not available.
+func (s *Service) Reopen(ctx context.Context, u *auth.User, id int64) (*Conversation, error) {
+	return retry(func() (*Conversation, error) {
+		c, a, err := s.load(ctx, u, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := CanReopen(a, c); err != nil {
+			return nil, err
+		}
+		next := *c
+		entries := s.reopenEntries(ctx, &next, u, false)
+		if _, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries}); err != nil {
+			return nil, err
+		}
+		return &next, nil
+	})
+}
+
+func (s *Service) reopenEntries(ctx context.Context, c *Conversation, actor *auth.User, auto bool) []Message {
+	now := s.nowMS()
+	c.Status, c.ClosedAt, c.UpdatedAt = Open, 0, now
+	ev := &Event{Type: EventReopened, Auto: auto}
+	if actor != nil {
+		ev.ActorID, ev.ActorName = actor.ID, actor.Name
+	}
+	entries := []Message{{SenderKind: FromSystem, Kind: EventKind, CreatedAt: now, Event: ev}}
+	if c.AssigneeID != 0 && !s.available(ctx, c.AssigneeID) {
+		c.AssigneeID = 0
+		entries = append(entries, Message{SenderKind: FromSystem, Kind: EventKind, CreatedAt: now, Event: &Event{Type: EventUnassigned, Auto: true}})
+	}
+	return entries
+}
+
+// Delete removes the conversation's history from Parley for good.
+func (s *Service) Delete(ctx context.Context, u *auth.User, id int64) error {
+	c, a, err := s.load(ctx, u, id)
+	if err != nil {
+		return err
+	}
+	if err := CanDelete(a, c); err != nil {
+		return err
+	}
+	if err := s.repo.DeleteConversation(ctx, id); err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "conversation deleted", "conversation_id", id, "by", u.ID)
+	s.publish(ctx, Change{Conversation: c, Deleted: true})
+	return nil
+}
+
+// MarkRead moves the actor's read cursor forward to seq.
+func (s *Service) MarkRead(ctx context.Context, u *auth.User, id, seq int64) error {
+	c, _, err := s.load(ctx, u, id)
+	if err != nil {
+		return err
+	}
+	return s.repo.MarkRead(ctx, id, u.ID, min(seq, c.LastSeq))
+}

@@ -1,0 +1,455 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/parleyhq/parley/internal/contact"
+	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/inbox"
+)
+
+// The live chat queries: inboxes as the rules see them, conversations and their logs
+// (conversation.Repo).
+
+var _ conversation.Repo = (*DB)(nil)
+
+const inboxColumns = "id, kind, name, visibility, reopen_policy, COALESCE(installer_id, 0), created_at, updated_at"
+
+func scanInbox(row interface{ Scan(...any) error }) (*inbox.Inbox, error) {
+	var ib inbox.Inbox
+	err := row.Scan(&ib.ID, &ib.Kind, &ib.Name, &ib.Visibility, &ib.ReopenPolicy, &ib.InstallerID, &ib.CreatedAt, &ib.UpdatedAt)
+	return &ib, err
+}
+
+// InboxByID returns an inbox.
+func (db *DB) InboxByID(ctx context.Context, id int64) (*inbox.Inbox, error) {
+	ib, err := scanInbox(db.read.QueryRowContext(ctx, "SELECT "+inboxColumns+" FROM inboxes WHERE id = $1", id))
+	if err != nil {
+		return nil, notFound(err, "inbox")
+	}
+	return ib, nil
+}
+
+// ListInboxes lists all inboxes by name.
+func (db *DB) ListInboxes(ctx context.Context) ([]inbox.Inbox, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT "+inboxColumns+" FROM inboxes ORDER BY name, id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []inbox.Inbox{}
+	for rows.Next() {
+		ib, err := scanInbox(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *ib)
+	}
+	return out, rows.Err()
+}
+
+// IsInboxMember reports whether the user is a member of the inbox.
+func (db *DB) IsInboxMember(ctx context.Context, inboxID, userID int64) (bool, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM inbox_members WHERE inbox_id = $1 AND user_id = $2", inboxID, userID).Scan(&n)
+	return n > 0, err
+}
+
+// MemberInboxIDs lists the inboxes the user is a member of.
+func (db *DB) MemberInboxIDs(ctx context.Context, userID int64) ([]int64, error) {
+	return db.ids(ctx, "SELECT inbox_id FROM inbox_members WHERE user_id = $1 ORDER BY inbox_id", userID)
+}
+
+// InboxMemberIDs lists an inbox's members.
+func (db *DB) InboxMemberIDs(ctx context.Context, inboxID int64) ([]int64, error) {
+	return db.ids(ctx, "SELECT user_id FROM inbox_members WHERE inbox_id = $1 ORDER BY user_id", inboxID)
+}
+
+func (db *DB) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// SetInboxMembers replaces an inbox's members.
+func (db *DB) SetInboxMembers(ctx context.Context, inboxID int64, userIDs []int64, at int64) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM inbox_members WHERE inbox_id = $1", inboxID); err != nil {
+			return err
+		}
+		seen := map[int64]bool{}
+		for _, uid := range userIDs {
+			if seen[uid] {
+				continue
+			}
+			seen[uid] = true
+			_, err := tx.ExecContext(ctx, "INSERT INTO inbox_members (inbox_id, user_id, created_at) VALUES ($1, $2, $3)", inboxID, uid, at)
+			if IsForeignKeyViolation(err) {
+				return errs.Coded(errs.Invalid, "unknown_user", "there is no user with id %d", uid)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+const contactColumns = "id, name, email, phone, notes, tags, attributes, COALESCE(website_id, 0), COALESCE(external_id, ''), created_at, updated_at"
+
+func scanContact(row interface{ Scan(...any) error }) (*contact.Contact, error) {
+	var c contact.Contact
+	var tags, attrs string
+	if err := row.Scan(&c.ID, &c.Name, &c.Email, &c.Phone, &c.Notes, &tags, &attrs, &c.WebsiteID, &c.ExternalID, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
+		return nil, fmt.Errorf("contact %d tags: %w", c.ID, err)
+	}
+	if err := json.Unmarshal([]byte(attrs), &c.Attributes); err != nil {
+		return nil, fmt.Errorf("contact %d attributes: %w", c.ID, err)
+	}
+	return &c, nil
+}
+
+// ContactByID returns a contact.
+func (db *DB) ContactByID(ctx context.Context, id int64) (*contact.Contact, error) {
+	c, err := scanContact(db.read.QueryRowContext(ctx, "SELECT "+contactColumns+" FROM contacts WHERE id = $1", id))
+	if err != nil {
+		return nil, notFound(err, "contact")
+	}
+	return c, nil
+}
+
+const convColumns = `c.id, c.inbox_id, c.channel, c.contact_id, COALESCE(c.visitor_id, 0), c.status, COALESCE(c.assignee_id, 0),
+	COALESCE(c.team_id, 0), c.last_seq, c.contact_read_seq, c.preview, COALESCE(c.rating, 0), c.created_at, c.updated_at,
+	c.last_message_at, COALESCE(c.first_response_at, 0), COALESCE(c.joined_at, 0), COALESCE(c.closed_at, 0)`
+
+func scanConversation(row interface{ Scan(...any) error }, extra ...any) (*conversation.Conversation, error) {
+	var c conversation.Conversation
+	dest := []any{&c.ID, &c.InboxID, &c.Channel, &c.ContactID, &c.VisitorID, &c.Status, &c.AssigneeID, &c.TeamID, &c.LastSeq,
+		&c.ContactReadSeq, &c.Preview, &c.Rating, &c.CreatedAt, &c.UpdatedAt, &c.LastMessageAt, &c.FirstResponseAt, &c.JoinedAt, &c.ClosedAt}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// ConversationByID returns a conversation.
+func (db *DB) ConversationByID(ctx context.Context, id int64) (*conversation.Conversation, error) {
+	c, err := scanConversation(db.read.QueryRowContext(ctx, "SELECT "+convColumns+" FROM conversations c WHERE c.id = $1", id))
+	if err != nil {
+		return nil, notFound(err, "conversation")
+	}
+	return c, nil
+}
+
+// LatestConversation returns the contact's newest conversation in the inbox.
+func (db *DB) LatestConversation(ctx context.Context, inboxID, contactID int64) (*conversation.Conversation, error) {
+	c, err := scanConversation(db.read.QueryRowContext(ctx, "SELECT "+convColumns+
+		" FROM conversations c WHERE c.inbox_id = $1 AND c.contact_id = $2 ORDER BY c.id DESC LIMIT 1", inboxID, contactID))
+	if err != nil {
+		return nil, notFound(err, "conversation")
+	}
+	return c, nil
+}
+
+func nullable(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// Commit writes a conversation's new state and log entries in one transaction. An update is
+// guarded by the last_seq it was decided on: a change committed in between makes it fail with
+// conversation.ErrStale, and the caller decides again. Because every change appends to the log,
+// last_seq is also the conversation's version; PostgreSQL's row lock and SQLite's single writer
+// keep seq gapless and in commit order.
+func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation.Message, error) {
+	var stored []conversation.Message
+	err := db.InTx(ctx, func(tx *Tx) error {
+		stored = stored[:0]
+		c := w.Conv
+		n := int64(len(w.Append))
+		var base int64
+		if c.ID == 0 {
+			err := tx.QueryRowContext(ctx, `INSERT INTO conversations (inbox_id, contact_id, visitor_id, channel, status, assignee_id, team_id,
+				last_seq, preview, created_at, updated_at, last_message_at, joined_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+				c.InboxID, c.ContactID, nullable(c.VisitorID), c.Channel, c.Status, nullable(c.AssigneeID), nullable(c.TeamID),
+				n, c.Preview, c.CreatedAt, c.UpdatedAt, c.LastMessageAt, nullable(c.JoinedAt)).Scan(&c.ID)
+			if err != nil {
+				return fmt.Errorf("insert conversation: %w", err)
+			}
+			c.LastSeq = n
+		} else {
+			if w.ClientID != "" {
+				m, err := messageByClientID(ctx, tx, c.ID, w.ClientID)
+				if err == nil {
+					return &conversation.DuplicateError{Message: *m}
+				}
+				if !errs.Is(err, errs.NotFound) {
+					return err
+				}
+			}
+			err := tx.QueryRowContext(ctx, `UPDATE conversations SET status = $1, assignee_id = $2, team_id = $3, last_seq = last_seq + $4,
+				preview = $5, rating = $6, updated_at = $7, last_message_at = $8, first_response_at = $9, joined_at = $10, closed_at = $11,
+				visitor_id = $12
+				WHERE id = $13 AND last_seq = $14 RETURNING last_seq`,
+				c.Status, nullable(c.AssigneeID), nullable(c.TeamID), n, c.Preview, nullable(int64(c.Rating)), c.UpdatedAt, c.LastMessageAt,
+				nullable(c.FirstResponseAt), nullable(c.JoinedAt), nullable(c.ClosedAt), nullable(c.VisitorID), c.ID, w.ExpectSeq).Scan(&c.LastSeq)
+			if errors.Is(err, sql.ErrNoRows) {
+				return conversation.ErrStale
+			}
+			if err != nil {
+				return fmt.Errorf("update conversation: %w", err)
+			}
+		}
+		base = c.LastSeq - n
+		for i, m := range w.Append {
+			m.ConversationID, m.Seq = c.ID, base+int64(i)+1
+			err := tx.QueryRowContext(ctx, `INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, kind, body, event, client_id,
+				external_id, attachment_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+				m.ConversationID, m.Seq, m.SenderKind, nullable(m.SenderID), m.Kind, m.Body, conversation.EncodeEvent(m.Event),
+				nullString(m.ClientID), nullString(m.ExternalID), nullable(m.AttachmentID), m.CreatedAt).Scan(&m.ID)
+			if err != nil {
+				return fmt.Errorf("insert message: %w", err)
+			}
+			stored = append(stored, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return stored, nil
+}
+
+const messageColumns = `m.id, m.conversation_id, m.seq, m.sender_kind, COALESCE(m.sender_id, 0), m.kind, m.body, m.event,
+	COALESCE(m.client_id, ''), COALESCE(m.external_id, ''), COALESCE(m.attachment_id, 0), m.created_at,
+	COALESCE(u.name, ''), COALESCE(u.avatar_url, '')`
+
+const messageFrom = ` FROM messages m LEFT JOIN users u ON u.id = m.sender_id AND m.sender_kind = 'agent' `
+
+func scanMessage(row interface{ Scan(...any) error }) (*conversation.Message, error) {
+	var m conversation.Message
+	var event string
+	if err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderKind, &m.SenderID, &m.Kind, &m.Body, &event, &m.ClientID, &m.ExternalID,
+		&m.AttachmentID, &m.CreatedAt, &m.SenderName, &m.SenderAvatar); err != nil {
+		return nil, err
+	}
+	if m.Kind == conversation.EventKind {
+		m.Event = &conversation.Event{}
+		if err := json.Unmarshal([]byte(event), m.Event); err != nil {
+			return nil, fmt.Errorf("message %d event: %w", m.ID, err)
+		}
+	}
+	return &m, nil
+}
+
+func messageByClientID(ctx context.Context, q Querier, convID int64, clientID string) (*conversation.Message, error) {
+	m, err := scanMessage(q.QueryRowContext(ctx, "SELECT "+messageColumns+messageFrom+"WHERE m.conversation_id = $1 AND m.client_id = $2", convID, clientID))
+	if err != nil {
+		return nil, notFound(err, "message")
+	}
+	return m, nil
+}
+
+// MessageByClientID finds a message by its client id in a conversation.
+func (db *DB) MessageByClientID(ctx context.Context, convID int64, clientID string) (*conversation.Message, error) {
+	return messageByClientID(ctx, db.read, convID, clientID)
+}
+
+// Messages reads part of a conversation's log, oldest first.
+func (db *DB) Messages(ctx context.Context, q conversation.LogQuery) ([]conversation.Message, error) {
+	var rows *sql.Rows
+	var err error
+	if q.AfterSeq > 0 {
+		rows, err = db.read.QueryContext(ctx, "SELECT "+messageColumns+messageFrom+
+			"WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3", q.ConversationID, q.AfterSeq, q.Limit)
+	} else {
+		before := q.BeforeSeq
+		if before <= 0 {
+			before = 1 << 62
+		}
+		// The newest page before the cursor, turned oldest-first below.
+		rows, err = db.read.QueryContext(ctx, "SELECT "+messageColumns+messageFrom+
+			"WHERE m.conversation_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3", q.ConversationID, before, q.Limit)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []conversation.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		if q.ForContact && !m.VisibleToContact() {
+			continue
+		}
+		out = append(out, *m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if q.AfterSeq <= 0 {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out, nil
+}
+
+// placeholders returns "$a, $a+1, …" for n values starting at $a.
+func placeholders(a, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", a+i)
+	}
+	return b.String()
+}
+
+// ListConversations lists a folder within the user's scope (conversation.Scope: the one
+// translation of CanSee into SQL), newest activity first.
+func (db *DB) ListConversations(ctx context.Context, q conversation.ListQuery) ([]conversation.Conversation, error) {
+	args := []any{q.Scope.UserID}
+	var visible []string
+	if len(q.Scope.Full) > 0 {
+		visible = append(visible, "c.inbox_id IN ("+placeholders(len(args)+1, len(q.Scope.Full))+")")
+		for _, id := range q.Scope.Full {
+			args = append(args, id)
+		}
+	}
+	if len(q.Scope.Limited) > 0 {
+		visible = append(visible, "(c.inbox_id IN ("+placeholders(len(args)+1, len(q.Scope.Limited))+
+			") AND (c.status = 'closed' OR c.assignee_id IS NULL OR c.assignee_id = $1))")
+		for _, id := range q.Scope.Limited {
+			args = append(args, id)
+		}
+	}
+	if len(visible) == 0 {
+		return []conversation.Conversation{}, nil
+	}
+	where := []string{"(" + strings.Join(visible, " OR ") + ")"}
+	switch q.Folder {
+	case conversation.FolderUnassigned:
+		where = append(where, "c.status = 'open'", "c.assignee_id IS NULL")
+	case conversation.FolderMine:
+		where = append(where, "c.status = 'open'", "c.assignee_id = $1")
+	case conversation.FolderOthers:
+		where = append(where, "c.status = 'open'", "c.assignee_id IS NOT NULL", "c.assignee_id <> $1")
+	case conversation.FolderOpen:
+		where = append(where, "c.status = 'open'")
+	case conversation.FolderClosed:
+		where = append(where, "c.status = 'closed'")
+	}
+	if q.InboxID != 0 {
+		args = append(args, q.InboxID)
+		where = append(where, fmt.Sprintf("c.inbox_id = $%d", len(args)))
+	}
+	if q.Before != 0 {
+		args = append(args, q.Before, q.BeforeID)
+		where = append(where, fmt.Sprintf("(c.last_message_at < $%d OR (c.last_message_at = $%d AND c.id < $%d))", len(args)-1, len(args)-1, len(args)))
+	}
+	args = append(args, q.Limit)
+	query := "SELECT " + convColumns + `, COALESCE(NULLIF(ct.name, ''), NULLIF(ct.email, ''), ''),
+		(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'visitor'
+			AND m.seq > COALESCE((SELECT r.last_read_seq FROM read_cursors r WHERE r.conversation_id = c.id AND r.user_id = $1), 0))
+		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+		WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(" ORDER BY c.last_message_at DESC, c.id DESC LIMIT $%d", len(args))
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []conversation.Conversation{}
+	for rows.Next() {
+		var name string
+		var unread int
+		c, err := scanConversation(rows, &name, &unread)
+		if err != nil {
+			return nil, err
+		}
+		c.ContactName, c.Unread = name, unread
+		if c.ContactName == "" {
+			c.ContactName = "Visitor"
+		}
+		out = append(out, *c)
+	}
+	return out, rows.Err()
+}
+
+// MarkRead moves a user's read cursor forward (never back).
+func (db *DB) MarkRead(ctx context.Context, convID, userID, seq int64) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO read_cursors (conversation_id, user_id, last_read_seq) VALUES ($1, $2, $3)
+			ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = CASE
+				WHEN excluded.last_read_seq > read_cursors.last_read_seq THEN excluded.last_read_seq ELSE read_cursors.last_read_seq END`,
+			convID, userID, seq)
+		return err
+	})
+}
+
+// MarkContactRead moves the contact's read cursor forward.
+func (db *DB) MarkContactRead(ctx context.Context, convID, seq int64) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE conversations SET contact_read_seq = $1 WHERE id = $2 AND contact_read_seq < $1", seq, convID)
+		return err
+	})
+}
+
+// DeleteConversation removes a conversation and everything that is its history: messages,
+// attachments and read cursors (by cascade), the visitor's page views up to now, and pending jobs
+// keyed to it ("conversation:<id>…"). Contacts, leads, deals and notes stay.
+func (db *DB) DeleteConversation(ctx context.Context, id int64) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		var visitorID sql.NullInt64
+		var lastAt int64
+		err := tx.QueryRowContext(ctx, "SELECT visitor_id, last_message_at FROM conversations WHERE id = $1", id).Scan(&visitorID, &lastAt)
+		if err != nil {
+			return notFound(err, "conversation")
+		}
+		if visitorID.Valid {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM page_views WHERE visitor_id = $1 AND at <= $2", visitorID.Int64, lastAt); err != nil {
+				return err
+			}
+		}
+		key := fmt.Sprintf("conversation:%d", id)
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'cancelled', finished_at = updated_at
+			WHERE state = 'available' AND (unique_key = $1 OR unique_key LIKE $2)`, key, key+":%"); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM conversations WHERE id = $1", id)
+		return err
+	})
+}
