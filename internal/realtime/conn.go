@@ -1,0 +1,118 @@
+// Package realtime is Parley's live side: the agent and visitor WebSockets, the per-node hub that
+// fans conversation changes, typing and presence out to them, and the bus subjects that carry those
+// between nodes. The database is the log; the bus only rings the bell; a client that missed
+// something reads it from the database by seq.
+package realtime
+
+import (
+	"bytes"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lxzan/gws"
+)
+
+// Limits of one socket's outgoing queue: a client that falls this far behind is told to resync
+// instead of the server buffering without bound.
+const (
+	maxPendingFrames = 256
+	maxPendingBytes  = 1 << 20
+)
+
+// Conn is one WebSocket, ours to write to without blocking the hub. Writes are queued and flushed
+// by a short-lived goroutine; frames queued meanwhile are coalesced into one JSON array frame.
+type Conn struct {
+	ws       *gws.Conn
+	mu       sync.Mutex
+	pending  [][]byte
+	bytes    int
+	flushing bool
+	overflow bool
+	closed   atomic.Bool
+	lastSeen atomic.Int64 // unix ms of the last frame received, for the shared ping sweep
+}
+
+func newConn(ws *gws.Conn) *Conn {
+	c := &Conn{ws: ws}
+	c.lastSeen.Store(time.Now().UnixMilli())
+	return c
+}
+
+// Send queues one encoded event. It never blocks.
+func (c *Conn) Send(frame []byte) {
+	if c.closed.Load() {
+		return
+	}
+	c.mu.Lock()
+	if c.overflow {
+		c.mu.Unlock()
+		return
+	}
+	if len(c.pending) >= maxPendingFrames || c.bytes+len(frame) > maxPendingBytes {
+		// Too far behind: drop the queue and tell the client to refetch from the database.
+		c.pending = [][]byte{frameResync}
+		c.bytes = len(frameResync)
+		c.overflow = true
+	} else {
+		c.pending = append(c.pending, frame)
+		c.bytes += len(frame)
+	}
+	start := !c.flushing
+	c.flushing = true
+	c.mu.Unlock()
+	if start {
+		go c.flush()
+	}
+}
+
+var frameResync = []byte(`{"t":"resync"}`)
+
+func (c *Conn) flush() {
+	for {
+		c.mu.Lock()
+		batch := c.pending
+		c.pending, c.bytes = nil, 0
+		if len(batch) == 0 {
+			c.flushing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		var payload []byte
+		if len(batch) == 1 {
+			payload = batch[0]
+		} else {
+			payload = bytes.Join(batch, []byte(","))
+			payload = append(append([]byte("["), payload...), ']')
+		}
+		_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		if err := c.ws.WriteMessage(gws.OpcodeText, payload); err != nil {
+			c.Close()
+			c.mu.Lock()
+			c.pending, c.flushing = nil, false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Lock()
+		if c.overflow && len(c.pending) == 0 {
+			// The resync notice is out; the client reconnects and resumes from the database.
+			c.mu.Unlock()
+			c.Close()
+			return
+		}
+		c.mu.Unlock()
+	}
+}
+
+// Close ends the connection.
+func (c *Conn) Close() {
+	if c.closed.CompareAndSwap(false, true) {
+		_ = c.ws.WriteClose(1000, nil)
+		_ = c.ws.NetConn().Close()
+	}
+}
+
+// RemoteAddr is the peer's address.
+func (c *Conn) RemoteAddr() net.Addr { return c.ws.RemoteAddr() }

@@ -1,0 +1,415 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/errs"
+)
+
+// Bus subjects.
+const (
+	subjectChange  = "parley.conv.change"
+	subjectTyping  = "parley.conv.typing"
+	subjectRevoked = "parley.auth.revoked"
+)
+
+// Bus is the part of the event bus the hub uses.
+type Bus interface {
+	Publish(ctx context.Context, subject string, data []byte) error
+	Subscribe(ctx context.Context, subject string, fn func(subject string, data []byte)) error
+}
+
+// Presence is what the hub needs of presence.
+type Presence interface {
+	Connect(userID int64) (disconnect func())
+	Available(ctx context.Context, userID int64) bool
+	OnlineUsers() []int64
+}
+
+// Conversations is what the hub needs of the conversation service.
+type Conversations interface {
+	AccessTo(ctx context.Context, u *auth.User, inboxID int64) (conversation.Access, error)
+	History(ctx context.Context, u *auth.User, id, afterSeq, beforeSeq int64, limit int) ([]conversation.Message, error)
+	Get(ctx context.Context, u *auth.User, id int64) (*conversation.Conversation, conversation.Allowed, error)
+}
+
+// Render turns a rich message body into safe HTML for clients.
+type Render func(body string) string
+
+// Options configures the hub.
+type Options struct {
+	Bus           Bus
+	Presence      Presence
+	Conversations Conversations
+	Render        Render
+	Registerer    prometheus.Registerer
+	Logger        *slog.Logger
+	// OriginAllowed checks the Origin of an agent socket (same origin as the inbox).
+	OriginAllowed func(origin, host string) bool
+}
+
+// Hub holds this node's sockets and delivers events to them.
+type Hub struct {
+	o        Options
+	log      *slog.Logger
+	mu       sync.RWMutex
+	agents   map[int64]map[*agentClient]struct{} // by user
+	visitors map[int64]map[*visitorClient]struct{} // by contact
+	gauge    *prometheus.GaugeVec
+}
+
+// NewHub returns a hub; Run must be started.
+func NewHub(o Options) *Hub {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Render == nil {
+		o.Render = func(s string) string { return "" }
+	}
+	h := &Hub{o: o, log: o.Logger, agents: map[int64]map[*agentClient]struct{}{}, visitors: map[int64]map[*visitorClient]struct{}{},
+		gauge: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "parley_websocket_connections", Help: "Open WebSocket connections on this node."}, []string{"side"})}
+	if o.Registerer != nil {
+		o.Registerer.MustRegister(h.gauge)
+	}
+	return h
+}
+
+// Run subscribes to the bus and sweeps idle sockets until ctx ends, then closes every socket.
+func (h *Hub) Run(ctx context.Context) error {
+	if err := h.o.Bus.Subscribe(ctx, subjectChange, h.onChange); err != nil {
+		return err
+	}
+	if err := h.o.Bus.Subscribe(ctx, subjectTyping, h.onTyping); err != nil {
+		return err
+	}
+	if err := h.o.Bus.Subscribe(ctx, subjectRevoked, h.onRevoked); err != nil {
+		return err
+	}
+	// One ticker for every socket: pings and idle checks cost no timer per connection.
+	tick := time.NewTicker(25 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			h.closeAll()
+			return nil
+		case <-tick.C:
+			h.sweep(time.Now())
+		}
+	}
+}
+
+func (h *Hub) conns() []*Conn {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []*Conn
+	for _, set := range h.agents {
+		for c := range set {
+			out = append(out, c.conn)
+		}
+	}
+	for _, set := range h.visitors {
+		for c := range set {
+			out = append(out, c.conn)
+		}
+	}
+	return out
+}
+
+// sweep pings every socket and closes those silent for too long (dead peers whose TCP close never
+// arrived).
+func (h *Hub) sweep(now time.Time) {
+	for _, c := range h.conns() {
+		if now.UnixMilli()-c.lastSeen.Load() > 70_000 {
+			c.Close()
+			continue
+		}
+		_ = c.ws.WritePing(nil)
+	}
+}
+
+func (h *Hub) closeAll() {
+	for _, c := range h.conns() {
+		c.Close()
+	}
+}
+
+// Publish announces a committed change to every node (conversation.Publisher).
+func (h *Hub) Publish(ctx context.Context, ch conversation.Change) {
+	data, err := json.Marshal(ch)
+	if err != nil {
+		h.log.ErrorContext(ctx, "encode change", "err", err)
+		return
+	}
+	if err := h.o.Bus.Publish(ctx, subjectChange, data); err != nil {
+		// The change is committed; clients catch up from the database when they resume.
+		h.log.WarnContext(ctx, "publish change", "err", err)
+	}
+}
+
+// Revoked closes the user's sockets on every node, so revoked sessions stop receiving at once;
+// clients with a still-valid session reconnect.
+func (h *Hub) Revoked(ctx context.Context, userID int64) {
+	data, _ := json.Marshal(map[string]int64{"user_id": userID})
+	if err := h.o.Bus.Publish(ctx, subjectRevoked, data); err != nil {
+		h.log.WarnContext(ctx, "publish revocation", "err", err)
+	}
+}
+
+func (h *Hub) onRevoked(_ string, data []byte) {
+	var m struct {
+		UserID int64 `json:"user_id"`
+	}
+	if json.Unmarshal(data, &m) != nil {
+		return
+	}
+	h.mu.RLock()
+	var cs []*agentClient
+	for c := range h.agents[m.UserID] {
+		cs = append(cs, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range cs {
+		c.conn.Close()
+	}
+}
+
+// Frames sent to clients.
+type changeFrame struct {
+	T            string                     `json:"t"`
+	Conversation *conversation.Conversation `json:"conversation"`
+	Messages     []conversation.Message     `json:"messages"`
+	FromSeq      int64                      `json:"from_seq,omitempty"`
+	ToSeq        int64                      `json:"to_seq,omitempty"`
+}
+
+type idFrame struct {
+	T              string `json:"t"`
+	ConversationID int64  `json:"conversation_id"`
+}
+
+// visitorView is what a visitor may know of their conversation.
+type visitorView struct {
+	ID             int64  `json:"id"`
+	Status         string `json:"status"`
+	LastSeq        int64  `json:"last_seq"`
+	ContactReadSeq int64  `json:"read_seq"`
+	Rating         int    `json:"rating,omitempty"`
+	ClosedAt       int64  `json:"closed_at,omitempty"`
+	Joined         bool   `json:"agent_joined"`
+}
+
+type visitorMessage struct {
+	ID        int64               `json:"id"`
+	Seq       int64               `json:"seq"`
+	From      string              `json:"from"`
+	Name      string              `json:"name,omitempty"`
+	Avatar    string              `json:"avatar,omitempty"`
+	Kind      string              `json:"kind"`
+	Body      string              `json:"body,omitempty"`
+	HTML      string              `json:"html,omitempty"`
+	Event     *conversation.Event `json:"event,omitempty"`
+	ClientID  string              `json:"client_id,omitempty"`
+	CreatedAt int64               `json:"created_at"`
+}
+
+type visitorChangeFrame struct {
+	T            string           `json:"t"`
+	Conversation visitorView      `json:"conversation"`
+	Messages     []visitorMessage `json:"messages"`
+	FromSeq      int64            `json:"from_seq,omitempty"`
+	ToSeq        int64            `json:"to_seq,omitempty"`
+}
+
+func toVisitorView(c *conversation.Conversation) visitorView {
+	return visitorView{ID: c.ID, Status: string(c.Status), LastSeq: c.LastSeq, ContactReadSeq: c.ContactReadSeq, Rating: c.Rating,
+		ClosedAt: c.ClosedAt, Joined: c.JoinedAt != 0}
+}
+
+func (h *Hub) toVisitorMessages(msgs []conversation.Message) []visitorMessage {
+	out := make([]visitorMessage, 0, len(msgs))
+	for _, m := range msgs {
+		if !m.VisibleToContact() {
+			continue
+		}
+		vm := visitorMessage{ID: m.ID, Seq: m.Seq, From: string(m.SenderKind), Kind: string(m.Kind), Body: m.Body, Event: m.Event,
+			ClientID: m.ClientID, CreatedAt: m.CreatedAt}
+		if m.SenderKind == conversation.FromAgent {
+			vm.Name, vm.Avatar = m.SenderName, m.SenderAvatar
+		}
+		if m.Event != nil {
+			// Visitors see who joined, not who did what behind the scenes.
+			e := *m.Event
+			e.ActorID, e.ActorName = 0, ""
+			vm.Event = &e
+		}
+		if m.Kind == conversation.Rich {
+			vm.HTML = h.o.Render(m.Body)
+		}
+		out = append(out, vm)
+	}
+	return out
+}
+
+func (h *Hub) withHTML(msgs []conversation.Message) []conversation.Message {
+	out := make([]conversation.Message, len(msgs))
+	for i, m := range msgs {
+		if m.Kind == conversation.Rich || (m.Kind == conversation.Note && h.o.Render != nil) {
+			m.HTML = h.o.Render(m.Body)
+		}
+		out[i] = m
+	}
+	return out
+}
+
+func seqRange(msgs []conversation.Message) (from, to int64) {
+	if len(msgs) == 0 {
+		return 0, 0
+	}
+	return msgs[0].Seq, msgs[len(msgs)-1].Seq
+}
+
+// onChange delivers a committed change to this node's sockets. Each audience's frame is encoded
+// once, however many sockets receive it.
+func (h *Hub) onChange(_ string, data []byte) {
+	var ch conversation.Change
+	if err := json.Unmarshal(data, &ch); err != nil || ch.Conversation == nil {
+		h.log.Warn("bad change on the bus", "err", err)
+		return
+	}
+	c := ch.Conversation
+	from, to := seqRange(ch.Messages)
+	var agentFrame, hiddenFrame, visitorFrame []byte
+	if ch.Deleted {
+		agentFrame, _ = json.Marshal(idFrame{T: "deleted", ConversationID: c.ID})
+		hiddenFrame = agentFrame
+		visitorFrame, _ = json.Marshal(idFrame{T: "deleted", ConversationID: c.ID})
+	} else {
+		agentFrame, _ = json.Marshal(changeFrame{T: "conversation", Conversation: c, Messages: h.withHTML(ch.Messages), FromSeq: from, ToSeq: to})
+		hiddenFrame, _ = json.Marshal(idFrame{T: "hidden", ConversationID: c.ID})
+		visitorFrame, _ = json.Marshal(visitorChangeFrame{T: "conversation", Conversation: toVisitorView(c),
+			Messages: h.toVisitorMessages(ch.Messages), FromSeq: from, ToSeq: to})
+	}
+	h.mu.RLock()
+	var agents []*agentClient
+	for _, set := range h.agents {
+		for a := range set {
+			agents = append(agents, a)
+		}
+	}
+	var visitors []*visitorClient
+	for v := range h.visitors[c.ContactID] {
+		if v.inboxID == c.InboxID {
+			visitors = append(visitors, v)
+		}
+	}
+	h.mu.RUnlock()
+	ctx := context.Background()
+	for _, a := range agents {
+		acc, ok := a.access(ctx, h, c.InboxID)
+		switch {
+		case !ok || !acc.HasInbox():
+		case ch.Deleted || conversation.CanSee(acc, c):
+			a.conn.Send(agentFrame)
+		default:
+			a.conn.Send(hiddenFrame) // it left this agent's view (e.g. assigned to someone else in a private inbox)
+		}
+	}
+	for _, v := range visitors {
+		v.conn.Send(visitorFrame)
+	}
+}
+
+// typing is an ephemeral "someone is typing" signal; it carries no text.
+type typing struct {
+	ConversationID int64  `json:"conversation_id"`
+	InboxID        int64  `json:"inbox_id"`
+	ContactID      int64  `json:"contact_id"`
+	From           string `json:"from"` // visitor or agent
+	UserID         int64  `json:"user_id,omitempty"`
+	Name           string `json:"name,omitempty"`
+	On             bool   `json:"on"`
+}
+
+func (h *Hub) publishTyping(ctx context.Context, t typing) {
+	data, _ := json.Marshal(t)
+	_ = h.o.Bus.Publish(ctx, subjectTyping, data)
+}
+
+func (h *Hub) onTyping(_ string, data []byte) {
+	var t typing
+	if json.Unmarshal(data, &t) != nil {
+		return
+	}
+	frame, _ := json.Marshal(struct {
+		T string `json:"t"`
+		typing
+	}{"typing", t})
+	h.mu.RLock()
+	var agents []*agentClient
+	for _, set := range h.agents {
+		for a := range set {
+			if a.user.ID != t.UserID {
+				agents = append(agents, a)
+			}
+		}
+	}
+	var visitors []*visitorClient
+	if t.From == "agent" {
+		for v := range h.visitors[t.ContactID] {
+			if v.inboxID == t.InboxID {
+				visitors = append(visitors, v)
+			}
+		}
+	}
+	h.mu.RUnlock()
+	ctx := context.Background()
+	for _, a := range agents {
+		// Typing shows only to agents who see the conversation; the check reads it once per agent.
+		if acc, ok := a.access(ctx, h, t.InboxID); ok && acc.HasInbox() {
+			if _, _, err := h.o.Conversations.Get(ctx, a.user, t.ConversationID); err == nil {
+				a.conn.Send(frame)
+			}
+		}
+	}
+	if len(visitors) > 0 {
+		vf, _ := json.Marshal(map[string]any{"t": "typing", "from": "agent", "name": t.Name, "on": t.On})
+		for _, v := range visitors {
+			v.conn.Send(vf)
+		}
+	}
+}
+
+// PresenceChanged tells this node's agents that a colleague's availability may have changed.
+func (h *Hub) PresenceChanged(userID int64) {
+	ctx := context.Background()
+	frame, _ := json.Marshal(map[string]any{"t": "presence", "user_id": userID, "available": h.o.Presence.Available(ctx, userID),
+		"online_agents": len(h.o.Presence.OnlineUsers())})
+	h.mu.RLock()
+	var agents []*agentClient
+	for _, set := range h.agents {
+		for a := range set {
+			agents = append(agents, a)
+		}
+	}
+	h.mu.RUnlock()
+	for _, a := range agents {
+		a.conn.Send(frame)
+	}
+}
+
+// errorFrame tells a client why a command failed.
+func errorFrame(ref string, err error) []byte {
+	code, msg := errs.Public(err)
+	b, _ := json.Marshal(map[string]any{"t": "error", "ref": ref, "code": code, "message": msg})
+	return b
+}
+

@@ -1,0 +1,221 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/lxzan/gws"
+
+	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/errs"
+)
+
+// client is one socket's side of the conversation with the hub.
+type client interface {
+	base() *Conn
+	onFrame(ctx context.Context, data []byte)
+	onClose()
+}
+
+// events routes gws callbacks to our clients.
+type events struct{ h *Hub }
+
+func clientOf(ws *gws.Conn) client {
+	v, ok := ws.Session().Load("c")
+	if !ok {
+		return nil
+	}
+	return v.(client)
+}
+
+func (e events) OnOpen(*gws.Conn) {}
+
+func (e events) OnClose(ws *gws.Conn, _ error) {
+	if c := clientOf(ws); c != nil {
+		c.base().closed.Store(true)
+		c.onClose()
+	}
+}
+
+func (e events) OnPing(ws *gws.Conn, _ []byte) {
+	if c := clientOf(ws); c != nil {
+		c.base().lastSeen.Store(time.Now().UnixMilli())
+	}
+	_ = ws.WritePong(nil)
+}
+
+func (e events) OnPong(ws *gws.Conn, _ []byte) {
+	if c := clientOf(ws); c != nil {
+		c.base().lastSeen.Store(time.Now().UnixMilli())
+	}
+}
+
+func (e events) OnMessage(ws *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	c := clientOf(ws)
+	if c == nil {
+		return
+	}
+	c.base().lastSeen.Store(time.Now().UnixMilli())
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	c.onFrame(ctx, m.Bytes())
+}
+
+func (h *Hub) upgrader() *gws.Upgrader {
+	return gws.NewUpgrader(events{h}, &gws.ServerOption{
+		ReadBufferSize:     1024,
+		WriteBufferSize:    1024,
+		ReadMaxPayloadSize: 64 << 10,
+		CheckUtf8Enabled:   true,
+	})
+}
+
+// upgrade hijacks the request (through any wrapping ResponseWriter) and completes the handshake.
+func (h *Hub) upgrade(w http.ResponseWriter, r *http.Request, c func(*Conn) client) (client, error) {
+	netConn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, err, "cannot upgrade this connection")
+	}
+	// The HTTP server's timeouts stay on a hijacked connection; a socket lives until it closes.
+	_ = netConn.SetDeadline(time.Time{})
+	ws, err := h.upgrader().UpgradeFromConn(netConn, brw.Reader, r)
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, err, "WebSocket handshake failed")
+	}
+	cl := c(newConn(ws))
+	ws.Session().Store("c", cl)
+	return cl, nil
+}
+
+// agentClient is an agent's socket.
+type agentClient struct {
+	h     *Hub
+	conn  *Conn
+	user  *auth.User
+	leave func()
+	mu    sync.Mutex
+	acc   map[int64]*conversation.Access // per inbox, read once per socket
+}
+
+func (a *agentClient) base() *Conn { return a.conn }
+
+// access returns the agent's access to an inbox, cached for the socket's life.
+func (a *agentClient) access(ctx context.Context, h *Hub, inboxID int64) (conversation.Access, bool) {
+	a.mu.Lock()
+	acc, ok := a.acc[inboxID]
+	a.mu.Unlock()
+	if ok {
+		return *acc, acc.Inbox != nil
+	}
+	got, err := h.o.Conversations.AccessTo(ctx, a.user, inboxID)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		h.log.Warn("read inbox access", "user_id", a.user.ID, "inbox_id", inboxID, "err", err)
+		return conversation.Access{}, false
+	}
+	a.mu.Lock()
+	a.acc[inboxID] = &got
+	a.mu.Unlock()
+	return got, got.Inbox != nil
+}
+
+// ServeAgent turns the request into the agent's event socket. The caller has authenticated the
+// user; the Origin must be the inbox's own.
+func (h *Hub) ServeAgent(w http.ResponseWriter, r *http.Request, u *auth.User) error {
+	if origin := r.Header.Get("Origin"); origin != "" && h.o.OriginAllowed != nil && !h.o.OriginAllowed(origin, r.Host) {
+		return errs.E(errs.Forbidden, "WebSocket from another origin refused")
+	}
+	var a *agentClient
+	cl, err := h.upgrade(w, r, func(c *Conn) client {
+		a = &agentClient{h: h, conn: c, user: u, acc: map[int64]*conversation.Access{}}
+		return a
+	})
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	if h.agents[u.ID] == nil {
+		h.agents[u.ID] = map[*agentClient]struct{}{}
+	}
+	h.agents[u.ID][a] = struct{}{}
+	h.mu.Unlock()
+	h.gauge.WithLabelValues("agent").Inc()
+	a.leave = h.o.Presence.Connect(u.ID)
+	hello, _ := json.Marshal(map[string]any{"t": "hello", "user_id": u.ID, "available": h.o.Presence.Available(r.Context(), u.ID),
+		"online_agents": h.o.Presence.OnlineUsers()})
+	a.conn.Send(hello)
+	cl.base().ws.ReadLoop() // returns when the socket closes; OnClose has run
+	return nil
+}
+
+func (a *agentClient) onClose() {
+	h := a.h
+	h.mu.Lock()
+	delete(h.agents[a.user.ID], a)
+	if len(h.agents[a.user.ID]) == 0 {
+		delete(h.agents, a.user.ID)
+	}
+	h.mu.Unlock()
+	h.gauge.WithLabelValues("agent").Dec()
+	if a.leave != nil {
+		a.leave()
+	}
+}
+
+// agentFrame is a command from the inbox.
+type agentFrame struct {
+	T              string           `json:"t"`
+	Ref            string           `json:"ref"`
+	ConversationID int64            `json:"conversation_id"`
+	Seq            int64            `json:"seq"`
+	On             bool             `json:"on"`
+	Cursors        map[string]int64 `json:"cursors"`
+}
+
+func (a *agentClient) onFrame(ctx context.Context, data []byte) {
+	var f agentFrame
+	if err := json.Unmarshal(data, &f); err != nil {
+		a.conn.Send(errorFrame("", errs.E(errs.Invalid, "frames are JSON objects with a \"t\" field")))
+		return
+	}
+	h := a.h
+	switch f.T {
+	case "ping":
+		a.conn.Send([]byte(`{"t":"pong"}`))
+	case "resume":
+		// The client names the conversations it shows and the last seq it has of each; it gets what
+		// it missed from the database.
+		for key, seq := range f.Cursors {
+			var id int64
+			if err := json.Unmarshal([]byte(key), &id); err != nil {
+				continue
+			}
+			c, _, err := h.o.Conversations.Get(ctx, a.user, id)
+			if err != nil {
+				b, _ := json.Marshal(idFrame{T: "hidden", ConversationID: id})
+				a.conn.Send(b)
+				continue
+			}
+			msgs, err := h.o.Conversations.History(ctx, a.user, id, seq, 0, 500)
+			if err != nil {
+				continue
+			}
+			from, to := seqRange(msgs)
+			b, _ := json.Marshal(changeFrame{T: "conversation", Conversation: c, Messages: h.withHTML(msgs), FromSeq: from, ToSeq: to})
+			a.conn.Send(b)
+		}
+	case "typing":
+		c, _, err := h.o.Conversations.Get(ctx, a.user, f.ConversationID)
+		if err != nil {
+			a.conn.Send(errorFrame(f.Ref, err))
+			return
+		}
+		h.publishTyping(ctx, typing{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, From: "agent", UserID: a.user.ID, Name: a.user.Name, On: f.On})
+	default:
+		a.conn.Send(errorFrame(f.Ref, errs.E(errs.Invalid, "unknown frame type %q", f.T)))
+	}
+}

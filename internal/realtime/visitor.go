@@ -1,0 +1,193 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/widget"
+)
+
+// Widget is the visitor side the socket drives (internal/widget implements it).
+type Widget interface {
+	Authenticate(ctx context.Context, site *inbox.Website, token, ip, userAgent string) (*widget.Session, error)
+	Send(ctx context.Context, s *widget.Session, ip string, in conversation.MessageInput) (*conversation.Conversation, *conversation.Message, error)
+	Conversation(ctx context.Context, s *widget.Session, afterSeq int64) (*conversation.Conversation, []conversation.Message, error)
+	MarkRead(ctx context.Context, s *widget.Session, conversationID, seq int64) error
+	PageView(ctx context.Context, s *widget.Session, url, title string) error
+}
+
+// visitorClient is a visitor's socket. It is registered under its contact once the first frame has
+// authenticated it: the token never travels in a URL.
+type visitorClient struct {
+	h         *Hub
+	w         Widget
+	conn      *Conn
+	site      *inbox.Website
+	ip, ua    string
+	mu        sync.Mutex
+	sess      *widget.Session
+	contactID int64
+	inboxID   int64
+}
+
+func (v *visitorClient) base() *Conn { return v.conn }
+
+// ServeVisitor turns the request into a visitor socket for site. The caller has checked the
+// website key and the Origin.
+func (h *Hub) ServeVisitor(w http.ResponseWriter, r *http.Request, wg Widget, site *inbox.Website, ip string) error {
+	var v *visitorClient
+	cl, err := h.upgrade(w, r, func(c *Conn) client {
+		v = &visitorClient{h: h, w: wg, conn: c, site: site, ip: ip, ua: r.UserAgent(), inboxID: site.ID}
+		return v
+	})
+	if err != nil {
+		return err
+	}
+	h.gauge.WithLabelValues("visitor").Inc()
+	cl.base().ws.ReadLoop()
+	return nil
+}
+
+func (v *visitorClient) onClose() {
+	h := v.h
+	h.gauge.WithLabelValues("visitor").Dec()
+	v.mu.Lock()
+	cid := v.contactID
+	v.mu.Unlock()
+	if cid == 0 {
+		return
+	}
+	h.mu.Lock()
+	delete(h.visitors[cid], v)
+	if len(h.visitors[cid]) == 0 {
+		delete(h.visitors, cid)
+	}
+	h.mu.Unlock()
+}
+
+// visitorFrame is a command from the widget.
+type visitorFrame struct {
+	T        string `json:"t"`
+	Token    string `json:"token"`
+	ClientID string `json:"client_id"`
+	Body     string `json:"body"`
+	Seq      int64  `json:"seq"`
+	On       bool   `json:"on"`
+	URL      string `json:"url"`
+	Title    string `json:"title"`
+}
+
+func (v *visitorClient) session() *widget.Session {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.sess
+}
+
+func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
+	var f visitorFrame
+	if err := json.Unmarshal(data, &f); err != nil {
+		v.conn.Send(errorFrame("", errs.E(errs.Invalid, "frames are JSON objects with a \"t\" field")))
+		return
+	}
+	if f.T == "ping" {
+		v.conn.Send([]byte(`{"t":"pong"}`))
+		return
+	}
+	sess := v.session()
+	if f.T == "auth" {
+		if sess != nil {
+			return
+		}
+		v.authenticate(ctx, f)
+		return
+	}
+	if sess == nil {
+		v.conn.Send(errorFrame(f.ClientID, errs.E(errs.Unauthenticated, "send {\"t\":\"auth\",\"token\":…} first")))
+		v.conn.Close()
+		return
+	}
+	h := v.h
+	switch f.T {
+	case "send":
+		_, m, err := v.w.Send(ctx, sess, v.ip, conversation.MessageInput{Body: f.Body, ClientID: f.ClientID})
+		if err != nil {
+			v.conn.Send(errorFrame(f.ClientID, err))
+			return
+		}
+		b, _ := json.Marshal(map[string]any{"t": "ack", "client_id": f.ClientID, "conversation_id": m.ConversationID, "seq": m.Seq, "id": m.ID})
+		v.conn.Send(b)
+	case "resume":
+		v.sendConversation(ctx, sess, f.Seq, "conversation")
+	case "read":
+		c, _, err := v.w.Conversation(ctx, sess, 1<<62)
+		if err == nil {
+			err = v.w.MarkRead(ctx, sess, c.ID, f.Seq)
+		}
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			v.conn.Send(errorFrame("", err))
+		}
+	case "typing":
+		c, _, err := v.w.Conversation(ctx, sess, 1<<62)
+		if err != nil || c.Status != conversation.Open {
+			return // nothing to type into yet; the first message creates the conversation
+		}
+		h.publishTyping(ctx, typing{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, From: "visitor", On: f.On})
+	case "page":
+		if err := v.w.PageView(ctx, sess, f.URL, f.Title); err != nil {
+			v.conn.Send(errorFrame("", err))
+		}
+	default:
+		v.conn.Send(errorFrame(f.ClientID, errs.E(errs.Invalid, "unknown frame type %q", f.T)))
+	}
+}
+
+func (v *visitorClient) authenticate(ctx context.Context, f visitorFrame) {
+	sess, err := v.w.Authenticate(ctx, v.site, strings.TrimSpace(f.Token), v.ip, v.ua)
+	if err != nil {
+		v.conn.Send(errorFrame("auth", err))
+		v.conn.Close()
+		return
+	}
+	v.mu.Lock()
+	v.sess, v.contactID = sess, sess.Contact.ID
+	v.mu.Unlock()
+	h := v.h
+	h.mu.Lock()
+	if h.visitors[sess.Contact.ID] == nil {
+		h.visitors[sess.Contact.ID] = map[*visitorClient]struct{}{}
+	}
+	h.visitors[sess.Contact.ID][v] = struct{}{}
+	h.mu.Unlock()
+	v.sendConversation(ctx, sess, 0, "ready")
+}
+
+// sendConversation sends the visitor's conversation with the entries after seq (all when 0).
+func (v *visitorClient) sendConversation(ctx context.Context, sess *widget.Session, after int64, t string) {
+	h := v.h
+	online := 0
+	for _, u := range h.o.Presence.OnlineUsers() {
+		if h.o.Presence.Available(ctx, u) {
+			online++
+		}
+	}
+	frame := map[string]any{"t": t, "agents_available": online}
+	c, msgs, err := v.w.Conversation(ctx, sess, after)
+	switch {
+	case err == nil:
+		from, to := seqRange(msgs)
+		frame["conversation"], frame["messages"], frame["from_seq"], frame["to_seq"] = toVisitorView(c), h.toVisitorMessages(msgs), from, to
+	case errs.Is(err, errs.NotFound):
+		frame["conversation"], frame["messages"] = nil, []visitorMessage{}
+	default:
+		v.conn.Send(errorFrame("", err))
+		return
+	}
+	b, _ := json.Marshal(frame)
+	v.conn.Send(b)
+}
