@@ -9,6 +9,7 @@ const (
 	ViewPeople   Action = "view_people"   // list users and teams (everyone: the inbox shows colleagues)
 	ManagePeople Action = "manage_people" // create and change users and teams
 	ManageOwn    Action = "manage_own"    // own profile, password, sessions and API tokens
+	ManageSetup  Action = "manage_setup"  // inboxes, websites, channels, playbooks
 )
 
 // Authorize decides whether actor may perform act. Every endpoint that touches accounts asks here.
@@ -24,6 +25,11 @@ func Authorize(actor *User, act Action) error {
 			return nil
 		}
 		return errs.E(errs.Forbidden, "only admins may manage users and teams")
+	case ManageSetup:
+		if actor.Role.IsAdmin() {
+			return nil
+		}
+		return errs.E(errs.Forbidden, "only admins may change inboxes and their settings")
 	}
 	return errs.E(errs.Forbidden, "not allowed")
 }

@@ -1,0 +1,176 @@
+package widget
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/parleyhq/parley/internal/contact"
+	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/inbox"
+)
+
+// Limits bound how fast visitors may send: per visitor and per IP (an office behind one address
+// gets more room than one browser).
+type Limits struct {
+	PerVisitorBurst int
+	PerVisitorEvery time.Duration
+	PerIPBurst      int
+	PerIPEvery      time.Duration
+}
+
+// DefaultLimits allow a quick burst of 10 messages per visitor, then one a second; 60 per IP, then
+// five a second.
+var DefaultLimits = Limits{PerVisitorBurst: 10, PerVisitorEvery: time.Second, PerIPBurst: 60, PerIPEvery: 200 * time.Millisecond}
+
+// Options configures the Service.
+type Options struct {
+	Contacts      *contact.Service
+	Conversations *conversation.Service
+	Limits        Limits
+}
+
+// Service is the visitor side of website chat.
+type Service struct {
+	contacts *contact.Service
+	convs    *conversation.Service
+	limits   Limits
+	mu       sync.Mutex
+	byVis    map[int64]*limiterEntry
+	byIP     map[string]*limiterEntry
+	lastGC   time.Time
+}
+
+type limiterEntry struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// New returns the widget service.
+func New(o Options) *Service {
+	if o.Limits == (Limits{}) {
+		o.Limits = DefaultLimits
+	}
+	return &Service{contacts: o.Contacts, convs: o.Conversations, limits: o.Limits, byVis: map[int64]*limiterEntry{}, byIP: map[string]*limiterEntry{}}
+}
+
+// Session starts a visitor (no token) or resumes one (token). It is called only once the visitor
+// interacts, so crawlers and passers-by make no rows.
+func (s *Service) Session(ctx context.Context, site *inbox.Website, in contact.SessionInput) (*Session, error) {
+	if in.Token != "" {
+		v, c, err := s.contacts.Resume(ctx, site, in)
+		if err != nil {
+			return nil, err
+		}
+		if in.PageURL != "" {
+			if err := s.contacts.PageView(ctx, v, in.PageURL, in.PageTitle); err != nil {
+				return nil, err
+			}
+		}
+		return &Session{Site: site, Visitor: v, Contact: c}, nil
+	}
+	v, c, token, err := s.contacts.Start(ctx, site, in)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Site: site, Visitor: v, Contact: c, Token: token}, nil
+}
+
+// Authenticate resumes the visitor of a token (the socket's first frame).
+func (s *Service) Authenticate(ctx context.Context, site *inbox.Website, token, ip, userAgent string) (*Session, error) {
+	if token == "" {
+		return nil, errs.Coded(errs.Unauthenticated, "visitor_token_invalid", "a visitor token is required")
+	}
+	v, c, err := s.contacts.Resume(ctx, site, contact.SessionInput{Token: token, IP: ip, UserAgent: userAgent})
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Site: site, Visitor: v, Contact: c}, nil
+}
+
+// allow takes one message from the visitor's and the IP's allowance.
+func (s *Service) allow(visitorID int64, ip string) bool {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.lastGC) > time.Minute {
+		s.lastGC = now
+		for k, e := range s.byVis {
+			if now.Sub(e.seen) > 10*time.Minute {
+				delete(s.byVis, k)
+			}
+		}
+		for k, e := range s.byIP {
+			if now.Sub(e.seen) > 10*time.Minute {
+				delete(s.byIP, k)
+			}
+		}
+	}
+	v := s.byVis[visitorID]
+	if v == nil {
+		v = &limiterEntry{lim: rate.NewLimiter(rate.Every(s.limits.PerVisitorEvery), s.limits.PerVisitorBurst)}
+		s.byVis[visitorID] = v
+	}
+	i := s.byIP[ip]
+	if i == nil {
+		i = &limiterEntry{lim: rate.NewLimiter(rate.Every(s.limits.PerIPEvery), s.limits.PerIPBurst)}
+		s.byIP[ip] = i
+	}
+	v.seen, i.seen = now, now
+	rv, ri := v.lim.ReserveN(now, 1), i.lim.ReserveN(now, 1)
+	if rv.DelayFrom(now) > 0 || ri.DelayFrom(now) > 0 {
+		rv.CancelAt(now)
+		ri.CancelAt(now)
+		return false
+	}
+	return true
+}
+
+// Send stores the visitor's message; a retried send (same client id) returns the original.
+func (s *Service) Send(ctx context.Context, sess *Session, ip string, in conversation.MessageInput) (*conversation.Conversation, *conversation.Message, error) {
+	in.Note = false
+	blocked, err := s.contacts.IsBlocked(ctx, sess.Site, sess.Visitor, ip)
+	if err != nil {
+		return nil, nil, err
+	}
+	if blocked {
+		return nil, nil, errs.Coded(errs.Forbidden, "blocked", "this visitor is blocked on this website")
+	}
+	if !s.allow(sess.Visitor.ID, ip) {
+		return nil, nil, errs.Coded(errs.RateLimited, "too_many_messages", "you are sending messages too quickly; wait a moment")
+	}
+	return s.convs.ContactWrites(ctx, sess.From(), in)
+}
+
+// Conversation returns the visitor's latest conversation with what they may see after afterSeq.
+func (s *Service) Conversation(ctx context.Context, sess *Session, afterSeq int64) (*conversation.Conversation, []conversation.Message, error) {
+	return s.convs.ContactConversation(ctx, sess.From(), afterSeq, 500)
+}
+
+// MarkRead records that the visitor has read up to seq.
+func (s *Service) MarkRead(ctx context.Context, sess *Session, conversationID, seq int64) error {
+	return s.convs.ContactMarkRead(ctx, sess.From(), conversationID, seq)
+}
+
+// PageView records a page the visitor looked at.
+func (s *Service) PageView(ctx context.Context, sess *Session, url, title string) error {
+	return s.contacts.PageView(ctx, sess.Visitor, url, title)
+}
+
+// Rate records the visitor's rating of their closed conversation.
+func (s *Service) Rate(ctx context.Context, sess *Session, conversationID int64, rating int) (*conversation.Conversation, error) {
+	return s.convs.Rate(ctx, sess.From(), conversationID, rating)
+}
+
+// Identify ties the visitor to the site's signed-in user. When they turn out to be someone else
+// than before, the returned session has a new token: a new visitor identity.
+func (s *Service) Identify(ctx context.Context, sess *Session, in contact.IdentifyInput) (*Session, error) {
+	v, c, token, err := s.contacts.Identify(ctx, sess.Site, sess.Visitor, in)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Site: sess.Site, Visitor: v, Contact: c, Token: token}, nil
+}
