@@ -22,6 +22,7 @@ type Config struct {
 	Demo           bool
 	LogLevel       string
 	LogFormat      string
+	CityDB         string
 }
 
 // storageFlags are the flags every subcommand that opens the database shares.
@@ -40,6 +41,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file (PEM) to serve HTTPS directly; needs --tls-key")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM) for --tls-cert")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed")
+	fs.StringVar(&c.CityDB, "city-db", "", "a MaxMind/DB-IP city database (.mmdb) to show visitors' cities; default: the bundled country database")
 	fs.BoolVar(&c.Demo, "demo", false, "create a demo owner, website and /demo page (idempotent) and print the URLs to open")
 }
 
@@ -71,7 +73,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 // arguments of one-off commands such as a new user's email.
 var envFlags = map[string]bool{
 	"addr": true, "data": true, "database": true, "nats": true, "base-url": true, "tls-cert": true, "tls-key": true,
-	"trusted-proxies": true, "demo": true, "log-level": true, "log-format": true,
+	"trusted-proxies": true, "demo": true, "city-db": true, "log-level": true, "log-format": true,
 }
 
 func envName(flagName string) string {

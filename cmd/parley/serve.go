@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"runtime"
 	"strings"
@@ -19,9 +21,18 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/bus"
+	"github.com/parleyhq/parley/internal/contact"
+	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/demo"
+	"github.com/parleyhq/parley/internal/geo"
 	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/mask"
+	"github.com/parleyhq/parley/internal/presence"
+	"github.com/parleyhq/parley/internal/realtime"
+	"github.com/parleyhq/parley/internal/richtext"
+	"github.com/parleyhq/parley/internal/widget"
 )
 
 // How long shutdown waits for requests in flight before closing them.
@@ -88,7 +99,31 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.DefaultHashParams, runtime.NumCPU()), Logger: log})
+	// The live side: presence and the hub need each other (presence changes are pushed to sockets).
+	var hub *realtime.Hub
+	tracker := presence.New(presence.Options{Node: node, Bus: b, Toggles: db, Logger: log,
+		OnChange: func(userID int64) { hub.PresenceChanged(userID) }})
+	locator, err := geo.Open(c.CityDB)
+	if err != nil {
+		return err
+	}
+	contacts := contact.NewService(contact.Options{Repo: db, Logger: log, Locate: func(ip string) string {
+		a, err := netip.ParseAddr(ip)
+		if err != nil {
+			return ""
+		}
+		return locator.Lookup(a).CountryCode
+	}})
+	inboxes := inbox.NewService(db)
+	hub = realtime.NewHub(realtime.Options{Bus: b, Presence: tracker, Registerer: reg, Logger: log, Render: richtext.Render,
+		OriginAllowed: sameOrigin})
+	convs := conversation.NewService(conversation.Options{Repo: db, Presence: tracker, Publisher: hub, Logger: log,
+		Mask: func(s string) string { out, _ := mask.String(s); return out }})
+	hub.SetConversations(convs)
+	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs})
+	b.OnReconnect(tracker.ForgetToggles)
+
+	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.DefaultHashParams, runtime.NumCPU()), Logger: log, Revoker: hub})
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -114,6 +149,14 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Proxies:       proxies,
 		SecureCookies: c.TLSCert != "" || strings.HasPrefix(base, "https://"),
 		Demo:          demoSite,
+
+		Inboxes:        inboxes,
+		Conversations:  convs,
+		Contacts:       contacts,
+		Widget:         chat,
+		Hub:            hub,
+		Presence:       tracker,
+		LocationCredit: locator.Attribution(),
 	})
 	srv := &http.Server{
 		Handler:           api.Handler(),
@@ -139,6 +182,20 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- queue.Run(jobsCtx) }()
+	liveCtx, stopLive := context.WithCancel(context.WithoutCancel(ctx))
+	liveDone := make(chan struct{}, 2)
+	go func() {
+		if err := tracker.Run(liveCtx); err != nil {
+			log.Error("presence", "err", err)
+		}
+		liveDone <- struct{}{}
+	}()
+	go func() {
+		if err := hub.Run(liveCtx); err != nil {
+			log.Error("realtime hub", "err", err)
+		}
+		liveDone <- struct{}{}
+	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -166,6 +223,9 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		log.Warn("requests still running at shutdown were closed", "err", err)
 		srv.Close()
 	}
+	stopLive() // closes every socket; clients reconnect to another node
+	<-liveDone
+	<-liveDone
 	stopJobs()
 	if err := <-jobsDone; err != nil {
 		log.Warn("job runner", "err", err)
@@ -175,6 +235,12 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		return runErr
 	}
 	return nil
+}
+
+// sameOrigin reports whether a browser's Origin is the host it connects to.
+func sameOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host == host
 }
 
 func busName(b *bus.Bus) string {

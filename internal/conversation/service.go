@@ -3,6 +3,7 @@ package conversation
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -22,6 +23,10 @@ type Write struct {
 	ExpectSeq int64         // the last_seq the change was decided on; another change in between fails it with ErrStale
 	Append    []Message     // entries to add; the store numbers them
 	ClientID  string        // when set and a message with this client id exists, that message is the answer (ErrDuplicate)
+	// PrevID is, when creating a conversation, the contact's latest conversation in the inbox the
+	// creation was decided on (0: none). If another was created meanwhile the write fails with
+	// ErrStale, so concurrent first messages land in one conversation instead of one each.
+	PrevID int64
 }
 
 // ErrStale is returned by Repo.Commit when the conversation changed since it was read.
@@ -51,6 +56,7 @@ type Repo interface {
 	MarkRead(ctx context.Context, conversationID, userID, seq int64) error
 	MarkContactRead(ctx context.Context, conversationID, seq int64) error
 	DeleteConversation(ctx context.Context, id int64) error
+	ConversationsOfContact(ctx context.Context, contactID int64) ([]Conversation, error)
 }
 
 // Presence tells whether an agent is available: toggle on and the inbox open somewhere.
@@ -109,10 +115,18 @@ func NewService(o Options) *Service {
 
 func (s *Service) nowMS() int64 { return s.now().UnixMilli() }
 
+// publish announces ch with copies of what it points to, so the caller may go on using (and
+// filling in) the values it returns while a subscriber encodes the change.
 func (s *Service) publish(ctx context.Context, ch Change) {
-	if s.pub != nil {
-		s.pub.Publish(ctx, ch)
+	if s.pub == nil {
+		return
 	}
+	if ch.Conversation != nil {
+		c := *ch.Conversation
+		ch.Conversation = &c
+	}
+	ch.Messages = slices.Clone(ch.Messages)
+	s.pub.Publish(ctx, ch)
 }
 
 // AccessTo returns the actor's access to an inbox.
@@ -144,14 +158,23 @@ func (s *Service) load(ctx context.Context, u *auth.User, id int64) (*Conversati
 	return c, a, nil
 }
 
+// maxTries bounds retry. Every ErrStale means another change to the conversation committed, so
+// the writers of one conversation always make progress; a loser retries once per change that beat
+// it, and a conversation with dozens of writers at the same moment (a contact, agents, channels,
+// timers) must not turn an accepted message into an error.
+const maxTries = 64
+
 // retry runs fn until it does not fail with ErrStale: each try re-reads and re-decides.
-func retry[T any](fn func() (T, error)) (T, error) {
+func retry[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	var v T
 	var err error
-	for range 8 {
+	for range maxTries {
 		v, err = fn()
 		if err != ErrStale {
 			return v, err
+		}
+		if ctx.Err() != nil {
+			return v, ctx.Err()
 		}
 	}
 	return v, err
@@ -184,12 +207,12 @@ func (s *Service) available(ctx context.Context, userID int64) bool {
 
 // ListQuery selects conversations of a folder within a scope.
 type ListQuery struct {
-	Scope   Scope
-	Folder  Folder
-	InboxID int64
-	Before  int64 // cursor: last_message_at of the last row of the previous page
-	BeforeID int64
-	Limit   int
+	Scope    Scope
+	Folder   Folder
+	InboxID  int64
+	Before   int64 // cursor: last_message_at of the last row of the previous page
+	BeforeID int64 // and its id, which breaks ties
+	Limit    int
 }
 
 // List returns a folder's conversations, newest activity first, with unread counts for the actor.
@@ -279,10 +302,15 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 	if in.Note {
 		kind = Note
 	}
-	return retry(func() (*Message, error) {
+	return retry(ctx, func() (*Message, error) {
 		c, a, err := s.load(ctx, u, id)
 		if err != nil {
 			return nil, err
+		}
+		// A retried send is answered with the original even when the conversation has since
+		// been closed or taken: it was accepted when it was first sent.
+		if m, err := s.original(ctx, c.ID, clientID, FromAgent, u.ID); m != nil || err != nil {
+			return m, err
 		}
 		next := *c
 		now := s.nowMS()
@@ -305,7 +333,7 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 			if next.FirstResponseAt == 0 {
 				next.FirstResponseAt = now
 			}
-			next.Preview = preview(body)
+			next.Preview = s.preview(body)
 			next.LastMessageAt = now
 		}
 		next.UpdatedAt = now
@@ -315,11 +343,37 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 	})
 }
 
+// errClientIDTaken answers a send whose client id belongs to someone else's message in the
+// conversation: that message is not theirs to be given back (it may be an internal note).
+var errClientIDTaken = errs.Coded(errs.Conflict, "client_id_taken", "client_id is already used in this conversation; send with a new one")
+
+// original returns the message a retried send stored before (nil when there is none): the
+// message with this client id, when it is the same sender's.
+func (s *Service) original(ctx context.Context, convID int64, clientID string, kind SenderKind, senderID int64) (*Message, error) {
+	if clientID == "" {
+		return nil, nil
+	}
+	m, err := s.repo.MessageByClientID(ctx, convID, clientID)
+	if errs.Is(err, errs.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if m.SenderKind != kind || m.SenderID != senderID {
+		return nil, errClientIDTaken
+	}
+	return m, nil
+}
+
 // commit writes w, publishes the change and returns the last entry written (or the original of a
 // retried send).
 func (s *Service) commit(ctx context.Context, w *Write) (*Message, error) {
 	stored, err := s.repo.Commit(ctx, w)
 	if dup, ok := err.(*DuplicateError); ok {
+		if sent := w.Append[len(w.Append)-1]; dup.Message.SenderKind != sent.SenderKind || dup.Message.SenderID != sent.SenderID {
+			return nil, errClientIDTaken
+		}
 		return &dup.Message, nil
 	}
 	if err != nil {
@@ -344,13 +398,15 @@ func (s *Service) assignEntries(c *Conversation, actor, target *auth.User, now i
 	return []Message{{SenderKind: FromSystem, Kind: EventKind, Event: ev, CreatedAt: now}}
 }
 
-func preview(body string) string {
+// preview is the one line shown in lists. It is masked again: joining lines and cutting the text
+// can make a card number of digits that were not one in the message.
+func (s *Service) preview(body string) string {
 	body = strings.Join(strings.Fields(body), " ")
 	if utf8.RuneCountInString(body) > 140 {
 		r := []rune(body)
 		body = string(r[:140]) + "…"
 	}
-	return body
+	return s.mask(body)
 }
 
 // AssignInput names the new assignee: a user, a team, or neither (back to Unassigned).
@@ -361,7 +417,7 @@ type AssignInput struct {
 
 // Assign gives the conversation to a user or team, or back to Unassigned.
 func (s *Service) Assign(ctx context.Context, u *auth.User, id int64, in AssignInput) (*Conversation, error) {
-	return retry(func() (*Conversation, error) {
+	return retry(ctx, func() (*Conversation, error) {
 		c, a, err := s.load(ctx, u, id)
 		if err != nil {
 			return nil, err
@@ -428,7 +484,7 @@ func (s *Service) AssignToMe(ctx context.Context, u *auth.User, id int64) (*Conv
 
 // Close resolves the conversation.
 func (s *Service) Close(ctx context.Context, u *auth.User, id int64) (*Conversation, error) {
-	return retry(func() (*Conversation, error) {
+	return retry(ctx, func() (*Conversation, error) {
 		c, a, err := s.load(ctx, u, id)
 		if err != nil {
 			return nil, err
@@ -450,7 +506,7 @@ func (s *Service) Close(ctx context.Context, u *auth.User, id int64) (*Conversat
 // Reopen reopens a closed conversation where the inbox's policy allows it. It lands in the folder
 // its assignment says, or in Unassigned when the assignee is not available.
 func (s *Service) Reopen(ctx context.Context, u *auth.User, id int64) (*Conversation, error) {
-	return retry(func() (*Conversation, error) {
+	return retry(ctx, func() (*Conversation, error) {
 		c, a, err := s.load(ctx, u, id)
 		if err != nil {
 			return nil, err
@@ -506,4 +562,31 @@ func (s *Service) MarkRead(ctx context.Context, u *auth.User, id, seq int64) err
 		return err
 	}
 	return s.repo.MarkRead(ctx, id, u.ID, min(seq, c.LastSeq))
+}
+
+// ContactConversations lists the conversations of a contact that the actor may see, newest first.
+// An actor who sees none of them may not see the contact either: not found.
+func (s *Service) ContactConversations(ctx context.Context, u *auth.User, contactID int64) ([]Conversation, error) {
+	all, err := s.repo.ConversationsOfContact(ctx, contactID)
+	if err != nil {
+		return nil, err
+	}
+	out := []Conversation{}
+	access := map[int64]Access{}
+	for _, c := range all {
+		a, ok := access[c.InboxID]
+		if !ok {
+			if a, err = s.AccessTo(ctx, u, c.InboxID); err != nil {
+				return nil, err
+			}
+			access[c.InboxID] = a
+		}
+		if CanSee(a, &c) {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errs.E(errs.NotFound, "contact not found")
+	}
+	return out, nil
 }

@@ -13,7 +13,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/contact"
+	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/realtime"
+	"github.com/parleyhq/parley/internal/widget"
 )
 
 // Checker is something /readyz asks: the database and the bus.
@@ -44,6 +49,22 @@ type Config struct {
 	// when Parley is reached over HTTPS (its own TLS, or an https base URL behind a proxy).
 	SecureCookies bool
 	Demo          *DemoSite
+
+	Inboxes       *inbox.Service
+	Conversations *conversation.Service
+	Contacts      *contact.Service
+	Widget        *widget.Service
+	Hub           *realtime.Hub
+	Presence      Presence
+	// LocationCredit is shown wherever a location from the IP database appears.
+	LocationCredit string
+}
+
+// Presence is what the API needs of presence.
+type Presence interface {
+	SetToggle(ctx context.Context, userID int64, on bool) error
+	Available(ctx context.Context, userID int64) bool
+	OnlineUsers() []int64
 }
 
 // Server routes requests.
@@ -58,13 +79,22 @@ type Server struct {
 	metrics *metrics
 	routes  []Route
 	mux     *http.ServeMux
+
+	inboxes        *inbox.Service
+	convs          *conversation.Service
+	contacts       *contact.Service
+	widget         *widget.Service
+	hub            *realtime.Hub
+	presence       Presence
+	locationCredit string
 }
 
 // Route is one entry of the route table.
 type Route struct {
 	Method string
 	Path   string
-	// Access is "public" (no sign-in), "user" (a session or API token), or "page".
+	// Access is "public" (no sign-in), "user" (a session or API token), "page", or "socket"
+	// (a WebSocket of a signed-in user) and "widget-socket" (a visitor's WebSocket).
 	Access string
 	h      handler
 }
@@ -78,7 +108,9 @@ func New(cfg Config) *Server {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{auth: cfg.Auth, checks: cfg.Checks, reg: cfg.Registry, log: cfg.Logger, proxies: cfg.Proxies,
-		secure: cfg.SecureCookies, demo: cfg.Demo, metrics: newMetrics(cfg.Registry), mux: http.NewServeMux()}
+		secure: cfg.SecureCookies, demo: cfg.Demo, metrics: newMetrics(cfg.Registry), mux: http.NewServeMux(),
+		inboxes: cfg.Inboxes, convs: cfg.Conversations, contacts: cfg.Contacts, widget: cfg.Widget, hub: cfg.Hub, presence: cfg.Presence,
+		locationCredit: cfg.LocationCredit}
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
 	for _, rt := range s.routes {
@@ -86,6 +118,11 @@ func New(cfg Config) *Server {
 		if rt.Method != http.MethodGet && rt.Method != http.MethodHead {
 			// Browsers send cookies cross-site; refuse cross-origin state changes outright.
 			h = csrf.Handler(h)
+		}
+		if rt.Access == "socket" || rt.Access == "widget-socket" {
+			// A socket's request lasts as long as the socket: not a latency to record.
+			s.mux.Handle(rt.Method+" "+rt.Path, h)
+			continue
 		}
 		s.mux.Handle(rt.Method+" "+rt.Path, s.metrics.instrument(rt.Method+" "+rt.Path, h))
 	}
@@ -135,6 +172,48 @@ func (s *Server) routeTable() []Route {
 		{"PATCH", "/api/v1/teams/{id}", "user", s.patchTeam},
 		{"DELETE", "/api/v1/teams/{id}", "user", s.deleteTeam},
 
+		{"GET", "/api/v1/inboxes", "user", s.listInboxes},
+		{"GET", "/api/v1/inboxes/{id}", "user", s.getInbox},
+		{"PATCH", "/api/v1/inboxes/{id}", "user", s.patchInbox},
+		{"PUT", "/api/v1/inboxes/{id}/members", "user", s.putInboxMembers},
+		{"GET", "/api/v1/websites", "user", s.listWebsites},
+		{"POST", "/api/v1/websites", "user", s.createWebsite},
+		{"GET", "/api/v1/websites/{id}", "user", s.getWebsite},
+		{"PATCH", "/api/v1/websites/{id}", "user", s.patchWebsite},
+		{"GET", "/api/v1/websites/{id}/secret", "user", s.getWebsiteSecret},
+		{"PUT", "/api/v1/me/availability", "user", s.putAvailability},
+		{"GET", "/api/v1/presence", "user", s.getPresence},
+
+		{"GET", "/api/v1/conversations", "user", s.listConversations},
+		{"GET", "/api/v1/conversations/{id}", "user", s.getConversation},
+		{"DELETE", "/api/v1/conversations/{id}", "user", s.deleteConversation},
+		{"GET", "/api/v1/conversations/{id}/messages", "user", s.listMessages},
+		{"POST", "/api/v1/conversations/{id}/messages", "user", s.postMessage},
+		{"POST", "/api/v1/conversations/{id}/assign", "user", s.assignConversation},
+		{"POST", "/api/v1/conversations/{id}/close", "user", s.conversationAction(func(s *Server, r *http.Request, id int64) (*conversation.Conversation, error) {
+			return s.convs.Close(r.Context(), actorOf(r).user, id)
+		})},
+		{"POST", "/api/v1/conversations/{id}/reopen", "user", s.conversationAction(func(s *Server, r *http.Request, id int64) (*conversation.Conversation, error) {
+			return s.convs.Reopen(r.Context(), actorOf(r).user, id)
+		})},
+		{"POST", "/api/v1/conversations/{id}/read", "user", s.readConversation},
+		{"POST", "/api/v1/conversations/{id}/typing", "user", s.typingConversation},
+		{"GET", "/api/v1/contacts/{id}", "user", s.getContact},
+		{"PATCH", "/api/v1/contacts/{id}", "user", s.patchContact},
+		{"POST", "/api/v1/visitors/{id}/block", "user", s.blockVisitor(true)},
+		{"DELETE", "/api/v1/visitors/{id}/block", "user", s.blockVisitor(false)},
+		{"GET", "/api/v1/events", "socket", s.events},
+
+		{"POST", "/widget/v1/{key}/session", "public", s.widgetSession},
+		{"GET", "/widget/v1/{key}/conversation", "public", s.widgetConversation},
+		{"POST", "/widget/v1/{key}/messages", "public", s.widgetSend},
+		{"POST", "/widget/v1/{key}/read", "public", s.widgetRead},
+		{"POST", "/widget/v1/{key}/typing", "public", s.widgetTyping},
+		{"POST", "/widget/v1/{key}/pageview", "public", s.widgetPageView},
+		{"POST", "/widget/v1/{key}/identify", "public", s.widgetIdentify},
+		{"POST", "/widget/v1/{key}/rating", "public", s.widgetRate},
+		{"GET", "/widget/v1/{key}/ws", "widget-socket", s.widgetSocket},
+
 		{"GET", "/{$}", "page", s.pageRoot},
 		{"GET", "/inbox/{$}", "page", s.pageInbox},
 		{"POST", "/inbox/setup", "page", s.pageSetup},
@@ -148,13 +227,13 @@ func (s *Server) routeTable() []Route {
 // user routes, and errors mapped in one place.
 func (s *Server) adapt(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/widget/") {
 			r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
 		} else if rt.Access == "page" {
 			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		}
 		var err error
-		if rt.Access == "user" {
+		if rt.Access == "user" || rt.Access == "socket" {
 			var a *actor
 			a, err = s.authenticate(r)
 			if err == nil {

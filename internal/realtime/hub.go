@@ -61,7 +61,7 @@ type Hub struct {
 	o        Options
 	log      *slog.Logger
 	mu       sync.RWMutex
-	agents   map[int64]map[*agentClient]struct{} // by user
+	agents   map[int64]map[*agentClient]struct{}   // by user
 	visitors map[int64]map[*visitorClient]struct{} // by contact
 	gauge    *prometheus.GaugeVec
 }
@@ -81,6 +81,10 @@ func NewHub(o Options) *Hub {
 	}
 	return h
 }
+
+// SetConversations completes the hub once the conversation service (which publishes through the
+// hub) exists.
+func (h *Hub) SetConversations(c Conversations) { h.o.Conversations = c }
 
 // Run subscribes to the bus and sweeps idle sockets until ctx ends, then closes every socket.
 func (h *Hub) Run(ctx context.Context) error {
@@ -413,3 +417,22 @@ func errorFrame(ref string, err error) []byte {
 	return b
 }
 
+// VisitorConversation is a conversation as its visitor may see it, for the widget's HTTP calls.
+func (h *Hub) VisitorConversation(c *conversation.Conversation, msgs []conversation.Message) map[string]any {
+	from, to := seqRange(msgs)
+	return map[string]any{"conversation": toVisitorView(c), "messages": h.toVisitorMessages(msgs), "from_seq": from, "to_seq": to}
+}
+
+// AgentMessages adds rendered HTML to messages for agents.
+func (h *Hub) AgentMessages(msgs []conversation.Message) []conversation.Message {
+	return h.withHTML(msgs)
+}
+
+// Typing announces that someone is typing in c (no text is ever sent).
+func (h *Hub) Typing(ctx context.Context, c *conversation.Conversation, fromVisitor bool, u *auth.User, on bool) {
+	t := typing{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, From: "visitor", On: on}
+	if !fromVisitor && u != nil {
+		t.From, t.UserID, t.Name = "agent", u.ID, u.Name
+	}
+	h.publishTyping(ctx, t)
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/parleyhq/parley/internal/contact"
@@ -198,6 +199,9 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 		n := int64(len(w.Append))
 		var base int64
 		if c.ID == 0 {
+			if err := latestUnchanged(ctx, tx, c.InboxID, c.ContactID, w.PrevID); err != nil {
+				return err
+			}
 			err := tx.QueryRowContext(ctx, `INSERT INTO conversations (inbox_id, contact_id, visitor_id, channel, status, assignee_id, team_id,
 				last_seq, preview, created_at, updated_at, last_message_at, joined_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
@@ -250,6 +254,31 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 	return stored, nil
 }
 
+// latestUnchanged fails with conversation.ErrStale when the contact's latest conversation in the
+// inbox is no longer prevID, so that two first messages sent at once do not open a conversation
+// each: the loser decides again and finds the winner's. SQLite's single writer serialises the
+// check; on PostgreSQL the contact's row lock does (NO KEY UPDATE, so it does not block rows that
+// merely reference the contact), and in READ COMMITTED the query after it sees what the previous
+// holder committed.
+func latestUnchanged(ctx context.Context, tx *Tx, inboxID, contactID, prevID int64) error {
+	if tx.Engine == Postgres {
+		var id int64
+		err := tx.QueryRowContext(ctx, "SELECT id FROM contacts WHERE id = $1 FOR NO KEY UPDATE", contactID).Scan(&id)
+		if err != nil {
+			return notFound(err, "contact")
+		}
+	}
+	var latest int64
+	err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM conversations WHERE inbox_id = $1 AND contact_id = $2", inboxID, contactID).Scan(&latest)
+	if err != nil {
+		return err
+	}
+	if latest != prevID {
+		return conversation.ErrStale
+	}
+	return nil
+}
+
 const messageColumns = `m.id, m.conversation_id, m.seq, m.sender_kind, COALESCE(m.sender_id, 0), m.kind, m.body, m.event,
 	COALESCE(m.client_id, ''), COALESCE(m.external_id, ''), COALESCE(m.attachment_id, 0), m.created_at,
 	COALESCE(u.name, ''), COALESCE(u.avatar_url, '')`
@@ -285,46 +314,71 @@ func (db *DB) MessageByClientID(ctx context.Context, convID int64, clientID stri
 	return messageByClientID(ctx, db.read, convID, clientID)
 }
 
-// Messages reads part of a conversation's log, oldest first.
+// Messages reads part of a conversation's log, oldest first. For the contact, entries they may
+// not see are left out and the page is filled from further rows, so that a run of notes never
+// looks like the end of the log to a client resuming after a seq.
 func (db *DB) Messages(ctx context.Context, q conversation.LogQuery) ([]conversation.Message, error) {
+	if q.Limit <= 0 {
+		return []conversation.Message{}, nil
+	}
+	after, before := q.AfterSeq, q.BeforeSeq
+	if after <= 0 && before <= 0 {
+		before = 1 << 62
+	}
+	out := []conversation.Message{}
+	for len(out) < q.Limit {
+		page, err := db.messagePage(ctx, q.ConversationID, after, before, q.Limit)
+		if err != nil {
+			return nil, err
+		}
+		for i := range page {
+			if q.ForContact && !page[i].VisibleToContact() {
+				continue
+			}
+			if len(out) < q.Limit {
+				out = append(out, page[i])
+			}
+		}
+		if len(page) < q.Limit {
+			break
+		}
+		if after > 0 {
+			after = page[len(page)-1].Seq
+		} else {
+			before = page[len(page)-1].Seq
+		}
+	}
+	if after <= 0 {
+		slices.Reverse(out) // read newest first
+	}
+	return out, nil
+}
+
+// messagePage reads up to limit entries: after seq `after`, oldest first, when after > 0;
+// otherwise before seq `before`, newest first.
+func (db *DB) messagePage(ctx context.Context, convID, after, before int64, limit int) ([]conversation.Message, error) {
 	var rows *sql.Rows
 	var err error
-	if q.AfterSeq > 0 {
+	if after > 0 {
 		rows, err = db.read.QueryContext(ctx, "SELECT "+messageColumns+messageFrom+
-			"WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3", q.ConversationID, q.AfterSeq, q.Limit)
+			"WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3", convID, after, limit)
 	} else {
-		before := q.BeforeSeq
-		if before <= 0 {
-			before = 1 << 62
-		}
-		// The newest page before the cursor, turned oldest-first below.
 		rows, err = db.read.QueryContext(ctx, "SELECT "+messageColumns+messageFrom+
-			"WHERE m.conversation_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3", q.ConversationID, before, q.Limit)
+			"WHERE m.conversation_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3", convID, before, limit)
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []conversation.Message{}
+	var out []conversation.Message
 	for rows.Next() {
 		m, err := scanMessage(rows)
 		if err != nil {
 			return nil, err
 		}
-		if q.ForContact && !m.VisibleToContact() {
-			continue
-		}
 		out = append(out, *m)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if q.AfterSeq <= 0 {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // placeholders returns "$a, $a+1, …" for n values starting at $a.
@@ -444,12 +498,36 @@ func (db *DB) DeleteConversation(ctx context.Context, id int64) error {
 				return err
 			}
 		}
+		// Cancelled as jobs.Queue.Cancel does: a running job's handler sees its ctx end at its next
+		// lease extension. The database's clock, as for every job time.
+		now, err := db.Now(ctx)
+		if err != nil {
+			return err
+		}
 		key := fmt.Sprintf("conversation:%d", id)
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'cancelled', finished_at = updated_at
-			WHERE state = 'available' AND (unique_key = $1 OR unique_key LIKE $2)`, key, key+":%"); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'cancelled', lease_until = NULL, finished_at = $1, updated_at = $1
+			WHERE state IN ('available', 'running') AND (unique_key = $2 OR unique_key LIKE $3)`, now, key, key+":%"); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, "DELETE FROM conversations WHERE id = $1", id)
 		return err
 	})
+}
+
+// ConversationsOfContact lists a contact's conversations, newest first.
+func (db *DB) ConversationsOfContact(ctx context.Context, contactID int64) ([]conversation.Conversation, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT "+convColumns+" FROM conversations c WHERE c.contact_id = $1 ORDER BY c.id DESC LIMIT 200", contactID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []conversation.Conversation{}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *c)
+	}
+	return out, rows.Err()
 }

@@ -1,0 +1,293 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lxzan/gws"
+)
+
+// socket is a test WebSocket client that collects the events it receives.
+type socket struct {
+	gws.BuiltinEventHandler
+	t      *testing.T
+	conn   *gws.Conn
+	mu     sync.Mutex
+	events []map[string]any
+	signal chan struct{}
+	closed chan struct{}
+}
+
+func (s *socket) OnMessage(c *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	raw := m.Bytes()
+	var batch []map[string]any
+	if len(raw) > 0 && raw[0] == '[' {
+		_ = json.Unmarshal(raw, &batch)
+	} else {
+		var one map[string]any
+		_ = json.Unmarshal(raw, &one)
+		batch = []map[string]any{one}
+	}
+	s.mu.Lock()
+	s.events = append(s.events, batch...)
+	s.mu.Unlock()
+	select {
+	case s.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (s *socket) OnClose(*gws.Conn, error) { close(s.closed) }
+
+func dialSocket(t *testing.T, addr string, header http.Header) *socket {
+	t.Helper()
+	s := &socket{t: t, signal: make(chan struct{}, 1), closed: make(chan struct{})}
+	conn, res, err := gws.NewClient(s, &gws.ClientOption{Addr: addr, RequestHeader: header})
+	if err != nil {
+		status := 0
+		if res != nil {
+			status = res.StatusCode
+		}
+		t.Fatalf("dial %s: %v (status %d)", addr, err, status)
+	}
+	s.conn = conn
+	go conn.ReadLoop()
+	t.Cleanup(func() { conn.NetConn().Close() })
+	return s
+}
+
+func (s *socket) send(v any) {
+	s.t.Helper()
+	b, _ := json.Marshal(v)
+	if err := s.conn.WriteMessage(gws.OpcodeText, b); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// waitFor returns the first event (from the start) matching pred, waiting up to 10 s.
+func (s *socket) waitFor(what string, pred func(map[string]any) bool) map[string]any {
+	s.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		s.mu.Lock()
+		for _, e := range s.events {
+			if pred(e) {
+				s.mu.Unlock()
+				return e
+			}
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.signal:
+		case <-deadline:
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.t.Fatalf("no %s within 10 s; got %v", what, s.events)
+		}
+	}
+}
+
+func (s *socket) all() []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]map[string]any(nil), s.events...)
+}
+
+// hasMessage matches a conversation event carrying a message with this body.
+func hasMessage(body string) func(map[string]any) bool {
+	return func(e map[string]any) bool {
+		msgs, _ := e["messages"].([]any)
+		for _, m := range msgs {
+			if mm, _ := m.(map[string]any); mm["body"] == body {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func hasEvent(typ string) func(map[string]any) bool {
+	return func(e map[string]any) bool {
+		msgs, _ := e["messages"].([]any)
+		for _, m := range msgs {
+			mm, _ := m.(map[string]any)
+			if ev, _ := mm["event"].(map[string]any); ev != nil && ev["type"] == typ {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// api is a JSON client for one user or visitor.
+type api struct {
+	t      *testing.T
+	base   string
+	c      *http.Client
+	header http.Header
+}
+
+func (a *api) call(method, path string, body any) (int, map[string]any) {
+	a.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = strings.NewReader(string(b))
+	}
+	req, _ := http.NewRequest(method, a.base+path, r)
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range a.header {
+		req.Header[k] = v
+	}
+	res, err := a.c.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	if out == nil {
+		out = map[string]any{"raw": string(raw)}
+	}
+	return res.StatusCode, out
+}
+
+func (a *api) must(status int, method, path string, body any) map[string]any {
+	a.t.Helper()
+	got, out := a.call(method, path, body)
+	if got != status {
+		a.t.Fatalf("%s %s: %d %v, want %d", method, path, got, out, status)
+	}
+	return out
+}
+
+func num(v any) int64 {
+	f, _ := v.(float64)
+	return int64(f)
+}
+
+// TestLiveChatJourney: a visitor writes on a website with no playbook, the message reaches an
+// available agent live, the agent's reply takes the chat and reaches the visitor, and closing it
+// shows on both sides. Over real sockets against a real `parley serve`.
+func TestLiveChatJourney(t *testing.T) {
+	dir := t.TempDir()
+	for _, u := range []struct{ email, role string }{{"owner@example.com", "owner"}, {"agent@example.com", "agent"}} {
+		if code, _, errOut := parley(t, "correct horse battery\n", nil, "user", "create", "--data", dir, "--email", u.email, "--name", strings.Split(u.email, "@")[0], "--role", u.role); code != 0 {
+			t.Fatal(errOut)
+		}
+	}
+	s := startServer(t, nil, "--data", dir)
+	host := strings.TrimPrefix(s.url, "http://")
+	owner := &api{t: t, base: s.url, c: browser()}
+	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
+	agent := &api{t: t, base: s.url, c: browser()}
+	me := agent.must(200, "POST", "/api/v1/session", map[string]string{"email": "agent@example.com", "password": "correct horse battery"})
+	agentID := num(me["user"].(map[string]any)["id"])
+
+	site := owner.must(201, "POST", "/api/v1/websites", map[string]any{"name": "Shop", "allowed_domains": []string{"localhost", "shop.example"}})["website"].(map[string]any)
+	siteID, key := num(site["id"]), site["public_key"].(string)
+	if site["visibility"] != "private" || site["reopen_policy"] != "final" {
+		t.Fatalf("website defaults: %v", site)
+	}
+	owner.must(200, "PUT", fmt.Sprintf("/api/v1/inboxes/%d/members", siteID), map[string]any{"user_ids": []int64{agentID}})
+
+	// The agent opens the inbox: a live socket makes them available.
+	u, _ := url.Parse(s.url)
+	cookies := agent.c.Jar.Cookies(u)
+	agentWS := dialSocket(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {cookies[0].Name + "=" + cookies[0].Value}, "Origin": {s.url}})
+	agentWS.waitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" && e["available"] == true })
+
+	// A page on a domain the website does not allow gets no session.
+	visitor := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{}}
+	code, out := visitor.call("POST", "/widget/v1/"+key+"/session", map[string]string{"page_url": "https://evil.example/x"})
+	if code != 403 || out["error"].(map[string]any)["code"] != "domain_not_allowed" {
+		t.Fatalf("session on a foreign domain: %d %v", code, out)
+	}
+	code, _ = visitor.call("POST", "/widget/v1/pk_unknown/session", map[string]string{})
+	if code != 404 {
+		t.Fatalf("unknown website key: %d", code)
+	}
+	sess := visitor.must(201, "POST", "/widget/v1/"+key+"/session", map[string]string{"page_url": "https://shop.example/shoes", "page_title": "Shoes"})
+	token := sess["token"].(string)
+	visitor.header.Set("Authorization", "Visitor "+token)
+
+	// The visitor's socket authenticates with its first frame.
+	visitorWS := dialSocket(t, "ws://"+host+"/widget/v1/"+key+"/ws", http.Header{"Origin": {s.url}})
+	visitorWS.send(map[string]string{"t": "auth", "token": token})
+	visitorWS.waitFor("ready", func(e map[string]any) bool { return e["t"] == "ready" })
+
+	visitorWS.send(map[string]string{"t": "send", "client_id": "c1", "body": "Hello, my card is 4111 1111 1111 1111"})
+	visitorWS.send(map[string]string{"t": "send", "client_id": "c1", "body": "Hello, my card is 4111 1111 1111 1111"}) // a retry
+	visitorWS.waitFor("ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "c1" })
+	masked := "Hello, my card is •••• •••• •••• 1111"
+	got := agentWS.waitFor("the visitor's message", hasMessage(masked))
+	conv := got["conversation"].(map[string]any)
+	convID := num(conv["id"])
+	if conv["status"] != "open" || conv["assignee_id"] != nil {
+		t.Fatalf("new conversation %v, want open and unassigned", conv)
+	}
+	list := agent.must(200, "GET", "/api/v1/conversations?folder=unassigned", nil)["conversations"].([]any)
+	if len(list) != 1 || num(list[0].(map[string]any)["unread"]) != 1 {
+		t.Fatalf("unassigned folder %v: want one conversation with one unread (the retry stored nothing)", list)
+	}
+
+	// Replying takes the unassigned chat: the visitor sees the agent join, then the reply.
+	agent.must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), map[string]string{"body": "Hi! How can I help?", "client_id": "a1"})
+	joined := visitorWS.waitFor("joined", hasEvent("joined"))
+	if jm := joined["messages"].([]any)[0].(map[string]any); jm["event"].(map[string]any)["user_name"] != "agent" {
+		t.Fatalf("joined event %v", jm)
+	}
+	reply := visitorWS.waitFor("the reply", hasMessage("Hi! How can I help?"))
+	if rm := reply["messages"].([]any); rm[len(rm)-1].(map[string]any)["name"] != "agent" {
+		t.Fatalf("reply without the agent's name: %v", rm)
+	}
+	mine := agent.must(200, "GET", "/api/v1/conversations?folder=mine", nil)["conversations"].([]any)
+	if len(mine) != 1 {
+		t.Fatalf("mine: %v", mine)
+	}
+
+	// Typing carries no text.
+	visitorWS.send(map[string]any{"t": "typing", "on": true})
+	typing := agentWS.waitFor("typing", func(e map[string]any) bool { return e["t"] == "typing" && e["from"] == "visitor" })
+	if _, hasBody := typing["body"]; hasBody {
+		t.Fatalf("typing event carries text: %v", typing)
+	}
+
+	// An internal note never reaches the visitor.
+	agent.must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), map[string]any{"body": "VIP customer", "note": true})
+	agentWS.waitFor("the note", hasMessage("VIP customer"))
+
+	// Close: both sides see it; the conversation is in Closed.
+	agent.must(200, "POST", fmt.Sprintf("/api/v1/conversations/%d/close", convID), nil)
+	visitorWS.waitFor("closed", hasEvent("closed"))
+	closed := agent.must(200, "GET", "/api/v1/conversations?folder=closed", nil)["conversations"].([]any)
+	if len(closed) != 1 {
+		t.Fatalf("closed folder: %v", closed)
+	}
+	for _, e := range visitorWS.all() {
+		if hasMessage("VIP customer")(e) {
+			t.Fatal("the visitor received an internal note")
+		}
+	}
+	// Closed is final on a website: the visitor's next message starts a new conversation.
+	visitor.must(201, "POST", "/widget/v1/"+key+"/messages", map[string]string{"client_id": "c2", "body": "One more thing"})
+	second := agentWS.waitFor("a new conversation", hasMessage("One more thing"))
+	if num(second["conversation"].(map[string]any)["id"]) == convID {
+		t.Fatal("a message after close went into the closed conversation of a final inbox")
+	}
+	// A forged token is refused and stores nothing.
+	forged := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"Authorization": {"Visitor pv_forged"}}}
+	if code, _ := forged.call("POST", "/widget/v1/"+key+"/messages", map[string]string{"body": "hi"}); code != 401 {
+		t.Fatalf("forged token: %d", code)
+	}
+	s.stop()
+}

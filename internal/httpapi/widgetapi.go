@@ -1,0 +1,249 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/parleyhq/parley/internal/contact"
+	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/widget"
+)
+
+// The visitor's API under /widget/v1/{key}/…: the website's public key in the path, the visitor's
+// token in the Authorization header ("Visitor pv_…"), never in a URL.
+
+func (s *Server) site(r *http.Request) (*inbox.Website, error) {
+	return s.inboxes.ByKey(r.Context(), r.PathValue("key"))
+}
+
+// pageAllowed refuses a page on a domain the website does not allow.
+func pageAllowed(site *inbox.Website, pageURL string) error {
+	if pageURL == "" {
+		return nil
+	}
+	u, err := url.Parse(pageURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return errs.Coded(errs.Invalid, "page_url_invalid", "page_url must be an http(s) URL")
+	}
+	if !site.AllowsHost(u.Host) {
+		return errs.Coded(errs.Forbidden, "domain_not_allowed", "this website's chat is not enabled on %s", u.Hostname())
+	}
+	return nil
+}
+
+func visitorToken(r *http.Request) string {
+	t, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Visitor ")
+	return strings.TrimSpace(t)
+}
+
+// visitor authenticates the request's visitor on its website.
+func (s *Server) visitor(r *http.Request) (*widget.Session, error) {
+	site, err := s.site(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.widget.Authenticate(r.Context(), site, visitorToken(r), s.clientIP(r), r.UserAgent())
+}
+
+func (s *Server) widgetSession(w http.ResponseWriter, r *http.Request) error {
+	site, err := s.site(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Token     string `json:"token"`
+		PageURL   string `json:"page_url"`
+		PageTitle string `json:"page_title"`
+		Referrer  string `json:"referrer"`
+		Locale    string `json:"locale"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := pageAllowed(site, in.PageURL); err != nil {
+		return err
+	}
+	sess, err := s.widget.Session(r.Context(), site, contact.SessionInput{Token: in.Token, UserAgent: r.UserAgent(), IP: s.clientIP(r),
+		Referrer: in.Referrer, Locale: in.Locale, PageURL: in.PageURL, PageTitle: in.PageTitle})
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"visitor_id": sess.Visitor.ID, "conversation": nil, "messages": []any{}}
+	if sess.Token != "" {
+		out["token"] = sess.Token
+	}
+	c, msgs, err := s.widget.Conversation(r.Context(), sess, 0)
+	switch {
+	case err == nil:
+		for k, v := range s.hub.VisitorConversation(c, msgs) {
+			out[k] = v
+		}
+	case !errs.Is(err, errs.NotFound):
+		return err
+	}
+	status := http.StatusOK
+	if sess.Token != "" {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, out)
+	return nil
+}
+
+func (s *Server) widgetConversation(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.visitor(r)
+	if err != nil {
+		return err
+	}
+	after, err := queryInt(r, "after")
+	if err != nil {
+		return err
+	}
+	c, msgs, err := s.widget.Conversation(r.Context(), sess, after)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.hub.VisitorConversation(c, msgs))
+	return nil
+}
+
+func (s *Server) widgetSend(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.visitor(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		ClientID string `json:"client_id"`
+		Body     string `json:"body"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, m, err := s.widget.Send(r.Context(), sess, s.clientIP(r), conversation.MessageInput{Body: in.Body, ClientID: in.ClientID})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, s.hub.VisitorConversation(c, []conversation.Message{*m}))
+	return nil
+}
+
+func (s *Server) widgetRead(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.visitor(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		ConversationID int64 `json:"conversation_id"`
+		Seq            int64 `json:"seq"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.widget.MarkRead(r.Context(), sess, in.ConversationID, in.Seq); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) widgetTyping(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.visitor(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		On bool `json:"on"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, _, err := s.widget.Conversation(r.Context(), sess, 1<<62)
+	if err == nil && c.Status == conversation.Open {
+		s.hub.Typing(r.Context(), c, true, nil, in.On)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) widgetPageView(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.visitor(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		URL   string `json:"url"`
+		Title string `json:"title"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := pageAllowed(sess.Site, in.URL); err != nil {
+		return err
+	}
+	if err := s.widget.PageView(r.Context(), sess, in.URL, in.Title); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) widgetIdentify(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.visitor(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		UserID     string            `json:"user_id"`
+		Name       string            `json:"name"`
+		Email      string            `json:"email"`
+		Signature  string            `json:"signature"`
+		Attributes map[string]string `json:"attributes"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	next, err := s.widget.Identify(r.Context(), sess, contact.IdentifyInput{UserID: in.UserID, Name: in.Name, Email: in.Email,
+		Signature: in.Signature, Attributes: in.Attributes})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"token": next.Token, "visitor_id": next.Visitor.ID, "new_identity": next.Visitor.ID != sess.Visitor.ID})
+	return nil
+}
+
+func (s *Server) widgetRate(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.visitor(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		ConversationID int64 `json:"conversation_id"`
+		Rating         int   `json:"rating"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if _, err := s.widget.Rate(r.Context(), sess, in.ConversationID, in.Rating); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// widgetSocket upgrades to the visitor's socket. The Origin is the widget's frame (served by
+// Parley: same origin) or a page on one of the website's allowed domains.
+func (s *Server) widgetSocket(w http.ResponseWriter, r *http.Request) error {
+	site, err := s.site(r)
+	if err != nil {
+		return err
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		u, err := url.Parse(origin)
+		if err != nil || (u.Host != r.Host && !site.AllowsHost(u.Host)) {
+			return errs.Coded(errs.Forbidden, "domain_not_allowed", "this website's chat is not enabled on that origin")
+		}
+	}
+	return s.hub.ServeVisitor(w, r, s.widget, site, s.clientIP(r))
+}
