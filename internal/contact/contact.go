@@ -53,7 +53,8 @@ type Visitor struct {
 	FirstSeen int64  `json:"first_seen"`
 	LastSeen  int64  `json:"last_seen"`
 	Blocked   bool   `json:"blocked"`
-	TokenHash string `json:"-"`
+	BlockedAt int64  `json:"blocked_at,omitempty"`
+	TokenHash string `json:"-"` // SHA-256 of the token; the token itself is never stored
 }
 
 // PageView is one page a visitor looked at.
@@ -102,7 +103,9 @@ func (p Patch) Apply(c *Contact, normalizeEmail func(string) (string, error)) er
 	}
 	if p.Phone != nil {
 		ph := strings.TrimSpace(*p.Phone)
-		if len(ph) > 40 || strings.ContainsFunc(ph, func(r rune) bool { return !strings.ContainsRune("+0123456789 ()-./", r) }) {
+		// "•" is allowed because stored values are masked: a phone that happened to look like a
+		// card number comes back with bullets, and sending it back unchanged must not fail.
+		if utf8.RuneCountInString(ph) > 40 || strings.ContainsFunc(ph, func(r rune) bool { return !strings.ContainsRune("+0123456789 ()-./•", r) }) {
 			return errs.Coded(errs.Invalid, "phone_invalid", "phone may hold digits, spaces, + ( ) - . / and at most 40 characters")
 		}
 		c.Phone = ph

@@ -93,7 +93,7 @@ func see(a Access, c *Conversation) error {
 	return notVisible()
 }
 
-//                                 unassigned mine   others  closed-others closed-mine
+// unassigned mine   others  closed-others closed-mine
 func TestWhoSees(t *testing.T) {
 	check(t, "see", table{
 		"private-final owner":    {"ok", "ok", "ok", "ok", "ok"},

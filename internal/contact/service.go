@@ -1,0 +1,696 @@
+package contact
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"maps"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/mask"
+)
+
+// Repo is what the contact service needs from storage (*store.DB implements it).
+type Repo interface {
+	// CreateVisitor inserts v, and c first when c.ID is 0 (otherwise saves c as UpdateContact
+	// does if c.UpdatedAt differs from prevUpdatedAt), and the first page view if given, in one
+	// transaction.
+	// A contact whose (website, external id) exists already fails with errs.Conflict
+	// "external_id_taken"; IDs are set only once it has committed.
+	CreateVisitor(ctx context.Context, v *Visitor, c *Contact, prevUpdatedAt int64, first *PageView) error
+	VisitorByTokenHash(ctx context.Context, hash string) (*Visitor, error)
+	VisitorByID(ctx context.Context, id int64) (*Visitor, error)
+	// TouchVisitor saves v's last_seen, IP, user agent, OS, browser and country.
+	TouchVisitor(ctx context.Context, v *Visitor) error
+	// AddPageView records a page view and deletes all but the newest keep views of the visitor.
+	AddPageView(ctx context.Context, visitorID int64, pv PageView, keep int) error
+
+	ContactByID(ctx context.Context, id int64) (*Contact, error)
+	ContactByExternalID(ctx context.Context, websiteID int64, externalID string) (*Contact, error)
+	// UpdateContact saves c's editable fields and updated_at, only if its updated_at is still
+	// prevUpdatedAt (errs.Conflict "contact_changed" otherwise). c.ExternalID is set only where
+	// the contact has none yet: errs.Conflict "external_id_taken" when another contact of the
+	// website has it, "identity_changed" when this one got a different one meanwhile.
+	UpdateContact(ctx context.Context, c *Contact, prevUpdatedAt int64) error
+	// MergeVisitorInto moves the visitor from contact from to contact into (saved as
+	// UpdateContact does if into.UpdatedAt differs from prevUpdatedAt), with the conversations it
+	// had there. When from has no visitor left
+	// and no external id, its conversations and consents move too and it is deleted.
+	MergeVisitorInto(ctx context.Context, visitorID int64, from, into *Contact, prevUpdatedAt int64) error
+
+	// BlockVisitor marks the visitor blocked and blocks its IP on the website.
+	BlockVisitor(ctx context.Context, websiteID, visitorID, byUserID, at int64) error
+	// UnblockVisitor undoes BlockVisitor.
+	UnblockVisitor(ctx context.Context, websiteID, visitorID int64) error
+	// VisitorBlocked reports whether the visitor (0: none) is blocked or ip is blocked on the website.
+	VisitorBlocked(ctx context.Context, websiteID, visitorID int64, ip string) (bool, error)
+
+	AddConsent(ctx context.Context, contactID int64, c *Consent) error
+	ContactVisitors(ctx context.Context, contactID int64) ([]Visitor, error)
+	ContactPageViews(ctx context.Context, contactID int64, limit int) ([]PageView, error)
+	ContactConsents(ctx context.Context, contactID int64) ([]Consent, error)
+}
+
+// Limits on what a visitor's browser sends.
+const (
+	TokenPrefix     = "pv_"
+	maxReferrer     = 1000
+	maxLocale       = 35
+	maxURL          = 2000
+	maxTitle        = 300
+	maxUserAgent    = 1000
+	maxUserID       = 255
+	maxConsentText  = 10000
+	maxConsentVer   = 100
+	keepPageViews   = 500
+	detailPageViews = 50
+	// touchEvery is how stale last_seen may get: resuming writes at most this often.
+	touchEvery = time.Minute
+	// tokenBytes of randomness: 256 bits, far beyond guessing.
+	tokenBytes = 32
+)
+
+// Options configures a Service.
+type Options struct {
+	Repo Repo
+	// Locate returns the ISO country code of an IP address, or "". May be nil.
+	Locate func(ip string) string
+	// ParseUA names the OS and browser of a user agent, with versions ("Windows 10",
+	// "Chrome 126.0"), and says whether it is a crawler. May be nil.
+	ParseUA func(ua string) (os, browser string, crawler bool)
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// Service runs the visitor side of the widget (start, resume, page views, identify, block) and
+// the contact details panel.
+type Service struct {
+	repo    Repo
+	locate  func(string) string
+	parseUA func(string) (string, string, bool)
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(o Options) *Service {
+	s := &Service{repo: o.Repo, locate: o.Locate, parseUA: o.ParseUA, log: o.Logger, now: o.Now}
+	if s.locate == nil {
+		s.locate = func(string) string { return "" }
+	}
+	if s.parseUA == nil {
+		s.parseUA = func(string) (string, string, bool) { return "", "", false }
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// SessionInput is what the widget sends when it starts or resumes.
+type SessionInput struct {
+	Token, UserAgent, IP, Referrer, Locale, PageURL, PageTitle string
+}
+
+func errTokenInvalid() error {
+	return errs.Coded(errs.Unauthenticated, "visitor_token_invalid", "the visitor token is not valid for this website")
+}
+
+func errBlocked() error {
+	return errs.Coded(errs.Forbidden, "blocked", "this visitor is blocked on this website")
+}
+
+// Resume finds the visitor for a token on this website. An unknown token, or one of another
+// website, is errs.Unauthenticated "visitor_token_invalid"; a blocked visitor or IP is
+// errs.Forbidden "blocked". Last seen, IP and user agent are saved at most once a minute, so a
+// page load costs no write.
+func (s *Service) Resume(ctx context.Context, site *inbox.Website, in SessionInput) (*Visitor, *Contact, error) {
+	if !strings.HasPrefix(in.Token, TokenPrefix) || len(in.Token) != len(TokenPrefix)+base64.RawURLEncoding.EncodedLen(tokenBytes) {
+		return nil, nil, errTokenInvalid()
+	}
+	v, err := s.repo.VisitorByTokenHash(ctx, auth.HashSecret(in.Token))
+	if errs.Is(err, errs.NotFound) || err == nil && v.WebsiteID != site.ID {
+		return nil, nil, errTokenInvalid()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	ip := cleanIP(in.IP)
+	if v.Blocked {
+		return nil, nil, errBlocked()
+	}
+	if blocked, err := s.repo.VisitorBlocked(ctx, site.ID, 0, ip); err != nil {
+		return nil, nil, err
+	} else if blocked {
+		return nil, nil, errBlocked()
+	}
+	now := s.now().UnixMilli()
+	if now-v.LastSeen >= touchEvery.Milliseconds() {
+		next := *v
+		next.LastSeen = now
+		if ip != "" && ip != v.IP {
+			next.IP, next.Country = ip, s.locate(ip)
+		}
+		if ua := cleanLine(in.UserAgent, maxUserAgent); ua != "" && ua != v.UserAgent {
+			next.UserAgent = ua
+			next.OS, next.Browser, _ = s.parseUA(ua)
+			next.OS, next.Browser = cleanLine(next.OS, 100), cleanLine(next.Browser, 100)
+		}
+		if err := s.repo.TouchVisitor(ctx, &next); err != nil {
+			return nil, nil, err
+		}
+		v = &next
+	}
+	c, err := s.repo.ContactByID(ctx, v.ContactID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, c, nil
+}
+
+// Start creates a visitor and an anonymous contact on the website and returns the visitor's token,
+// which is stored only as its SHA-256. Crawlers get errs.Invalid "crawler" and leave no rows; a
+// blocked IP gets errs.Forbidden "blocked". The first page view is recorded when PageURL is set.
+func (s *Service) Start(ctx context.Context, site *inbox.Website, in SessionInput) (*Visitor, *Contact, string, error) {
+	ua := cleanLine(in.UserAgent, maxUserAgent)
+	osName, browser, crawler := s.parseUA(ua)
+	if crawler {
+		return nil, nil, "", errs.Coded(errs.Invalid, "crawler", "crawlers get no visitor identity")
+	}
+	ip := cleanIP(in.IP)
+	if blocked, err := s.repo.VisitorBlocked(ctx, site.ID, 0, ip); err != nil {
+		return nil, nil, "", err
+	} else if blocked {
+		return nil, nil, "", errBlocked()
+	}
+	now := s.now().UnixMilli()
+	var first *PageView
+	if in.PageURL != "" {
+		pv, err := newPageView(in.PageURL, in.PageTitle, now)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		first = &pv
+	}
+	token := newToken()
+	v := &Visitor{
+		WebsiteID: site.ID,
+		UserAgent: ua,
+		OS:        cleanLine(osName, 100),
+		Browser:   cleanLine(browser, 100),
+		IP:        ip,
+		Referrer:  maskedLine(in.Referrer, maxReferrer),
+		Locale:    cleanLocale(in.Locale),
+		FirstSeen: now,
+		LastSeen:  now,
+		TokenHash: auth.HashSecret(token),
+	}
+	if ip != "" {
+		v.Country = s.locate(ip)
+	}
+	c := &Contact{WebsiteID: site.ID, Tags: []string{}, Attributes: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+	if err := s.repo.CreateVisitor(ctx, v, c, 0, first); err != nil {
+		return nil, nil, "", err
+	}
+	return v, c, token, nil
+}
+
+func newToken() string {
+	b := make([]byte, tokenBytes)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported systems; nothing secure can go on if it does
+	}
+	return TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// PageView records that the visitor looked at a page. The URL must be http or https; URL and
+// title are masked and capped. Only the newest 500 views of a visitor are kept.
+func (s *Service) PageView(ctx context.Context, v *Visitor, rawURL, title string) error {
+	if v == nil || v.ID == 0 {
+		return errs.E(errs.NotFound, "visitor not found")
+	}
+	pv, err := newPageView(rawURL, title, s.now().UnixMilli())
+	if err != nil {
+		return err
+	}
+	return s.repo.AddPageView(ctx, v.ID, pv, keepPageViews)
+}
+
+func newPageView(rawURL, title string, at int64) (PageView, error) {
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return PageView{}, errs.Coded(errs.Invalid, "page_url_invalid", "the page URL must be an http or https URL")
+	}
+	return PageView{URL: maskedLine(u.String(), maxURL), Title: maskedLine(title, maxTitle), At: at}, nil
+}
+
+// IdentifyInput is what the site's JavaScript passes to identify its logged-in user.
+type IdentifyInput struct {
+	UserID     string
+	Name       string
+	Email      string
+	Signature  string // hex HMAC-SHA256 of UserID under the website's secret
+	Attributes map[string]string
+}
+
+// Identify ties the visitor to the site's logged-in user, proven by the signature (a bad one is
+// errs.Unauthenticated "identity_invalid" and changes nothing).
+//
+//   - Visitor's contact already is this user: name, email and attributes given are applied.
+//   - Visitor's contact is another user: a new visitor (new token) starts for this user, on the
+//     user's existing contact or a new one; the old visitor stays with the old person.
+//   - Visitor's contact is anonymous and the user has a contact: the visitor moves to it with its
+//     conversations, and the anonymous contact, now empty, is merged into it and deleted.
+//   - Otherwise the anonymous contact becomes this user's.
+//
+// The returned token is the one to keep: the same as before unless a new visitor started.
+func (s *Service) Identify(ctx context.Context, site *inbox.Website, v *Visitor, in IdentifyInput) (*Visitor, *Contact, string, error) {
+	if !VerifyIdentity(site.Secret, in.UserID, in.Signature) {
+		return nil, nil, "", errs.Coded(errs.Unauthenticated, "identity_invalid", "the identity signature does not match the user id")
+	}
+	if in.UserID == "" || len(in.UserID) > maxUserID || !utf8.ValidString(in.UserID) || strings.ContainsFunc(in.UserID, unicode.IsControl) {
+		return nil, nil, "", errs.Coded(errs.Invalid, "user_id_invalid", "the user id must be 1–%d characters of text", maxUserID)
+	}
+	if v == nil || v.WebsiteID != site.ID {
+		return nil, nil, "", errTokenInvalid()
+	}
+	// Validate once up front, so bad input is refused before anything is read or written.
+	if err := s.applyPatch(&Contact{Attributes: map[string]string{}}, identifyPatch(in, nil)); err != nil {
+		return nil, nil, "", err
+	}
+	var err error
+	for range 5 { // a concurrent identify of the same user can win a race; decide again
+		var out *Visitor
+		var c *Contact
+		var token string
+		out, c, token, err = s.identify(ctx, site, v.ID, in)
+		if err == nil {
+			return out, c, token, nil
+		}
+		if !hasCode(err, "external_id_taken", "identity_changed", "contact_changed", "visitor_moved") {
+			return nil, nil, "", err
+		}
+		s.log.DebugContext(ctx, "identify lost a race; deciding again", "visitor", v.ID, "reason", err)
+	}
+	return nil, nil, "", err
+}
+
+func (s *Service) identify(ctx context.Context, site *inbox.Website, visitorID int64, in IdentifyInput) (*Visitor, *Contact, string, error) {
+	v, err := s.repo.VisitorByID(ctx, visitorID) // the caller's copy may predate another identify
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if v.WebsiteID != site.ID {
+		return nil, nil, "", errTokenInvalid()
+	}
+	if v.Blocked {
+		return nil, nil, "", errBlocked()
+	}
+	cur, err := s.repo.ContactByID(ctx, v.ContactID)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	now := s.now().UnixMilli()
+
+	if cur.ExternalID == in.UserID {
+		next := cloneContact(cur)
+		if err := s.applyPatch(next, identifyPatch(in, cur)); err != nil {
+			return nil, nil, "", err
+		}
+		if sameContact(cur, next) {
+			return v, cur, "", nil // identify runs on every page load: no change, no write
+		}
+		next.UpdatedAt = bump(now, cur.UpdatedAt)
+		if err := s.repo.UpdateContact(ctx, next, cur.UpdatedAt); err != nil {
+			return nil, nil, "", err
+		}
+		return v, next, "", nil
+	}
+
+	target, err := s.repo.ContactByExternalID(ctx, site.ID, in.UserID)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return nil, nil, "", err
+	}
+
+	if cur.ExternalID != "" {
+		// Another person on the same browser: a new identity, never a merge of two people.
+		prev := int64(0)
+		if target == nil {
+			target = &Contact{WebsiteID: site.ID, ExternalID: in.UserID, Tags: []string{}, Attributes: map[string]string{}, CreatedAt: now}
+		} else {
+			prev = target.UpdatedAt
+			target = cloneContact(target)
+		}
+		before := cloneContact(target)
+		if err := s.applyPatch(target, identifyPatch(in, target)); err != nil {
+			return nil, nil, "", err
+		}
+		if target.ID == 0 || !sameContact(before, target) {
+			target.UpdatedAt = bump(now, prev)
+		}
+		token := newToken()
+		nv := &Visitor{
+			WebsiteID: site.ID, UserAgent: v.UserAgent, OS: v.OS, Browser: v.Browser, IP: v.IP, Country: v.Country,
+			Referrer: v.Referrer, Locale: v.Locale, FirstSeen: now, LastSeen: now, TokenHash: auth.HashSecret(token),
+		}
+		if err := s.repo.CreateVisitor(ctx, nv, target, prev, nil); err != nil {
+			return nil, nil, "", err
+		}
+		return nv, target, token, nil
+	}
+
+	if target != nil {
+		into := cloneContact(target)
+		mergeBlanks(into, cur)
+		if err := s.applyPatch(into, identifyPatch(in, into)); err != nil {
+			return nil, nil, "", err
+		}
+		if !sameContact(target, into) { // most merges bring nothing new: then no write, no contention
+			into.UpdatedAt = bump(now, target.UpdatedAt)
+		}
+		if err := s.repo.MergeVisitorInto(ctx, v.ID, cur, into, target.UpdatedAt); err != nil {
+			return nil, nil, "", err
+		}
+		moved := *v
+		moved.ContactID = into.ID
+		return &moved, into, "", nil
+	}
+
+	next := cloneContact(cur)
+	next.ExternalID = in.UserID
+	if err := s.applyPatch(next, identifyPatch(in, next)); err != nil {
+		return nil, nil, "", err
+	}
+	next.UpdatedAt = bump(now, cur.UpdatedAt)
+	if err := s.repo.UpdateContact(ctx, next, cur.UpdatedAt); err != nil {
+		return nil, nil, "", err
+	}
+	return v, next, "", nil
+}
+
+// identifyPatch turns what the site sent into a Patch: only what is given changes, and given
+// attributes are added to the contact's (base's) rather than replacing them.
+func identifyPatch(in IdentifyInput, base *Contact) Patch {
+	var p Patch
+	if strings.TrimSpace(in.Name) != "" {
+		p.Name = &in.Name
+	}
+	if strings.TrimSpace(in.Email) != "" {
+		p.Email = &in.Email
+	}
+	if len(in.Attributes) > 0 {
+		attrs := map[string]string{}
+		if base != nil {
+			maps.Copy(attrs, base.Attributes)
+		}
+		maps.Copy(attrs, in.Attributes)
+		p.Attributes = &attrs
+	}
+	return p
+}
+
+// mergeBlanks fills what into lacks from the anonymous contact about to be merged into it, so
+// details the visitor gave before logging in (an email in a capture card) are kept.
+func mergeBlanks(into, from *Contact) {
+	fill := func(dst *string, src string) {
+		if *dst == "" {
+			*dst = src
+		}
+	}
+	fill(&into.Name, from.Name)
+	fill(&into.Email, from.Email)
+	fill(&into.Phone, from.Phone)
+	fill(&into.Notes, from.Notes)
+	for _, t := range from.Tags {
+		if !slices.ContainsFunc(into.Tags, func(x string) bool { return strings.EqualFold(x, t) }) && len(into.Tags) < 50 {
+			into.Tags = append(into.Tags, t)
+		}
+	}
+	for k, v := range from.Attributes {
+		if _, ok := into.Attributes[k]; !ok && len(into.Attributes) < 100 {
+			into.Attributes[k] = v
+		}
+	}
+}
+
+// Block blocks the visitor and their IP on this website.
+func (s *Service) Block(ctx context.Context, site *inbox.Website, visitorID, byUserID int64) error {
+	return s.repo.BlockVisitor(ctx, site.ID, visitorID, byUserID, s.now().UnixMilli())
+}
+
+// Unblock removes the visitor's block and their IP's.
+func (s *Service) Unblock(ctx context.Context, site *inbox.Website, visitorID int64) error {
+	return s.repo.UnblockVisitor(ctx, site.ID, visitorID)
+}
+
+// IsBlocked reports whether the visitor (may be nil) or the IP is blocked on this website. It reads
+// the visitor's current state, not v's copy.
+func (s *Service) IsBlocked(ctx context.Context, site *inbox.Website, v *Visitor, ip string) (bool, error) {
+	var id int64
+	if v != nil {
+		id = v.ID
+	}
+	return s.repo.VisitorBlocked(ctx, site.ID, id, cleanIP(ip))
+}
+
+// Update applies an agent's change to a contact. Bad input is errs.Invalid and changes nothing;
+// text is masked before it is stored.
+func (s *Service) Update(ctx context.Context, contactID int64, p Patch) (*Contact, error) {
+	var err error
+	for range 5 { // another change committed between read and write: reapply the patch to it
+		var cur *Contact
+		if cur, err = s.repo.ContactByID(ctx, contactID); err != nil {
+			return nil, err
+		}
+		next := cloneContact(cur)
+		if err = s.applyPatch(next, p); err != nil {
+			return nil, err
+		}
+		next.UpdatedAt = bump(s.now().UnixMilli(), cur.UpdatedAt)
+		if err = s.repo.UpdateContact(ctx, next, cur.UpdatedAt); err == nil {
+			return next, nil
+		}
+		if !hasCode(err, "contact_changed") {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// applyPatch cleans and masks what was typed, then validates and applies it.
+func (s *Service) applyPatch(c *Contact, p Patch) error {
+	line := func(v *string) *string {
+		if v == nil {
+			return nil
+		}
+		m := maskedLine(*v, 1<<20) // Apply enforces the real limits
+		return &m
+	}
+	p.Name, p.Phone = line(p.Name), line(p.Phone)
+	if p.Notes != nil {
+		n := maskedText(*p.Notes)
+		p.Notes = &n
+	}
+	if p.Tags != nil {
+		tags := make([]string, len(*p.Tags))
+		for i, t := range *p.Tags {
+			tags[i] = maskedLine(t, 1<<20)
+		}
+		p.Tags = &tags
+	}
+	if p.Attributes != nil {
+		attrs := make(map[string]string, len(*p.Attributes))
+		for k, v := range *p.Attributes {
+			attrs[maskedLine(k, 1<<20)] = maskedText(v)
+		}
+		p.Attributes = &attrs
+	}
+	if p.Email != nil {
+		e := cleanLine(*p.Email, 1<<20)
+		p.Email = &e
+	}
+	if err := p.Apply(c, auth.NormalizeEmail); err != nil {
+		return err
+	}
+	if _, masked := mask.String(c.Email); masked {
+		return errs.Coded(errs.Invalid, "email_invalid", "the email address holds a card number")
+	}
+	return nil
+}
+
+// RecordConsent stores a GDPR consent the contact gave, with the time.
+func (s *Service) RecordConsent(ctx context.Context, contactID int64, text, version string) (*Consent, error) {
+	text = strings.TrimSpace(maskedText(text))
+	version = cleanLine(version, 1<<20)
+	switch {
+	case text == "":
+		return nil, errs.Coded(errs.Invalid, "consent_text_required", "the consent text is required")
+	case utf8.RuneCountInString(text) > maxConsentText:
+		return nil, errs.Coded(errs.Invalid, "consent_text_too_long", "the consent text is longer than %d characters", maxConsentText)
+	case utf8.RuneCountInString(version) > maxConsentVer:
+		return nil, errs.Coded(errs.Invalid, "consent_version_too_long", "the consent version is longer than %d characters", maxConsentVer)
+	}
+	c := &Consent{Text: text, Version: version, GivenAt: s.now().UnixMilli()}
+	if err := s.repo.AddConsent(ctx, contactID, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Details is what the contact details panel shows.
+type Details struct {
+	Contact   *Contact   `json:"contact"`
+	Visitors  []Visitor  `json:"visitors"`   // most recently seen first
+	PageViews []PageView `json:"page_views"` // newest first, the last 50 over all the contact's visitors
+	Consents  []Consent  `json:"consents"`   // oldest first
+}
+
+// Details returns a contact with its visitors, browsing history and consents.
+func (s *Service) Details(ctx context.Context, contactID int64) (*Details, error) {
+	c, err := s.repo.ContactByID(ctx, contactID)
+	if err != nil {
+		return nil, err
+	}
+	d := &Details{Contact: c}
+	if d.Visitors, err = s.repo.ContactVisitors(ctx, contactID); err != nil {
+		return nil, err
+	}
+	if d.PageViews, err = s.repo.ContactPageViews(ctx, contactID, detailPageViews); err != nil {
+		return nil, err
+	}
+	if d.Consents, err = s.repo.ContactConsents(ctx, contactID); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// VisitorByID returns a visitor.
+func (s *Service) VisitorByID(ctx context.Context, id int64) (*Visitor, error) {
+	return s.repo.VisitorByID(ctx, id)
+}
+
+func hasCode(err error, codes ...string) bool {
+	var e *errs.Error
+	return errors.As(err, &e) && slices.Contains(codes, e.Code)
+}
+
+// bump returns a new updated_at that differs from prev even within one millisecond, since
+// updated_at guards concurrent changes.
+func bump(now, prev int64) int64 { return max(now, prev+1) }
+
+func cloneContact(c *Contact) *Contact {
+	n := *c
+	n.Tags = slices.Clone(c.Tags)
+	if n.Tags == nil {
+		n.Tags = []string{}
+	}
+	n.Attributes = maps.Clone(c.Attributes)
+	if n.Attributes == nil {
+		n.Attributes = map[string]string{}
+	}
+	return &n
+}
+
+func sameContact(a, b *Contact) bool {
+	return a.Name == b.Name && a.Email == b.Email && a.Phone == b.Phone && a.Notes == b.Notes && a.ExternalID == b.ExternalID &&
+		slices.Equal(a.Tags, b.Tags) && maps.Equal(a.Attributes, b.Attributes)
+}
+
+// cleanLine makes s one line of valid UTF-8 without control characters (PostgreSQL refuses NUL),
+// trimmed and cut to at most n characters.
+func cleanLine(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		s = strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) {
+				return ' '
+			}
+			return r
+		}, s)
+	}
+	return cut(strings.TrimSpace(s), n)
+}
+
+// maskedLine is cleanLine with card numbers masked. Masking comes before cutting, so a cut never
+// leaves the visible front of a card number behind.
+func maskedLine(s string, n int) string {
+	s = cleanLine(cut(s, 4*n+64), 4*n+64)
+	s, _ = mask.String(s)
+	return cut(s, n)
+}
+
+// maskedText is multi-line text (notes, attribute values, consent text) made valid and masked:
+// line breaks and tabs stay, other control characters go.
+func maskedText(s string) string {
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\r\n", "\n"), "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return -1
+		}
+		return r
+	}, s)
+	s, _ = mask.String(s)
+	return s
+}
+
+// cut returns at most n characters of s.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
+}
+
+func cleanIP(s string) string {
+	a, err := netip.ParseAddr(strings.TrimSpace(s))
+	if err != nil {
+		return ""
+	}
+	return a.Unmap().WithZone("").String()
+}
+
+// cleanLocale keeps a BCP-47-like tag ("en", "pt-BR", "zh-Hant-TW"); anything else is dropped,
+// since the browser's language is a hint, not something to refuse a visitor over.
+func cleanLocale(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, ",;"); i >= 0 { // an Accept-Language list: its first entry
+		s = strings.TrimSpace(s[:i])
+	}
+	s = strings.ReplaceAll(s, "_", "-")
+	if len(s) > maxLocale {
+		s = strings.TrimRight(s[:maxLocale], "-")
+	}
+	parts := strings.Split(s, "-")
+	for i, p := range parts {
+		if len(p) < 1 || len(p) > 8 || strings.ContainsFunc(p, func(r rune) bool {
+			return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || i > 0 && '0' <= r && r <= '9')
+		}) {
+			return ""
+		}
+	}
+	if len(parts[0]) < 2 {
+		return ""
+	}
+	return s
+}
