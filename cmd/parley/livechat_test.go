@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -290,4 +293,31 @@ func TestLiveChatJourney(t *testing.T) {
 		t.Fatalf("forged token: %d", code)
 	}
 	s.stop()
+
+	// The raw card number is nowhere: not in the database files, the logs or any event sent.
+	raw := []string{"4111 1111 1111 1111", "4111111111111111"}
+	files, _ := filepath.Glob(filepath.Join(dir, "parley.db*"))
+	if len(files) == 0 {
+		t.Fatal("no database files found")
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range raw {
+			if bytes.Contains(b, []byte(r)) {
+				t.Errorf("%s holds the raw card number", f)
+			}
+		}
+	}
+	events, _ := json.Marshal([]any{agentWS.all(), visitorWS.all()})
+	for _, r := range raw {
+		if strings.Contains(s.errs.String(), r) {
+			t.Error("the log holds the raw card number")
+		}
+		if bytes.Contains(events, []byte(r)) {
+			t.Error("an event carried the raw card number")
+		}
+	}
 }
