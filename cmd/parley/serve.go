@@ -121,7 +121,10 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Mask: func(s string) string { out, _ := mask.String(s); return out }})
 	hub.SetConversations(convs)
 	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs})
-	b.OnReconnect(tracker.ForgetToggles)
+	b.OnReconnect(func() {
+		tracker.ForgetToggles()
+		hub.ResyncAll()
+	})
 
 	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.DefaultHashParams, runtime.NumCPU()), Logger: log, Revoker: hub})
 

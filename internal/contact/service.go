@@ -277,7 +277,8 @@ type IdentifyInput struct {
 //     conversations, and the anonymous contact, now empty, is merged into it and deleted.
 //   - Otherwise the anonymous contact becomes this user's.
 //
-// The returned token is the one to keep: the same as before unless a new visitor started.
+// The returned token is empty unless a new visitor started: then the widget must keep the new
+// token instead of its current one (the service never sees the current token, only its hash).
 func (s *Service) Identify(ctx context.Context, site *inbox.Website, v *Visitor, in IdentifyInput) (*Visitor, *Contact, string, error) {
 	if !VerifyIdentity(site.Secret, in.UserID, in.Signature) {
 		return nil, nil, "", errs.Coded(errs.Unauthenticated, "identity_invalid", "the identity signature does not match the user id")

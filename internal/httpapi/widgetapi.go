@@ -209,7 +209,11 @@ func (s *Server) widgetIdentify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"token": next.Token, "visitor_id": next.Visitor.ID, "new_identity": next.Visitor.ID != sess.Visitor.ID})
+	out := map[string]any{"visitor_id": next.Visitor.ID, "new_identity": next.Token != ""}
+	if next.Token != "" {
+		out["token"] = next.Token // a new visitor identity: the widget replaces its stored token
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -436,3 +436,11 @@ func (h *Hub) Typing(ctx context.Context, c *conversation.Conversation, fromVisi
 	}
 	h.publishTyping(ctx, t)
 }
+
+// ResyncAll tells every socket on this node to refetch from the database: after the bus
+// reconnects, events published meanwhile may have been missed.
+func (h *Hub) ResyncAll() {
+	for _, c := range h.conns() {
+		c.Send(frameResync)
+	}
+}
