@@ -210,7 +210,15 @@ func TestLiveChatJourney(t *testing.T) {
 	agentWS.waitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" && e["available"] == true })
 
 	// A page on a domain the website does not allow gets no session.
-	visitor := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{}}
+	// A real browser: crawlers and scripts get no visitor identity.
+	visitor := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
+	if code, out := visitor.call("POST", "/widget/v1/"+key+"/session", map[string]string{}); code != 201 {
+		t.Fatalf("browser session: %d %v", code, out)
+	}
+	bot := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"User-Agent": {"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}}}
+	if code, out := bot.call("POST", "/widget/v1/"+key+"/session", map[string]string{}); code != 400 || out["error"].(map[string]any)["code"] != "crawler" {
+		t.Fatalf("crawler session: %d %v", code, out)
+	}
 	code, out := visitor.call("POST", "/widget/v1/"+key+"/session", map[string]string{"page_url": "https://evil.example/x"})
 	if code != 403 || out["error"].(map[string]any)["code"] != "domain_not_allowed" {
 		t.Fatalf("session on a foreign domain: %d %v", code, out)

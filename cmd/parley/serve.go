@@ -21,6 +21,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/bus"
+	"github.com/parleyhq/parley/internal/clientinfo"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/demo"
@@ -113,7 +114,11 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 			return ""
 		}
 		return locator.Lookup(a).CountryCode
+	}, ParseUA: func(ua string) (string, string, bool) {
+		i := clientinfo.Parse(ua)
+		return strings.TrimSpace(i.OS + " " + i.OSVersion), strings.TrimSpace(i.Browser + " " + i.BrowserVersion), clientinfo.IsCrawler(ua)
 	}})
+	go func() { _ = locator.Load() }() // warm the country database so the first visitor does not wait
 	inboxes := inbox.NewService(db)
 	hub = realtime.NewHub(realtime.Options{Bus: b, Presence: tracker, Registerer: reg, Logger: log, Render: richtext.Render,
 		OriginAllowed: sameOrigin})

@@ -28,24 +28,25 @@ func (s *Service) ContactWrites(ctx context.Context, from From, in MessageInput)
 		return nil, nil, err
 	}
 	body = s.mask(body)
+	name := s.mask(from.Name) // published with the message
 	type result struct {
 		c *Conversation
 		m *Message
 	}
-	r, err := retry(func() (result, error) {
+	r, err := retry(ctx, func() (result, error) {
 		latest, err := s.repo.LatestConversation(ctx, from.Inbox.ID, from.ContactID)
 		if err != nil && !errs.Is(err, errs.NotFound) {
 			return result{}, err
 		}
-		if latest != nil && clientID != "" {
-			if m, err := s.repo.MessageByClientID(ctx, latest.ID, clientID); err == nil {
-				return result{latest, m}, nil
-			} else if !errs.Is(err, errs.NotFound) {
-				return result{}, err
+		var prevID int64
+		if latest != nil {
+			prevID = latest.ID
+			if m, err := s.original(ctx, latest.ID, clientID, FromVisitor, 0); m != nil || err != nil {
+				return result{latest, m}, err
 			}
 		}
 		now := s.nowMS()
-		msg := Message{SenderKind: FromVisitor, Kind: Text, Body: body, ClientID: clientID, SenderName: from.Name, CreatedAt: now}
+		msg := Message{SenderKind: FromVisitor, Kind: Text, Body: body, ClientID: clientID, SenderName: name, CreatedAt: now}
 		var next Conversation
 		var entries []Message
 		var expect int64
@@ -64,9 +65,9 @@ func (s *Service) ContactWrites(ctx context.Context, from From, in MessageInput)
 		if from.VisitorID != 0 {
 			next.VisitorID = from.VisitorID
 		}
-		next.Preview, next.LastMessageAt, next.UpdatedAt = preview(body), now, now
+		next.Preview, next.LastMessageAt, next.UpdatedAt = s.preview(body), now, now
 		entries = append(entries, msg)
-		m, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: expect, Append: entries, ClientID: clientID})
+		m, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: expect, Append: entries, ClientID: clientID, PrevID: prevID})
 		if err != nil {
 			return result{}, err
 		}
@@ -118,7 +119,7 @@ func (s *Service) Rate(ctx context.Context, from From, id int64, rating int) (*C
 	if rating < 1 || rating > 5 {
 		return nil, errs.Coded(errs.Invalid, "rating_invalid", "rating must be 1 to 5")
 	}
-	return retry(func() (*Conversation, error) {
+	return retry(ctx, func() (*Conversation, error) {
 		c, err := s.contactOwns(ctx, from, id)
 		if err != nil {
 			return nil, err

@@ -1,6 +1,6 @@
 -- +goose Up
 CREATE TABLE users (
-    id             INTEGER PRIMARY KEY,
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
     email          TEXT NOT NULL UNIQUE,
     name           TEXT NOT NULL,
     avatar_url     TEXT NOT NULL DEFAULT '',
@@ -13,7 +13,7 @@ CREATE TABLE users (
 );
 
 CREATE TABLE teams (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     name       TEXT NOT NULL UNIQUE,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
@@ -28,7 +28,7 @@ CREATE TABLE team_members (
 CREATE INDEX team_members_user ON team_members (user_id);
 
 CREATE TABLE sessions (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id      BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     token_hash   TEXT NOT NULL UNIQUE,
     ip           TEXT NOT NULL DEFAULT '',
@@ -40,7 +40,7 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user ON sessions (user_id);
 
 CREATE TABLE api_tokens (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id      BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     name         TEXT NOT NULL,
     token_hash   TEXT NOT NULL UNIQUE,
@@ -51,7 +51,7 @@ CREATE TABLE api_tokens (
 CREATE INDEX api_tokens_user ON api_tokens (user_id);
 
 CREATE TABLE inboxes (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     kind          TEXT NOT NULL,
     name          TEXT NOT NULL,
     visibility    TEXT NOT NULL CHECK (visibility IN ('private', 'shared')),
@@ -70,7 +70,7 @@ CREATE TABLE websites (
 );
 
 CREATE TABLE jobs (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     kind         TEXT NOT NULL,
     payload      TEXT NOT NULL DEFAULT '{}',
     unique_key   TEXT,

@@ -10,7 +10,7 @@ CREATE TABLE inbox_members (
 CREATE INDEX inbox_members_user ON inbox_members (user_id);
 
 CREATE TABLE contacts (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     name        TEXT NOT NULL DEFAULT '',
     email       TEXT NOT NULL DEFAULT '',
     phone       TEXT NOT NULL DEFAULT '',
@@ -26,7 +26,7 @@ CREATE UNIQUE INDEX contacts_external ON contacts (website_id, external_id) WHER
 CREATE INDEX contacts_email ON contacts (email);
 
 CREATE TABLE visitors (
-    id              INTEGER PRIMARY KEY,
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
     website_id      BIGINT NOT NULL REFERENCES inboxes (id) ON DELETE CASCADE,
     contact_id      BIGINT NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
     token_hash      TEXT NOT NULL UNIQUE,
@@ -44,7 +44,7 @@ CREATE TABLE visitors (
 CREATE INDEX visitors_contact ON visitors (contact_id);
 
 CREATE TABLE page_views (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     visitor_id BIGINT NOT NULL REFERENCES visitors (id) ON DELETE CASCADE,
     url        TEXT NOT NULL,
     title      TEXT NOT NULL DEFAULT '',
@@ -61,7 +61,7 @@ CREATE TABLE blocked_ips (
 );
 
 CREATE TABLE consents (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     contact_id BIGINT NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
     text       TEXT NOT NULL,
     version    TEXT NOT NULL,
@@ -70,7 +70,7 @@ CREATE TABLE consents (
 CREATE INDEX consents_contact ON consents (contact_id);
 
 CREATE TABLE conversations (
-    id                INTEGER PRIMARY KEY,
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
     inbox_id          BIGINT NOT NULL REFERENCES inboxes (id) ON DELETE CASCADE,
     contact_id        BIGINT NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
     visitor_id        BIGINT REFERENCES visitors (id) ON DELETE SET NULL,
@@ -96,7 +96,7 @@ CREATE INDEX conversations_visitor ON conversations (visitor_id, status);
 
 -- The conversation's log: every message, note and system event, numbered by seq without gaps.
 CREATE TABLE messages (
-    id              INTEGER PRIMARY KEY,
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
     conversation_id BIGINT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
     seq             BIGINT NOT NULL,
     sender_kind     TEXT NOT NULL CHECK (sender_kind IN ('visitor', 'agent', 'bot', 'system')),
@@ -120,7 +120,7 @@ CREATE TABLE read_cursors (
 );
 
 CREATE TABLE blobs (
-    id              INTEGER PRIMARY KEY,
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
     conversation_id BIGINT REFERENCES conversations (id) ON DELETE CASCADE,
     uploader        TEXT NOT NULL,
     name            TEXT NOT NULL,
