@@ -413,6 +413,9 @@ func (s *Service) preview(body string) string {
 type AssignInput struct {
 	UserID int64 `json:"user_id"`
 	TeamID int64 `json:"team_id"`
+	// IfUnassigned makes "Assign to me" fail with a conflict when someone else took the
+	// conversation meanwhile, instead of taking it over from them.
+	IfUnassigned bool `json:"if_unassigned"`
 }
 
 // Assign gives the conversation to a user or team, or back to Unassigned.
@@ -437,6 +440,9 @@ func (s *Service) Assign(ctx context.Context, u *auth.User, id int64, in AssignI
 				return nil, err
 			}
 			target = &Target{User: targetUser, HasInbox: ta.HasInbox(), Available: s.available(ctx, targetUser.ID)}
+		}
+		if in.IfUnassigned && c.AssigneeID != 0 && c.AssigneeID != u.ID {
+			return nil, errs.Coded(errs.Conflict, "already_assigned", "someone else took this conversation meanwhile")
 		}
 		if err := CanAssign(a, c, target); err != nil {
 			return nil, err
@@ -479,7 +485,7 @@ func (s *Service) Assign(ctx context.Context, u *auth.User, id int64, in AssignI
 
 // AssignToMe is "Assign to me".
 func (s *Service) AssignToMe(ctx context.Context, u *auth.User, id int64) (*Conversation, error) {
-	return s.Assign(ctx, u, id, AssignInput{UserID: u.ID})
+	return s.Assign(ctx, u, id, AssignInput{UserID: u.ID, IfUnassigned: true})
 }
 
 // Close resolves the conversation.

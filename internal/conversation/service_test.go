@@ -649,8 +649,10 @@ func TestAssign(t *testing.T) {
 		wantLog(t, f, c.ID, "visitor:text", "event:joined", "event:assigned", "event:unassigned", "event:assigned")
 		// Nobody can take it while unavailable, not even themselves.
 		f.pres.set(f.a2.ID, false)
+		// "Assign to me" does not take a conversation over from a colleague; the drop-down does.
 		_, err = f.svc.AssignToMe(f.ctx, f.admin, c.ID)
-		if err != nil {
+		wantCode(t, err, errs.Conflict, "already_assigned")
+		if _, err = f.svc.Assign(f.ctx, f.admin, c.ID, conversation.AssignInput{UserID: f.admin.ID}); err != nil {
 			t.Fatal(err)
 		}
 		c2, _ := f.started(t, f.web, "Ben")
@@ -714,12 +716,14 @@ func TestAssignToMeRace(t *testing.T) {
 							won++
 						case ib.Visibility == inbox.Private && errs.Is(err, errs.NotFound):
 							// The other took it first and it is now hidden from this agent.
+						case errs.Is(err, errs.Conflict):
+							// The other took it first: "Assign to me" does not take it over.
 						default:
 							t.Fatalf("%s: %v", racers[i].Name, err)
 						}
 					}
-					if won == 0 {
-						t.Fatal("nobody took the conversation")
+					if won != 1 {
+						t.Fatalf("%d agents took the conversation, want exactly one", won)
 					}
 					got := f.conv(t, c.ID)
 					if got.AssigneeID != f.a1.ID && got.AssigneeID != f.a2.ID {

@@ -498,14 +498,15 @@ func (db *DB) DeleteConversation(ctx context.Context, id int64) error {
 				return err
 			}
 		}
-		// Cancelled as jobs.Queue.Cancel does: a running job's handler sees its ctx end at its next
-		// lease extension. The database's clock, as for every job time.
+		// Cancelled as jobs.Queue.Cancel does (a running job's handler sees its ctx end at its next
+		// lease extension), and emptied: a payload may quote the conversation. The database's clock,
+		// as for every job time.
 		now, err := db.Now(ctx)
 		if err != nil {
 			return err
 		}
 		key := fmt.Sprintf("conversation:%d", id)
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'cancelled', lease_until = NULL, finished_at = $1, updated_at = $1
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'cancelled', payload = '{}', errors = '[]', lease_until = NULL, finished_at = $1, updated_at = $1
 			WHERE state IN ('available', 'running') AND (unique_key = $2 OR unique_key LIKE $3)`, now, key, key+":%"); err != nil {
 			return err
 		}
