@@ -183,7 +183,7 @@ func num(v any) int64 {
 // shows on both sides. Over real sockets against a real `parley serve`.
 func TestLiveChatJourney(t *testing.T) {
 	dir := t.TempDir()
-	for _, u := range []struct{ email, role string }{{"owner@example.com", "owner"}, {"agent@example.com", "agent"}} {
+	for _, u := range []struct{ email, role string }{{"owner@example.com", "owner"}, {"agent@example.com", "agent"}, {"colleague@example.com", "agent"}} {
 		if code, _, errOut := parley(t, "correct horse battery\n", nil, "user", "create", "--data", dir, "--email", u.email, "--name", strings.Split(u.email, "@")[0], "--role", u.role); code != 0 {
 			t.Fatal(errOut)
 		}
@@ -201,13 +201,23 @@ func TestLiveChatJourney(t *testing.T) {
 	if site["visibility"] != "private" || site["reopen_policy"] != "final" {
 		t.Fatalf("website defaults: %v", site)
 	}
-	owner.must(200, "PUT", fmt.Sprintf("/api/v1/inboxes/%d/members", siteID), map[string]any{"user_ids": []int64{agentID}})
+	colleague := &api{t: t, base: s.url, c: browser()}
+	colleagueID := num(colleague.must(200, "POST", "/api/v1/session", map[string]string{"email": "colleague@example.com", "password": "correct horse battery"})["user"].(map[string]any)["id"])
+	owner.must(200, "PUT", fmt.Sprintf("/api/v1/inboxes/%d/members", siteID), map[string]any{"user_ids": []int64{agentID, colleagueID}})
 
 	// The agent opens the inbox: a live socket makes them available.
 	u, _ := url.Parse(s.url)
 	cookies := agent.c.Jar.Cookies(u)
 	agentWS := dialSocket(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {cookies[0].Name + "=" + cookies[0].Value}, "Origin": {s.url}})
 	agentWS.waitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" && e["available"] == true })
+	cc := colleague.c.Jar.Cookies(u)
+	colleagueWS := dialSocket(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {cc[0].Name + "=" + cc[0].Value}, "Origin": {s.url}})
+	colleagueWS.waitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" })
+	// A socket from another origin is refused.
+	if _, res, err := gws.NewClient(&socket{signal: make(chan struct{}, 1), closed: make(chan struct{})}, &gws.ClientOption{Addr: "ws://" + host + "/api/v1/events",
+		RequestHeader: http.Header{"Cookie": {cc[0].Name + "=" + cc[0].Value}, "Origin": {"https://evil.example"}}}); err == nil || res == nil || res.StatusCode != 403 {
+		t.Fatalf("cross-origin agent socket: %v", err)
+	}
 
 	// A page on a domain the website does not allow gets no session.
 	// A real browser: crawlers and scripts get no visitor identity.
@@ -261,6 +271,12 @@ func TestLiveChatJourney(t *testing.T) {
 	if rm := reply["messages"].([]any); rm[len(rm)-1].(map[string]any)["name"] != "agent" {
 		t.Fatalf("reply without the agent's name: %v", rm)
 	}
+	// The website is private: once taken, the conversation leaves the colleague's view.
+	colleagueWS.waitFor("the visitor's message", hasMessage(masked))
+	colleagueWS.waitFor("hidden", func(e map[string]any) bool { return e["t"] == "hidden" && num(e["conversation_id"]) == convID })
+	if code, _ := colleague.call("GET", fmt.Sprintf("/api/v1/conversations/%d", convID), nil); code != 404 {
+		t.Fatalf("colleague reads a conversation assigned to another in a private inbox: %d", code)
+	}
 	mine := agent.must(200, "GET", "/api/v1/conversations?folder=mine", nil)["conversations"].([]any)
 	if len(mine) != 1 {
 		t.Fatalf("mine: %v", mine)
@@ -287,6 +303,11 @@ func TestLiveChatJourney(t *testing.T) {
 	for _, e := range visitorWS.all() {
 		if hasMessage("VIP customer")(e) {
 			t.Fatal("the visitor received an internal note")
+		}
+	}
+	for _, e := range colleagueWS.all() {
+		if hasMessage("Hi! How can I help?")(e) || hasMessage("VIP customer")(e) {
+			t.Fatal("the colleague received messages of a conversation hidden from them")
 		}
 	}
 	// Closed is final on a website: the visitor's next message starts a new conversation.
