@@ -282,6 +282,16 @@ func TestLiveChatJourney(t *testing.T) {
 		t.Fatalf("mine: %v", mine)
 	}
 
+	// Rich text reaches the visitor as sanitised HTML; script stays inert.
+	evil := "**Bold** <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"
+	agent.must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), map[string]string{"body": evil})
+	rich := visitorWS.waitFor("the rich reply", hasMessage(evil))
+	msgs := rich["messages"].([]any)
+	html, _ := msgs[len(msgs)-1].(map[string]any)["html"].(string)
+	if !strings.Contains(html, "<strong>Bold</strong>") || strings.Contains(html, "<script") || strings.Contains(html, "javascript:") || strings.Contains(html, "onerror") {
+		t.Fatalf("rich message html %q", html)
+	}
+
 	// Typing carries no text.
 	visitorWS.send(map[string]any{"t": "typing", "on": true})
 	typing := agentWS.waitFor("typing", func(e map[string]any) bool { return e["t"] == "typing" && e["from"] == "visitor" })

@@ -12,6 +12,7 @@ import (
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/richtext"
 )
 
 // MaxBody is the longest message accepted, in characters.
@@ -298,9 +299,14 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 		return nil, err
 	}
 	body = s.mask(body)
+	// Agents write the markdown subset (bold, italic, links, lists, images); a plain message skips
+	// the renderer everywhere it is shown.
 	kind := Text
-	if in.Note {
+	switch {
+	case in.Note:
 		kind = Note
+	case !richtext.IsPlain(body):
+		kind = Rich
 	}
 	return retry(ctx, func() (*Message, error) {
 		c, a, err := s.load(ctx, u, id)
