@@ -133,6 +133,9 @@ CREATE TABLE blobs (
     created_at      BIGINT NOT NULL
 );
 CREATE INDEX blobs_conversation ON blobs (conversation_id);
+-- Quota checks and orphan cleanup read these without touching the (large) data column.
+CREATE INDEX blobs_uploader ON blobs (uploader, created_at, size);
+CREATE INDEX blobs_orphans ON blobs (created_at) WHERE conversation_id IS NULL;
 
 -- +goose Down
 DROP TABLE blobs;
