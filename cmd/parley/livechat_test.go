@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"net/url"
@@ -178,6 +180,16 @@ func num(v any) int64 {
 	return int64(f)
 }
 
+func tinyPNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // TestLiveChatJourney: a visitor writes on a website with no playbook, the message reaches an
 // available agent live, the agent's reply takes the chat and reaches the visitor, and closing it
 // shows on both sides. Over real sockets against a real `parley serve`.
@@ -290,6 +302,43 @@ func TestLiveChatJourney(t *testing.T) {
 	html, _ := msgs[len(msgs)-1].(map[string]any)["html"].(string)
 	if !strings.Contains(html, "<strong>Bold</strong>") || strings.Contains(html, "<script") || strings.Contains(html, "javascript:") || strings.Contains(html, "<img") {
 		t.Fatalf("rich message html %q", html)
+	}
+
+	// A picture from the visitor: uploaded, then sent; the agent may read it, the colleague may not.
+	png := tinyPNG(t)
+	req, _ := http.NewRequest("POST", s.url+"/widget/v1/"+key+"/attachments?name=shoe%204111111111111111.png", bytes.NewReader(png))
+	req.Header.Set("Authorization", "Visitor "+token)
+	req.Header.Set("User-Agent", visitor.header.Get("User-Agent"))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var up map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&up)
+	res.Body.Close()
+	if res.StatusCode != 201 {
+		t.Fatalf("upload: %d %v", res.StatusCode, up)
+	}
+	att := up["attachment"].(map[string]any)
+	if att["content_type"] != "image/png" || num(att["width"]) != 2 || strings.Contains(att["name"].(string), "4111111111111111") {
+		t.Fatalf("uploaded attachment %v", att)
+	}
+	visitorWS.send(map[string]any{"t": "send", "client_id": "c-pic", "attachment_id": num(att["id"])})
+	agentWS.waitFor("the picture", func(e map[string]any) bool {
+		msgs, _ := e["messages"].([]any)
+		for _, m := range msgs {
+			if mm := m.(map[string]any); mm["kind"] == "attachment" && num(mm["attachment_id"]) == num(att["id"]) {
+				return true
+			}
+		}
+		return false
+	})
+	attPath := fmt.Sprintf("/api/v1/attachments/%d", num(att["id"]))
+	if res, err := agent.c.Get(s.url + attPath); err != nil || res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("agent download: %v %v", err, res)
+	}
+	if code, _ := colleague.call("GET", attPath, nil); code != 404 {
+		t.Fatalf("colleague downloads an attachment of a hidden conversation: %d", code)
 	}
 
 	// Typing carries no text.

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/blob"
 	"github.com/parleyhq/parley/internal/bus"
 	"github.com/parleyhq/parley/internal/clientinfo"
 	"github.com/parleyhq/parley/internal/contact"
@@ -126,6 +127,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Mask: func(s string) string { out, _ := mask.String(s); return out }})
 	hub.SetConversations(convs)
 	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs})
+	blobs := blob.New(db, blob.Limits{}, nil)
 	b.OnReconnect(func() {
 		tracker.ForgetToggles()
 		hub.ResyncAll()
@@ -164,6 +166,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Widget:         chat,
 		Hub:            hub,
 		Presence:       tracker,
+		Blobs:          blobs,
 		LocationCredit: locator.Attribution(),
 	})
 	srv := &http.Server{
@@ -204,6 +207,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		}
 		liveDone <- struct{}{}
 	}()
+	go cleanOrphans(liveCtx, blobs, log)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -243,6 +247,25 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		return runErr
 	}
 	return nil
+}
+
+// cleanOrphans deletes uploads never sent in a message, hourly. Every node may do it: the delete
+// is guarded, so doing it twice is harmless.
+func cleanOrphans(ctx context.Context, blobs *blob.Service, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if n, err := blobs.CleanOrphans(ctx); err != nil {
+				log.Warn("clean orphan uploads", "err", err)
+			} else if n > 0 {
+				log.Info("orphan uploads deleted", "count", n)
+			}
+		}
+	}
 }
 
 // sameOrigin reports whether a browser's Origin is the host it connects to.

@@ -19,7 +19,7 @@ type From struct {
 // one, reopened, where the inbox's policy is reopen; or into a new conversation in Unassigned where
 // closed is final or there is none. A retried send (same client id) returns the original.
 func (s *Service) ContactWrites(ctx context.Context, from From, in MessageInput) (*Conversation, *Message, error) {
-	body, err := cleanBody(in.Body)
+	body, err := in.body()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -46,7 +46,10 @@ func (s *Service) ContactWrites(ctx context.Context, from From, in MessageInput)
 			}
 		}
 		now := s.nowMS()
-		msg := Message{SenderKind: FromVisitor, Kind: Text, Body: body, ClientID: clientID, SenderName: name, CreatedAt: now}
+		msg := Message{SenderKind: FromVisitor, Kind: Text, Body: body, ClientID: clientID, SenderName: name, AttachmentID: in.AttachmentID, CreatedAt: now}
+		if in.AttachmentID != 0 {
+			msg.Kind = Attachment
+		}
 		var next Conversation
 		var entries []Message
 		var expect int64
@@ -67,7 +70,11 @@ func (s *Service) ContactWrites(ctx context.Context, from From, in MessageInput)
 		}
 		next.Preview, next.LastMessageAt, next.UpdatedAt = s.preview(body), now, now
 		entries = append(entries, msg)
-		m, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: expect, Append: entries, ClientID: clientID, PrevID: prevID})
+		w := &Write{Conv: &next, ExpectSeq: expect, Append: entries, ClientID: clientID, PrevID: prevID}
+		if from.VisitorID != 0 {
+			w.Uploader = VisitorUploader(from.VisitorID)
+		}
+		m, err := s.commit(ctx, w)
 		if err != nil {
 			return result{}, err
 		}
@@ -136,4 +143,10 @@ func (s *Service) Rate(ctx context.Context, from From, id int64, rating int) (*C
 		}
 		return &next, nil
 	})
+}
+
+// ContactSees reports (as an error) whether the contact may read conversation id: it must be theirs.
+func (s *Service) ContactSees(ctx context.Context, from From, id int64) error {
+	_, err := s.contactOwns(ctx, from, id)
+	return err
 }

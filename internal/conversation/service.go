@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -28,6 +29,9 @@ type Write struct {
 	// creation was decided on (0: none). If another was created meanwhile the write fails with
 	// ErrStale, so concurrent first messages land in one conversation instead of one each.
 	PrevID int64
+	// Uploader owns the attachments of appended messages: the store ties each one to the
+	// conversation in the same transaction, and refuses blobs of anyone else.
+	Uploader string
 }
 
 // ErrStale is returned by Repo.Commit when the conversation changed since it was read.
@@ -221,9 +225,7 @@ func (s *Service) List(ctx context.Context, u *auth.User, folder Folder, inboxID
 	if !folder.Valid() {
 		return nil, errs.Coded(errs.Invalid, "folder_invalid", "folder must be unassigned, mine, others, open or closed")
 	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
+	limit = PageSize(limit)
 	inboxes, err := s.repo.ListInboxes(ctx)
 	if err != nil {
 		return nil, err
@@ -233,6 +235,14 @@ func (s *Service) List(ctx context.Context, u *auth.User, folder Folder, inboxID
 		return nil, err
 	}
 	return s.repo.ListConversations(ctx, ListQuery{Scope: ScopeFor(u, inboxes, memberOf), Folder: folder, InboxID: inboxID, Before: before, BeforeID: beforeID, Limit: limit})
+}
+
+// PageSize is the number of conversations a list page holds for a requested limit.
+func PageSize(limit int) int {
+	if limit <= 0 || limit > 200 {
+		return 50
+	}
+	return limit
 }
 
 // LogQuery reads part of a conversation's log.
@@ -261,9 +271,24 @@ func clampLimit(n int) int {
 
 // MessageInput is a message to send.
 type MessageInput struct {
-	Body     string `json:"body"`
-	ClientID string `json:"client_id"`
-	Note     bool   `json:"note"`
+	Body         string `json:"body"`
+	ClientID     string `json:"client_id"`
+	Note         bool   `json:"note"`
+	AttachmentID int64  `json:"attachment_id"` // an upload of the sender's; the body is then an optional caption
+}
+
+// UserUploader and VisitorUploader name who uploaded an attachment (as internal/blob does).
+func UserUploader(id int64) string { return fmt.Sprintf("user:%d", id) }
+
+// VisitorUploader names a visitor as uploader.
+func VisitorUploader(id int64) string { return fmt.Sprintf("visitor:%d", id) }
+
+// body validates the input's text; with an attachment it may be empty.
+func (in MessageInput) body() (string, error) {
+	if in.AttachmentID != 0 && strings.TrimSpace(in.Body) == "" {
+		return "", nil
+	}
+	return cleanBody(in.Body)
 }
 
 func cleanBody(body string) (string, error) {
@@ -290,7 +315,7 @@ func cleanClientID(id string) (string, error) {
 // Reply sends an agent's message or internal note. Replying to an unassigned conversation first
 // assigns it to the agent, which needs them to be available.
 func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageInput) (*Message, error) {
-	body, err := cleanBody(in.Body)
+	body, err := in.body()
 	if err != nil {
 		return nil, err
 	}
@@ -305,6 +330,8 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 	switch {
 	case in.Note:
 		kind = Note
+	case in.AttachmentID != 0:
+		kind = Attachment
 	case !richtext.IsPlain(body):
 		kind = Rich
 	}
@@ -343,9 +370,10 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 			next.LastMessageAt = now
 		}
 		next.UpdatedAt = now
-		msg := Message{SenderKind: FromAgent, SenderID: u.ID, SenderName: u.Name, SenderAvatar: u.AvatarURL, Kind: kind, Body: body, ClientID: clientID, CreatedAt: now}
+		msg := Message{SenderKind: FromAgent, SenderID: u.ID, SenderName: u.Name, SenderAvatar: u.AvatarURL, Kind: kind, Body: body, ClientID: clientID,
+			AttachmentID: in.AttachmentID, CreatedAt: now}
 		entries = append(entries, msg)
-		return s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, ClientID: clientID})
+		return s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, ClientID: clientID, Uploader: UserUploader(u.ID)})
 	})
 }
 

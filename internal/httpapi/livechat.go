@@ -196,7 +196,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	out := map[string]any{"conversations": list}
-	if n := len(list); n > 0 && (vals[3] == 0 || n == int(vals[3])) {
+	if n := len(list); n > 0 && n == conversation.PageSize(int(vals[3])) {
 		out["next"] = map[string]int64{"before": list[n-1].LastMessageAt, "before_id": list[n-1].ID}
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -400,7 +400,9 @@ func (s *Server) blockVisitor(block bool) handler {
 			return err
 		}
 		if block {
-			err = s.contacts.Block(r.Context(), site, v.ID, u.ID)
+			if err = s.contacts.Block(r.Context(), site, v.ID, u.ID); err == nil {
+				s.hub.VisitorBlocked(r.Context(), v.ContactID, v.ID)
+			}
 		} else {
 			err = s.contacts.Unblock(r.Context(), site, v.ID)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/blob"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
@@ -56,6 +57,7 @@ type Config struct {
 	Widget        *widget.Service
 	Hub           *realtime.Hub
 	Presence      Presence
+	Blobs         *blob.Service
 	// LocationCredit is shown wherever a location from the IP database appears.
 	LocationCredit string
 }
@@ -86,6 +88,7 @@ type Server struct {
 	widget         *widget.Service
 	hub            *realtime.Hub
 	presence       Presence
+	blobs          *blob.Service
 	locationCredit string
 }
 
@@ -109,7 +112,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{auth: cfg.Auth, checks: cfg.Checks, reg: cfg.Registry, log: cfg.Logger, proxies: cfg.Proxies,
 		secure: cfg.SecureCookies, demo: cfg.Demo, metrics: newMetrics(cfg.Registry), mux: http.NewServeMux(),
-		inboxes: cfg.Inboxes, convs: cfg.Conversations, contacts: cfg.Contacts, widget: cfg.Widget, hub: cfg.Hub, presence: cfg.Presence,
+		inboxes: cfg.Inboxes, convs: cfg.Conversations, contacts: cfg.Contacts, widget: cfg.Widget, hub: cfg.Hub, presence: cfg.Presence, blobs: cfg.Blobs,
 		locationCredit: cfg.LocationCredit}
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
@@ -203,6 +206,10 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/api/v1/visitors/{id}/block", "user", s.blockVisitor(true)},
 		{"DELETE", "/api/v1/visitors/{id}/block", "user", s.blockVisitor(false)},
 		{"GET", "/api/v1/events", "socket", s.events},
+		{"POST", "/api/v1/conversations/{id}/attachments", "user", s.uploadAgent},
+		{"GET", "/api/v1/attachments/{id}", "user", s.downloadAgent},
+		{"POST", "/widget/v1/{key}/attachments", "public", s.uploadVisitor},
+		{"GET", "/widget/v1/{key}/attachments/{id}", "public", s.downloadVisitor},
 
 		{"POST", "/widget/v1/{key}/session", "public", s.widgetSession},
 		{"GET", "/widget/v1/{key}/conversation", "public", s.widgetConversation},
@@ -227,7 +234,10 @@ func (s *Server) routeTable() []Route {
 // user routes, and errors mapped in one place.
 func (s *Server) adapt(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/widget/") {
+		if strings.HasSuffix(rt.Path, "/attachments") && s.blobs != nil {
+			// The upload's own limit applies; the blob service reports going over it clearly.
+			r.Body = http.MaxBytesReader(w, r.Body, s.blobs.Limits().MaxFileBytes+1)
+		} else if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/widget/") {
 			r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
 		} else if rt.Access == "page" {
 			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)

@@ -19,21 +19,6 @@ func (s *Server) site(r *http.Request) (*inbox.Website, error) {
 	return s.inboxes.ByKey(r.Context(), r.PathValue("key"))
 }
 
-// pageAllowed refuses a page on a domain the website does not allow.
-func pageAllowed(site *inbox.Website, pageURL string) error {
-	if pageURL == "" {
-		return nil
-	}
-	u, err := url.Parse(pageURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return errs.Coded(errs.Invalid, "page_url_invalid", "page_url must be an http(s) URL")
-	}
-	if !site.AllowsHost(u.Host) {
-		return errs.Coded(errs.Forbidden, "domain_not_allowed", "this website's chat is not enabled on %s", u.Hostname())
-	}
-	return nil
-}
-
 func visitorToken(r *http.Request) string {
 	t, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Visitor ")
 	return strings.TrimSpace(t)
@@ -63,7 +48,7 @@ func (s *Server) widgetSession(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := pageAllowed(site, in.PageURL); err != nil {
+	if err := site.CheckPage(in.PageURL); err != nil {
 		return err
 	}
 	sess, err := s.widget.Session(r.Context(), site, contact.SessionInput{Token: in.Token, UserAgent: r.UserAgent(), IP: s.clientIP(r),
@@ -115,13 +100,14 @@ func (s *Server) widgetSend(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in struct {
-		ClientID string `json:"client_id"`
-		Body     string `json:"body"`
+		ClientID     string `json:"client_id"`
+		Body         string `json:"body"`
+		AttachmentID int64  `json:"attachment_id"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, m, err := s.widget.Send(r.Context(), sess, s.clientIP(r), conversation.MessageInput{Body: in.Body, ClientID: in.ClientID})
+	c, m, err := s.widget.Send(r.Context(), sess, s.clientIP(r), conversation.MessageInput{Body: in.Body, ClientID: in.ClientID, AttachmentID: in.AttachmentID})
 	if err != nil {
 		return err
 	}
@@ -177,9 +163,6 @@ func (s *Server) widgetPageView(w http.ResponseWriter, r *http.Request) error {
 		Title string `json:"title"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	if err := pageAllowed(sess.Site, in.URL); err != nil {
 		return err
 	}
 	if err := s.widget.PageView(r.Context(), sess, in.URL, in.Title); err != nil {

@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"net"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -197,6 +198,22 @@ func (w *Website) AllowsHost(host string) bool {
 		}
 	}
 	return false
+}
+
+// CheckPage refuses a page URL that is not http(s) or not on one of the website's allowed domains.
+// Empty means not known, and passes.
+func (w *Website) CheckPage(pageURL string) error {
+	if pageURL == "" {
+		return nil
+	}
+	u, err := url.Parse(pageURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return errs.Coded(errs.Invalid, "page_url_invalid", "page_url must be an http(s) URL")
+	}
+	if !w.AllowsHost(u.Host) {
+		return errs.Coded(errs.Forbidden, "domain_not_allowed", "this website's chat is not enabled on %s", u.Hostname())
+	}
+	return nil
 }
 
 // WebsiteInput creates or changes a website.

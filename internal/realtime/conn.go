@@ -30,6 +30,7 @@ type Conn struct {
 	bytes    int
 	flushing bool
 	overflow bool
+	closing  bool // close once the queue is written (an error frame before hanging up)
 	closed   atomic.Bool
 	lastSeen atomic.Int64 // unix ms of the last frame received, for the shared ping sweep
 }
@@ -96,7 +97,7 @@ func (c *Conn) flush() {
 			return
 		}
 		c.mu.Lock()
-		if c.overflow && len(c.pending) == 0 {
+		if (c.overflow || c.closing) && len(c.pending) == 0 {
 			// The resync notice is out; the client reconnects and resumes from the database.
 			c.mu.Unlock()
 			c.Close()
@@ -104,6 +105,15 @@ func (c *Conn) flush() {
 		}
 		c.mu.Unlock()
 	}
+}
+
+// CloseAfter queues a last frame and ends the connection once it is written, so the client learns
+// why it was disconnected.
+func (c *Conn) CloseAfter(frame []byte) {
+	c.mu.Lock()
+	c.closing = true
+	c.mu.Unlock()
+	c.Send(frame)
 }
 
 // Close ends the connection.

@@ -19,6 +19,7 @@ const (
 	subjectChange  = "parley.conv.change"
 	subjectTyping  = "parley.conv.typing"
 	subjectRevoked = "parley.auth.revoked"
+	subjectBlocked = "parley.visitor.blocked"
 )
 
 // Bus is the part of the event bus the hub uses.
@@ -95,6 +96,9 @@ func (h *Hub) Run(ctx context.Context) error {
 		return err
 	}
 	if err := h.o.Bus.Subscribe(ctx, subjectRevoked, h.onRevoked); err != nil {
+		return err
+	}
+	if err := h.o.Bus.Subscribe(ctx, subjectBlocked, h.onBlocked); err != nil {
 		return err
 	}
 	// One ticker for every socket: pings and idle checks cost no timer per connection.
@@ -442,5 +446,38 @@ func (h *Hub) Typing(ctx context.Context, c *conversation.Conversation, fromVisi
 func (h *Hub) ResyncAll() {
 	for _, c := range h.conns() {
 		c.Send(frameResync)
+	}
+}
+
+type blockedMsg struct {
+	ContactID int64 `json:"contact_id"`
+	VisitorID int64 `json:"visitor_id"`
+}
+
+// VisitorBlocked silences a blocked visitor's widget on every node: their sockets are told and
+// closed (the block itself refuses them a new session).
+func (h *Hub) VisitorBlocked(ctx context.Context, contactID, visitorID int64) {
+	data, _ := json.Marshal(blockedMsg{ContactID: contactID, VisitorID: visitorID})
+	if err := h.o.Bus.Publish(ctx, subjectBlocked, data); err != nil {
+		h.log.WarnContext(ctx, "publish block", "err", err)
+	}
+}
+
+func (h *Hub) onBlocked(_ string, data []byte) {
+	var m blockedMsg
+	if json.Unmarshal(data, &m) != nil {
+		return
+	}
+	h.mu.RLock()
+	var vs []*visitorClient
+	for v := range h.visitors[m.ContactID] {
+		if s := v.session(); s != nil && s.Visitor.ID == m.VisitorID {
+			vs = append(vs, v)
+		}
+	}
+	h.mu.RUnlock()
+	frame := errorFrame("", errs.Coded(errs.Forbidden, "blocked", "this visitor is blocked on this website"))
+	for _, v := range vs {
+		v.conn.CloseAfter(frame)
 	}
 }

@@ -73,14 +73,15 @@ func (v *visitorClient) onClose() {
 
 // visitorFrame is a command from the widget.
 type visitorFrame struct {
-	T        string `json:"t"`
-	Token    string `json:"token"`
-	ClientID string `json:"client_id"`
-	Body     string `json:"body"`
-	Seq      int64  `json:"seq"`
-	On       bool   `json:"on"`
-	URL      string `json:"url"`
-	Title    string `json:"title"`
+	T            string `json:"t"`
+	Token        string `json:"token"`
+	ClientID     string `json:"client_id"`
+	Body         string `json:"body"`
+	AttachmentID int64  `json:"attachment_id"`
+	Seq          int64  `json:"seq"`
+	On           bool   `json:"on"`
+	URL          string `json:"url"`
+	Title        string `json:"title"`
 }
 
 func (v *visitorClient) session() *widget.Session {
@@ -108,14 +109,13 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 		return
 	}
 	if sess == nil {
-		v.conn.Send(errorFrame(f.ClientID, errs.E(errs.Unauthenticated, "send {\"t\":\"auth\",\"token\":…} first")))
-		v.conn.Close()
+		v.conn.CloseAfter(errorFrame(f.ClientID, errs.E(errs.Unauthenticated, "send {\"t\":\"auth\",\"token\":…} first")))
 		return
 	}
 	h := v.h
 	switch f.T {
 	case "send":
-		_, m, err := v.w.Send(ctx, sess, v.ip, conversation.MessageInput{Body: f.Body, ClientID: f.ClientID})
+		_, m, err := v.w.Send(ctx, sess, v.ip, conversation.MessageInput{Body: f.Body, ClientID: f.ClientID, AttachmentID: f.AttachmentID})
 		if err != nil {
 			v.conn.Send(errorFrame(f.ClientID, err))
 			return
@@ -150,8 +150,7 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 func (v *visitorClient) authenticate(ctx context.Context, f visitorFrame) {
 	sess, err := v.w.Authenticate(ctx, v.site, strings.TrimSpace(f.Token), v.ip, v.ua)
 	if err != nil {
-		v.conn.Send(errorFrame("auth", err))
-		v.conn.Close()
+		v.conn.CloseAfter(errorFrame("auth", err))
 		return
 	}
 	v.mu.Lock()

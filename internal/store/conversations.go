@@ -244,6 +244,11 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 			if err != nil {
 				return fmt.Errorf("insert message: %w", err)
 			}
+			if m.AttachmentID != 0 {
+				if err := attachInTx(ctx, tx, m.AttachmentID, c.ID, w.Uploader); err != nil {
+					return err
+				}
+			}
 			stored = append(stored, m)
 		}
 		return nil
@@ -531,4 +536,21 @@ func (db *DB) ConversationsOfContact(ctx context.Context, contactID int64) ([]co
 		out = append(out, *c)
 	}
 	return out, rows.Err()
+}
+
+// attachInTx ties an upload to the conversation its message is in. Only the uploader's own blob,
+// not yet attached elsewhere, may be attached: ids are guessable.
+func attachInTx(ctx context.Context, tx *Tx, blobID, convID int64, uploader string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE blobs SET conversation_id = $1 WHERE id = $2 AND uploader = $3
+		AND (conversation_id IS NULL OR conversation_id = $1)`, convID, blobID, uploader)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err == nil {
+			err = errs.Coded(errs.NotFound, "attachment_not_found", "attachment %d not found", blobID)
+		}
+		return err
+	}
+	return nil
 }

@@ -155,8 +155,11 @@ func (s *Service) MarkRead(ctx context.Context, sess *Session, conversationID, s
 	return s.convs.ContactMarkRead(ctx, sess.From(), conversationID, seq)
 }
 
-// PageView records a page the visitor looked at.
+// PageView records a page the visitor looked at, on one of the website's allowed domains.
 func (s *Service) PageView(ctx context.Context, sess *Session, url, title string) error {
+	if err := sess.Site.CheckPage(url); err != nil {
+		return err
+	}
 	return s.contacts.PageView(ctx, sess.Visitor, url, title)
 }
 
