@@ -219,6 +219,7 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/widget/v1/{key}/pageview", "public", s.widgetPageView},
 		{"POST", "/widget/v1/{key}/identify", "public", s.widgetIdentify},
 		{"POST", "/widget/v1/{key}/rating", "public", s.widgetRate},
+		{"POST", "/widget/v1/{key}/contact", "public", s.widgetContact},
 		{"GET", "/widget/v1/{key}/ws", "widget-socket", s.widgetSocket},
 
 		{"GET", "/{$}", "page", s.pageRoot},

@@ -234,3 +234,26 @@ func (s *Server) widgetSocket(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.hub.ServeVisitor(w, r, s.widget, site, s.clientIP(r))
 }
+
+func (s *Server) widgetContact(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.visitor(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Email == "" && in.Name == "" {
+		return errs.Coded(errs.Invalid, "email_required", "give an email address so we can reply")
+	}
+	c, err := s.widget.Describe(r.Context(), sess, in.Name, in.Email)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"name": c.Name, "email": c.Email})
+	return nil
+}

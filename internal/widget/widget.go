@@ -177,3 +177,16 @@ func (s *Service) Identify(ctx context.Context, sess *Session, in contact.Identi
 	}
 	return &Session{Site: sess.Site, Visitor: v, Contact: c, Token: token}, nil
 }
+
+// Describe lets the visitor give their name and email (the offline contact form), so replies can
+// reach them by email when they have left.
+func (s *Service) Describe(ctx context.Context, sess *Session, name, email string) (*contact.Contact, error) {
+	p := contact.Patch{}
+	if name != "" {
+		p.Name = &name
+	}
+	if email != "" {
+		p.Email = &email
+	}
+	return s.contacts.Update(ctx, sess.Contact.ID, p)
+}
