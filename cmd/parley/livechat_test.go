@@ -341,6 +341,12 @@ func TestLiveChatJourney(t *testing.T) {
 		t.Fatalf("colleague downloads an attachment of a hidden conversation: %d", code)
 	}
 
+	// Read receipts: the agent's read reaches the visitor, the visitor's reaches the agent.
+	agent.must(204, "POST", fmt.Sprintf("/api/v1/conversations/%d/read", convID), map[string]int64{"seq": 1 << 40})
+	visitorWS.waitFor("the agent's read receipt", func(e map[string]any) bool { return e["t"] == "read" && e["by"] == "agent" })
+	visitorWS.send(map[string]any{"t": "read", "seq": 3})
+	agentWS.waitFor("the visitor's read receipt", func(e map[string]any) bool { return e["t"] == "read" && e["by"] == "visitor" && num(e["seq"]) == 3 })
+
 	// Typing carries no text.
 	visitorWS.send(map[string]any{"t": "typing", "on": true})
 	typing := agentWS.waitFor("typing", func(e map[string]any) bool { return e["t"] == "typing" && e["from"] == "visitor" })
@@ -375,6 +381,29 @@ func TestLiveChatJourney(t *testing.T) {
 	if num(second["conversation"].(map[string]any)["id"]) == convID {
 		t.Fatal("a message after close went into the closed conversation of a final inbox")
 	}
+	// An oversized message is refused.
+	if code, out := visitor.call("POST", "/widget/v1/"+key+"/messages", map[string]string{"body": strings.Repeat("a", 10001)}); code != 413 {
+		t.Fatalf("oversized message: %d %v", code, out)
+	}
+	// Too many messages too fast: refused with a clear code, the rest is stored.
+	limited := false
+	for i := range 20 {
+		code, out := visitor.call("POST", "/widget/v1/"+key+"/messages", map[string]string{"client_id": fmt.Sprintf("burst-%d", i), "body": "spam"})
+		if code == 429 {
+			if out["error"].(map[string]any)["code"] != "too_many_messages" {
+				t.Fatalf("429 body %v", out)
+			}
+			limited = true
+			break
+		}
+		if code != 201 {
+			t.Fatalf("burst message %d: %d %v", i, code, out)
+		}
+	}
+	if !limited {
+		t.Fatal("20 messages at once were not rate limited")
+	}
+
 	// A forged token is refused and stores nothing.
 	forged := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"Authorization": {"Visitor pv_forged"}}}
 	if code, _ := forged.call("POST", "/widget/v1/"+key+"/messages", map[string]string{"body": "hi"}); code != 401 {

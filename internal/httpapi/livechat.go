@@ -314,9 +314,15 @@ func (s *Server) readConversation(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := s.convs.MarkRead(r.Context(), actorOf(r).user, id, in.Seq); err != nil {
+	u := actorOf(r).user
+	c, _, err := s.convs.Get(r.Context(), u, id)
+	if err != nil {
 		return err
 	}
+	if err := s.convs.MarkRead(r.Context(), u, id, in.Seq); err != nil {
+		return err
+	}
+	s.hub.Read(r.Context(), c, u, min(in.Seq, c.LastSeq))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -130,6 +130,9 @@ func (s *Server) widgetRead(w http.ResponseWriter, r *http.Request) error {
 	if err := s.widget.MarkRead(r.Context(), sess, in.ConversationID, in.Seq); err != nil {
 		return err
 	}
+	if c, _, err := s.widget.Conversation(r.Context(), sess, 1<<62); err == nil && c.ID == in.ConversationID {
+		s.hub.Read(r.Context(), c, nil, min(in.Seq, c.LastSeq))
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

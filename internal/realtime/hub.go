@@ -20,6 +20,7 @@ const (
 	subjectTyping  = "parley.conv.typing"
 	subjectRevoked = "parley.auth.revoked"
 	subjectBlocked = "parley.visitor.blocked"
+	subjectRead    = "parley.conv.read"
 )
 
 // Bus is the part of the event bus the hub uses.
@@ -101,6 +102,9 @@ func (h *Hub) Run(ctx context.Context) error {
 	if err := h.o.Bus.Subscribe(ctx, subjectBlocked, h.onBlocked); err != nil {
 		return err
 	}
+	if err := h.o.Bus.Subscribe(ctx, subjectRead, h.onRead); err != nil {
+		return err
+	}
 	// One ticker for every socket: pings and idle checks cost no timer per connection.
 	tick := time.NewTicker(25 * time.Second)
 	defer tick.Stop()
@@ -140,6 +144,7 @@ func (h *Hub) sweep(now time.Time) {
 			c.Close()
 			continue
 		}
+		_ = c.ws.SetWriteDeadline(now.Add(10 * time.Second)) // flush's deadline has long passed on an idle socket
 		_ = c.ws.WritePing(nil)
 	}
 }
@@ -479,5 +484,71 @@ func (h *Hub) onBlocked(_ string, data []byte) {
 	frame := errorFrame("", errs.Coded(errs.Forbidden, "blocked", "this visitor is blocked on this website"))
 	for _, v := range vs {
 		v.conn.CloseAfter(frame)
+	}
+}
+
+// read says someone has read a conversation up to seq: read receipts for the other side, and the
+// reader's other tabs.
+type read struct {
+	ConversationID int64  `json:"conversation_id"`
+	InboxID        int64  `json:"inbox_id"`
+	ContactID      int64  `json:"contact_id"`
+	By             string `json:"by"` // visitor or agent
+	UserID         int64  `json:"user_id,omitempty"`
+	Seq            int64  `json:"seq"`
+}
+
+// Read announces a read cursor that moved.
+func (h *Hub) Read(ctx context.Context, c *conversation.Conversation, u *auth.User, seq int64) {
+	r := read{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, By: "visitor", Seq: seq}
+	if u != nil {
+		r.By, r.UserID = "agent", u.ID
+	}
+	data, _ := json.Marshal(r)
+	if err := h.o.Bus.Publish(ctx, subjectRead, data); err != nil {
+		h.log.WarnContext(ctx, "publish read", "err", err)
+	}
+}
+
+func (h *Hub) onRead(_ string, data []byte) {
+	var r read
+	if json.Unmarshal(data, &r) != nil {
+		return
+	}
+	frame, _ := json.Marshal(struct {
+		T string `json:"t"`
+		read
+	}{"read", r})
+	h.mu.RLock()
+	var agents []*agentClient
+	for _, set := range h.agents {
+		for a := range set {
+			agents = append(agents, a)
+		}
+	}
+	var visitors []*visitorClient
+	for v := range h.visitors[r.ContactID] {
+		if v.inboxID == r.InboxID {
+			visitors = append(visitors, v)
+		}
+	}
+	h.mu.RUnlock()
+	ctx := context.Background()
+	for _, a := range agents {
+		// An agent's own read goes to their other tabs; the visitor's to agents who see it.
+		if r.By == "agent" && a.user.ID != r.UserID {
+			continue
+		}
+		if acc, ok := a.access(ctx, h, r.InboxID); ok && acc.HasInbox() {
+			if _, _, err := h.o.Conversations.Get(ctx, a.user, r.ConversationID); err == nil {
+				a.conn.Send(frame)
+			}
+		}
+	}
+	// Visitors learn that an agent read their messages, and their own reads reach their other tabs;
+	// which agent read is not theirs to know.
+	vf, _ := json.Marshal(map[string]any{"t": "read", "by": r.By, "conversation_id": r.ConversationID, "seq": r.Seq})
+	for _, v := range visitors {
+		v.conn.Send(vf)
 	}
 }

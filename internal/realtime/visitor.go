@@ -129,6 +129,9 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 		if err == nil {
 			err = v.w.MarkRead(ctx, sess, c.ID, f.Seq)
 		}
+		if err == nil {
+			h.Read(ctx, c, nil, min(f.Seq, c.LastSeq))
+		}
 		if err != nil && !errs.Is(err, errs.NotFound) {
 			v.conn.Send(errorFrame("", err))
 		}
