@@ -381,6 +381,16 @@ func TestLiveChatJourney(t *testing.T) {
 	if num(second["conversation"].(map[string]any)["id"]) == convID {
 		t.Fatal("a message after close went into the closed conversation of a final inbox")
 	}
+	// Consent is recorded with its text, version and time, and shows in the contact's details.
+	visitor.must(201, "POST", "/widget/v1/"+key+"/consent", map[string]string{"text": "I agree to the privacy policy", "version": "2026-01"})
+	details := agent.must(200, "GET", fmt.Sprintf("/api/v1/contacts/%d", num(conv["contact_id"])), nil)
+	if cs, _ := details["consents"].([]any); len(cs) != 1 || cs[0].(map[string]any)["version"] != "2026-01" || num(cs[0].(map[string]any)["given_at"]) == 0 {
+		t.Fatalf("contact details consents: %v", details["consents"])
+	}
+	if pv, _ := details["page_views"].([]any); len(pv) == 0 {
+		t.Fatalf("contact details without page views: %v", details)
+	}
+
 	// An oversized message is refused.
 	if code, out := visitor.call("POST", "/widget/v1/"+key+"/messages", map[string]string{"body": strings.Repeat("a", 10001)}); code != 413 {
 		t.Fatalf("oversized message: %d %v", code, out)

@@ -220,6 +220,7 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/widget/v1/{key}/identify", "public", s.widgetIdentify},
 		{"POST", "/widget/v1/{key}/rating", "public", s.widgetRate},
 		{"POST", "/widget/v1/{key}/contact", "public", s.widgetContact},
+		{"POST", "/widget/v1/{key}/consent", "public", s.widgetConsent},
 		{"GET", "/widget/v1/{key}/ws", "widget-socket", s.widgetSocket},
 
 		{"GET", "/{$}", "page", s.pageRoot},

@@ -260,3 +260,23 @@ func (s *Server) widgetContact(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{"name": c.Name, "email": c.Email})
 	return nil
 }
+
+func (s *Server) widgetConsent(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.visitor(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Text    string `json:"text"`
+		Version string `json:"version"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.widget.Consent(r.Context(), sess, in.Text, in.Version)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"consent": c})
+	return nil
+}

@@ -190,3 +190,8 @@ func (s *Service) Describe(ctx context.Context, sess *Session, name, email strin
 	}
 	return s.contacts.Update(ctx, sess.Contact.ID, p)
 }
+
+// Consent records the visitor's GDPR consent to a text of a version, with the time.
+func (s *Service) Consent(ctx context.Context, sess *Session, text, version string) (*contact.Consent, error) {
+	return s.contacts.RecordConsent(ctx, sess.Contact.ID, text, version)
+}
