@@ -119,6 +119,32 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 }
 
+// agentClients is a snapshot of this node's agent sockets, to write to without holding the lock.
+func (h *Hub) agentClients() []*agentClient {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []*agentClient
+	for _, set := range h.agents {
+		for a := range set {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// visitorClients is a snapshot of the sockets of a contact on one website.
+func (h *Hub) visitorClients(contactID, inboxID int64) []*visitorClient {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []*visitorClient
+	for v := range h.visitors[contactID] {
+		if v.inboxID == inboxID {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 func (h *Hub) conns() []*Conn {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -311,20 +337,7 @@ func (h *Hub) onChange(_ string, data []byte) {
 		visitorFrame, _ = json.Marshal(visitorChangeFrame{T: "conversation", Conversation: toVisitorView(c),
 			Messages: h.toVisitorMessages(ch.Messages), FromSeq: from, ToSeq: to})
 	}
-	h.mu.RLock()
-	var agents []*agentClient
-	for _, set := range h.agents {
-		for a := range set {
-			agents = append(agents, a)
-		}
-	}
-	var visitors []*visitorClient
-	for v := range h.visitors[c.ContactID] {
-		if v.inboxID == c.InboxID {
-			visitors = append(visitors, v)
-		}
-	}
-	h.mu.RUnlock()
+	agents, visitors := h.agentClients(), h.visitorClients(c.ContactID, c.InboxID)
 	ctx := context.Background()
 	for _, a := range agents {
 		acc, ok := a.access(ctx, h, c.InboxID)
@@ -366,26 +379,15 @@ func (h *Hub) onTyping(_ string, data []byte) {
 		T string `json:"t"`
 		typing
 	}{"typing", t})
-	h.mu.RLock()
-	var agents []*agentClient
-	for _, set := range h.agents {
-		for a := range set {
-			if a.user.ID != t.UserID {
-				agents = append(agents, a)
-			}
-		}
-	}
 	var visitors []*visitorClient
 	if t.From == "agent" {
-		for v := range h.visitors[t.ContactID] {
-			if v.inboxID == t.InboxID {
-				visitors = append(visitors, v)
-			}
-		}
+		visitors = h.visitorClients(t.ContactID, t.InboxID)
 	}
-	h.mu.RUnlock()
 	ctx := context.Background()
-	for _, a := range agents {
+	for _, a := range h.agentClients() {
+		if a.user.ID == t.UserID {
+			continue // one's own typing does not come back
+		}
 		// Typing shows only to agents who see the conversation; the check reads it once per agent.
 		if acc, ok := a.access(ctx, h, t.InboxID); ok && acc.HasInbox() {
 			if _, _, err := h.o.Conversations.Get(ctx, a.user, t.ConversationID); err == nil {
@@ -406,15 +408,7 @@ func (h *Hub) PresenceChanged(userID int64) {
 	ctx := context.Background()
 	frame, _ := json.Marshal(map[string]any{"t": "presence", "user_id": userID, "available": h.o.Presence.Available(ctx, userID),
 		"online_agents": len(h.o.Presence.OnlineUsers())})
-	h.mu.RLock()
-	var agents []*agentClient
-	for _, set := range h.agents {
-		for a := range set {
-			agents = append(agents, a)
-		}
-	}
-	h.mu.RUnlock()
-	for _, a := range agents {
+	for _, a := range h.agentClients() {
 		a.conn.Send(frame)
 	}
 }
@@ -519,22 +513,9 @@ func (h *Hub) onRead(_ string, data []byte) {
 		T string `json:"t"`
 		read
 	}{"read", r})
-	h.mu.RLock()
-	var agents []*agentClient
-	for _, set := range h.agents {
-		for a := range set {
-			agents = append(agents, a)
-		}
-	}
-	var visitors []*visitorClient
-	for v := range h.visitors[r.ContactID] {
-		if v.inboxID == r.InboxID {
-			visitors = append(visitors, v)
-		}
-	}
-	h.mu.RUnlock()
+	visitors := h.visitorClients(r.ContactID, r.InboxID)
 	ctx := context.Background()
-	for _, a := range agents {
+	for _, a := range h.agentClients() {
 		// An agent's own read goes to their other tabs; the visitor's to agents who see it.
 		if r.By == "agent" && a.user.ID != r.UserID {
 			continue
