@@ -77,11 +77,18 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	}
 
 	node := nodeName()
+	installation, err := db.InstallationID(ctx)
+	if err != nil {
+		return err
+	}
 	b, err := bus.Open(ctx, bus.Options{URL: c.NATS, Name: node, Logger: log})
 	if err != nil {
 		return err
 	}
 	defer b.Close()
+	// Every subject carries the installation's id: a NATS shared with other installations must
+	// not carry one's conversations to another.
+	events := bus.Scope(b, installation)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
@@ -95,15 +102,15 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 
 	queue := jobs.New(db, jobs.Options{
 		Node: node, Logger: log, Registerer: reg,
-		AfterEnqueue: func() { _ = b.Publish(context.Background(), subjectJobsWake, nil) },
+		AfterEnqueue: func() { _ = events.Publish(context.Background(), subjectJobsWake, nil) },
 	})
-	if err := b.Subscribe(ctx, subjectJobsWake, func(string, []byte) { queue.Wake() }); err != nil {
+	if err := events.Subscribe(ctx, subjectJobsWake, func(string, []byte) { queue.Wake() }); err != nil {
 		return err
 	}
 
 	// The live side: presence and the hub need each other (presence changes are pushed to sockets).
 	var hub *realtime.Hub
-	tracker := presence.New(presence.Options{Node: node, Bus: b, Toggles: db, Logger: log,
+	tracker := presence.New(presence.Options{Node: node, Bus: events, Toggles: db, Logger: log,
 		OnChange: func(userID int64) { hub.PresenceChanged(userID) }})
 	locator, err := geo.Open(c.CityDB)
 	if err != nil {
@@ -121,7 +128,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	}})
 	go func() { _ = locator.Load() }() // warm the country database so the first visitor does not wait
 	inboxes := inbox.NewService(db)
-	hub = realtime.NewHub(realtime.Options{Bus: b, Presence: tracker, Registerer: reg, Logger: log, Render: richtext.Render,
+	hub = realtime.NewHub(realtime.Options{Bus: events, Presence: tracker, Registerer: reg, Logger: log, Render: richtext.Render,
 		OriginAllowed: sameOrigin})
 	convs := conversation.NewService(conversation.Options{Repo: db, Presence: tracker, Publisher: hub, Logger: log,
 		Mask: func(s string) string { out, _ := mask.String(s); return out }})

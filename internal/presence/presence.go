@@ -65,7 +65,7 @@ type nodeBeat struct {
 type beat struct {
 	Node  string  `json:"node"`
 	Users []int64 `json:"users"`
-	Gone  bool    `json:"gone,omitempty"` // the node is shutting down: forget it now
+	Gone  bool    `json:"gone,omitempty"` // the node is shutting down: its agents get the grace period
 }
 
 type toggleMsg struct {
@@ -221,7 +221,9 @@ func (t *Tracker) onBeat(_ string, data []byte) {
 	prev, known := t.remote[b.Node]
 	old := prev.users
 	if b.Gone {
-		delete(t.remote, b.Node)
+		// A node shutting down (a rolling restart): its agents keep their grace period, as if their
+		// tab had closed, so they stay assignable while their browsers reconnect elsewhere.
+		t.remote[b.Node] = nodeBeat{users: users, expires: t.o.Now().Add(t.o.Grace)}
 	} else {
 		t.remote[b.Node] = nodeBeat{users: users, expires: t.o.Now().Add(t.o.TTL)}
 	}
@@ -232,7 +234,7 @@ func (t *Tracker) onBeat(_ string, data []byte) {
 		t.ring()
 	}
 	for u := range users {
-		if !old[u] || b.Gone {
+		if !old[u] {
 			t.o.OnChange(u)
 		}
 	}

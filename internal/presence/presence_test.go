@@ -137,9 +137,25 @@ func TestAvailabilityAcrossNodes(t *testing.T) {
 			// A node that dies without a word: its agents expire after the TTL.
 			a.Connect(8)
 			eventually(t, "node b to see agent 8", func() bool { return b.Online(8) })
-			stopA() // Run ends; a graceful stop says "gone" and b forgets a at once
+			// A node that stops gracefully says "gone": its agents get the grace period on the other
+			// nodes (a rolling restart must not make them unassignable), then expire.
+			stopA()
 			<-doneA
-			eventually(t, "b to forget a stopped node", func() bool { return !b.Online(8) })
+			eventually(t, "b to hear that a is gone", func() bool {
+				b.mu.Lock()
+				defer b.mu.Unlock()
+				nb, ok := b.remote[a.o.Node]
+				return ok && nb.expires.Equal(clk.Now().Add(time.Minute))
+			})
+			clk.Add(40 * time.Second) // past the heartbeat TTL, within the grace period
+			if !b.Online(8) {
+				t.Fatal("an agent of a node that stopped gracefully went offline before the grace period ended")
+			}
+			clk.Add(21 * time.Second)
+			b.expire()
+			if b.Online(8) {
+				t.Fatal("an agent of a stopped node is still online after the grace period")
+			}
 		})
 	}
 }

@@ -89,7 +89,10 @@ func (c *Conn) flush() {
 			payload = append(append([]byte("["), payload...), ']')
 		}
 		_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-		if err := c.ws.WriteMessage(gws.OpcodeText, payload); err != nil {
+		err := c.ws.WriteMessage(gws.OpcodeText, payload)
+		// Every writer sets its own deadline; a stale one must not fail the next ping or pong.
+		_ = c.ws.SetWriteDeadline(time.Time{})
+		if err != nil {
 			c.Close()
 			c.mu.Lock()
 			c.pending, c.flushing = nil, false

@@ -45,6 +45,7 @@ func (e events) OnPing(ws *gws.Conn, _ []byte) {
 	if c := clientOf(ws); c != nil {
 		c.base().lastSeen.Store(time.Now().UnixMilli())
 	}
+	_ = ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	_ = ws.WritePong(nil)
 }
 

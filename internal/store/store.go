@@ -5,7 +5,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -327,4 +329,26 @@ func BackupFile(ctx context.Context, dataDir, dest string) error {
 	}
 	db := &DB{Engine: SQLite, path: path}
 	return db.Backup(ctx, dest)
+}
+
+// InstallationID returns this installation's random id, creating it on first use. Every node of
+// one database gets the same id.
+func (db *DB) InstallationID(ctx context.Context) (string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	err := db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO installation (singleton, id, created_at) VALUES (1, $1, $2) ON CONFLICT (singleton) DO NOTHING",
+			hex.EncodeToString(b), time.Now().UnixMilli())
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("installation id: %w", err)
+	}
+	var id string
+	if err := db.write.QueryRowContext(ctx, "SELECT id FROM installation WHERE singleton = 1").Scan(&id); err != nil {
+		return "", fmt.Errorf("installation id: %w", err)
+	}
+	return id, nil
 }

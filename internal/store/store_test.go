@@ -249,3 +249,16 @@ func TestUnreachablePostgresGivesOneClearLine(t *testing.T) {
 		t.Fatalf("unclear or leaky message: %q", msg)
 	}
 }
+
+func TestInstallationIDIsStable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, err := db.InstallationID(context.Background())
+		if err != nil || len(a) < 16 {
+			t.Fatalf("id %q: %v", a, err)
+		}
+		b, _ := db.InstallationID(context.Background())
+		if a != b {
+			t.Fatalf("installation id changed: %s then %s", a, b)
+		}
+	})
+}

@@ -1,0 +1,131 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/storetest"
+)
+
+// Benchmarks of the write that persists a message: Commit (conversation update + message row, one
+// transaction each), and a sketch of group commit (the same statements for K messages in one
+// transaction) to show what batching would buy. Run with
+//
+//	go test ./internal/store -run '^$' -bench . -benchtime 3s
+//
+// PARLEY_TEST_POSTGRES set adds the postgres sub-benchmarks.
+
+const commitBody = "Hi, I ordered running shoes last week (order 4471-2291) and they have not arrived yet. Could you check where they are?"
+
+// conversationsFor creates n open conversations of n contacts on a new website; it returns them
+// with their current last_seq.
+func conversationsFor(b *testing.B, db *store.DB, n int) []*conversation.Conversation {
+	b.Helper()
+	ctx := context.Background()
+	site := &inbox.Website{
+		Inbox:     inbox.Inbox{Name: "Website", Visibility: inbox.Private, ReopenPolicy: inbox.Final, CreatedAt: 1, UpdatedAt: 1},
+		PublicKey: inbox.NewKey("pk_", 16), Secret: inbox.NewKey("sk_", 32), AllowedDomains: []string{"example.com"}, TimeZone: "UTC",
+	}
+	if err := db.CreateWebsite(ctx, site); err != nil {
+		b.Fatal(err)
+	}
+	out := make([]*conversation.Conversation, n)
+	for i := range out {
+		var contactID int64
+		if err := db.Writer().QueryRowContext(ctx, "INSERT INTO contacts (name, created_at, updated_at) VALUES ($1, 1, 1) RETURNING id",
+			fmt.Sprintf("Visitor %d", i)).Scan(&contactID); err != nil {
+			b.Fatal(err)
+		}
+		c := &conversation.Conversation{InboxID: site.ID, Channel: inbox.Web, ContactID: contactID, Status: conversation.Open, CreatedAt: 1, UpdatedAt: 1, LastMessageAt: 1}
+		if _, err := db.Commit(ctx, &conversation.Write{Conv: c, Append: []conversation.Message{{SenderKind: conversation.FromVisitor, Kind: conversation.Text,
+			Body: "Hello", CreatedAt: 1}}}); err != nil {
+			b.Fatal(err)
+		}
+		out[i] = c
+	}
+	return out
+}
+
+func engines(b *testing.B, fn func(b *testing.B, db *store.DB)) {
+	b.Run("sqlite", func(b *testing.B) { fn(b, storetest.SQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { fn(b, storetest.Postgres(b)) })
+}
+
+// BenchmarkCommit: one message appended to an open conversation, as Service.ContactWrites commits
+// it (without the service's reads before the transaction).
+func BenchmarkCommit(b *testing.B) {
+	engines(b, func(b *testing.B, db *store.DB) {
+		ctx := context.Background()
+		convs := conversationsFor(b, db, 256)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			c := convs[i%len(convs)]
+			i++
+			next := *c
+			next.Preview, next.LastMessageAt, next.UpdatedAt = commitBody[:80], int64(i+1), int64(i+1)
+			_, err := db.Commit(ctx, &conversation.Write{Conv: &next, ExpectSeq: c.LastSeq, ClientID: fmt.Sprintf("c-%d", i),
+				Append: []conversation.Message{{SenderKind: conversation.FromVisitor, Kind: conversation.Text, Body: commitBody, ClientID: fmt.Sprintf("c-%d", i), CreatedAt: int64(i + 1)}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			*c = next
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
+}
+
+// BenchmarkGroupCommitSketch: the statements Commit runs for one message (duplicate check, guarded
+// conversation update, message insert), for K messages of K conversations in one transaction. K=1
+// is today's cost; larger K is what an eager group commit (a writer goroutine that takes whatever
+// is queued) would pay per message. One operation is one message.
+func BenchmarkGroupCommitSketch(b *testing.B) {
+	engines(b, func(b *testing.B, db *store.DB) {
+		ctx := context.Background()
+		convs := conversationsFor(b, db, 512)
+		n := 0
+		for _, k := range []int{1, 8, 64, 256} {
+			b.Run(fmt.Sprintf("K=%d", k), func(b *testing.B) {
+				b.ReportAllocs()
+				done := 0
+				for done < b.N {
+					batch := min(k, b.N-done)
+					err := db.InTx(ctx, func(tx *store.Tx) error {
+						for j := range batch {
+							n++
+							c := convs[(done+j)%len(convs)]
+							clientID := fmt.Sprintf("g-%d", n)
+							var dup int64
+							if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND client_id = $2", c.ID, clientID).Scan(&dup); err != nil {
+								return err
+							}
+							var seq int64
+							if err := tx.QueryRowContext(ctx, `UPDATE conversations SET status = $1, preview = $2, updated_at = $3, last_message_at = $4,
+								last_seq = last_seq + 1 WHERE id = $5 AND last_seq = $6 RETURNING last_seq`,
+								c.Status, commitBody[:80], int64(n), int64(n), c.ID, c.LastSeq).Scan(&seq); err != nil {
+								return err
+							}
+							c.LastSeq = seq
+							var id int64
+							if err := tx.QueryRowContext(ctx, `INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, kind, body, event, client_id,
+								external_id, attachment_id, created_at) VALUES ($1, $2, 'visitor', NULL, 'text', $3, '{}', $4, NULL, NULL, $5) RETURNING id`,
+								c.ID, seq, commitBody, clientID, int64(n)).Scan(&id); err != nil {
+								return err
+							}
+						}
+						return nil
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+					done += batch
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+			})
+		}
+	})
+}
