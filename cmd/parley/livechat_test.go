@@ -256,7 +256,10 @@ func TestLiveChatJourney(t *testing.T) {
 	// The visitor's socket authenticates with its first frame.
 	visitorWS := dialSocket(t, "ws://"+host+"/widget/v1/"+key+"/ws", http.Header{"Origin": {s.url}})
 	visitorWS.send(map[string]string{"t": "auth", "token": token})
-	visitorWS.waitFor("ready", func(e map[string]any) bool { return e["t"] == "ready" })
+	ready := visitorWS.waitFor("ready", func(e map[string]any) bool { return e["t"] == "ready" })
+	if num(ready["agents_available"]) != 2 {
+		t.Fatalf("ready counts %v available agents, want the website's two online members", ready["agents_available"])
+	}
 
 	visitorWS.send(map[string]string{"t": "send", "client_id": "c1", "body": "Hello, my card is 4111 1111 1111 1111"})
 	visitorWS.send(map[string]string{"t": "send", "client_id": "c1", "body": "Hello, my card is 4111 1111 1111 1111"}) // a retry

@@ -67,6 +67,7 @@ type Repo interface {
 // Presence tells whether an agent is available: toggle on and the inbox open somewhere.
 type Presence interface {
 	Available(ctx context.Context, userID int64) bool
+	OnlineUsers() []int64
 }
 
 // Change is what happened to a conversation, published after commit for live clients.
@@ -629,4 +630,37 @@ func (s *Service) ContactConversations(ctx context.Context, u *auth.User, contac
 		return nil, errs.E(errs.NotFound, "contact not found")
 	}
 	return out, nil
+}
+
+// AvailableIn counts the agents who would receive a new conversation of the inbox now: available,
+// and working in it (members, or admins).
+func (s *Service) AvailableIn(ctx context.Context, inboxID int64) (int, error) {
+	if s.presence == nil {
+		return 0, nil
+	}
+	ib, err := s.repo.InboxByID(ctx, inboxID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range s.presence.OnlineUsers() {
+		if !s.presence.Available(ctx, id) {
+			continue
+		}
+		u, err := s.repo.UserByID(ctx, id)
+		if errs.Is(err, errs.NotFound) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		member, err := s.repo.IsInboxMember(ctx, inboxID, id)
+		if err != nil {
+			return 0, err
+		}
+		if (Access{User: u, Inbox: ib, Member: member}).HasInbox() {
+			n++
+		}
+	}
+	return n, nil
 }

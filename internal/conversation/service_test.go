@@ -34,6 +34,16 @@ func (p *presenceFake) Available(_ context.Context, userID int64) bool {
 	return p.on[userID]
 }
 
+func (p *presenceFake) OnlineUsers() []int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var ids []int64
+	for id := range p.on {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 func (p *presenceFake) set(userID int64, on bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

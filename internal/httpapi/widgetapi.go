@@ -56,7 +56,11 @@ func (s *Server) widgetSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"visitor_id": sess.Visitor.ID, "conversation": nil, "messages": []any{}}
+	available, err := s.widget.AgentsAvailable(r.Context(), sess)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"visitor_id": sess.Visitor.ID, "conversation": nil, "messages": []any{}, "agents_available": available}
 	if sess.Token != "" {
 		out["token"] = sess.Token
 	}

@@ -343,6 +343,8 @@ func (fakeWidget) Authenticate(_ context.Context, site *inbox.Website, token, _,
 		Contact: &contact.Contact{ID: contactID, WebsiteID: site.ID}}, nil
 }
 
+func (fakeWidget) AgentsAvailable(context.Context, *widget.Session) (int, error) { return 2, nil }
+
 func (fakeWidget) Send(_ context.Context, _ *widget.Session, _ string, in conversation.MessageInput) (*conversation.Conversation, *conversation.Message, error) {
 	if strings.HasPrefix(in.ClientID, "flood") {
 		return nil, nil, errs.Coded(errs.RateLimited, "too_many_messages", "you are sending messages too quickly; wait a moment")

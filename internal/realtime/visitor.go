@@ -20,6 +20,7 @@ type Widget interface {
 	Conversation(ctx context.Context, s *widget.Session, afterSeq int64) (*conversation.Conversation, []conversation.Message, error)
 	MarkRead(ctx context.Context, s *widget.Session, conversationID, seq int64) error
 	PageView(ctx context.Context, s *widget.Session, url, title string) error
+	AgentsAvailable(ctx context.Context, s *widget.Session) (int, error)
 }
 
 // visitorClient is a visitor's socket. It is registered under its contact once the first frame has
@@ -172,11 +173,10 @@ func (v *visitorClient) authenticate(ctx context.Context, f visitorFrame) {
 // sendConversation sends the visitor's conversation with the entries after seq (all when 0).
 func (v *visitorClient) sendConversation(ctx context.Context, sess *widget.Session, after int64, t string) {
 	h := v.h
-	online := 0
-	for _, u := range h.o.Presence.OnlineUsers() {
-		if h.o.Presence.Available(ctx, u) {
-			online++
-		}
+	online, err := v.w.AgentsAvailable(ctx, sess)
+	if err != nil {
+		v.conn.Send(errorFrame("", err))
+		return
 	}
 	frame := map[string]any{"t": t, "agents_available": online}
 	c, msgs, err := v.w.Conversation(ctx, sess, after)

@@ -195,3 +195,9 @@ func (s *Service) Describe(ctx context.Context, sess *Session, name, email strin
 func (s *Service) Consent(ctx context.Context, sess *Session, text, version string) (*contact.Consent, error) {
 	return s.contacts.RecordConsent(ctx, sess.Contact.ID, text, version)
 }
+
+// AgentsAvailable counts the agents of the website available now; with none, the widget offers the
+// offline contact form.
+func (s *Service) AgentsAvailable(ctx context.Context, sess *Session) (int, error) {
+	return s.convs.AvailableIn(ctx, sess.Site.ID)
+}
