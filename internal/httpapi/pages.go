@@ -12,7 +12,7 @@ import (
 // page. They work without JavaScript; the inbox app builds on the same API.
 
 var pages = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="{{or .Lang "en"}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{.Title}} · Parley</title>
 <style>
 body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d2433}
@@ -48,6 +48,7 @@ button{margin-top:1.2rem;width:100%;padding:.7rem;border:0;border-radius:6px;bac
 <h1>{{.Title}}</h1>
 <p>This is a plain page of the demo website. The chat widget appears on it.</p>
 <p class="hint">Website key: <code>{{.Key}}</code></p>
+<script src="/widget.js" data-website-key="{{.Key}}" async></script>
 {{else}}
 <h1>{{.Title}}</h1>
 {{end}}
@@ -55,13 +56,19 @@ button{margin-top:1.2rem;width:100%;padding:.7rem;border:0;border-radius:6px;bac
 
 type pageData struct {
 	Kind, Title, Error, Name, Email, Key string
+	Lang                                 string // the page's language, when not English
 	User                                 *auth.User
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, d pageData) error {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	csp := "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	if d.Kind == "demo" {
+		// The demo page carries the widget: its loader, and the chat frame it opens.
+		csp = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	}
+	w.Header().Set("Content-Security-Policy", csp)
 	w.WriteHeader(status)
 	return pages.Execute(w, d)
 }
@@ -149,5 +156,11 @@ func (s *Server) pageDemo(w http.ResponseWriter, r *http.Request) error {
 	if s.demo == nil {
 		return errs.E(errs.NotFound, "the demo page is shown only when Parley runs with --demo")
 	}
-	return s.render(w, http.StatusOK, pageData{Kind: "demo", Title: s.demo.Name, Key: s.demo.WebsiteKey})
+	// ?lang=de shows the page (and so the widget) in another of the widget's languages.
+	lang := ""
+	switch l := r.URL.Query().Get("lang"); l {
+	case "de", "nl", "tr", "hu":
+		lang = l
+	}
+	return s.render(w, http.StatusOK, pageData{Kind: "demo", Title: s.demo.Name, Key: s.demo.WebsiteKey, Lang: lang})
 }

@@ -223,6 +223,11 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/widget/v1/{key}/consent", "public", s.widgetConsent},
 		{"GET", "/widget/v1/{key}/ws", "widget-socket", s.widgetSocket},
 
+		// widget UI
+		{"GET", "/widget.js", "public", s.widgetLoader},
+		{"GET", "/widget/v1/{key}/frame", "public", s.widgetFrame},
+		{"GET", "/widget/assets/{file}", "public", s.widgetAsset},
+
 		{"GET", "/{$}", "page", s.pageRoot},
 		{"GET", "/inbox/{$}", "page", s.pageInbox},
 		{"POST", "/inbox/setup", "page", s.pageSetup},

@@ -247,17 +247,19 @@ type visitorView struct {
 }
 
 type visitorMessage struct {
-	ID        int64               `json:"id"`
-	Seq       int64               `json:"seq"`
-	From      string              `json:"from"`
-	Name      string              `json:"name,omitempty"`
-	Avatar    string              `json:"avatar,omitempty"`
-	Kind      string              `json:"kind"`
-	Body      string              `json:"body,omitempty"`
-	HTML      string              `json:"html,omitempty"`
-	Event     *conversation.Event `json:"event,omitempty"`
-	ClientID  string              `json:"client_id,omitempty"`
-	CreatedAt int64               `json:"created_at"`
+	ID       int64               `json:"id"`
+	Seq      int64               `json:"seq"`
+	From     string              `json:"from"`
+	Name     string              `json:"name,omitempty"`
+	Avatar   string              `json:"avatar,omitempty"`
+	Kind     string              `json:"kind"`
+	Body     string              `json:"body,omitempty"`
+	HTML     string              `json:"html,omitempty"`
+	Event    *conversation.Event `json:"event,omitempty"`
+	ClientID string              `json:"client_id,omitempty"`
+	// AttachmentID is the file of an attachment message: GET /widget/v1/{key}/attachments/{id}.
+	AttachmentID int64 `json:"attachment_id,omitempty"`
+	CreatedAt    int64 `json:"created_at"`
 }
 
 type visitorChangeFrame struct {
@@ -280,7 +282,7 @@ func (h *Hub) toVisitorMessages(msgs []conversation.Message) []visitorMessage {
 			continue
 		}
 		vm := visitorMessage{ID: m.ID, Seq: m.Seq, From: string(m.SenderKind), Kind: string(m.Kind), Body: m.Body, Event: m.Event,
-			ClientID: m.ClientID, CreatedAt: m.CreatedAt}
+			ClientID: m.ClientID, AttachmentID: m.AttachmentID, CreatedAt: m.CreatedAt}
 		if m.SenderKind == conversation.FromAgent {
 			vm.Name, vm.Avatar = m.SenderName, m.SenderAvatar
 		}

@@ -1,0 +1,3 @@
+package widgetweb
+
+//go:generate go run ./build

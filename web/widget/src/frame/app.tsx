@@ -1,0 +1,357 @@
+// The chat frame's view: header, the conversation (role=log, announced politely), typing,
+// rating prompt, offline contact form, uploads and the composer. All text comes from the catalogue.
+
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import type { Chat } from "./chat";
+import { fill } from "../i18n/format";
+import { headerName } from "../lib/log";
+import type { Attachment, Message } from "../lib/protocol";
+import type { Pending } from "../lib/pending";
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  return ((parts[0] || "?").charAt(0) + (parts.length > 1 ? parts[parts.length - 1].charAt(0) : "")).toUpperCase();
+}
+
+function Avatar({ name, src }: { name: string; src?: string }) {
+  const [broken, setBroken] = useState(false);
+  if (src && !broken) return <img class="av" src={src} alt="" onError={() => setBroken(true)} />;
+  return (
+    <span class="av" aria-hidden="true">
+      {initials(name)}
+    </span>
+  );
+}
+
+function time(ts: number, locale: string): string {
+  try {
+    return new Date(ts).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+  } catch {
+    return "";
+  }
+}
+
+function File({ chat, att, clientId }: { chat: Chat; att?: Attachment; clientId?: string }) {
+  const a = att || (clientId ? chat.sentFiles.get(clientId) : undefined);
+  const [url, setURL] = useState("");
+  const id = a ? a.id : 0;
+  useEffect(() => {
+    if (!id) return;
+    let gone = false;
+    let made = "";
+    chat.fileURL(id).then(
+      (u) => (gone ? URL.revokeObjectURL(u) : setURL((made = u))),
+      () => undefined,
+    );
+    return () => {
+      gone = true;
+      if (made) URL.revokeObjectURL(made);
+    };
+  }, [id]);
+  const S = chat.S;
+  if (!a) return <span class="file">📎 {S.file}</span>;
+  if (/^image\/(png|jpeg|gif|webp)$/.test(a.content_type)) {
+    return url ? (
+      <img class="img" src={url} alt={a.name || S.image} width={a.width} height={a.height} />
+    ) : (
+      <span class="img ph" role="img" aria-label={a.name || S.image} />
+    );
+  }
+  return (
+    <a class="file" href={url || undefined} download={a.name} aria-label={fill(S.download, { name: a.name })}>
+      📎 {a.name}
+    </a>
+  );
+}
+
+function Bubble({ chat, m, first }: { chat: Chat; m: Message; first: boolean }) {
+  const S = chat.S;
+  const mine = m.from === "visitor";
+  const who = mine ? S.you : m.name || chat.cfg.name;
+  let content;
+  if (m.kind === "attachment" || m.attachment_id || m.attachment) {
+    const att = m.attachment || (m.attachment_id ? ({ id: m.attachment_id, name: "", content_type: "" } as Attachment) : undefined);
+    content = (
+      <>
+        <File chat={chat} att={att} clientId={m.client_id} />
+        {m.body ? <div>{m.body}</div> : null}
+      </>
+    );
+  } else if (m.html) {
+    content = <div class="rich" dangerouslySetInnerHTML={{ __html: m.html }} />;
+  } else {
+    content = m.body;
+  }
+  return (
+    <div class={"m " + (mine ? "me" : "them") + (first ? " first" : "")}>
+      {!mine && (first ? <Avatar name={who} src={m.avatar} /> : <span class="av sp" />)}
+      <div class="col">
+        {!mine && first && <div class="who">{who}</div>}
+        <div class="bub" title={time(m.created_at, chat.locale)}>
+          <span class="sr">{who}: </span>
+          {content}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function PendingBubble({ chat, p }: { chat: Chat; p: Pending }) {
+  return (
+    <div class="m me pend">
+      <div class="col">
+        <div class="bub">
+          <span class="sr">{chat.S.you}: </span>
+          {p.attachment ? <File chat={chat} att={p.attachment} /> : null}
+          {p.body}
+        </div>
+        {!p.acked && <div class="st">{chat.S.sending}</div>}
+      </div>
+    </div>
+  );
+}
+
+function Lines({ chat, list }: { chat: Chat; list: Message[] }) {
+  let prev: Message | undefined;
+  return (
+    <>
+      {list.map((m) => {
+        let el;
+        if (m.kind === "event") {
+          const text = chat.systemText(m);
+          el = text ? (
+            <p class="sys" key={"s" + m.seq}>
+              {text}
+            </p>
+          ) : null;
+        } else {
+          const first = !prev || prev.kind === "event" || prev.from !== m.from || prev.name !== m.name;
+          el = <Bubble key={"m" + m.seq} chat={chat} m={m} first={first} />;
+        }
+        prev = m;
+        return el;
+      })}
+    </>
+  );
+}
+
+function Rating({ chat }: { chat: Chat }) {
+  const S = chat.S;
+  const c = chat.log.conv;
+  if (!c || c.status !== "closed") return null;
+  if (c.rating || chat.rated.conv === c.id) return <p class="sys">{S.ratedThanks}</p>;
+  return (
+    <div class="card rate">
+      <p id="rate-q">{S.ratePrompt}</p>
+      <div role="group" aria-labelledby="rate-q">
+        {[1, 2, 3, 4, 5].map((n) => (
+          <button type="button" class="star" aria-label={fill(S.star, { n })} onClick={() => chat.rate(n)}>
+            ★
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function Offline({ chat }: { chat: Chat }) {
+  const S = chat.S;
+  const [err, setErr] = useState("");
+  const [busy, setBusy] = useState(false);
+  if (chat.contactEmail) return <p class="sys">{fill(S.saved, { email: chat.contactEmail })}</p>;
+  if (chat.log.agentsAvailable !== 0) return null;
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const f = e.currentTarget as HTMLFormElement;
+    setBusy(true);
+    const msg = await chat.saveContact((f.elements.namedItem("name") as HTMLInputElement).value, (f.elements.namedItem("email") as HTMLInputElement).value);
+    setBusy(false);
+    setErr(msg);
+  };
+  return (
+    <form class="card off" onSubmit={submit} noValidate>
+      <p class="t">{S.offlineTitle}</p>
+      <p>{S.offlineText}</p>
+      <label for="pf-email">{S.emailLabel}</label>
+      <input id="pf-email" name="email" type="email" autocomplete="email" required aria-invalid={err ? "true" : undefined} aria-describedby={err ? "pf-err" : undefined} />
+      <label for="pf-name">{S.nameLabel}</label>
+      <input id="pf-name" name="name" autocomplete="name" />
+      {err && (
+        <p id="pf-err" class="err" role="alert">
+          {err}
+        </p>
+      )}
+      <button type="submit" class="btn" disabled={busy}>
+        {S.save}
+      </button>
+    </form>
+  );
+}
+
+function Composer({ chat }: { chat: Chat }) {
+  const S = chat.S;
+  const box = useRef<HTMLTextAreaElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [text, setText] = useState("");
+  useEffect(() => {
+    if (chat.focusTick && box.current) box.current.focus();
+  }, [chat.focusTick]);
+  const grow = () => {
+    const b = box.current;
+    if (!b) return;
+    b.style.height = "auto";
+    b.style.height = Math.min(b.scrollHeight, 120) + "px";
+  };
+  const submit = (e?: Event) => {
+    if (e) e.preventDefault();
+    if (chat.send(text)) {
+      setText("");
+      if (box.current) box.current.value = "";
+      grow();
+    }
+  };
+  const disabled = chat.status === "off";
+  return (
+    <form class="comp" onSubmit={submit}>
+      <button type="button" class="ic" aria-label={S.attach} title={S.attach} disabled={disabled} onClick={() => fileInput.current && fileInput.current.click()}>
+        <svg viewBox="0 0 24 24" aria-hidden="true">
+          <path d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z" />
+        </svg>
+      </button>
+      <input
+        ref={fileInput}
+        type="file"
+        class="sr"
+        tabIndex={-1}
+        aria-hidden="true"
+        onChange={(e) => {
+          const input = e.currentTarget as HTMLInputElement;
+          const f = input.files && input.files[0];
+          input.value = "";
+          if (f) void chat.attach(f);
+        }}
+      />
+      <textarea
+        ref={box}
+        rows={1}
+        value={text}
+        disabled={disabled}
+        aria-label={S.messageLabel}
+        placeholder={S.placeholder}
+        maxLength={10000}
+        onInput={(e) => {
+          const v = (e.currentTarget as HTMLTextAreaElement).value;
+          setText(v);
+          grow();
+          chat.typing(v.trim() !== "");
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && !e.shiftKey && !e.isComposing) submit(e);
+        }}
+      />
+      <button type="submit" class="ic send" aria-label={S.send} title={S.send} disabled={disabled}>
+        <svg viewBox="0 0 24 24" aria-hidden="true">
+          <path d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z" />
+        </svg>
+      </button>
+    </form>
+  );
+}
+
+/** openLink opens links in messages in a new tab, not inside the frame. */
+function openLink(e: MouseEvent): void {
+  const t = e.target as Element | null;
+  const a = t && t.closest ? (t.closest(".rich a[href]") as HTMLAnchorElement | null) : null;
+  if (!a) return;
+  e.preventDefault();
+  window.open(a.href, "_blank", "noopener,noreferrer");
+}
+
+export function App({ chat }: { chat: Chat }) {
+  const [, setVersion] = useState(0);
+  const redraw = () => setVersion((n) => n + 1);
+  useEffect(() => {
+    const stop = chat.subscribe(redraw);
+    redraw(); // a change may have come between the first render and now
+    return stop;
+  }, [chat]);
+  const logRef = useRef<HTMLDivElement>(null);
+  const S = chat.S;
+  const list = chat.log.list();
+  const pending = chat.pending.filter((p) => !chat.log.hasClientId(p.client_id));
+  const head = headerName(list, chat.cfg.name);
+  const count = list.length + pending.length + chat.uploads.length + (chat.typingName ? 1 : 0);
+  useLayoutEffect(() => {
+    const el = logRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [count, chat.isOpen]);
+  useEffect(() => {
+    const esc = (e: KeyboardEvent) => e.key === "Escape" && chat.close();
+    addEventListener("keydown", esc);
+    return () => removeEventListener("keydown", esc);
+  }, [chat]);
+  const status =
+    chat.status === "away" ? S.reconnecting : chat.status === "connecting" ? S.connecting : chat.status === "off" ? S.unavailable : "";
+  const presence = chat.log.agentsAvailable === 0 ? S.away : S.online;
+  return (
+    <div class="chat">
+      <header class="head">
+        <Avatar name={head.name} src={head.avatar} />
+        <div class="ht">
+          <h1>{head.name}</h1>
+          <p>{presence}</p>
+        </div>
+        <button type="button" class="ic x" aria-label={S.close} title={S.close} onClick={() => chat.close()}>
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z" />
+          </svg>
+        </button>
+      </header>
+      <div class={"banner" + (status ? "" : " sr")} role="status">
+        {status}
+      </div>
+      <div class="log" ref={logRef} role="log" aria-live="polite" aria-relevant="additions" aria-label={head.name} onClick={openLink}>
+        {chat.log.previous.length > 0 && (
+          <>
+            <Lines chat={chat} list={chat.log.previous} />
+            <p class="div">{S.earlier}</p>
+          </>
+        )}
+        {list.length === 0 && pending.length === 0 && (
+          <div class="m them first">
+            <Avatar name={chat.cfg.name} />
+            <div class="col">
+              <div class="who">{chat.cfg.name}</div>
+              <div class="bub">{S.greeting}</div>
+            </div>
+          </div>
+        )}
+        <Lines chat={chat} list={list} />
+        {pending.map((p) => (
+          <PendingBubble key={p.client_id} chat={chat} p={p} />
+        ))}
+        {chat.uploads.map((u) => (
+          <div class="m me pend" key={"u" + u.id}>
+            <div class="col">
+              <div class="bub">
+                {fill(S.uploading, { name: u.name })}
+                <progress max={1} value={u.progress} aria-label={fill(S.uploading, { name: u.name })} />
+              </div>
+            </div>
+          </div>
+        ))}
+        <Rating chat={chat} />
+        <Offline chat={chat} />
+      </div>
+      <div class="typing" aria-hidden={chat.typingName ? undefined : "true"}>
+        {chat.typingName ? fill(S.typing, { name: chat.typingName }) : ""}
+      </div>
+      {chat.notice && (
+        <p class="err note" role="alert">
+          {chat.notice}
+        </p>
+      )}
+      <Composer chat={chat} />
+    </div>
+  );
+}

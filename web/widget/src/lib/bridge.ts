@@ -1,0 +1,41 @@
+// Messages between the loader (on the host page) and the chat frame (on Parley's origin), sent
+// with postMessage to one exact origin and accepted only from the window and origin expected.
+// Every message carries `parley` (its type), so other scripts' messages are ignored.
+
+export interface Page {
+  url: string;
+  title: string;
+  referrer?: string;
+}
+
+export interface Identity {
+  id: string;
+  name?: string;
+  email?: string;
+  hash: string;
+  attributes?: Record<string, string>;
+}
+
+/** Host page → frame. */
+export type ToFrame =
+  | { parley: "init"; open: boolean; focus: boolean; locale: string; page: Page; identity?: Identity; reset?: boolean }
+  | { parley: "open"; focus: boolean }
+  | { parley: "close" }
+  | { parley: "page"; page: Page }
+  | { parley: "locale"; locale: string }
+  | { parley: "identify"; identity: Identity }
+  | { parley: "reset" };
+
+/** Frame → host page. */
+export type ToHost =
+  | { parley: "hello" }
+  | { parley: "unread"; n: number }
+  | { parley: "active"; on: boolean }
+  | { parley: "close" }
+  | { parley: "message"; from: string; name: string; text: string }
+  | { parley: "disable"; reason: string };
+
+/** bridgeMessage returns data when it is a message of ours, else null. */
+export function bridgeMessage<T extends { parley: string }>(data: unknown): T | null {
+  return data && typeof data === "object" && typeof (data as { parley?: unknown }).parley === "string" ? (data as T) : null;
+}

@@ -1,0 +1,14 @@
+// The visitor's socket commands (docs/widget-protocol.md 1.4), built in one place so a test can
+// hold them against the protocol's fixtures.
+
+import type { Pending } from "./pending";
+
+export const commands = {
+  auth: (token: string) => ({ t: "auth", token }),
+  send: (p: Pending) => (p.attachment ? { t: "send", client_id: p.client_id, body: p.body, attachment_id: p.attachment.id } : { t: "send", client_id: p.client_id, body: p.body }),
+  resume: (seq: number) => ({ t: "resume", seq }),
+  read: (seq: number) => ({ t: "read", seq }),
+  typing: (on: boolean) => ({ t: "typing", on }),
+  page: (url: string, title: string) => ({ t: "page", url, title }),
+  ping: () => ({ t: "ping" }),
+};

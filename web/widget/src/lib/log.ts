@@ -1,0 +1,135 @@
+// The conversation as the widget holds it: one conversation (the visitor's latest), its entries
+// keyed by seq, and the highest seq accounted for. It follows docs/widget-protocol.md 1.5: merge
+// by seq and drop what is already held, spot gaps from from_seq/to_seq, switch when a newer
+// conversation appears. Pure: no I/O, so it is unit-tested with the protocol's fixtures.
+
+import type { Conversation, Message, Update } from "./protocol";
+
+/** The most entries one ready or resume answer carries; a full page means more may follow. */
+export const pageSize = 500;
+
+/** What the caller should do next. */
+export interface Next {
+  /** send {"t":"resume","seq":resume} (or GET …/conversation?after=resume) */
+  resume?: number;
+}
+
+export class Log {
+  convId = 0;
+  lastSeq = 0;
+  conv: Conversation | null = null;
+  entries = new Map<number, Message>();
+  /** lines of a closed conversation, kept above a divider once a new one starts */
+  previous: Message[] = [];
+  agentsAvailable = -1;
+
+  /** snapshot applies a ready frame or the answer to a resume (asked with seq after, for conversation askedId). */
+  snapshot(u: Update, after = 0, askedId = 0): Next {
+    if (typeof u.agents_available === "number") this.agentsAvailable = u.agents_available;
+    const c = u.conversation;
+    if (!c) {
+      this.clear(false);
+      return {};
+    }
+    if (after > 0 && askedId && c.id !== askedId) {
+      // resume reads the latest conversation: a new one started, so read it from its start.
+      return { resume: 0 };
+    }
+    if (c.id !== this.convId) this.switchTo(c.id);
+    this.merge(u.messages);
+    this.refresh(c, true);
+    if (u.messages.length >= pageSize) return { resume: u.to_seq || this.maxSeq() };
+    this.lastSeq = Math.max(this.lastSeq, u.to_seq || 0, c.last_seq);
+    return {};
+  }
+
+  /** live applies a conversation frame that was pushed. */
+  live(u: Update): Next {
+    const c = u.conversation;
+    if (!c || c.id < this.convId) return {};
+    if (c.id > this.convId) this.switchTo(c.id);
+    if (u.from_seq === undefined || u.from_seq === 0) {
+      this.refresh(c, false);
+      return {};
+    }
+    if (u.from_seq > this.lastSeq + 1) return { resume: this.lastSeq };
+    this.merge(u.messages);
+    this.lastSeq = Math.max(this.lastSeq, u.to_seq || u.from_seq);
+    this.refresh(c, false);
+    return {};
+  }
+
+  /** deleted forgets the conversation when it is the one on screen. */
+  deleted(id: number): void {
+    if (id === this.convId) this.clear(false);
+  }
+
+  /** list is the entries in seq order. */
+  list(): Message[] {
+    return Array.from(this.entries.values()).sort((a, b) => a.seq - b.seq);
+  }
+
+  hasClientId(id: string): boolean {
+    for (const m of this.entries.values()) if (m.client_id === id) return true;
+    return false;
+  }
+
+  maxSeq(): number {
+    let n = 0;
+    for (const s of this.entries.keys()) n = Math.max(n, s);
+    return n;
+  }
+
+  /** unread counts what others wrote after seq (the read cursor). */
+  unread(readSeq: number): number {
+    let n = 0;
+    for (const m of this.entries.values()) if (m.from !== "visitor" && m.seq > readSeq) n++;
+    return n;
+  }
+
+  clear(keepPrevious: boolean): void {
+    this.previous = keepPrevious && this.conv && this.conv.status === "closed" ? this.list() : [];
+    this.entries = new Map();
+    this.convId = 0;
+    this.lastSeq = 0;
+    this.conv = null;
+  }
+
+  private switchTo(id: number): void {
+    const had = this.convId !== 0;
+    this.clear(had);
+    this.convId = id;
+  }
+
+  private merge(msgs: Message[]): void {
+    for (const m of msgs) if (!this.entries.has(m.seq)) this.entries.set(m.seq, m);
+  }
+
+  private refresh(c: Conversation, force: boolean): void {
+    if (force || !this.conv || c.last_seq >= this.conv.last_seq) this.conv = c;
+  }
+}
+
+/** headerName works out who the visitor talks to from the system lines (protocol 1.9). */
+export function headerName(entries: Message[], fallback: string): { name: string; avatar?: string } {
+  let name = fallback;
+  let avatar: string | undefined;
+  let person = false;
+  for (const m of entries) {
+    const e = m.event;
+    if (m.kind === "event" && e) {
+      if ((e.type === "joined" || e.type === "assigned") && e.user_name) {
+        if (name !== e.user_name) avatar = undefined;
+        name = e.user_name;
+        person = true;
+      } else if (e.type === "assigned" || e.type === "unassigned") {
+        name = fallback;
+        avatar = undefined;
+        person = false;
+      }
+    } else if (m.from === "agent" && person && m.name === name && m.avatar) {
+      avatar = m.avatar;
+    }
+  }
+  return { name, avatar };
+}

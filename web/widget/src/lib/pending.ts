@@ -1,0 +1,42 @@
+// Messages the visitor sent that the server has not confirmed yet. Each keeps its client id, so a
+// retry — after a reconnect, a reload, in another tab — is stored once (docs/widget-protocol.md 1.6).
+
+import type { Attachment } from "./protocol";
+
+export interface Pending {
+  client_id: string;
+  body: string;
+  attachment?: Attachment;
+  created_at: number;
+  /** the server acknowledged it; shown until the log holds it */
+  acked?: boolean;
+}
+
+/** clientIdMaker returns a function making "c-<random base36>-<counter>", at most 64 printable ASCII characters. */
+export function clientIdMaker(random: () => number = Math.random): () => string {
+  const prefix = "c-" + Date.now().toString(36) + Math.floor(random() * 0x7fffffff).toString(36);
+  let n = 0;
+  return () => prefix + "-" + ++n;
+}
+
+/** parsePending reads the stored queue, dropping anything malformed. */
+export function parsePending(raw: string | null): Pending[] {
+  if (!raw) return [];
+  try {
+    const v = JSON.parse(raw);
+    if (!Array.isArray(v)) return [];
+    return v.filter((p) => p && typeof p.client_id === "string" && typeof p.body === "string");
+  } catch {
+    return [];
+  }
+}
+
+/** without removes the message with this client id. */
+export function without(list: Pending[], clientId: string): Pending[] {
+  return list.filter((p) => p.client_id !== clientId);
+}
+
+/** merged adds p unless its client id is already queued. */
+export function merged(list: Pending[], p: Pending): Pending[] {
+  return list.some((q) => q.client_id === p.client_id) ? list : list.concat(p);
+}

@@ -1,0 +1,73 @@
+// Shapes of the visitor protocol (docs/widget-protocol.md). Unknown keys and frame types are
+// ignored, as the protocol asks.
+
+export type Sender = "visitor" | "agent" | "bot" | "system";
+
+export interface ConvEvent {
+  type: string;
+  user_id?: number;
+  user_name?: string;
+  team_id?: number;
+  auto?: boolean;
+}
+
+export interface Attachment {
+  id: number;
+  name: string;
+  content_type: string;
+  size?: number;
+  width?: number;
+  height?: number;
+}
+
+export interface Message {
+  id: number;
+  seq: number;
+  from: Sender;
+  name?: string;
+  avatar?: string;
+  kind: string;
+  body?: string;
+  html?: string;
+  event?: ConvEvent;
+  client_id?: string;
+  created_at: number;
+  attachment_id?: number;
+  attachment?: Attachment;
+}
+
+export interface Conversation {
+  id: number;
+  status: "open" | "closed";
+  last_seq: number;
+  read_seq: number;
+  rating?: number;
+  closed_at?: number;
+  agent_joined?: boolean;
+}
+
+/** Update is a ready frame, a conversation frame (live or resume answer) or an HTTP answer. */
+export interface Update {
+  conversation: Conversation | null;
+  messages: Message[];
+  from_seq?: number;
+  to_seq?: number;
+  agents_available?: number;
+}
+
+export interface Frame extends Partial<Update> {
+  t: string;
+  [key: string]: unknown;
+}
+
+/** frames unwraps one WebSocket message: a frame or an array of frames. */
+export function frames(data: string): Frame[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(data);
+  } catch {
+    return [];
+  }
+  const list = Array.isArray(v) ? v : [v];
+  return list.filter((f): f is Frame => !!f && typeof f === "object" && typeof (f as Frame).t === "string");
+}

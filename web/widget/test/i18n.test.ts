@@ -1,0 +1,32 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as en from "../src/i18n/en";
+import * as de from "../src/i18n/de";
+import * as nl from "../src/i18n/nl";
+import * as tr from "../src/i18n/tr";
+import * as hu from "../src/i18n/hu";
+import { catalogue } from "../src/i18n";
+import { fill } from "../src/i18n/format";
+
+const placeholders = (s: string) => (s.match(/\{\w+\}/g) || []).sort().join(" ");
+
+test("every language has every string, with the same placeholders", () => {
+  for (const [name, c] of Object.entries({ de, nl, tr, hu })) {
+    for (const part of ["launcher", "strings"] as const) {
+      const ref = en[part] as Record<string, string>;
+      const got = c[part] as Record<string, string>;
+      assert.deepEqual(Object.keys(got).sort(), Object.keys(ref).sort(), name + " " + part);
+      for (const k of Object.keys(ref)) {
+        assert.ok(got[k].trim() !== "", name + " " + k + " is empty");
+        assert.equal(placeholders(got[k]), placeholders(ref[k]), name + " " + k);
+      }
+    }
+  }
+});
+
+test("catalogue falls back to English; fill fills placeholders", () => {
+  assert.equal(catalogue("de-DE").send, "Senden");
+  assert.equal(catalogue("xx").send, "Send");
+  assert.equal(fill(catalogue("de").joined, { name: "Jana Novak" }), "Jana Novak ist dem Chat beigetreten");
+  assert.equal(fill("{n} of {m}", { n: 3 }), "3 of {m}");
+});
