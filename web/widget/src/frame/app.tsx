@@ -70,7 +70,9 @@ function Bubble({ chat, m, first }: { chat: Chat; m: Message; first: boolean }) 
   const who = mine ? S.you : m.name || chat.cfg.name;
   let content;
   if (m.kind === "attachment" || m.attachment_id || m.attachment) {
-    const att = m.attachment || (m.attachment_id ? ({ id: m.attachment_id, name: "", content_type: "" } as Attachment) : undefined);
+    // The visitor's own uploads are known in full; for others only the id comes with the message.
+    const sent = m.client_id ? chat.sentFiles.get(m.client_id) : undefined;
+    const att = m.attachment || sent || (m.attachment_id ? ({ id: m.attachment_id, name: "", content_type: "" } as Attachment) : undefined);
     content = (
       <>
         <File chat={chat} att={att} clientId={m.client_id} />
