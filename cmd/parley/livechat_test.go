@@ -331,7 +331,8 @@ func TestLiveChatJourney(t *testing.T) {
 		msgs, _ := e["messages"].([]any)
 		for _, m := range msgs {
 			if mm := m.(map[string]any); mm["kind"] == "attachment" && num(mm["attachment_id"]) == num(att["id"]) {
-				return true
+				file, _ := mm["attachment"].(map[string]any)
+				return file["content_type"] == "image/png" && num(file["width"]) == 2
 			}
 		}
 		return false

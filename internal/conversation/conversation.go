@@ -79,7 +79,18 @@ type Message struct {
 	ClientID       string     `json:"client_id,omitempty"`
 	ExternalID     string     `json:"external_id,omitempty"`
 	AttachmentID   int64      `json:"attachment_id,omitempty"`
+	Attachment     *File      `json:"attachment,omitempty"` // what the attachment is, for showing it
 	CreatedAt      int64      `json:"created_at"`
+}
+
+// File describes a message's attachment (the bytes are fetched separately).
+type File struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	Width       int    `json:"width,omitempty"`
+	Height      int    `json:"height,omitempty"`
 }
 
 // Event types of system lines.

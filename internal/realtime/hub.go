@@ -258,8 +258,9 @@ type visitorMessage struct {
 	Event    *conversation.Event `json:"event,omitempty"`
 	ClientID string              `json:"client_id,omitempty"`
 	// AttachmentID is the file of an attachment message: GET /widget/v1/{key}/attachments/{id}.
-	AttachmentID int64 `json:"attachment_id,omitempty"`
-	CreatedAt    int64 `json:"created_at"`
+	AttachmentID int64              `json:"attachment_id,omitempty"`
+	Attachment   *conversation.File `json:"attachment,omitempty"`
+	CreatedAt    int64              `json:"created_at"`
 }
 
 type visitorChangeFrame struct {
@@ -282,7 +283,7 @@ func (h *Hub) toVisitorMessages(msgs []conversation.Message) []visitorMessage {
 			continue
 		}
 		vm := visitorMessage{ID: m.ID, Seq: m.Seq, From: string(m.SenderKind), Kind: string(m.Kind), Body: m.Body, Event: m.Event,
-			ClientID: m.ClientID, AttachmentID: m.AttachmentID, CreatedAt: m.CreatedAt}
+			ClientID: m.ClientID, AttachmentID: m.AttachmentID, Attachment: m.Attachment, CreatedAt: m.CreatedAt}
 		if m.SenderKind == conversation.FromAgent {
 			vm.Name, vm.Avatar = m.SenderName, m.SenderAvatar
 		}

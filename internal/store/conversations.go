@@ -245,7 +245,7 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 				return fmt.Errorf("insert message: %w", err)
 			}
 			if m.AttachmentID != 0 {
-				if err := attachInTx(ctx, tx, m.AttachmentID, c.ID, w.Uploader); err != nil {
+				if m.Attachment, err = attachInTx(ctx, tx, m.AttachmentID, c.ID, w.Uploader); err != nil {
 					return err
 				}
 			}
@@ -286,16 +286,24 @@ func latestUnchanged(ctx context.Context, tx *Tx, inboxID, contactID, prevID int
 
 const messageColumns = `m.id, m.conversation_id, m.seq, m.sender_kind, COALESCE(m.sender_id, 0), m.kind, m.body, m.event,
 	COALESCE(m.client_id, ''), COALESCE(m.external_id, ''), COALESCE(m.attachment_id, 0), m.created_at,
-	COALESCE(u.name, ''), COALESCE(u.avatar_url, '')`
+	COALESCE(u.name, ''), COALESCE(u.avatar_url, ''),
+	COALESCE(b.name, ''), COALESCE(b.content_type, ''), COALESCE(b.size, 0), COALESCE(b.width, 0), COALESCE(b.height, 0)`
 
-const messageFrom = ` FROM messages m LEFT JOIN users u ON u.id = m.sender_id AND m.sender_kind = 'agent' `
+// The blob join reads only columns stored before the data, so no file is read.
+const messageFrom = ` FROM messages m LEFT JOIN users u ON u.id = m.sender_id AND m.sender_kind = 'agent'
+	LEFT JOIN blobs b ON b.id = m.attachment_id `
 
 func scanMessage(row interface{ Scan(...any) error }) (*conversation.Message, error) {
 	var m conversation.Message
 	var event string
+	var f conversation.File
 	if err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderKind, &m.SenderID, &m.Kind, &m.Body, &event, &m.ClientID, &m.ExternalID,
-		&m.AttachmentID, &m.CreatedAt, &m.SenderName, &m.SenderAvatar); err != nil {
+		&m.AttachmentID, &m.CreatedAt, &m.SenderName, &m.SenderAvatar, &f.Name, &f.ContentType, &f.Size, &f.Width, &f.Height); err != nil {
 		return nil, err
+	}
+	if m.AttachmentID != 0 && f.ContentType != "" {
+		f.ID = m.AttachmentID
+		m.Attachment = &f
 	}
 	if m.Kind == conversation.EventKind {
 		m.Event = &conversation.Event{}
@@ -540,17 +548,18 @@ func (db *DB) ConversationsOfContact(ctx context.Context, contactID int64) ([]co
 
 // attachInTx ties an upload to the conversation its message is in. Only the uploader's own blob,
 // not yet attached elsewhere, may be attached: ids are guessable.
-func attachInTx(ctx context.Context, tx *Tx, blobID, convID int64, uploader string) error {
-	res, err := tx.ExecContext(ctx, `UPDATE blobs SET conversation_id = $1 WHERE id = $2 AND uploader = $3
-		AND (conversation_id IS NULL OR conversation_id = $1)`, convID, blobID, uploader)
+func attachInTx(ctx context.Context, tx *Tx, blobID, convID int64, uploader string) (*conversation.File, error) {
+	f := conversation.File{ID: blobID}
+	var w, h sql.NullInt64
+	err := tx.QueryRowContext(ctx, `UPDATE blobs SET conversation_id = $1 WHERE id = $2 AND uploader = $3
+		AND (conversation_id IS NULL OR conversation_id = $1) RETURNING name, content_type, size, width, height`,
+		convID, blobID, uploader).Scan(&f.Name, &f.ContentType, &f.Size, &w, &h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.Coded(errs.NotFound, "attachment_not_found", "attachment %d not found", blobID)
+	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		if err == nil {
-			err = errs.Coded(errs.NotFound, "attachment_not_found", "attachment %d not found", blobID)
-		}
-		return err
-	}
-	return nil
+	f.Width, f.Height = int(w.Int64), int(h.Int64)
+	return &f, nil
 }
