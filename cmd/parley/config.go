@@ -23,6 +23,7 @@ type Config struct {
 	LogLevel       string
 	LogFormat      string
 	CityDB         string
+	VisitorIPLimit int
 }
 
 // storageFlags are the flags every subcommand that opens the database shares.
@@ -42,6 +43,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM) for --tls-cert")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed")
 	fs.StringVar(&c.CityDB, "city-db", "", "a MaxMind/DB-IP city database (.mmdb) to show visitors' cities; default: the bundled country database")
+	fs.IntVar(&c.VisitorIPLimit, "visitor-ip-limit", 5, "widget messages per second allowed from one IP address (burst: 12 seconds' worth); raise it when many visitors share an address")
 	fs.BoolVar(&c.Demo, "demo", false, "create a demo owner, website and /demo page (idempotent) and print the URLs to open")
 }
 
@@ -73,7 +75,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 // arguments of one-off commands such as a new user's email.
 var envFlags = map[string]bool{
 	"addr": true, "data": true, "database": true, "nats": true, "base-url": true, "tls-cert": true, "tls-key": true,
-	"trusted-proxies": true, "demo": true, "city-db": true, "log-level": true, "log-format": true,
+	"trusted-proxies": true, "demo": true, "visitor-ip-limit": true, "city-db": true, "log-level": true, "log-format": true,
 }
 
 func envName(flagName string) string {
@@ -112,6 +114,9 @@ func (c *Config) validate() error {
 	}
 	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
 		return fmt.Errorf("--database must be a postgres:// URL (leave it empty for SQLite under --data)")
+	}
+	if c.VisitorIPLimit < 1 {
+		return fmt.Errorf("--visitor-ip-limit must be at least 1")
 	}
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		return fmt.Errorf("--base-url must start with http:// or https://")

@@ -133,7 +133,10 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	convs := conversation.NewService(conversation.Options{Repo: db, Presence: tracker, Publisher: hub, Logger: log,
 		Mask: func(s string) string { out, _ := mask.String(s); return out }})
 	hub.SetConversations(convs)
-	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs})
+	limits := widget.DefaultLimits
+	limits.PerIPEvery = time.Second / time.Duration(c.VisitorIPLimit)
+	limits.PerIPBurst = 12 * c.VisitorIPLimit
+	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs, Limits: limits})
 	blobs := blob.New(db, blob.Limits{}, nil)
 	b.OnReconnect(func() {
 		tracker.ForgetToggles()

@@ -361,6 +361,18 @@ func (b *Bus) handleClosed(_ *nats.Conn) {
 func (b *Bus) handleError(_ *nats.Conn, sub *nats.Subscription, err error) {
 	if sub != nil {
 		b.log.Error("bus subscription error", "subject", sub.Subject, "err", err)
+		if errors.Is(err, nats.ErrSlowConsumer) {
+			// Messages were dropped: receivers must refetch from the database, as after a
+			// reconnect. (Run aside: this is the nats.go callback goroutine.)
+			b.mu.Lock()
+			fns := append([]func(){}, b.onReconnect...)
+			b.mu.Unlock()
+			go func() {
+				for _, fn := range fns {
+					fn()
+				}
+			}()
+		}
 		return
 	}
 	b.log.Error("bus error", "err", err)

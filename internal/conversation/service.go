@@ -132,7 +132,9 @@ func (s *Service) publish(ctx context.Context, ch Change) {
 		ch.Conversation = &c
 	}
 	ch.Messages = slices.Clone(ch.Messages)
-	s.pub.Publish(ctx, ch)
+	// The change is committed: announce it even when the caller's context has just run out (a
+	// send that waited long for the writer), or live clients miss it until they resync.
+	s.pub.Publish(context.WithoutCancel(ctx), ch)
 }
 
 // AccessTo returns the actor's access to an inbox.

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lxzan/gws"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/parleyhq/parley/internal/auth"
@@ -66,6 +67,7 @@ type Hub struct {
 	agents   map[int64]map[*agentClient]struct{}   // by user
 	visitors map[int64]map[*visitorClient]struct{} // by contact
 	gauge    *prometheus.GaugeVec
+	up       *gws.Upgrader
 }
 
 // NewHub returns a hub; Run must be started.
@@ -81,6 +83,7 @@ func NewHub(o Options) *Hub {
 	if o.Registerer != nil {
 		o.Registerer.MustRegister(h.gauge)
 	}
+	h.up = h.newUpgrader()
 	return h
 }
 

@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -67,7 +68,9 @@ func (e events) OnMessage(ws *gws.Conn, m *gws.Message) {
 	c.onFrame(ctx, m.Bytes())
 }
 
-func (h *Hub) upgrader() *gws.Upgrader {
+// newUpgrader is built once per hub: an upgrader carries its options and buffer pools, and one
+// per connection would cost every socket a copy of them.
+func (h *Hub) newUpgrader() *gws.Upgrader {
 	return gws.NewUpgrader(events{h}, &gws.ServerOption{
 		ReadBufferSize:     1024,
 		WriteBufferSize:    1024,
@@ -84,7 +87,13 @@ func (h *Hub) upgrade(w http.ResponseWriter, r *http.Request, c func(*Conn) clie
 	}
 	// The HTTP server's timeouts stay on a hijacked connection; a socket lives until it closes.
 	_ = netConn.SetDeadline(time.Time{})
-	ws, err := h.upgrader().UpgradeFromConn(netConn, brw.Reader, r)
+	// gws keeps the reader it is given for the socket's life. net/http's holds 4 KiB; a client
+	// waits for the 101 before it writes, so nothing is buffered and a 1 KiB one will do.
+	br := brw.Reader
+	if br.Buffered() == 0 {
+		br = bufio.NewReaderSize(netConn, 1024)
+	}
+	ws, err := h.up.UpgradeFromConn(netConn, br, r)
 	if err != nil {
 		return nil, errs.Wrap(errs.Invalid, err, "WebSocket handshake failed")
 	}
@@ -149,7 +158,9 @@ func (h *Hub) ServeAgent(w http.ResponseWriter, r *http.Request, u *auth.User) e
 	hello, _ := json.Marshal(map[string]any{"t": "hello", "user_id": u.ID, "available": h.o.Presence.Available(r.Context(), u.ID),
 		"online_agents": h.o.Presence.OnlineUsers()})
 	a.conn.Send(hello)
-	cl.base().ws.ReadLoop() // returns when the socket closes; OnClose has run
+	// The read loop runs in a goroutine of its own, so this handler's goroutine (its deep stack,
+	// the request and net/http's connection state) is freed once the handshake is done.
+	go cl.base().ws.ReadLoop()
 	return nil
 }
 

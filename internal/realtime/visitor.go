@@ -51,7 +51,7 @@ func (h *Hub) ServeVisitor(w http.ResponseWriter, r *http.Request, wg Widget, si
 		return err
 	}
 	h.gauge.WithLabelValues("visitor").Inc()
-	cl.base().ws.ReadLoop()
+	go cl.base().ws.ReadLoop() // see ServeAgent
 	return nil
 }
 
