@@ -666,3 +666,21 @@ func (s *Service) AvailableIn(ctx context.Context, inboxID int64) (int, error) {
 	}
 	return n, nil
 }
+
+// Accesses returns the user's access to every inbox at once, for a socket to decide per event who
+// sees what without reading the database on the hot path.
+func (s *Service) Accesses(ctx context.Context, u *auth.User) (map[int64]Access, error) {
+	inboxes, err := s.repo.ListInboxes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	memberOf, err := s.repo.MemberInboxIDs(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]Access, len(inboxes))
+	for i := range inboxes {
+		out[inboxes[i].ID] = Access{User: u, Inbox: &inboxes[i], Member: slices.Contains(memberOf, inboxes[i].ID)}
+	}
+	return out, nil
+}

@@ -40,6 +40,7 @@ type Presence interface {
 // Conversations is what the hub needs of the conversation service.
 type Conversations interface {
 	AccessTo(ctx context.Context, u *auth.User, inboxID int64) (conversation.Access, error)
+	Accesses(ctx context.Context, u *auth.User) (map[int64]conversation.Access, error)
 	History(ctx context.Context, u *auth.User, id, afterSeq, beforeSeq int64, limit int) ([]conversation.Message, error)
 	Get(ctx context.Context, u *auth.User, id int64) (*conversation.Conversation, conversation.Allowed, error)
 }
@@ -371,16 +372,39 @@ type typing struct {
 	On             bool   `json:"on"`
 }
 
-func (h *Hub) publishTyping(ctx context.Context, t typing) {
-	data, _ := json.Marshal(t)
+// visibility is what CanSee needs of a conversation. Ephemeral events carry it across the bus so
+// receivers decide who sees them without a database read per agent per event.
+type visibility struct {
+	Status     conversation.Status `json:"status"`
+	AssigneeID int64               `json:"assignee_id,omitempty"`
+}
+
+func visibilityOf(c *conversation.Conversation) visibility {
+	return visibility{Status: c.Status, AssigneeID: c.AssigneeID}
+}
+
+// sees reports whether the agent may see the conversation an ephemeral event is about.
+func (a *agentClient) sees(ctx context.Context, h *Hub, id, inboxID int64, v visibility) bool {
+	acc, ok := a.access(ctx, h, inboxID)
+	return ok && conversation.CanSee(acc, &conversation.Conversation{ID: id, InboxID: inboxID, Status: v.Status, AssigneeID: v.AssigneeID})
+}
+
+type typingEnvelope struct {
+	typing
+	Visibility visibility `json:"visibility"`
+}
+
+func (h *Hub) publishTyping(ctx context.Context, c *conversation.Conversation, t typing) {
+	data, _ := json.Marshal(typingEnvelope{typing: t, Visibility: visibilityOf(c)})
 	_ = h.o.Bus.Publish(ctx, subjectTyping, data)
 }
 
 func (h *Hub) onTyping(_ string, data []byte) {
-	var t typing
-	if json.Unmarshal(data, &t) != nil {
+	var env typingEnvelope
+	if json.Unmarshal(data, &env) != nil {
 		return
 	}
+	t := env.typing
 	frame, _ := json.Marshal(struct {
 		T string `json:"t"`
 		typing
@@ -394,11 +418,9 @@ func (h *Hub) onTyping(_ string, data []byte) {
 		if a.user.ID == t.UserID {
 			continue // one's own typing does not come back
 		}
-		// Typing shows only to agents who see the conversation; the check reads it once per agent.
-		if acc, ok := a.access(ctx, h, t.InboxID); ok && acc.HasInbox() {
-			if _, _, err := h.o.Conversations.Get(ctx, a.user, t.ConversationID); err == nil {
-				a.conn.Send(frame)
-			}
+		// Typing shows only to agents who see the conversation.
+		if a.sees(ctx, h, t.ConversationID, t.InboxID, env.Visibility) {
+			a.conn.Send(frame)
 		}
 	}
 	if len(visitors) > 0 {
@@ -443,7 +465,7 @@ func (h *Hub) Typing(ctx context.Context, c *conversation.Conversation, fromVisi
 	if !fromVisitor && u != nil {
 		t.From, t.UserID, t.Name = "agent", u.ID, u.Name
 	}
-	h.publishTyping(ctx, t)
+	h.publishTyping(ctx, c, t)
 }
 
 // ResyncAll tells every socket on this node to refetch from the database: after the bus
@@ -504,17 +526,23 @@ func (h *Hub) Read(ctx context.Context, c *conversation.Conversation, u *auth.Us
 	if u != nil {
 		r.By, r.UserID = "agent", u.ID
 	}
-	data, _ := json.Marshal(r)
+	data, _ := json.Marshal(readEnvelope{read: r, Visibility: visibilityOf(c)})
 	if err := h.o.Bus.Publish(ctx, subjectRead, data); err != nil {
 		h.log.WarnContext(ctx, "publish read", "err", err)
 	}
 }
 
+type readEnvelope struct {
+	read
+	Visibility visibility `json:"visibility"`
+}
+
 func (h *Hub) onRead(_ string, data []byte) {
-	var r read
-	if json.Unmarshal(data, &r) != nil {
+	var env readEnvelope
+	if json.Unmarshal(data, &env) != nil {
 		return
 	}
+	r := env.read
 	frame, _ := json.Marshal(struct {
 		T string `json:"t"`
 		read
@@ -526,10 +554,8 @@ func (h *Hub) onRead(_ string, data []byte) {
 		if r.By == "agent" && a.user.ID != r.UserID {
 			continue
 		}
-		if acc, ok := a.access(ctx, h, r.InboxID); ok && acc.HasInbox() {
-			if _, _, err := h.o.Conversations.Get(ctx, a.user, r.ConversationID); err == nil {
-				a.conn.Send(frame)
-			}
+		if a.sees(ctx, h, r.ConversationID, r.InboxID, env.Visibility) {
+			a.conn.Send(frame)
 		}
 	}
 	// Visitors learn that an agent read their messages, and their own reads reach their other tabs;

@@ -46,6 +46,10 @@ func (c benchConvs) AccessTo(_ context.Context, u *auth.User, _ int64) (conversa
 	return conversation.Access{User: u, Inbox: c.inbox, Member: true}, nil
 }
 
+func (c benchConvs) Accesses(_ context.Context, u *auth.User) (map[int64]conversation.Access, error) {
+	return map[int64]conversation.Access{c.inbox.ID: {User: u, Inbox: c.inbox, Member: true}}, nil
+}
+
 func (benchConvs) History(context.Context, *auth.User, int64, int64, int64, int) ([]conversation.Message, error) {
 	return nil, nil
 }

@@ -163,7 +163,10 @@ func testRender(s string) string { return "<p>" + html.EscapeString(s) + "</p>" 
 // about shipping; Jana Novak (user 12) takes the chat; Tom Berg (user 14) is a colleague.
 var (
 	jana = &auth.User{ID: 12, Name: "Jana Novak", AvatarURL: "/avatars/12.png", Role: auth.Agent}
-	tom  = &auth.User{ID: 14, Name: "Tom Berg", AvatarURL: "/avatars/14.png", Role: auth.Agent}
+	// Tom is an admin: he sees Jana's conversation in the private inbox, and so its typing. Eva is
+	// an agent: a conversation assigned to Jana is hidden from her.
+	tom  = &auth.User{ID: 14, Name: "Tom Berg", AvatarURL: "/avatars/14.png", Role: auth.Admin}
+	eva  = &auth.User{ID: 15, Name: "Eva Lind", Role: auth.Agent}
 	shop = &inbox.Website{Inbox: inbox.Inbox{ID: 3, Kind: inbox.Web, Name: "Shop", Visibility: inbox.Private, ReopenPolicy: inbox.Final, InstallerID: 1},
 		PublicKey: "pk_x8Rb2LqN4vTz7hKc", AllowedDomains: []string{"shop.example"}, TimeZone: "Europe/Vienna"}
 )
@@ -305,6 +308,10 @@ func (fakeConversations) AccessTo(_ context.Context, u *auth.User, inboxID int64
 		return conversation.Access{}, errs.E(errs.NotFound, "inbox not found")
 	}
 	return conversation.Access{User: u, Inbox: &shop.Inbox, Member: true}, nil
+}
+
+func (f fakeConversations) Accesses(ctx context.Context, u *auth.User) (map[int64]conversation.Access, error) {
+	return map[int64]conversation.Access{}, nil
 }
 
 func (fakeConversations) History(_ context.Context, _ *auth.User, id, afterSeq, _ int64, _ int) ([]conversation.Message, error) {
@@ -523,7 +530,7 @@ func (fx *fixtures) framesOverSockets(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /agent/{id}", func(w http.ResponseWriter, r *http.Request) {
-		u := map[string]*auth.User{"12": jana, "14": tom}[r.PathValue("id")]
+		u := map[string]*auth.User{"12": jana, "14": tom, "15": eva}[r.PathValue("id")]
 		if err := h.ServeAgent(w, r, u); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 		}
@@ -538,9 +545,10 @@ func (fx *fixtures) framesOverSockets(t *testing.T) {
 	ws := "ws" + strings.TrimPrefix(srv.URL, "http")
 
 	// Agents connect: hello, then presence.
-	janaWS, tomWS := dial(t, "jana", ws+"/agent/12"), dial(t, "tom", ws+"/agent/14")
+	janaWS, tomWS, evaWS := dial(t, "jana", ws+"/agent/12"), dial(t, "tom", ws+"/agent/14"), dial(t, "eva", ws+"/agent/15")
 	fx.same(t, "agent-hello.json", janaWS.next("hello", 0))
 	tomWS.next("hello", 0)
+	evaWS.next("hello", 0)
 	from := janaWS.mark()
 	h.PresenceChanged(tom.ID)
 	fx.same(t, "agent-presence.json", janaWS.next("presence", from))
@@ -625,10 +633,11 @@ func (fx *fixtures) framesOverSockets(t *testing.T) {
 	// A committed change: the assignee gets the conversation, a colleague who may not see it (a
 	// private inbox) gets hidden, the visitor their view of it.
 	janaFrom := janaWS.mark()
-	tomFrom, anaFrom = tomWS.mark(), ana.mark()
+	evaFrom := evaWS.mark()
+	anaFrom = ana.mark()
 	h.Publish(context.Background(), conversation.Change{Conversation: liveConversation(), Messages: firstReply()})
 	fx.same(t, "agent-conversation.json", janaWS.next("conversation", janaFrom))
-	fx.same(t, "agent-hidden.json", tomWS.next("hidden", tomFrom))
+	fx.same(t, "agent-hidden.json", evaWS.next("hidden", evaFrom))
 	fx.same(t, "visitor-conversation.json", ana.next("conversation", anaFrom))
 
 	janaFrom, anaFrom = janaWS.mark(), ana.mark()

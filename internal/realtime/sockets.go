@@ -139,9 +139,19 @@ func (h *Hub) ServeAgent(w http.ResponseWriter, r *http.Request, u *auth.User) e
 	if origin := r.Header.Get("Origin"); origin != "" && h.o.OriginAllowed != nil && !h.o.OriginAllowed(origin, r.Host) {
 		return errs.E(errs.Forbidden, "WebSocket from another origin refused")
 	}
+	// Access to every inbox is read once, here, not per event: fan-out must never wait on the
+	// database (inboxes created later are read on first use).
+	accesses, err := h.o.Conversations.Accesses(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	acc := make(map[int64]*conversation.Access, len(accesses))
+	for id, x := range accesses {
+		acc[id] = &x
+	}
 	var a *agentClient
 	cl, err := h.upgrade(w, r, func(c *Conn) client {
-		a = &agentClient{h: h, conn: c, user: u, acc: map[int64]*conversation.Access{}}
+		a = &agentClient{h: h, conn: c, user: u, acc: acc}
 		return a
 	})
 	if err != nil {
@@ -226,7 +236,7 @@ func (a *agentClient) onFrame(ctx context.Context, data []byte) {
 			a.conn.Send(errorFrame(f.Ref, err))
 			return
 		}
-		h.publishTyping(ctx, typing{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, From: "agent", UserID: a.user.ID, Name: a.user.Name, On: f.On})
+		h.publishTyping(ctx, c, typing{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, From: "agent", UserID: a.user.ID, Name: a.user.Name, On: f.On})
 	default:
 		a.conn.Send(errorFrame(f.Ref, errs.E(errs.Invalid, "unknown frame type %q", f.T)))
 	}

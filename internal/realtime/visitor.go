@@ -141,7 +141,7 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 		if err != nil || c.Status != conversation.Open {
 			return // nothing to type into yet; the first message creates the conversation
 		}
-		h.publishTyping(ctx, typing{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, From: "visitor", On: f.On})
+		h.publishTyping(ctx, c, typing{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, From: "visitor", On: f.On})
 	case "page":
 		if err := v.w.PageView(ctx, sess, f.URL, f.Title); err != nil {
 			v.conn.Send(errorFrame("", err))
