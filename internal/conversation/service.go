@@ -525,44 +525,40 @@ func (s *Service) AssignToMe(ctx context.Context, u *auth.User, id int64) (*Conv
 	return s.Assign(ctx, u, id, AssignInput{UserID: u.ID, IfUnassigned: true})
 }
 
-// Close resolves the conversation.
-func (s *Service) Close(ctx context.Context, u *auth.User, id int64) (*Conversation, error) {
+// act loads the conversation, checks rule, lets change make the next state and its log entries,
+// and commits them; a conflicting change in between makes it decide again on the fresh state.
+func (s *Service) act(ctx context.Context, u *auth.User, id int64, rule func(Access, *Conversation) error,
+	change func(next *Conversation) []Message) (*Conversation, error) {
 	return retry(ctx, func() (*Conversation, error) {
 		c, a, err := s.load(ctx, u, id)
 		if err != nil {
 			return nil, err
 		}
-		if err := CanClose(a, c); err != nil {
+		if err := rule(a, c); err != nil {
 			return nil, err
 		}
 		next := *c
-		now := s.nowMS()
-		next.Status, next.ClosedAt, next.UpdatedAt = Closed, now, now
-		ev := Message{SenderKind: FromSystem, Kind: EventKind, CreatedAt: now, Event: &Event{Type: EventClosed, ActorID: u.ID, ActorName: u.Name}}
-		if _, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: []Message{ev}}); err != nil {
+		if _, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: change(&next)}); err != nil {
 			return nil, err
 		}
 		return &next, nil
 	})
 }
 
+// Close resolves the conversation.
+func (s *Service) Close(ctx context.Context, u *auth.User, id int64) (*Conversation, error) {
+	return s.act(ctx, u, id, CanClose, func(next *Conversation) []Message {
+		now := s.nowMS()
+		next.Status, next.ClosedAt, next.UpdatedAt = Closed, now, now
+		return []Message{{SenderKind: FromSystem, Kind: EventKind, CreatedAt: now, Event: &Event{Type: EventClosed, ActorID: u.ID, ActorName: u.Name}}}
+	})
+}
+
 // Reopen reopens a closed conversation where the inbox's policy allows it. It lands in the folder
 // its assignment says, or in Unassigned when the assignee is not available.
 func (s *Service) Reopen(ctx context.Context, u *auth.User, id int64) (*Conversation, error) {
-	return retry(ctx, func() (*Conversation, error) {
-		c, a, err := s.load(ctx, u, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := CanReopen(a, c); err != nil {
-			return nil, err
-		}
-		next := *c
-		entries := s.reopenEntries(ctx, &next, u, false)
-		if _, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries}); err != nil {
-			return nil, err
-		}
-		return &next, nil
+	return s.act(ctx, u, id, CanReopen, func(next *Conversation) []Message {
+		return s.reopenEntries(ctx, next, u, false)
 	})
 }
 
