@@ -385,6 +385,19 @@ func TestLiveChatJourney(t *testing.T) {
 	if num(second["conversation"].(map[string]any)["id"]) == convID {
 		t.Fatal("a message after close went into the closed conversation of a final inbox")
 	}
+	// The colleague leaves the website's team: their open socket stops receiving its conversations.
+	owner.must(200, "PUT", fmt.Sprintf("/api/v1/inboxes/%d/members", siteID), map[string]any{"user_ids": []int64{agentID}})
+	colleagueWS.waitFor("resync after the access change", func(e map[string]any) bool { return e["t"] == "resync" })
+	visitor.must(201, "POST", "/widget/v1/"+key+"/messages", map[string]string{"client_id": "after-removal", "body": "Still there?"})
+	agentWS.waitFor("the message after the colleague left", hasMessage("Still there?"))
+	colleagueWS.send(map[string]string{"t": "ping"})
+	colleagueWS.waitFor("pong", func(e map[string]any) bool { return e["t"] == "pong" })
+	for _, e := range colleagueWS.all() {
+		if hasMessage("Still there?")(e) {
+			t.Fatal("an agent removed from the inbox still receives its conversations")
+		}
+	}
+
 	// Consent is recorded with its text, version and time, and shows in the contact's details.
 	visitor.must(201, "POST", "/widget/v1/"+key+"/consent", map[string]string{"text": "I agree to the privacy policy", "version": "2026-01"})
 	details := agent.must(200, "GET", fmt.Sprintf("/api/v1/contacts/%d", num(conv["contact_id"])), nil)

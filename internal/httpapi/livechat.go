@@ -47,6 +47,7 @@ func (s *Server) patchInbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.hub.AccessChanged(r.Context())
 	writeJSON(w, http.StatusOK, map[string]any{"inbox": ib})
 	return nil
 }
@@ -66,6 +67,7 @@ func (s *Server) putInboxMembers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.hub.AccessChanged(r.Context())
 	writeJSON(w, http.StatusOK, map[string]any{"inbox": ib})
 	return nil
 }

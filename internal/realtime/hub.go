@@ -22,6 +22,7 @@ const (
 	subjectRevoked = "parley.auth.revoked"
 	subjectBlocked = "parley.visitor.blocked"
 	subjectRead    = "parley.conv.read"
+	subjectAccess  = "parley.access.changed"
 )
 
 // Bus is the part of the event bus the hub uses.
@@ -107,6 +108,9 @@ func (h *Hub) Run(ctx context.Context) error {
 		return err
 	}
 	if err := h.o.Bus.Subscribe(ctx, subjectRead, h.onRead); err != nil {
+		return err
+	}
+	if err := h.o.Bus.Subscribe(ctx, subjectAccess, h.onAccessChanged); err != nil {
 		return err
 	}
 	// One ticker for every socket: pings and idle checks cost no timer per connection.
@@ -563,5 +567,22 @@ func (h *Hub) onRead(_ string, data []byte) {
 	vf, _ := json.Marshal(map[string]any{"t": "read", "by": r.By, "conversation_id": r.ConversationID, "seq": r.Seq})
 	for _, v := range visitors {
 		v.conn.Send(vf)
+	}
+}
+
+// AccessChanged tells every node that who works in which inbox changed (members, visibility, a
+// role): agent sockets forget the access they read at connect and their clients refetch.
+func (h *Hub) AccessChanged(ctx context.Context) {
+	if err := h.o.Bus.Publish(ctx, subjectAccess, []byte("{}")); err != nil {
+		h.log.WarnContext(ctx, "publish access change", "err", err)
+	}
+}
+
+func (h *Hub) onAccessChanged(string, []byte) {
+	for _, a := range h.agentClients() {
+		a.mu.Lock()
+		a.acc = map[int64]*conversation.Access{}
+		a.mu.Unlock()
+		a.conn.Send(frameResync)
 	}
 }
