@@ -2,15 +2,14 @@ package widget
 
 import (
 	"context"
-	"sync"
+	"strconv"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // Limits bound how fast visitors may send: per visitor and per IP (an office behind one address
@@ -37,16 +36,8 @@ type Options struct {
 type Service struct {
 	contacts *contact.Service
 	convs    *conversation.Service
-	limits   Limits
-	mu       sync.Mutex
-	byVis    map[int64]*limiterEntry
-	byIP     map[string]*limiterEntry
-	lastGC   time.Time
-}
-
-type limiterEntry struct {
-	lim  *rate.Limiter
-	seen time.Time
+	byVis    *ratelimit.Keyed
+	byIP     *ratelimit.Keyed
 }
 
 // New returns the widget service.
@@ -54,7 +45,8 @@ func New(o Options) *Service {
 	if o.Limits == (Limits{}) {
 		o.Limits = DefaultLimits
 	}
-	return &Service{contacts: o.Contacts, convs: o.Conversations, limits: o.Limits, byVis: map[int64]*limiterEntry{}, byIP: map[string]*limiterEntry{}}
+	return &Service{contacts: o.Contacts, convs: o.Conversations,
+		byVis: ratelimit.New(o.Limits.PerVisitorEvery, o.Limits.PerVisitorBurst), byIP: ratelimit.New(o.Limits.PerIPEvery, o.Limits.PerIPBurst)}
 }
 
 // Session starts a visitor (no token) or resumes one (token). It is called only once the visitor
@@ -93,40 +85,8 @@ func (s *Service) Authenticate(ctx context.Context, site *inbox.Website, token, 
 
 // allow takes one message from the visitor's and the IP's allowance.
 func (s *Service) allow(visitorID int64, ip string) bool {
-	now := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if now.Sub(s.lastGC) > time.Minute {
-		s.lastGC = now
-		for k, e := range s.byVis {
-			if now.Sub(e.seen) > 10*time.Minute {
-				delete(s.byVis, k)
-			}
-		}
-		for k, e := range s.byIP {
-			if now.Sub(e.seen) > 10*time.Minute {
-				delete(s.byIP, k)
-			}
-		}
-	}
-	v := s.byVis[visitorID]
-	if v == nil {
-		v = &limiterEntry{lim: rate.NewLimiter(rate.Every(s.limits.PerVisitorEvery), s.limits.PerVisitorBurst)}
-		s.byVis[visitorID] = v
-	}
-	i := s.byIP[ip]
-	if i == nil {
-		i = &limiterEntry{lim: rate.NewLimiter(rate.Every(s.limits.PerIPEvery), s.limits.PerIPBurst)}
-		s.byIP[ip] = i
-	}
-	v.seen, i.seen = now, now
-	rv, ri := v.lim.ReserveN(now, 1), i.lim.ReserveN(now, 1)
-	if rv.DelayFrom(now) > 0 || ri.DelayFrom(now) > 0 {
-		rv.CancelAt(now)
-		ri.CancelAt(now)
-		return false
-	}
-	return true
+	ok, _ := ratelimit.TakeBoth(time.Now(), s.byVis, strconv.FormatInt(visitorID, 10), s.byIP, ip)
+	return ok
 }
 
 // Send stores the visitor's message; a retried send (same client id) returns the original.

@@ -1,0 +1,68 @@
+// Package ratelimit holds token buckets by key (an IP, an account, a visitor), dropping the idle
+// ones so the maps stay small. Login throttling and visitor message limits both use it.
+package ratelimit
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// idleAfter is how long an untouched bucket is kept; by then it has refilled anyway.
+const idleAfter = 10 * time.Minute
+
+// Keyed is one token bucket per key: burst tokens, one more every interval.
+type Keyed struct {
+	every  rate.Limit
+	burst  int
+	mu     sync.Mutex
+	m      map[string]*entry
+	lastGC time.Time
+}
+
+type entry struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// New returns buckets of burst tokens refilled one per interval.
+func New(interval time.Duration, burst int) *Keyed {
+	return &Keyed{every: rate.Every(interval), burst: burst, m: map[string]*entry{}}
+}
+
+func (k *Keyed) reserve(key string, now time.Time) *rate.Reservation {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if now.Sub(k.lastGC) > time.Minute {
+		k.lastGC = now
+		for key, e := range k.m {
+			if now.Sub(e.seen) > idleAfter {
+				delete(k.m, key)
+			}
+		}
+	}
+	e := k.m[key]
+	if e == nil {
+		e = &entry{lim: rate.NewLimiter(k.every, k.burst)}
+		k.m[key] = e
+	}
+	e.seen = now
+	return e.lim.ReserveN(now, 1)
+}
+
+// TakeBoth takes one token from a's bucket for ka and b's for kb, or — when either is empty —
+// none at all (ok false). refund gives both back, e.g. for a login that succeeded.
+func TakeBoth(now time.Time, a *Keyed, ka string, b *Keyed, kb string) (ok bool, refund func()) {
+	ra, rb := a.reserve(ka, now), b.reserve(kb, now)
+	// Cancel as of the reservation's own time: a cancel dated later restores nothing.
+	refund = func() {
+		ra.CancelAt(now)
+		rb.CancelAt(now)
+	}
+	if ra.DelayFrom(now) > 0 || rb.DelayFrom(now) > 0 {
+		refund()
+		return false, nil
+	}
+	return true, refund
+}
