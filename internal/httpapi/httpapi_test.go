@@ -302,8 +302,8 @@ func TestSetupFlow(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
 	c := e.client()
 	page := e.do(c, "GET", "/inbox/", "")
-	if page.status != 200 || !strings.Contains(page.raw, "Create the owner account") {
-		t.Fatalf("fresh install page: %d %s", page.status, page.raw)
+	if page.status != 200 || !strings.Contains(page.raw, `<div id="app">`) || !strings.Contains(page.header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Fatalf("the inbox app's page: %d %v %s", page.status, page.header, page.raw)
 	}
 	if page.header.Get("X-Frame-Options") != "DENY" || page.header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("security headers missing: %v", page.header)
@@ -316,14 +316,6 @@ func TestSetupFlow(t *testing.T) {
 	expect(t, e.do(c, "POST", "/api/v1/setup", `{"email":"me@example.com","name":"Me","password":"correct horse battery"}`), 201, "")
 	expect(t, e.do(c, "GET", "/api/v1/me", ""), 200, "")
 	expect(t, e.do(e.client(), "POST", "/api/v1/setup", `{"email":"thief@example.com","name":"T","password":"correct horse battery"}`), 409, "setup_done")
-	page = e.do(e.client(), "GET", "/inbox/", "")
-	if !strings.Contains(page.raw, "Sign in to Parley") {
-		t.Fatalf("after setup a stranger sees %s", page.raw)
-	}
-	home := e.do(c, "GET", "/inbox/", "")
-	if !strings.Contains(home.raw, "Hello, Me") {
-		t.Fatalf("owner sees %s", home.raw)
-	}
 }
 
 func TestFormPagesSignInAndOut(t *testing.T) {

@@ -229,7 +229,8 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/widget/assets/{file}", "public", s.widgetAsset},
 
 		{"GET", "/{$}", "page", s.pageRoot},
-		{"GET", "/inbox/{$}", "page", s.pageInbox},
+		{"GET", "/inbox/{$}", "page", s.inboxApp},
+		{"GET", "/inbox/assets/{file}", "page", s.inboxAsset},
 		{"POST", "/inbox/setup", "page", s.pageSetup},
 		{"POST", "/inbox/login", "page", s.pageLogin},
 		{"POST", "/inbox/logout", "page", s.pageLogout},

@@ -1,0 +1,54 @@
+package httpapi
+
+import (
+	"html/template"
+	"net/http"
+
+	"github.com/parleyhq/parley/internal/errs"
+	inboxweb "github.com/parleyhq/parley/web/inbox"
+)
+
+// The agent inbox: a single-page app at /inbox/ (its own routes live after the #), and its script
+// and styles under /inbox/assets/. Everything it shows comes from the agent API.
+
+var inboxPage = template.Must(template.New("inbox").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="color-scheme" content="light dark"><title>Parley</title>
+<link rel="stylesheet" href="/inbox/assets/app.css?v={{.CSS}}"></head>
+<body><div id="app"></div><noscript>The Parley inbox needs JavaScript.</noscript>
+<script src="/inbox/assets/app.js?v={{.JS}}"></script></body></html>
+`))
+
+// inboxCSP: the app's own scripts and styles, images from Parley (avatars, attachments) and blob:
+// URLs (pasted images before upload), the API and the events socket on this origin, and the widget
+// frame for the playbook editor's preview.
+const inboxCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' data:; " +
+	"connect-src 'self'; frame-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+func (s *Server) inboxApp(w http.ResponseWriter, r *http.Request) error {
+	js, okJS := inboxweb.Lookup("app.js")
+	css, okCSS := inboxweb.Lookup("app.css")
+	if !okJS || !okCSS {
+		return errs.E(errs.NotFound, "the inbox is not built")
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", inboxCSP)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	return inboxPage.Execute(w, map[string]string{"JS": js.Hash, "CSS": css.Hash})
+}
+
+// inboxAsset serves the app's built files: immutable when asked for by their hash.
+func (s *Server) inboxAsset(w http.ResponseWriter, r *http.Request) error {
+	f, ok := inboxweb.Lookup(r.PathValue("file"))
+	if !ok {
+		return errs.E(errs.NotFound, "no such inbox file")
+	}
+	cache := "public, max-age=300"
+	if r.URL.Query().Get("v") == f.Hash {
+		cache = "public, max-age=31536000, immutable"
+	}
+	serveWidgetFile(w, r, f, cache)
+	return nil
+}

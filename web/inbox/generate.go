@@ -1,0 +1,3 @@
+package inboxweb
+
+//go:generate go run ./build

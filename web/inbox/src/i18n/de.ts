@@ -1,0 +1,4 @@
+const de: Record<string, string> = {
+  "app.name": "Parley",
+};
+export default de;

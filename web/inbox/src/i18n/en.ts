@@ -1,0 +1,4 @@
+const en: Record<string, string> = {
+  "app.name": "Parley",
+};
+export default en;

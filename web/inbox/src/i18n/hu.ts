@@ -1,0 +1,4 @@
+const hu: Record<string, string> = {
+  "app.name": "Parley",
+};
+export default hu;

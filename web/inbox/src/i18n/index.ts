@@ -1,0 +1,37 @@
+// The inbox's languages. Each catalogue is a flat map of keys to strings; {name} placeholders are
+// filled by t(). English is complete and the fallback for any missing key.
+import en from "./en";
+import de from "./de";
+import nl from "./nl";
+import tr from "./tr";
+import hu from "./hu";
+
+export type Lang = "en" | "de" | "nl" | "tr" | "hu";
+export type Catalogue = Record<string, string>;
+export const catalogues: Record<Lang, Catalogue> = { en, de, nl, tr, hu };
+export const langs = Object.keys(catalogues) as Lang[];
+
+let current: Lang = "en";
+
+export function pickLang(preferred: readonly string[]): Lang {
+  for (const p of preferred) {
+    const l = (p || "").toLowerCase().split("-")[0] as Lang;
+    if (l in catalogues) return l;
+  }
+  return "en";
+}
+
+export function setLang(l: Lang): void {
+  current = l;
+  document.documentElement.lang = l;
+}
+
+export function lang(): Lang {
+  return current;
+}
+
+export function t(key: string, vars?: Record<string, string | number>): string {
+  let s = catalogues[current][key] ?? en[key] ?? key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+  return s;
+}

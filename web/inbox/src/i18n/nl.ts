@@ -1,0 +1,4 @@
+const nl: Record<string, string> = {
+  "app.name": "Parley",
+};
+export default nl;

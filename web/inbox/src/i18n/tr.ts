@@ -1,0 +1,4 @@
+const tr: Record<string, string> = {
+  "app.name": "Parley",
+};
+export default tr;
