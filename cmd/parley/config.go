@@ -24,6 +24,7 @@ type Config struct {
 	LogFormat      string
 	CityDB         string
 	VisitorIPLimit int
+	DebugAddr      string
 }
 
 // storageFlags are the flags every subcommand that opens the database shares.
@@ -43,6 +44,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM) for --tls-cert")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed")
 	fs.StringVar(&c.CityDB, "city-db", "", "a MaxMind/DB-IP city database (.mmdb) to show visitors' cities; default: the bundled country database")
+	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it off public networks")
 	fs.IntVar(&c.VisitorIPLimit, "visitor-ip-limit", 5, "widget messages per second allowed from one IP address (burst: 12 seconds' worth); raise it when many visitors share an address")
 	fs.BoolVar(&c.Demo, "demo", false, "create a demo owner, website and /demo page (idempotent) and print the URLs to open")
 }
@@ -76,6 +78,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 var envFlags = map[string]bool{
 	"addr": true, "data": true, "database": true, "nats": true, "base-url": true, "tls-cert": true, "tls-key": true,
 	"trusted-proxies": true, "demo": true, "visitor-ip-limit": true, "city-db": true, "log-level": true, "log-format": true,
+	"debug-addr": true,
 }
 
 func envName(flagName string) string {

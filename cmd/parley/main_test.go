@@ -232,6 +232,33 @@ func TestEnvironmentConfiguresFlags(t *testing.T) {
 	}
 }
 
+// --debug-addr serves the profiler on its own address; the public one does not.
+func TestProfilerOnDebugAddressOnly(t *testing.T) {
+	s := startServer(t, cleanEnv(), "--data", t.TempDir(), "--debug-addr", "127.0.0.1:0")
+	var prof string
+	for prof == "" {
+		line, ok := <-s.out
+		if !ok {
+			t.Fatalf("no profiler line; stderr:\n%s", s.errs)
+		}
+		prof, _ = strings.CutPrefix(strings.TrimSpace(line), "Profiler:")
+		prof = strings.TrimSpace(prof)
+	}
+	res, err := http.Get(prof + "goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), "goroutine profile") {
+		t.Fatalf("profiler: %d %.200s", res.StatusCode, body)
+	}
+	if code, _ := s.get(http.DefaultClient, "/debug/pprof/"); code != 404 {
+		t.Fatalf("the public address serves the profiler: %d", code)
+	}
+	s.stop()
+}
+
 func TestSecondServerOnSameDataIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	s := startServer(t, nil, "--data", dir)

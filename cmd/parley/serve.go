@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"net/url"
 	"os"
@@ -21,16 +22,19 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/blob"
+	"github.com/parleyhq/parley/internal/bot"
 	"github.com/parleyhq/parley/internal/bus"
 	"github.com/parleyhq/parley/internal/clientinfo"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/demo"
 	"github.com/parleyhq/parley/internal/geo"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/mask"
+	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/presence"
 	"github.com/parleyhq/parley/internal/realtime"
 	"github.com/parleyhq/parley/internal/richtext"
@@ -133,10 +137,13 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	convs := conversation.NewService(conversation.Options{Repo: db, Presence: tracker, Publisher: hub, Logger: log,
 		Mask: func(s string) string { out, _ := mask.String(s); return out }})
 	hub.SetConversations(convs)
+	leads := crm.NewService(crm.Options{Repo: db, Conversations: convs, Logger: log})
 	limits := widget.DefaultLimits
 	limits.PerIPEvery = time.Second / time.Duration(c.VisitorIPLimit)
 	limits.PerIPBurst = 12 * c.VisitorIPLimit
 	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs, Limits: limits})
+	playbooks := playbook.NewService(db)
+	chat.SetBot(bot.New(bot.Options{Playbooks: playbooks, Conversations: convs, Contacts: contacts, Leads: leads, Jobs: queue, DB: db, Logger: log}))
 	blobs := blob.New(db, blob.Limits{}, nil)
 	b.OnReconnect(func() {
 		tracker.ForgetToggles()
@@ -154,7 +161,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	var demoSite *httpapi.DemoSite
 	var seeded *demo.Result
 	if c.Demo {
-		seeded, err = demo.Seed(ctx, db, accounts)
+		seeded, err = demo.Seed(ctx, db, accounts, playbooks)
 		if err != nil {
 			return err
 		}
@@ -177,6 +184,8 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Hub:            hub,
 		Presence:       tracker,
 		Blobs:          blobs,
+		Playbooks:      playbooks,
+		Leads:          leads,
 		LocationCredit: locator.Attribution(),
 	})
 	srv := &http.Server{
@@ -218,11 +227,25 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		liveDone <- struct{}{}
 	}()
 	go cleanOrphans(liveCtx, blobs, log)
+	debugURL := ""
+	if c.DebugAddr != "" {
+		dbg, addr, err := serveDebug(c.DebugAddr, log)
+		if err != nil {
+			stopJobs()
+			stopLive()
+			return err
+		}
+		defer dbg.Close()
+		debugURL = "http://" + addr + "/debug/pprof/"
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
 	log.Info("parley serving", "addr", ln.Addr().String(), "database", db.Where(), "bus", busName(b), "node", node, "startup", time.Since(started).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "Parley is running.\n  Inbox:        %s/inbox/\n", base)
+	if debugURL != "" {
+		fmt.Fprintf(stdout, "  Profiler:     %s\n", debugURL)
+	}
 	if seeded != nil {
 		fmt.Fprintf(stdout, "  Visitor page: %s/demo\n  Sign in as    %s\n", base, seeded.OwnerEmail)
 		if seeded.Password != "" {
@@ -313,4 +336,23 @@ func baseURL(c *Config, listening string) string {
 func nodeName() string {
 	h, _ := os.Hostname()
 	return fmt.Sprintf("parley-%s-%d", h, os.Getpid())
+}
+
+// serveDebug serves the profiler on its own listener, so it is never reachable through the public
+// address or a proxy in front of it.
+func serveDebug(addr string, log *slog.Logger) (*http.Server, string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("listen on --debug-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("profiler serving", "addr", ln.Addr().String())
+	return srv, ln.Addr().String(), nil
 }

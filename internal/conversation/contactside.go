@@ -68,6 +68,7 @@ func (s *Service) ContactWrites(ctx context.Context, from From, in MessageInput)
 		if from.VisitorID != 0 {
 			next.VisitorID = from.VisitorID
 		}
+		next.WithBot = false // the contact wrote to a human: the conversation goes to the agents
 		next.Preview, next.LastMessageAt, next.UpdatedAt = s.preview(body), now, now
 		entries = append(entries, msg)
 		w := &Write{Conv: &next, ExpectSeq: expect, Append: entries, ClientID: clientID, PrevID: prevID}

@@ -36,28 +36,36 @@ const (
 	Attachment Kind = "attachment"
 	Note       Kind = "note"  // internal: never shown to the contact
 	EventKind  Kind = "event" // a system line, shown in each viewer's language
+	// A bot card (docs/widget-protocol.md section 4) and the contact's responses to cards.
+	Card    Kind = "card"
+	Answer  Kind = "answer"
+	Capture Kind = "capture"
+	Consent Kind = "consent"
 )
 
 // Conversation is one thread with a contact in one inbox.
 type Conversation struct {
-	ID              int64      `json:"id"`
-	InboxID         int64      `json:"inbox_id"`
-	Channel         inbox.Kind `json:"channel"`
-	ContactID       int64      `json:"contact_id"`
-	VisitorID       int64      `json:"visitor_id,omitempty"`
-	Status          Status     `json:"status"`
-	AssigneeID      int64      `json:"assignee_id,omitempty"`
-	TeamID          int64      `json:"team_id,omitempty"`
-	LastSeq         int64      `json:"last_seq"`
-	ContactReadSeq  int64      `json:"contact_read_seq"`
-	Preview         string     `json:"preview"`
-	Rating          int        `json:"rating,omitempty"`
-	CreatedAt       int64      `json:"created_at"`
-	UpdatedAt       int64      `json:"updated_at"`
-	LastMessageAt   int64      `json:"last_message_at"`
-	FirstResponseAt int64      `json:"first_response_at,omitempty"`
-	JoinedAt        int64      `json:"joined_at,omitempty"`
-	ClosedAt        int64      `json:"closed_at,omitempty"`
+	ID             int64      `json:"id"`
+	InboxID        int64      `json:"inbox_id"`
+	Channel        inbox.Kind `json:"channel"`
+	ContactID      int64      `json:"contact_id"`
+	VisitorID      int64      `json:"visitor_id,omitempty"`
+	Status         Status     `json:"status"`
+	AssigneeID     int64      `json:"assignee_id,omitempty"`
+	TeamID         int64      `json:"team_id,omitempty"`
+	LastSeq        int64      `json:"last_seq"`
+	ContactReadSeq int64      `json:"contact_read_seq"`
+	// WithBot: only the bot has spoken with the contact so far; the conversation is in nobody's
+	// folder until the contact reaches a live chat card or writes to a human.
+	WithBot         bool   `json:"with_bot,omitempty"`
+	Preview         string `json:"preview"`
+	Rating          int    `json:"rating,omitempty"`
+	CreatedAt       int64  `json:"created_at"`
+	UpdatedAt       int64  `json:"updated_at"`
+	LastMessageAt   int64  `json:"last_message_at"`
+	FirstResponseAt int64  `json:"first_response_at,omitempty"`
+	JoinedAt        int64  `json:"joined_at,omitempty"`
+	ClosedAt        int64  `json:"closed_at,omitempty"`
 	// Filled for the reader, not stored in the conversations row.
 	ContactName string `json:"contact_name,omitempty"`
 	Unread      int    `json:"unread"`
@@ -80,7 +88,53 @@ type Message struct {
 	ExternalID     string     `json:"external_id,omitempty"`
 	AttachmentID   int64      `json:"attachment_id,omitempty"`
 	Attachment     *File      `json:"attachment,omitempty"` // what the attachment is, for showing it
-	CreatedAt      int64      `json:"created_at"`
+	// Card is a bot card's wire object (kind card); Response points a contact's answer, capture or
+	// consent at its card. Both are JSON as docs/widget-protocol.md section 4 defines them.
+	Card      json.RawMessage `json:"card,omitempty"`
+	Response  json.RawMessage `json:"response,omitempty"`
+	CreatedAt int64           `json:"created_at"`
+}
+
+// payload is what the log's event column holds besides a system line's event: a card with the
+// bot's name and avatar as they were when it spoke, or a response.
+type payload struct {
+	Card     json.RawMessage `json:"card,omitempty"`
+	Response json.RawMessage `json:"response,omitempty"`
+	Name     string          `json:"name,omitempty"`
+	Avatar   string          `json:"avatar,omitempty"`
+}
+
+// EncodePayload is the stored form of an entry's structured part (the event column).
+func EncodePayload(m *Message) string {
+	switch m.Kind {
+	case Card, Answer, Capture, Consent:
+		p := payload{Card: m.Card, Response: m.Response}
+		if m.SenderKind == FromBot {
+			p.Name, p.Avatar = m.SenderName, m.SenderAvatar
+		}
+		b, _ := json.Marshal(p)
+		return string(b)
+	}
+	return EncodeEvent(m.Event)
+}
+
+// DecodePayload fills m's structured part from the stored event column.
+func DecodePayload(m *Message, stored string) error {
+	switch m.Kind {
+	case EventKind:
+		m.Event = &Event{}
+		return json.Unmarshal([]byte(stored), m.Event)
+	case Card, Answer, Capture, Consent:
+		var p payload
+		if err := json.Unmarshal([]byte(stored), &p); err != nil {
+			return err
+		}
+		m.Card, m.Response = p.Card, p.Response
+		if m.SenderKind == FromBot {
+			m.SenderName, m.SenderAvatar = p.Name, p.Avatar
+		}
+	}
+	return nil
 }
 
 // File describes a message's attachment (the bytes are fetched separately).
@@ -101,6 +155,9 @@ const (
 	EventClosed     = "closed"
 	EventReopened   = "reopened"
 	EventRated      = "rated"
+	// EventItemCreated: a CRM item (a lead; later a deal, person, …) was made from the
+	// conversation. Agents only: VisibleToContact leaves it out.
+	EventItemCreated = "item_created"
 )
 
 // Event is the payload of a system line. Names are stored, not just ids, so the line still reads
@@ -114,6 +171,10 @@ type Event struct {
 	TeamID    int64  `json:"team_id,omitempty"`
 	Rating    int    `json:"rating,omitempty"`
 	Auto      bool   `json:"auto,omitempty"` // the system did it (e.g. reopened by a contact's message)
+	// item_created: what was made, and its title when it was made.
+	ItemType string `json:"item_type,omitempty"`
+	ItemID   int64  `json:"item_id,omitempty"`
+	Title    string `json:"title,omitempty"`
 }
 
 // EncodeEvent is the stored form of an event.

@@ -31,8 +31,9 @@ func (a Access) seesAll() bool {
 
 // CanSee reports whether the user may see conversation c. In a private inbox a conversation
 // assigned to someone is hidden from other agents until it is unassigned or closed.
+// A conversation the bot still holds alone is nobody's yet.
 func CanSee(a Access, c *Conversation) bool {
-	if !a.HasInbox() || c.InboxID != a.Inbox.ID {
+	if !a.HasInbox() || c.InboxID != a.Inbox.ID || c.WithBot {
 		return false
 	}
 	if a.seesAll() {
@@ -179,7 +180,8 @@ func BotMaySpeak(c *Conversation) bool { return c.JoinedAt == 0 }
 
 // Scope is CanSee for many inboxes at once, in the shape a database query needs: the inboxes whose
 // every conversation the user sees, and those where they see only unassigned, their own and closed
-// conversations. Folder queries use it; a test checks it agrees with CanSee.
+// conversations — never one the bot still holds alone (WithBot). Folder queries use it; a test
+// checks it agrees with CanSee.
 type Scope struct {
 	UserID  int64
 	Full    []int64

@@ -230,18 +230,21 @@ func TestScopeAgreesWithCanSee(t *testing.T) {
 		sc := ScopeFor(u, list, memberOf[u])
 		for i := range list {
 			for _, st := range states {
-				c := conv(st)
-				c.InboxID = list[i].ID
-				byScope := false
-				switch {
-				case contains(sc.Full, c.InboxID):
-					byScope = true
-				case contains(sc.Limited, c.InboxID):
-					byScope = c.Status == Closed || c.AssigneeID == 0 || c.AssigneeID == u.ID
-				}
-				member := contains(memberOf[u], list[i].ID)
-				if want := CanSee(Access{User: u, Inbox: &list[i], Member: member}, c); byScope != want {
-					t.Errorf("%s, inbox %d, %s: scope says %v, CanSee says %v", name, list[i].ID, st, byScope, want)
+				for _, withBot := range []bool{false, true} {
+					c := conv(st)
+					c.InboxID, c.WithBot = list[i].ID, withBot
+					byScope := false
+					switch {
+					case withBot: // the folder query's "with_bot = 0"
+					case contains(sc.Full, c.InboxID):
+						byScope = true
+					case contains(sc.Limited, c.InboxID):
+						byScope = c.Status == Closed || c.AssigneeID == 0 || c.AssigneeID == u.ID
+					}
+					member := contains(memberOf[u], list[i].ID)
+					if want := CanSee(Access{User: u, Inbox: &list[i], Member: member}, c); byScope != want {
+						t.Errorf("%s, inbox %d, %s, with bot %v: scope says %v, CanSee says %v", name, list[i].ID, st, withBot, byScope, want)
+					}
 				}
 			}
 		}

@@ -32,6 +32,9 @@ type Write struct {
 	// Uploader owns the attachments of appended messages: the store ties each one to the
 	// conversation in the same transaction, and refuses blobs of anyone else.
 	Uploader string
+	// Run, when set, is the conversation's playbook run as of this write, stored in the same
+	// transaction.
+	Run *BotRun
 }
 
 // ErrStale is returned by Repo.Commit when the conversation changed since it was read.
@@ -58,10 +61,12 @@ type Repo interface {
 	Commit(ctx context.Context, w *Write) ([]Message, error)
 	Messages(ctx context.Context, q LogQuery) ([]Message, error)
 	ListConversations(ctx context.Context, q ListQuery) ([]Conversation, error)
+	CountOpen(ctx context.Context, scope Scope, inboxID int64) (Counts, error)
 	MarkRead(ctx context.Context, conversationID, userID, seq int64) error
 	MarkContactRead(ctx context.Context, conversationID, seq int64) error
 	DeleteConversation(ctx context.Context, id int64) error
 	ConversationsOfContact(ctx context.Context, contactID int64) ([]Conversation, error)
+	BotRun(ctx context.Context, conversationID int64) (*BotRun, error)
 }
 
 // Presence tells whether an agent is available: toggle on and the inbox open somewhere.
@@ -636,12 +641,23 @@ func (s *Service) AvailableIn(ctx context.Context, inboxID int64) (int, error) {
 	if s.presence == nil {
 		return 0, nil
 	}
+	return s.availableAmong(ctx, inboxID, nil)
+}
+
+// availableAmong counts the available agents of the inbox, among only (all when nil).
+func (s *Service) availableAmong(ctx context.Context, inboxID int64, only []int64) (int, error) {
+	if s.presence == nil {
+		return 0, nil
+	}
 	ib, err := s.repo.InboxByID(ctx, inboxID)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, id := range s.presence.OnlineUsers() {
+		if only != nil && !slices.Contains(only, id) {
+			continue
+		}
 		if !s.presence.Available(ctx, id) {
 			continue
 		}

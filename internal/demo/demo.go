@@ -1,5 +1,6 @@
-// Package demo sets up what `parley serve --demo` shows a newcomer: an owner, a website and a page
-// to try it on. Running it again changes nothing.
+// Package demo sets up what `parley serve --demo` shows a newcomer: an owner, a website with the
+// "Live chat" playbook ("Chat with your leads") and a page to try it on. Running it again changes
+// nothing.
 package demo
 
 import (
@@ -12,6 +13,7 @@ import (
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -28,8 +30,8 @@ type Result struct {
 	Website    *inbox.Website
 }
 
-// Seed creates the demo owner and website if they do not exist yet.
-func Seed(ctx context.Context, db *store.DB, accounts *auth.Service) (*Result, error) {
+// Seed creates the demo owner, the website and its playbook if they do not exist yet.
+func Seed(ctx context.Context, db *store.DB, accounts *auth.Service, playbooks *playbook.Service) (*Result, error) {
 	res := &Result{OwnerEmail: OwnerEmail}
 	owner, err := db.UserByEmail(ctx, OwnerEmail)
 	if errs.Is(err, errs.NotFound) {
@@ -56,6 +58,18 @@ func Seed(ctx context.Context, db *store.DB, accounts *auth.Service) (*Result, e
 		return nil, fmt.Errorf("demo website: %w", err)
 	}
 	res.Website = site
+	books, err := playbooks.List(ctx, owner, site.ID)
+	if err != nil {
+		return nil, fmt.Errorf("demo playbook: %w", err)
+	}
+	if len(books) == 0 {
+		active := true
+		_, err = playbooks.Create(ctx, owner, playbook.Input{WebsiteID: site.ID, Name: "Live chat", Template: playbook.LiveChatTemplate, Active: &active,
+			Appearance: playbook.Appearance{Color: "#1f6f43", TextColor: "#ffffff", Icon: "chat", BotName: "Parley bot", Language: "en", Side: "right"}})
+		if err != nil {
+			return nil, fmt.Errorf("demo playbook: %w", err)
+		}
+	}
 	return res, nil
 }
 

@@ -29,6 +29,9 @@ type Error struct {
 	Code    string // e.g. "email_taken"; defaults to the kind
 	Message string // safe for the client
 	Err     error  // the cause, logged but never shown
+	// Details is optional structured data safe for the client, shown next to the message (for
+	// example the list of problems that made a playbook invalid, for inline errors in an editor).
+	Details any
 }
 
 func (e *Error) Error() string {
@@ -53,6 +56,21 @@ func Coded(k Kind, code, format string, args ...any) error {
 // Wrap attaches kind k and a client-safe message to cause.
 func Wrap(k Kind, cause error, format string, args ...any) error {
 	return &Error{Kind: k, Code: string(k), Message: fmt.Sprintf(format, args...), Err: cause}
+}
+
+// WithDetails makes an error with an explicit code and client-safe structured details.
+func WithDetails(k Kind, code string, details any, format string, args ...any) error {
+	return &Error{Kind: k, Code: code, Message: fmt.Sprintf(format, args...), Details: details}
+}
+
+// DetailsOf returns the details of the outermost *Error in err's chain, when its kind may be shown
+// to a client; nil otherwise.
+func DetailsOf(err error) any {
+	var e *Error
+	if errors.As(err, &e) && e.Kind != Internal {
+		return e.Details
+	}
+	return nil
 }
 
 // KindOf reports the kind of err: the kind of the outermost *Error in its chain, Internal otherwise.

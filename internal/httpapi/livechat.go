@@ -2,8 +2,11 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
@@ -193,16 +196,84 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 		}
 		vals[i] = v
 	}
-	list, err := s.convs.List(r.Context(), actorOf(r).user, folder, vals[0], vals[1], vals[2], int(vals[3]))
+	u := actorOf(r).user
+	list, err := s.convs.List(r.Context(), u, folder, vals[0], vals[1], vals[2], int(vals[3]))
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"conversations": list}
+	// Each row says what the user may do with it, from the same rules as the actions, so the list
+	// shows a Resolve button only where closing works.
+	acc, err := s.convs.Accesses(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	available := s.presence != nil && s.presence.Available(r.Context(), u.ID)
+	rows := make([]listedConversation, len(list))
+	for i := range list {
+		rows[i] = listedConversation{Conversation: list[i], Allowed: conversation.AllowedFor(acc[list[i].InboxID], &list[i], available)}
+	}
+	out := map[string]any{"conversations": rows}
 	if n := len(list); n > 0 && n == conversation.PageSize(int(vals[3])) {
 		out["next"] = map[string]int64{"before": list[n-1].LastMessageAt, "before_id": list[n-1].ID}
 	}
+	if r.URL.Query().Get("counts") == "true" {
+		counts, err := s.convs.Counts(r.Context(), u, vals[0])
+		if err != nil {
+			return err
+		}
+		out["counts"] = counts
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// listedConversation is a row of a folder: the conversation and what the user may do with it.
+type listedConversation struct {
+	conversation.Conversation
+	Allowed conversation.Allowed `json:"allowed"`
+}
+
+// assignee is someone the conversation may be given to now.
+type assignee struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	AvatarURL string `json:"avatar_url,omitempty"`
+}
+
+// assignees lists the users the actor may give c to now, by the rule Assign applies (CanAssign):
+// available, active, working in the inbox. Only online users can be available, so only they are
+// asked about. The current assignee is left out.
+func (s *Server) assignees(r *http.Request, u *auth.User, c *conversation.Conversation) ([]assignee, error) {
+	out := []assignee{}
+	if s.presence == nil {
+		return out, nil
+	}
+	ctx := r.Context()
+	a, err := s.convs.AccessTo(ctx, u, c.InboxID)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range s.presence.OnlineUsers() {
+		if id == c.AssigneeID {
+			continue
+		}
+		target, err := s.auth.GetUser(ctx, u, id)
+		if errs.Is(err, errs.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		ta, err := s.convs.AccessTo(ctx, target, c.InboxID)
+		if err != nil {
+			return nil, err
+		}
+		if conversation.CanAssign(a, c, &conversation.Target{User: target, HasInbox: ta.HasInbox(), Available: s.presence.Available(ctx, id)}) == nil {
+			out = append(out, assignee{ID: target.ID, Name: target.Name, AvatarURL: target.AvatarURL})
+		}
+	}
+	slices.SortFunc(out, func(x, y assignee) int { return strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)) })
+	return out, nil
 }
 
 func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
@@ -210,11 +281,20 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, allowed, err := s.convs.Get(r.Context(), actorOf(r).user, id)
+	u := actorOf(r).user
+	c, allowed, err := s.convs.Get(r.Context(), u, id)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversation": c, "allowed": allowed})
+	out := map[string]any{"conversation": c, "allowed": allowed}
+	if allowed.Assign {
+		list, err := s.assignees(r, u, c)
+		if err != nil {
+			return err
+		}
+		out["assignees"] = list
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -53,6 +53,7 @@ type errorDetail struct {
 	Code      string `json:"code"`
 	Message   string `json:"message"`
 	RequestID string `json:"request_id,omitempty"`
+	Details   any    `json:"details,omitempty"`
 }
 
 // writeError answers with err's status and a JSON body. Internal errors are logged with the
@@ -69,7 +70,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "60")
 	}
-	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: msg, RequestID: id}})
+	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: msg, RequestID: id, Details: errs.DetailsOf(err)}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -16,8 +16,10 @@ import (
 	"github.com/parleyhq/parley/internal/blob"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/realtime"
 	"github.com/parleyhq/parley/internal/widget"
 )
@@ -58,6 +60,8 @@ type Config struct {
 	Hub           *realtime.Hub
 	Presence      Presence
 	Blobs         *blob.Service
+	Playbooks     *playbook.Service
+	Leads         *crm.Service
 	// LocationCredit is shown wherever a location from the IP database appears.
 	LocationCredit string
 }
@@ -89,6 +93,8 @@ type Server struct {
 	hub            *realtime.Hub
 	presence       Presence
 	blobs          *blob.Service
+	playbooks      *playbook.Service
+	leads          *crm.Service
 	locationCredit string
 }
 
@@ -113,7 +119,8 @@ func New(cfg Config) *Server {
 	s := &Server{auth: cfg.Auth, checks: cfg.Checks, reg: cfg.Registry, log: cfg.Logger, proxies: cfg.Proxies,
 		secure: cfg.SecureCookies, demo: cfg.Demo, metrics: newMetrics(cfg.Registry), mux: http.NewServeMux(),
 		inboxes: cfg.Inboxes, convs: cfg.Conversations, contacts: cfg.Contacts, widget: cfg.Widget, hub: cfg.Hub, presence: cfg.Presence, blobs: cfg.Blobs,
-		locationCredit: cfg.LocationCredit}
+		leads: cfg.Leads, locationCredit: cfg.LocationCredit}
+	s.playbooks = cfg.Playbooks
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
 	for _, rt := range s.routes {
@@ -184,6 +191,19 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/api/v1/websites/{id}", "user", s.getWebsite},
 		{"PATCH", "/api/v1/websites/{id}", "user", s.patchWebsite},
 		{"GET", "/api/v1/websites/{id}/secret", "user", s.getWebsiteSecret},
+		{"GET", "/api/v1/playbooks", "user", s.listPlaybooks},
+		{"POST", "/api/v1/playbooks", "user", s.createPlaybook},
+		{"POST", "/api/v1/playbooks/validate", "user", s.validatePlaybook},
+		{"POST", "/api/v1/playbooks/import", "user", s.importPlaybook},
+		{"GET", "/api/v1/playbooks/templates", "user", s.listPlaybookTemplates},
+		{"GET", "/api/v1/playbooks/{id}", "user", s.getPlaybook},
+		{"PUT", "/api/v1/playbooks/{id}", "user", s.putPlaybook},
+		{"DELETE", "/api/v1/playbooks/{id}", "user", s.deletePlaybook},
+		{"GET", "/api/v1/playbooks/{id}/versions", "user", s.listPlaybookVersions},
+		{"GET", "/api/v1/playbooks/{id}/versions/{version}", "user", s.getPlaybookVersion},
+		{"GET", "/api/v1/playbooks/{id}/export", "user", s.exportPlaybook},
+		{"POST", "/api/v1/playbooks/{id}/activate", "user", s.setPlaybookActive(true)},
+		{"POST", "/api/v1/playbooks/{id}/deactivate", "user", s.setPlaybookActive(false)},
 		{"PUT", "/api/v1/me/availability", "user", s.putAvailability},
 		{"GET", "/api/v1/presence", "user", s.getPresence},
 
@@ -201,8 +221,14 @@ func (s *Server) routeTable() []Route {
 		})},
 		{"POST", "/api/v1/conversations/{id}/read", "user", s.readConversation},
 		{"POST", "/api/v1/conversations/{id}/typing", "user", s.typingConversation},
+		{"GET", "/api/v1/conversations/{id}/items", "user", s.listConversationItems},
 		{"GET", "/api/v1/contacts/{id}", "user", s.getContact},
 		{"PATCH", "/api/v1/contacts/{id}", "user", s.patchContact},
+		{"GET", "/api/v1/leads", "user", s.listLeads},
+		{"POST", "/api/v1/leads", "user", s.createLead},
+		{"GET", "/api/v1/leads/{id}", "user", s.getLead},
+		{"PATCH", "/api/v1/leads/{id}", "user", s.patchLead},
+		{"DELETE", "/api/v1/leads/{id}", "user", s.deleteLead},
 		{"POST", "/api/v1/visitors/{id}/block", "user", s.blockVisitor(true)},
 		{"DELETE", "/api/v1/visitors/{id}/block", "user", s.blockVisitor(false)},
 		{"GET", "/api/v1/events", "socket", s.events},
@@ -221,6 +247,10 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/widget/v1/{key}/rating", "public", s.widgetRate},
 		{"POST", "/widget/v1/{key}/contact", "public", s.widgetContact},
 		{"POST", "/widget/v1/{key}/consent", "public", s.widgetConsent},
+		{"POST", "/widget/v1/{key}/start", "public", s.widgetStart},
+		{"POST", "/widget/v1/{key}/answer", "public", s.widgetRespond(conversation.Answer)},
+		{"POST", "/widget/v1/{key}/capture", "public", s.widgetRespond(conversation.Capture)},
+		{"POST", "/widget/v1/{key}/card-consent", "public", s.widgetRespond(conversation.Consent)},
 		{"GET", "/widget/v1/{key}/ws", "widget-socket", s.widgetSocket},
 
 		// widget UI

@@ -60,7 +60,12 @@ func (s *Server) widgetSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"visitor_id": sess.Visitor.ID, "conversation": nil, "messages": []any{}, "agents_available": available}
+	out := map[string]any{"visitor_id": sess.Visitor.ID, "conversation": nil, "messages": []any{}, "agents_available": available, "playbook": nil}
+	if p, err := s.widget.Playbook(r.Context(), sess, in.PageURL); err != nil {
+		return err
+	} else if p != nil {
+		out["playbook"] = playbookView(p)
+	}
 	if sess.Token != "" {
 		out["token"] = sess.Token
 	}

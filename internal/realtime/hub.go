@@ -268,7 +268,10 @@ type visitorMessage struct {
 	// AttachmentID is the file of an attachment message: GET /widget/v1/{key}/attachments/{id}.
 	AttachmentID int64              `json:"attachment_id,omitempty"`
 	Attachment   *conversation.File `json:"attachment,omitempty"`
-	CreatedAt    int64              `json:"created_at"`
+	// Card is a bot card, Response a visitor's answer to one (docs/widget-protocol.md section 4).
+	Card      json.RawMessage `json:"card,omitempty"`
+	Response  json.RawMessage `json:"response,omitempty"`
+	CreatedAt int64           `json:"created_at"`
 }
 
 type visitorChangeFrame struct {
@@ -291,8 +294,8 @@ func (h *Hub) toVisitorMessages(msgs []conversation.Message) []visitorMessage {
 			continue
 		}
 		vm := visitorMessage{ID: m.ID, Seq: m.Seq, From: string(m.SenderKind), Kind: string(m.Kind), Body: m.Body, Event: m.Event,
-			ClientID: m.ClientID, AttachmentID: m.AttachmentID, Attachment: m.Attachment, CreatedAt: m.CreatedAt}
-		if m.SenderKind == conversation.FromAgent {
+			ClientID: m.ClientID, AttachmentID: m.AttachmentID, Attachment: m.Attachment, Card: m.Card, Response: m.Response, CreatedAt: m.CreatedAt}
+		if m.SenderKind == conversation.FromAgent || m.SenderKind == conversation.FromBot {
 			vm.Name, vm.Avatar = m.SenderName, m.SenderAvatar
 		}
 		if m.Event != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lxzan/gws"
 
+	"github.com/parleyhq/parley/internal/bot"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
@@ -52,6 +53,12 @@ func (*memWidget) PageView(context.Context, *widget.Session, string, string) err
 	return nil
 }
 func (*memWidget) AgentsAvailable(context.Context, *widget.Session) (int, error) { return 1, nil }
+func (*memWidget) StartBot(context.Context, *widget.Session, string, string) (*conversation.Conversation, error) {
+	return nil, nil
+}
+func (*memWidget) Respond(context.Context, *widget.Session, string, bot.Response) (*conversation.Message, error) {
+	return nil, errs.E(errs.Invalid, "no bot")
+}
 
 // serveVisitorProposed is ServeVisitor with the proposed changes.
 func (h *Hub) serveVisitorProposed(up *gws.Upgrader, w http.ResponseWriter, r *http.Request, wg Widget, site *inbox.Website, ip string) error {

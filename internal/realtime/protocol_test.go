@@ -21,6 +21,7 @@ import (
 	"github.com/lxzan/gws"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/bot"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
@@ -377,6 +378,12 @@ func (fakeWidget) Conversation(_ context.Context, s *widget.Session, afterSeq in
 }
 
 func (fakeWidget) MarkRead(context.Context, *widget.Session, int64, int64) error { return nil }
+func (fakeWidget) StartBot(context.Context, *widget.Session, string, string) (*conversation.Conversation, error) {
+	return nil, nil
+}
+func (fakeWidget) Respond(_ context.Context, _ *widget.Session, _ string, r bot.Response) (*conversation.Message, error) {
+	return nil, errs.Coded(errs.Invalid, "card_invalid", "card %q: no bot in this test", r.CardID)
+}
 func (fakeWidget) PageView(context.Context, *widget.Session, string, string) error {
 	return nil
 }

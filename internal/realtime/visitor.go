@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/parleyhq/parley/internal/bot"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/inbox"
@@ -21,6 +22,8 @@ type Widget interface {
 	MarkRead(ctx context.Context, s *widget.Session, conversationID, seq int64) error
 	PageView(ctx context.Context, s *widget.Session, url, title string) error
 	AgentsAvailable(ctx context.Context, s *widget.Session) (int, error)
+	StartBot(ctx context.Context, s *widget.Session, ip, pageURL string) (*conversation.Conversation, error)
+	Respond(ctx context.Context, s *widget.Session, ip string, r bot.Response) (*conversation.Message, error)
 }
 
 // visitorClient is a visitor's socket. It is registered under its contact once the first frame has
@@ -83,6 +86,12 @@ type visitorFrame struct {
 	On           bool   `json:"on"`
 	URL          string `json:"url"`
 	Title        string `json:"title"`
+	// Responses to bot cards.
+	CardID   string `json:"card_id"`
+	AnswerID string `json:"answer_id"`
+	Value    string `json:"value"`
+	Version  string `json:"version"`
+	Accepted bool   `json:"accepted"`
 }
 
 func (v *visitorClient) session() *widget.Session {
@@ -122,6 +131,31 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 			return
 		}
 		b, _ := json.Marshal(map[string]any{"t": "ack", "client_id": f.ClientID, "conversation_id": m.ConversationID, "seq": m.Seq, "id": m.ID})
+		v.conn.Send(b)
+	case "answer", "capture", "consent":
+		m, err := v.w.Respond(ctx, sess, v.ip, bot.Response{Kind: conversation.Kind(f.T), CardID: f.CardID, AnswerID: f.AnswerID,
+			Value: f.Value, Version: f.Version, Accepted: f.Accepted, ClientID: f.ClientID})
+		if err != nil {
+			ref := f.ClientID
+			if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
+				ref = f.CardID // the card shows the error (capture_invalid, card_invalid, consent_version_stale)
+			}
+			v.conn.Send(errorFrame(ref, err))
+			return
+		}
+		b, _ := json.Marshal(map[string]any{"t": "ack", "client_id": f.ClientID, "conversation_id": m.ConversationID, "seq": m.Seq, "id": m.ID})
+		v.conn.Send(b)
+	case "start":
+		c, err := v.w.StartBot(ctx, sess, v.ip, f.URL)
+		if err != nil {
+			v.conn.Send(errorFrame(f.ClientID, err))
+			return
+		}
+		out := map[string]any{"t": "ack", "client_id": f.ClientID, "conversation_id": nil}
+		if c != nil {
+			out["conversation_id"], out["seq"] = c.ID, c.LastSeq
+		}
+		b, _ := json.Marshal(out)
 		v.conn.Send(b)
 	case "resume":
 		v.sendConversation(ctx, sess, f.Seq, "conversation")

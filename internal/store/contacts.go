@@ -202,9 +202,9 @@ func updateContact(ctx context.Context, tx *Tx, c *contact.Contact, prevUpdatedA
 }
 
 // MergeVisitorInto moves a visitor from an anonymous contact to the contact of the user it was
-// identified as, with its conversations; the anonymous contact, once nobody is left on it, hands
-// over its conversations and consents and is deleted. into is saved when its updated_at differs
-// from prevUpdatedAt.
+// identified as, with its conversations and their leads; the anonymous contact, once nobody is
+// left on it, hands over its conversations, consents and leads and is deleted. into is saved when
+// its updated_at differs from prevUpdatedAt.
 func (db *DB) MergeVisitorInto(ctx context.Context, visitorID int64, from, into *contact.Contact, prevUpdatedAt int64) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		if into.UpdatedAt != prevUpdatedAt {
@@ -226,12 +226,18 @@ func (db *DB) MergeVisitorInto(ctx context.Context, visitorID int64, from, into 
 			return err
 		}
 		if left > 0 || from.ExternalID != "" {
-			_, err := tx.ExecContext(ctx, "UPDATE conversations SET contact_id = $1 WHERE contact_id = $2 AND visitor_id = $3", into.ID, from.ID, visitorID)
+			if _, err := tx.ExecContext(ctx, "UPDATE conversations SET contact_id = $1 WHERE contact_id = $2 AND visitor_id = $3", into.ID, from.ID, visitorID); err != nil {
+				return err
+			}
+			// Leads made from the conversations that moved go with them.
+			_, err := tx.ExecContext(ctx, `UPDATE leads SET contact_id = $1 WHERE contact_id = $2
+				AND conversation_id IN (SELECT id FROM conversations WHERE contact_id = $1 AND visitor_id = $3)`, into.ID, from.ID, visitorID)
 			return err
 		}
 		for _, q := range []string{
 			"UPDATE conversations SET contact_id = $1 WHERE contact_id = $2",
 			"UPDATE consents SET contact_id = $1 WHERE contact_id = $2",
+			"UPDATE leads SET contact_id = $1 WHERE contact_id = $2",
 		} {
 			if _, err := tx.ExecContext(ctx, q, into.ID, from.ID); err != nil {
 				return err

@@ -141,15 +141,18 @@ func (db *DB) ContactByID(ctx context.Context, id int64) (*contact.Contact, erro
 
 const convColumns = `c.id, c.inbox_id, c.channel, c.contact_id, COALESCE(c.visitor_id, 0), c.status, COALESCE(c.assignee_id, 0),
 	COALESCE(c.team_id, 0), c.last_seq, c.contact_read_seq, c.preview, COALESCE(c.rating, 0), c.created_at, c.updated_at,
-	c.last_message_at, COALESCE(c.first_response_at, 0), COALESCE(c.joined_at, 0), COALESCE(c.closed_at, 0)`
+	c.last_message_at, COALESCE(c.first_response_at, 0), COALESCE(c.joined_at, 0), COALESCE(c.closed_at, 0), c.with_bot`
 
 func scanConversation(row interface{ Scan(...any) error }, extra ...any) (*conversation.Conversation, error) {
 	var c conversation.Conversation
+	var withBot int64
 	dest := []any{&c.ID, &c.InboxID, &c.Channel, &c.ContactID, &c.VisitorID, &c.Status, &c.AssigneeID, &c.TeamID, &c.LastSeq,
-		&c.ContactReadSeq, &c.Preview, &c.Rating, &c.CreatedAt, &c.UpdatedAt, &c.LastMessageAt, &c.FirstResponseAt, &c.JoinedAt, &c.ClosedAt}
+		&c.ContactReadSeq, &c.Preview, &c.Rating, &c.CreatedAt, &c.UpdatedAt, &c.LastMessageAt, &c.FirstResponseAt, &c.JoinedAt, &c.ClosedAt,
+		&withBot}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
+	c.WithBot = withBot != 0
 	return &c, nil
 }
 
@@ -170,6 +173,13 @@ func (db *DB) LatestConversation(ctx context.Context, inboxID, contactID int64) 
 		return nil, notFound(err, "conversation")
 	}
 	return c, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func nullable(v int64) any {
@@ -203,10 +213,10 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 				return err
 			}
 			err := tx.QueryRowContext(ctx, `INSERT INTO conversations (inbox_id, contact_id, visitor_id, channel, status, assignee_id, team_id,
-				last_seq, preview, created_at, updated_at, last_message_at, joined_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+				last_seq, preview, created_at, updated_at, last_message_at, joined_at, with_bot)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 				c.InboxID, c.ContactID, nullable(c.VisitorID), c.Channel, c.Status, nullable(c.AssigneeID), nullable(c.TeamID),
-				n, c.Preview, c.CreatedAt, c.UpdatedAt, c.LastMessageAt, nullable(c.JoinedAt)).Scan(&c.ID)
+				n, c.Preview, c.CreatedAt, c.UpdatedAt, c.LastMessageAt, nullable(c.JoinedAt), boolInt(c.WithBot)).Scan(&c.ID)
 			if err != nil {
 				return fmt.Errorf("insert conversation: %w", err)
 			}
@@ -223,10 +233,11 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 			}
 			err := tx.QueryRowContext(ctx, `UPDATE conversations SET status = $1, assignee_id = $2, team_id = $3, last_seq = last_seq + $4,
 				preview = $5, rating = $6, updated_at = $7, last_message_at = $8, first_response_at = $9, joined_at = $10, closed_at = $11,
-				visitor_id = $12
+				visitor_id = $12, with_bot = $15
 				WHERE id = $13 AND last_seq = $14 RETURNING last_seq`,
 				c.Status, nullable(c.AssigneeID), nullable(c.TeamID), n, c.Preview, nullable(int64(c.Rating)), c.UpdatedAt, c.LastMessageAt,
-				nullable(c.FirstResponseAt), nullable(c.JoinedAt), nullable(c.ClosedAt), nullable(c.VisitorID), c.ID, w.ExpectSeq).Scan(&c.LastSeq)
+				nullable(c.FirstResponseAt), nullable(c.JoinedAt), nullable(c.ClosedAt), nullable(c.VisitorID), c.ID, w.ExpectSeq,
+				boolInt(c.WithBot)).Scan(&c.LastSeq)
 			if errors.Is(err, sql.ErrNoRows) {
 				return conversation.ErrStale
 			}
@@ -234,12 +245,24 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 				return fmt.Errorf("update conversation: %w", err)
 			}
 		}
+		if w.Run != nil {
+			r := w.Run
+			r.ConversationID = c.ID
+			_, err := tx.ExecContext(ctx, `INSERT INTO bot_runs (conversation_id, playbook_id, version, awaiting, state, live_card, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				ON CONFLICT (conversation_id) DO UPDATE SET awaiting = excluded.awaiting, state = excluded.state,
+				live_card = excluded.live_card, updated_at = excluded.updated_at`,
+				r.ConversationID, r.PlaybookID, r.Version, r.Awaiting, r.State, r.LiveCard, r.CreatedAt, r.UpdatedAt)
+			if err != nil {
+				return fmt.Errorf("write bot run: %w", err)
+			}
+		}
 		base = c.LastSeq - n
 		for i, m := range w.Append {
 			m.ConversationID, m.Seq = c.ID, base+int64(i)+1
 			err := tx.QueryRowContext(ctx, `INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, kind, body, event, client_id,
 				external_id, attachment_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-				m.ConversationID, m.Seq, m.SenderKind, nullable(m.SenderID), m.Kind, m.Body, conversation.EncodeEvent(m.Event),
+				m.ConversationID, m.Seq, m.SenderKind, nullable(m.SenderID), m.Kind, m.Body, conversation.EncodePayload(&m),
 				nullString(m.ClientID), nullString(m.ExternalID), nullable(m.AttachmentID), m.CreatedAt).Scan(&m.ID)
 			if err != nil {
 				return fmt.Errorf("insert message: %w", err)
@@ -305,11 +328,8 @@ func scanMessage(row interface{ Scan(...any) error }) (*conversation.Message, er
 		f.ID = m.AttachmentID
 		m.Attachment = &f
 	}
-	if m.Kind == conversation.EventKind {
-		m.Event = &conversation.Event{}
-		if err := json.Unmarshal([]byte(event), m.Event); err != nil {
-			return nil, fmt.Errorf("message %d event: %w", m.ID, err)
-		}
+	if err := conversation.DecodePayload(&m, event); err != nil {
+		return nil, fmt.Errorf("message %d payload: %w", m.ID, err)
 	}
 	return &m, nil
 }
@@ -406,28 +426,61 @@ func placeholders(a, n int) string {
 	return b.String()
 }
 
-// ListConversations lists a folder within the user's scope (conversation.Scope: the one
-// translation of CanSee into SQL), newest activity first.
-func (db *DB) ListConversations(ctx context.Context, q conversation.ListQuery) ([]conversation.Conversation, error) {
-	args := []any{q.Scope.UserID}
+// scopeClause is conversation.Scope (the one translation of CanSee into SQL) as a condition on
+// conversations c, with its arguments: $1 is the user's id. It is empty when the user sees no inbox.
+// ListConversations and CountOpen share it, so a folder's count and its rows always agree.
+func scopeClause(sc conversation.Scope) (string, []any) {
+	args := []any{sc.UserID}
 	var visible []string
-	if len(q.Scope.Full) > 0 {
-		visible = append(visible, "c.inbox_id IN ("+placeholders(len(args)+1, len(q.Scope.Full))+")")
-		for _, id := range q.Scope.Full {
+	if len(sc.Full) > 0 {
+		visible = append(visible, "c.inbox_id IN ("+placeholders(len(args)+1, len(sc.Full))+")")
+		for _, id := range sc.Full {
 			args = append(args, id)
 		}
 	}
-	if len(q.Scope.Limited) > 0 {
-		visible = append(visible, "(c.inbox_id IN ("+placeholders(len(args)+1, len(q.Scope.Limited))+
+	if len(sc.Limited) > 0 {
+		visible = append(visible, "(c.inbox_id IN ("+placeholders(len(args)+1, len(sc.Limited))+
 			") AND (c.status = 'closed' OR c.assignee_id IS NULL OR c.assignee_id = $1))")
-		for _, id := range q.Scope.Limited {
+		for _, id := range sc.Limited {
 			args = append(args, id)
 		}
 	}
 	if len(visible) == 0 {
+		return "", args
+	}
+	// A conversation only the bot has spoken in is in nobody's folder yet.
+	return "(" + strings.Join(visible, " OR ") + ") AND c.with_bot = 0", args
+}
+
+// CountOpen counts the open conversations of the folders Unassigned, Mine, Others and All open
+// within the user's scope (and one inbox, when inboxID is not 0), in one pass.
+func (db *DB) CountOpen(ctx context.Context, sc conversation.Scope, inboxID int64) (conversation.Counts, error) {
+	var n conversation.Counts
+	visible, args := scopeClause(sc)
+	if visible == "" {
+		return n, nil
+	}
+	where := visible + " AND c.status = 'open'"
+	if inboxID != 0 {
+		args = append(args, inboxID)
+		where += fmt.Sprintf(" AND c.inbox_id = $%d", len(args))
+	}
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*),
+		COALESCE(SUM(CASE WHEN c.assignee_id IS NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN c.assignee_id = $1 THEN 1 ELSE 0 END), 0)
+		FROM conversations c WHERE `+where, args...).Scan(&n.Open, &n.Unassigned, &n.Mine)
+	n.Others = n.Open - n.Unassigned - n.Mine
+	return n, err
+}
+
+// ListConversations lists a folder within the user's scope (conversation.Scope: the one
+// translation of CanSee into SQL), newest activity first.
+func (db *DB) ListConversations(ctx context.Context, q conversation.ListQuery) ([]conversation.Conversation, error) {
+	visible, args := scopeClause(q.Scope)
+	if visible == "" {
 		return []conversation.Conversation{}, nil
 	}
-	where := []string{"(" + strings.Join(visible, " OR ") + ")"}
+	where := []string{visible}
 	switch q.Folder {
 	case conversation.FolderUnassigned:
 		where = append(where, "c.status = 'open'", "c.assignee_id IS NULL")
@@ -562,4 +615,16 @@ func attachInTx(ctx context.Context, tx *Tx, blobID, convID int64, uploader stri
 	}
 	f.Width, f.Height = int(w.Int64), int(h.Int64)
 	return &f, nil
+}
+
+// BotRun returns where the playbook stands in a conversation.
+func (db *DB) BotRun(ctx context.Context, conversationID int64) (*conversation.BotRun, error) {
+	var r conversation.BotRun
+	err := db.read.QueryRowContext(ctx, `SELECT conversation_id, playbook_id, version, awaiting, state, live_card, created_at, updated_at
+		FROM bot_runs WHERE conversation_id = $1`, conversationID).Scan(&r.ConversationID, &r.PlaybookID, &r.Version, &r.Awaiting,
+		&r.State, &r.LiveCard, &r.CreatedAt, &r.UpdatedAt)
+	if err != nil {
+		return nil, notFound(err, "bot run")
+	}
+	return &r, nil
 }

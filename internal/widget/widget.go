@@ -38,6 +38,7 @@ type Service struct {
 	convs    *conversation.Service
 	byVis    *ratelimit.Keyed
 	byIP     *ratelimit.Keyed
+	bot      Bot
 }
 
 // New returns the widget service.
@@ -92,15 +93,8 @@ func (s *Service) allow(visitorID int64, ip string) bool {
 // Send stores the visitor's message; a retried send (same client id) returns the original.
 func (s *Service) Send(ctx context.Context, sess *Session, ip string, in conversation.MessageInput) (*conversation.Conversation, *conversation.Message, error) {
 	in.Note = false
-	blocked, err := s.contacts.IsBlocked(ctx, sess.Site, sess.Visitor, ip)
-	if err != nil {
+	if err := s.guard(ctx, sess, ip); err != nil {
 		return nil, nil, err
-	}
-	if blocked {
-		return nil, nil, errs.Coded(errs.Forbidden, "blocked", "this visitor is blocked on this website")
-	}
-	if !s.allow(sess.Visitor.ID, ip) {
-		return nil, nil, errs.Coded(errs.RateLimited, "too_many_messages", "you are sending messages too quickly; wait a moment")
 	}
 	return s.convs.ContactWrites(ctx, sess.From(), in)
 }

@@ -1,0 +1,483 @@
+// Package bot runs chatbot playbooks for visitors: the server-side engine that shows a playbook's
+// cards in the visitor's conversation, takes their answers, captures and consents, performs the
+// playbook's actions, and hands the chat to the agents at the live chat card — with a waiting
+// timer that is a durable job, so it survives restarts and fires once across nodes.
+//
+// The engine keeps no state of its own: where a conversation stands is its bot run, written in the
+// same transaction as the log entries of each step (conversation.BotContinue), and every running
+// conversation keeps the playbook version it started on.
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parleyhq/parley/internal/contact"
+	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/crm"
+	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/playbook"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// TimeoutJob is the kind of the live chat card's waiting timer.
+const TimeoutJob = "bot.live_chat_timeout"
+
+// Playbooks is what the engine needs of internal/playbook.
+type Playbooks interface {
+	ForWebsite(ctx context.Context, websiteID int64, pageURL string) (*playbook.Playbook, error)
+	GetVersion(ctx context.Context, playbookID int64, version int) (*playbook.Version, error)
+	MarkLoaded(ctx context.Context, playbookID int64) error
+}
+
+// Leads creates the leads of create-lead actions.
+type Leads interface {
+	CreateLeadByBot(ctx context.Context, contactID, conversationID int64, in crm.LeadInput) (*crm.Lead, error)
+}
+
+// Options configures an Engine.
+type Options struct {
+	Playbooks     Playbooks
+	Conversations *conversation.Service
+	Contacts      *contact.Service
+	Leads         Leads
+	Jobs          *jobs.Queue
+	DB            *store.DB
+	Logger        *slog.Logger
+	Now           func() time.Time
+}
+
+// Engine runs playbooks.
+type Engine struct {
+	o        Options
+	versions sync.Map // versionKey → *playbook.Version: versions never change once saved
+}
+
+type versionKey struct {
+	playbook int64
+	version  int
+}
+
+// New returns an engine and registers its timer's job handler on the queue.
+func New(o Options) *Engine {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	e := &Engine{o: o}
+	if o.Jobs != nil {
+		o.Jobs.Handle(TimeoutJob, e.onTimeout)
+	}
+	return e
+}
+
+// Visitor is who the engine talks with: the contact side of the website's inbox, and the
+// playbook's language for what the server says (validation messages).
+type Visitor struct {
+	From conversation.From
+}
+
+// Playbook returns the playbook that runs on pageURL for the website, marking it loaded (its live
+// chat card is then no longer "offline only"); nil when none runs there.
+func (e *Engine) Playbook(ctx context.Context, websiteID int64, pageURL string) (*playbook.Playbook, error) {
+	p, err := e.o.Playbooks.ForWebsite(ctx, websiteID, pageURL)
+	if errs.Is(err, errs.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p.LoadedAt == nil {
+		if err := e.o.Playbooks.MarkLoaded(ctx, p.ID); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Start begins the playbook that runs on pageURL in a new conversation, unless the visitor already
+// has an open conversation (then that one is returned and nothing is written) or no playbook runs
+// there (nil, nil: the widget is a plain chat box).
+func (e *Engine) Start(ctx context.Context, v Visitor, pageURL string) (*conversation.Conversation, error) {
+	p, err := e.Playbook(ctx, v.From.Inbox.ID, pageURL)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	first, ok := p.Flow.Start()
+	if !ok {
+		return nil, nil
+	}
+	ver := &playbook.Version{PlaybookID: p.ID, Version: p.Version, Flow: p.Flow, Appearance: p.Appearance}
+	e.versions.LoadOrStore(versionKey{p.ID, p.Version}, ver)
+	w := &walker{e: e, ctx: ctx, ver: ver, inboxID: v.From.Inbox.ID}
+	var run *conversation.BotRun
+	c, stored, err := e.o.Conversations.BotStart(ctx, v.From, func(_ *conversation.Conversation, _ *conversation.BotRun) (*conversation.BotStep, error) {
+		now := e.o.Now().UnixMilli()
+		run = &conversation.BotRun{PlaybookID: p.ID, Version: p.Version, State: conversation.RunRunning, CreatedAt: now, UpdatedAt: now}
+		return w.from(first, run, nil)
+	})
+	if errs.Is(err, errs.Conflict) && c != nil {
+		return c, nil // an open conversation goes on; the playbook starts with the next one
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(stored) > 0 {
+		e.act(ctx, c, w.actions)
+	}
+	if card, ok := strings.CutPrefix(run.LiveCard, pendingPrefix); ok {
+		if err := e.reachLive(ctx, ver, c.ID, card); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// reachLive shows the live chat card that the first step of a new conversation reached.
+func (e *Engine) reachLive(ctx context.Context, ver *playbook.Version, convID int64, cardID string) error {
+	card, ok := ver.Flow.Card(cardID)
+	if !ok {
+		return nil
+	}
+	w := &walker{e: e, ctx: ctx, ver: ver, convID: convID}
+	c, stored, err := e.o.Conversations.BotContinue(ctx, nil, convID, "", func(c *conversation.Conversation, run *conversation.BotRun) (*conversation.BotStep, error) {
+		if run == nil || run.LiveCard != pendingPrefix+cardID {
+			return nil, nil
+		}
+		w.inboxID = c.InboxID
+		next := *run
+		next.UpdatedAt = e.o.Now().UnixMilli()
+		w.actions = nil
+		return w.liveChat(card, &conversation.BotStep{Run: &next})
+	})
+	if err != nil {
+		return err
+	}
+	if len(stored) > 0 {
+		e.act(ctx, c, w.actions)
+	}
+	return nil
+}
+
+// Response is the visitor's answer to a card: a question's answer, a capture's value, or a
+// consent (docs/widget-protocol.md section 4).
+type Response struct {
+	Kind     conversation.Kind // Answer, Capture or Consent
+	CardID   string
+	AnswerID string
+	Value    string
+	Version  string
+	Accepted bool
+	ClientID string
+}
+
+// Respond applies the visitor's response to the card waiting for it and continues the flow. A
+// retried response (same client id) returns the original entry; a response to a card that is not
+// waiting fails with card_invalid, an invalid capture with capture_invalid (in the playbook's
+// language), nothing written.
+func (e *Engine) Respond(ctx context.Context, v Visitor, r Response) (*conversation.Message, error) {
+	c, _, err := e.o.Conversations.ContactConversation(ctx, v.From, 1<<62, 1)
+	if errs.Is(err, errs.NotFound) {
+		return nil, cardInvalid(r.CardID, "there is no conversation with a card to answer")
+	}
+	if err != nil {
+		return nil, err
+	}
+	run, err := e.o.Conversations.BotRunOf(ctx, c.ID)
+	if errs.Is(err, errs.NotFound) {
+		return nil, cardInvalid(r.CardID, "the bot has not asked anything here")
+	}
+	if err != nil {
+		return nil, err
+	}
+	ver, err := e.version(ctx, run.PlaybookID, run.Version)
+	if err != nil {
+		return nil, err
+	}
+	card, ok := ver.Flow.Card(r.CardID)
+	if !ok {
+		return nil, cardInvalid(r.CardID, "no such card")
+	}
+	entry, err := e.responseEntry(ver, card, &r)
+	if err != nil {
+		return nil, err
+	}
+	// The capture's value goes on the contact first (setting it twice, on a retry, changes
+	// nothing), once it is sure the card waits for it.
+	if r.Kind == conversation.Capture && r.Value != "" && run.Awaiting == card.ID {
+		if err := e.saveCapture(ctx, v.From.ContactID, card.Field, r.Value); err != nil {
+			return nil, err
+		}
+	}
+	w := &walker{e: e, ctx: ctx, ver: ver, inboxID: c.InboxID}
+	c, stored, err := e.o.Conversations.BotContinue(ctx, &v.From, c.ID, r.ClientID, func(c *conversation.Conversation, run *conversation.BotRun) (*conversation.BotStep, error) {
+		w.convID = c.ID
+		if run == nil || run.Awaiting != card.ID || run.State == conversation.RunDone {
+			return nil, cardInvalid(card.ID, "this card is not waiting for an answer")
+		}
+		next := *run
+		next.Awaiting, next.UpdatedAt = "", e.o.Now().UnixMilli()
+		if entry == nil { // a required consent declined: nothing to record, the card still waits
+			return nil, errs.Coded(errs.Invalid, "consent_required", "%s", text(ver, "consent_required"))
+		}
+		head := []conversation.Message{*entry}
+		if !conversation.BotMaySpeak(c) {
+			next.State = conversation.RunDone
+			return &conversation.BotStep{Entries: head, Run: &next, ClientID: r.ClientID}, nil
+		}
+		path := continuation(ver.Flow, card, &r)
+		var first *playbook.Card
+		if len(path) > 0 {
+			first = &path[0]
+		}
+		step, err := w.from(first, &next, head)
+		if step != nil {
+			step.ClientID = r.ClientID
+		}
+		return step, err
+	})
+	var dup *conversation.DuplicateError
+	if errors.As(err, &dup) { // a retry: the original entry is the answer
+		return &dup.Message, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(stored) == 0 {
+		return nil, cardInvalid(card.ID, "this card is not waiting for an answer")
+	}
+	if r.Kind == conversation.Consent && r.Accepted {
+		if _, err := e.o.Contacts.RecordConsent(ctx, v.From.ContactID, card.Markdown, card.ConsentVersion); err != nil {
+			e.o.Logger.ErrorContext(ctx, "bot: consent not recorded", "conversation", c.ID, "card", card.ID, "err", err)
+		}
+	}
+	e.act(ctx, c, w.actions)
+	return &stored[0], nil
+}
+
+// continuation is the path that follows the card once the visitor responded.
+func continuation(f *playbook.Flow, card *playbook.Card, r *Response) []playbook.Card {
+	switch card.Type {
+	case playbook.QuestionCard:
+		p, _ := f.AnswerPath(card.ID, r.AnswerID)
+		return p
+	case playbook.ConsentCard:
+		if !r.Accepted {
+			if p, ok := f.DeclinedPath(card.ID); ok {
+				return p
+			}
+		}
+	}
+	if next, ok := f.Next(card.ID); ok {
+		return pathFrom(f, next)
+	}
+	return nil
+}
+
+// pathFrom is the rest of the path that starts at card.
+func pathFrom(f *playbook.Flow, card *playbook.Card) []playbook.Card {
+	out := []playbook.Card{*card}
+	for {
+		next, ok := f.Next(out[len(out)-1].ID)
+		if !ok {
+			return out
+		}
+		out = append(out, *next)
+	}
+}
+
+// responseEntry is the visitor's log entry for a response, after checking it against the card.
+// nil (and no error) for a declined required consent.
+func (e *Engine) responseEntry(ver *playbook.Version, card *playbook.Card, r *Response) (*conversation.Message, error) {
+	m := &conversation.Message{SenderKind: conversation.FromVisitor, Kind: r.Kind, ClientID: r.ClientID}
+	var resp any
+	switch r.Kind {
+	case conversation.Answer:
+		if card.Type != playbook.QuestionCard {
+			return nil, cardInvalid(card.ID, "this card takes no answer")
+		}
+		a, ok := ver.Flow.Answer(card.ID, r.AnswerID)
+		if !ok {
+			return nil, cardInvalid(card.ID, "no such answer")
+		}
+		m.Body = a.Label
+		resp = map[string]string{"card_id": card.ID, "answer_id": a.ID}
+	case conversation.Capture:
+		if card.Type != playbook.CaptureCard || card.Field == nil {
+			return nil, cardInvalid(card.ID, "this card captures nothing")
+		}
+		value, err := checkCapture(ver, card.Field, r.Value)
+		if err != nil {
+			return nil, err
+		}
+		r.Value = value
+		m.Body = value
+		if value == "" {
+			m.Body = text(ver, "skipped")
+		}
+		resp = map[string]string{"card_id": card.ID, "field": string(card.Field.Type), "key": card.Field.Key, "value": value}
+	case conversation.Consent:
+		if card.Type != playbook.ConsentCard {
+			return nil, cardInvalid(card.ID, "this card asks for no consent")
+		}
+		if r.Version != card.ConsentVersion {
+			return nil, errs.Coded(errs.Conflict, "consent_version_stale", "the consent text changed; read it again")
+		}
+		if !r.Accepted && card.Required {
+			return nil, nil
+		}
+		m.Body = card.CheckboxLabel
+		if !r.Accepted {
+			m.Body = text(ver, "declined")
+		}
+		resp = map[string]any{"card_id": card.ID, "version": card.ConsentVersion, "accepted": r.Accepted}
+	default:
+		return nil, errs.E(errs.Invalid, "unknown response kind %q", r.Kind)
+	}
+	m.Response, _ = json.Marshal(resp)
+	return m, nil
+}
+
+func cardInvalid(cardID, why string) error {
+	return errs.Coded(errs.Invalid, "card_invalid", "card %q: %s", cardID, why)
+}
+
+// saveCapture stores a captured value on the contact: the built-in fields in their place, the
+// others as attributes.
+func (e *Engine) saveCapture(ctx context.Context, contactID int64, f *playbook.Field, value string) error {
+	var p contact.Patch
+	switch f.Type {
+	case playbook.NameField:
+		p.Name = &value
+	case playbook.EmailField:
+		p.Email = &value
+	case playbook.PhoneField:
+		p.Phone = &value
+	default:
+		return e.setAttribute(ctx, contactID, f.Key, value)
+	}
+	_, err := e.o.Contacts.Update(ctx, contactID, p)
+	return err
+}
+
+func (e *Engine) setAttribute(ctx context.Context, contactID int64, key, value string) error {
+	c, err := e.o.Contacts.Details(ctx, contactID)
+	if err != nil {
+		return err
+	}
+	attrs := map[string]string{}
+	for k, v := range c.Contact.Attributes {
+		attrs[k] = v
+	}
+	attrs[key] = value
+	_, err = e.o.Contacts.Update(ctx, contactID, contact.Patch{Attributes: &attrs})
+	return err
+}
+
+// version returns a playbook version, from memory after the first read.
+func (e *Engine) version(ctx context.Context, playbookID int64, version int) (*playbook.Version, error) {
+	k := versionKey{playbookID, version}
+	if v, ok := e.versions.Load(k); ok {
+		return v.(*playbook.Version), nil
+	}
+	v, err := e.o.Playbooks.GetVersion(ctx, playbookID, version)
+	if err != nil {
+		return nil, err
+	}
+	if v.Flow == nil {
+		return nil, fmt.Errorf("playbook %d version %d has no flow", playbookID, version)
+	}
+	e.versions.Store(k, v)
+	return v, nil
+}
+
+// act performs the action cards a committed step passed, in order. An action that fails is
+// logged; the conversation goes on.
+func (e *Engine) act(ctx context.Context, c *conversation.Conversation, cards []*playbook.Card) {
+	for _, card := range cards {
+		if err := e.do(ctx, c, card); err != nil {
+			e.o.Logger.ErrorContext(ctx, "bot: action failed", "conversation", c.ID, "card", card.ID, "err", err)
+		}
+	}
+}
+
+func (e *Engine) do(ctx context.Context, c *conversation.Conversation, card *playbook.Card) error {
+	switch card.Action {
+	case playbook.Qualify, playbook.Disqualify:
+		v := "yes"
+		if card.Action == playbook.Disqualify {
+			v = "no"
+		}
+		return e.setAttribute(ctx, c.ContactID, "qualified", v)
+	case playbook.CreateLead:
+		if card.Lead == nil || e.o.Leads == nil {
+			return nil
+		}
+		_, err := e.o.Leads.CreateLeadByBot(ctx, c.ContactID, c.ID, crm.LeadInput{Title: card.Lead.Title, Value: card.Lead.Value, Currency: card.Lead.Currency})
+		return err
+	}
+	return nil
+}
+
+// onTimeout is the live chat card's waiting timer: when nobody took the chat in time, the card
+// turns offline and the offline path goes on. It loses cleanly to an assignment or an agent's
+// reply that came first: those change the conversation, so the guarded write decides again and
+// finds nothing to do.
+func (e *Engine) onTimeout(ctx context.Context, job *jobs.Job) error {
+	var p timeoutPayload
+	if err := json.Unmarshal(job.Payload, &p); err != nil {
+		return jobs.CancelJob("unreadable payload: " + err.Error())
+	}
+	run, err := e.o.Conversations.BotRunOf(ctx, p.ConversationID)
+	if errs.Is(err, errs.NotFound) {
+		return nil // deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	ver, err := e.version(ctx, run.PlaybookID, run.Version)
+	if err != nil {
+		return err
+	}
+	card, ok := ver.Flow.Card(p.CardID)
+	if !ok {
+		return nil
+	}
+	w := &walker{e: e, ctx: ctx, ver: ver}
+	c, stored, err := e.o.Conversations.BotContinue(ctx, nil, p.ConversationID, "", func(c *conversation.Conversation, run *conversation.BotRun) (*conversation.BotStep, error) {
+		w.inboxID, w.convID = c.InboxID, c.ID
+		if run == nil || run.State != conversation.RunWaiting || run.LiveCard != card.ID {
+			return nil, nil
+		}
+		if c.Status != conversation.Open || c.AssigneeID != 0 || c.JoinedAt != 0 || c.FirstResponseAt != 0 {
+			return nil, nil // someone took it, answered or closed it first
+		}
+		next := *run
+		next.UpdatedAt = e.o.Now().UnixMilli()
+		return w.offline(card, &next, nil, playbook.ReasonTimeout)
+	})
+	if errs.Is(err, errs.NotFound) {
+		return nil // deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	if len(stored) > 0 {
+		e.act(ctx, c, w.actions)
+	}
+	return nil
+}
+
+type timeoutPayload struct {
+	ConversationID int64  `json:"conversation_id"`
+	CardID         string `json:"card_id"`
+}

@@ -1,0 +1,128 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/playbook"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// walker decides one step: it walks the flow from a card, collecting the cards to show, until a
+// card waits for the visitor, a live chat card hands the chat over, or the flow ends. Decisions may
+// be retried, so it only collects: actions are performed after the write (Engine.act).
+type walker struct {
+	e       *Engine
+	ctx     context.Context
+	ver     *playbook.Version
+	inboxID int64
+	convID  int64 // 0 while the conversation does not exist yet
+	actions []*playbook.Card
+}
+
+// from is the step that starts at first (nil: the flow ends), after the head entries.
+func (w *walker) from(first *playbook.Card, run *conversation.BotRun, head []conversation.Message) (*conversation.BotStep, error) {
+	w.actions = nil
+	step := &conversation.BotStep{Entries: head, Run: run}
+	return w.walk(first, step)
+}
+
+func (w *walker) walk(c *playbook.Card, step *conversation.BotStep) (*conversation.BotStep, error) {
+	run := step.Run
+	run.Awaiting = ""
+	f := w.ver.Flow
+	for c != nil {
+		switch c.Type {
+		case playbook.MessageCard:
+			step.Entries = append(step.Entries, w.card(c.Wire()))
+		case playbook.QuestionCard, playbook.CaptureCard, playbook.ConsentCard:
+			step.Entries = append(step.Entries, w.card(c.Wire()))
+			run.Awaiting = c.ID
+			if run.State == conversation.RunDone {
+				run.State = conversation.RunRunning
+			}
+			return step, nil
+		case playbook.ActionCard:
+			w.actions = append(w.actions, c)
+		case playbook.EndCard:
+			run.State = conversation.RunDone
+			return step, nil
+		case playbook.LiveChatCard:
+			return w.liveChat(c, step)
+		}
+		next, ok := f.Next(c.ID)
+		if !ok {
+			break
+		}
+		c = next
+	}
+	run.State = conversation.RunDone
+	return step, nil
+}
+
+// liveChat reaches a live chat card: the conversation goes to Unassigned either way. With an agent
+// available the card waits, with a timer; without, it turns offline and the offline path goes on.
+func (w *walker) liveChat(c *playbook.Card, step *conversation.BotStep) (*conversation.BotStep, error) {
+	run := step.Run
+	step.Handover = true
+	run.LiveCard = c.ID
+	if w.convID == 0 {
+		// The conversation is being created: its timer needs its id, so the card is shown by the
+		// next step (Engine.Start continues at once).
+		run.State, run.Awaiting = conversation.RunWaiting, ""
+		run.LiveCard = pendingPrefix + c.ID
+		return step, nil
+	}
+	online, err := w.e.o.Conversations.AvailableInTeam(w.ctx, w.inboxID, c.TeamID)
+	if err != nil {
+		return nil, err
+	}
+	if online == 0 {
+		return w.offline(c, run, step.Entries, playbook.ReasonNoAgents)
+	}
+	deadline := w.e.o.Now().Add(time.Duration(c.WaitingSeconds) * time.Second)
+	step.Entries = append(step.Entries, w.card(c.LiveChatWaiting(deadline.UnixMilli())))
+	run.State = conversation.RunWaiting
+	convID, cardID := w.convID, c.ID
+	step.BeforeCommit = func(ctx context.Context) error {
+		return w.e.o.DB.InTx(ctx, func(tx *store.Tx) error {
+			_, err := w.e.o.Jobs.Enqueue(ctx, tx, jobs.Params{Kind: TimeoutJob, Payload: timeoutPayload{ConversationID: convID, CardID: cardID},
+				RunAt: deadline, UniqueKey: strconv.FormatInt(convID, 10) + ":" + cardID, MaxAttempts: 20})
+			return err
+		})
+	}
+	return step, nil
+}
+
+// pendingPrefix marks a live chat card reached while the conversation was being created.
+const pendingPrefix = "pending:"
+
+// offline shows the live chat card's offline message and goes on along its offline path.
+func (w *walker) offline(c *playbook.Card, run *conversation.BotRun, head []conversation.Message, reason string) (*conversation.BotStep, error) {
+	step := &conversation.BotStep{Entries: append(head, w.card(c.LiveChatOffline(reason))), Run: run, Handover: true}
+	run.State, run.LiveCard = conversation.RunOffline, c.ID
+	path, _ := w.ver.Flow.OfflinePath(c.ID)
+	if len(path) == 0 {
+		run.State, run.Awaiting = conversation.RunDone, ""
+		return step, nil
+	}
+	st, err := w.walk(&path[0], step)
+	if err != nil {
+		return nil, err
+	}
+	if st.Run.State == conversation.RunRunning {
+		st.Run.State = conversation.RunOffline
+	}
+	return st, nil
+}
+
+// card is the bot's log entry for a card, in the playbook's name and avatar.
+func (w *walker) card(wc playbook.WireCard) conversation.Message {
+	b, _ := json.Marshal(wc)
+	return conversation.Message{SenderKind: conversation.FromBot, Kind: conversation.Card, Body: wc.Text, Card: b,
+		SenderName: w.ver.Appearance.BotName, SenderAvatar: w.ver.Appearance.Avatar}
+}

@@ -1,0 +1,70 @@
+package widget
+
+import (
+	"context"
+
+	"github.com/parleyhq/parley/internal/bot"
+	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/playbook"
+)
+
+// Bot is the playbook engine, as the widget drives it (internal/bot implements it).
+type Bot interface {
+	Playbook(ctx context.Context, websiteID int64, pageURL string) (*playbook.Playbook, error)
+	Start(ctx context.Context, v bot.Visitor, pageURL string) (*conversation.Conversation, error)
+	Respond(ctx context.Context, v bot.Visitor, r bot.Response) (*conversation.Message, error)
+}
+
+// SetBot connects the playbook engine; without one the widget is a plain chat box.
+func (s *Service) SetBot(b Bot) { s.bot = b }
+
+// Playbook returns the playbook that runs on the page, for its appearance and delay; nil when none
+// does.
+func (s *Service) Playbook(ctx context.Context, sess *Session, pageURL string) (*playbook.Playbook, error) {
+	if s.bot == nil || pageURL == "" {
+		return nil, nil
+	}
+	return s.bot.Playbook(ctx, sess.Site.ID, pageURL)
+}
+
+// guard refuses blocked visitors and visitors sending too quickly, as for messages.
+func (s *Service) guard(ctx context.Context, sess *Session, ip string) error {
+	blocked, err := s.contacts.IsBlocked(ctx, sess.Site, sess.Visitor, ip)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		return errs.Coded(errs.Forbidden, "blocked", "this visitor is blocked on this website")
+	}
+	if !s.allow(sess.Visitor.ID, ip) {
+		return errs.Coded(errs.RateLimited, "too_many_messages", "you are sending messages too quickly; wait a moment")
+	}
+	return nil
+}
+
+// StartBot starts the page's playbook for the visitor, unless they have an open conversation
+// (returned as it is) or no playbook runs there (nil).
+func (s *Service) StartBot(ctx context.Context, sess *Session, ip, pageURL string) (*conversation.Conversation, error) {
+	if s.bot == nil {
+		return nil, nil
+	}
+	if err := sess.Site.CheckPage(pageURL); err != nil {
+		return nil, err
+	}
+	if err := s.guard(ctx, sess, ip); err != nil {
+		return nil, err
+	}
+	return s.bot.Start(ctx, bot.Visitor{From: sess.From()}, pageURL)
+}
+
+// Respond applies the visitor's answer, capture or consent to the bot's waiting card.
+func (s *Service) Respond(ctx context.Context, sess *Session, ip string, r bot.Response) (*conversation.Message, error) {
+	if s.bot == nil {
+		return nil, errs.Coded(errs.Invalid, "card_invalid", "card %q: no bot runs here", r.CardID)
+	}
+	if err := s.guard(ctx, sess, ip); err != nil {
+		return nil, err
+	}
+	return s.bot.Respond(ctx, bot.Visitor{From: sess.From()}, r)
+}
