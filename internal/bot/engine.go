@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/crm"
@@ -76,6 +77,9 @@ func New(o Options) *Engine {
 	e := &Engine{o: o}
 	if o.Jobs != nil {
 		o.Jobs.Handle(TimeoutJob, e.onTimeout)
+	}
+	if o.Conversations != nil {
+		o.Conversations.SetJoinHook(e.joined)
 	}
 	return e
 }
@@ -480,4 +484,30 @@ func (e *Engine) onTimeout(ctx context.Context, job *jobs.Job) error {
 type timeoutPayload struct {
 	ConversationID int64  `json:"conversation_id"`
 	CardID         string `json:"card_id"`
+}
+
+// joined is the conversation service's join hook: when an agent first takes a conversation whose
+// live chat card is waiting, the card turns to its joined state in the same write, and the run is
+// done (the bot falls silent once an agent joined).
+func (e *Engine) joined(ctx context.Context, c *conversation.Conversation, agent *auth.User) ([]conversation.Message, *conversation.BotRun) {
+	run, err := e.o.Conversations.BotRunOf(ctx, c.ID)
+	if err != nil || run.State == conversation.RunDone {
+		return nil, nil
+	}
+	next := *run
+	next.State, next.Awaiting, next.UpdatedAt = conversation.RunDone, "", e.o.Now().UnixMilli()
+	if run.State != conversation.RunWaiting {
+		return nil, &next
+	}
+	ver, err := e.version(ctx, run.PlaybookID, run.Version)
+	if err != nil {
+		e.o.Logger.ErrorContext(ctx, "bot: joined card", "conversation", c.ID, "err", err)
+		return nil, &next
+	}
+	card, ok := ver.Flow.Card(run.LiveCard)
+	if !ok {
+		return nil, &next
+	}
+	w := &walker{ver: ver}
+	return []conversation.Message{w.card(card.LiveChatJoined(agent.ID, agent.Name, agent.AvatarURL))}, &next
 }

@@ -301,7 +301,17 @@ func TestLiveChatJourneys(t *testing.T) {
 			if _, err := f.convs.AssignToMe(f.ctx, f.agent, c.ID); err != nil {
 				t.Fatal(err)
 			}
-			n := len(f.log(c.ID))
+			msgs := f.log(c.ID)
+			n := len(msgs)
+			if ev := msgs[n-2]; ev.Event == nil || ev.Event.Type != conversation.EventJoined {
+				t.Fatalf("joined line: %+v", ev)
+			}
+			if j := cardOf(t, msgs[n-1]); j.ID != "crd_live" || j.State != playbook.StateJoined || j.UserName != "Jana Novak" {
+				t.Fatalf("the live chat card did not turn joined: %+v", j)
+			}
+			if run, _ := f.convs.BotRunOf(f.ctx, c.ID); run.State != conversation.RunDone {
+				t.Fatalf("the bot still runs after the agent joined: %+v", run)
+			}
 			if err := f.engine.onTimeout(f.ctx, f.timerJob(c.ID)); err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package conversation
 import (
 	"context"
 
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/errs"
 )
 
@@ -162,6 +163,14 @@ func (s *Service) BotContinue(ctx context.Context, from *From, id int64, clientI
 	})
 	return r.c, r.m, err
 }
+
+// JoinHook is asked, in the write where an agent first joins c, for the bot's entries that go with
+// it (the live chat card's joined state) and the run's new state; nil, nil when there are none. It
+// only reads.
+type JoinHook func(ctx context.Context, c *Conversation, agent *auth.User) ([]Message, *BotRun)
+
+// SetJoinHook connects the playbook engine's join hook.
+func (s *Service) SetJoinHook(h JoinHook) { s.joinHook = h }
 
 // BotRunOf returns the playbook run of a conversation (not-found when the bot never spoke there).
 func (s *Service) BotRunOf(ctx context.Context, id int64) (*BotRun, error) {

@@ -108,6 +108,7 @@ type Service struct {
 	mask     Masker
 	log      *slog.Logger
 	now      func() time.Time
+	joinHook JoinHook
 }
 
 // NewService returns the conversation service.
@@ -356,6 +357,7 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 		next := *c
 		now := s.nowMS()
 		var entries []Message
+		var run *BotRun
 		if in.Note {
 			if err := CanNote(a, c); err != nil {
 				return nil, err
@@ -369,7 +371,8 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 				if err := CanAssign(a, c, self); err != nil {
 					return nil, err
 				}
-				entries = append(entries, s.assignEntries(&next, u, u, now)...)
+				joined, r := s.assignEntries(ctx, &next, u, u, now)
+				entries, run = append(entries, joined...), r
 			}
 			if next.FirstResponseAt == 0 {
 				next.FirstResponseAt = now
@@ -381,7 +384,7 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 		msg := Message{SenderKind: FromAgent, SenderID: u.ID, SenderName: u.Name, SenderAvatar: u.AvatarURL, Kind: kind, Body: body, ClientID: clientID,
 			AttachmentID: in.AttachmentID, CreatedAt: now}
 		entries = append(entries, msg)
-		return s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, ClientID: clientID, Uploader: UserUploader(u.ID)})
+		return s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, ClientID: clientID, Uploader: UserUploader(u.ID), Run: run})
 	})
 }
 
@@ -429,15 +432,25 @@ func (s *Service) commit(ctx context.Context, w *Write) (*Message, error) {
 }
 
 // assignEntries sets c's assignee to target (by actor) and returns the system lines that says so:
-// "joined" the first time an agent takes the chat, "assigned" after that.
-func (s *Service) assignEntries(c *Conversation, actor, target *auth.User, now int64) []Message {
+// "joined" the first time an agent takes the chat, "assigned" after that. On the first join the
+// bot's join hook may add its entries (the live chat card's joined state) and the run's new state.
+func (s *Service) assignEntries(ctx context.Context, c *Conversation, actor, target *auth.User, now int64) ([]Message, *BotRun) {
 	c.AssigneeID = target.ID
 	ev := &Event{Type: EventAssigned, ActorID: actor.ID, ActorName: actor.Name, UserID: target.ID, UserName: target.Name}
-	if c.JoinedAt == 0 {
-		c.JoinedAt = now
-		ev.Type = EventJoined
+	out := []Message{{SenderKind: FromSystem, Kind: EventKind, Event: ev, CreatedAt: now}}
+	if c.JoinedAt != 0 {
+		return out, nil
 	}
-	return []Message{{SenderKind: FromSystem, Kind: EventKind, Event: ev, CreatedAt: now}}
+	c.JoinedAt = now
+	ev.Type = EventJoined
+	if s.joinHook == nil {
+		return out, nil
+	}
+	more, run := s.joinHook(ctx, c, target)
+	for i := range more {
+		more[i].CreatedAt = now
+	}
+	return append(out, more...), run
 }
 
 // preview is the one line shown in lists. It is masked again: joining lines and cutting the text
@@ -507,9 +520,11 @@ func (s *Service) Assign(ctx context.Context, u *auth.User, id int64, in AssignI
 			entries = append(entries, Message{SenderKind: FromSystem, Kind: EventKind, CreatedAt: now,
 				Event: &Event{Type: EventAssigned, ActorID: u.ID, ActorName: u.Name, TeamID: in.TeamID}})
 		}
+		var run *BotRun
 		switch {
 		case targetUser != nil && targetUser.ID != c.AssigneeID:
-			entries = append(entries, s.assignEntries(&next, u, targetUser, now)...)
+			joined, r := s.assignEntries(ctx, &next, u, targetUser, now)
+			entries, run = append(entries, joined...), r
 		case targetUser == nil && in.TeamID == 0 && c.AssigneeID != 0:
 			next.AssigneeID = 0
 			entries = append(entries, Message{SenderKind: FromSystem, Kind: EventKind, CreatedAt: now,
@@ -518,7 +533,7 @@ func (s *Service) Assign(ctx context.Context, u *auth.User, id int64, in AssignI
 		if len(entries) == 0 {
 			return c, nil // already so
 		}
-		if _, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries}); err != nil {
+		if _, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, Run: run}); err != nil {
 			return nil, err
 		}
 		return &next, nil

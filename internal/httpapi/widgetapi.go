@@ -60,11 +60,11 @@ func (s *Server) widgetSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"visitor_id": sess.Visitor.ID, "conversation": nil, "messages": []any{}, "agents_available": available, "playbook": nil}
+	out := map[string]any{"visitor_id": sess.Visitor.ID, "conversation": nil, "messages": []any{}, "agents_available": available, "playbook": nil, "appearance": nil}
 	if p, err := s.widget.Playbook(r.Context(), sess, in.PageURL); err != nil {
 		return err
 	} else if p != nil {
-		out["playbook"] = playbookView(p)
+		out["playbook"], out["appearance"] = playbookView(p), p.Appearance
 	}
 	if sess.Token != "" {
 		out["token"] = sess.Token
