@@ -343,12 +343,13 @@ func TestWidgetChatDetails(t *testing.T) {
 	})
 }
 
-// TestWidgetOfflineAndJavaScriptAPI: with nobody available the widget asks for an email and still
-// takes messages; the site's JavaScript API opens and closes the chat, reports events, identifies
+// TestWidgetOfflineAndJavaScriptAPI: on a website without a playbook, with nobody available the
+// widget asks for an email and still takes messages; the site's JavaScript API opens and closes the chat, reports events, identifies
 // the signed-in user and forgets them on logout.
 func TestWidgetOfflineAndJavaScriptAPI(t *testing.T) {
 	s := startParley(t)
 	ag := login(t, s) // not available
+	withoutPlaybook(t, ag)
 	p := newTab(t, "visitor", nil)
 	p.navigate(s.url + "/demo")
 	p.waitHost("the API", `window.Parley && window.Parley.version === 1`)

@@ -16,7 +16,7 @@ import { launcher as tr } from "./i18n/tr";
 import { launcher as hu } from "./i18n/hu";
 import { fill } from "./i18n/format";
 import { chooseLocale } from "./lib/locale";
-import { bridgeMessage, type Identity, type Page, type ToFrame, type ToHost } from "./lib/bridge";
+import { bridgeMessage, type Identity, type Look, type Page, type ToFrame, type ToHost } from "./lib/bridge";
 
 type Listener = (data?: unknown) => void;
 
@@ -37,6 +37,13 @@ const css =
   "@media (max-width:480px){.o .f{top:0;left:0;right:0;bottom:0;width:100%;height:100%;max-height:none;border-radius:0}.o .l{display:none}}";
 
 const svgNS = "http://www.w3.org/2000/svg";
+
+// The launcher's icons (a playbook's appearance picks one; internal/playbook Icons).
+const icons: Record<string, string> = {
+  chat: "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z",
+  help: "M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zm0 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16zm0 11.6a1.2 1.2 0 1 1 0 2.4 1.2 1.2 0 0 1 0-2.4zM8.5 9.5a3.5 3.5 0 1 1 5.3 3c-.8.5-.8.8-.8 1.5h-2c0-1.5.4-2.4 1.7-3.2a1.5 1.5 0 1 0-2.2-1.3z",
+  wave: "M5.7 13L17.1 9.2L18.6 14A6 6 0 0 1 7.2 17.7zM6 13.9L4.1 8A1.3 1.3 0 0 1 6.5 7.2L8.5 13.1zM9 12.9L6.3 4.7A1.3 1.3 0 0 1 8.7 3.9L11.4 12.1zM11.9 12L9.4 4.3A1.3 1.3 0 0 1 11.9 3.5L14.4 11.2zM14.9 11L13.2 5.6A1.3 1.3 0 0 1 15.6 4.8L17.4 10.2zM8.8 20.9L3.2 17.2A1.3 1.3 0 0 1 4.6 15.1L7.5 16.9z",
+};
 
 function icon(cls: string, d: string): SVGElement {
   const s = document.createElementNS(svgNS, "svg");
@@ -88,6 +95,7 @@ function main(): void {
   const kActive = "parley:" + key + ":active";
   const kOpen = "parley:" + key + ":open";
   const kReset = "parley:" + key + ":reset";
+  const kLook = "parley:" + key + ":look";
 
   let fixedLocale = "";
   let L = en;
@@ -101,6 +109,7 @@ function main(): void {
   let disabled = false;
   let ready = false;
   let focusOnHello = false;
+  let look: Look = {};
   const listeners: Record<string, Listener[]> = {};
 
   // The host element keeps its place whatever the page's CSS says: inline !important wins.
@@ -123,12 +132,12 @@ function main(): void {
     root.appendChild(st);
   }
   const wrap = document.createElement("div");
-  if (script.getAttribute("data-position") === "left") wrap.className = "left";
   const button = document.createElement("button");
   button.type = "button";
   button.className = "l";
   button.setAttribute("aria-expanded", "false");
-  button.appendChild(icon("c", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z"));
+  const glyph = icon("c", icons.chat);
+  button.appendChild(glyph);
   button.appendChild(icon("x", "M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z"));
   const badge = document.createElement("span");
   badge.className = "b";
@@ -167,7 +176,7 @@ function main(): void {
   }
 
   function applyLocale(): void {
-    locale = chooseLocale(fixedLocale, document.documentElement.lang, navigator.languages || [navigator.language]);
+    locale = chooseLocale(fixedLocale, document.documentElement.lang, navigator.languages || [navigator.language], look.language);
     L = catalogues[locale] || en;
     label();
     post({ parley: "locale", locale });
@@ -193,6 +202,16 @@ function main(): void {
       if (alt) document.title = baseTitle;
       alt = false;
     }
+  }
+
+  // The playbook's look (colours, icon, side, language), told by the frame and remembered for the
+  // next page, so the launcher shows it before the frame loads. data-position on the tag wins.
+  function applyLook(l: Look): void {
+    look = l || {};
+    wrap.style.setProperty("--parley-accent", look.accent || null);
+    wrap.style.setProperty("--parley-on-accent", look.on || null);
+    wrap.classList.toggle("left", (script!.getAttribute("data-position") || look.side) === "left");
+    glyph.firstElementChild!.setAttribute("d", icons[look.icon || ""] || icons.chat);
   }
 
   function disable(reason: string): void {
@@ -281,6 +300,11 @@ function main(): void {
       case "disable":
         disable(m.reason);
         break;
+      case "look":
+        set(local, kLook, JSON.stringify(m.look));
+        applyLook(m.look);
+        applyLocale();
+        break;
     }
   });
 
@@ -354,6 +378,11 @@ function main(): void {
   const queued = Array.isArray(w.Parley) ? (w.Parley as unknown[][]) : [];
   w.Parley = api;
 
+  try {
+    applyLook(JSON.parse(get(local, kLook) || "{}"));
+  } catch {
+    applyLook({});
+  }
   applyLocale();
   (document.body || document.documentElement).appendChild(host);
   for (const [name, ...args] of queued) {

@@ -121,12 +121,12 @@ test("deleted clears the conversation on screen only", () => {
 
 test("the header follows the assignee, with the avatar of their messages", () => {
   const ready = fixture<Update>("visitor-ready.json");
-  assert.deepEqual(headerName(ready.messages, "Shop"), { name: "Jana Novak", avatar: "/avatars/12.png" });
-  assert.deepEqual(headerName([], "Shop"), { name: "Shop", avatar: undefined });
+  assert.deepEqual(headerName(ready.messages, { name: "Shop" }), { name: "Jana Novak", avatar: "/avatars/12.png" });
+  assert.deepEqual(headerName([], { name: "Shop" }), { name: "Shop", avatar: undefined });
   const more = ready.messages.concat([
     { id: 1, seq: 6, from: "system", kind: "event", event: { type: "assigned", user_id: 14, user_name: "Tom Berg" }, created_at: 1 },
   ]);
-  assert.deepEqual(headerName(more, "Shop"), { name: "Tom Berg", avatar: undefined });
+  assert.deepEqual(headerName(more, { name: "Shop" }), { name: "Tom Berg", avatar: undefined });
   const back = more.concat([{ id: 2, seq: 7, from: "system", kind: "event", event: { type: "unassigned", auto: true }, created_at: 2 }]);
-  assert.deepEqual(headerName(back, "Shop"), { name: "Shop", avatar: undefined });
+  assert.deepEqual(headerName(back, { name: "Shop" }), { name: "Shop", avatar: undefined });
 });

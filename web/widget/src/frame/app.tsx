@@ -1,12 +1,34 @@
-// The chat frame's view: header, the conversation (role=log, announced politely), typing,
-// rating prompt, offline contact form, uploads and the composer. All text comes from the catalogue.
+// The chat frame's view: header, the conversation (role=log, announced politely) with the bot's
+// cards, typing, rating prompt, offline contact form, uploads and the composer. All text comes
+// from the catalogue.
 
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Chat } from "./chat";
 import { fill } from "../i18n/format";
-import { headerName } from "../lib/log";
-import type { Attachment, Message } from "../lib/protocol";
-import type { Pending } from "../lib/pending";
+import { botWho, headerName } from "../lib/log";
+import { checkCapture, inputFor, invalidText, lines, mmss, responses, secondsLeft } from "../lib/cards";
+import type { Attachment, Card, Message } from "../lib/protocol";
+import { cardPending, type Pending } from "../lib/pending";
+
+/** Whether the visitor's focus was last in the conversation (not the composer, not the header):
+ * only then does a new card take the focus. A control that gets disabled or removed under the
+ * focus leaves it on the body; that still counts as in the conversation. */
+let inLog = false;
+
+/** reveal scrolls the log (only the log, never the host page) until el is in sight. */
+function reveal(el: HTMLElement | null): void {
+  const log = el && (el.closest(".log") as HTMLElement | null);
+  if (!el || !log) return;
+  const a = el.getBoundingClientRect();
+  const b = log.getBoundingClientRect();
+  if (a.bottom > b.bottom) log.scrollTop += a.bottom - b.bottom + 8;
+  else if (a.top < b.top) log.scrollTop -= b.top - a.top + 8;
+}
+
+/** sid makes a card id safe for id and aria-describedby attributes. */
+function sid(c: Card): string {
+  return c.id.replace(/[^\w-]/g, "_");
+}
 
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
@@ -64,12 +86,25 @@ function File({ chat, att, clientId }: { chat: Chat; att?: Attachment; clientId?
   );
 }
 
-function Bubble({ chat, m, first }: { chat: Chat; m: Message; first: boolean }) {
+/** Where a card stands: false when it can take no response (an earlier or closed conversation). */
+type CardState = false | { done?: Message; busy?: Pending };
+
+function Bubble({ chat, m, first, live, mark }: { chat: Chat; m: Message; first: boolean; live?: CardState; mark?: string }) {
   const S = chat.S;
   const mine = m.from === "visitor";
-  const who = mine ? S.you : m.name || chat.cfg.name;
+  const who = mine ? S.you : m.name || chat.look.bot_name || chat.cfg.name;
+  const card = m.kind === "card" ? m.card : undefined;
   let content;
-  if (m.kind === "attachment" || m.attachment_id || m.attachment) {
+  if (card) {
+    const controls = live ? <CardControls chat={chat} card={card} {...live} /> : null;
+    if (!card.html && !card.text && !controls) return null;
+    content = (
+      <>
+        {card.html ? <div class="rich" id={"cq-" + sid(card)} dangerouslySetInnerHTML={{ __html: card.html }} /> : <div id={"cq-" + sid(card)}>{card.text}</div>}
+        {controls}
+      </>
+    );
+  } else if (m.kind === "attachment" || m.attachment_id || m.attachment) {
     // The visitor's own uploads are known in full; for others only the id comes with the message.
     const sent = m.client_id ? chat.sentFiles.get(m.client_id) : undefined;
     const att = m.attachment || sent || (m.attachment_id ? ({ id: m.attachment_id, name: "", content_type: "" } as Attachment) : undefined);
@@ -82,11 +117,11 @@ function Bubble({ chat, m, first }: { chat: Chat; m: Message; first: boolean }) 
   } else if (m.html) {
     content = <div class="rich" dangerouslySetInnerHTML={{ __html: m.html }} />;
   } else {
-    content = m.body;
+    content = m.body || (mine && m.kind === "capture" ? S.skipped : "");
   }
   return (
-    <div class={"m " + (mine ? "me" : "them") + (first ? " first" : "")}>
-      {!mine && (first ? <Avatar name={who} src={m.avatar} /> : <span class="av sp" />)}
+    <div class={"m " + (mine ? "me" : "them") + (first ? " first" : "")} data-card={mark}>
+      {!mine && (first ? <Avatar name={who} src={m.avatar || (m.from === "bot" ? chat.look.avatar : undefined)} /> : <span class="av sp" />)}
       <div class="col">
         {!mine && first && <div class="who">{who}</div>}
         <div class="bub" title={time(m.created_at, chat.locale)}>
@@ -113,11 +148,14 @@ function PendingBubble({ chat, p }: { chat: Chat; p: Pending }) {
   );
 }
 
-function Lines({ chat, list }: { chat: Chat; list: Message[] }) {
+function Lines({ chat, list, old }: { chat: Chat; list: Message[]; old?: boolean }) {
   let prev: Message | undefined;
+  const got = responses(list);
+  // Cards take responses while the conversation is open; earlier conversations' cards are history.
+  const open = !old && !!chat.log.conv && chat.log.conv.status === "open";
   return (
     <>
-      {list.map((m) => {
+      {lines(list).map((m) => {
         let el;
         if (m.kind === "event") {
           const text = chat.systemText(m);
@@ -128,12 +166,179 @@ function Lines({ chat, list }: { chat: Chat; list: Message[] }) {
           ) : null;
         } else {
           const first = !prev || prev.kind === "event" || prev.from !== m.from || prev.name !== m.name;
-          el = <Bubble key={"m" + m.seq} chat={chat} m={m} first={first} />;
+          const c = m.kind === "card" && m.card;
+          const live: CardState | undefined = c ? open && { done: got.get(c.id), busy: cardPending(chat.pending, c.id) } : undefined;
+          // data-card marks the cards that may take the focus when they are new (App)
+          const mark = c && open ? chat.log.convId + ":" + c.id : undefined;
+          el = <Bubble key={c ? "c" + c.id : "m" + m.seq} chat={chat} m={m} first={first} live={live} mark={mark} />;
         }
         prev = m;
         return el;
       })}
     </>
+  );
+}
+
+/**
+ * CardControls draws what a card asks of the visitor until the log holds their response (done).
+ * While a response is on its way (busy), answer buttons go (the visitor's bubble shows the
+ * choice) but forms stay, so that a refused value is still there to correct.
+ */
+function CardControls({ chat, card, done, busy }: { chat: Chat; card: Card; done?: Message; busy?: Pending }) {
+  if (card.type === "live_chat") return card.state === "waiting" && card.deadline ? <Countdown chat={chat} card={card} /> : null;
+  if (done || (busy && card.type === "question")) return null;
+  switch (card.type) {
+    case "question":
+      return (
+        <div class="cc ans" role="group" aria-labelledby={"cq-" + sid(card)}>
+          {(card.answers || []).map((a) => (
+            <button type="button" class="opt" key={a.id} onClick={() => chat.answer(card, a.id, a.label)}>
+              {a.label}
+            </button>
+          ))}
+        </div>
+      );
+    case "capture":
+      return card.field ? <Capture chat={chat} card={card} busy={!!busy} /> : null;
+    case "consent":
+      return <Consent chat={chat} card={card} busy={!!busy} />;
+  }
+  return null;
+}
+
+function Capture({ chat, card, busy }: { chat: Chat; card: Card; busy: boolean }) {
+  const S = chat.S;
+  const f = card.field!;
+  const r = f.rules || {};
+  const [value, setValue] = useState("");
+  const [local, setLocal] = useState("");
+  const input = useRef<HTMLInputElement>(null);
+  const form = useRef<HTMLFormElement>(null);
+  const server = chat.cardErrors.get(card.id) || "";
+  const err = local || server;
+  useEffect(() => {
+    if (server && inLog && input.current) input.current.focus({ preventScroll: true });
+  }, [server]);
+  useEffect(() => reveal(err ? form.current : null), [err]);
+  const id = sid(card);
+  const kind = inputFor(f.type);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    const bad = checkCapture(f, value);
+    if (bad) {
+      setLocal(invalidText(bad, f, S));
+      if (input.current) input.current.focus({ preventScroll: true });
+      return;
+    }
+    setLocal("");
+    chat.capture(card, value.trim());
+  };
+  const below = err ? "ce-" + id : r.hint ? "ch-" + id : undefined;
+  return (
+    <form ref={form} class="cc cf" onSubmit={submit} noValidate aria-busy={busy || undefined}>
+      {f.label && <label for={"cf-" + id}>{f.label}</label>}
+      <input
+        ref={input}
+        id={"cf-" + id}
+        type={kind.type as "text" /* email or tel too: preact's types take one at a time */}
+        autocomplete={kind.autocomplete}
+        value={value}
+        placeholder={f.placeholder}
+        maxLength={r.max_length || undefined}
+        required={!!r.required}
+        readOnly={busy}
+        aria-labelledby={f.label ? undefined : "cq-" + id}
+        aria-invalid={err ? "true" : undefined}
+        aria-describedby={below}
+        onInput={(e) => {
+          setValue((e.currentTarget as HTMLInputElement).value);
+          setLocal("");
+        }}
+      />
+      {err ? (
+        <p id={"ce-" + id} class="err" role="alert">
+          {err}
+        </p>
+      ) : (
+        r.hint && (
+          <p id={"ch-" + id} class="hint">
+            {r.hint}
+          </p>
+        )
+      )}
+      <div class="acts">
+        <button type="submit" class="btn">
+          {S.send}
+        </button>
+        {!r.required && (
+          <button type="button" class="btn alt" onClick={() => busy || chat.capture(card, "")}>
+            {S.skip}
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
+
+function Consent({ chat, card, busy }: { chat: Chat; card: Card; busy: boolean }) {
+  const S = chat.S;
+  const [on, setOn] = useState(false);
+  const [err, setErr] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => reveal(err ? form.current : null), [err]);
+  const id = sid(card);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    if (!on && card.required) return setErr(true);
+    chat.consent(card, on);
+  };
+  return (
+    <form ref={form} class="cc cf" onSubmit={submit} noValidate aria-busy={busy || undefined}>
+      <label class="chk">
+        <input
+          type="checkbox"
+          checked={on}
+          aria-invalid={err ? "true" : undefined}
+          aria-describedby={err ? "ce-" + id : undefined}
+          onChange={(e) => {
+            setOn((e.currentTarget as HTMLInputElement).checked);
+            setErr(false);
+          }}
+        />
+        <span>{card.checkbox_label || S.confirm}</span>
+      </label>
+      {err && (
+        <p id={"ce-" + id} class="err" role="alert">
+          {S.consentNeeded}
+        </p>
+      )}
+      <div class="acts">
+        <button type="submit" class="btn">
+          {S.confirm}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Countdown shows the live chat card's waiting time; the timer itself runs on the server. */
+function Countdown({ chat, card }: { chat: Chat; card: Card }) {
+  const [, tick] = useState(0);
+  const left = secondsLeft(card.deadline!, card.waiting_seconds, Date.now(), chat.clock.offset);
+  useEffect(() => {
+    if (left <= 0) return;
+    // Tick when the seconds left change.
+    const ms = card.deadline! - (Date.now() - chat.clock.offset);
+    const t = setTimeout(() => tick((n) => n + 1), (ms % 1000) + 5);
+    return () => clearTimeout(t);
+  });
+  // role=timer is not announced on every tick (aria-live off), unlike the log around it.
+  return (
+    <p class="cc wait" role="timer" aria-live="off">
+      {fill(chat.S.waiting, { time: mmss(left) })}
+    </p>
   );
 }
 
@@ -161,7 +366,9 @@ function Offline({ chat }: { chat: Chat }) {
   const [err, setErr] = useState("");
   const [busy, setBusy] = useState(false);
   if (chat.contactEmail) return <p class="sys">{fill(S.saved, { email: chat.contactEmail })}</p>;
-  if (chat.log.agentsAvailable !== 0) return null;
+  // With the bot's cards in the conversation the playbook decides how to reach a human (its live
+  // chat card's offline path asks for the email): no second form.
+  if (chat.log.agentsAvailable !== 0 || chat.log.list().some((m) => m.kind === "card")) return null;
   const submit = async (e: Event) => {
     e.preventDefault();
     const f = e.currentTarget as HTMLFormElement;
@@ -278,10 +485,39 @@ export function App({ chat }: { chat: Chat }) {
     return stop;
   }, [chat]);
   const logRef = useRef<HTMLDivElement>(null);
+  const seenCards = useRef<Set<string> | null>(null);
+  useEffect(() => {
+    const where = (e: Event) => (inLog = !!logRef.current && logRef.current.contains(e.target as Node));
+    document.addEventListener("focusin", where);
+    document.addEventListener("pointerdown", where);
+    return () => {
+      document.removeEventListener("focusin", where);
+      document.removeEventListener("pointerdown", where);
+    };
+  }, []);
+  // A new card takes the focus (its first control) when the visitor's focus was in the conversation.
+  useEffect(() => {
+    const el = logRef.current;
+    if (!el || chat.status !== "live") return;
+    const seen = seenCards.current;
+    let target: HTMLElement | null = null;
+    const now = new Set<string>();
+    el.querySelectorAll<HTMLElement>("[data-card]").forEach((c) => {
+      const id = c.getAttribute("data-card")!;
+      now.add(id);
+      if (seen && !seen.has(id)) target = c.querySelector<HTMLElement>("button, input") || target;
+    });
+    seenCards.current = seen ? new Set([...seen, ...now]) : now;
+    if (target && inLog && document.hasFocus()) {
+      (target as HTMLElement).focus({ preventScroll: true });
+      reveal(target);
+    }
+  });
   const S = chat.S;
   const list = chat.log.list();
   const pending = chat.pending.filter((p) => !chat.log.hasClientId(p.client_id));
-  const head = headerName(list, chat.cfg.name);
+  const bot = botWho(list, chat.look, chat.cfg.name);
+  const head = headerName(list, bot);
   const count = list.length + pending.length + chat.uploads.length + (chat.typingName ? 1 : 0);
   useLayoutEffect(() => {
     const el = logRef.current;
@@ -315,15 +551,15 @@ export function App({ chat }: { chat: Chat }) {
       <div class="log" ref={logRef} role="log" aria-live="polite" aria-relevant="additions" aria-label={head.name} onClick={openLink}>
         {chat.log.previous.length > 0 && (
           <>
-            <Lines chat={chat} list={chat.log.previous} />
+            <Lines chat={chat} list={chat.log.previous} old />
             <p class="div">{S.earlier}</p>
           </>
         )}
         {list.length === 0 && pending.length === 0 && (
           <div class="m them first">
-            <Avatar name={chat.cfg.name} />
+            <Avatar name={bot.name} src={bot.avatar} />
             <div class="col">
-              <div class="who">{chat.cfg.name}</div>
+              <div class="who">{bot.name}</div>
               <div class="bub">{S.greeting}</div>
             </div>
           </div>

@@ -8,11 +8,13 @@ import { load, save } from "./storage";
 import { catalogue, type Strings } from "../i18n";
 import { fill } from "../i18n/format";
 import { Log } from "../lib/log";
-import { clientIdMaker, merged, parsePending, without, type Pending } from "../lib/pending";
+import { cardPending, clientIdMaker, merged, parsePending, without, type CardCmd, type Pending } from "../lib/pending";
+import { Clock, responses } from "../lib/cards";
+import { appearanceOf, parseAppearance, theme, type Appearance } from "../lib/appearance";
 import { supported } from "../lib/locale";
 import { commands } from "../lib/commands";
 import { bridgeMessage, type Identity, type Page, type ToFrame, type ToHost } from "../lib/bridge";
-import type { Attachment, Frame, Message, Update } from "../lib/protocol";
+import type { Attachment, Card, Frame, Message, Update } from "../lib/protocol";
 
 export interface Config {
   key: string;
@@ -57,12 +59,19 @@ export class Chat {
   focusTick = 0;
   /** attachments this visitor sent, by client id (the visitor frames carry no attachment yet) */
   sentFiles = new Map<string, Attachment>();
+  /** the look of the playbook on the page (protocol section 2), remembered in the frame's storage */
+  look: Appearance = {};
+  /** the server's clock as seen from here, for the live chat card's countdown */
+  clock = new Clock();
+  /** the server's capture_invalid message for a capture card, by card id */
+  cardErrors = new Map<string, string>();
 
   private api: Api;
   private sock: Socket;
   private kToken: string;
   private kPending: string;
   private kContact: string;
+  private kLook: string;
   private listeners = new Set<() => void>();
   private newId = clientIdMaker(random);
   private page: Page = { url: "", title: "" };
@@ -70,7 +79,7 @@ export class Chat {
   private identity?: Identity;
   private identified = "";
   private early: Frame[] = [];
-  private resumeAsked: { after: number; conv: number } | null = null;
+  private resumeAsked: { after: number; conv: number; overwrite?: boolean } | null = null;
   private readSent = 0;
   private lastUnread = -1;
   private lastActive: boolean | null = null;
@@ -79,6 +88,8 @@ export class Chat {
   private sentAt = new Map<string, number>();
   private ackTimer = 0;
   private starting = false;
+  /** the page's playbook was asked to start on this page load */
+  private botAsked = false;
   private uploadSeq = 0;
   /** tells this visitor's other tabs what was read here (read cursors are not pushed) */
   private tabs: BroadcastChannel | null = null;
@@ -91,6 +102,7 @@ export class Chat {
     this.kToken = "parley:" + cfg.key + ":token";
     this.kPending = "parley:" + cfg.key + ":pending";
     this.kContact = "parley:" + cfg.key + ":contact";
+    this.kLook = "parley:" + cfg.key + ":appearance"; // not the loader's ":look" (the same origin on /demo)
     this.contactEmail = load(this.kContact) || "";
     this.pending = parsePending(load(this.kPending));
     this.api = new Api(base, () => this.token());
@@ -118,6 +130,11 @@ export class Chat {
       };
     }
     this.toHost({ parley: "hello" });
+    try {
+      this.setLook(JSON.parse(load(this.kLook) || "null") || undefined);
+    } catch {
+      // forget a broken one
+    }
   }
 
   subscribe(fn: () => void): () => void {
@@ -182,6 +199,19 @@ export class Chat {
     });
   }
 
+  /** setLook applies the playbook's appearance: undefined keeps what is known, null the default look. */
+  private setLook(v: unknown): void {
+    const a = parseAppearance(v);
+    if (!a) return;
+    save(this.kLook, JSON.stringify(a));
+    const st = document.documentElement.style;
+    for (const k of ["--parley-accent", "--parley-on-accent", "--parley-ink"]) st.removeProperty(k);
+    const vars = theme(a);
+    for (const k in vars) st.setProperty(k, vars[k]);
+    this.set(() => (this.look = a));
+    this.toHost({ parley: "look", look: { accent: vars["--parley-accent"], on: vars["--parley-on-accent"], icon: a.icon, side: a.side, language: a.language } });
+  }
+
   private opened(focus: boolean): void {
     this.set(() => {
       this.isOpen = true;
@@ -189,6 +219,18 @@ export class Chat {
     });
     this.begin();
     this.markRead();
+    this.startBot();
+  }
+
+  /**
+   * startBot asks the server to start the page's playbook once the visitor opens the chat and has
+   * no open conversation (protocol 4.0). The server decides: no playbook, or an open conversation,
+   * and nothing happens.
+   */
+  private startBot(): void {
+    if (this.botAsked || !this.isOpen || !this.sock.ready || this.pending.length > 0) return;
+    if (this.log.conv && this.log.conv.status === "open") return;
+    if (this.sock.send(commands.start(this.page.url, this.newId()))) this.botAsked = true;
   }
 
   /** close asks the loader to close the chat (the header's button, Escape). */
@@ -226,6 +268,7 @@ export class Chat {
       });
       if (r.status === 201 && r.data.token) {
         save(this.kToken, r.data.token);
+        this.setLook(appearanceOf(r.data));
         if (withPage) this.pageSent = this.page.url; // the session recorded it
         break;
       }
@@ -277,6 +320,7 @@ export class Chat {
     const token = this.token();
     if (!token) return false;
     const r = await this.api.call("POST", "/session", { token });
+    if (r.status === 200) this.setLook(appearanceOf(r.data));
     if (r.status === 401 || r.code === "visitor_token_invalid") {
       this.sock.stop();
       save(this.kToken, null);
@@ -343,6 +387,7 @@ export class Chat {
   private onFrame(f: Frame): void {
     switch (f.t) {
       case "ready":
+        this.setLook(appearanceOf(f));
         this.set(() => {
           this.resumeAsked = null;
           this.follow(this.log.snapshot(f as unknown as Update), 0);
@@ -351,9 +396,15 @@ export class Chat {
         this.flush();
         this.sendPage();
         this.after([]);
+        this.startBot();
         break;
       case "conversation": {
         const u = f as unknown as Update;
+        if (!("agents_available" in f)) {
+          // Written just now: their times tell how far the server's clock is from ours.
+          const now = Date.now();
+          for (const m of u.messages || []) this.clock.observe(m.created_at, now);
+        }
         if (!this.sock.ready) {
           this.early.push(f);
           return;
@@ -364,7 +415,7 @@ export class Chat {
           if ("agents_available" in f && this.resumeAsked) {
             const asked = this.resumeAsked;
             this.resumeAsked = null;
-            this.follow(this.log.snapshot(u, asked.after, asked.conv), asked.conv);
+            this.follow(this.log.snapshot(u, asked.after, asked.conv, asked.overwrite), asked.conv);
           } else {
             this.follow(this.log.live(u), 0);
           }
@@ -383,10 +434,10 @@ export class Chat {
         break;
       }
       case "error":
-        this.onError(String(f.ref || ""), String(f.code || ""));
+        this.onError(String(f.ref || ""), String(f.code || ""), String(f.message || ""));
         break;
       case "typing":
-        if (f.from !== "visitor") this.showTyping(f.on ? String(f.name || "") : "");
+        if (f.from !== "visitor") this.showTyping(f.on ? String(f.name || (f.from === "bot" && (this.look.bot_name || this.cfg.name)) || "") : "");
         break;
       case "deleted":
         this.set(() => this.log.deleted(Number(f.conversation_id)));
@@ -409,7 +460,8 @@ export class Chat {
     for (const m of fresh) {
       if (m.from === "agent" || m.from === "bot") {
         if (this.typingName && m.name === this.typingName) this.showTyping("");
-        this.toHost({ parley: "message", from: m.from, name: m.name || "", text: m.body || "" });
+        const text = m.body || (m.card && m.card.text) || "";
+        if (text || m.kind !== "card") this.toHost({ parley: "message", from: m.from, name: m.name || "", text });
       }
     }
     this.markRead();
@@ -425,30 +477,50 @@ export class Chat {
     }
   }
 
-  private onError(ref: string, code: string): void {
-    const p = this.pending.find((q) => q.client_id === ref);
+  /** onError handles an error frame: ref is a send's client id, or a card's id for card responses. */
+  private onError(ref: string, code: string, message: string): void {
+    const p = this.pending.find((q) => q.client_id === ref) || cardPending(this.pending, ref);
     if (code === "blocked") {
       this.off(code);
       return;
     }
+    if (code === "capture_invalid") {
+      // Nothing stored: show the server's words under the field; the visitor corrects and sends
+      // again, with a new client id.
+      if (p) this.replacePending(p.client_id, null);
+      this.set(() => this.cardErrors.set(ref, message || this.S.fieldInvalid));
+      return;
+    }
     if (!p) return;
+    const id = p.client_id;
+    if (p.cmd && (code === "card_invalid" || code === "consent_required" || code === "invalid")) {
+      // Unknown, answered another way (another tab), or refused for good: the log's word stands.
+      this.replacePending(id, null);
+      return;
+    }
     switch (code) {
       case "too_many_messages":
         // Kept pending; sent again with the same id after a moment.
-        this.sentAt.set(ref, Date.now() - ackWaitMs + 1500 + random() * 1000);
+        this.sentAt.set(id, Date.now() - ackWaitMs + 1500 + random() * 1000);
         this.watchAcks();
         break;
       case "client_id_taken":
       case "client_id_invalid": {
         const again: Pending = { ...p, client_id: this.newId() };
-        this.replacePending(ref, again);
+        this.replacePending(id, again);
         this.transmit(again);
         break;
       }
+      case "consent_version_stale":
+        // The playbook changed the text: read the conversation again, which has the new version.
+        this.replacePending(id, null);
+        this.resumeAsked = { after: 0, conv: 0, overwrite: true };
+        this.sock.send(commands.resume(0));
+        break;
       case "body_too_long":
       case "body_required":
       case "body_invalid":
-        this.replacePending(ref, null);
+        this.replacePending(id, null);
         this.set(() => (this.notice = code === "body_too_long" ? this.S.tooLong : ""));
         break;
     }
@@ -480,6 +552,30 @@ export class Chat {
     this.queue({ client_id: this.newId(), body: text, created_at: Date.now() });
     this.typing(false);
     return true;
+  }
+
+  /** answered tells whether a card has a response, in the log or on its way. */
+  answered(cardId: string): Message | Pending | undefined {
+    return responses(this.log.list()).get(cardId) || cardPending(this.pending, cardId);
+  }
+
+  /** respond sends a card's response (protocol 4.3–4.5) through the queue messages use. */
+  respond(cmd: CardCmd, body: string): void {
+    if (this.answered(cmd.card_id)) return;
+    this.cardErrors.delete(cmd.card_id);
+    this.queue({ client_id: this.newId(), body, cmd, created_at: Date.now() });
+  }
+
+  answer(card: Card, answerId: string, label: string): void {
+    this.respond({ t: "answer", card_id: card.id, answer_id: answerId }, label);
+  }
+
+  capture(card: Card, value: string): void {
+    this.respond({ t: "capture", card_id: card.id, value }, value || this.S.skipped);
+  }
+
+  consent(card: Card, accepted: boolean): void {
+    this.respond({ t: "consent", card_id: card.id, version: card.version || "", accepted }, accepted ? card.checkbox_label || this.S.confirm : this.S.declined);
   }
 
   private queue(p: Pending): void {

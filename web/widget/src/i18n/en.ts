@@ -50,6 +50,17 @@ export const strings = {
   file: "File",
   download: "Download {name}",
   image: "Image",
+  skip: "Skip",
+  skipped: "Skipped",
+  confirm: "Confirm",
+  consentNeeded: "Please tick the box to continue.",
+  declined: "I don't agree",
+  waiting: "Waiting for an agent… {time}",
+  required: "Please fill in this field.",
+  tooShort: "Please enter at least {n} characters.",
+  tooLongField: "Please enter at most {n} characters.",
+  phoneInvalid: "Please enter a valid phone number.",
+  fieldInvalid: "Please check what you entered.",
 };
 
 export type Launcher = typeof launcher;

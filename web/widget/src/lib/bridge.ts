@@ -26,6 +26,17 @@ export type ToFrame =
   | { parley: "identify"; identity: Identity }
   | { parley: "reset" };
 
+/** The playbook's look for the launcher (the frame checked it; see lib/appearance.ts). */
+export interface Look {
+  /** --parley-accent and --parley-on-accent */
+  accent?: string;
+  on?: string;
+  /** the launcher's icon: chat, help or wave */
+  icon?: string;
+  side?: string;
+  language?: string;
+}
+
 /** Frame → host page. */
 export type ToHost =
   | { parley: "hello" }
@@ -33,7 +44,8 @@ export type ToHost =
   | { parley: "active"; on: boolean }
   | { parley: "close" }
   | { parley: "message"; from: string; name: string; text: string }
-  | { parley: "disable"; reason: string };
+  | { parley: "disable"; reason: string }
+  | { parley: "look"; look: Look };
 
 /** bridgeMessage returns data when it is a message of ours, else null. */
 export function bridgeMessage<T extends { parley: string }>(data: unknown): T | null {

@@ -23,8 +23,12 @@ export class Log {
   previous: Message[] = [];
   agentsAvailable = -1;
 
-  /** snapshot applies a ready frame or the answer to a resume (asked with seq after, for conversation askedId). */
-  snapshot(u: Update, after = 0, askedId = 0): Next {
+  /**
+   * snapshot applies a ready frame or the answer to a resume (asked with seq after, for conversation
+   * askedId). With overwrite, entries already held are replaced by the answer's (a card asked for
+   * again after consent_version_stale, protocol 4.5).
+   */
+  snapshot(u: Update, after = 0, askedId = 0, overwrite = false): Next {
     if (typeof u.agents_available === "number") this.agentsAvailable = u.agents_available;
     const c = u.conversation;
     if (!c) {
@@ -36,7 +40,7 @@ export class Log {
       return { resume: 0 };
     }
     if (c.id !== this.convId) this.switchTo(c.id);
-    this.merge(u.messages);
+    this.merge(u.messages, overwrite);
     this.refresh(c, true);
     if (u.messages.length >= pageSize) return { resume: u.to_seq || this.maxSeq() };
     this.lastSeq = Math.max(this.lastSeq, u.to_seq || 0, c.last_seq);
@@ -101,8 +105,8 @@ export class Log {
     this.convId = id;
   }
 
-  private merge(msgs: Message[]): void {
-    for (const m of msgs) if (!this.entries.has(m.seq)) this.entries.set(m.seq, m);
+  private merge(msgs: Message[], overwrite = false): void {
+    for (const m of msgs) if (overwrite || !this.entries.has(m.seq)) this.entries.set(m.seq, m);
   }
 
   private refresh(c: Conversation, force: boolean): void {
@@ -110,23 +114,51 @@ export class Log {
   }
 }
 
-/** headerName works out who the visitor talks to from the system lines (protocol 1.9). */
-export function headerName(entries: Message[], fallback: string): { name: string; avatar?: string } {
-  let name = fallback;
-  let avatar: string | undefined;
+/** Who the header shows: a name and, when known, a picture. */
+export interface Who {
+  name: string;
+  avatar?: string;
+}
+
+/**
+ * botWho is who speaks before an agent joins: the playbook's bot (appearance), else the name and
+ * avatar the bot's newest entry carries, else the website's name.
+ */
+export function botWho(entries: Message[], look: { bot_name?: string; avatar?: string }, site: string): Who {
+  let i = entries.length - 1;
+  while (i >= 0 && !(entries[i].from === "bot" && entries[i].name)) i--;
+  const m = entries[i];
+  const name = look.bot_name || (m && m.name) || site;
+  return { name, avatar: look.avatar || (m && m.name === name ? m.avatar : undefined) };
+}
+
+/**
+ * headerName works out who the visitor talks to (protocol 1.9): the bot until an agent joins, then
+ * the assignee. The joined system line and the live chat card's joined state (4.6) mean the same;
+ * either moves the header, and the card brings the agent's avatar.
+ */
+export function headerName(entries: Message[], bot: Who): Who {
+  let name = bot.name;
+  let avatar = bot.avatar;
   let person = false;
   for (const m of entries) {
     const e = m.event;
+    const c = m.card;
     if (m.kind === "event" && e) {
       if ((e.type === "joined" || e.type === "assigned") && e.user_name) {
-        if (name !== e.user_name) avatar = undefined;
+        if (!person || name !== e.user_name) avatar = undefined;
         name = e.user_name;
         person = true;
       } else if (e.type === "assigned" || e.type === "unassigned") {
-        name = fallback;
-        avatar = undefined;
+        name = bot.name;
+        avatar = bot.avatar;
         person = false;
       }
+    } else if (c && c.type === "live_chat" && c.state === "joined" && c.user_name) {
+      if (!person || name !== c.user_name) avatar = undefined;
+      name = c.user_name;
+      avatar = c.avatar || avatar;
+      person = true;
     } else if (m.from === "agent" && person && m.name === name && m.avatar) {
       avatar = m.avatar;
     }

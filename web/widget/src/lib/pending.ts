@@ -3,10 +3,19 @@
 
 import type { Attachment } from "./protocol";
 
+/** A response to a bot card (protocol 4.3–4.5), sent with the pending entry's client id. */
+export type CardCmd =
+  | { t: "answer"; card_id: string; answer_id: string }
+  | { t: "capture"; card_id: string; value: string }
+  | { t: "consent"; card_id: string; version: string; accepted: boolean };
+
 export interface Pending {
   client_id: string;
+  /** the text shown in the visitor's bubble until the server's entry replaces it */
   body: string;
   attachment?: Attachment;
+  /** set for a card response; otherwise it is a message (send) */
+  cmd?: CardCmd;
   created_at: number;
   /** the server acknowledged it; shown until the log holds it */
   acked?: boolean;
@@ -25,10 +34,20 @@ export function parsePending(raw: string | null): Pending[] {
   try {
     const v = JSON.parse(raw);
     if (!Array.isArray(v)) return [];
-    return v.filter((p) => p && typeof p.client_id === "string" && typeof p.body === "string");
+    return v.filter((p) => p && typeof p.client_id === "string" && typeof p.body === "string" && (p.cmd === undefined || cardCmd(p.cmd)));
   } catch {
     return [];
   }
+}
+
+function cardCmd(c: CardCmd): boolean {
+  return !!c && typeof c.card_id === "string" && (c.t === "answer" || c.t === "capture" || c.t === "consent");
+}
+
+/** cardPending is the queued response to a card, if any. */
+export function cardPending(list: Pending[], cardId: string): Pending | undefined {
+  for (const p of list) if (p.cmd && p.cmd.card_id === cardId) return p;
+  return undefined;
 }
 
 /** without removes the message with this client id. */

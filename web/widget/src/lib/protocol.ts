@@ -20,6 +20,55 @@ export interface Attachment {
   height?: number;
 }
 
+/** A bot card (docs/widget-protocol.md 4). Only the keys of its type are set. */
+export interface Card {
+  id: string;
+  type: string; // message, question, capture, consent, live_chat
+  html?: string;
+  text?: string;
+  /** question */
+  answers?: { id: string; label: string }[];
+  /** capture */
+  field?: Field;
+  /** consent */
+  version?: string;
+  checkbox_label?: string;
+  required?: boolean;
+  /** live_chat: waiting, joined or offline */
+  state?: string;
+  waiting_seconds?: number;
+  deadline?: number;
+  reason?: string;
+  user_id?: number;
+  user_name?: string;
+  avatar?: string;
+}
+
+export interface Field {
+  type: string; // name, email, phone, company, custom
+  key?: string;
+  label?: string;
+  placeholder?: string;
+  rules?: Rules;
+}
+
+export interface Rules {
+  required?: boolean;
+  min_length?: number;
+  max_length?: number;
+  pattern?: string;
+  hint?: string;
+}
+
+/** The card a visitor's answer, capture or consent entry responds to. */
+export interface CardResponse {
+  card_id: string;
+  answer_id?: string;
+  value?: string;
+  version?: string;
+  accepted?: boolean;
+}
+
 export interface Message {
   id: number;
   seq: number;
@@ -34,6 +83,8 @@ export interface Message {
   created_at: number;
   attachment_id?: number;
   attachment?: Attachment;
+  card?: Card;
+  response?: CardResponse;
 }
 
 export interface Conversation {
