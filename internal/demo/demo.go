@@ -30,7 +30,7 @@ type Result struct {
 	Website    *inbox.Website
 }
 
-// Seed creates the demo owner, the website and its playbook if they do not exist yet.
+// Seed creates the demo owner, the website and its playbooks if they do not exist yet.
 func Seed(ctx context.Context, db *store.DB, accounts *auth.Service, playbooks *playbook.Service) (*Result, error) {
 	res := &Result{OwnerEmail: OwnerEmail}
 	owner, err := db.UserByEmail(ctx, OwnerEmail)
@@ -63,11 +63,20 @@ func Seed(ctx context.Context, db *store.DB, accounts *auth.Service, playbooks *
 		return nil, fmt.Errorf("demo playbook: %w", err)
 	}
 	if len(books) == 0 {
+		// English everywhere; the demo page's ?lang=de (nl, tr, hu) gets the template in that
+		// language, by a URL rule with a higher priority.
 		active := true
-		_, err = playbooks.Create(ctx, owner, playbook.Input{WebsiteID: site.ID, Name: "Live chat", Template: playbook.LiveChatTemplate, Active: &active,
-			Appearance: playbook.Appearance{Color: "#1f6f43", TextColor: "#ffffff", Icon: "chat", BotName: "Parley bot", Language: "en", Side: "right"}})
-		if err != nil {
-			return nil, fmt.Errorf("demo playbook: %w", err)
+		for _, lang := range playbook.Languages {
+			in := playbook.Input{WebsiteID: site.ID, Name: "Live chat", Template: playbook.LiveChatTemplate, Active: &active,
+				Appearance: playbook.Appearance{Color: "#1f6f43", TextColor: "#ffffff", Icon: "chat", Language: lang, Side: "right"}}
+			if lang != "en" {
+				in.Name += " (" + lang + ")"
+				in.Priority = 10
+				in.Targeting = []playbook.Rule{{Match: playbook.Contains, Value: "lang=" + lang}}
+			}
+			if _, err := playbooks.Create(ctx, owner, in); err != nil {
+				return nil, fmt.Errorf("demo playbook %s: %w", lang, err)
+			}
 		}
 	}
 	return res, nil

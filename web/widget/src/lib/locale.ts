@@ -1,7 +1,7 @@
-// Which language the widget speaks: the site's choice (Parley.setLocale), else the page's
-// <html lang>, else the playbook's language, else the browser's languages, else English. The page
-// comes before the playbook: a playbook always has a language (English unless chosen), and a page
-// that says it is German should get a German widget.
+// Which language the widget speaks: the site's choice (Parley.setLocale), else the playbook's
+// language (its cards are written in it, so the widget's own words match them), else the page's
+// <html lang>, else the browser's languages, else English. A site in several languages targets a
+// playbook per language by URL (the demo does: /demo?lang=de gets the German playbook).
 
 export const locales = ["en", "de", "nl", "tr", "hu"] as const;
 export type Locale = (typeof locales)[number];
@@ -12,9 +12,9 @@ export function supported(tag: string | null | undefined): Locale | "" {
   return (locales as readonly string[]).indexOf(base) >= 0 ? (base as Locale) : "";
 }
 
-/** chooseLocale picks the first supported of: fixed, the page's lang, the playbook's, the browser's languages. */
+/** chooseLocale picks the first supported of: fixed, the playbook's, the page's lang, the browser's languages. */
 export function chooseLocale(fixed: string | null | undefined, pageLang: string | null | undefined, browser: readonly string[], playbook?: string): Locale {
-  for (const tag of [fixed, pageLang, playbook, ...browser]) {
+  for (const tag of [fixed, playbook, pageLang, ...browser]) {
     const l = supported(tag);
     if (l) return l;
   }
