@@ -1,4 +1,4 @@
-package main
+package loadgen
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -17,14 +16,6 @@ import (
 // browserUA is a real browser's User-Agent: crawlers and scripts get no visitor identity.
 const browserUA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
-// transport is shared by every HTTP call; loopback, many at once while ramping up.
-var transport = &http.Transport{
-	DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-	MaxIdleConns:        256,
-	MaxIdleConnsPerHost: 256,
-	IdleConnTimeout:     30 * time.Second,
-}
-
 // client is a JSON client for one identity (a cookie jar of its own).
 type client struct {
 	base string
@@ -32,9 +23,9 @@ type client struct {
 	xff  string // X-Forwarded-For to send, if any
 }
 
-func newClient(base, xff string) *client {
+func newClient(tr http.RoundTripper, base, xff string) *client {
 	jar, _ := cookiejar.New(nil)
-	return &client{base: base, hc: &http.Client{Transport: transport, Jar: jar, Timeout: 60 * time.Second}, xff: xff}
+	return &client{base: base, hc: &http.Client{Transport: tr, Jar: jar, Timeout: 60 * time.Second}, xff: xff}
 }
 
 // apiError is a non-2xx answer.

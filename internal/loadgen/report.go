@@ -1,4 +1,4 @@
-package main
+package loadgen
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-func (r *result) print(w io.Writer, o options) {
+func (r *Result) Print(w io.Writer, o Options) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
 	p("")
 	p("parley-load: %s run against %s", r.Mode, o.URL)
@@ -41,12 +41,28 @@ func (r *result) print(w io.Writer, o options) {
 		p("  rate                          %.0f msg/s for %.1f s (largest schedule lag %s)", r.Rate, r.SendSeconds, r.SendLagMax.Round(time.Microsecond))
 		p("  messages scheduled            %d", r.Scheduled)
 		p("  acknowledged (ack frames)     %d (%.0f/s)", r.Acked, r.AckedPerSec)
-		verified := ""
-		if r.Verified {
-			verified = fmt.Sprintf("; acknowledged but not stored: %d", r.AckedNotStored)
+		if r.NotAcked > 0 {
+			p("  not acknowledged              %d: %d unanswered (written; the socket closed or the run ended first), %d not sent (due while the socket was closed), %d refused (error frames), %d not due (run cut short)",
+				r.NotAcked, r.Unanswered, r.NotSent, r.Refused, r.NotDue)
 		}
-		p("  stored (API)                  %d (%s%s)", r.Stored, r.StoredNote, verified)
-		p("  delivered to an agent         %d (%.0f/s within the send window); %d deliveries to all agents", r.Delivered, r.DeliveredPerSec, r.Deliveries)
+		switch {
+		case r.Reconnect:
+			p("  cut off by a closing socket   %d sends were in flight (written, no ack yet) when their socket closed; %d of them were already stored (found in the log on reconnecting), %d acknowledged when sent again", r.CutOff, r.CutOffFoundStored, r.CutOffAckedOnRetry)
+		case r.CutOff > 0:
+			p("  cut off by a closing socket   %d sends were in flight (written, no ack yet) when their socket closed (not sent again without --reconnect)", r.CutOff)
+		}
+		if r.Reconnect {
+			p("  reconnects                    visitors %d, agents %d; %d messages sent again with the same client_id; agents sent %d resume frames (%d for gaps)", r.VisitorReconnects, r.AgentReconnects, r.Resent, r.AgentResumes, r.AgentGaps)
+		}
+		p("  stored (API)                  %d (%s)", r.Stored, r.StoredNote)
+		if r.Verified {
+			p("  stored (verified)             %d of this run's messages; acknowledged but not stored: %d; stored more than once: %d; stored but never acknowledged: %d; stored but not delivered: %d",
+				r.StoredRun, r.AckedNotStored, r.StoredTwice, r.StoredNotAcked, r.StoredNotDelivered)
+		}
+		p("  delivered to an agent         %d (%.0f/s within the send window); %d deliveries to all agents; acknowledged but not delivered: %d", r.Delivered, r.DeliveredPerSec, r.Deliveries, r.AckedNotDelivered)
+		if r.DeliveredOnReconnect > 0 {
+			p("  delivered after a reconnect   %d first reached an agent on a socket opened again (live or resumed)", r.DeliveredOnReconnect)
+		}
 		p("  latency, scheduled → first agent socket: p50 %s  p90 %s  p99 %s  p99.9 %s  max %s", ms(r.P50), ms(r.P90), ms(r.P99), ms(r.P999), ms(r.Max))
 		p("  latency, scheduled → every agent socket: p50 %s  p99 %s", ms(r.FanP50), ms(r.FanP99))
 		p("  latency, scheduled → ack:                p50 %s  p99 %s", ms(r.AckP50), ms(r.AckP99))
@@ -72,7 +88,7 @@ func (r *result) print(w io.Writer, o options) {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
 
-func (r *result) printJSON(w io.Writer) {
+func (r *Result) PrintJSON(w io.Writer) {
 	b, _ := json.Marshal(r)
 	fmt.Fprintln(w, string(b))
 }

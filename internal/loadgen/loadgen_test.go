@@ -1,4 +1,4 @@
-package main
+package loadgen
 
 import (
 	"testing"
@@ -43,5 +43,18 @@ func TestParseMetrics(t *testing.T) {
 	m := parseMetrics(raw, []string{"go_goroutines", `parley_websocket_connections{side="visitor"}`})
 	if m["go_goroutines"] != 42 || m[`parley_websocket_connections{side="visitor"}`] != 10000 || len(m) != 2 {
 		t.Fatalf("parseMetrics = %v", m)
+	}
+}
+
+// A reconnecting visitor learns from ready which cut-off sends were already stored; ready may come
+// alone or in a batch.
+func TestReadyClientIDs(t *testing.T) {
+	one := []byte(`{"t":"ready","conversation":{"id":4},"messages":[{"seq":1,"client_id":"wu-0"},{"seq":2,"client_id":"lg-7"},{"seq":3}]}`)
+	batch := []byte(`[{"t":"conversation","messages":[{"client_id":"lg-9"}]},` + string(one) + `]`)
+	for _, raw := range [][]byte{one, batch} {
+		got := readyClientIDs(raw)
+		if !got["lg-7"] || !got["wu-0"] || got["lg-9"] || len(got) != 3 { // "" for the entry without one
+			t.Errorf("readyClientIDs(%s) = %v", raw, got)
+		}
 	}
 }

@@ -1,51 +1,158 @@
-package main
+package loadgen
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // pg_stat_database for --pg-url
-	"github.com/lxzan/gws"
 )
 
-// load is one run.
-type load struct {
-	o     options
-	log   io.Writer
-	start time.Time // the schedule's origin; every time below is ns since start
+// What became of message i. A message is acknowledged only by its ack frame; one whose socket
+// closed before the ack is "not acknowledged", never "lost": it may or may not have been stored,
+// which --verify finds out.
+const (
+	msgNotDue     int32 = iota // the run ended before it was due
+	msgQueued                  // due while its visitor's socket was down: waits for the reconnect
+	msgWritten                 // written to the socket, no answer yet
+	msgAcked                   // acknowledged
+	msgRefused                 // answered with an error frame
+	msgNotSent                 // due while its visitor's socket was closed (no --reconnect)
+	msgUnanswered              // written to a socket that closed before the ack (no --reconnect)
+)
 
-	// Per message i (client id "lg-i"): when it was due, whether it was acknowledged, and the
-	// latency of its first arrival on an agent socket (0 until then).
-	sched    []int64
-	acked    []atomic.Bool
-	firstLat []atomic.Int64
+// Load is one run of the load generator.
+type Load struct {
+	o    Options
+	log  io.Writer
+	tr   *http.Transport
+	base time.Time // fixed at New; now() counts from base + origin
+	body []byte    // the message text as a JSON string
+
+	// origin is the schedule's start, in ns after base; set once when sending starts.
+	origin atomic.Int64
+	// runCtx ends every socket goroutine (reconnects, catch-ups) when Run returns.
+	runCtx context.Context
+
+	// Per message i (client id "lg-i"), allocated in New and never reallocated (socket read loops
+	// index them at any time): when it is due (ns after origin), what became of it, the latency of
+	// its first arrival on an agent socket (0 until then), how often it was written, whether a socket
+	// closed under it, and whether its visitor then found it stored.
+	sched       []int64
+	state       []atomic.Int32
+	firstLat    []atomic.Int64
+	writes      []atomic.Int32
+	cutOff      []atomic.Bool
+	foundStored []atomic.Bool
 
 	acks, delivered, deliveries, agentFrames atomic.Int64
+	deliveredOnReconnect                     atomic.Int64
 	warmAcks                                 atomic.Int64
 	visitorCloses, visitorResyncs            atomic.Int64
+	visitorReconnects                        atomic.Int64
 	agentResyncs, agentReconnects            atomic.Int64
+	agentResumes, agentGaps                  atomic.Int64
+	catchingUp                               atomic.Int64 // agents reconnecting or catching up
 	ackHist, fanHist                         histogram
 	errMu                                    sync.Mutex
 	errCodes                                 map[string]int
+	waitMu                                   sync.Mutex
+	waiters                                  []ackWaiter
 }
 
-func (l *load) now() int64 { return int64(time.Since(l.start)) }
+type ackWaiter struct {
+	n  int64
+	ch chan struct{}
+}
 
-func (l *load) countError(code string) {
+// New checks the options and prepares a run; log receives progress lines.
+func New(o Options, log io.Writer) (*Load, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	total := o.scheduled()
+	l := &Load{o: o, log: log, base: time.Now(),
+		tr: &http.Transport{
+			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        256,
+			MaxIdleConnsPerHost: 256,
+			IdleConnTimeout:     30 * time.Second,
+		},
+		sched: make([]int64, total), state: make([]atomic.Int32, total), firstLat: make([]atomic.Int64, total),
+		writes: make([]atomic.Int32, total), cutOff: make([]atomic.Bool, total), foundStored: make([]atomic.Bool, total)}
+	l.body, _ = json.Marshal(o.Body)
+	if total > 0 {
+		// A little head start so the first messages are not born late.
+		offset := int64(50 * time.Millisecond)
+		interval := float64(time.Second) / o.Rate
+		for i := range l.sched {
+			l.sched[i] = offset + int64(float64(i)*interval)
+		}
+	}
+	return l, nil
+}
+
+// Acked is how many of the run's messages have been acknowledged so far.
+func (l *Load) Acked() int64 { return l.acks.Load() }
+
+// WhenAcked returns a channel that is closed once n messages have been acknowledged.
+func (l *Load) WhenAcked(n int64) <-chan struct{} {
+	ch := make(chan struct{})
+	l.waitMu.Lock()
+	defer l.waitMu.Unlock()
+	if l.acks.Load() >= n {
+		close(ch)
+	} else {
+		l.waiters = append(l.waiters, ackWaiter{n, ch})
+	}
+	return ch
+}
+
+func (l *Load) noteAck() {
+	l.waitMu.Lock()
+	defer l.waitMu.Unlock()
+	n := l.acks.Add(1)
+	l.waiters = slices.DeleteFunc(l.waiters, func(w ackWaiter) bool {
+		if n >= w.n {
+			close(w.ch)
+			return true
+		}
+		return false
+	})
+}
+
+// AcknowledgedIDs are the client ids of the messages acknowledged so far.
+func (l *Load) AcknowledgedIDs() []string {
+	var ids []string
+	for i := range l.state {
+		if l.state[i].Load() == msgAcked {
+			ids = append(ids, clientID(i))
+		}
+	}
+	return ids
+}
+
+// Delivered tells whether the message with this client id reached an agent socket.
+func (l *Load) Delivered(id string) bool {
+	n, ok := parseClientID([]byte(id))
+	return ok && strings.HasPrefix(id, "lg-") && n < len(l.firstLat) && l.firstLat[n].Load() > 0
+}
+
+func clientID(i int) string { return "lg-" + strconv.Itoa(i) }
+
+// now is ns since the schedule's origin (before it: since New).
+func (l *Load) now() int64 { return int64(time.Since(l.base)) - l.origin.Load() }
+
+func (l *Load) countError(code string) {
 	l.errMu.Lock()
 	defer l.errMu.Unlock()
 	if l.errCodes == nil {
@@ -54,12 +161,14 @@ func (l *load) countError(code string) {
 	l.errCodes[code]++
 }
 
-func (l *load) logf(format string, a ...any) {
+func (l *Load) logf(format string, a ...any) {
 	fmt.Fprintf(l.log, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05.000")}, a...)...)
 }
 
-// result is what the run measured.
-type result struct {
+func (l *Load) newClient(base, xff string) *client { return newClient(l.tr, base, xff) }
+
+// Result is what the run measured.
+type Result struct {
 	Mode               string             `json:"mode"`
 	Visitors           int                `json:"visitors_requested"`
 	SessionsCreated    int                `json:"sessions_created"`
@@ -115,11 +224,42 @@ type result struct {
 	WarmedUp           bool               `json:"warmed_up"`
 	ClientCPU          string             `json:"client_cpu,omitempty"`
 	LoadAvg            string             `json:"loadavg"`
+
+	// What became of the messages that were not acknowledged (they add up to Scheduled - Acked).
+	Reconnect  bool  `json:"reconnect"`
+	NotAcked   int64 `json:"not_acknowledged"`
+	Unanswered int64 `json:"not_acknowledged_unanswered"` // written; the socket closed (or the run ended) before an answer
+	NotSent    int64 `json:"not_acknowledged_not_sent"`   // due while the visitor's socket was closed
+	Refused    int64 `json:"not_acknowledged_refused"`    // answered by an error frame (see Errors)
+	NotDue     int64 `json:"not_acknowledged_not_due"`    // the run was cut short before they were due
+	// Sends cut off by a closing socket: written, and the socket closed before their ack. With
+	// --reconnect they are sent again with the same client id; some were already stored (their ack
+	// was lost with the socket), as the visitor's log on reconnecting shows.
+	CutOff             int64 `json:"in_flight_when_socket_closed"`
+	CutOffFoundStored  int64 `json:"in_flight_found_stored_on_reconnect"`
+	CutOffAckedOnRetry int64 `json:"in_flight_acknowledged_on_resend"`
+	Resent             int64 `json:"resent"`
+	VisitorReconnects  int64 `json:"visitor_reconnects"`
+	AgentResumes       int64 `json:"agent_resume_frames"`
+	AgentGaps          int64 `json:"agent_gaps"`
+	// Delivery: messages that first reached an agent on a socket opened again after a close.
+	DeliveredOnReconnect int64 `json:"delivered_on_reconnected_socket"`
+	AckedNotDelivered    int64 `json:"acked_not_delivered"`
+	// With --verify: this run's client ids found in the logs, each counted once.
+	StoredRun          int64 `json:"stored_run_messages"`
+	StoredTwice        int   `json:"stored_more_than_once"`
+	StoredNotAcked     int   `json:"stored_not_acknowledged"`
+	StoredNotDelivered int   `json:"stored_not_delivered"`
 }
 
-func (l *load) run(ctx context.Context) (*result, error) {
+// Run runs the load and reports what it measured. A result may come with an error.
+func (l *Load) Run(ctx context.Context) (*Result, error) {
 	o := l.o
-	res := &result{Mode: "messages", Visitors: o.Visitors, Rate: o.Rate}
+	runCtx, stopSockets := context.WithCancel(ctx)
+	defer stopSockets()
+	l.runCtx = runCtx
+	defer l.tr.CloseIdleConnections()
+	res := &Result{Mode: "messages", Visitors: o.Visitors, Rate: o.Rate, Reconnect: o.Reconnect}
 	if o.Idle {
 		res.Mode = "idle"
 		res.Rate = 0
@@ -148,7 +288,7 @@ func (l *load) run(ctx context.Context) (*result, error) {
 	}
 
 	// The owner sets the stage: a website, the agents, membership.
-	owner := newClient(o.URL, "")
+	owner := l.newClient(o.URL, "")
 	if _, err := owner.signIn(ctx, o.OwnerEmail, o.OwnerPassword); err != nil {
 		return nil, err
 	}
@@ -172,7 +312,7 @@ func (l *load) run(ctx context.Context) (*result, error) {
 	agentClients := make([]*client, len(accounts))
 	for i, a := range accounts {
 		// Each agent signs in from an address of its own: the sign-in limit is per IP.
-		agentClients[i] = newClient(agentURL, fmt.Sprintf("10.254.%d.%d", i/250, i%250+1))
+		agentClients[i] = l.newClient(agentURL, fmt.Sprintf("10.254.%d.%d", i/250, i%250+1))
 		if o.AgentEmails == "" {
 			if _, err := owner.createAgent(ctx, a.email, fmt.Sprintf("Load agent %d", i), a.password); err != nil {
 				return nil, err
@@ -187,16 +327,31 @@ func (l *load) run(ctx context.Context) (*result, error) {
 	if err := owner.setMembers(ctx, site.ID, ids); err != nil {
 		return nil, err
 	}
+	// The final count reads the logs from --url, as the first agent (a member, so it sees them).
+	counter := agentClients[0]
+	if agentURL != o.URL {
+		counter = l.newClient(o.URL, "10.254.255.1")
+		if _, err := counter.signIn(ctx, accounts[0].email, accounts[0].password); err != nil {
+			return nil, err
+		}
+	}
 
 	// Agents' sockets.
 	agents := make([]*agentSock, len(accounts))
 	for i, c := range agentClients {
-		a := &agentSock{l: l, idx: i, header: http.Header{"Cookie": {c.cookieHeader()}, "Origin": {agentURL}}}
-		if err := a.dial(agentWS); err != nil {
+		a := &agentSock{l: l, idx: i, wsBase: agentWS, api: c, inboxID: site.ID,
+			header:  http.Header{"Cookie": {c.cookieHeader()}, "Origin": {agentURL}},
+			cursors: map[int64]int64{}, asked: map[int64]gapAsk{}, moved: make(chan struct{}, 1)}
+		if _, err := a.dial(); err != nil {
 			return nil, fmt.Errorf("agent socket %d: %w", i, err)
 		}
 		agents[i] = a
 	}
+	defer func() {
+		for _, a := range agents {
+			a.current().conn.NetConn().Close()
+		}
+	}()
 	for _, a := range agents {
 		select {
 		case <-a.current().hello:
@@ -206,10 +361,8 @@ func (l *load) run(ctx context.Context) (*result, error) {
 	}
 	res.AgentsOpen = len(agents)
 	l.logf("%d agents connected", len(agents))
-	runCtx, stopAgents := context.WithCancel(ctx)
-	defer stopAgents()
 	for _, a := range agents {
-		go a.keepOpen(runCtx, agentWS)
+		go a.keepOpen(runCtx)
 	}
 
 	time.Sleep(time.Second)
@@ -221,10 +374,7 @@ func (l *load) run(ctx context.Context) (*result, error) {
 	visitors, err := l.openVisitors(ctx, site.PublicKey, wsBase, res)
 	defer func() {
 		for _, v := range visitors {
-			v.conn.NetConn().Close()
-		}
-		for _, a := range agents {
-			a.current().conn.NetConn().Close()
+			v.stop()
 		}
 	}()
 	if err != nil {
@@ -288,29 +438,28 @@ func (l *load) run(ctx context.Context) (*result, error) {
 		res.ServerCPUSeconds = (serverCPU(o.PID) - srvCPU0).Seconds()
 		res.ServerCores = res.ServerCPUSeconds / elapsed.Seconds()
 	}
-	res.VisitorCloses = l.visitorCloses.Load()
-	res.VisitorResyncs = l.visitorResyncs.Load()
-	res.AgentResyncs = l.agentResyncs.Load()
-	res.AgentReconnects = l.agentReconnects.Load()
-	res.LoadAvg += " → " + loadAvg()
-	l.errMu.Lock()
-	res.Errors = l.errCodes
-	l.errMu.Unlock()
 	if o.Idle {
+		l.counters(res)
 		return res, nil
 	}
 
-	// What the database holds: every conversation of the website, counted through the API once
-	// the server has stopped writing (the visitors' sockets are closed first, and the count is
-	// repeated until it stays the same: a folder page moves while conversations are updated).
+	// What the database holds: every conversation of the website, counted through the API of --url
+	// once the server has stopped writing (the visitors' sockets are closed first, and the count is
+	// repeated until it stays the same: a folder page moves while conversations are updated). The
+	// server may be a restarted one that is still coming up: failed readings are retried until the
+	// drain time has passed again.
 	for _, v := range visitors {
-		v.open.Store(false)
-		v.conn.NetConn().Close()
+		v.stop()
 	}
 	prev := int64(-1)
+	deadline := time.Now().Add(max(o.Drain, 5*time.Second))
 	for try := 0; try < 20 && ctx.Err() == nil; try++ {
 		time.Sleep(time.Second)
-		if err := l.countStored(ctx, agentClients[0], site.ID, res, false); err != nil {
+		if err := l.countStored(ctx, counter, site.ID, res, false); err != nil {
+			if time.Now().Before(deadline) {
+				l.logf("counting stored messages: %v (retrying)", err)
+				continue
+			}
 			l.logf("counting stored messages: %v", err)
 			break
 		}
@@ -319,16 +468,87 @@ func (l *load) run(ctx context.Context) (*result, error) {
 		}
 		prev = res.Stored
 	}
-	if l.o.Verify {
-		if err := l.countStored(ctx, agentClients[0], site.ID, res, true); err != nil {
-			l.logf("verifying stored messages: %v", err)
+	if o.Verify {
+		for ctx.Err() == nil {
+			err := l.countStored(ctx, counter, site.ID, res, true)
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				l.counters(res)
+				return res, fmt.Errorf("verifying stored messages: %w", err)
+			}
+			l.logf("verifying stored messages: %v (retrying)", err)
+			time.Sleep(time.Second)
 		}
 	}
+	l.counters(res)
 	return res, nil
 }
 
+// counters copies the socket counters and what became of each message into res.
+func (l *Load) counters(res *Result) {
+	res.VisitorCloses = l.visitorCloses.Load()
+	res.VisitorResyncs = l.visitorResyncs.Load()
+	res.VisitorReconnects = l.visitorReconnects.Load()
+	res.AgentResyncs = l.agentResyncs.Load()
+	res.AgentReconnects = l.agentReconnects.Load()
+	res.AgentResumes = l.agentResumes.Load()
+	res.AgentGaps = l.agentGaps.Load()
+	res.LoadAvg += " → " + loadAvg()
+	l.errMu.Lock()
+	res.Errors = copyCounts(l.errCodes)
+	l.errMu.Unlock()
+	res.Acked, res.NotAcked, res.Unanswered, res.NotSent, res.Refused, res.NotDue = 0, 0, 0, 0, 0, 0
+	res.CutOff, res.CutOffFoundStored, res.CutOffAckedOnRetry, res.Resent, res.AckedNotDelivered = 0, 0, 0, 0, 0
+	for i := range l.state {
+		st := l.state[i].Load()
+		switch st {
+		case msgAcked:
+			res.Acked++
+			if l.firstLat[i].Load() == 0 {
+				res.AckedNotDelivered++
+			}
+		case msgRefused:
+			res.Refused++
+		case msgQueued, msgNotSent:
+			res.NotSent++
+		case msgWritten, msgUnanswered:
+			res.Unanswered++
+		case msgNotDue:
+			res.NotDue++
+		}
+		if l.cutOff[i].Load() {
+			res.CutOff++
+			if st == msgAcked {
+				res.CutOffAckedOnRetry++
+			}
+			if l.foundStored[i].Load() {
+				res.CutOffFoundStored++
+			}
+		}
+		if l.writes[i].Load() > 1 {
+			res.Resent++
+		}
+	}
+	res.NotAcked = int64(len(l.state)) - res.Acked
+	res.Delivered, res.Deliveries, res.AgentFrames = l.delivered.Load(), l.deliveries.Load(), l.agentFrames.Load()
+	res.DeliveredOnReconnect = l.deliveredOnReconnect.Load()
+}
+
+func copyCounts(m map[string]int) map[string]int {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
 // openVisitors starts the visitors' sessions, then their sockets, o.Concurrency at a time.
-func (l *load) openVisitors(ctx context.Context, key, wsBase string, res *result) ([]*visitorSock, error) {
+func (l *Load) openVisitors(ctx context.Context, key, wsBase string, res *Result) ([]*visitorSock, error) {
 	o := l.o
 	var mu sync.Mutex
 	openErr := map[string]int{}
@@ -347,7 +567,7 @@ func (l *load) openVisitors(ctx context.Context, key, wsBase string, res *result
 	tokens := make([]string, o.Visitors)
 	started := time.Now()
 	pool(ctx, o.Visitors, o.Concurrency, func(i int) {
-		c := newClient(o.URL, l.visitorIP(i))
+		c := l.newClient(o.URL, l.visitorIP(i))
 		var err error
 		for try := 0; try < 3; try++ {
 			if tokens[i], err = c.startVisitor(ctx, key); err == nil {
@@ -372,35 +592,19 @@ func (l *load) openVisitors(ctx context.Context, key, wsBase string, res *result
 		if tokens[i] == "" {
 			return
 		}
-		v := &visitorSock{l: l, idx: i, ready: make(chan struct{})}
 		h := http.Header{"Origin": {o.URL}, "User-Agent": {browserUA}}
 		if ip := l.visitorIP(i); ip != "" {
 			h.Set("X-Forwarded-For", ip)
 		}
-		conn, _, err := gws.NewClient(v, &gws.ClientOption{Addr: wsBase + "/widget/v1/" + key + "/ws", RequestHeader: h,
-			HandshakeTimeout: 15 * time.Second, ReadBufferSize: 2048})
-		if err != nil {
-			fail("socket", err)
+		v := &visitorSock{l: l, idx: i, addr: wsBase + "/widget/v1/" + key + "/ws", header: h, token: tokens[i], inflight: map[int]struct{}{}}
+		if what, err := v.connect(ctx, 30*time.Second); err != nil {
+			v.stop()
+			if ctx.Err() == nil {
+				fail(what, err)
+			}
 			return
 		}
-		v.conn = conn
-		go conn.ReadLoop()
-		b, _ := json.Marshal(map[string]string{"t": "auth", "token": tokens[i]})
-		if err := conn.WriteMessage(gws.OpcodeText, b); err != nil {
-			conn.NetConn().Close()
-			fail("auth", err)
-			return
-		}
-		select {
-		case <-v.ready:
-			v.open.Store(true)
-			socks[i] = v
-		case <-time.After(30 * time.Second):
-			conn.NetConn().Close()
-			fail("auth", errors.New("no ready within 30 s"))
-		case <-ctx.Done():
-			conn.NetConn().Close()
-		}
+		socks[i] = v
 	}, func(done int) { l.logf("visitor sockets: %d/%d", done, o.Visitors) })
 	took = time.Since(started)
 	var open []*visitorSock
@@ -422,7 +626,7 @@ func (l *load) openVisitors(ctx context.Context, key, wsBase string, res *result
 }
 
 // visitorIP is visitor i's X-Forwarded-For address (10.0.0.0/8), or "" without --xff.
-func (l *load) visitorIP(i int) string {
+func (l *Load) visitorIP(i int) string {
 	if !l.o.XFF {
 		return ""
 	}
@@ -465,25 +669,15 @@ func pool(ctx context.Context, n, k int, fn func(i int), progress func(done int)
 	close(stop)
 }
 
-// send runs the open-loop schedule: message i is due at i/rate after the start and is handed to
+// send runs the open-loop schedule: message i is due at sched[i] after the origin and is handed to
 // its visitor's socket queue (never blocking the schedule); its latency counts from that time.
-func (l *load) send(ctx context.Context, visitors []*visitorSock, res *result) {
+func (l *Load) send(ctx context.Context, visitors []*visitorSock, res *Result) {
 	o := l.o
-	total := int(o.Rate * o.Duration.Seconds())
-	if per := o.Rate / float64(len(visitors)); per > 0.9 {
+	total := len(l.sched)
+	if per := o.Rate / float64(len(visitors)); per > 1 {
 		l.logf("warning: %.1f msg/s per visitor is above the server's per-visitor limit (10 burst, then 1/s): expect too_many_messages", per)
 	}
-	interval := float64(time.Second) / o.Rate
-	l.sched = make([]int64, total)
-	l.acked = make([]atomic.Bool, total)
-	l.firstLat = make([]atomic.Int64, total)
-	// A little head start so the first messages are not born late.
-	offset := int64(50 * time.Millisecond)
-	for i := range l.sched {
-		l.sched[i] = offset + int64(float64(i)*interval)
-	}
-	body, _ := json.Marshal(o.Body)
-	l.start = time.Now()
+	l.origin.Store(int64(time.Since(l.base)))
 	l.logf("sending %d messages at %.0f/s over %d visitors for %s", total, o.Rate, len(visitors), o.Duration)
 	var lagMax int64
 	nextLog := int64(5 * time.Second)
@@ -494,14 +688,7 @@ func (l *load) send(ctx context.Context, visitors []*visitorSock, res *result) {
 		} else if -wait > lagMax {
 			lagMax = -wait
 		}
-		v := visitors[i%len(visitors)]
-		frame := make([]byte, 0, 48+len(body))
-		frame = append(frame, `{"t":"send","client_id":"lg-`...)
-		frame = strconv.AppendInt(frame, int64(i), 10)
-		frame = append(frame, `","body":`...)
-		frame = append(frame, body...)
-		frame = append(frame, '}')
-		v.conn.WriteAsync(gws.OpcodeText, frame, nil)
+		visitors[i%len(visitors)].send(i)
 		if due > nextLog {
 			nextLog += int64(5 * time.Second)
 			l.logf("t=%4.0fs scheduled %d acked %d delivered %d", time.Duration(due).Seconds(), i+1, l.acks.Load(), l.delivered.Load())
@@ -511,13 +698,14 @@ func (l *load) send(ctx context.Context, visitors []*visitorSock, res *result) {
 	res.Scheduled = total
 	res.SendSeconds = time.Duration(sendEnd).Seconds()
 	res.SendLagMax = time.Duration(lagMax)
-	// Drain: wait for what is still on its way, up to o.Drain.
+	// Drain: wait, up to o.Drain, until nothing is waiting for an answer or a reconnect, no agent is
+	// catching up, and every acknowledged message has reached an agent.
 	deadline := time.Now().Add(o.Drain)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		if l.acks.Load() >= int64(total) && l.delivered.Load() >= int64(total) {
-			break
-		}
+	for time.Now().Before(deadline) && ctx.Err() == nil && !l.settled() {
 		time.Sleep(50 * time.Millisecond)
+	}
+	if !l.settled() {
+		l.logf("drain: not settled after %s (%s)", o.Drain, l.unsettled())
 	}
 	res.Acked, res.Delivered, res.Deliveries, res.AgentFrames = l.acks.Load(), l.delivered.Load(), l.deliveries.Load(), l.agentFrames.Load()
 	// Throughput over the schedule's window: what arrived by the time the last message was due
@@ -532,14 +720,12 @@ func (l *load) send(ctx context.Context, visitors []*visitorSock, res *result) {
 			}
 		}
 	}
+	offset := int64(0)
+	if total > 0 {
+		offset = l.sched[0]
+	}
 	window := time.Duration(sendEnd - offset).Seconds()
 	res.DeliveredPerSec = float64(inWindow) / window
-	var ackedInWindow int64
-	for i := range l.acked {
-		if l.acked[i].Load() {
-			ackedInWindow++
-		}
-	}
 	res.AckedPerSec = float64(res.Acked) / time.Duration(l.now()-offset).Seconds()
 	slices.Sort(lats)
 	q := func(p float64) time.Duration {
@@ -560,18 +746,41 @@ func (l *load) send(ctx context.Context, visitors []*visitorSock, res *result) {
 		"all_agents_p50": ms(res.FanP50), "all_agents_p99": ms(res.FanP99), "ack_p50": ms(res.AckP50), "ack_p99": ms(res.AckP99)}
 }
 
+// settled: no message waits for an answer or a reconnect, no agent is catching up, and every
+// acknowledged message has reached an agent socket.
+func (l *Load) settled() bool { return l.unsettled() == "" }
+
+func (l *Load) unsettled() string {
+	var waiting, undelivered int
+	for i := range l.state {
+		switch l.state[i].Load() {
+		case msgQueued, msgWritten:
+			waiting++
+		case msgAcked:
+			if l.firstLat[i].Load() == 0 {
+				undelivered++
+			}
+		}
+	}
+	catching := l.catchingUp.Load()
+	if waiting == 0 && undelivered == 0 && catching == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d sends without an answer, %d acknowledged messages not delivered, %d agents catching up", waiting, undelivered, catching)
+}
+
 // warmup has every visitor send one message (client id "wu-N", not measured) so that the
 // measured messages go into existing conversations, as most messages do, instead of each first one
 // creating a conversation.
-func (l *load) warmup(ctx context.Context, visitors []*visitorSock) {
+func (l *Load) warmup(ctx context.Context, visitors []*visitorSock) {
 	rate := max(l.o.Rate, 2000)
 	l.logf("warm-up: one message per visitor at %.0f/s", rate)
-	l.start = time.Now()
+	start := time.Now()
 	for i, v := range visitors {
-		if wait := time.Duration(float64(i)*float64(time.Second)/rate) - time.Since(l.start); wait > 0 {
+		if wait := time.Duration(float64(i)*float64(time.Second)/rate) - time.Since(start); wait > 0 {
 			time.Sleep(wait)
 		}
-		v.conn.WriteAsync(gws.OpcodeText, []byte(`{"t":"send","client_id":"wu-`+strconv.Itoa(i)+`","body":"Hello"}`), nil)
+		v.writeRaw([]byte(`{"t":"send","client_id":"wu-` + strconv.Itoa(i) + `","body":"Hello"}`))
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for l.warmAcks.Load() < int64(len(visitors)) && time.Now().Before(deadline) && ctx.Err() == nil {
@@ -583,7 +792,7 @@ func (l *load) warmup(ctx context.Context, visitors []*visitorSock) {
 
 // timeline is, per second of the schedule, the messages due in it and their latency p50/p99/max
 // (ms; undelivered messages are left out and counted).
-func (l *load) timeline() []second {
+func (l *Load) timeline() []second {
 	var out []second
 	per := map[int][]int64{}
 	missing := map[int]int{}
@@ -623,16 +832,18 @@ type second struct {
 func msOf(ns int64) float64 { return float64(ns/1000) / 1000 }
 
 // countStored sums last_seq over the website's conversations (each entry is a visitor's message:
-// nobody replies), and with --verify reads every log to check each acknowledged client id.
-func (l *load) countStored(ctx context.Context, c *client, inboxID int64, res *result, verify bool) error {
+// nobody replies), and with verify reads every log: each acknowledged client id must be stored
+// exactly once, and each stored one must have reached an agent socket.
+func (l *Load) countStored(ctx context.Context, c *client, inboxID int64, res *Result, verify bool) error {
 	convs, err := c.conversations(ctx, inboxID, "open")
 	if err != nil {
 		return err
 	}
-	res.Stored = 0
+	var stored int64
 	for _, cv := range convs {
-		res.Stored += cv.LastSeq
+		stored += cv.LastSeq
 	}
+	res.Stored = stored
 	res.StoredNote = fmt.Sprintf("sum of last_seq over %d open conversations of the website", len(convs))
 	if res.WarmedUp {
 		res.StoredNote += ", warm-up messages included"
@@ -640,191 +851,48 @@ func (l *load) countStored(ctx context.Context, c *client, inboxID int64, res *r
 	if !verify {
 		return nil
 	}
-	stored := make([]atomic.Bool, len(l.sched))
+	copies := make([]atomic.Int32, len(l.sched))
 	var failed atomic.Int64
 	pool(ctx, len(convs), 16, func(i int) {
-		ids, err := c.clientIDs(ctx, convs[i].ID)
+		var ids []string
+		var err error
+		for try := 0; try < 3; try++ {
+			if ids, err = c.clientIDs(ctx, convs[i].ID); err == nil {
+				break
+			}
+		}
 		if err != nil {
 			failed.Add(1)
 			return
 		}
 		for _, id := range ids {
-			if n, ok := parseClientID([]byte(id)); ok && strings.HasPrefix(id, "lg-") && n < len(stored) {
-				stored[n].Store(true)
+			if n, ok := parseClientID([]byte(id)); ok && strings.HasPrefix(id, "lg-") && n < len(copies) {
+				copies[n].Add(1)
 			}
 		}
 	}, func(done int) { l.logf("verify: %d/%d conversations read", done, len(convs)) })
 	if failed.Load() > 0 {
 		return fmt.Errorf("%d conversations could not be read", failed.Load())
 	}
-	for i := range l.acked {
-		if l.acked[i].Load() && !stored[i].Load() {
+	res.StoredRun, res.AckedNotStored, res.StoredTwice, res.StoredNotAcked, res.StoredNotDelivered = 0, 0, 0, 0, 0
+	for i := range copies {
+		n, acked := copies[i].Load(), l.state[i].Load() == msgAcked
+		switch {
+		case n == 0 && acked:
 			res.AckedNotStored++
+		case n > 0:
+			res.StoredRun++
+			if n > 1 {
+				res.StoredTwice++
+			}
+			if !acked {
+				res.StoredNotAcked++
+			}
+			if l.firstLat[i].Load() == 0 {
+				res.StoredNotDelivered++
+			}
 		}
 	}
 	res.Verified = true
 	return nil
-}
-
-func (a *agentSock) dial(wsBase string) error {
-	c := &agentConn{a: a, hello: make(chan struct{}), closed: make(chan struct{})}
-	conn, _, err := gws.NewClient(c, &gws.ClientOption{Addr: wsBase + "/api/v1/events", RequestHeader: a.header,
-		HandshakeTimeout: 15 * time.Second, ReadBufferSize: 64 << 10, ReadMaxPayloadSize: 16 << 20})
-	if err != nil {
-		return err
-	}
-	c.conn = conn
-	a.mu.Lock()
-	a.cur = c
-	a.mu.Unlock()
-	go conn.ReadLoop()
-	return nil
-}
-
-// keepOpen reconnects the agent when the server closes its socket (after a resync), counting it.
-// Messages sent while it was away are missed by that agent (a real inbox would resume by seq).
-func (a *agentSock) keepOpen(ctx context.Context, wsBase string) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-a.current().closed:
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		a.l.agentReconnects.Add(1)
-		for ctx.Err() == nil {
-			if err := a.dial(wsBase); err == nil {
-				break
-			}
-			time.Sleep(500 * time.Millisecond)
-		}
-	}
-}
-
-// serverCPU is the server's user+system CPU time so far (/proc/PID/stat), -1 when unknown.
-func serverCPU(pid int) time.Duration {
-	if pid == 0 {
-		return -1
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return -1
-	}
-	// The command name may hold spaces: fields count from the closing parenthesis.
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	if len(f) < 13 {
-		return -1
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / 100 // USER_HZ is 100 on Linux
-}
-
-// forceGC asks the server for a garbage collection through --gc-url (a /debug/pprof/heap?gc=1
-// URL, if the server offers one), so the memory read next is live memory, not garbage.
-func (l *load) forceGC(ctx context.Context) bool {
-	if l.o.GCURL == "" {
-		return false
-	}
-	req, err := http.NewRequestWithContext(ctx, "GET", l.o.GCURL, nil)
-	if err != nil {
-		return false
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		l.logf("--gc-url: %v", err)
-		return false
-	}
-	_, _ = io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	return res.StatusCode == http.StatusOK
-}
-
-// rssKB is the process's resident memory (VmRSS) in kB, 0 when unknown.
-func rssKB(pid int) int64 {
-	return procField(pid, "status", "VmRSS:")
-}
-
-// writeBytes is what the process caused to be written to storage (/proc/PID/io), -1 when unknown.
-func writeBytes(pid int) int64 {
-	if pid == 0 {
-		return -1
-	}
-	return procField(pid, "io", "write_bytes:")
-}
-
-func procField(pid int, file, key string) int64 {
-	if pid == 0 {
-		return 0
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, file))
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, key) {
-			f := strings.Fields(line[len(key):])
-			if len(f) > 0 {
-				n, _ := strconv.ParseInt(f[0], 10, 64)
-				return n
-			}
-		}
-	}
-	return -1
-}
-
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-// processCPU is this process's user+system CPU time.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func openPG(u string, l *load) *sql.DB {
-	if u == "" {
-		return nil
-	}
-	db, err := sql.Open("pgx", u)
-	if err != nil {
-		l.logf("--pg-url: %v", err)
-		return nil
-	}
-	db.SetMaxOpenConns(1)
-	return db
-}
-
-// pgStats is the database's committed transactions (read-only ones included) and rows written so
-// far (ok false without --pg-url). Backends report their counters about once a second; the reading
-// waits that out. Each reading is itself one transaction.
-type pgStats struct {
-	commits, rows int64
-	ok            bool
-}
-
-func readPG(ctx context.Context, db *sql.DB) pgStats {
-	if db == nil {
-		return pgStats{}
-	}
-	time.Sleep(1500 * time.Millisecond)
-	var s pgStats
-	err := db.QueryRowContext(ctx, `SELECT xact_commit, tup_inserted + tup_updated + tup_deleted FROM pg_stat_database
-		WHERE datname = current_database()`).Scan(&s.commits, &s.rows)
-	s.ok = err == nil
-	return s
 }
