@@ -111,6 +111,8 @@ type parleyServer struct {
 	cmd      *exec.Cmd
 	done     chan error
 	stderr   *lockedBuffer
+	plain    bool // without --demo: a fresh Parley with no owner yet
+	extra    []string
 }
 
 type lockedBuffer struct {
@@ -130,10 +132,10 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// startParley runs `parley serve --demo` on a fresh data directory.
-func startParley(t *testing.T) *parleyServer {
+// startParley runs `parley serve --demo` on a fresh data directory, with any extra flags.
+func startParley(t *testing.T, extra ...string) *parleyServer {
 	t.Helper()
-	s := &parleyServer{t: t, bin: needBrowser(t), data: t.TempDir(), addr: "127.0.0.1:0"}
+	s := &parleyServer{t: t, bin: needBrowser(t), data: t.TempDir(), addr: "127.0.0.1:0", extra: extra}
 	s.start()
 	t.Cleanup(func() {
 		if s.cmd != nil && s.cmd.ProcessState == nil {
@@ -147,9 +149,27 @@ func startParley(t *testing.T) *parleyServer {
 	return s
 }
 
+// startPlain runs `parley serve` without --demo on a fresh data directory (t.TempDir in s.data).
+func (s *parleyServer) startPlain() {
+	s.t.Helper()
+	s.plain = true
+	s.start()
+	s.t.Cleanup(func() {
+		if s.cmd != nil && s.cmd.ProcessState == nil {
+			_ = s.cmd.Process.Kill()
+			<-s.done
+		}
+	})
+}
+
 func (s *parleyServer) start() {
 	s.t.Helper()
-	cmd := exec.Command(s.bin, "serve", "--demo", "--data", s.data, "--addr", s.addr)
+	args := []string{"serve", "--data", s.data, "--addr", s.addr}
+	if !s.plain {
+		args = append(args, "--demo")
+	}
+	args = append(args, s.extra...)
+	cmd := exec.Command(s.bin, args...)
 	cmd.Env = cleanEnv()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -187,8 +207,12 @@ func (s *parleyServer) start() {
 			s.t.Fatalf("parley printed no URL within 30 s:\n%s", s.stderr)
 		}
 	}
-	// The demo lines follow the URL at once.
-	for line := range lines {
+	// The demo lines follow the URL at once (a plain start prints none, so it reads none).
+	for !s.plain {
+		line, ok := <-lines
+		if !ok {
+			break
+		}
 		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "Password:"); ok {
 			s.password = strings.Fields(rest)[0]
 		}

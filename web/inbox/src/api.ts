@@ -12,9 +12,19 @@ export class ApiError extends Error {
   }
 }
 
+/** onSignedOut is called when a request finds the session gone (401), so the app shows sign-in. */
+let signedOut: () => void = () => {};
+export function onSignedOut(fn: () => void): void {
+  signedOut = fn;
+}
+
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const init: RequestInit = { method, credentials: "same-origin", headers: {} };
   if (body instanceof FormData) {
+    init.body = body;
+  } else if (body instanceof Blob) {
+    // An upload: the body is the file itself.
+    (init.headers as Record<string, string>)["Content-Type"] = body.type || "application/octet-stream";
     init.body = body;
   } else if (body !== undefined) {
     (init.headers as Record<string, string>)["Content-Type"] = "application/json";
@@ -36,7 +46,9 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   }
   if (!res.ok) {
     const e = data && data.error;
-    throw new ApiError(res.status, (e && e.code) || "http_" + res.status, (e && e.message) || res.statusText, e && e.details);
+    const err = new ApiError(res.status, (e && e.code) || "http_" + res.status, (e && e.message) || res.statusText, e && e.details);
+    if (res.status === 401 && !path.endsWith("session") && !path.endsWith("setup")) signedOut();
+    throw err;
   }
   return data as T;
 }

@@ -1,0 +1,110 @@
+// The admin area (#/admin/…): users, teams, inboxes, websites and playbooks for admins and owners;
+// every user's own profile and API tokens. The app's router renders <Admin> for hashes starting
+// with #/admin and passes the segments after "admin".
+import { t } from "../i18n";
+import "./admin.css";
+import { InboxesScreen } from "./inboxes";
+import { PlaybooksArea } from "./playbooks";
+import { ProfileScreen } from "./profile";
+import { TeamsScreen } from "./teams";
+import { TokensScreen } from "./tokens";
+import type { Me } from "./types";
+import { UsersScreen } from "./users";
+import { WebsitesScreen } from "./websites";
+
+export interface AdminProps {
+  path: string[];
+  me: Me;
+  navigate: (hash: string) => void;
+}
+
+interface Section {
+  id: string;
+  label: string;
+  admin: boolean;
+}
+
+function sections(): Section[] {
+  return [
+    { id: "users", label: t("admin.nav.users"), admin: true },
+    { id: "teams", label: t("admin.nav.teams"), admin: true },
+    { id: "inboxes", label: t("admin.nav.inboxes"), admin: true },
+    { id: "websites", label: t("admin.nav.websites"), admin: true },
+    { id: "playbooks", label: t("admin.nav.playbooks"), admin: true },
+    { id: "profile", label: t("admin.nav.profile"), admin: false },
+    { id: "tokens", label: t("admin.nav.tokens"), admin: false },
+  ];
+}
+
+export function isAdmin(me: Me): boolean {
+  return me.role === "owner" || me.role === "admin";
+}
+
+export function Admin({ path, me, navigate }: AdminProps) {
+  const admin = isAdmin(me);
+  const visible = sections().filter((s) => admin || !s.admin);
+  const section = path[0] || (admin ? "users" : "profile");
+  const current = visible.find((s) => s.id === section);
+  const go = (hash: string) => navigate(hash);
+  let body;
+  if (!current) {
+    const known = sections().some((s) => s.id === section);
+    body = (
+      <div class="adm-screen">
+        <h1>{known ? t("admin.forbidden.title") : t("admin.notFound.title")}</h1>
+        <p>{known ? t("admin.forbidden.text") : t("admin.notFound.text")}</p>
+        <p>
+          <a href="#/admin/profile">{t("admin.nav.profile")}</a>
+        </p>
+      </div>
+    );
+  } else {
+    switch (section) {
+      case "users":
+        body = <UsersScreen me={me} />;
+        break;
+      case "teams":
+        body = <TeamsScreen />;
+        break;
+      case "inboxes":
+        body = <InboxesScreen me={me} />;
+        break;
+      case "websites":
+        body = <WebsitesScreen me={me} navigate={go} />;
+        break;
+      case "playbooks":
+        body = <PlaybooksArea path={path.slice(1)} me={me} navigate={go} />;
+        break;
+      case "profile":
+        body = <ProfileScreen me={me} />;
+        break;
+      case "tokens":
+        body = <TokensScreen me={me} />;
+        break;
+    }
+  }
+  return (
+    <div class="adm">
+      <nav class="adm-nav" aria-label={t("admin.nav.label")}>
+        <p class="adm-nav-title">{t("admin.title")}</p>
+        <ul>
+          <li class="adm-nav-back">
+            <a href="#/f/unassigned">← {t("admin.nav.inbox")}</a>
+          </li>
+          {visible.map((s) => (
+            <li key={s.id}>
+              <a href={"#/admin/" + s.id} aria-current={s.id === section ? "page" : undefined}>
+                {s.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main class="adm-main" id="admin-main">
+        {body}
+      </main>
+    </div>
+  );
+}
+
+export default Admin;

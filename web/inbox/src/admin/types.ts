@@ -1,0 +1,140 @@
+// What the agent API answers for the admin screens (docs/openapi.yaml).
+import type { Flow } from "./flow";
+
+export type Role = "owner" | "admin" | "agent";
+
+export interface Me {
+  id: number;
+  name: string;
+  email: string;
+  role: Role;
+  avatar_url?: string;
+  time_zone?: string;
+  [k: string]: unknown;
+}
+
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+  avatar_url: string;
+  time_zone: string;
+  role: Role;
+  deactivated: boolean;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Team {
+  id: number;
+  name: string;
+  member_ids: number[] | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Inbox {
+  id: number;
+  kind: "web" | "email" | "messenger" | "whatsapp";
+  name: string;
+  visibility: "private" | "shared";
+  reopen_policy: "final" | "reopen";
+  installer_id: number;
+  member_ids: number[] | null;
+}
+
+export interface Website {
+  id: number;
+  kind: "web";
+  name: string;
+  visibility: "private" | "shared";
+  reopen_policy: "final" | "reopen";
+  installer_id: number;
+  public_key: string;
+  allowed_domains: string[] | null;
+  time_zone: string;
+}
+
+export interface Session {
+  id: number;
+  ip: string;
+  user_agent: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+  current: boolean;
+}
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  hint: string;
+  created_at: number;
+  last_used_at?: number;
+}
+
+export type RuleMatch = "equals" | "contains" | "starts_with" | "regex";
+
+export interface Rule {
+  match: RuleMatch;
+  value: string;
+}
+
+export interface Appearance {
+  color: string;
+  text_color: string;
+  icon: string;
+  bot_name: string;
+  avatar: string;
+  language: string;
+  side: string;
+}
+
+export interface Playbook {
+  id: number;
+  website_id: number;
+  name: string;
+  active: boolean;
+  priority: number;
+  delay_seconds: number;
+  targeting: Rule[] | null;
+  appearance: Appearance;
+  version: number;
+  flow?: Flow | null;
+  loaded_at: number | null;
+  offline_only: boolean;
+  created_by: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PlaybookVersion {
+  playbook_id: number;
+  version: number;
+  flow?: Flow | null;
+  appearance: Appearance;
+  created_by: number;
+  created_at: number;
+}
+
+export interface Template {
+  name: string;
+  title: string;
+  description: string;
+  offline_only: boolean;
+  flow: Flow;
+}
+
+/** PlaybookInput is what saving sends: the whole playbook (internal/playbook Input). */
+export interface PlaybookInput {
+  website_id?: number;
+  name: string;
+  active?: boolean;
+  priority: number;
+  delay_seconds: number;
+  targeting: Rule[];
+  appearance: Appearance;
+  flow?: Flow;
+  template?: string;
+  base_version?: number;
+}

@@ -1,0 +1,185 @@
+// Users: the list with roles and status, adding a user (with a password the admin sets or one
+// generated and shown once: Parley sends no invitations), changing roles, deactivating.
+import { useState } from "preact/hooks";
+import { api } from "../api";
+import { t } from "../i18n";
+import { generatePassword } from "./text";
+import type { Me, Role, User } from "./types";
+import { browserTimeZone, Confirm, CopyBox, Loading, SelectField, Status, TextField, TimeZoneField, useLoad, useSubmit } from "./ui";
+
+function roleOptions(me: Me): { value: Role; label: string }[] {
+  const all: { value: Role; label: string }[] = [
+    { value: "agent", label: t("admin.role.agent") },
+    { value: "admin", label: t("admin.role.admin") },
+    { value: "owner", label: t("admin.role.owner") },
+  ];
+  return me.role === "owner" ? all : all.filter((r) => r.value !== "owner");
+}
+
+export function UsersScreen({ me }: { me: Me }) {
+  const users = useLoad(() => api<{ users: User[] }>("GET", "users").then((r) => r.users));
+  const [created, setCreated] = useState<{ user: User; password: string } | null>(null);
+  const [adding, setAdding] = useState(false);
+  const replace = (u: User) => users.set((users.data || []).map((x) => (x.id === u.id ? u : x)));
+  return (
+    <div class="adm-screen">
+      <div class="adm-head">
+        <h1>{t("admin.users.title")}</h1>
+        {!adding && (
+          <button type="button" class="adm-btn adm-primary" onClick={() => (setAdding(true), setCreated(null))}>
+            {t("admin.users.add")}
+          </button>
+        )}
+      </div>
+      <p class="adm-lead">{t("admin.users.lead")}</p>
+      {adding && (
+        <NewUser
+          me={me}
+          onCancel={() => setAdding(false)}
+          onCreated={(user, password) => {
+            users.set([...(users.data || []), user]);
+            setCreated({ user, password });
+            setAdding(false);
+          }}
+        />
+      )}
+      {created && (
+        <section class="adm-panel adm-created" aria-labelledby="adm-created-title">
+          <h2 id="adm-created-title">{t("admin.users.created", { name: created.user.name })}</h2>
+          {created.password ? (
+            <>
+              <p>{t("admin.users.passwordOnce", { email: created.user.email })}</p>
+              <CopyBox text={created.password} label={t("admin.users.password")} id="adm-new-password" />
+              <p class="adm-hint">{t("admin.users.noInvite")}</p>
+            </>
+          ) : (
+            <p>{t("admin.users.createdOwnPassword", { email: created.user.email })}</p>
+          )}
+          <button type="button" class="adm-btn" onClick={() => setCreated(null)}>
+            {t("admin.done")}
+          </button>
+        </section>
+      )}
+      {!users.data ? (
+        <Loading error={users.error} />
+      ) : (
+        <ul class="adm-list adm-users" aria-label={t("admin.users.title")}>
+          {users.data.map((u) => (
+            <UserRow key={u.id} me={me} user={u} onChange={replace} />
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function UserRow({ me, user, onChange }: { me: Me; user: User; onChange: (u: User) => void }) {
+  const s = useSubmit();
+  const [confirm, setConfirm] = useState(false);
+  const self = user.id === me.id;
+  // Only owners change owners; nobody changes their own role here (they could lock themselves out).
+  const locked = self || (user.role === "owner" && me.role !== "owner");
+  const patch = (body: Partial<{ role: Role; deactivated: boolean }>, ok: string) =>
+    s.run(async () => onChange((await api<{ user: User }>("PATCH", `users/${user.id}`, body)).user), ok);
+  return (
+    <li class={"adm-row" + (user.deactivated ? " adm-off" : "")} data-email={user.email}>
+      <div class="adm-row-main">
+        <p class="adm-name">
+          {user.name}
+          {self && <span class="adm-badge">{t("admin.users.you")}</span>}
+          {user.deactivated && <span class="adm-badge adm-badge-off">{t("admin.users.deactivated")}</span>}
+        </p>
+        <p class="adm-muted">{user.email}</p>
+      </div>
+      <div class="adm-row-side">
+        <SelectField
+          label={t("admin.users.role")}
+          value={user.role}
+          disabled={locked || s.busy}
+          options={locked && user.role === "owner" ? [{ value: "owner", label: t("admin.role.owner") }] : roleOptions(me)}
+          onValue={(role) => patch({ role }, t("admin.users.roleSaved", { name: user.name }))}
+        />
+        {!self && !(user.role === "owner" && me.role !== "owner") && (
+          <button
+            type="button"
+            class={"adm-btn" + (user.deactivated ? "" : " adm-danger-outline")}
+            disabled={s.busy}
+            onClick={() => (user.deactivated ? patch({ deactivated: false }, t("admin.users.reactivated", { name: user.name })) : setConfirm(true))}
+          >
+            {user.deactivated ? t("admin.users.reactivate") : t("admin.users.deactivate")}
+          </button>
+        )}
+      </div>
+      <div class="adm-row-status">
+        <Status s={s} />
+      </div>
+      {confirm && (
+        <Confirm
+          title={t("admin.users.deactivateTitle", { name: user.name })}
+          text={t("admin.users.deactivateText")}
+          action={t("admin.users.deactivate")}
+          danger
+          onClose={() => setConfirm(false)}
+          onConfirm={async () => {
+            const r = await api<{ user: User }>("PATCH", `users/${user.id}`, { deactivated: true });
+            onChange(r.user);
+          }}
+        />
+      )}
+    </li>
+  );
+}
+
+function NewUser({ me, onCancel, onCreated }: { me: Me; onCancel: () => void; onCreated: (u: User, password: string) => void }) {
+  const [name, setName] = useState("");
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState<Role>("agent");
+  const [tz, setTz] = useState(browserTimeZone());
+  const [mode, setMode] = useState<"generate" | "set">("generate");
+  const [password, setPassword] = useState("");
+  const s = useSubmit();
+  return (
+    <form
+      class="adm-panel adm-form adm-new-user"
+      aria-labelledby="adm-new-user-title"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const pw = mode === "generate" ? generatePassword() : password;
+        await s.run(async () => {
+          const r = await api<{ user: User }>("POST", "users", { name, email, role, time_zone: tz, password: pw });
+          onCreated(r.user, mode === "generate" ? pw : "");
+        });
+      }}
+    >
+      <h2 id="adm-new-user-title">{t("admin.users.new")}</h2>
+      <div class="adm-grid">
+        <TextField label={t("admin.users.name")} name="name" value={name} onValue={setName} required autocomplete="off" />
+        <TextField label={t("admin.users.email")} name="email" type="email" value={email} onValue={setEmail} required autocomplete="off" />
+        <SelectField label={t("admin.users.role")} name="role" value={role} options={roleOptions(me)} onValue={setRole} />
+        <TimeZoneField label={t("admin.timeZone")} value={tz} onValue={setTz} />
+      </div>
+      <fieldset class="adm-radios">
+        <legend>{t("admin.users.password")}</legend>
+        <label>
+          <input type="radio" name="pwmode" checked={mode === "generate"} onChange={() => setMode("generate")} /> {t("admin.users.generate")}
+        </label>
+        <label>
+          <input type="radio" name="pwmode" checked={mode === "set"} onChange={() => setMode("set")} /> {t("admin.users.setPassword")}
+        </label>
+      </fieldset>
+      {mode === "set" && (
+        <TextField label={t("admin.users.password")} type="password" autocomplete="new-password" value={password} onValue={setPassword} hint={t("admin.passwordRules")} required />
+      )}
+      <p class="adm-hint">{t("admin.users.noInvite")}</p>
+      <Status s={s} />
+      <div class="adm-actions">
+        <button type="button" class="adm-btn" onClick={onCancel}>
+          {t("admin.cancel")}
+        </button>
+        <button type="submit" class="adm-btn adm-primary" disabled={s.busy}>
+          {t("admin.users.create")}
+        </button>
+      </div>
+    </form>
+  );
+}

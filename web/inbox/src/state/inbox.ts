@@ -1,0 +1,723 @@
+// The inbox's live state: the signed-in agent, colleagues and presence, the folder list and its
+// counts, the open conversation and its log. It loads pages from the API and keeps them current
+// from the agent socket's frames without refetching (docs/widget-protocol.md section 3).
+// Components subscribe to topics and re-render when one changes.
+import { api, ApiError } from "../api";
+import { clientID } from "../lib/clientid";
+import { t } from "../i18n";
+import { inFolder, appendPage, isNew, place, recount, remove, type Cursor } from "../lib/list";
+import { emptyLog, gap, merge, type Log } from "../lib/log";
+import { decide, notificationText, parseSettings, type NotifyEvent, type NotifySettings } from "../lib/notify";
+import type { Assignee, Conversation, ConversationFrame, Counts, Folder, Frame, Message, Team, User } from "../types";
+import { AgentSocket } from "./socket";
+
+export type Topic = "list" | "counts" | "open" | "log" | "presence" | "typing" | "socket" | "settings" | "toast";
+
+/** A message being sent: shown at once, replaced by the stored entry when it comes back. */
+export interface Pending {
+  clientId: string;
+  conversationId: number;
+  body: string;
+  note: boolean;
+  attachmentName?: string;
+  failed?: string;
+  retry: () => void;
+}
+
+export interface Typing {
+  from: "visitor" | "agent" | "bot";
+  name?: string;
+  until: number;
+}
+
+export interface Toast {
+  id: number;
+  text: string;
+  error: boolean;
+}
+
+export interface Notifier {
+  /** Shows a desktop notification and/or plays the sound, as the settings say. */
+  fire(ev: NotifyEvent, c: Conversation, text: string, settings: NotifySettings): void;
+}
+
+const pageSize = 100;
+const logPage = 50;
+const typingMs = 6000;
+const settingsKey = "parley.notify.v1";
+
+export class Inbox {
+  me: User;
+  users = new Map<number, User>();
+  teams: Team[] = [];
+
+  // presence
+  available = false;
+  online = 0;
+  connected = false;
+  everConnected = false;
+
+  // the conversations the inbox holds (visible to the user), and those it was told are hidden
+  convs = new Map<number, Conversation>();
+  hidden = new Set<number>();
+  private stale = new Set<number>();
+  counts: Counts | null = null;
+
+  // the folder list
+  folder: Folder = "unassigned";
+  ids: number[] = [];
+  cursor: Cursor | null = null;
+  listLoading = false;
+  listLoaded = false;
+  listError = "";
+  private listGen = 0;
+
+  // the open conversation
+  openId = 0;
+  openError = "";
+  assignees: Assignee[] = [];
+  log: Log = emptyLog();
+  logLoading = false;
+  pending: Pending[] = [];
+  typing = new Map<number, Typing>();
+
+  settings: NotifySettings;
+  toasts: Toast[] = [];
+
+  private socket: AgentSocket;
+  private listeners = new Map<Topic, Set<() => void>>();
+  private fetching = new Map<number, boolean>(); // conversations being read, and whether to read again
+  private countsTimer = 0;
+  private readTimer = 0;
+  private typingTimer = 0;
+  private toastSeq = 0;
+  private notifier: Notifier | null = null;
+
+  constructor(me: User) {
+    this.me = me;
+    this.settings = parseSettings(safeGet(settingsKey));
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    this.socket = new AgentSocket(proto + "//" + location.host + "/api/v1/events", {
+      frame: (f) => this.onFrame(f),
+      state: (up) => {
+        this.connected = up;
+        if (up) {
+          // What changed before this socket was up is not coming live: read the lists again
+          // (on the first connect too, when they were read before the socket was up).
+          this.everConnected = true;
+          if (this.listLoaded || this.listLoading || this.openId) this.reload();
+        }
+        this.emit("socket");
+      },
+      refused: async () => {
+        try {
+          await api("GET", "me");
+          return true;
+        } catch (e) {
+          // 401 signs the app out (api.ts); anything else: the server is away, try again later.
+          return !(e instanceof ApiError && e.status === 401);
+        }
+      },
+    });
+  }
+
+  // ---- subscriptions
+
+  on(topic: Topic, fn: () => void): () => void {
+    let set = this.listeners.get(topic);
+    if (!set) this.listeners.set(topic, (set = new Set()));
+    set.add(fn);
+    return () => set!.delete(fn);
+  }
+
+  emit(...topics: Topic[]): void {
+    for (const t of topics) for (const fn of this.listeners.get(t) || []) fn();
+  }
+
+  setNotifier(n: Notifier): void {
+    this.notifier = n;
+  }
+
+  // ---- start and stop
+
+  start(): void {
+    this.socket.start();
+    void this.loadPeople();
+    void this.loadKnownUnassigned();
+    addEventListener("focus", () => this.markReadSoon());
+    document.addEventListener("visibilitychange", () => this.markReadSoon());
+  }
+
+  stop(): void {
+    this.socket.stop();
+  }
+
+  /** reload fetches what a reconnect may have missed: the lists and counts again, the open log's rest. */
+  private reload(): void {
+    // What the inbox holds may be out of date now: it stays on screen, but a change to one of
+    // these counts as one to a conversation not held, until a page or frame brings it afresh.
+    this.stale = new Set(this.convs.keys());
+    this.hidden.clear();
+    void this.loadFolder(this.folder, true);
+    void this.loadKnownUnassigned();
+    if (this.openId) {
+      void this.fetchConversation(this.openId);
+      this.resume(this.openId, this.log.top);
+    }
+  }
+
+  private async loadPeople(): Promise<void> {
+    try {
+      const [u, tm] = await Promise.all([api<{ users: User[] }>("GET", "users"), api<{ teams: Team[] }>("GET", "teams")]);
+      for (const x of u.users || []) this.users.set(x.id, x);
+      this.teams = tm.teams || [];
+      this.emit("list", "open");
+    } catch {
+      /* names fall back to what entries carry */
+    }
+  }
+
+  /**
+   * loadKnownUnassigned holds the Unassigned folder (one page of 200 is nearly always all of it), so a
+   * conversation that enters it later is told apart from one that was there all along.
+   */
+  private async loadKnownUnassigned(): Promise<void> {
+    try {
+      const r = await api<{ conversations: Conversation[] }>("GET", "conversations?folder=unassigned&limit=200");
+      for (const c of r.conversations || []) this.hold(c);
+    } catch {
+      /* only notifications are less precise */
+    }
+  }
+
+  private hold(c: Conversation): void {
+    const had = this.stale.has(c.id) ? undefined : this.convs.get(c.id);
+    if (had && had.last_seq > c.last_seq) return;
+    this.convs.set(c.id, { ...had, ...c });
+    this.hidden.delete(c.id);
+    this.stale.delete(c.id);
+  }
+
+  // ---- the folder list
+
+  get(id: number): Conversation | undefined {
+    return this.convs.get(id);
+  }
+
+  /** loadFolder reads a folder's first page and the counts; again (after a reconnect) keeps the rows on screen until it comes. */
+  async loadFolder(folder: Folder, again = false): Promise<void> {
+    const gen = ++this.listGen;
+    this.folder = folder;
+    if (!again) {
+      this.ids = [];
+      this.listLoaded = false;
+    }
+    this.cursor = null;
+    this.listLoading = true;
+    this.listError = "";
+    this.emit("list");
+    try {
+      const r = await api<{ conversations: Conversation[]; next?: Cursor; counts?: Counts }>(
+        "GET",
+        `conversations?folder=${folder}&limit=${pageSize}&counts=true`,
+      );
+      if (gen !== this.listGen) return;
+      this.ids = [];
+      this.takePage(r.conversations || [], r.next || null);
+      if (r.counts) this.counts = r.counts;
+      this.emit("counts");
+    } catch (e) {
+      if (gen !== this.listGen) return;
+      this.listError = errText(e);
+    }
+    this.listLoading = false;
+    this.emit("list");
+  }
+
+  /** loadMore fetches the next page (keyset: after the last row of the previous one). */
+  async loadMore(): Promise<void> {
+    if (this.listLoading || !this.cursor) return;
+    const gen = this.listGen;
+    const cur = this.cursor;
+    this.listLoading = true;
+    this.emit("list");
+    try {
+      const r = await api<{ conversations: Conversation[]; next?: Cursor }>(
+        "GET",
+        `conversations?folder=${this.folder}&limit=${pageSize}&before=${cur.before}&before_id=${cur.before_id}`,
+      );
+      if (gen !== this.listGen) return;
+      this.takePage(r.conversations || [], r.next || null);
+    } catch (e) {
+      if (gen === this.listGen) this.listError = errText(e);
+    }
+    if (gen === this.listGen) {
+      this.listLoading = false;
+      this.emit("list");
+    }
+  }
+
+  private takePage(rows: Conversation[], next: Cursor | null): void {
+    const keep: Conversation[] = [];
+    for (const c of rows) {
+      this.hold(c);
+      const held = this.convs.get(c.id)!;
+      // A row that changed live since the page was read keeps its live place.
+      if (inFolder(held, this.folder, this.me.id)) keep.push(held);
+    }
+    this.ids = appendPage(this.ids, keep);
+    this.cursor = next && rows.length > 0 ? next : null;
+    this.listLoaded = true;
+  }
+
+  private refreshCounts(): void {
+    clearTimeout(this.countsTimer);
+    this.countsTimer = window.setTimeout(async () => {
+      try {
+        const r = await api<{ counts?: Counts }>("GET", "conversations?folder=closed&limit=1&counts=true");
+        if (r.counts) {
+          this.counts = r.counts;
+          this.emit("counts");
+        }
+      } catch {
+        /* the next change tries again */
+      }
+    }, 700);
+  }
+
+  /** upsert applies a conversation's new state to the holdings, counts and the list. */
+  private upsert(next: Conversation, old: Conversation | undefined, known: boolean, fromSeq?: number): void {
+    this.convs.set(next.id, next);
+    this.hidden.delete(next.id);
+    this.stale.delete(next.id);
+    if (this.counts) {
+      if (known) this.counts = recount(this.counts, old, next, this.me.id);
+      else if (isNew(fromSeq)) this.counts = recount(this.counts, undefined, next, this.me.id);
+      else this.refreshCounts();
+    }
+    this.ids = place(this.ids, (id) => this.convs.get(id), next, inFolder(next, this.folder, this.me.id), this.cursor);
+    this.emit("list", "counts");
+    if (next.id === this.openId) this.emit("open");
+  }
+
+  private drop(id: number): void {
+    const old = this.stale.has(id) ? undefined : this.convs.get(id);
+    this.stale.delete(id);
+    if (old) {
+      if (this.counts) this.counts = recount(this.counts, old, undefined, this.me.id);
+    } else if (!this.hidden.has(id)) {
+      // Told it left the view, without holding it: it may have been counted.
+      this.refreshCounts();
+    }
+    this.convs.delete(id);
+    this.hidden.add(id);
+    this.ids = remove(this.ids, id);
+    this.emit("list", "counts");
+    if (id === this.openId) this.emit("open");
+  }
+
+  /** fetchConversation reads one conversation with its name, unread count and allowed actions. */
+  async fetchConversation(id: number): Promise<void> {
+    if (this.fetching.has(id)) {
+      this.fetching.set(id, true); // it changed while being read: read it again after
+      return;
+    }
+    this.fetching.set(id, false);
+    try {
+      const r = await api<{ conversation: Conversation; allowed: Conversation["allowed"]; assignees?: Assignee[] }>("GET", "conversations/" + id);
+      const c = { ...r.conversation, allowed: r.allowed };
+      const held = this.stale.has(id) ? undefined : this.convs.get(id);
+      const known = held !== undefined || this.hidden.has(id);
+      if (held && held.last_seq > c.last_seq) {
+        // Read before a change that has come live since: its name holds, what it allows may not.
+        this.convs.set(id, { ...held, contact_name: c.contact_name, allowed: held.allowed || c.allowed });
+        this.fetching.set(id, true);
+        this.emit("list", "open");
+      } else {
+        this.upsert(c, held, known);
+      }
+      if (id === this.openId) {
+        this.assignees = r.assignees || [];
+        this.openError = "";
+        this.emit("open");
+      }
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        this.drop(id);
+        if (id === this.openId) {
+          this.openError = errText(e);
+          this.emit("open");
+        }
+      }
+    } finally {
+      const again = this.fetching.get(id);
+      this.fetching.delete(id);
+      if (again) void this.fetchConversation(id);
+    }
+  }
+
+  // ---- the open conversation
+
+  open(id: number): void {
+    if (this.openId === id) return;
+    this.openId = id;
+    this.openError = "";
+    this.log = emptyLog();
+    this.logLoading = false; // a page still coming for the conversation left is dropped
+    this.assignees = [];
+    this.emit("open", "log");
+    void this.fetchConversation(id);
+    void this.loadOlder();
+  }
+
+  close(): void {
+    this.openId = 0;
+    this.log = emptyLog();
+    this.logLoading = false;
+    this.emit("open", "log");
+  }
+
+  get current(): Conversation | undefined {
+    return this.openId ? this.convs.get(this.openId) : undefined;
+  }
+
+  /** loadOlder reads the page of entries before the oldest loaded (the newest page at first). */
+  async loadOlder(): Promise<void> {
+    const id = this.openId;
+    if (!id || this.logLoading || !this.log.more) return;
+    this.logLoading = true;
+    this.emit("log");
+    const q = this.log.oldest ? `&before=${this.log.oldest}` : "";
+    try {
+      const r = await api<{ messages: Message[] }>("GET", `conversations/${id}/messages?limit=${logPage}${q}`);
+      if (id !== this.openId) return;
+      const msgs = r.messages || [];
+      this.log = merge(this.log, msgs);
+      if (msgs.length < logPage) this.log = { ...this.log, more: false };
+      this.markReadSoon();
+    } catch (e) {
+      if (id === this.openId) this.openError = errText(e);
+    } finally {
+      if (id === this.openId) {
+        this.logLoading = false;
+        this.emit("log", "open");
+      }
+    }
+  }
+
+  private resume(id: number, seq: number): void {
+    if (!this.socket.send({ t: "resume", cursors: { [String(id)]: seq } })) {
+      void api<{ messages: Message[] }>("GET", `conversations/${id}/messages?after=${seq}&limit=500`).then((r) => {
+        if (id !== this.openId) return;
+        this.log = merge(this.log, r.messages || []);
+        this.emit("log");
+      }, () => {});
+    }
+  }
+
+  /** markReadSoon tells the server the user read the open conversation, when they can see it. */
+  markReadSoon(): void {
+    clearTimeout(this.readTimer);
+    this.readTimer = window.setTimeout(() => {
+      const c = this.current;
+      if (!c || document.visibilityState !== "visible" || !document.hasFocus()) return;
+      const seq = Math.max(c.last_seq, this.log.top);
+      if (!seq) return;
+      if (c.unread) {
+        this.convs.set(c.id, { ...c, unread: 0 });
+        this.emit("list");
+      }
+      void api("POST", `conversations/${c.id}/read`, { seq }).catch(() => {});
+    }, 400);
+  }
+
+  // ---- frames
+
+  private onFrame(f: Frame): void {
+    switch (f.t) {
+      case "hello":
+        this.available = f.available;
+        this.online = (f.online_agents || []).length;
+        this.emit("presence");
+        break;
+      case "presence":
+        if (f.user_id === this.me.id) this.available = f.available;
+        this.online = f.online_agents;
+        this.emit("presence");
+        break;
+      case "conversation":
+        this.onConversation(f);
+        break;
+      case "hidden":
+        if (this.convs.has(f.conversation_id) || !this.hidden.has(f.conversation_id)) this.drop(f.conversation_id);
+        break;
+      case "deleted":
+        this.drop(f.conversation_id);
+        if (f.conversation_id === this.openId) {
+          this.openError = "deleted";
+          this.emit("open");
+        }
+        break;
+      case "typing":
+        if (f.on) this.typing.set(f.conversation_id, { from: f.from, name: f.name, until: Date.now() + typingMs });
+        else this.typing.delete(f.conversation_id);
+        this.scheduleTypingExpiry();
+        this.emit("typing");
+        break;
+      case "read": {
+        const c = this.convs.get(f.conversation_id);
+        if (!c) break;
+        if (f.by === "visitor") {
+          if (f.seq > c.contact_read_seq) this.convs.set(c.id, { ...c, contact_read_seq: f.seq });
+        } else if (f.user_id === this.me.id && f.seq >= c.last_seq && c.unread) {
+          this.convs.set(c.id, { ...c, unread: 0 });
+        }
+        this.emit("list", "open", "log");
+        break;
+      }
+      case "resync":
+        // Access changed (members, visibility, role) or this socket fell behind: the lists again.
+        this.reload();
+        break;
+      case "error":
+        if (f.code !== "not_found") this.toast(f.message, true);
+        break;
+    }
+  }
+
+  private onConversation(f: ConversationFrame): void {
+    const live = f.conversation;
+    const id = live.id;
+    if (live.with_bot) return;
+    const prev = this.convs.get(id); // for what live frames lack: the name, unread, allowed
+    const held = this.stale.has(id) ? undefined : prev; // for counts and notifications: only if current
+    const known = held !== undefined || this.hidden.has(id);
+    const msgs = f.messages || [];
+    if (id === this.openId) {
+      if (gap(this.log, f.from_seq)) this.resume(id, this.log.top);
+      this.log = merge(this.log, msgs);
+      if (msgs.length >= 500 && f.to_seq) this.resume(id, f.to_seq); // a resume answer holds at most 500: more to come
+      const sent = new Set(msgs.map((m) => m.client_id).filter(Boolean));
+      if (sent.size) this.pending = this.pending.filter((p) => !sent.has(p.clientId));
+      if (msgs.some((m) => m.sender_kind === "visitor")) this.typing.delete(id);
+      this.emit("log", "typing");
+      this.markReadSoon();
+    }
+    if (prev && live.last_seq < prev.last_seq) return; // an older state than the one held
+    // Live frames carry no contact name and unread 0 (section 6); resume answers fill them in.
+    const filled = live.contact_name !== undefined && live.contact_name !== "";
+    const fresh = msgs.filter((m) => m.sender_kind === "visitor" && (!prev || m.seq > prev.last_seq)).length;
+    const next: Conversation = {
+      ...live,
+      contact_name: filled ? live.contact_name : prev && prev.contact_name,
+      unread: filled ? live.unread : (prev ? prev.unread : 0) + fresh,
+      allowed: prev && prev.allowed,
+    };
+    if (id === this.openId && document.visibilityState === "visible" && document.hasFocus()) next.unread = 0;
+    this.upsert(next, held, known, f.from_seq);
+    // What only the API knows: the name of a new contact, and what the user may do now.
+    const moved = prev && (prev.status !== next.status || (prev.assignee_id || 0) !== (next.assignee_id || 0) || (prev.team_id || 0) !== (next.team_id || 0));
+    if (!next.contact_name || !next.allowed || moved) void this.fetchConversation(id);
+    const ev = decide({ old: held || null, now: next, messages: msgs, fromSeq: f.from_seq }, this.me.id);
+    if (ev && this.notifier && !(id === this.openId && document.visibilityState === "visible" && document.hasFocus())) {
+      this.notifier.fire(ev, next, notificationText(msgs, next.preview), this.settings);
+    }
+  }
+
+  private scheduleTypingExpiry(): void {
+    clearTimeout(this.typingTimer);
+    let soonest = 0;
+    for (const v of this.typing.values()) if (!soonest || v.until < soonest) soonest = v.until;
+    if (!soonest) return;
+    this.typingTimer = window.setTimeout(() => {
+      const now = Date.now();
+      for (const [k, v] of this.typing) if (v.until <= now) this.typing.delete(k);
+      this.emit("typing");
+      this.scheduleTypingExpiry();
+    }, Math.max(50, soonest - Date.now()));
+  }
+
+  // ---- actions
+
+  private sentTyping = 0;
+  private stopTyping = 0;
+
+  /** typed tells the visitor the agent is typing (at most every 3 s), and that they stopped. */
+  typed(): void {
+    const id = this.openId;
+    if (!id) return;
+    const now = Date.now();
+    if (now - this.sentTyping > 3000) {
+      this.sentTyping = now;
+      this.sendTyping(id, true);
+    }
+    clearTimeout(this.stopTyping);
+    this.stopTyping = window.setTimeout(() => this.quiet(id), 4000);
+  }
+
+  private quiet(id: number): void {
+    clearTimeout(this.stopTyping);
+    if (!this.sentTyping) return;
+    this.sentTyping = 0;
+    this.sendTyping(id, false);
+  }
+
+  private sendTyping(id: number, on: boolean): void {
+    if (!this.socket.send({ t: "typing", conversation_id: id, on })) {
+      void api("POST", `conversations/${id}/typing`, { on }).catch(() => {});
+    }
+  }
+
+  /** send stores a reply or note; a failed one stays on screen with a retry. */
+  send(body: string, note: boolean, attachment?: File): void {
+    const id = this.openId;
+    if (!id) return;
+    this.quiet(id);
+    const p: Pending = { clientId: clientID(), conversationId: id, body, note, attachmentName: attachment && attachment.name, retry: () => {} };
+    p.retry = () => {
+      p.failed = undefined;
+      this.emit("log");
+      void this.deliver(p, attachment);
+    };
+    this.pending = [...this.pending, p];
+    this.emit("log");
+    void this.deliver(p, attachment);
+  }
+
+  private uploaded = new Map<string, number>();
+
+  private async deliver(p: Pending, file?: File): Promise<void> {
+    try {
+      let attachmentId = this.uploaded.get(p.clientId) || 0;
+      if (file && !attachmentId) {
+        const up = await api<{ attachment: { id: number } }>("POST", `conversations/${p.conversationId}/attachments?name=${encodeURIComponent(file.name || "image")}`, file);
+        attachmentId = up.attachment.id;
+        this.uploaded.set(p.clientId, attachmentId);
+      }
+      const r = await api<{ message: Message }>("POST", `conversations/${p.conversationId}/messages`, {
+        body: p.body,
+        note: p.note,
+        client_id: p.clientId,
+        attachment_id: attachmentId || undefined,
+      });
+      this.uploaded.delete(p.clientId);
+      this.pending = this.pending.filter((x) => x !== p);
+      if (r && r.message && p.conversationId === this.openId) this.log = merge(this.log, [r.message]);
+      this.emit("log");
+    } catch (e) {
+      p.failed = errText(e);
+      this.emit("log");
+    }
+  }
+
+  discard(p: Pending): void {
+    this.pending = this.pending.filter((x) => x !== p);
+    this.emit("log");
+  }
+
+  /** act runs a conversation action and applies the answer; errors become a toast. */
+  async act(id: number, path: string, body?: unknown): Promise<boolean> {
+    try {
+      const r = await api<{ conversation?: Conversation }>("POST", `conversations/${id}/${path}`, body ?? {});
+      if (r && r.conversation) {
+        const held = this.convs.get(id);
+        if (!held || r.conversation.last_seq >= held.last_seq) {
+          this.upsert({ ...held, ...r.conversation, contact_name: (held && held.contact_name) || r.conversation.contact_name, unread: held ? held.unread : 0 }, held, held !== undefined || this.hidden.has(id));
+        }
+      }
+      void this.fetchConversation(id);
+      return true;
+    } catch (e) {
+      this.toast(errText(e), true);
+      return false;
+    }
+  }
+
+  assignToMe(id: number): Promise<boolean> {
+    return this.act(id, "assign", { user_id: this.me.id, if_unassigned: true });
+  }
+
+  resolve(id: number): Promise<boolean> {
+    return this.act(id, "close");
+  }
+
+  reopen(id: number): Promise<boolean> {
+    return this.act(id, "reopen");
+  }
+
+  async remove(id: number): Promise<boolean> {
+    try {
+      await api("DELETE", "conversations/" + id);
+      this.drop(id);
+      return true;
+    } catch (e) {
+      this.toast(errText(e), true);
+      return false;
+    }
+  }
+
+  /** renamed shows a contact's new name (or email) on their conversations at once. */
+  renamed(contactId: number, name: string): void {
+    for (const [id, c] of this.convs) if (c.contact_id === contactId) this.convs.set(id, { ...c, contact_name: name });
+    this.emit("list", "open");
+  }
+
+  async setAvailable(on: boolean): Promise<void> {
+    try {
+      const r = await api<{ available: boolean }>("PUT", "me/availability", { available: on });
+      this.available = r.available;
+      this.emit("presence");
+      if (this.openId) void this.fetchConversation(this.openId);
+    } catch (e) {
+      this.toast(errText(e), true);
+    }
+  }
+
+  saveSettings(s: NotifySettings): void {
+    this.settings = s;
+    try {
+      localStorage.setItem(settingsKey, JSON.stringify(s));
+    } catch {
+      /* private mode: for this page only */
+    }
+    this.emit("settings");
+  }
+
+  toast(text: string, error = false): void {
+    const t: Toast = { id: ++this.toastSeq, text, error };
+    this.toasts = [...this.toasts, t].slice(-3);
+    this.emit("toast");
+    window.setTimeout(() => {
+      this.toasts = this.toasts.filter((x) => x !== t);
+      this.emit("toast");
+    }, error ? 8000 : 4000);
+  }
+
+  /** neighbour is the conversation after (or before) conversation from in the list, for j and k. */
+  neighbour(from: number, step: 1 | -1): number {
+    if (!this.ids.length) return 0;
+    const at = this.ids.indexOf(from);
+    if (at < 0) return step === 1 ? this.ids[0] : this.ids[this.ids.length - 1];
+    const to = at + step;
+    return to >= 0 && to < this.ids.length ? this.ids[to] : 0;
+  }
+
+}
+
+/** errText is what to tell the user about a failure: in their language when the code is known. */
+export function errText(e: unknown): string {
+  if (e instanceof ApiError) {
+    const k = "err." + e.code;
+    const s = t(k);
+    return s !== k ? s : e.message;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+function safeGet(k: string): string | null {
+  try {
+    return localStorage.getItem(k);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,196 @@
+// What the agent API (/api/v1, docs/openapi.yaml) and the agent's socket
+// (docs/widget-protocol.md section 3) send. Only the fields the inbox uses.
+
+export type Role = "owner" | "admin" | "agent";
+export type Channel = "web" | "email" | "messenger" | "whatsapp";
+export type Folder = "unassigned" | "mine" | "others" | "open" | "closed";
+
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+  avatar_url?: string;
+  time_zone?: string;
+  role: Role;
+  deactivated?: boolean;
+}
+
+export interface Team {
+  id: number;
+  name: string;
+  member_ids?: number[] | null;
+}
+
+/** What the user may do with a conversation now (conversation.Allowed). */
+export interface Allowed {
+  reply: boolean;
+  note: boolean;
+  assign: boolean;
+  assign_to_me: boolean;
+  close: boolean;
+  reopen: boolean;
+  delete: boolean;
+}
+
+export interface Conversation {
+  id: number;
+  inbox_id: number;
+  channel: Channel;
+  contact_id: number;
+  visitor_id?: number;
+  status: "open" | "closed";
+  assignee_id?: number;
+  team_id?: number;
+  last_seq: number;
+  contact_read_seq: number;
+  with_bot?: boolean;
+  preview: string;
+  rating?: number;
+  created_at: number;
+  updated_at: number;
+  last_message_at: number;
+  first_response_at?: number;
+  joined_at?: number;
+  closed_at?: number;
+  contact_name?: string;
+  unread: number;
+  /** Present on folder rows and after GET /conversations/{id}; live frames lack it. */
+  allowed?: Allowed;
+}
+
+export interface Counts {
+  unassigned: number;
+  mine: number;
+  others: number;
+  open: number;
+}
+
+export interface LogEvent {
+  type: string;
+  actor_id?: number;
+  actor_name?: string;
+  user_id?: number;
+  user_name?: string;
+  team_id?: number;
+  rating?: number;
+  auto?: boolean;
+  item_type?: string;
+  item_id?: number;
+  title?: string;
+}
+
+export interface FileInfo {
+  id: number;
+  name: string;
+  content_type: string;
+  size: number;
+  width?: number;
+  height?: number;
+}
+
+/** A bot card (docs/widget-protocol.md section 4). */
+export interface Card {
+  id: string;
+  type: string;
+  html?: string;
+  text?: string;
+  answers?: { id: string; label: string }[];
+  field?: { type: string; key: string; label?: string };
+  state?: string;
+  reason?: string;
+  user_name?: string;
+  checkbox_label?: string;
+}
+
+export interface Message {
+  id: number;
+  conversation_id: number;
+  seq: number;
+  sender_kind: "visitor" | "agent" | "bot" | "system";
+  sender_id?: number;
+  sender_name?: string;
+  sender_avatar?: string;
+  kind: string;
+  body?: string;
+  html?: string;
+  event?: LogEvent;
+  client_id?: string;
+  attachment_id?: number;
+  attachment?: FileInfo;
+  card?: Card;
+  response?: Record<string, unknown>;
+  created_at: number;
+}
+
+export interface Visitor {
+  id: number;
+  os: string;
+  browser: string;
+  ip: string;
+  country: string;
+  referrer: string;
+  locale: string;
+  first_seen: number;
+  last_seen: number;
+  blocked: boolean;
+}
+
+export interface Contact {
+  id: number;
+  name: string;
+  email: string;
+  phone: string;
+  notes: string;
+  tags: string[] | null;
+  attributes?: Record<string, string> | null;
+  created_at: number;
+}
+
+export interface ContactDetails {
+  contact: Contact;
+  visitors: Visitor[] | null;
+  page_views: { url: string; title: string; at: number }[] | null;
+  consents: { id: number; text: string; version: string; given_at: number }[] | null;
+  conversations: Conversation[] | null;
+  location_attribution?: string;
+}
+
+export interface Assignee {
+  id: number;
+  name: string;
+  avatar_url?: string;
+}
+
+export interface CreatedItem {
+  type: string;
+  id: number;
+  title: string;
+  value: number;
+  currency?: string;
+  status?: string;
+  source: string;
+  created_at: number;
+  created_by: { id: number; name: string } | null;
+}
+
+// ---- socket frames
+
+export interface ConversationFrame {
+  t: "conversation";
+  conversation: Conversation;
+  messages?: Message[];
+  from_seq?: number;
+  to_seq?: number;
+}
+
+export type Frame =
+  | { t: "hello"; user_id: number; available: boolean; online_agents: number[] }
+  | ConversationFrame
+  | { t: "hidden"; conversation_id: number }
+  | { t: "deleted"; conversation_id: number }
+  | { t: "typing"; conversation_id: number; from: "visitor" | "agent" | "bot"; user_id?: number; name?: string; on: boolean }
+  | { t: "presence"; user_id: number; available: boolean; online_agents: number }
+  | { t: "read"; conversation_id: number; by: "visitor" | "agent"; user_id?: number; seq: number }
+  | { t: "error"; ref?: string; code: string; message: string }
+  | { t: "pong" }
+  | { t: "resync" };

@@ -1,0 +1,435 @@
+// The contact details panel: editable name, email, phone, notes and tags; what the visitor's
+// browser told (location with the IP database's credit, OS and browser, IP, referrer, consents,
+// browsing history); the contact's other conversations; Create lead and the Created items.
+import { useEffect, useState } from "preact/hooks";
+import { api } from "../api";
+import { t } from "../i18n";
+import { errText } from "../state/inbox";
+import type { Contact, ContactDetails, Conversation, CreatedItem } from "../types";
+import { countryName, Dialog, formatDateTime, formatMoney, formatWhen, Icon, minorUnits, useId, useInbox } from "./common";
+
+export function Details({ c, onClose }: { c: Conversation; onClose: () => void }) {
+  const inbox = useInbox("log");
+  const [d, setD] = useState<ContactDetails | null>(null);
+  const [error, setError] = useState("");
+  const [items, setItems] = useState<CreatedItem[] | null>(null);
+  const [leadOpen, setLeadOpen] = useState(false);
+
+  // Captured details and created items arrive as log entries: read them again then.
+  let capturedAt = 0;
+  let itemsAt = 0;
+  for (const m of inbox.log.bySeq.values()) {
+    if (m.kind === "capture" || m.kind === "consent") capturedAt = Math.max(capturedAt, m.seq);
+    if (m.kind === "event" && m.event && m.event.type === "item_created") itemsAt = Math.max(itemsAt, m.seq);
+  }
+
+  useEffect(() => {
+    let live = true;
+    api<ContactDetails>("GET", "contacts/" + c.contact_id).then(
+      (r) => live && (setD(r), setError("")),
+      (e) => live && setError(errText(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [c.contact_id, capturedAt]);
+
+  useEffect(() => {
+    let live = true;
+    api<{ items: CreatedItem[] }>("GET", `conversations/${c.id}/items`).then(
+      (r) => live && setItems(r.items || []),
+      () => live && setItems([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [c.id, itemsAt]);
+
+  const visitor = d && d.visitors && d.visitors[0];
+  const others = d ? (d.conversations || []).filter((x) => x.id !== c.id) : [];
+  return (
+    <aside class="details" aria-labelledby="details-h">
+      <header class="pane-head">
+        <button type="button" class="icon-btn" onClick={onClose} aria-label={t("details.close")}>
+          <Icon name="back" class="phone-only" />
+          <Icon name="x" class="not-phone" />
+        </button>
+        <h2 id="details-h">{t("details.title")}</h2>
+      </header>
+      <div class="details-body">
+        {error && (
+          <p class="err" role="alert">
+            {error}
+          </p>
+        )}
+        {!d && !error && <p class="muted">{t("loading")}</p>}
+        {d && (
+          <ContactForm
+            key={d.contact.id}
+            contact={d.contact}
+            onSaved={(ct) => {
+              setD({ ...d, contact: ct });
+              inbox.renamed(ct.id, ct.name || ct.email);
+            }}
+          />
+        )}
+
+        {visitor && (
+          <section class="sect" aria-labelledby="visit-h">
+            <h3 id="visit-h">{t("details.visitor")}</h3>
+            <dl class="facts">
+              {visitor.country && (
+                <>
+                  <dt>{t("details.location")}</dt>
+                  <dd>
+                    {countryName(visitor.country)}
+                    {d!.location_attribution && <span class="muted small credit">{d!.location_attribution}</span>}
+                  </dd>
+                </>
+              )}
+              {(visitor.os || visitor.browser) && (
+                <>
+                  <dt>{t("details.system")}</dt>
+                  <dd>{[visitor.browser, visitor.os].filter(Boolean).join(" · ")}</dd>
+                </>
+              )}
+              {visitor.ip && (
+                <>
+                  <dt>{t("details.ip")}</dt>
+                  <dd>{visitor.ip}</dd>
+                </>
+              )}
+              {visitor.locale && (
+                <>
+                  <dt>{t("details.language")}</dt>
+                  <dd>{visitor.locale}</dd>
+                </>
+              )}
+              <dt>{t("details.referrer")}</dt>
+              <dd class="wrap">{visitor.referrer || t("details.direct")}</dd>
+              <dt>{t("details.firstSeen")}</dt>
+              <dd>{formatDateTime(visitor.first_seen)}</dd>
+              <dt>{t("details.lastSeen")}</dt>
+              <dd>{formatDateTime(visitor.last_seen)}</dd>
+            </dl>
+            <BlockButton visitorId={visitor.id} blocked={visitor.blocked} onChange={(b) => setD({ ...d!, visitors: d!.visitors!.map((v) => (v.id === visitor.id ? { ...v, blocked: b } : v)) })} />
+          </section>
+        )}
+
+        {d && (
+          <section class="sect" aria-labelledby="consent-h">
+            <h3 id="consent-h">{t("details.consents")}</h3>
+            {!d.consents || d.consents.length === 0 ? (
+              <p class="muted small">{t("details.noConsents")}</p>
+            ) : (
+              <ul class="plain-list">
+                {d.consents.map((x) => (
+                  <li key={x.id}>
+                    <span>{x.text}</span>
+                    <div class="muted small">{t("details.consentGiven", { version: x.version, when: formatDateTime(x.given_at) })}</div>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        )}
+
+        <section class="sect" aria-labelledby="crm-h">
+          <div class="sect-head">
+            <h3 id="crm-h">{t("items.title")}</h3>
+            <button type="button" class="btn btn-s" onClick={() => setLeadOpen(true)}>
+              {t("lead.create")}
+            </button>
+          </div>
+          {items && items.length === 0 && <p class="muted small">{t("items.none")}</p>}
+          {items && items.length > 0 && (
+            <ul class="items">
+              {items.map((it) => (
+                <li key={it.type + it.id}>
+                  <span class="tag">{t("item." + it.type)}</span> <strong>{it.title}</strong>
+                  {it.value > 0 && <span> · {formatMoney(it.value, it.currency || "EUR")}</span>}
+                  <div class="muted small">
+                    {it.created_by ? t("items.by", { name: it.created_by.name, when: formatDateTime(it.created_at) }) : t("items.byBot", { when: formatDateTime(it.created_at) })}
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+
+        {d && d.page_views && d.page_views.length > 0 && (
+          <section class="sect" aria-labelledby="pages-h">
+            <h3 id="pages-h">{t("details.pages")}</h3>
+            <ol class="plain-list pages">
+              {d.page_views.map((p, i) => (
+                <li key={i}>
+                  {safeHref(p.url) ? (
+                    <a href={p.url} target="_blank" rel="noopener noreferrer nofollow" class="wrap">
+                      {p.title || p.url}
+                    </a>
+                  ) : (
+                    <span class="wrap">{p.title || p.url}</span>
+                  )}
+                  <div class="muted small">{formatWhen(p.at)}</div>
+                </li>
+              ))}
+            </ol>
+          </section>
+        )}
+
+        {d && (
+          <section class="sect" aria-labelledby="past-h">
+            <h3 id="past-h">{t("details.past")}</h3>
+            {others.length === 0 ? (
+              <p class="muted small">{t("details.noPast")}</p>
+            ) : (
+              <ul class="plain-list">
+                {others.map((x) => (
+                  <li key={x.id}>
+                    <a href={"#/c/" + x.id}>{x.preview || t("details.conversation", { id: x.id })}</a>
+                    <div class="muted small">
+                      {x.status === "closed" ? t("conv.closed") : t("conv.open")} · {formatWhen(x.last_message_at)}
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        )}
+      </div>
+      {leadOpen && d && <LeadDialog c={c} contact={d.contact} onClose={() => setLeadOpen(false)} onCreated={(it) => setItems([it, ...(items || [])])} />}
+    </aside>
+  );
+}
+
+function ContactForm({ contact, onSaved }: { contact: Contact; onSaved: (c: Contact) => void }) {
+  const inbox = useInbox();
+  const [saved, setSaved] = useState("");
+  const save = async (patch: Partial<Contact>) => {
+    try {
+      const r = await api<{ contact: Contact }>("PATCH", "contacts/" + contact.id, patch);
+      onSaved(r.contact);
+      setSaved(t("details.saved"));
+      window.setTimeout(() => setSaved(""), 2500);
+      return true;
+    } catch (e) {
+      inbox.toast(errText(e), true);
+      return false;
+    }
+  };
+  return (
+    <section class="sect" aria-labelledby="contact-h">
+      <div class="sect-head">
+        <h3 id="contact-h">{t("details.contact")}</h3>
+        <span class="muted small" role="status">
+          {saved}
+        </span>
+      </div>
+      <EditField label={t("details.name")} value={contact.name} autocomplete="off" onSave={(v) => save({ name: v })} />
+      <EditField label={t("details.email")} type="email" value={contact.email} autocomplete="off" onSave={(v) => save({ email: v })} />
+      <EditField label={t("details.phone")} type="tel" value={contact.phone} autocomplete="off" onSave={(v) => save({ phone: v })} />
+      <EditField label={t("details.notes")} multiline value={contact.notes} autocomplete="off" hint={t("details.notesHint")} onSave={(v) => save({ notes: v })} />
+      <Tags tags={contact.tags || []} onSave={(tags) => save({ tags })} />
+    </section>
+  );
+}
+
+/** EditField saves when it loses focus (or on Enter in one-line fields) if the value changed. */
+function EditField(props: { label: string; value: string; type?: string; multiline?: boolean; autocomplete: string; hint?: string; onSave: (v: string) => Promise<boolean> }) {
+  const [v, setV] = useState(props.value);
+  const id = useId("ed");
+  const hintId = useId("edh");
+  useEffect(() => setV(props.value), [props.value]);
+  const commit = async () => {
+    if (v.trim() === (props.value || "").trim()) return;
+    if (!(await props.onSave(v))) setV(props.value);
+  };
+  const common = {
+    id,
+    value: v,
+    autocomplete: props.autocomplete,
+    "aria-describedby": props.hint ? hintId : undefined,
+    onInput: (e: Event) => setV((e.target as HTMLInputElement).value),
+    onBlur: () => void commit(),
+  };
+  return (
+    <div class="field field-s">
+      <label for={id}>{props.label}</label>
+      {props.multiline ? (
+        <textarea {...common} rows={3} />
+      ) : (
+        <input
+          {...common}
+          type={(props.type || "text") as "text"}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") {
+              e.preventDefault();
+              void commit();
+            } else if (e.key === "Escape") {
+              setV(props.value);
+            }
+          }}
+        />
+      )}
+      {props.hint && (
+        <p class="hint small" id={hintId}>
+          {props.hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function Tags({ tags, onSave }: { tags: string[]; onSave: (t: string[]) => Promise<boolean> }) {
+  const [draft, setDraft] = useState("");
+  const id = useId("tags");
+  const add = async () => {
+    const v = draft.trim().replace(/,$/, "");
+    if (!v) return;
+    if (tags.some((x) => x.toLowerCase() === v.toLowerCase())) {
+      setDraft("");
+      return;
+    }
+    if (await onSave([...tags, v])) setDraft("");
+  };
+  return (
+    <div class="field field-s">
+      <label for={id}>{t("details.tags")}</label>
+      {tags.length > 0 && (
+        <ul class="chips" aria-label={t("details.tags")}>
+          {tags.map((tag) => (
+            <li key={tag} class="chip">
+              <span>{tag}</span>
+              <button type="button" class="chip-x" onClick={() => void onSave(tags.filter((x) => x !== tag))} aria-label={t("details.removeTag", { tag })}>
+                <Icon name="x" />
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <input
+        id={id}
+        value={draft}
+        placeholder={t("details.addTag")}
+        onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" || e.key === ",") {
+            e.preventDefault();
+            void add();
+          }
+        }}
+        onBlur={() => void add()}
+      />
+    </div>
+  );
+}
+
+function BlockButton({ visitorId, blocked, onChange }: { visitorId: number; blocked: boolean; onChange: (b: boolean) => void }) {
+  const inbox = useInbox();
+  return (
+    <div class="block-row">
+      {blocked && <span class="tag tag-blocked">{t("details.blocked")}</span>}
+      <button
+        type="button"
+        class={"btn btn-s" + (blocked ? "" : " btn-danger-quiet")}
+        onClick={async () => {
+          try {
+            await api(blocked ? "DELETE" : "POST", `visitors/${visitorId}/block`);
+            onChange(!blocked);
+            inbox.toast(blocked ? t("details.unblockedDone") : t("details.blockedDone"));
+          } catch (e) {
+            inbox.toast(errText(e), true);
+          }
+        }}
+      >
+        {blocked ? t("details.unblock") : t("conv.block")}
+      </button>
+    </div>
+  );
+}
+
+/** safeHref says whether a URL a visitor's browser reported may be a link: http and https only. */
+function safeHref(u: string): boolean {
+  return /^https?:\/\//i.test(u);
+}
+
+const currencies = ["EUR", "USD", "GBP", "CHF", "TRY", "HUF", "PLN", "SEK", "DKK", "NOK", "CZK", "JPY"];
+
+function LeadDialog({ c, contact, onClose, onCreated }: { c: Conversation; contact: Contact; onClose: () => void; onCreated: (it: CreatedItem) => void }) {
+  const inbox = useInbox();
+  const [title, setTitle] = useState(contact.name ? t("lead.defaultTitle", { name: contact.name }) : "");
+  const [value, setValue] = useState("");
+  const [currency, setCurrency] = useState("EUR");
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  const ids = { title: useId("lt"), value: useId("lv"), currency: useId("lc"), hint: useId("lh") };
+  return (
+    <Dialog title={t("lead.title")} onClose={onClose}>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const minor = value.trim() ? minorUnits(value, currency) : 0;
+          if (Number.isNaN(minor)) {
+            setError(t("lead.badValue"));
+            return;
+          }
+          setBusy(true);
+          setError("");
+          try {
+            const r = await api<{ lead: { id: number; title: string; value: number; currency: string; status: string; created_at: number } }>("POST", "leads", {
+              title: title.trim(),
+              value: minor,
+              currency,
+              contact_id: c.contact_id,
+              conversation_id: c.id,
+            });
+            const l = r.lead;
+            onCreated({ type: "lead", id: l.id, title: l.title, value: l.value, currency: l.currency, status: l.status, source: "agent", created_at: l.created_at, created_by: { id: inbox.me.id, name: inbox.me.name } });
+            inbox.toast(t("lead.created", { title: l.title }));
+            onClose();
+          } catch (err) {
+            setError(errText(err));
+            setBusy(false);
+          }
+        }}
+      >
+        {error && (
+          <p class="err" role="alert">
+            {error}
+          </p>
+        )}
+        <div class="field">
+          <label for={ids.title}>{t("lead.name")}</label>
+          <input id={ids.title} value={title} required maxLength={200} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} />
+        </div>
+        <div class="field-row">
+          <div class="field">
+            <label for={ids.value}>{t("lead.value")}</label>
+            <input id={ids.value} value={value} inputMode="decimal" aria-describedby={ids.hint} onInput={(e) => setValue((e.target as HTMLInputElement).value)} />
+          </div>
+          <div class="field">
+            <label for={ids.currency}>{t("lead.currency")}</label>
+            <select id={ids.currency} value={currency} onChange={(e) => setCurrency((e.target as HTMLSelectElement).value)}>
+              {currencies.map((x) => (
+                <option key={x} value={x}>
+                  {x}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <p class="hint small" id={ids.hint}>
+          {t("lead.hint")}
+        </p>
+        <div class="dlg-actions">
+          <button type="button" class="btn" onClick={onClose}>
+            {t("cancel")}
+          </button>
+          <button type="submit" class="btn btn-primary" disabled={busy || !title.trim()}>
+            {t("lead.submit")}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,156 @@
+// The folder's conversations, virtualised: rows have one fixed height and only those in view (and
+// a few around them) are in the DOM, so ten thousand conversations scroll as smoothly as ten. The
+// next page is fetched as the end comes into view; live changes move rows without refetching.
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { t } from "../i18n";
+import { tickEvery, waitingSince } from "../lib/time";
+import type { Conversation, Folder } from "../types";
+import { contactName, ChannelIcon, formatDuration, formatWhen, Icon, useInbox } from "./common";
+
+export const rowHeight = 76;
+const overscan = 6;
+
+interface Props {
+  folder: Folder;
+  openId: number;
+  onMenu: () => void;
+}
+
+export function ConversationList({ folder, openId, onMenu }: Props) {
+  const inbox = useInbox("list", "counts", "typing");
+  const scroller = useRef<HTMLDivElement>(null);
+  const [view, setView] = useState({ top: 0, height: 800 });
+  const [, tick] = useState(0);
+
+  useLayoutEffect(() => {
+    const el = scroller.current!;
+    const measure = () => setView({ top: el.scrollTop, height: el.clientHeight });
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // A new folder starts at the top.
+  useEffect(() => {
+    if (scroller.current) scroller.current.scrollTop = 0;
+  }, [folder]);
+
+  const ids = inbox.ids;
+  const first = Math.max(0, Math.floor(view.top / rowHeight) - overscan);
+  const last = Math.min(ids.length, Math.ceil((view.top + view.height) / rowHeight) + overscan);
+
+  // Near the end of what is loaded: fetch the next page.
+  useEffect(() => {
+    if (inbox.cursor && !inbox.listLoading && last >= ids.length - overscan) void inbox.loadMore();
+  }, [last, ids.length, inbox.cursor, inbox.listLoading]);
+
+  // Keep the open conversation in view when j/k move through the list.
+  useEffect(() => {
+    const el = scroller.current;
+    const at = ids.indexOf(openId);
+    if (!el || at < 0) return;
+    const top = at * rowHeight;
+    if (top < el.scrollTop) el.scrollTop = top;
+    else if (top + rowHeight > el.scrollTop + el.clientHeight) el.scrollTop = top + rowHeight - el.clientHeight;
+  }, [openId]);
+
+  // Waiting times tick: each second while one in view is under a minute, else twice a minute.
+  const now = Date.now();
+  let every = 30000;
+  for (let i = first; i < last; i++) {
+    const c = inbox.get(ids[i]);
+    const since = c ? waitingSince(c) : 0;
+    if (since) every = Math.min(every, tickEvery(now - since));
+  }
+  useEffect(() => {
+    const h = window.setTimeout(() => tick((n) => n + 1), every);
+    return () => clearTimeout(h);
+  });
+
+  const rows = [];
+  for (let i = first; i < last; i++) {
+    const c = inbox.get(ids[i]);
+    if (c) rows.push(<Row key={c.id} c={c} index={i} total={ids.length} open={c.id === openId} now={now} />);
+  }
+  const count = inbox.counts && folder !== "closed" ? inbox.counts[folder] : null;
+  return (
+    <section class="listpane" aria-labelledby="list-h">
+      <header class="pane-head">
+        <button type="button" class="icon-btn phone-only" onClick={onMenu} aria-label={t("nav.menu")}>
+          <Icon name="menu" />
+        </button>
+        <h1 id="list-h">{t("folder." + folder)}</h1>
+        {count !== null && <span class="muted">{count}</span>}
+      </header>
+      <div
+        class="scroller"
+        ref={scroller}
+        onScroll={(e) => {
+          const el = e.currentTarget as HTMLDivElement;
+          setView({ top: el.scrollTop, height: el.clientHeight });
+        }}
+      >
+        {inbox.listLoaded && ids.length === 0 && !inbox.listError && <p class="empty">{t("list.empty." + folder)}</p>}
+        {inbox.listError && (
+          <p class="empty err" role="alert">
+            {inbox.listError}{" "}
+            <button type="button" class="link-btn" onClick={() => void inbox.loadFolder(folder)}>
+              {t("retry")}
+            </button>
+          </p>
+        )}
+        <ul class="rows" role="list" aria-label={t("folder." + folder)} aria-busy={inbox.listLoading ? "true" : "false"} style={{ height: ids.length * rowHeight + "px" }}>
+          {rows}
+        </ul>
+        {inbox.listLoading && (
+          <p class="loading muted" role="status">
+            {t("loading")}
+          </p>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function Row({ c, index, total, open, now }: { c: Conversation; index: number; total: number; open: boolean; now: number }) {
+  const inbox = useInbox();
+  const typing = inbox.typing.get(c.id);
+  const since = waitingSince(c);
+  const name = contactName(c);
+  const isNewChat = c.status === "open" && !c.first_response_at;
+  let state = "";
+  if (typing && typing.from === "visitor") state = t("live.typing");
+  return (
+    <li class={"row" + (open ? " row-open" : "") + (c.unread ? " row-unread" : "")} style={{ transform: `translateY(${index * rowHeight}px)` }} aria-setsize={total} aria-posinset={index + 1}>
+      <a href={"#/c/" + c.id} class="row-link" aria-current={open ? "true" : undefined}>
+        <span class="row-1">
+          <ChannelIcon channel={c.channel} />
+          <span class="row-name">{name}</span>
+          {since ? (
+            <span class="row-wait" title={t("list.waiting")}>
+              <span class="sr">{t("list.waiting")} </span>
+              {formatDuration(now - since)}
+            </span>
+          ) : (
+            <span class="row-time muted">{c.status === "closed" && c.closed_at ? t("list.closedAt", { when: formatWhen(c.closed_at, now) }) : formatWhen(c.last_message_at, now)}</span>
+          )}
+        </span>
+        <span class="row-2">
+          <span class={"row-preview" + (state ? " row-live" : "")}>{state || c.preview || "\u00a0"}</span>
+          {isNewChat && <span class="tag tag-new">{t("live.new")}</span>}
+          {c.unread > 0 && (
+            <span class="badge" aria-label={t("list.unread", { n: c.unread })}>
+              {c.unread > 99 ? "99+" : c.unread}
+            </span>
+          )}
+        </span>
+      </a>
+      {c.allowed && c.allowed.close && (
+        <button type="button" class="btn-resolve row-resolve" onClick={() => void inbox.resolve(c.id)} aria-label={t("conv.resolveNamed", { name })} title={t("conv.resolve")}>
+          <Icon name="check" />
+        </button>
+      )}
+    </li>
+  );
+}

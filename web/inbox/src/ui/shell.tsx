@@ -1,0 +1,233 @@
+// The signed-in inbox: sidebar, folder list, conversation and details side by side on a desk, as
+// stacked screens on a phone (list → conversation → details). Routes live in the URL's hash.
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { Admin } from "../admin";
+import { t, type Lang } from "../i18n";
+import { Chord, shortcutList, type Command } from "../lib/keys";
+import { hashOf, parseHash, type Route } from "../lib/router";
+import type { Inbox } from "../state/inbox";
+import type { Folder } from "../types";
+import { Dialog, InboxContext, useInbox } from "./common";
+import type { ComposerHandle } from "./composer";
+import { ConversationView, setTeamNames } from "./conversation";
+import { Details } from "./details";
+import { ConversationList } from "./list";
+import { BrowserNotifier, NotifyDialog, PermissionBanner } from "./notify";
+import { Sidebar } from "./sidebar";
+
+const folderKey = "parley.folder";
+
+interface Props {
+  inbox: Inbox;
+  onLang: (l: Lang) => void;
+  onSignOut: () => void;
+}
+
+export function Shell({ inbox, onLang, onSignOut }: Props) {
+  const [route, setRoute] = useState<Route>(() => parseHash(location.hash));
+  // The route as last drawn, for key presses that come before effects have run.
+  const shown = useRef(route);
+  shown.current = route;
+  const [drawer, setDrawer] = useState(false);
+  const [details, setDetails] = useState(() => matchMedia("(min-width: 1200px)").matches);
+  const [bell, setBell] = useState(false);
+  const [help, setHelp] = useState(false);
+  const composer = useRef<ComposerHandle | null>(null);
+  const notifier = useMemo(() => new BrowserNotifier(), []);
+
+  useEffect(() => {
+    inbox.setNotifier(notifier);
+    setTeamNames((id) => {
+      const tm = inbox.teams.find((x) => x.id === id);
+      return tm ? tm.name : t("someone");
+    });
+    const onHash = () => setRoute(parseHash(location.hash));
+    addEventListener("hashchange", onHash);
+    return () => removeEventListener("hashchange", onHash);
+  }, []);
+
+  // Follow the route: a folder loads its list; a conversation opens (over the last folder's list).
+  useEffect(() => {
+    if (route.kind === "folder") {
+      try {
+        sessionStorage.setItem(folderKey, route.folder);
+      } catch {
+        /* remembered for this page only */
+      }
+      if (inbox.folder !== route.folder || (!inbox.listLoaded && !inbox.listLoading)) void inbox.loadFolder(route.folder);
+      inbox.close();
+    } else if (route.kind === "conversation") {
+      if (!inbox.listLoaded && !inbox.listLoading) {
+        let f: Folder = "unassigned";
+        try {
+          f = (sessionStorage.getItem(folderKey) as Folder) || "unassigned";
+        } catch {
+          /* the default */
+        }
+        void inbox.loadFolder(parseHash("#/f/" + f).kind === "folder" ? f : "unassigned");
+      }
+      inbox.open(route.id);
+    } else {
+      inbox.close();
+    }
+    setDrawer(false);
+  }, [hashOf(route)]);
+
+  const go = (r: Route) => {
+    location.hash = hashOf(r);
+  };
+
+  // Keyboard shortcuts, outside text fields.
+  const chord = useMemo(() => new Chord(), []);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      const el = e.target as HTMLElement;
+      const typing = el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
+      if (typing || document.querySelector("dialog[open]")) return;
+      const cmd = chord.press(e.key, Date.now());
+      if (!cmd) return;
+      e.preventDefault();
+      run(cmd);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  });
+
+  const run = (cmd: Command) => {
+    const c = shown.current.kind === "conversation" ? inbox.get(shown.current.id) : undefined;
+    switch (cmd) {
+      case "next":
+      case "prev": {
+        const r = shown.current;
+        const id = inbox.neighbour(r.kind === "conversation" ? r.id : 0, cmd === "next" ? 1 : -1);
+        if (id) go({ kind: "conversation", id });
+        break;
+      }
+      case "reply":
+      case "note":
+        composer.current && composer.current.focus(cmd);
+        break;
+      case "assign":
+        if (c && c.allowed && c.allowed.assign_to_me) void inbox.assignToMe(c.id);
+        break;
+      case "resolve":
+        if (c && c.allowed && c.allowed.close) void inbox.resolve(c.id);
+        break;
+      case "help":
+        setHelp(true);
+        break;
+      case "escape":
+        if (drawer) setDrawer(false);
+        else if (route.kind === "conversation" && details && !matchMedia("(min-width: 1200px)").matches) setDetails(false);
+        else if (route.kind === "conversation") go({ kind: "folder", folder: inbox.folder });
+        break;
+      default:
+        go({ kind: "folder", folder: cmd.slice(7) as Folder });
+    }
+  };
+
+  const signOut = async () => {
+    inbox.stop();
+    onSignOut();
+  };
+
+  const active: Folder | "admin" | null = route.kind === "folder" ? route.folder : route.kind === "admin" ? "admin" : null;
+  const screen = route.kind === "conversation" ? (details ? "details" : "conversation") : route.kind === "admin" ? "admin" : "list";
+  return (
+    <InboxContext.Provider value={inbox}>
+      <div class="frame">
+        <a href="#main" class="skip">
+          {t("skip")}
+        </a>
+        <Bars />
+        <div class={"shell" + (drawer ? " drawer-open" : "") + (details ? " with-details" : "")} data-screen={screen}>
+          <Sidebar active={active} onBell={() => setBell(true)} onLang={onLang} onSignOut={signOut} onNavigate={() => setDrawer(false)} onHelp={() => setHelp(true)} />
+          {drawer && <div class="scrim" onClick={() => setDrawer(false)} />}
+          {route.kind === "admin" ? (
+            <div class="adminpane" id="main">
+              <Admin path={route.path} me={inbox.me as unknown as Parameters<typeof Admin>[0]["me"]} navigate={(h: string) => (location.hash = h)} />
+            </div>
+          ) : (
+            <>
+              <ConversationList folder={route.kind === "folder" ? route.folder : inbox.folder} openId={route.kind === "conversation" ? route.id : 0} onMenu={() => setDrawer(true)} />
+              {route.kind === "conversation" ? (
+                <ConversationView id={route.id} onBack={() => go({ kind: "folder", folder: inbox.folder })} onDetails={() => setDetails(!details)} detailsOpen={details} composer={composer} />
+              ) : (
+                <main class="main main-empty" id="main">
+                  <p class="muted">{t("conv.none")}</p>
+                  <p class="muted small">{t("keys.hint")}</p>
+                </main>
+              )}
+              {route.kind === "conversation" && details && <DetailsFor id={route.id} onClose={() => setDetails(false)} />}
+            </>
+          )}
+        </div>
+      </div>
+      {bell && <NotifyDialog notifier={notifier} onClose={() => setBell(false)} />}
+      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+      <Toasts />
+    </InboxContext.Provider>
+  );
+}
+
+function DetailsFor({ id, onClose }: { id: number; onClose: () => void }) {
+  const inbox = useInbox("open");
+  const c = inbox.get(id);
+  return c ? <Details c={c} onClose={onClose} /> : null;
+}
+
+/** Bars: the reconnecting notice and the notification permission banner. */
+function Bars() {
+  const inbox = useInbox("socket");
+  const [late, setLate] = useState(false);
+  useEffect(() => {
+    const h = window.setTimeout(() => setLate(true), 3000);
+    return () => clearTimeout(h);
+  }, []);
+  const down = !inbox.connected && (inbox.everConnected || late);
+  return (
+    <div class="bars">
+      <div class={"reconnect" + (down ? "" : " hidden")} role="status" aria-live="polite">
+        {down ? (inbox.everConnected ? t("socket.reconnecting") : t("socket.connecting")) : ""}
+      </div>
+      <PermissionBanner />
+    </div>
+  );
+}
+
+function Toasts() {
+  const inbox = useInbox("toast");
+  return (
+    <div class="toasts" role="status" aria-live="polite">
+      {inbox.toasts.map((x) => (
+        <p key={x.id} class={"toast" + (x.error ? " toast-err" : "")}>
+          {x.text}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+function ShortcutHelp({ onClose }: { onClose: () => void }) {
+  return (
+    <Dialog title={t("keys.title")} onClose={onClose}>
+      <dl class="keys">
+        {shortcutList.map((s) => (
+          <div key={s.what} class="key-row">
+            <dt>
+              {s.keys.map((k, i) => (
+                <>
+                  {i > 0 && <span class="muted"> {t("keys.then")} </span>}
+                  <kbd>{k}</kbd>
+                </>
+              ))}
+            </dt>
+            <dd>{t(s.what)}</dd>
+          </div>
+        ))}
+      </dl>
+      <p class="hint small">{t("keys.composer")}</p>
+    </Dialog>
+  );
+}
