@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/parleyhq/parley/internal/testenv"
@@ -43,6 +44,21 @@ type axeViolation struct {
 // critical violation of WCAG 2.x A and AA rules, naming the screen and the elements.
 func checkAxe(t *testing.T, ctx context.Context, screen string) {
 	t.Helper()
+	runAxe(t, ctx, screen)
+}
+
+// checkAxeFrame is checkAxe inside the widget's frame of the tab.
+func checkAxeFrame(t *testing.T, p *tab, screen string) {
+	t.Helper()
+	id, ok := p.frameContext()
+	if !ok {
+		t.Fatalf("%s: no widget frame", screen)
+	}
+	runAxe(t, p.ctx, screen, func(e *runtime.EvaluateParams) { e.ContextID = id })
+}
+
+func runAxe(t *testing.T, ctx context.Context, screen string, in ...chromedp.EvaluateOption) {
+	t.Helper()
 	src, err := axeScript()
 	if err != nil {
 		testenv.Missing(t, "axe-core", "run `npm ci` in web/inbox (it installs axe-core for the accessibility checks): "+err.Error())
@@ -50,9 +66,9 @@ func checkAxe(t *testing.T, ctx context.Context, screen string) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	// Evaluated through the DevTools protocol, so the page's CSP (no inline scripts) does not apply.
-	loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof window.axe === "object"`))
+	loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof window.axe === "object"`, in...))
 	if err == nil && !loaded {
-		_, err = chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](src))
+		_, err = chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](src, in...))
 	}
 	if err != nil {
 		t.Fatalf("%s: injecting axe-core: %v", screen, err)
@@ -62,7 +78,7 @@ func checkAxe(t *testing.T, ctx context.Context, screen string) {
 			id: v.id, impact: v.impact, help: v.help,
 			nodes: v.nodes.slice(0, 6).map((n) => n.target.join(" ") + " — " + (n.failureSummary || "").replace(/\s+/g, " ")),
 		})))`
-	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](run, chromedp.EvalAwaitPromise))
+	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](run, append([]chromedp.EvaluateOption{chromedp.EvalAwaitPromise}, in...)...))
 	if err != nil {
 		t.Fatalf("%s: running axe-core: %v", screen, err)
 	}

@@ -57,6 +57,8 @@ func TestPlaybookJourneyAgentTakesIt(t *testing.T) {
 
 	v := talkToSomeone(t, s, "visitor")
 	v.waitFrame("the online message with its countdown", `document.body.textContent.includes(`+jsQuote(onlineText)+`) && document.querySelector('.cc.wait')`)
+	checkAxeFrame(t, v, "widget: the bot's cards and the waiting live chat card")
+	checkAxe(t, v.ctx, "the demo page with the widget open")
 
 	owner.waitHost("the chat in Unassigned", rowWith("colleague"))
 	host[chromedp.Void](owner, rowWith("colleague")+`.querySelector('a').click()`)
@@ -93,6 +95,8 @@ func TestPlaybookJourneyNobodyOnline(t *testing.T) {
 	api := login(t, s) // signed in, no inbox open: not available
 	v := talkToSomeone(t, s, "visitor")
 	v.waitFrame("the offline message", `document.body.textContent.includes(`+jsQuote(offlineText)+`) && !document.querySelector('.cc.wait')`)
+	v.waitFrame("the email card", `document.querySelector('form.cc.cf input[type=email]')`)
+	checkAxeFrame(t, v, "widget: the offline message and the email capture card")
 	captureEmail(v, "ana.berger@example.com")
 
 	var convID int64
