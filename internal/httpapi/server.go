@@ -255,6 +255,7 @@ func (s *Server) routeTable() []Route {
 
 		// widget UI
 		{"GET", "/widget.js", "public", s.widgetLoader},
+		{"GET", "/widget/v1/{key}/allowed.js", "public", s.widgetAllowed},
 		{"GET", "/widget/v1/{key}/frame", "public", s.widgetFrame},
 		{"GET", "/widget/assets/{file}", "public", s.widgetAsset},
 

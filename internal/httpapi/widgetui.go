@@ -139,3 +139,25 @@ func validHost(h string) bool {
 	}
 	return true
 }
+
+// widgetAllowed answers the loader's question "may the launcher show on this host?" before anyone
+// clicks: an empty script when the website allows the host, 403 (the script element's error
+// event) when it does not. It writes nothing, so passers-by leave no rows.
+func (s *Server) widgetAllowed(w http.ResponseWriter, r *http.Request) error {
+	site, err := s.site(r)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("Vary", "Origin")
+	host := r.URL.Query().Get("host")
+	if host == "" || !site.AllowsHost(host) {
+		return errs.Coded(errs.Forbidden, "domain_not_allowed", "this website's chat is not enabled on %s", host)
+	}
+	h.Set("Content-Type", "text/javascript; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte("/* allowed */\n"))
+	return nil
+}

@@ -42,6 +42,21 @@ func TestWidgetUIRoutes(t *testing.T) {
 		return res, string(b)
 	}
 
+	// The loader asks before showing the launcher: allowed hosts get an empty script, others 403.
+	for host, want := range map[string]int{"shop.example": 200, "shop.example:8443": 200, "a.brand.example": 200, "10.0.0.7": 200,
+		"evil.example": 403, "shop.example.evil.example": 403, "": 403} {
+		res, body := get("/widget/v1/pk_widgetuitest/allowed.js?host=" + host)
+		if res.StatusCode != want {
+			t.Errorf("allowed.js for %q: %d %s, want %d", host, res.StatusCode, body, want)
+		}
+		if want == 200 && (res.Header.Get("Content-Type") != "text/javascript; charset=utf-8" || res.Header.Get("Cross-Origin-Resource-Policy") != "cross-origin") {
+			t.Errorf("allowed.js headers: %v", res.Header)
+		}
+	}
+	if res, _ := get("/widget/v1/pk_nope/allowed.js?host=shop.example"); res.StatusCode != 404 {
+		t.Errorf("allowed.js for an unknown key: %d", res.StatusCode)
+	}
+
 	res, body := get("/widget/v1/pk_widgetuitest/frame")
 	host := strings.TrimPrefix(srv.URL, "http://")
 	want := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws://" + host +

@@ -116,7 +116,7 @@ function main(): void {
   const host = document.createElement("parley-widget");
   const hs = host.style;
   for (const [p, v] of [["display", "block"], ["position", "fixed"], ["width", "0"], ["height", "0"], ["bottom", "0"], ["right", "0"],
-    ["z-index", "2147483000"], ["margin", "0"], ["padding", "0"], ["border", "0"], ["overflow", "visible"], ["visibility", "visible"], ["opacity", "1"],
+    ["z-index", "2147483000"], ["margin", "0"], ["padding", "0"], ["border", "0"], ["overflow", "visible"], ["visibility", "hidden"], ["opacity", "1"],
     ["transform", "none"], ["filter", "none"], ["contain", "none"]]) {
     hs.setProperty(p, v, "important");
   }
@@ -385,6 +385,14 @@ function main(): void {
   }
   applyLocale();
   (document.body || document.documentElement).appendChild(host);
+  // The launcher shows once Parley says this page's domain is among the website's allowed ones. A
+  // script element, not fetch: pages that allow Parley's script allow this one (connect-src may
+  // not), and its error event is the refusal.
+  const check = document.createElement("script");
+  check.src = origin + "/widget/v1/" + encodeURIComponent(key) + "/allowed.js?host=" + encodeURIComponent(location.host);
+  check.onload = () => hs.setProperty("visibility", "visible", "important");
+  check.onerror = () => disable("the website's allowed domains do not include " + location.hostname);
+  document.head.appendChild(check);
   for (const [name, ...args] of queued) {
     const fn = (api as unknown as Record<string, (...a: unknown[]) => void>)[String(name)];
     if (typeof fn === "function") fn(...args);
