@@ -414,3 +414,31 @@ func TestWidgetOfflineAndJavaScriptAPI(t *testing.T) {
 		t.Fatal("reset kept the visitor token")
 	}
 }
+
+// TestWidgetPhoneKeepsFocus: on a phone the open chat covers the page, so Tab and Shift+Tab wrap
+// around inside it instead of walking into the page behind; Escape closes it.
+func TestWidgetPhoneKeepsFocus(t *testing.T) {
+	s := startParley(t)
+	signIn(t, s)
+	p := newTab(t, "phone", nil)
+	p.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	p.navigate(s.url + "/demo")
+	p.openWidget()
+	p.waitHost("the frame full screen", jsRoot+`.querySelector('iframe').getBoundingClientRect().width === 390`)
+	inFrame[chromedp.Void](p, `document.querySelector('textarea').focus()`)
+	inside := `document.activeElement && document.activeElement.tagName === 'PARLEY-WIDGET' && ` + jsRoot + `.activeElement && ` + jsRoot + `.activeElement.tagName === 'IFRAME'`
+	for i := 0; i < 12; i++ {
+		p.do(chromedp.KeyEvent("\t"))
+		if !host[bool](p, inside) {
+			t.Fatalf("Tab %d left the chat: the page's focus is on %s", i+1, host[string](p, `document.activeElement ? document.activeElement.outerHTML.slice(0, 80) : 'nothing'`))
+		}
+	}
+	for i := 0; i < 12; i++ {
+		p.do(chromedp.KeyEvent("\t", chromedp.KeyModifiers(chromedp.ModifierShift)))
+		if !host[bool](p, inside) {
+			t.Fatalf("Shift+Tab %d left the chat", i+1)
+		}
+	}
+	p.do(chromedp.KeyEvent("\x1b"))
+	p.waitHost("closed, the focus back on the launcher", jsLauncher+`.getAttribute('aria-expanded') === 'false'`)
+}

@@ -147,6 +147,10 @@ function main(): void {
   wrap.appendChild(button);
   root.appendChild(wrap);
 
+  // Under 480 px the open chat covers the page (the CSS above): the frame then keeps the focus.
+  const phone = matchMedia("(max-width:480px)");
+  phone.addEventListener("change", () => frame && hello && post({ parley: "layout", full: phone.matches }));
+
   function emit(name: string, data?: unknown): void {
     for (const fn of listeners[name] || []) {
       try {
@@ -252,7 +256,7 @@ function main(): void {
     blink();
     if (focus && frame) frame.focus();
     focusOnHello = focus;
-    post({ parley: "open", focus });
+    post({ parley: "open", focus, full: phone.matches });
     emit("open");
   }
 
@@ -279,7 +283,7 @@ function main(): void {
         hello = true;
         clearTimeout(helloTimer);
         const reset = get(local, kReset) === "1";
-        post({ parley: "init", open: isOpen, focus: isOpen && focusOnHello, locale, page: page(), identity, reset });
+        post({ parley: "init", open: isOpen, focus: isOpen && focusOnHello, full: phone.matches, locale, page: page(), identity, reset });
         if (reset) set(local, kReset, null);
         break;
       }

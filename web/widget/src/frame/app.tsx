@@ -524,7 +524,23 @@ export function App({ chat }: { chat: Chat }) {
     if (el) el.scrollTop = el.scrollHeight;
   }, [count, chat.isOpen]);
   useEffect(() => {
-    const esc = (e: KeyboardEvent) => e.key === "Escape" && chat.close();
+    const esc = (e: KeyboardEvent) => {
+      if (e.key === "Escape") chat.close();
+      // Full screen (a phone): the page behind is covered, so Tab wraps around inside the chat
+      // instead of walking into it; Escape still closes the chat and gives the focus back.
+      if (e.key === "Tab" && chat.full && chat.isOpen) {
+        const all = [...document.querySelectorAll<HTMLElement>("button,input,textarea,select,a[href],[tabindex]")].filter(
+          (el) => !(el as HTMLButtonElement).disabled && el.tabIndex >= 0 && el.getClientRects().length > 0,
+        );
+        const first = all[0];
+        const last = all[all.length - 1];
+        if (!first) return;
+        if (document.activeElement === (e.shiftKey ? first : last)) {
+          e.preventDefault();
+          (e.shiftKey ? last : first).focus();
+        }
+      }
+    };
     addEventListener("keydown", esc);
     return () => removeEventListener("keydown", esc);
   }, [chat]);

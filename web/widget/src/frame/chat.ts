@@ -45,6 +45,8 @@ export class Chat {
   S: Strings = catalogue("en");
   locale = "en";
   isOpen = false;
+  /** the chat covers the whole screen (a phone): Tab stays inside it */
+  full = false;
   status: Status = "idle";
   log = new Log();
   /** sent by this visitor and not yet in the log (queued, or acknowledged but not yet pushed) */
@@ -160,6 +162,7 @@ export class Chat {
   private fromHost(m: ToFrame): void {
     switch (m.parley) {
       case "init":
+        this.full = m.full;
         this.page = m.page;
         this.setLocale(m.locale);
         if (m.reset) this.forget();
@@ -168,7 +171,11 @@ export class Chat {
         else if (this.token()) this.begin();
         break;
       case "open":
+        this.full = m.full;
         this.opened(m.focus);
+        break;
+      case "layout":
+        this.full = m.full;
         break;
       case "close":
         this.set(() => (this.isOpen = false));

@@ -18,8 +18,10 @@ export interface Identity {
 
 /** Host page → frame. */
 export type ToFrame =
-  | { parley: "init"; open: boolean; focus: boolean; locale: string; page: Page; identity?: Identity; reset?: boolean }
-  | { parley: "open"; focus: boolean }
+  | { parley: "init"; open: boolean; focus: boolean; full: boolean; locale: string; page: Page; identity?: Identity; reset?: boolean }
+  | { parley: "open"; focus: boolean; full: boolean }
+  /** full: the chat covers the whole screen (phones): it keeps the keyboard focus inside */
+  | { parley: "layout"; full: boolean }
   | { parley: "close" }
   | { parley: "page"; page: Page }
   | { parley: "locale"; locale: string }
