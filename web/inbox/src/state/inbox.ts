@@ -88,6 +88,11 @@ export class Inbox {
   private listeners = new Map<Topic, Set<() => void>>();
   private fetching = new Map<number, boolean>(); // conversations being read, and whether to read again
   private countsTimer = 0;
+  /**
+   * countsEpoch counts the live changes applied to counts. Counts read from the API while one was
+   * applied may predate it, so they are not taken as they are: they are read again.
+   */
+  private countsEpoch = 0;
   private readTimer = 0;
   private typingTimer = 0;
   private toastSeq = 0;
@@ -217,6 +222,7 @@ export class Inbox {
     this.listError = "";
     this.emit("list");
     try {
+      const epoch = this.countsEpoch;
       const r = await api<{ conversations: Conversation[]; next?: Cursor; counts?: Counts }>(
         "GET",
         `conversations?folder=${folder}&limit=${pageSize}&counts=true`,
@@ -224,7 +230,7 @@ export class Inbox {
       if (gen !== this.listGen) return;
       this.ids = [];
       this.takePage(r.conversations || [], r.next || null);
-      if (r.counts) this.counts = r.counts;
+      if (r.counts) this.takeCounts(r.counts, epoch);
       this.emit("counts");
     } catch (e) {
       if (gen !== this.listGen) return;
@@ -274,9 +280,10 @@ export class Inbox {
     clearTimeout(this.countsTimer);
     this.countsTimer = window.setTimeout(async () => {
       try {
+        const epoch = this.countsEpoch;
         const r = await api<{ counts?: Counts }>("GET", "conversations?folder=closed&limit=1&counts=true");
         if (r.counts) {
-          this.counts = r.counts;
+          this.takeCounts(r.counts, epoch);
           this.emit("counts");
         }
       } catch {
@@ -285,15 +292,26 @@ export class Inbox {
     }, 700);
   }
 
+  /**
+   * takeCounts takes counts the API read, unless a live change was applied since the request went
+   * out (epoch): they may not include it, so they are read again.
+   */
+  private takeCounts(c: Counts, epoch: number): void {
+    if (epoch === this.countsEpoch || !this.counts) this.counts = c;
+    else this.refreshCounts();
+  }
+
   /** upsert applies a conversation's new state to the holdings, counts and the list. */
   private upsert(next: Conversation, old: Conversation | undefined, known: boolean, fromSeq?: number): void {
     this.convs.set(next.id, next);
     this.hidden.delete(next.id);
     this.stale.delete(next.id);
     if (this.counts) {
+      const before = this.counts;
       if (known) this.counts = recount(this.counts, old, next, this.me.id);
       else if (isNew(fromSeq)) this.counts = recount(this.counts, undefined, next, this.me.id);
       else this.refreshCounts();
+      if (JSON.stringify(before) !== JSON.stringify(this.counts)) this.countsEpoch++;
     }
     this.ids = place(this.ids, (id) => this.convs.get(id), next, inFolder(next, this.folder, this.me.id), this.cursor);
     this.emit("list", "counts");
@@ -304,7 +322,10 @@ export class Inbox {
     const old = this.stale.has(id) ? undefined : this.convs.get(id);
     this.stale.delete(id);
     if (old) {
-      if (this.counts) this.counts = recount(this.counts, old, undefined, this.me.id);
+      if (this.counts) {
+        this.counts = recount(this.counts, old, undefined, this.me.id);
+        this.countsEpoch++;
+      }
     } else if (!this.hidden.has(id)) {
       // Told it left the view, without holding it: it may have been counted.
       this.refreshCounts();
