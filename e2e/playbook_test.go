@@ -162,3 +162,30 @@ func setWaiting(t *testing.T, a *agent, seconds int) {
 	}
 	t.Fatal("no demo playbook")
 }
+
+// The page's playbook greets after its delay next to the launcher, before anything is stored;
+// the greeting opens the chat, where the bot says it again with its question.
+func TestPlaybookGreetsAfterItsDelay(t *testing.T) {
+	s := startParley(t)
+	api := login(t, s)
+	for _, p := range api.must(200, "GET", "/api/v1/playbooks", nil)["playbooks"].([]any) {
+		pm := p.(map[string]any)
+		if pm["name"] != "Live chat" {
+			continue
+		}
+		id := int64(pm["id"].(float64))
+		full := api.must(200, "GET", fmt.Sprintf("/api/v1/playbooks/%d", id), nil)["playbook"].(map[string]any)
+		full["delay_seconds"] = 2
+		api.must(200, "PUT", fmt.Sprintf("/api/v1/playbooks/%d", id), full)
+	}
+	v := newTab(t, "visitor", nil)
+	v.navigate(s.url + "/demo")
+	v.waitHost("the launcher, no greeting yet", jsLauncher+` && !`+jsRoot+`.querySelector('.t')`)
+	v.waitHost("the greeting after the delay", jsRoot+`.querySelector('.t .tb') && `+jsRoot+`.querySelector('.t .tb').textContent.startsWith('Hi there!')`)
+	if n := len(api.must(200, "GET", "/api/v1/conversations?folder=open", nil)["conversations"].([]any)); n != 0 {
+		t.Fatalf("a greeting shown made %d conversations", n)
+	}
+	host[chromedp.Void](v, jsRoot+`.querySelector('.t .tb').click()`)
+	v.waitFrame("the bot's question in the open chat", `[...document.querySelectorAll('.cc.ans button.opt')].some((b) => b.textContent === 'Talk to someone')`)
+	v.waitHost("the greeting gone", `!`+jsRoot+`.querySelector('.t')`)
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -57,6 +58,17 @@ func TestBotLiveChatSurvivesRestart(t *testing.T) {
 	}
 	agentWS := dialSocket(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {cookie(agent)}, "Origin": {s.url}})
 	agentWS.waitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" && e["available"] == true })
+
+	// Before any session, the loader's allowed.js hands it the page's greeting (and writes no visitor).
+	res, err := http.Get(s.url + "/widget/v1/" + key + "/allowed.js?host=shop.example&url=" + url.QueryEscape("https://shop.example/pricing"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(script), `"text":"Hi there! 👋 Welcome."`) || !strings.Contains(string(script), `document.currentScript.dispatchEvent`) {
+		t.Fatalf("allowed.js with the page: %d %s", res.StatusCode, script)
+	}
 
 	visitor := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
 	sess := visitor.must(201, "POST", "/widget/v1/"+key+"/session", map[string]string{"page_url": "https://shop.example/pricing"})

@@ -211,6 +211,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 	rows := make([]listedConversation, len(list))
 	for i := range list {
 		rows[i] = listedConversation{Conversation: list[i], Allowed: conversation.AllowedFor(acc[list[i].InboxID], &list[i], available)}
+		rows[i].VisitorOnline = s.hub.VisitorOnline(list[i].ContactID, list[i].InboxID)
 	}
 	out := map[string]any{"conversations": rows}
 	if n := len(list); n > 0 && n == conversation.PageSize(int(vals[3])) {
@@ -286,6 +287,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	c.VisitorOnline = s.hub.VisitorOnline(c.ContactID, c.InboxID)
 	out := map[string]any{"conversation": c, "allowed": allowed}
 	if allowed.Assign {
 		list, err := s.assignees(r, u, c)
@@ -365,6 +367,7 @@ func (s *Server) assignConversation(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	c.VisitorOnline = s.hub.VisitorOnline(c.ContactID, c.InboxID)
 	writeJSON(w, http.StatusOK, map[string]any{"conversation": c})
 	return nil
 }
@@ -380,6 +383,7 @@ func (s *Server) conversationAction(act func(*Server, *http.Request, int64) (*co
 		if err != nil {
 			return err
 		}
+		c.VisitorOnline = s.hub.VisitorOnline(c.ContactID, c.InboxID)
 		writeJSON(w, http.StatusOK, map[string]any{"conversation": c})
 		return nil
 	}

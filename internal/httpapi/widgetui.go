@@ -141,8 +141,10 @@ func validHost(h string) bool {
 }
 
 // widgetAllowed answers the loader's question "may the launcher show on this host?" before anyone
-// clicks: an empty script when the website allows the host, 403 (the script element's error
-// event) when it does not. It writes nothing, so passers-by leave no rows.
+// clicks: a script when the website allows the host, 403 (the script element's error event) when
+// it does not. With the page's url, the script hands the loader the page's playbook teaser (its
+// greeting and delay) by an event on the script element itself: no global, nothing written but
+// the playbook's "loaded" mark the first time.
 func (s *Server) widgetAllowed(w http.ResponseWriter, r *http.Request) error {
 	site, err := s.site(r)
 	if err != nil {
@@ -150,14 +152,25 @@ func (s *Server) widgetAllowed(w http.ResponseWriter, r *http.Request) error {
 	}
 	h := w.Header()
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	h.Set("Cache-Control", "public, max-age=300")
-	h.Set("Vary", "Origin")
-	host := r.URL.Query().Get("host")
+	h.Set("Cache-Control", "public, max-age=60")
+	q := r.URL.Query()
+	host := q.Get("host")
 	if host == "" || !site.AllowsHost(host) {
 		return errs.Coded(errs.Forbidden, "domain_not_allowed", "this website's chat is not enabled on %s", host)
 	}
+	body := "/* allowed */\n"
+	if page := q.Get("url"); page != "" && site.CheckPage(page) == nil && s.widget != nil {
+		t, err := s.widget.Teaser(r.Context(), site, page)
+		if err != nil {
+			return err
+		}
+		if t != nil {
+			detail, _ := json.Marshal(map[string]any{"playbook": t}) // escapes <, >, &, U+2028 and U+2029
+			body = `document.currentScript&&document.currentScript.dispatchEvent(new CustomEvent("parley",{detail:` + string(detail) + `}));` + "\n"
+		}
+	}
 	h.Set("Content-Type", "text/javascript; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write([]byte("/* allowed */\n"))
+	_, _ = w.Write([]byte(body))
 	return nil
 }

@@ -2,10 +2,12 @@ package widget
 
 import (
 	"context"
+	"strings"
 
 	"github.com/parleyhq/parley/internal/bot"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/playbook"
 )
 
@@ -26,6 +28,37 @@ func (s *Service) Playbook(ctx context.Context, sess *Session, pageURL string) (
 		return nil, nil
 	}
 	return s.bot.Playbook(ctx, sess.Site.ID, pageURL)
+}
+
+// Teaser is what the loader shows of the page's playbook before the chat opens: after
+// DelaySeconds, its first words next to the launcher.
+type Teaser struct {
+	ID           int64  `json:"id"`
+	DelaySeconds int    `json:"delay_seconds"`
+	Text         string `json:"text"`
+	BotName      string `json:"bot_name"`
+}
+
+// Teaser returns the teaser of the playbook that runs on pageURL: the plain text of its first
+// card (a message or a question), cut to 140 characters; nil when no playbook runs there. No
+// visitor is needed, so passers-by leave no rows.
+func (s *Service) Teaser(ctx context.Context, site *inbox.Website, pageURL string) (*Teaser, error) {
+	if s.bot == nil {
+		return nil, nil
+	}
+	p, err := s.bot.Playbook(ctx, site.ID, pageURL)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	first, ok := p.Flow.Start()
+	if !ok || (first.Type != playbook.MessageCard && first.Type != playbook.QuestionCard) {
+		return nil, nil
+	}
+	text := []rune(strings.Join(strings.Fields(first.Wire().Text), " "))
+	if len(text) > 140 {
+		text = append(text[:139], '…')
+	}
+	return &Teaser{ID: p.ID, DelaySeconds: p.DelaySeconds, Text: string(text), BotName: p.Appearance.BotName}, nil
 }
 
 // guard refuses blocked visitors and visitors sending too quickly, as for messages.

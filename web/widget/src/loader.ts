@@ -34,6 +34,10 @@ const css =
   ".f{position:fixed;right:20px;bottom:88px;width:380px;height:640px;max-height:calc(100% - 108px);border:0;border-radius:16px;" +
   "box-shadow:0 8px 32px rgba(0,0,0,.25);background:#fff;display:none;z-index:1;color-scheme:normal}.o .f{display:block}" +
   ".left .l,.left .f{right:auto;left:20px}.left .b{right:auto;left:-4px}" +
+  ".t{position:fixed;right:20px;bottom:88px;max-width:260px;display:flex;align-items:flex-start;gap:4px;padding:10px 8px 10px 14px;" +
+  "background:#fff;color:#1d2433;border-radius:14px;box-shadow:0 4px 18px rgba(0,0,0,.22);font:15px/1.4 system-ui,sans-serif}" +
+  ".t button{all:unset;cursor:pointer}.t .tb{flex:1}.t .tx{padding:0 4px;font-size:18px;line-height:1;color:#4a5568}" +
+  ".t button:focus-visible{outline:3px solid #1a56db;outline-offset:2px}.o .t{display:none}.left .t{right:auto;left:20px}" +
   "@media (max-width:480px){.o .f{top:0;left:0;right:0;bottom:0;width:100%;height:100%;max-height:none;border-radius:0}.o .l{display:none}}";
 
 const svgNS = "http://www.w3.org/2000/svg";
@@ -80,6 +84,13 @@ function set(s: Storage | null, k: string, v: string | null): void {
   }
 }
 
+/** The page's playbook greeting, from allowed.js (internal/widget.Teaser). */
+interface Teaser {
+  id: number;
+  delay_seconds: number;
+  text: string;
+}
+
 function main(): void {
   const w = window as unknown as { Parley?: unknown };
   if (w.Parley && (w.Parley as { version?: number }).version) return; // the snippet is on the page twice
@@ -96,6 +107,7 @@ function main(): void {
   const kOpen = "parley:" + key + ":open";
   const kReset = "parley:" + key + ":reset";
   const kLook = "parley:" + key + ":look";
+  const kTeaser = "parley:" + key + ":teaser";
 
   let fixedLocale = "";
   let L = en;
@@ -218,6 +230,28 @@ function main(): void {
     glyph.firstElementChild!.setAttribute("d", icons[look.icon || ""] || icons.chat);
   }
 
+  function showTeaser(t: Teaser): void {
+    const box = document.createElement("div");
+    box.className = "t";
+    box.setAttribute("role", "status");
+    const say = document.createElement("button");
+    say.type = "button";
+    say.className = "tb";
+    say.textContent = t.text;
+    say.onclick = () => open(true);
+    const x = document.createElement("button");
+    x.type = "button";
+    x.className = "tx";
+    x.textContent = "×";
+    x.setAttribute("aria-label", L.dismiss);
+    x.onclick = () => {
+      set(session, kTeaser, "1");
+      box.remove();
+    };
+    box.append(say, x);
+    wrap.appendChild(box);
+  }
+
   function disable(reason: string): void {
     if (disabled) return;
     disabled = true;
@@ -249,6 +283,8 @@ function main(): void {
   function open(focus: boolean): void {
     if (isOpen || disabled) return;
     isOpen = true;
+    const t = wrap.querySelector(".t");
+    if (t) t.remove(); // the greeting is in the chat now
     ensureFrame();
     wrap.classList.add("o");
     set(session, kOpen, "1");
@@ -393,8 +429,18 @@ function main(): void {
   // script element, not fetch: pages that allow Parley's script allow this one (connect-src may
   // not), and its error event is the refusal.
   const check = document.createElement("script");
-  check.src = origin + "/widget/v1/" + encodeURIComponent(key) + "/allowed.js?host=" + encodeURIComponent(location.host);
-  check.onload = () => hs.setProperty("visibility", "visible", "important");
+  check.src = origin + "/widget/v1/" + encodeURIComponent(key) + "/allowed.js?host=" + encodeURIComponent(location.host) + "&url=" + encodeURIComponent(location.href);
+  let teaser: Teaser | null = null;
+  check.addEventListener("parley", (e) => (teaser = ((e as CustomEvent).detail || {}).playbook || null));
+  check.onload = () => {
+    hs.setProperty("visibility", "visible", "important");
+    // The page's playbook greets after its delay, next to the launcher, unless this visitor is
+    // already chatting or closed the greeting in this session. Nothing is stored until they open it.
+    const t = teaser;
+    if (t && t.text && get(local, kActive) !== "1" && get(session, kTeaser) !== "1") {
+      setTimeout(() => isOpen || disabled || showTeaser(t), Math.max(0, t.delay_seconds || 0) * 1000);
+    }
+  };
   check.onerror = () => disable("the website's allowed domains do not include " + location.hostname);
   document.head.appendChild(check);
   for (const [name, ...args] of queued) {

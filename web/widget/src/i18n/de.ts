@@ -6,6 +6,7 @@ export const launcher: Launcher = {
   unread: "{n} ungelesene Nachrichten",
   newMessage: "Neue Nachricht",
   frameTitle: "Chat",
+  dismiss: "Ausblenden",
 };
 
 export const strings: Strings = {

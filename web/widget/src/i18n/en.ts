@@ -8,6 +8,7 @@ export const launcher = {
   unread: "{n} unread messages",
   newMessage: "New message",
   frameTitle: "Chat",
+  dismiss: "Dismiss",
 };
 
 export const strings = {

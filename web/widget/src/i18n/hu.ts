@@ -6,6 +6,7 @@ export const launcher: Launcher = {
   unread: "{n} olvasatlan üzenet",
   newMessage: "Új üzenet",
   frameTitle: "Csevegés",
+  dismiss: "Elrejtés",
 };
 
 export const strings: Strings = {

@@ -6,6 +6,7 @@ export const launcher: Launcher = {
   unread: "{n} ongelezen berichten",
   newMessage: "Nieuw bericht",
   frameTitle: "Chat",
+  dismiss: "Verbergen",
 };
 
 export const strings: Strings = {

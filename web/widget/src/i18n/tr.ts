@@ -6,6 +6,7 @@ export const launcher: Launcher = {
   unread: "{n} okunmamış mesaj",
   newMessage: "Yeni mesaj",
   frameTitle: "Sohbet",
+  dismiss: "Kapat",
 };
 
 export const strings: Strings = {
