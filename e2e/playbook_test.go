@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -59,6 +60,9 @@ func TestPlaybookJourneyAgentTakesIt(t *testing.T) {
 	v.waitFrame("the online message with its countdown", `document.body.textContent.includes(`+jsQuote(onlineText)+`) && document.querySelector('.cc.wait')`)
 	checkAxeFrame(t, v, "widget: the bot's cards and the waiting live chat card")
 	checkAxe(t, v.ctx, "the demo page with the widget open")
+	if dir := screenshots(t); dir != "" {
+		v.screenshot(filepath.Join(dir, "widget-bot-waiting.png"))
+	}
 
 	owner.waitHost("the chat in Unassigned", rowWith("colleague"))
 	host[chromedp.Void](owner, rowWith("colleague")+`.querySelector('a').click()`)
@@ -97,6 +101,15 @@ func TestPlaybookJourneyNobodyOnline(t *testing.T) {
 	v.waitFrame("the offline message", `document.body.textContent.includes(`+jsQuote(offlineText)+`) && !document.querySelector('.cc.wait')`)
 	v.waitFrame("the email card", `document.querySelector('form.cc.cf input[type=email]')`)
 	checkAxeFrame(t, v, "widget: the offline message and the email capture card")
+	if dir := screenshots(t); dir != "" {
+		v.screenshot(filepath.Join(dir, "widget-bot-offline.png"))
+		phone := newTab(t, "phone", nil)
+		phone.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+		phone.navigate(s.url + "/demo?lang=de")
+		phone.openWidget()
+		phone.waitFrame("the German bot on a phone", `[...document.querySelectorAll('.cc.ans button.opt')].length > 0`)
+		phone.screenshot(filepath.Join(dir, "widget-bot-phone-de.png"))
+	}
 	captureEmail(v, "ana.berger@example.com")
 
 	var convID int64
@@ -182,10 +195,17 @@ func TestPlaybookGreetsAfterItsDelay(t *testing.T) {
 	v.navigate(s.url + "/demo")
 	v.waitHost("the launcher, no greeting yet", jsLauncher+` && !`+jsRoot+`.querySelector('.t')`)
 	v.waitHost("the greeting after the delay", jsRoot+`.querySelector('.t .tb') && `+jsRoot+`.querySelector('.t .tb').textContent.startsWith('Hi there!')`)
+	checkAxe(t, v.ctx, "the demo page with the playbook's greeting")
+	if dir := screenshots(t); dir != "" {
+		v.screenshot(filepath.Join(dir, "widget-greeting.png"))
+	}
 	if n := len(api.must(200, "GET", "/api/v1/conversations?folder=open", nil)["conversations"].([]any)); n != 0 {
 		t.Fatalf("a greeting shown made %d conversations", n)
 	}
 	host[chromedp.Void](v, jsRoot+`.querySelector('.t .tb').click()`)
 	v.waitFrame("the bot's question in the open chat", `[...document.querySelectorAll('.cc.ans button.opt')].some((b) => b.textContent === 'Talk to someone')`)
+	if dir := screenshots(t); dir != "" {
+		v.screenshot(filepath.Join(dir, "widget-bot.png"))
+	}
 	v.waitHost("the greeting gone", `!`+jsRoot+`.querySelector('.t')`)
 }
