@@ -275,6 +275,13 @@ func TestLiveChatJourney(t *testing.T) {
 	if len(list) != 1 || num(list[0].(map[string]any)["unread"]) != 1 {
 		t.Fatalf("unassigned folder %v: want one conversation with one unread (the retry stored nothing)", list)
 	}
+	// The visitor's widget socket is open: they are on the site, in live frames and in the API.
+	if conv["visitor_online"] != true || list[0].(map[string]any)["visitor_online"] != true {
+		t.Fatalf("visitor_online: frame %v, folder row %v; want true while the widget is open", conv["visitor_online"], list[0].(map[string]any)["visitor_online"])
+	}
+	if one := agent.must(200, "GET", fmt.Sprintf("/api/v1/conversations/%d", convID), nil)["conversation"].(map[string]any); one["visitor_online"] != true {
+		t.Fatalf("GET conversation: visitor_online %v, want true", one["visitor_online"])
+	}
 
 	// Replying takes the unassigned chat: the visitor sees the agent join, then the reply.
 	agent.must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), map[string]string{"body": "Hi! How can I help?", "client_id": "a1"})

@@ -69,6 +69,9 @@ type Conversation struct {
 	// Filled for the reader, not stored in the conversations row.
 	ContactName string `json:"contact_name,omitempty"`
 	Unread      int    `json:"unread"`
+	// VisitorOnline: the contact has the website open (a widget socket on any node); from the
+	// realtime hub's memory.
+	VisitorOnline bool `json:"visitor_online"`
 }
 
 // Message is one entry of a conversation's log.

@@ -59,6 +59,10 @@ type Options struct {
 	Logger        *slog.Logger
 	// OriginAllowed checks the Origin of an agent socket (same origin as the inbox).
 	OriginAllowed func(origin, host string) bool
+	// VisitorBeat is how often the node tells the others which visitors it holds (default 10 s);
+	// their word lasts VisitorTTL (default 30 s), so a dead node's visitors leave the site.
+	VisitorBeat, VisitorTTL time.Duration
+	Now                     func() time.Time // for tests
 }
 
 // Hub holds this node's sockets and delivers events to them.
@@ -70,6 +74,7 @@ type Hub struct {
 	visitors map[int64]map[*visitorClient]struct{} // by contact
 	gauge    *prometheus.GaugeVec
 	up       *gws.Upgrader
+	vs       *visitorState // which visitors are on the site (visitorstate.go)
 }
 
 // NewHub returns a hub; Run must be started.
@@ -80,7 +85,7 @@ func NewHub(o Options) *Hub {
 	if o.Render == nil {
 		o.Render = func(s string) string { return "" }
 	}
-	h := &Hub{o: o, log: o.Logger, agents: map[int64]map[*agentClient]struct{}{}, visitors: map[int64]map[*visitorClient]struct{}{},
+	h := &Hub{o: o, log: o.Logger, vs: newVisitorState(), agents: map[int64]map[*agentClient]struct{}{}, visitors: map[int64]map[*visitorClient]struct{}{},
 		gauge: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "parley_websocket_connections", Help: "Open WebSocket connections on this node."}, []string{"side"})}
 	if o.Registerer != nil {
 		o.Registerer.MustRegister(h.gauge)
@@ -113,16 +118,30 @@ func (h *Hub) Run(ctx context.Context) error {
 	if err := h.o.Bus.Subscribe(ctx, subjectAccess, h.onAccessChanged); err != nil {
 		return err
 	}
+	if err := h.o.Bus.Subscribe(ctx, subjectVisitor, h.onVisitor); err != nil {
+		return err
+	}
 	// One ticker for every socket: pings and idle checks cost no timer per connection.
 	tick := time.NewTicker(25 * time.Second)
 	defer tick.Stop()
+	beat := time.NewTicker(h.visitorBeat())
+	defer beat.Stop()
+	h.sendVisitorBeat()
 	for {
 		select {
 		case <-ctx.Done():
+			h.vs.mu.Lock()
+			h.vs.closing = true
+			h.vs.mu.Unlock()
 			h.closeAll()
 			return nil
 		case <-tick.C:
 			h.sweep(time.Now())
+		case <-beat.C:
+			h.expireVisitors()
+			h.sendVisitorBeat()
+		case <-h.vs.wake:
+			h.sendVisitorBeat()
 		}
 	}
 }
@@ -339,6 +358,9 @@ func (h *Hub) onChange(_ string, data []byte) {
 		return
 	}
 	c := ch.Conversation
+	if ch.Deleted {
+		h.visitorChanged(ch)
+	}
 	from, to := seqRange(ch.Messages)
 	var agentFrame, hiddenFrame, visitorFrame []byte
 	if ch.Deleted {
@@ -346,6 +368,7 @@ func (h *Hub) onChange(_ string, data []byte) {
 		hiddenFrame = agentFrame
 		visitorFrame, _ = json.Marshal(idFrame{T: "deleted", ConversationID: c.ID})
 	} else {
+		c.VisitorOnline = h.visitorChanged(ch)
 		agentFrame, _ = json.Marshal(changeFrame{T: "conversation", Conversation: c, Messages: h.withHTML(ch.Messages), FromSeq: from, ToSeq: to})
 		hiddenFrame, _ = json.Marshal(idFrame{T: "hidden", ConversationID: c.ID})
 		visitorFrame, _ = json.Marshal(visitorChangeFrame{T: "conversation", Conversation: toVisitorView(c),

@@ -564,6 +564,8 @@ func (fx *fixtures) framesOverSockets(t *testing.T) {
 	ana := dial(t, "ana", ws+"/visitor")
 	ana.send(fx.read(t, "visitor-cmd-auth.json"))
 	fx.same(t, "visitor-ready.json", ana.next("ready", 0))
+	// Agents who see her conversation learn she is on the site.
+	fx.same(t, "agent-visitor.json", tomWS.next("visitor", 0))
 	newcomer := dial(t, "newcomer", ws+"/visitor")
 	newcomer.send([]byte(`{"t":"auth","token":"` + newToken + `"}`))
 	fx.same(t, "visitor-ready-empty.json", newcomer.next("ready", 0))

@@ -226,6 +226,7 @@ func (a *agentClient) onFrame(ctx context.Context, data []byte) {
 			if err != nil {
 				continue
 			}
+			c.VisitorOnline = h.VisitorOnline(c.ContactID, c.InboxID)
 			from, to := seqRange(msgs)
 			b, _ := json.Marshal(changeFrame{T: "conversation", Conversation: c, Messages: h.withHTML(msgs), FromSeq: from, ToSeq: to})
 			a.conn.Send(b)

@@ -38,6 +38,11 @@ type visitorClient struct {
 	sess      *widget.Session
 	contactID int64
 	inboxID   int64
+	// counted: the socket counts towards its visitor being on the site (visitorstate.go); gone: it
+	// closed. Both under countMu (held while counting, and taken under no other lock), so a socket
+	// is counted out only if, and after, it was counted in.
+	countMu       sync.Mutex
+	counted, gone bool
 }
 
 func (v *visitorClient) base() *Conn { return v.conn }
@@ -64,6 +69,13 @@ func (v *visitorClient) onClose() {
 	v.mu.Lock()
 	cid := v.contactID
 	v.mu.Unlock()
+	v.countMu.Lock()
+	v.gone = true
+	if v.counted {
+		v.counted = false
+		h.visitorClosed(cid, v.inboxID)
+	}
+	v.countMu.Unlock()
 	if cid == 0 {
 		return
 	}
@@ -201,16 +213,23 @@ func (v *visitorClient) authenticate(ctx context.Context, f visitorFrame) {
 	}
 	h.visitors[sess.Contact.ID][v] = struct{}{}
 	h.mu.Unlock()
-	v.sendConversation(ctx, sess, 0, "ready")
+	c := v.sendConversation(ctx, sess, 0, "ready")
+	v.countMu.Lock()
+	if !v.gone {
+		v.counted = true
+		h.visitorOpened(sess.Contact.ID, v.inboxID, c)
+	}
+	v.countMu.Unlock()
 }
 
-// sendConversation sends the visitor's conversation with the entries after seq (all when 0).
-func (v *visitorClient) sendConversation(ctx context.Context, sess *widget.Session, after int64, t string) {
+// sendConversation sends the visitor's conversation with the entries after seq (all when 0), and
+// returns the conversation (nil when there is none or it could not be read).
+func (v *visitorClient) sendConversation(ctx context.Context, sess *widget.Session, after int64, t string) *conversation.Conversation {
 	h := v.h
 	online, err := v.w.AgentsAvailable(ctx, sess)
 	if err != nil {
 		v.conn.Send(errorFrame("", err))
-		return
+		return nil
 	}
 	frame := map[string]any{"t": t, "agents_available": online}
 	c, msgs, err := v.w.Conversation(ctx, sess, after)
@@ -219,11 +238,13 @@ func (v *visitorClient) sendConversation(ctx context.Context, sess *widget.Sessi
 		from, to := seqRange(msgs)
 		frame["conversation"], frame["messages"], frame["from_seq"], frame["to_seq"] = toVisitorView(c), h.toVisitorMessages(msgs), from, to
 	case errs.Is(err, errs.NotFound):
+		c = nil
 		frame["conversation"], frame["messages"] = nil, []visitorMessage{}
 	default:
 		v.conn.Send(errorFrame("", err))
-		return
+		return nil
 	}
 	b, _ := json.Marshal(frame)
 	v.conn.Send(b)
+	return c
 }

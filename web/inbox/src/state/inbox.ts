@@ -80,6 +80,11 @@ export class Inbox {
   logLoading = false;
   pending: Pending[] = [];
   typing = new Map<number, Typing>();
+  /** Whether each contact is on the website now, by contact id: from `visitor` frames and from what the API and live frames say. */
+  visitors = new Map<number, boolean>();
+  /** visitorEpoch counts `visitor` frames; visitorSeen holds the epoch of each contact's last one. */
+  private visitorEpoch = 0;
+  private visitorSeen = new Map<number, number>();
 
   settings: NotifySettings;
   toasts: Toast[] = [];
@@ -188,14 +193,16 @@ export class Inbox {
    */
   private async loadKnownUnassigned(): Promise<void> {
     try {
+      const ve = this.visitorEpoch;
       const r = await api<{ conversations: Conversation[] }>("GET", "conversations?folder=unassigned&limit=200");
-      for (const c of r.conversations || []) this.hold(c);
+      for (const c of r.conversations || []) this.hold(c, ve);
     } catch {
       /* only notifications are less precise */
     }
   }
 
-  private hold(c: Conversation): void {
+  private hold(c: Conversation, ve: number): void {
+    this.noteVisitor(c, ve);
     const had = this.stale.has(c.id) ? undefined : this.convs.get(c.id);
     if (had && had.last_seq > c.last_seq) return;
     this.convs.set(c.id, { ...had, ...c });
@@ -207,6 +214,24 @@ export class Inbox {
 
   get(id: number): Conversation | undefined {
     return this.convs.get(id);
+  }
+
+  /** onSite says whether a website chat's visitor is on the site now (undefined for other channels). */
+  onSite(c: Conversation): boolean | undefined {
+    if (c.channel !== "web") return undefined;
+    const v = this.visitors.get(c.contact_id);
+    return v !== undefined ? v : !!c.visitor_online;
+  }
+
+  /**
+   * noteVisitor takes the visitor's state from a conversation read at epoch ve, unless a `visitor`
+   * frame for that contact came after the request went out: the frame is newer.
+   */
+  private noteVisitor(c: Conversation, ve: number): void {
+    if (typeof c.visitor_online !== "boolean") return;
+    const seen = this.visitorSeen.get(c.contact_id);
+    if (seen !== undefined && seen > ve) return;
+    this.visitors.set(c.contact_id, c.visitor_online);
   }
 
   /** loadFolder reads a folder's first page and the counts; again (after a reconnect) keeps the rows on screen until it comes. */
@@ -223,13 +248,14 @@ export class Inbox {
     this.emit("list");
     try {
       const epoch = this.countsEpoch;
+      const ve = this.visitorEpoch;
       const r = await api<{ conversations: Conversation[]; next?: Cursor; counts?: Counts }>(
         "GET",
         `conversations?folder=${folder}&limit=${pageSize}&counts=true`,
       );
       if (gen !== this.listGen) return;
       this.ids = [];
-      this.takePage(r.conversations || [], r.next || null);
+      this.takePage(r.conversations || [], r.next || null, ve);
       if (r.counts) this.takeCounts(r.counts, epoch);
       this.emit("counts");
     } catch (e) {
@@ -245,6 +271,7 @@ export class Inbox {
     if (this.listLoading || !this.cursor) return;
     const gen = this.listGen;
     const cur = this.cursor;
+    const ve = this.visitorEpoch;
     this.listLoading = true;
     this.emit("list");
     try {
@@ -253,7 +280,7 @@ export class Inbox {
         `conversations?folder=${this.folder}&limit=${pageSize}&before=${cur.before}&before_id=${cur.before_id}`,
       );
       if (gen !== this.listGen) return;
-      this.takePage(r.conversations || [], r.next || null);
+      this.takePage(r.conversations || [], r.next || null, ve);
     } catch (e) {
       if (gen === this.listGen) this.listError = errText(e);
     }
@@ -263,10 +290,10 @@ export class Inbox {
     }
   }
 
-  private takePage(rows: Conversation[], next: Cursor | null): void {
+  private takePage(rows: Conversation[], next: Cursor | null, ve: number): void {
     const keep: Conversation[] = [];
     for (const c of rows) {
-      this.hold(c);
+      this.hold(c, ve);
       const held = this.convs.get(c.id)!;
       // A row that changed live since the page was read keeps its live place.
       if (inFolder(held, this.folder, this.me.id)) keep.push(held);
@@ -302,7 +329,8 @@ export class Inbox {
   }
 
   /** upsert applies a conversation's new state to the holdings, counts and the list. */
-  private upsert(next: Conversation, old: Conversation | undefined, known: boolean, fromSeq?: number): void {
+  private upsert(next: Conversation, old: Conversation | undefined, known: boolean, fromSeq?: number, ve = this.visitorEpoch): void {
+    this.noteVisitor(next, ve);
     this.convs.set(next.id, next);
     this.hidden.delete(next.id);
     this.stale.delete(next.id);
@@ -344,6 +372,7 @@ export class Inbox {
       return;
     }
     this.fetching.set(id, false);
+    const ve = this.visitorEpoch;
     try {
       const r = await api<{ conversation: Conversation; allowed: Conversation["allowed"]; assignees?: Assignee[] }>("GET", "conversations/" + id);
       const c = { ...r.conversation, allowed: r.allowed };
@@ -351,11 +380,12 @@ export class Inbox {
       const known = held !== undefined || this.hidden.has(id);
       if (held && held.last_seq > c.last_seq) {
         // Read before a change that has come live since: its name holds, what it allows may not.
+        this.noteVisitor(c, ve);
         this.convs.set(id, { ...held, contact_name: c.contact_name, allowed: held.allowed || c.allowed });
         this.fetching.set(id, true);
         this.emit("list", "open");
       } else {
-        this.upsert(c, held, known);
+        this.upsert(c, held, known, undefined, ve);
       }
       if (id === this.openId) {
         this.assignees = r.assignees || [];
@@ -484,6 +514,11 @@ export class Inbox {
         else this.typing.delete(f.conversation_id);
         this.scheduleTypingExpiry();
         this.emit("typing");
+        break;
+      case "visitor":
+        this.visitorSeen.set(f.contact_id, ++this.visitorEpoch);
+        this.visitors.set(f.contact_id, f.online);
+        this.emit("list", "open");
         break;
       case "read": {
         const c = this.convs.get(f.conversation_id);
@@ -638,12 +673,13 @@ export class Inbox {
 
   /** act runs a conversation action and applies the answer; errors become a toast. */
   async act(id: number, path: string, body?: unknown): Promise<boolean> {
+    const ve = this.visitorEpoch;
     try {
       const r = await api<{ conversation?: Conversation }>("POST", `conversations/${id}/${path}`, body ?? {});
       if (r && r.conversation) {
         const held = this.convs.get(id);
         if (!held || r.conversation.last_seq >= held.last_seq) {
-          this.upsert({ ...held, ...r.conversation, contact_name: (held && held.contact_name) || r.conversation.contact_name, unread: held ? held.unread : 0 }, held, held !== undefined || this.hidden.has(id));
+          this.upsert({ ...held, ...r.conversation, contact_name: (held && held.contact_name) || r.conversation.contact_name, unread: held ? held.unread : 0 }, held, held !== undefined || this.hidden.has(id), undefined, ve);
         }
       }
       void this.fetchConversation(id);

@@ -64,6 +64,7 @@ function Header({ c, onBack, onDetails, detailsOpen }: { c: Conversation; onBack
   else if (c.assignee_id) status = c.assignee_id === inbox.me.id ? t("conv.assignedYou") : t("conv.assignedTo", { name: userName(inbox.users, c.assignee_id) });
   else if (c.team_id) status = t("conv.assignedTeam", { name: teamName(inbox, c.team_id) });
   else status = t("conv.unassigned");
+  const onSite = inbox.onSite(c);
   return (
     <header class="conv-head">
       <button type="button" class="icon-btn narrow-only" onClick={onBack} aria-label={t("back")}>
@@ -110,7 +111,12 @@ function Header({ c, onBack, onDetails, detailsOpen }: { c: Conversation; onBack
             </Menu>
           )}
         </div>
-        <span class="muted small conv-status">{status}</span>
+        <span class="conv-sub">
+          <span class="muted small conv-status">{status}</span>
+          {onSite !== undefined && (
+            <span class={"small visitor-state " + (onSite ? "visitor-online" : "muted visitor-left")}>{t(onSite ? "conv.onSite" : "conv.leftSite")}</span>
+          )}
+        </span>
       </div>
       <button type="button" class={"icon-btn details-toggle" + (detailsOpen ? " on" : "")} onClick={onDetails} aria-label={t("details.title")} aria-pressed={detailsOpen ? "true" : "false"} title={t("details.title")}>
         <Icon name="panel" />

@@ -121,6 +121,7 @@ function Row({ c, index, total, open, now }: { c: Conversation; index: number; t
   const isNewChat = c.status === "open" && !c.first_response_at;
   let state = "";
   if (typing && typing.from === "visitor") state = t("live.typing");
+  const onSite = c.status === "open" ? inbox.onSite(c) : undefined;
   return (
     <li class={"row" + (open ? " row-open" : "") + (c.unread ? " row-unread" : "")} style={{ transform: `translateY(${index * rowHeight}px)` }} aria-setsize={total} aria-posinset={index + 1}>
       <a href={"#/c/" + c.id} class="row-link" aria-current={open ? "true" : undefined}>
@@ -138,6 +139,7 @@ function Row({ c, index, total, open, now }: { c: Conversation; index: number; t
         </span>
         <span class="row-2">
           <span class={"row-preview" + (state ? " row-live" : "")}>{state || c.preview || "\u00a0"}</span>
+          {onSite !== undefined && <span class={"tag " + (onSite ? "tag-online" : "tag-left")}>{t(onSite ? "live.onSite" : "live.left")}</span>}
           {isNewChat && <span class="tag tag-new">{t("live.new")}</span>}
           {c.unread > 0 && (
             <span class="badge" aria-label={t("list.unread", { n: c.unread })}>
