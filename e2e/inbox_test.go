@@ -281,6 +281,11 @@ func TestInboxJourney(t *testing.T) {
 	owner.waitHost("permission granted, said so", `document.querySelector('dialog[open]').textContent.includes('allowed in this browser')`)
 	host[chromedp.Void](owner, `document.querySelector('dialog[open] tbody tr:nth-child(4) td:nth-child(2) input').click()`)
 	owner.waitHost("the setting kept", `JSON.parse(localStorage.getItem('parley.notify.v1')).message_others.desktop === true`)
+	eventually(t, "the setting kept on the server, for every device", func() bool {
+		n, _ := api.must(200, "GET", "/api/v1/me/settings", nil)["notify"].(map[string]any)
+		w, _ := n["message_others"].(map[string]any)
+		return w["desktop"] == true
+	})
 	owner.do(chromedp.KeyEvent("\x1b"))
 	owner.waitHost("the settings closed", `!document.querySelector('dialog[open]')`)
 

@@ -13,6 +13,8 @@ import (
 
 // Repo is the storage the auth service needs; internal/store implements it.
 type Repo interface {
+	UserSettings(ctx context.Context, userID int64) (notify string, err error)
+	SetUserSettings(ctx context.Context, userID int64, notify string, at int64) error
 	HasOwner(ctx context.Context) (bool, error)
 	CountActiveOwners(ctx context.Context) (int, error)
 	CreateUser(ctx context.Context, u *User, onlyIfNoOwner bool) error

@@ -146,6 +146,28 @@ func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.auth.Settings(r.Context(), actorOf(r).user)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) error {
+	var in auth.Settings
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	st, err := s.auth.SetSettings(r.Context(), actorOf(r).user, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
 func (s *Server) patchMe(w http.ResponseWriter, r *http.Request) error {
 	var in auth.ProfilePatch
 	if err := decodeJSON(r, &in); err != nil {

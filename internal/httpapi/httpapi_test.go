@@ -376,3 +376,33 @@ func TestClientIPTrustsOnlyConfiguredProxies(t *testing.T) {
 		t.Fatal("bad proxy accepted")
 	}
 }
+
+// An agent's own settings follow them to every device; unknown events are refused and change
+// nothing; nobody else's settings are touched.
+func TestOwnSettings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.user("agent@example.com", auth.Agent)
+		e.user("other@example.com", auth.Agent)
+		c, other := e.client(), e.client()
+		e.login(c, "agent@example.com")
+		e.login(other, "other@example.com")
+		got := e.do(c, "GET", "/api/v1/me/settings", "")
+		if got.status != 200 || got.raw != `{"notify":{}}`+"\n" && got.raw != `{"notify":{}}` {
+			t.Fatalf("settings never set: %d %q", got.status, got.raw)
+		}
+		put := e.do(c, "PUT", "/api/v1/me/settings", `{"notify":{"message_others":{"desktop":true,"sound":false},"assigned_me":{"sound":false}}}`)
+		expect(t, put, 200, "")
+		expect(t, e.do(c, "PUT", "/api/v1/me/settings", `{"notify":{"lunch_time":{"desktop":true}}}`), 400, "notify_invalid")
+		expect(t, e.do(c, "PUT", "/api/v1/me/settings", `{"notify":{"assigned_me":{"pigeon":true}}}`), 400, "notify_invalid")
+		again := e.do(c, "GET", "/api/v1/me/settings", "")
+		n := again.body["notify"].(map[string]any)
+		if n["message_others"].(map[string]any)["desktop"] != true || n["assigned_me"].(map[string]any)["sound"] != false || len(n) != 2 {
+			t.Fatalf("stored settings: %s", again.raw)
+		}
+		if o := e.do(other, "GET", "/api/v1/me/settings", ""); len(o.body["notify"].(map[string]any)) != 0 {
+			t.Fatalf("another agent's settings changed: %s", o.raw)
+		}
+		expect(t, e.do(e.client(), "GET", "/api/v1/me/settings", ""), 401, "")
+	})
+}

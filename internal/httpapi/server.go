@@ -164,6 +164,8 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/api/v1/me", "user", s.getMe},
 		{"PATCH", "/api/v1/me", "user", s.patchMe},
 		{"PUT", "/api/v1/me/password", "user", s.putPassword},
+		{"GET", "/api/v1/me/settings", "user", s.getSettings},
+		{"PUT", "/api/v1/me/settings", "user", s.putSettings},
 		{"GET", "/api/v1/me/sessions", "user", s.listSessions},
 		{"DELETE", "/api/v1/me/sessions/{id}", "user", s.deleteSession},
 

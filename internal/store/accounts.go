@@ -434,3 +434,22 @@ func (db *DB) SetAvailability(ctx context.Context, userID int64, on bool) error 
 		return expectOne(tx.ExecContext(ctx, "UPDATE users SET availability = $1 WHERE id = $2", v, userID))("user")
 	})
 }
+
+// UserSettings returns a user's stored notification settings (JSON); not-found when never set.
+func (db *DB) UserSettings(ctx context.Context, userID int64) (string, error) {
+	var notify string
+	err := db.read.QueryRowContext(ctx, "SELECT notify FROM user_settings WHERE user_id = $1", userID).Scan(&notify)
+	if err != nil {
+		return "", notFound(err, "settings")
+	}
+	return notify, nil
+}
+
+// SetUserSettings stores a user's notification settings (JSON), replacing what was there.
+func (db *DB) SetUserSettings(ctx context.Context, userID int64, notify string, at int64) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO user_settings (user_id, notify, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (user_id) DO UPDATE SET notify = excluded.notify, updated_at = excluded.updated_at`, userID, notify, at)
+		return err
+	})
+}

@@ -106,6 +106,7 @@ export class Inbox {
   constructor(me: User) {
     this.me = me;
     this.settings = parseSettings(safeGet(settingsKey));
+    void this.loadSettings();
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     this.socket = new AgentSocket(proto + "//" + location.host + "/api/v1/events", {
       frame: (f) => this.onFrame(f),
@@ -730,14 +731,39 @@ export class Inbox {
     }
   }
 
-  saveSettings(s: NotifySettings): void {
-    this.settings = s;
+  /**
+   * loadSettings reads the agent's settings from the server, where they follow the agent to every
+   * device; this browser's copy is only a cache. Settings made in this browser before they were
+   * kept on the server go up once.
+   */
+  private async loadSettings(): Promise<void> {
     try {
-      localStorage.setItem(settingsKey, JSON.stringify(s));
+      const r = await api<{ notify: Record<string, unknown> }>("GET", "me/settings");
+      if (r.notify && Object.keys(r.notify).length > 0) {
+        this.settings = parseSettings(JSON.stringify(r.notify));
+        this.cacheSettings();
+        this.emit("settings");
+      } else if (safeGet(settingsKey)) {
+        await api("PUT", "me/settings", { notify: this.settings });
+      }
+    } catch {
+      /* the cached copy (or the defaults) stands */
+    }
+  }
+
+  private cacheSettings(): void {
+    try {
+      localStorage.setItem(settingsKey, JSON.stringify(this.settings));
     } catch {
       /* private mode: for this page only */
     }
+  }
+
+  saveSettings(s: NotifySettings): void {
+    this.settings = s;
+    this.cacheSettings();
     this.emit("settings");
+    api("PUT", "me/settings", { notify: s }).catch((e) => this.toast(errText(e), true));
   }
 
   toast(text: string, error = false): void {
