@@ -55,6 +55,7 @@ type DB struct {
 	path   string // SQLite file path, for backup
 	where  string // printable location, password removed
 	log    *slog.Logger
+	group  *group // SQLite: runs InTx calls in batches, one transaction each (group.go)
 }
 
 // Querier is what both *sql.DB and *sql.Tx offer; read helpers accept either.
@@ -148,7 +149,7 @@ func openSQLite(ctx context.Context, dir string, log *slog.Logger) (*DB, error) 
 	n := max(4, runtime.NumCPU())
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return &DB{Engine: SQLite, write: write, read: read, lock: lock, path: path, where: path, log: log}, nil
+	return &DB{Engine: SQLite, write: write, read: read, lock: lock, path: path, where: path, log: log, group: newGroup(write)}, nil
 }
 
 // lockDir takes an exclusive lock on DIR/parley.lock so two processes never share one SQLite file.
@@ -201,10 +202,14 @@ func (db *DB) Now(ctx context.Context) (int64, error) {
 	return ms, err
 }
 
-// Close closes the pools and releases the data directory lock. Closing again does nothing.
+// Close closes the pools and releases the data directory lock. Closing again does nothing. On
+// SQLite it first lets the running batch of InTx calls finish; calls still waiting fail.
 func (db *DB) Close() error {
 	var errs []error
 	db.closed.Do(func() {
+		if db.group != nil {
+			db.group.stop()
+		}
 		errs = append(errs, db.write.Close())
 		if db.read != db.write {
 			errs = append(errs, db.read.Close())
@@ -222,6 +227,7 @@ type Tx struct {
 	*sql.Tx
 	Engine      Engine
 	afterCommit []func()
+	shared      bool // one member of a group-committed SQLite transaction (group.go)
 }
 
 // AfterCommit registers fn to run after a successful commit.
@@ -230,7 +236,16 @@ func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, f
 // InTx runs fn in a write transaction, committing when it returns nil and rolling back otherwise.
 // The isolation level is each engine's default (READ COMMITTED on PostgreSQL; SQLite's single
 // writer is serialisable): code such as the jobs queue's insert-then-select relies on that.
+//
+// On SQLite, calls that wait while a transaction runs share the next one, each fn in a savepoint
+// of its own (group.go): fns still run one at a time, each sees all earlier writes, a failing fn
+// undoes only its own, and InTx returns once the shared transaction committed. Within fn, a
+// statement started with tx's ExecContext, QueryContext or QueryRowContext runs to its end even if
+// ctx ends meanwhile (the next one then fails with ctx.Err()).
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if db.group != nil {
+		return db.group.inTx(ctx, fn)
+	}
 	stx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

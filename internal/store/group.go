@@ -1,0 +1,349 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// Group commit for SQLite. SQLite has one writer, and much of a small write transaction's cost is
+// its BEGIN and COMMIT and the hand-off of the writer connection between them, so InTx calls that
+// arrive while a transaction runs share the next one (eagerly: no timer):
+//
+//	BEGIN IMMEDIATE
+//	  SAVEPOINT member; fn₁ → RELEASE member   (or ROLLBACK TO member when fn₁ fails)
+//	  SAVEPOINT member; fn₂ → …
+//	COMMIT
+//
+// There is no writer goroutine. A call that finds no transaction running leads one: it runs its
+// own fn first, then takes every call that queued meanwhile (up to maxBatch), hands each its turn,
+// commits, answers them and passes the lead to the first call that queued after that. Alone, a
+// call therefore costs what it did before group commit, plus a savepoint. The leader's savepoint
+// matters too: were its fn to swallow an error after which SQLite dropped the whole transaction
+// (disk full, I/O error), RELEASE fails and the batch stops, where the followers' savepoints would
+// otherwise run, and commit, one by one outside any transaction.
+//
+// Each fn runs in its caller's goroutine, one at a time, and sees every earlier write, those of
+// earlier members included; a panic unwinds where it happened. A failing member's savepoint is
+// rolled back and the others go on. Every member gets its answer once the batch committed, failed
+// ones too: a caller told ErrStale re-reads and must find the change that beat it.
+
+// maxBatch bounds how many InTx calls share one transaction, and so how long the first of them
+// waits for the last.
+const maxBatch = 256
+
+// errClosed answers InTx calls made or still waiting when the database closes.
+var errClosed = errors.New("store: database is closed")
+
+// errPanicked answers a member whose fn panicked; its caller re-panics instead of returning it.
+var errPanicked = errors.New("store: transaction function panicked")
+
+// errGoexit stands for a fn that ended its goroutine (runtime.Goexit, t.FailNow) instead of
+// returning.
+var errGoexit = errors.New("store: transaction function did not return")
+
+// A queued request is taken (started) by a leader, or abandoned by its caller whose context ended:
+// whoever swaps the state first.
+const (
+	queued int32 = iota
+	started
+	abandoned
+)
+
+// request is one InTx call waiting for a batch.
+type request struct {
+	ctx    context.Context
+	state  atomic.Int32
+	wake   chan *sql.Tx // (buffered 1) the leader's transaction to run fn in; nil: lead the next batch
+	result chan error   // (buffered 1) the answer, once the batch committed
+}
+
+// outcome is how a follower's fn ended: with err (nil when it succeeded), or by panicking.
+type outcome struct {
+	err      error
+	panicked bool
+}
+
+// group serialises SQLite's writes into batches.
+type group struct {
+	write *sql.DB
+	done  chan outcome // the running follower's outcome; one fn runs at a time
+
+	mu      sync.Mutex
+	waiting []*request // in arrival order
+	leading bool       // a batch is running
+	closed  bool
+	idle    sync.Cond // on mu: leading turned false
+}
+
+func newGroup(write *sql.DB) *group {
+	g := &group{write: write, done: make(chan outcome, 1)}
+	g.idle.L = &g.mu
+	return g
+}
+
+// stop fails the calls still waiting, and later ones, with errClosed, and returns once the running
+// batch (if any) has committed.
+func (g *group) stop() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closed = true
+	for _, r := range g.waiting {
+		r.result <- errClosed
+	}
+	g.waiting = nil
+	for g.leading {
+		g.idle.Wait()
+	}
+}
+
+// QueuedWrites is how many InTx calls wait for the SQLite writer's next batch (always 0 on
+// PostgreSQL).
+func (db *DB) QueuedWrites() int {
+	if db.group == nil {
+		return 0
+	}
+	db.group.mu.Lock()
+	defer db.group.mu.Unlock()
+	return len(db.group.waiting)
+}
+
+// inTx runs fn in the next batch and returns its answer; see DB.InTx.
+func (g *group) inTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return errClosed
+	}
+	if !g.leading {
+		g.leading = true
+		g.mu.Unlock()
+		return g.lead(ctx, fn)
+	}
+	r := &request{ctx: ctx, wake: make(chan *sql.Tx, 1), result: make(chan error, 1)}
+	g.waiting = append(g.waiting, r)
+	g.mu.Unlock()
+
+	var stx *sql.Tx
+	select {
+	case stx = <-r.wake:
+	case err := <-r.result: // skipped: the context ended, or the database closed
+		return err
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(queued, abandoned) {
+			return ctx.Err() // leaders will skip it
+		}
+		select { // a leader took it first: its turn or answer is on the way
+		case stx = <-r.wake:
+		case err := <-r.result:
+			return err
+		}
+	}
+	if stx == nil {
+		return g.lead(ctx, fn)
+	}
+	if err := ctx.Err(); err != nil { // ended while its turn came: fn never starts
+		g.done <- outcome{err: err}
+		return err
+	}
+	tx := &Tx{Tx: stx, Engine: SQLite, shared: true}
+	g.follow(r, tx, fn)
+	if err := <-r.result; err != nil {
+		return err
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// follow runs a follower's fn and hands its outcome to the leader. A panic is handed over as such
+// and re-raised here once the batch is over, so the stack trace still shows where it happened and
+// only this caller sees it.
+func (g *group) follow(r *request, tx *Tx, fn func(tx *Tx) error) {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		p := recover()
+		if p == nil { // runtime.Goexit: let it go on once the leader knows
+			g.done <- outcome{err: errGoexit}
+			return
+		}
+		g.done <- outcome{panicked: true}
+		<-r.result
+		panic(p)
+	}()
+	err := fn(tx)
+	returned = true
+	g.done <- outcome{err: err}
+}
+
+// lead runs one batch: the leader's own fn, then the followers queued meanwhile; it commits,
+// answers the followers, passes the lead on and returns the leader's own answer.
+func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		g.handOff(nil)
+		return err
+	}
+	bg := context.Background() // the batch's own statements are no single caller's to cancel
+	stx, err := g.write.BeginTx(bg, nil)
+	if err == nil {
+		if _, err = stx.ExecContext(bg, "SAVEPOINT member"); err != nil {
+			_ = stx.Rollback()
+		}
+	}
+	if err != nil {
+		g.handOff(nil)
+		return fmt.Errorf("begin: %w", err)
+	}
+
+	tx := &Tx{Tx: stx, Engine: SQLite, shared: true}
+	returned := false
+	defer func() {
+		// fn panicked or ended its goroutine: the transaction holds only its work (followers are
+		// taken after it), and the calls waiting form the next batch.
+		if !returned {
+			_ = stx.Rollback()
+			g.handOff(nil)
+		}
+	}()
+	own := fn(tx)
+	returned = true
+	if err := endMember(stx, own == nil); err != nil {
+		_ = stx.Rollback()
+		g.handOff(nil)
+		return cmp.Or(own, fmt.Errorf("group commit: %w", err))
+	}
+
+	g.mu.Lock()
+	n := min(len(g.waiting), maxBatch-1)
+	followers := slices.Clone(g.waiting[:n])
+	g.waiting = slices.Delete(g.waiting, 0, n)
+	g.mu.Unlock()
+
+	ran := make([]*request, 0, len(followers))
+	answers := make([]error, 0, len(followers)) // per follower that ran: nil, or its own error
+	for i, r := range followers {
+		if err := r.ctx.Err(); err != nil || !r.state.CompareAndSwap(queued, started) {
+			r.result <- cmp.Or(err, r.ctx.Err()) // (unread when abandoned)
+			continue
+		}
+		if _, err = stx.ExecContext(bg, "SAVEPOINT member"); err == nil {
+			r.wake <- stx
+			o := <-g.done
+			ran, answers = append(ran, r), append(answers, o.err)
+			if o.panicked {
+				answers[len(answers)-1] = errPanicked
+			}
+			err = endMember(stx, o.err == nil && !o.panicked)
+		} else {
+			ran, answers = append(ran, r), append(answers, nil)
+		}
+		if err != nil {
+			// The transaction is gone (see endMember): nothing of the batch is kept. The followers
+			// not run yet go first in the next batch.
+			_ = stx.Rollback()
+			err = fmt.Errorf("group commit: %w", err)
+			for j, r := range ran {
+				r.result <- cmp.Or(answers[j], err)
+			}
+			g.handOff(followers[i+1:])
+			return cmp.Or(own, err)
+		}
+	}
+
+	if err := stx.Commit(); err != nil {
+		err = fmt.Errorf("commit: %w", err)
+		for j, r := range ran {
+			r.result <- cmp.Or(answers[j], err)
+		}
+		g.handOff(nil)
+		return cmp.Or(own, err)
+	}
+	for j, r := range ran {
+		r.result <- answers[j]
+	}
+	g.handOff(nil)
+	if own != nil {
+		return own
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// endMember closes the running member's savepoint, keeping its work or not. It fails when the
+// transaction is gone: SQLite rolls back the whole transaction on some errors (SQLITE_FULL, IOERR,
+// an interrupted write), savepoints included.
+func endMember(stx *sql.Tx, keep bool) error {
+	bg := context.Background()
+	if !keep {
+		// ROLLBACK TO leaves the savepoint open; RELEASE then closes it.
+		if _, err := stx.ExecContext(bg, "ROLLBACK TO member"); err != nil {
+			return err
+		}
+	}
+	_, err := stx.ExecContext(bg, "RELEASE member")
+	return err
+}
+
+// handOff ends the running batch: it puts back the calls it did not get to (in front, as they
+// came first) and passes the lead to the first call waiting, or marks the writer idle.
+func (g *group) handOff(rest []*request) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		for _, r := range rest {
+			r.result <- errClosed
+		}
+	} else if len(rest) > 0 {
+		g.waiting = append(slices.Clip(rest), g.waiting...)
+	}
+	for len(g.waiting) > 0 {
+		r := g.waiting[0]
+		g.waiting = slices.Delete(g.waiting, 0, 1)
+		if r.state.CompareAndSwap(queued, started) {
+			r.wake <- nil
+			return
+		}
+	}
+	g.leading = false
+	g.idle.Broadcast()
+}
+
+// shield returns the context a member's statement runs with. Canceling a statement interrupts
+// SQLite, and an interrupted write rolls back the whole transaction, the other members' work with
+// it. So a member's context is checked before each statement (database/sql then answers ctx.Err()
+// without running it) but cannot interrupt one that has started.
+func (tx *Tx) shield(ctx context.Context) context.Context {
+	if !tx.shared || ctx.Err() != nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
+// ExecContext runs a statement in the transaction (see shield).
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.Tx.ExecContext(tx.shield(ctx), query, args...)
+}
+
+// QueryContext runs a query in the transaction (see shield).
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.Tx.QueryContext(tx.shield(ctx), query, args...)
+}
+
+// QueryRowContext runs a query for one row in the transaction (see shield).
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(tx.shield(ctx), query, args...)
+}
