@@ -3,15 +3,13 @@ package widgetweb
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/evanw/esbuild/pkg/api"
-
 	"github.com/parleyhq/parley/internal/testenv"
+	"github.com/parleyhq/parley/web/bundle"
 )
 
 // Budgets from ENGINEERING.md: the loader every page loads, and the whole widget, gzipped.
@@ -70,57 +68,18 @@ func TestBundlesHoldNoAbsolutePaths(t *testing.T) {
 // messages, locales, allowed domains, the wire format against the protocol fixtures) with node's
 // own test runner, after bundling them with esbuild.
 func TestUnit(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		testenv.Missing(t, "Node.js", "install Node.js 20 or later to run the widget's unit tests")
-	}
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, err := filepath.Glob(filepath.Join("test", "*.test.ts"))
-	if err != nil || len(entries) == 0 {
-		t.Fatalf("no unit tests found: %v", err)
+	output, err := bundle.NodeTests(wd, t.TempDir(), "PARLEY_PROTOCOL_FIXTURES="+filepath.Join(wd, "..", "..", "internal", "realtime", "testdata", "protocol"))
+	if errors.Is(err, bundle.ErrNoNode) {
+		testenv.Missing(t, "Node.js", "install Node.js 20 or later to run the widget's unit tests")
 	}
-	out := t.TempDir()
-	res := api.Build(api.BuildOptions{
-		AbsWorkingDir: wd,
-		EntryPoints:   entries,
-		Outdir:        out,
-		OutExtension:  map[string]string{".js": ".mjs"},
-		Bundle:        true,
-		Format:        api.FormatESModule,
-		Platform:      api.PlatformNode,
-		Target:        api.ES2020,
-		External:      []string{"node:*"},
-		Write:         true,
-		LogLevel:      api.LogLevelSilent,
-	})
-	for _, m := range res.Errors {
-		t.Errorf("%s: %s", location(m), m.Text)
-	}
-	if t.Failed() {
-		return
-	}
-	files, _ := filepath.Glob(filepath.Join(out, "*.mjs"))
-	cmd := exec.Command(node, append([]string{"--test", "--test-reporter=spec"}, files...)...)
-	cmd.Dir = out
-	cmd.Env = append(os.Environ(), "PARLEY_PROTOCOL_FIXTURES="+filepath.Join(wd, "..", "..", "internal", "realtime", "testdata", "protocol"))
-	output, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("node --test: %v\n%s", err, output)
+		t.Fatalf("%v\n%s", err, output)
 	}
 	if testing.Verbose() {
 		t.Logf("%s", output)
 	}
-	if !strings.Contains(string(output), "pass") {
-		t.Fatalf("node ran no tests:\n%s", output)
-	}
-}
-
-func location(m api.Message) string {
-	if m.Location == nil {
-		return "esbuild"
-	}
-	return m.Location.File
 }
