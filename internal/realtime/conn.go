@@ -15,10 +15,15 @@ import (
 )
 
 // Limits of one socket's outgoing queue: a client that falls this far behind is told to resync
-// instead of the server buffering without bound.
+// instead of the server buffering without bound. A visitor's socket carries one conversation; an
+// agent's carries every conversation of their inboxes, so under load it gets a deeper queue (the
+// frames are shared, encoded once, so a deep queue holds pointers, not copies): agents are few,
+// and a resync makes their inbox read every list again.
 const (
-	maxPendingFrames = 256
-	maxPendingBytes  = 1 << 20
+	maxPendingFrames      = 256
+	maxPendingBytes       = 1 << 20
+	maxAgentPendingFrames = 8192
+	maxAgentPendingBytes  = 16 << 20
 )
 
 // Conn is one WebSocket, ours to write to without blocking the hub. Writes are queued and flushed
@@ -33,10 +38,12 @@ type Conn struct {
 	closing  bool // close once the queue is written (an error frame before hanging up)
 	closed   atomic.Bool
 	lastSeen atomic.Int64 // unix ms of the last frame received, for the shared ping sweep
+	// maxFrames and maxBytes bound the queue (maxPending… or, for agents, maxAgentPending…).
+	maxFrames, maxBytes int
 }
 
 func newConn(ws *gws.Conn) *Conn {
-	c := &Conn{ws: ws}
+	c := &Conn{ws: ws, maxFrames: maxPendingFrames, maxBytes: maxPendingBytes}
 	c.lastSeen.Store(time.Now().UnixMilli())
 	return c
 }
@@ -51,7 +58,7 @@ func (c *Conn) Send(frame []byte) {
 		c.mu.Unlock()
 		return
 	}
-	if len(c.pending) >= maxPendingFrames || c.bytes+len(frame) > maxPendingBytes {
+	if len(c.pending) >= c.maxFrames || c.bytes+len(frame) > c.maxBytes {
 		// Too far behind: drop the queue and tell the client to refetch from the database.
 		c.pending = [][]byte{frameResync}
 		c.bytes = len(frameResync)

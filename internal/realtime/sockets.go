@@ -151,6 +151,7 @@ func (h *Hub) ServeAgent(w http.ResponseWriter, r *http.Request, u *auth.User) e
 	}
 	var a *agentClient
 	cl, err := h.upgrade(w, r, func(c *Conn) client {
+		c.maxFrames, c.maxBytes = maxAgentPendingFrames, maxAgentPendingBytes
 		a = &agentClient{h: h, conn: c, user: u, acc: acc}
 		return a
 	})
