@@ -1,169 +1,27 @@
-// The visitor's WebSocket: auth as the first frame, keepalive pings, and reconnecting with
-// jittered back-off (docs/widget-protocol.md 1.2, 1.7). What the frames mean is the chat's business.
+// The visitor's WebSocket: auth as the first frame (the token never travels in a URL), up once
+// `ready` arrives. Keepalive and reconnecting are the shared LiveSocket's (docs/widget-protocol.md
+// 1.2, 1.7); what the frames mean is the chat's business.
 
-import { backoff, soon } from "../lib/backoff";
+import { LiveSocket, type LiveSocketEvents } from "../../../shared/socket";
 import { commands } from "../lib/commands";
-import { frames, type Frame } from "../lib/protocol";
+import type { Frame } from "../lib/protocol";
 
-export interface SocketEvents {
+export interface SocketEvents extends LiveSocketEvents<Frame> {
   token(): string | null;
-  frame(f: Frame): void;
-  /** up: the server answered auth with ready; down: the socket is gone and a retry is planned */
-  state(up: boolean): void;
-  /** The socket closed before ready (refused, or the server is away). Resolve true to retry later. */
-  refused(): Promise<boolean>;
 }
 
-const quietMs = 25000;
-const pongMs = 10000;
-const stableMs = 30000;
-
-export class Socket {
-  private ws: WebSocket | null = null;
-  private attempt = 0;
-  private retry = 0;
-  private quiet = 0;
-  private pong = 0;
-  private stable = 0;
-  private up = false;
-  private running = false;
-  private resync = false;
-
-  constructor(
-    private url: string,
-    private on: SocketEvents,
-  ) {
-    addEventListener("online", () => this.kick());
-    document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && this.kick());
-  }
-
-  get ready(): boolean {
-    return this.up;
-  }
-
-  get active(): boolean {
-    return this.running;
-  }
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.attempt = 0;
-    this.connect();
-  }
-
-  stop(): void {
-    this.running = false;
-    clearTimeout(this.retry);
-    this.drop();
-  }
-
-  /** restart opens a new socket at once (a new identity). */
-  restart(): void {
-    this.stop();
-    this.start();
-  }
-
-  send(f: object): boolean {
-    if (!this.up || !this.ws) return false;
-    this.ws.send(JSON.stringify(f));
-    return true;
-  }
-
-  /** kick reconnects soon when the socket is down (page visible again, back online). */
-  private kick(): void {
-    if (!this.running || this.ws) return;
-    this.later(soon());
-  }
-
-  private connect(): void {
-    clearTimeout(this.retry);
-    const token = this.on.token();
-    if (!this.running || !token) return;
-    let ws: WebSocket;
-    try {
-      ws = new WebSocket(this.url);
-    } catch {
-      this.later(backoff(this.attempt++));
-      return;
-    }
-    this.ws = ws;
-    this.resync = false;
-    ws.onopen = () => {
-      ws.send(JSON.stringify(commands.auth(token)));
-      this.alive();
-    };
-    ws.onmessage = (e: MessageEvent) => {
-      if (ws !== this.ws) return;
-      this.alive();
-      for (const f of frames(String(e.data))) this.frame(f);
-    };
-    ws.onclose = () => ws === this.ws && this.lost();
-  }
-
-  private frame(f: Frame): void {
-    if (f.t === "ready") {
-      this.up = true;
-      clearTimeout(this.stable);
-      this.stable = window.setTimeout(() => (this.attempt = 0), stableMs);
-      this.on.state(true);
-    } else if (f.t === "pong") {
-      clearTimeout(this.pong);
-    } else if (f.t === "resync") {
-      this.resync = true;
-    }
-    this.on.frame(f);
-  }
-
-  private lost(): void {
-    const wasUp = this.up;
-    this.drop();
-    if (!this.running) return;
-    this.on.state(false);
-    if (this.resync) {
-      this.later(soon());
-    } else if (wasUp) {
-      this.later(backoff(this.attempt++));
-    } else {
-      void this.on.refused().then((again) => {
-        if (again && this.running && !this.ws) this.later(backoff(this.attempt++));
-      });
-    }
-  }
-
-  /** alive restarts the quiet timer: after 25 s without a frame, ping; no pong in 10 s means dead. */
-  private alive(): void {
-    clearTimeout(this.quiet);
-    this.quiet = window.setTimeout(() => {
-      if (!this.ws) return;
-      try {
-        this.ws.send(JSON.stringify(commands.ping()));
-      } catch {
-        // closing anyway
-      }
-      this.pong = window.setTimeout(() => this.ws && this.lost(), pongMs);
-    }, quietMs);
-  }
-
-  private drop(): void {
-    clearTimeout(this.quiet);
-    clearTimeout(this.pong);
-    clearTimeout(this.stable);
-    this.up = false;
-    const ws = this.ws;
-    this.ws = null;
-    if (ws) {
-      ws.onopen = ws.onmessage = ws.onclose = null;
-      try {
-        ws.close();
-      } catch {
-        // already closed
-      }
-    }
-  }
-
-  private later(ms: number): void {
-    clearTimeout(this.retry);
-    this.retry = window.setTimeout(() => this.connect(), ms);
+export class Socket extends LiveSocket<Frame> {
+  constructor(url: string, on: SocketEvents) {
+    super(
+      {
+        url,
+        greeting: "ready",
+        first: () => {
+          const token = on.token();
+          return token ? commands.auth(token) : null; // no visitor yet: nothing to connect as
+        },
+      },
+      on,
+    );
   }
 }

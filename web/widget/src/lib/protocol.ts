@@ -1,6 +1,8 @@
 // Shapes of the visitor protocol (docs/widget-protocol.md). Unknown keys and frame types are
 // ignored, as the protocol asks.
 
+import { parseFrames } from "../../../shared/socket";
+
 export type Sender = "visitor" | "agent" | "bot" | "system";
 
 export interface ConvEvent {
@@ -113,12 +115,5 @@ export interface Frame extends Partial<Update> {
 
 /** frames unwraps one WebSocket message: a frame or an array of frames. */
 export function frames(data: string): Frame[] {
-  let v: unknown;
-  try {
-    v = JSON.parse(data);
-  } catch {
-    return [];
-  }
-  const list = Array.isArray(v) ? v : [v];
-  return list.filter((f): f is Frame => !!f && typeof f === "object" && typeof (f as Frame).t === "string");
+  return parseFrames<Frame>(data);
 }
