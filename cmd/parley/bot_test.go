@@ -147,24 +147,6 @@ func hasCard(id, state string) func(map[string]any) bool {
 	}
 }
 
-// waitWithin is waitFor with its own deadline.
-func (s *socket) waitWithin(d time.Duration, what string, pred func(map[string]any) bool) map[string]any {
-	s.t.Helper()
-	deadline := time.After(d)
-	for {
-		for _, e := range s.all() {
-			if pred(e) {
-				return e
-			}
-		}
-		select {
-		case <-s.signal:
-		case <-deadline:
-			s.t.Fatalf("no %s within %s; got %v", what, d, s.all())
-		}
-	}
-}
-
 func mustURL(t *testing.T, raw string) *url.URL {
 	t.Helper()
 	u, err := url.Parse(raw)

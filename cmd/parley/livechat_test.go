@@ -80,22 +80,23 @@ func (s *socket) send(v any) {
 // waitFor returns the first event (from the start) matching pred, waiting up to 10 s.
 func (s *socket) waitFor(what string, pred func(map[string]any) bool) map[string]any {
 	s.t.Helper()
-	deadline := time.After(10 * time.Second)
+	return s.waitWithin(10*time.Second, what, pred)
+}
+
+// waitWithin returns the first event (from the start) matching pred, waiting up to d.
+func (s *socket) waitWithin(d time.Duration, what string, pred func(map[string]any) bool) map[string]any {
+	s.t.Helper()
+	deadline := time.After(d)
 	for {
-		s.mu.Lock()
-		for _, e := range s.events {
+		for _, e := range s.all() {
 			if pred(e) {
-				s.mu.Unlock()
 				return e
 			}
 		}
-		s.mu.Unlock()
 		select {
 		case <-s.signal:
 		case <-deadline:
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			s.t.Fatalf("no %s within 10 s; got %v", what, s.events)
+			s.t.Fatalf("no %s within %s; got %v", what, d, s.all())
 		}
 	}
 }

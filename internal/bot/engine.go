@@ -84,12 +84,6 @@ func New(o Options) *Engine {
 	return e
 }
 
-// Visitor is who the engine talks with: the contact side of the website's inbox, and the
-// playbook's language for what the server says (validation messages).
-type Visitor struct {
-	From conversation.From
-}
-
 // Playbook returns the playbook that runs on pageURL for the website, marking it loaded (its live
 // chat card is then no longer "offline only"); nil when none runs there.
 func (e *Engine) Playbook(ctx context.Context, websiteID int64, pageURL string) (*playbook.Playbook, error) {
@@ -111,8 +105,8 @@ func (e *Engine) Playbook(ctx context.Context, websiteID int64, pageURL string) 
 // Start begins the playbook that runs on pageURL in a new conversation, unless the visitor already
 // has an open conversation (then that one is returned and nothing is written) or no playbook runs
 // there (nil, nil: the widget is a plain chat box).
-func (e *Engine) Start(ctx context.Context, v Visitor, pageURL string) (*conversation.Conversation, error) {
-	p, err := e.Playbook(ctx, v.From.Inbox.ID, pageURL)
+func (e *Engine) Start(ctx context.Context, from conversation.From, pageURL string) (*conversation.Conversation, error) {
+	p, err := e.Playbook(ctx, from.Inbox.ID, pageURL)
 	if err != nil || p == nil {
 		return nil, err
 	}
@@ -122,9 +116,9 @@ func (e *Engine) Start(ctx context.Context, v Visitor, pageURL string) (*convers
 	}
 	ver := &playbook.Version{PlaybookID: p.ID, Version: p.Version, Flow: p.Flow, Appearance: p.Appearance}
 	e.versions.LoadOrStore(versionKey{p.ID, p.Version}, ver)
-	w := &walker{e: e, ctx: ctx, ver: ver, inboxID: v.From.Inbox.ID}
+	w := &walker{e: e, ctx: ctx, ver: ver, inboxID: from.Inbox.ID}
 	var run *conversation.BotRun
-	c, stored, err := e.o.Conversations.BotStart(ctx, v.From, func(_ *conversation.Conversation, _ *conversation.BotRun) (*conversation.BotStep, error) {
+	c, stored, err := e.o.Conversations.BotStart(ctx, from, func(_ *conversation.Conversation, _ *conversation.BotRun) (*conversation.BotStep, error) {
 		now := e.o.Now().UnixMilli()
 		run = &conversation.BotRun{PlaybookID: p.ID, Version: p.Version, State: conversation.RunRunning, CreatedAt: now, UpdatedAt: now}
 		return w.from(first, run, nil)
@@ -188,8 +182,8 @@ type Response struct {
 // retried response (same client id) returns the original entry; a response to a card that is not
 // waiting fails with card_invalid, an invalid capture with capture_invalid (in the playbook's
 // language), nothing written.
-func (e *Engine) Respond(ctx context.Context, v Visitor, r Response) (*conversation.Message, error) {
-	c, _, err := e.o.Conversations.ContactConversation(ctx, v.From, 1<<62, 1)
+func (e *Engine) Respond(ctx context.Context, from conversation.From, r Response) (*conversation.Message, error) {
+	c, _, err := e.o.Conversations.ContactConversation(ctx, from, 1<<62, 1)
 	if errs.Is(err, errs.NotFound) {
 		return nil, cardInvalid(r.CardID, "there is no conversation with a card to answer")
 	}
@@ -218,12 +212,12 @@ func (e *Engine) Respond(ctx context.Context, v Visitor, r Response) (*conversat
 	// The capture's value goes on the contact first (setting it twice, on a retry, changes
 	// nothing), once it is sure the card waits for it.
 	if r.Kind == conversation.Capture && r.Value != "" && run.Awaiting == card.ID {
-		if err := e.saveCapture(ctx, v.From.ContactID, card.Field, r.Value); err != nil {
+		if err := e.saveCapture(ctx, from.ContactID, card.Field, r.Value); err != nil {
 			return nil, err
 		}
 	}
 	w := &walker{e: e, ctx: ctx, ver: ver, inboxID: c.InboxID}
-	c, stored, err := e.o.Conversations.BotContinue(ctx, &v.From, c.ID, r.ClientID, func(c *conversation.Conversation, run *conversation.BotRun) (*conversation.BotStep, error) {
+	c, stored, err := e.o.Conversations.BotContinue(ctx, &from, c.ID, r.ClientID, func(c *conversation.Conversation, run *conversation.BotRun) (*conversation.BotStep, error) {
 		w.convID = c.ID
 		if run == nil || run.Awaiting != card.ID || run.State == conversation.RunDone {
 			return nil, cardInvalid(card.ID, "this card is not waiting for an answer")
@@ -260,7 +254,7 @@ func (e *Engine) Respond(ctx context.Context, v Visitor, r Response) (*conversat
 		return nil, cardInvalid(card.ID, "this card is not waiting for an answer")
 	}
 	if r.Kind == conversation.Consent && r.Accepted {
-		if _, err := e.o.Contacts.RecordConsent(ctx, v.From.ContactID, card.Markdown, card.ConsentVersion); err != nil {
+		if _, err := e.o.Contacts.RecordConsent(ctx, from.ContactID, card.Markdown, card.ConsentVersion); err != nil {
 			e.o.Logger.ErrorContext(ctx, "bot: consent not recorded", "conversation", c.ID, "card", card.ID, "err", err)
 		}
 	}

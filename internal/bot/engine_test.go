@@ -107,12 +107,12 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 }
 
 // visitor starts a new visitor on the website.
-func (f *fixture) visitor() Visitor {
+func (f *fixture) visitor() conversation.From {
 	v, c, _, err := f.contacts.Start(f.ctx, f.site, contact.SessionInput{UserAgent: "Mozilla/5.0", IP: "203.0.113.9", PageURL: "https://shop.example/"})
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	return Visitor{From: conversation.From{Inbox: &f.site.Inbox, ContactID: c.ID, VisitorID: v.ID}}
+	return conversation.From{Inbox: &f.site.Inbox, ContactID: c.ID, VisitorID: v.ID}
 }
 
 func (f *fixture) log(id int64) []conversation.Message {
@@ -253,12 +253,12 @@ func TestLiveChatJourneys(t *testing.T) {
 			if _, err := f.engine.Respond(f.ctx, v, Response{Kind: conversation.Capture, CardID: "crd_email", Value: " Ana.Berger@Example.com ", ClientID: "c-3"}); err != nil {
 				t.Fatal(err)
 			}
-			ct, err := f.db.ContactByID(f.ctx, v.From.ContactID)
+			ct, err := f.db.ContactByID(f.ctx, v.ContactID)
 			if err != nil || ct.Email != "ana.berger@example.com" {
 				t.Fatalf("captured email on the contact: %v %+v", err, ct)
 			}
 			leads, err := f.leads.ListLeads(f.ctx, f.admin, crm.LeadQuery{ConversationID: c.ID})
-			if err != nil || len(leads) != 1 || leads[0].ContactID != v.From.ContactID {
+			if err != nil || len(leads) != 1 || leads[0].ContactID != v.ContactID {
 				t.Fatalf("lead from the offline path: %v %+v", err, leads)
 			}
 			conv = f.conv(c.ID)
@@ -368,7 +368,7 @@ func TestLiveChatJourneys(t *testing.T) {
 		t.Run("the visitor writing to a human hands over", func(t *testing.T) {
 			v := f.visitor()
 			c, _ := f.engine.Start(f.ctx, v, "https://shop.example/")
-			if _, _, err := f.convs.ContactWrites(f.ctx, v.From, conversation.MessageInput{Body: "hello, anyone?"}); err != nil {
+			if _, _, err := f.convs.ContactWrites(f.ctx, v, conversation.MessageInput{Body: "hello, anyone?"}); err != nil {
 				t.Fatal(err)
 			}
 			if f.conv(c.ID).WithBot {

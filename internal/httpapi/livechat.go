@@ -211,7 +211,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 	rows := make([]listedConversation, len(list))
 	for i := range list {
 		rows[i] = listedConversation{Conversation: list[i], Allowed: conversation.AllowedFor(acc[list[i].InboxID], &list[i], available)}
-		rows[i].VisitorOnline = s.hub.VisitorOnline(list[i].ContactID, list[i].InboxID)
+		rows[i].VisitorOnline = s.visitorOnline(&list[i])
 	}
 	out := map[string]any{"conversations": rows}
 	if n := len(list); n > 0 && n == conversation.PageSize(int(vals[3])) {
@@ -287,7 +287,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c.VisitorOnline = s.hub.VisitorOnline(c.ContactID, c.InboxID)
+	c.VisitorOnline = s.visitorOnline(c)
 	out := map[string]any{"conversation": c, "allowed": allowed}
 	if allowed.Assign {
 		list, err := s.assignees(r, u, c)
@@ -367,7 +367,7 @@ func (s *Server) assignConversation(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	c.VisitorOnline = s.hub.VisitorOnline(c.ContactID, c.InboxID)
+	c.VisitorOnline = s.visitorOnline(c)
 	writeJSON(w, http.StatusOK, map[string]any{"conversation": c})
 	return nil
 }
@@ -383,7 +383,7 @@ func (s *Server) conversationAction(act func(*Server, *http.Request, int64) (*co
 		if err != nil {
 			return err
 		}
-		c.VisitorOnline = s.hub.VisitorOnline(c.ContactID, c.InboxID)
+		c.VisitorOnline = s.visitorOnline(c)
 		writeJSON(w, http.StatusOK, map[string]any{"conversation": c})
 		return nil
 	}
@@ -508,4 +508,9 @@ func (s *Server) blockVisitor(block bool) handler {
 
 func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	return s.hub.ServeAgent(w, r, actorOf(r).user)
+}
+
+// visitorOnline is the contact's live state for an answer about c, from the hub's memory.
+func (s *Server) visitorOnline(c *conversation.Conversation) bool {
+	return s.hub.VisitorOnline(c.ContactID, c.InboxID)
 }

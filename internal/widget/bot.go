@@ -14,8 +14,8 @@ import (
 // Bot is the playbook engine, as the widget drives it (internal/bot implements it).
 type Bot interface {
 	Playbook(ctx context.Context, websiteID int64, pageURL string) (*playbook.Playbook, error)
-	Start(ctx context.Context, v bot.Visitor, pageURL string) (*conversation.Conversation, error)
-	Respond(ctx context.Context, v bot.Visitor, r bot.Response) (*conversation.Message, error)
+	Start(ctx context.Context, from conversation.From, pageURL string) (*conversation.Conversation, error)
+	Respond(ctx context.Context, from conversation.From, r bot.Response) (*conversation.Message, error)
 }
 
 // SetBot connects the playbook engine; without one the widget is a plain chat box.
@@ -88,7 +88,7 @@ func (s *Service) StartBot(ctx context.Context, sess *Session, ip, pageURL strin
 	if err := s.guard(ctx, sess, ip); err != nil {
 		return nil, err
 	}
-	return s.bot.Start(ctx, bot.Visitor{From: sess.From()}, pageURL)
+	return s.bot.Start(ctx, sess.From(), pageURL)
 }
 
 // Respond applies the visitor's answer, capture or consent to the bot's waiting card.
@@ -99,5 +99,5 @@ func (s *Service) Respond(ctx context.Context, sess *Session, ip string, r bot.R
 	if err := s.guard(ctx, sess, ip); err != nil {
 		return nil, err
 	}
-	return s.bot.Respond(ctx, bot.Visitor{From: sess.From()}, r)
+	return s.bot.Respond(ctx, sess.From(), r)
 }
