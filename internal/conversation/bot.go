@@ -154,7 +154,7 @@ func (s *Service) BotContinue(ctx context.Context, from *From, id int64, clientI
 				return result{}, err
 			}
 		}
-		w := &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, ClientID: clientID, Run: step.Run}
+		w := &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, Run: step.Run}
 		stored, err := s.commitAll(ctx, w)
 		if err != nil {
 			return result{}, err

@@ -41,6 +41,10 @@ func (s *Service) ContactWrites(ctx context.Context, from From, in MessageInput)
 		var prevID int64
 		if latest != nil {
 			prevID = latest.ID
+		}
+		if latest != nil && latest.Status == Closed && from.Inbox.ReopenPolicy == inbox.Final {
+			// The message would open a new conversation, so the store cannot tell a retry of a
+			// send that went into this one: look for it here. Otherwise the store's insert does.
 			if m, err := s.original(ctx, latest.ID, clientID, FromVisitor, 0); m != nil || err != nil {
 				return result{latest, m}, err
 			}
@@ -71,7 +75,7 @@ func (s *Service) ContactWrites(ctx context.Context, from From, in MessageInput)
 		next.WithBot = false // the contact wrote to a human: the conversation goes to the agents
 		next.Preview, next.LastMessageAt, next.UpdatedAt = s.preview(body), now, now
 		entries = append(entries, msg)
-		w := &Write{Conv: &next, ExpectSeq: expect, Append: entries, ClientID: clientID, PrevID: prevID}
+		w := &Write{Conv: &next, ExpectSeq: expect, Append: entries, PrevID: prevID}
 		if from.VisitorID != 0 {
 			w.Uploader = VisitorUploader(from.VisitorID)
 		}

@@ -23,8 +23,10 @@ const MaxBody = 10000
 type Write struct {
 	Conv      *Conversation // the new state; ID 0 creates the conversation
 	ExpectSeq int64         // the last_seq the change was decided on; another change in between fails it with ErrStale
-	Append    []Message     // entries to add; the store numbers them
-	ClientID  string        // when set and a message with this client id exists, that message is the answer (ErrDuplicate)
+	// Append holds the entries to add; the store numbers them. When the conversation already holds
+	// an entry's client id, the write is a retry: nothing is written and Commit answers with the
+	// original (DuplicateError).
+	Append []Message
 	// PrevID is, when creating a conversation, the contact's latest conversation in the inbox the
 	// creation was decided on (0: none). If another was created meanwhile the write fails with
 	// ErrStale, so concurrent first messages land in one conversation instead of one each.
@@ -384,7 +386,7 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 		msg := Message{SenderKind: FromAgent, SenderID: u.ID, SenderName: u.Name, SenderAvatar: u.AvatarURL, Kind: kind, Body: body, ClientID: clientID,
 			AttachmentID: in.AttachmentID, CreatedAt: now}
 		entries = append(entries, msg)
-		return s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, ClientID: clientID, Uploader: UserUploader(u.ID), Run: run})
+		return s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, Uploader: UserUploader(u.ID), Run: run})
 	})
 }
 

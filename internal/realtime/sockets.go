@@ -151,7 +151,7 @@ func (h *Hub) ServeAgent(w http.ResponseWriter, r *http.Request, u *auth.User) e
 	}
 	var a *agentClient
 	cl, err := h.upgrade(w, r, func(c *Conn) client {
-		c.maxFrames, c.maxBytes = maxAgentPendingFrames, maxAgentPendingBytes
+		c.maxFrames, c.maxBytes, c.gather = maxAgentPendingFrames, maxAgentPendingBytes, agentGather
 		a = &agentClient{h: h, conn: c, user: u, acc: acc}
 		return a
 	})

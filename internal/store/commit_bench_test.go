@@ -88,8 +88,9 @@ func BenchmarkCommit(b *testing.B) {
 			i++
 			next := *c
 			next.Preview, next.LastMessageAt, next.UpdatedAt = commitBody[:80], int64(i+1), int64(i+1)
-			_, err := db.Commit(ctx, &conversation.Write{Conv: &next, ExpectSeq: c.LastSeq, ClientID: fmt.Sprintf("c-%d", i),
-				Append: []conversation.Message{{SenderKind: conversation.FromVisitor, Kind: conversation.Text, Body: commitBody, ClientID: fmt.Sprintf("c-%d", i), CreatedAt: int64(i + 1)}}})
+			_, err := db.Commit(ctx, &conversation.Write{Conv: &next, ExpectSeq: c.LastSeq,
+				Append: []conversation.Message{{SenderKind: conversation.FromVisitor, Kind: conversation.Text, Body: commitBody,
+					ClientID: fmt.Sprintf("c-%d", i), CreatedAt: int64(i + 1)}}})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -118,8 +119,9 @@ func BenchmarkCommitParallel(b *testing.B) {
 				i := seq.Add(1)
 				next := c
 				next.Preview, next.LastMessageAt, next.UpdatedAt = commitBody[:80], i+1, i+1
-				_, err := db.Commit(ctx, &conversation.Write{Conv: &next, ExpectSeq: c.LastSeq, ClientID: fmt.Sprintf("p-%d", i),
-					Append: []conversation.Message{{SenderKind: conversation.FromVisitor, Kind: conversation.Text, Body: commitBody, ClientID: fmt.Sprintf("p-%d", i), CreatedAt: i + 1}}})
+				_, err := db.Commit(ctx, &conversation.Write{Conv: &next, ExpectSeq: c.LastSeq,
+					Append: []conversation.Message{{SenderKind: conversation.FromVisitor, Kind: conversation.Text, Body: commitBody,
+						ClientID: fmt.Sprintf("p-%d", i), CreatedAt: i + 1}}})
 				if err != nil {
 					b.Error(err) // not Fatal: RunParallel's goroutines may not end the benchmark
 					return

@@ -212,9 +212,7 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 			if err := latestUnchanged(ctx, tx, c.InboxID, c.ContactID, w.PrevID); err != nil {
 				return err
 			}
-			err := tx.QueryRowContext(ctx, `INSERT INTO conversations (inbox_id, contact_id, visitor_id, channel, status, assignee_id, team_id,
-				last_seq, preview, created_at, updated_at, last_message_at, joined_at, with_bot)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			err := tx.QueryRowContext(ctx, sqlInsertConversation,
 				c.InboxID, c.ContactID, nullable(c.VisitorID), c.Channel, c.Status, nullable(c.AssigneeID), nullable(c.TeamID),
 				n, c.Preview, c.CreatedAt, c.UpdatedAt, c.LastMessageAt, nullable(c.JoinedAt), boolInt(c.WithBot)).Scan(&c.ID)
 			if err != nil {
@@ -222,19 +220,7 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 			}
 			c.LastSeq = n
 		} else {
-			if w.ClientID != "" {
-				m, err := messageByClientID(ctx, tx, c.ID, w.ClientID)
-				if err == nil {
-					return &conversation.DuplicateError{Message: *m}
-				}
-				if !errs.Is(err, errs.NotFound) {
-					return err
-				}
-			}
-			err := tx.QueryRowContext(ctx, `UPDATE conversations SET status = $1, assignee_id = $2, team_id = $3, last_seq = last_seq + $4,
-				preview = $5, rating = $6, updated_at = $7, last_message_at = $8, first_response_at = $9, joined_at = $10, closed_at = $11,
-				visitor_id = $12, with_bot = $15
-				WHERE id = $13 AND last_seq = $14 RETURNING last_seq`,
+			err := tx.QueryRowContext(ctx, sqlUpdateConversation,
 				c.Status, nullable(c.AssigneeID), nullable(c.TeamID), n, c.Preview, nullable(int64(c.Rating)), c.UpdatedAt, c.LastMessageAt,
 				nullable(c.FirstResponseAt), nullable(c.JoinedAt), nullable(c.ClosedAt), nullable(c.VisitorID), c.ID, w.ExpectSeq,
 				boolInt(c.WithBot)).Scan(&c.LastSeq)
@@ -260,10 +246,18 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 		base = c.LastSeq - n
 		for i, m := range w.Append {
 			m.ConversationID, m.Seq = c.ID, base+int64(i)+1
-			err := tx.QueryRowContext(ctx, `INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, kind, body, event, client_id,
-				external_id, attachment_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			err := tx.QueryRowContext(ctx, sqlInsertMessage,
 				m.ConversationID, m.Seq, m.SenderKind, nullable(m.SenderID), m.Kind, m.Body, conversation.EncodePayload(&m),
 				nullString(m.ClientID), nullString(m.ExternalID), nullable(m.AttachmentID), m.CreatedAt).Scan(&m.ID)
+			if errors.Is(err, sql.ErrNoRows) {
+				// A retry: the conversation holds this client id already. Answer with the original;
+				// returning an error undoes this write.
+				orig, err := messageByClientID(ctx, tx, c.ID, m.ClientID)
+				if err != nil {
+					return err
+				}
+				return &conversation.DuplicateError{Message: *orig}
+			}
 			if err != nil {
 				return fmt.Errorf("insert message: %w", err)
 			}
@@ -297,7 +291,7 @@ func latestUnchanged(ctx context.Context, tx *Tx, inboxID, contactID, prevID int
 		}
 	}
 	var latest int64
-	err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM conversations WHERE inbox_id = $1 AND contact_id = $2", inboxID, contactID).Scan(&latest)
+	err := tx.QueryRowContext(ctx, sqlLatestConversationID, inboxID, contactID).Scan(&latest)
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,10 @@ type group struct {
 	write *sql.DB
 	done  chan outcome // the running follower's outcome; one fn runs at a time
 
+	// The message path's statements prepared on the writer (stmts.go); nil until a leader managed
+	// to prepare them (after migrations). Only the leader touches it.
+	prepared map[string]*sql.Stmt
+
 	mu      sync.Mutex
 	waiting []*request // in arrival order
 	leading bool       // a batch is running
@@ -100,6 +104,10 @@ func (g *group) stop() {
 	for g.leading {
 		g.idle.Wait()
 	}
+	for _, s := range g.prepared {
+		s.Close()
+	}
+	g.prepared = nil
 }
 
 // QueuedWrites is how many InTx calls wait for the SQLite writer's next batch (always 0 on
@@ -154,7 +162,7 @@ func (g *group) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 		g.done <- outcome{err: err}
 		return err
 	}
-	tx := &Tx{Tx: stx, Engine: SQLite, shared: true}
+	tx := &Tx{Tx: stx, Engine: SQLite, shared: true, prepared: g.prepared}
 	g.follow(r, tx, fn)
 	if err := <-r.result; err != nil {
 		return err
@@ -196,9 +204,13 @@ func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	bg := context.Background() // the batch's own statements are no single caller's to cancel
+	if g.prepared == nil {
+		g.prepared, _ = prepareWrites(bg, g.write) // fails before migrations: statements then run unprepared
+	}
 	stx, err := g.write.BeginTx(bg, nil)
+	tx := &Tx{Tx: stx, Engine: SQLite, shared: true, prepared: g.prepared}
 	if err == nil {
-		if _, err = stx.ExecContext(bg, "SAVEPOINT member"); err != nil {
+		if _, err = tx.ExecContext(bg, sqlSavepoint); err != nil {
 			_ = stx.Rollback()
 		}
 	}
@@ -207,7 +219,6 @@ func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 
-	tx := &Tx{Tx: stx, Engine: SQLite, shared: true}
 	returned := false
 	defer func() {
 		// fn panicked or ended its goroutine: the transaction holds only its work (followers are
@@ -219,7 +230,7 @@ func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
 	}()
 	own := fn(tx)
 	returned = true
-	if err := endMember(stx, own == nil); err != nil {
+	if err := endMember(tx, own == nil); err != nil {
 		_ = stx.Rollback()
 		g.handOff(nil)
 		return cmp.Or(own, fmt.Errorf("group commit: %w", err))
@@ -238,14 +249,14 @@ func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
 			r.result <- cmp.Or(err, r.ctx.Err()) // (unread when abandoned)
 			continue
 		}
-		if _, err = stx.ExecContext(bg, "SAVEPOINT member"); err == nil {
+		if _, err = tx.ExecContext(bg, sqlSavepoint); err == nil {
 			r.wake <- stx
 			o := <-g.done
 			ran, answers = append(ran, r), append(answers, o.err)
 			if o.panicked {
 				answers[len(answers)-1] = errPanicked
 			}
-			err = endMember(stx, o.err == nil && !o.panicked)
+			err = endMember(tx, o.err == nil && !o.panicked)
 		} else {
 			ran, answers = append(ran, r), append(answers, nil)
 		}
@@ -286,15 +297,15 @@ func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
 // endMember closes the running member's savepoint, keeping its work or not. It fails when the
 // transaction is gone: SQLite rolls back the whole transaction on some errors (SQLITE_FULL, IOERR,
 // an interrupted write), savepoints included.
-func endMember(stx *sql.Tx, keep bool) error {
+func endMember(tx *Tx, keep bool) error {
 	bg := context.Background()
 	if !keep {
 		// ROLLBACK TO leaves the savepoint open; RELEASE then closes it.
-		if _, err := stx.ExecContext(bg, "ROLLBACK TO member"); err != nil {
+		if _, err := tx.ExecContext(bg, sqlRollbackTo); err != nil {
 			return err
 		}
 	}
-	_, err := stx.ExecContext(bg, "RELEASE member")
+	_, err := tx.ExecContext(bg, sqlRelease)
 	return err
 }
 
@@ -333,17 +344,30 @@ func (tx *Tx) shield(ctx context.Context) context.Context {
 	return context.WithoutCancel(ctx)
 }
 
-// ExecContext runs a statement in the transaction (see shield).
+// ExecContext runs a statement in the transaction (see shield), prepared when it is one of the
+// message path's (stmts.go).
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.Tx.ExecContext(tx.shield(ctx), query, args...)
+	ctx = tx.shield(ctx)
+	if s := tx.prepared[query]; s != nil {
+		return tx.Tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+	}
+	return tx.Tx.ExecContext(ctx, query, args...)
 }
 
-// QueryContext runs a query in the transaction (see shield).
+// QueryContext runs a query in the transaction (see ExecContext).
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return tx.Tx.QueryContext(tx.shield(ctx), query, args...)
+	ctx = tx.shield(ctx)
+	if s := tx.prepared[query]; s != nil {
+		return tx.Tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+	}
+	return tx.Tx.QueryContext(ctx, query, args...)
 }
 
-// QueryRowContext runs a query for one row in the transaction (see shield).
+// QueryRowContext runs a query for one row in the transaction (see ExecContext).
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.Tx.QueryRowContext(tx.shield(ctx), query, args...)
+	ctx = tx.shield(ctx)
+	if s := tx.prepared[query]; s != nil {
+		return tx.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+	}
+	return tx.Tx.QueryRowContext(ctx, query, args...)
 }

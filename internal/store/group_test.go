@@ -186,7 +186,7 @@ func TestGroupCommitMemberFailsAlone(t *testing.T) {
 	appendTo := func(expect int64, clientID string) error {
 		next := *conv
 		next.UpdatedAt, next.LastMessageAt = 2, 2
-		_, err := db.Commit(ctx, &conversation.Write{Conv: &next, ExpectSeq: expect, ClientID: clientID,
+		_, err := db.Commit(ctx, &conversation.Write{Conv: &next, ExpectSeq: expect,
 			Append: []conversation.Message{{SenderKind: conversation.FromVisitor, Kind: conversation.Text, Body: "hi", ClientID: clientID, CreatedAt: 2}}})
 		return err
 	}
@@ -535,7 +535,7 @@ func TestConcurrentGuardedCommitsStayGapless(t *testing.T) {
 						}
 						next := *c
 						next.UpdatedAt, next.LastMessageAt = 2, 2
-						_, err = db.Commit(ctx, &conversation.Write{Conv: &next, ExpectSeq: c.LastSeq, ClientID: clientID,
+						_, err = db.Commit(ctx, &conversation.Write{Conv: &next, ExpectSeq: c.LastSeq,
 							Append: []conversation.Message{{SenderKind: conversation.FromVisitor, Kind: conversation.Text, Body: clientID, ClientID: clientID, CreatedAt: 2}}})
 						if err == nil {
 							break

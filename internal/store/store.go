@@ -49,7 +49,7 @@ type Options struct {
 type DB struct {
 	Engine Engine
 	write  *sql.DB
-	read   *sql.DB
+	read   *pool
 	lock   *os.File
 	closed sync.Once
 	path   string // SQLite file path, for backup
@@ -83,20 +83,20 @@ func openPostgres(ctx context.Context, rawURL string, log *slog.Logger) (*DB, er
 		return nil, fmt.Errorf("database URL must start with postgres:// (got %q)", Redact(rawURL))
 	}
 	where := Redact(rawURL)
-	pool, err := sql.Open("pgx", rawURL)
+	pg, err := sql.Open("pgx", rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL at %s: %w", where, err)
 	}
-	pool.SetMaxOpenConns(32)
-	pool.SetMaxIdleConns(8)
-	pool.SetConnMaxIdleTime(5 * time.Minute)
+	pg.SetMaxOpenConns(32)
+	pg.SetMaxIdleConns(8)
+	pg.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := pool.PingContext(pctx); err != nil {
-		pool.Close()
+	if err := pg.PingContext(pctx); err != nil {
+		pg.Close()
 		return nil, fmt.Errorf("cannot reach PostgreSQL at %s: %s", where, shortPgError(err))
 	}
-	return &DB{Engine: Postgres, write: pool, read: pool, where: where, log: log}, nil
+	return &DB{Engine: Postgres, write: pg, read: &pool{DB: pg}, where: where, log: log}, nil
 }
 
 // shortPgError keeps the one useful line of a connection error.
@@ -149,7 +149,8 @@ func openSQLite(ctx context.Context, dir string, log *slog.Logger) (*DB, error) 
 	n := max(4, runtime.NumCPU())
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return &DB{Engine: SQLite, write: write, read: read, lock: lock, path: path, where: path, log: log, group: newGroup(write)}, nil
+	return &DB{Engine: SQLite, write: write, read: &pool{DB: read, cache: newStmtCache(read)}, lock: lock, path: path, where: path,
+		log: log, group: newGroup(write)}, nil
 }
 
 // lockDir takes an exclusive lock on DIR/parley.lock so two processes never share one SQLite file.
@@ -176,7 +177,7 @@ func lockDir(dir string) (*os.File, error) {
 func (db *DB) Where() string { return db.where }
 
 // Reader is the pool for queries that change nothing.
-func (db *DB) Reader() *sql.DB { return db.read }
+func (db *DB) Reader() *sql.DB { return db.read.DB }
 
 // Writer is the pool (on SQLite: the single connection) that writes. Prefer Tx.
 func (db *DB) Writer() *sql.DB { return db.write }
@@ -210,8 +211,9 @@ func (db *DB) Close() error {
 		if db.group != nil {
 			db.group.stop()
 		}
+		db.read.cache.close()
 		errs = append(errs, db.write.Close())
-		if db.read != db.write {
+		if db.read.DB != db.write {
 			errs = append(errs, db.read.Close())
 		}
 		if db.lock != nil {
@@ -227,7 +229,8 @@ type Tx struct {
 	*sql.Tx
 	Engine      Engine
 	afterCommit []func()
-	shared      bool // one member of a group-committed SQLite transaction (group.go)
+	shared      bool                 // one member of a group-committed SQLite transaction (group.go)
+	prepared    map[string]*sql.Stmt // SQLite: statements prepared on the writer (stmts.go)
 }
 
 // AfterCommit registers fn to run after a successful commit.
