@@ -87,8 +87,11 @@ func openPostgres(ctx context.Context, rawURL string, log *slog.Logger) (*DB, er
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL at %s: %w", where, err)
 	}
+	// Every connection may stay idle (and closes after 5 idle minutes): with fewer idle ones than
+	// open ones, a busy server closed connections after each use and opened new ones, and each new
+	// one costs PostgreSQL a backend process and pgx its prepared statements.
 	pg.SetMaxOpenConns(32)
-	pg.SetMaxIdleConns(8)
+	pg.SetMaxIdleConns(32)
 	pg.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
