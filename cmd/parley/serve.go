@@ -145,8 +145,10 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	playbooks := playbook.NewService(db)
 	chat.SetBot(bot.New(bot.Options{Playbooks: playbooks, Conversations: convs, Contacts: contacts, Leads: leads, Jobs: queue, DB: db, Logger: log}))
 	blobs := blob.New(db, blob.Limits{}, nil)
+	hub.SetBlocked(chat.BlocksChanged)
 	b.OnReconnect(func() {
 		tracker.ForgetToggles()
+		chat.BlocksChanged() // blocks announced while the bus was away were not heard
 		hub.ResyncAll()
 	})
 

@@ -13,6 +13,9 @@ type From struct {
 	ContactID int64
 	VisitorID int64 // website chat only
 	Name      string
+	// OpenID, when set, is the conversation this contact last wrote to (a socket remembers it):
+	// while it is open, a message goes into it without reading it first.
+	OpenID int64
 }
 
 // ContactWrites stores a message from the contact: into their open conversation; into their closed
@@ -29,6 +32,13 @@ func (s *Service) ContactWrites(ctx context.Context, from From, in MessageInput)
 	}
 	body = s.mask(body)
 	name := s.mask(from.Name) // published with the message
+	if from.OpenID != 0 && in.AttachmentID == 0 {
+		c, m, err := s.appendToOpen(ctx, from, body, clientID, name)
+		if !errs.Is(err, errs.NotFound) {
+			return c, m, err
+		}
+		// No longer open (or not theirs): decide from the database as below.
+	}
 	type result struct {
 		c *Conversation
 		m *Message
@@ -89,6 +99,27 @@ func (s *Service) ContactWrites(ctx context.Context, from From, in MessageInput)
 		return nil, nil, err
 	}
 	return r.c, r.m, nil
+}
+
+// appendToOpen writes the contact's text message into their open conversation from.OpenID, reading
+// nothing first; errs.NotFound when it is not open any more.
+func (s *Service) appendToOpen(ctx context.Context, from From, body, clientID, name string) (*Conversation, *Message, error) {
+	now := s.nowMS()
+	m := &Message{SenderKind: FromVisitor, Kind: Text, Body: body, ClientID: clientID, SenderName: name, CreatedAt: now}
+	c, err := s.repo.AppendToOpen(ctx, &OpenAppend{ConversationID: from.OpenID, InboxID: from.Inbox.ID, ContactID: from.ContactID,
+		VisitorID: from.VisitorID, Preview: s.preview(body), Message: m})
+	if dup, ok := err.(*DuplicateError); ok {
+		if dup.Message.SenderKind != FromVisitor || dup.Message.SenderID != 0 {
+			return nil, nil, errClientIDTaken
+		}
+		c, err := s.repo.ConversationByID(ctx, dup.Message.ConversationID)
+		return c, &dup.Message, err
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	s.publish(ctx, Change{Conversation: c, Messages: []Message{*m}})
+	return c, m, nil
 }
 
 // ContactConversation returns the contact's latest conversation in the inbox with the entries they

@@ -39,6 +39,18 @@ type Write struct {
 	Run *BotRun
 }
 
+// OpenAppend is a message from the contact into a conversation known to be theirs, written without
+// reading the conversation first: the store changes only what a message changes (seq, preview,
+// times, the visitor, with_bot), provided the conversation is still the contact's, in the inbox,
+// and open. Otherwise Repo.AppendToOpen fails with errs.NotFound and changes nothing; a message
+// whose client id the conversation holds is a retry, answered with DuplicateError.
+type OpenAppend struct {
+	ConversationID, InboxID, ContactID int64
+	VisitorID                          int64 // 0 keeps the conversation's
+	Preview                            string
+	Message                            *Message // SenderKind, Kind, Body, ClientID, CreatedAt; the store sets ID, ConversationID and Seq
+}
+
 // ErrStale is returned by Repo.Commit when the conversation changed since it was read.
 var ErrStale = errs.Coded(errs.Conflict, "stale", "the conversation changed meanwhile; try again")
 
@@ -61,6 +73,7 @@ type Repo interface {
 	LatestConversation(ctx context.Context, inboxID, contactID int64) (*Conversation, error)
 	MessageByClientID(ctx context.Context, conversationID int64, clientID string) (*Message, error)
 	Commit(ctx context.Context, w *Write) ([]Message, error)
+	AppendToOpen(ctx context.Context, a *OpenAppend) (*Conversation, error)
 	Messages(ctx context.Context, q LogQuery) ([]Message, error)
 	ListConversations(ctx context.Context, q ListQuery) ([]Conversation, error)
 	CountOpen(ctx context.Context, scope Scope, inboxID int64) (Counts, error)

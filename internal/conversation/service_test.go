@@ -353,6 +353,62 @@ func TestContactWrites(t *testing.T) {
 	})
 }
 
+// A socket remembers the open conversation its visitor wrote to (From.OpenID) and the next message
+// goes into it without reading it first; a conversation that is no longer open, or not theirs, is
+// never written through that path.
+func TestContactWritesIntoRememberedConversation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		from := f.from(f.web, f.contact(t, "Vera"))
+		c, m := f.write(t, from, "Hi there", "c1")
+
+		from.OpenID = c.ID
+		published := f.pub.count()
+		c2, m2 := f.write(t, from, "Anyone?", "c2")
+		if c2.ID != c.ID || m2.Seq != 2 || m2.ConversationID != c.ID || c2.LastSeq != 2 || c2.Preview != "Anyone?" {
+			t.Fatalf("remembered conversation: got %+v / %+v, want seq 2 in %d", c2, m2, c.ID)
+		}
+		if stored := f.conv(t, c.ID); stored.LastSeq != 2 || stored.Preview != "Anyone?" || stored.LastMessageAt != m2.CreatedAt {
+			t.Fatalf("stored conversation = %+v", stored)
+		}
+		if got := f.pub.count() - published; got != 1 {
+			t.Fatalf("%d changes published for one message, want 1", got)
+		}
+
+		// A retry is answered with the original, writes nothing and publishes nothing.
+		published = f.pub.count()
+		c3, m3 := f.write(t, from, "Hi there (again)", "c1")
+		if c3.ID != c.ID || m3.ID != m.ID || m3.Seq != 1 {
+			t.Fatalf("retry through the remembered conversation = %+v, want the original %+v", m3, m)
+		}
+		if n := f.messageCount(t, c.ID); n != 2 || f.conv(t, c.ID).LastSeq != 2 || f.pub.count() != published {
+			t.Fatalf("a retry wrote or published: %d messages, last_seq %d", n, f.conv(t, c.ID).LastSeq)
+		}
+
+		// Someone else's conversation id: the message goes into the writer's own conversation.
+		other, otherFrom := f.started(t, f.web, "Other")
+		mine := from
+		mine.OpenID = other.ID
+		c4, _ := f.write(t, mine, "Not yours", "c4")
+		if c4.ID != c.ID || f.conv(t, other.ID).LastSeq != other.LastSeq {
+			t.Fatalf("a message through another contact's conversation %d landed in %d", other.ID, c4.ID)
+		}
+		_ = otherFrom
+
+		// Closed (final inbox): a new conversation, as without the remembered id.
+		if _, err := f.svc.Close(f.ctx, f.admin, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		c5, m5 := f.write(t, from, "Back again", "c5")
+		if c5.ID == c.ID || m5.Seq != 1 || c5.Status != conversation.Open {
+			t.Fatalf("after close: message in conversation %d seq %d, want a new one", c5.ID, m5.Seq)
+		}
+		if stored := f.conv(t, c.ID); stored.Status != conversation.Closed {
+			t.Fatalf("the closed conversation changed: %+v", stored)
+		}
+	})
+}
+
 func TestContactWritesConcurrently(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)

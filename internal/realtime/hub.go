@@ -59,6 +59,9 @@ type Options struct {
 	Logger        *slog.Logger
 	// OriginAllowed checks the Origin of an agent socket (same origin as the inbox).
 	OriginAllowed func(origin, host string) bool
+	// Blocked, when set, is told of every block on any node (before the blocked visitor's sockets
+	// here are closed), so that whoever remembers that a visitor was not blocked checks again.
+	Blocked func()
 	// VisitorBeat is how often the node tells the others which visitors it holds (default 10 s);
 	// their word lasts VisitorTTL (default 30 s), so a dead node's visitors leave the site.
 	VisitorBeat, VisitorTTL time.Duration
@@ -97,6 +100,9 @@ func NewHub(o Options) *Hub {
 // SetConversations completes the hub once the conversation service (which publishes through the
 // hub) exists.
 func (h *Hub) SetConversations(c Conversations) { h.o.Conversations = c }
+
+// SetBlocked sets Options.Blocked once its owner exists (before Run).
+func (h *Hub) SetBlocked(fn func()) { h.o.Blocked = fn }
 
 // Run subscribes to the bus and sweeps idle sockets until ctx ends, then closes every socket.
 func (h *Hub) Run(ctx context.Context) error {
@@ -521,6 +527,9 @@ func (h *Hub) VisitorBlocked(ctx context.Context, contactID, visitorID int64) {
 }
 
 func (h *Hub) onBlocked(_ string, data []byte) {
+	if h.o.Blocked != nil {
+		h.o.Blocked()
+	}
 	var m blockedMsg
 	if json.Unmarshal(data, &m) != nil {
 		return

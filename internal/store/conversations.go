@@ -322,6 +322,77 @@ func (db *DB) appendOne(ctx context.Context, w *conversation.Write) ([]conversat
 	return []conversation.Message{m}, nil
 }
 
+// pgAppendOpen is AppendToOpen on PostgreSQL as one statement (see pgAppend): the duplicate check,
+// the update and the insert. No row: the conversation is not open (or not theirs), or the client
+// id is taken.
+const pgAppendOpen = `WITH c AS (UPDATE conversations AS c SET last_seq = c.last_seq + 1, preview = $4, updated_at = $5, last_message_at = $5,
+	visitor_id = COALESCE($6, c.visitor_id), with_bot = 0
+	WHERE c.id = $1 AND c.inbox_id = $2 AND c.contact_id = $3 AND c.status = 'open'
+	AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1 AND client_id = $7)
+	RETURNING ` + convColumns + `),
+m AS (INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, kind, body, event, client_id, external_id, attachment_id, created_at)
+	SELECT c.id, c.last_seq, $8::text, NULL, $9::text, $10::text, $11::text, $7::text, NULL, NULL, $5::bigint FROM c RETURNING id)
+SELECT c.*, m.id FROM c, m`
+
+// AppendToOpen writes a message into the contact's open conversation without reading it first
+// (conversation.OpenAppend).
+func (db *DB) AppendToOpen(ctx context.Context, a *conversation.OpenAppend) (*conversation.Conversation, error) {
+	m := a.Message
+	if db.Engine == Postgres {
+		c, err := scanConversation(db.write.QueryRowContext(ctx, pgAppendOpen, a.ConversationID, a.InboxID, a.ContactID, a.Preview,
+			m.CreatedAt, nullable(a.VisitorID), nullString(m.ClientID), m.SenderKind, m.Kind, m.Body, conversation.EncodePayload(m)), &m.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, db.notAppended(ctx, db.write, a)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("append message: %w", err)
+		}
+		m.ConversationID, m.Seq = c.ID, c.LastSeq
+		return c, nil
+	}
+	var c *conversation.Conversation
+	err := db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		c, err = scanConversation(tx.QueryRowContext(ctx, sqlAppendOpen, a.ConversationID, a.InboxID, a.ContactID, a.Preview, m.CreatedAt,
+			nullable(a.VisitorID)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.E(errs.NotFound, "conversation not open")
+		}
+		if err != nil {
+			return fmt.Errorf("append message: %w", err)
+		}
+		m.ConversationID, m.Seq = c.ID, c.LastSeq
+		err = tx.QueryRowContext(ctx, sqlInsertMessage, m.ConversationID, m.Seq, m.SenderKind, nullable(m.SenderID), m.Kind, m.Body,
+			conversation.EncodePayload(m), nullString(m.ClientID), nullString(m.ExternalID), nullable(m.AttachmentID), m.CreatedAt).Scan(&m.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return db.notAppended(ctx, tx, a) // a retry: undo the update, answer with the original
+		}
+		if err != nil {
+			return fmt.Errorf("insert message: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// notAppended tells why an OpenAppend wrote nothing: the message's client id is taken
+// (DuplicateError with the original) or the conversation is not open (errs.NotFound).
+func (db *DB) notAppended(ctx context.Context, q Querier, a *conversation.OpenAppend) error {
+	if a.Message.ClientID != "" {
+		orig, err := messageByClientID(ctx, q, a.ConversationID, a.Message.ClientID)
+		if err == nil {
+			return &conversation.DuplicateError{Message: *orig}
+		}
+		if !errs.Is(err, errs.NotFound) {
+			return err
+		}
+	}
+	return errs.E(errs.NotFound, "conversation not open")
+}
+
 // latestUnchanged fails with conversation.ErrStale when the contact's latest conversation in the
 // inbox is no longer prevID, so that two first messages sent at once do not open a conversation
 // each: the loser decides again and finds the winner's. SQLite's single writer serialises the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"sync"
 )
 
@@ -43,9 +44,20 @@ const (
 	ON CONFLICT (conversation_id, client_id) WHERE client_id IS NOT NULL DO NOTHING RETURNING id`
 )
 
+// convColumnsUnqualified is convColumns for a RETURNING clause, which names columns unqualified on
+// SQLite.
+var convColumnsUnqualified = strings.ReplaceAll(convColumns, "c.", "")
+
+// sqlAppendOpen writes a message into the contact's open conversation, changing only what a message
+// changes (conversation.OpenAppend); sqlInsertMessage follows it.
+var sqlAppendOpen = `UPDATE conversations SET last_seq = last_seq + 1, preview = $4, updated_at = $5, last_message_at = $5,
+	visitor_id = COALESCE($6, visitor_id), with_bot = 0
+	WHERE id = $1 AND inbox_id = $2 AND contact_id = $3 AND status = 'open'
+	RETURNING ` + convColumnsUnqualified
+
 // writePath lists the statements prepared on SQLite's writer connection.
 var writePath = []string{sqlSavepoint, sqlRelease, sqlRollbackTo, sqlLatestConversationID, sqlInsertConversation,
-	sqlUpdateConversation, sqlInsertMessage}
+	sqlUpdateConversation, sqlInsertMessage, sqlAppendOpen}
 
 // prepareWrites prepares the write path's statements on the writer. Its one connection must not be
 // held by the caller (a group's leader calls it before it begins its transaction); it fails until

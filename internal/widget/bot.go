@@ -61,14 +61,23 @@ func (s *Service) Teaser(ctx context.Context, site *inbox.Website, pageURL strin
 	return &Teaser{ID: p.ID, DelaySeconds: p.DelaySeconds, Text: string(text), BotName: p.Appearance.BotName}, nil
 }
 
-// guard refuses blocked visitors and visitors sending too quickly, as for messages.
+// guard refuses blocked visitors and visitors sending too quickly, as for messages. A session that
+// was found not blocked is not read again until a block is announced (BlocksChanged): on a socket,
+// that is one read per socket instead of one per message. A block made on another node takes
+// effect here when its announcement arrives over the bus, as the closing of the blocked visitor's
+// sockets does.
 func (s *Service) guard(ctx context.Context, sess *Session, ip string) error {
-	blocked, err := s.contacts.IsBlocked(ctx, sess.Site, sess.Visitor, ip)
-	if err != nil {
-		return err
-	}
-	if blocked {
-		return errs.Coded(errs.Forbidden, "blocked", "this visitor is blocked on this website")
+	// Read the count before the block lists: a block committed after the read is announced after
+	// it, so the session checks again.
+	if gen := s.blocks.Load() + 1; sess.clear.Load() != gen {
+		blocked, err := s.contacts.IsBlocked(ctx, sess.Site, sess.Visitor, ip)
+		if err != nil {
+			return err
+		}
+		if blocked {
+			return errs.Coded(errs.Forbidden, "blocked", "this visitor is blocked on this website")
+		}
+		sess.clear.Store(gen)
 	}
 	if !s.allow(sess.Visitor.ID, ip) {
 		return errs.Coded(errs.RateLimited, "too_many_messages", "you are sending messages too quickly; wait a moment")

@@ -3,6 +3,7 @@ package widget
 import (
 	"context"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/parleyhq/parley/internal/contact"
@@ -39,7 +40,14 @@ type Service struct {
 	byVis    *ratelimit.Keyed
 	byIP     *ratelimit.Keyed
 	bot      Bot
+	// blocks counts the blocks announced on any node (BlocksChanged); sessions remember the count
+	// at which they were last found not blocked (guard).
+	blocks atomic.Int64
 }
+
+// BlocksChanged says a visitor or an IP was blocked somewhere, or that blocks may have been
+// missed (the bus reconnected): every session reads the block lists again at its next send.
+func (s *Service) BlocksChanged() { s.blocks.Add(1) }
 
 // New returns the widget service.
 func New(o Options) *Service {
@@ -96,7 +104,11 @@ func (s *Service) Send(ctx context.Context, sess *Session, ip string, in convers
 	if err := s.guard(ctx, sess, ip); err != nil {
 		return nil, nil, err
 	}
-	return s.convs.ContactWrites(ctx, sess.From(), in)
+	c, m, err := s.convs.ContactWrites(ctx, sess.From(), in)
+	if err == nil && c.Status == conversation.Open {
+		sess.openID.Store(c.ID)
+	}
+	return c, m, err
 }
 
 // Conversation returns the visitor's latest conversation with what they may see after afterSeq.
