@@ -3,6 +3,7 @@
 package errs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -73,11 +74,19 @@ func DetailsOf(err error) any {
 	return nil
 }
 
-// KindOf reports the kind of err: the kind of the outermost *Error in its chain, Internal otherwise.
+// errBusy is what a deadline that ran out means to a client: the server was too busy to answer in
+// time (for example a send waiting for the database's writer), which is worth retrying.
+var errBusy = &Error{Kind: Unavailable, Code: string(Unavailable), Message: "the server is busy; try again in a moment"}
+
+// KindOf reports the kind of err: the kind of the outermost *Error in its chain; Unavailable for a
+// deadline that ran out; Internal otherwise.
 func KindOf(err error) Kind {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Kind
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return Unavailable
 	}
 	return Internal
 }
@@ -88,7 +97,10 @@ func Is(err error, k Kind) bool { return err != nil && KindOf(err) == k }
 // Public returns the code and message that may be shown to a client for err.
 func Public(err error) (code, message string) {
 	var e *Error
-	if errors.As(err, &e) && e.Kind != Internal {
+	if !errors.As(err, &e) && errors.Is(err, context.DeadlineExceeded) {
+		e = errBusy
+	}
+	if e != nil && e.Kind != Internal {
 		code = e.Code
 		if code == "" {
 			code = string(e.Kind)
