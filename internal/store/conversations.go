@@ -341,16 +341,7 @@ SELECT c.*, m.id FROM c, m`
 func (db *DB) AppendToOpen(ctx context.Context, a *conversation.OpenAppend) (*conversation.Conversation, error) {
 	m := a.Message
 	if db.Engine == Postgres {
-		c, err := scanConversation(db.write.QueryRowContext(ctx, pgAppendOpen, a.ConversationID, a.InboxID, a.ContactID, a.Preview,
-			m.CreatedAt, nullable(a.VisitorID), nullString(m.ClientID), m.SenderKind, m.Kind, m.Body, conversation.EncodePayload(m)), &m.ID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, db.notAppended(ctx, db.write, a)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("append message: %w", err)
-		}
-		m.ConversationID, m.Seq = c.ID, c.LastSeq
-		return c, nil
+		return db.appends.append(ctx, a) // batched with the appends made meanwhile (pgbatch.go)
 	}
 	var c *conversation.Conversation
 	err := db.InTx(ctx, func(tx *Tx) error {
@@ -367,7 +358,7 @@ func (db *DB) AppendToOpen(ctx context.Context, a *conversation.OpenAppend) (*co
 		err = tx.QueryRowContext(ctx, sqlInsertMessage, m.ConversationID, m.Seq, m.SenderKind, nullable(m.SenderID), m.Kind, m.Body,
 			conversation.EncodePayload(m), nullString(m.ClientID), nullString(m.ExternalID), nullable(m.AttachmentID), m.CreatedAt).Scan(&m.ID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return db.notAppended(ctx, tx, a) // a retry: undo the update, answer with the original
+			return notAppended(ctx, tx, a) // a retry: undo the update, answer with the original
 		}
 		if err != nil {
 			return fmt.Errorf("insert message: %w", err)
@@ -382,7 +373,7 @@ func (db *DB) AppendToOpen(ctx context.Context, a *conversation.OpenAppend) (*co
 
 // notAppended tells why an OpenAppend wrote nothing: the message's client id is taken
 // (DuplicateError with the original) or the conversation is not open (errs.NotFound).
-func (db *DB) notAppended(ctx context.Context, q Querier, a *conversation.OpenAppend) error {
+func notAppended(ctx context.Context, q Querier, a *conversation.OpenAppend) error {
 	if a.Message.ClientID != "" {
 		orig, err := messageByClientID(ctx, q, a.ConversationID, a.Message.ClientID)
 		if err == nil {

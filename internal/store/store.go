@@ -56,6 +56,8 @@ type DB struct {
 	where  string // printable location, password removed
 	log    *slog.Logger
 	group  *group // SQLite: runs InTx calls in batches, one transaction each (group.go)
+	// PostgreSQL: runs AppendToOpen calls in batches, one round trip and commit each (pgbatch.go)
+	appends *pgBatcher
 }
 
 // Querier is what both *sql.DB and *sql.Tx offer; read helpers accept either.
@@ -99,7 +101,7 @@ func openPostgres(ctx context.Context, rawURL string, log *slog.Logger) (*DB, er
 		pg.Close()
 		return nil, fmt.Errorf("cannot reach PostgreSQL at %s: %s", where, shortPgError(err))
 	}
-	return &DB{Engine: Postgres, write: pg, read: &pool{DB: pg}, where: where, log: log}, nil
+	return &DB{Engine: Postgres, write: pg, read: &pool{DB: pg}, where: where, log: log, appends: &pgBatcher{db: pg}}, nil
 }
 
 // shortPgError keeps the one useful line of a connection error.
