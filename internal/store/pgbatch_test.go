@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
@@ -60,7 +59,7 @@ func TestPostgresAppendsBatched(t *testing.T) {
 		}()
 	}
 	send("first", held, "h-1", "waits for the row")
-	waitUntil(t, "the first batch to wait for the row", func() bool {
+	waitFor(t, "the first batch to wait for the row", func() bool {
 		var n int
 		_ = db.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.query LIKE 'WITH c AS (UPDATE conversations%'").Scan(&n)
 		return n > 0
@@ -116,17 +115,5 @@ func TestPostgresAppendsBatched(t *testing.T) {
 
 func waitQueued(t *testing.T, db interface{ QueuedAppends() int }, n int) {
 	t.Helper()
-	waitUntil(t, fmt.Sprintf("%d queued appends", n), func() bool { return db.QueuedAppends() >= n })
-}
-
-// waitUntil polls cond until it holds, for at most 10 s (there is no event to wait on).
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s within 10 s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, fmt.Sprintf("%d queued appends", n), func() bool { return db.QueuedAppends() >= n })
 }

@@ -102,18 +102,25 @@ func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
 		return nil
 	}
 	c.mu.RLock()
-	s := c.m[query]
+	s, full := c.m[query], len(c.m) >= maxCachedReads
 	c.mu.RUnlock()
-	if s != nil {
+	if s != nil || full {
 		return s
+	}
+	// Prepared outside the lock (it waits for a free connection): two callers may both prepare,
+	// and the second keeps the first's.
+	s, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if s = c.m[query]; s != nil || len(c.m) >= maxCachedReads {
-		return s
+	if first := c.m[query]; first != nil {
+		s.Close()
+		return first
 	}
-	s, err := c.db.PrepareContext(ctx, query)
-	if err != nil {
+	if len(c.m) >= maxCachedReads {
+		s.Close()
 		return nil
 	}
 	c.m[query] = s

@@ -262,3 +262,4 @@ func TestInstallationIDIsStable(t *testing.T) {
 		}
 	})
 }
+
