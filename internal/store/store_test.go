@@ -262,4 +262,3 @@ func TestInstallationIDIsStable(t *testing.T) {
 		}
 	})
 }
-
