@@ -77,6 +77,9 @@ type group struct {
 	// The message path's statements prepared on the writer (stmts.go); nil until a leader managed
 	// to prepare them (after migrations). Only the leader touches it.
 	prepared map[string]*sql.Stmt
+	// batch binds them to the running batch's transaction; the leader sets it before it hands a
+	// follower its turn, and members use it one at a time.
+	batch *txStmts
 
 	mu      sync.Mutex
 	waiting []*request // in arrival order
@@ -162,7 +165,7 @@ func (g *group) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 		g.done <- outcome{err: err}
 		return err
 	}
-	tx := &Tx{Tx: stx, Engine: SQLite, shared: true, prepared: g.prepared}
+	tx := &Tx{Tx: stx, Engine: SQLite, shared: true, stmts: g.batch}
 	g.follow(r, tx, fn)
 	if err := <-r.result; err != nil {
 		return err
@@ -208,7 +211,8 @@ func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
 		g.prepared, _ = prepareWrites(bg, g.write) // fails before migrations: statements then run unprepared
 	}
 	stx, err := g.write.BeginTx(bg, nil)
-	tx := &Tx{Tx: stx, Engine: SQLite, shared: true, prepared: g.prepared}
+	g.batch = &txStmts{tx: stx, prepared: g.prepared}
+	tx := &Tx{Tx: stx, Engine: SQLite, shared: true, stmts: g.batch}
 	if err == nil {
 		if _, err = tx.ExecContext(bg, sqlSavepoint); err != nil {
 			_ = stx.Rollback()
@@ -348,8 +352,8 @@ func (tx *Tx) shield(ctx context.Context) context.Context {
 // message path's (stmts.go).
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = tx.shield(ctx)
-	if s := tx.prepared[query]; s != nil {
-		return tx.Tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+	if s := tx.stmts.get(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
 	}
 	return tx.Tx.ExecContext(ctx, query, args...)
 }
@@ -357,8 +361,8 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 // QueryContext runs a query in the transaction (see ExecContext).
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx = tx.shield(ctx)
-	if s := tx.prepared[query]; s != nil {
-		return tx.Tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+	if s := tx.stmts.get(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
 	}
 	return tx.Tx.QueryContext(ctx, query, args...)
 }
@@ -366,8 +370,37 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 // QueryRowContext runs a query for one row in the transaction (see ExecContext).
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = tx.shield(ctx)
-	if s := tx.prepared[query]; s != nil {
-		return tx.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+	if s := tx.stmts.get(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
 	}
 	return tx.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// txStmts binds the writer's prepared statements to one transaction, each once per transaction
+// (Tx.StmtContext allocates and registers a statement every time) and shared by a batch's members,
+// which run one at a time.
+type txStmts struct {
+	tx       *sql.Tx
+	prepared map[string]*sql.Stmt
+	bound    map[string]*sql.Stmt
+}
+
+// get returns query's statement bound to the transaction, or nil when it is not a prepared one.
+func (t *txStmts) get(ctx context.Context, query string) *sql.Stmt {
+	if t == nil {
+		return nil
+	}
+	if s := t.bound[query]; s != nil {
+		return s
+	}
+	p := t.prepared[query]
+	if p == nil {
+		return nil
+	}
+	s := t.tx.StmtContext(ctx, p)
+	if t.bound == nil {
+		t.bound = make(map[string]*sql.Stmt, len(t.prepared))
+	}
+	t.bound[query] = s
+	return s
 }

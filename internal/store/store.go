@@ -234,8 +234,8 @@ type Tx struct {
 	*sql.Tx
 	Engine      Engine
 	afterCommit []func()
-	shared      bool                 // one member of a group-committed SQLite transaction (group.go)
-	prepared    map[string]*sql.Stmt // SQLite: statements prepared on the writer (stmts.go)
+	shared      bool     // one member of a group-committed SQLite transaction (group.go)
+	stmts       *txStmts // SQLite: the writer's prepared statements, bound to this transaction
 }
 
 // AfterCommit registers fn to run after a successful commit.
