@@ -280,7 +280,8 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 }
 
 // pgAppend is Commit's most common write on PostgreSQL, one entry appended to an existing
-// conversation (a message sent), as one statement: the duplicate check, the guarded update and the
+// conversation (an agent's reply, a message sent over HTTP; a socket's messages take
+// AppendToOpen), as one statement: the duplicate check, the guarded update and the
 // insert, committed on its own. A transaction would cost four round trips (BEGIN, UPDATE, INSERT,
 // COMMIT) on the connection instead of one. When it writes nothing, the client id was taken or the
 // guard failed; appendOne tells which.
