@@ -5,7 +5,6 @@
 package realtime
 
 import (
-	"bytes"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -84,7 +83,11 @@ func (c *Conn) Send(frame []byte) {
 	}
 }
 
-var frameResync = []byte(`{"t":"resync"}`)
+var (
+	frameResync = []byte(`{"t":"resync"}`)
+	// The punctuation of a coalesced batch (read only).
+	arrayOpen, arrayComma, arrayClose = []byte("["), []byte(","), []byte("]")
+)
 
 func (c *Conn) flush() {
 	for {
@@ -102,15 +105,24 @@ func (c *Conn) flush() {
 			return
 		}
 		c.mu.Unlock()
-		var payload []byte
-		if len(batch) == 1 {
-			payload = batch[0]
-		} else {
-			payload = bytes.Join(batch, []byte(","))
-			payload = append(append([]byte("["), payload...), ']')
-		}
 		_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-		err := c.ws.WriteMessage(gws.OpcodeText, payload)
+		var err error
+		if len(batch) == 1 {
+			err = c.ws.WriteMessage(gws.OpcodeText, batch[0])
+		} else {
+			// One JSON array, written from the frames where they are: gws copies the parts into
+			// its frame buffer once. Joining them first copied every frame twice more, and those
+			// copies were two thirds of all the server allocated at 5,000 msg/s with 20 agents.
+			parts := make([][]byte, 0, 2*len(batch)+1)
+			parts = append(parts, arrayOpen)
+			for i, f := range batch {
+				if i > 0 {
+					parts = append(parts, arrayComma)
+				}
+				parts = append(parts, f)
+			}
+			err = c.ws.Writev(gws.OpcodeText, append(parts, arrayClose)...)
+		}
 		// Every writer sets its own deadline; a stale one must not fail the next ping or pong.
 		_ = c.ws.SetWriteDeadline(time.Time{})
 		if c.gather > 0 {
