@@ -386,14 +386,13 @@ func TestContactWritesIntoRememberedConversation(t *testing.T) {
 		}
 
 		// Someone else's conversation id: the message goes into the writer's own conversation.
-		other, otherFrom := f.started(t, f.web, "Other")
+		other, _ := f.started(t, f.web, "Other")
 		mine := from
 		mine.OpenID = other.ID
 		c4, _ := f.write(t, mine, "Not yours", "c4")
 		if c4.ID != c.ID || f.conv(t, other.ID).LastSeq != other.LastSeq {
 			t.Fatalf("a message through another contact's conversation %d landed in %d", other.ID, c4.ID)
 		}
-		_ = otherFrom
 
 		// Closed (final inbox): a new conversation, as without the remembered id.
 		if _, err := f.svc.Close(f.ctx, f.admin, c.ID); err != nil {
