@@ -25,7 +25,6 @@ import (
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/playbook"
-	"github.com/parleyhq/parley/internal/store"
 )
 
 // TimeoutJob is the kind of the live chat card's waiting timer.
@@ -46,11 +45,11 @@ type Leads interface {
 // Options configures an Engine.
 type Options struct {
 	Playbooks     Playbooks
+	Versions      *Versions // shared with the join hook; made from Playbooks when nil
 	Conversations *conversation.Service
 	Contacts      *contact.Service
 	Leads         Leads
-	Jobs          *jobs.Queue
-	DB            *store.DB
+	Jobs          *jobs.Queue // where the waiting timer's handler is registered
 	Logger        *slog.Logger
 	Now           func() time.Time
 }
@@ -58,13 +57,23 @@ type Options struct {
 // Engine runs playbooks.
 type Engine struct {
 	o        Options
-	versions sync.Map // versionKey → *playbook.Version: versions never change once saved
+	versions *Versions
+}
+
+// Versions reads playbook versions, keeping each in memory once read: versions never change once
+// saved.
+type Versions struct {
+	playbooks Playbooks
+	m         sync.Map // versionKey → *playbook.Version
 }
 
 type versionKey struct {
 	playbook int64
 	version  int
 }
+
+// NewVersions returns a cache of playbooks' versions.
+func NewVersions(p Playbooks) *Versions { return &Versions{playbooks: p} }
 
 // New returns an engine and registers its timer's job handler on the queue.
 func New(o Options) *Engine {
@@ -74,12 +83,12 @@ func New(o Options) *Engine {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	e := &Engine{o: o}
+	if o.Versions == nil {
+		o.Versions = NewVersions(o.Playbooks)
+	}
+	e := &Engine{o: o, versions: o.Versions}
 	if o.Jobs != nil {
 		o.Jobs.Handle(TimeoutJob, e.onTimeout)
-	}
-	if o.Conversations != nil {
-		o.Conversations.SetJoinHook(e.joined)
 	}
 	return e
 }
@@ -115,7 +124,7 @@ func (e *Engine) Start(ctx context.Context, from conversation.From, pageURL stri
 		return nil, nil
 	}
 	ver := &playbook.Version{PlaybookID: p.ID, Version: p.Version, Flow: p.Flow, Appearance: p.Appearance}
-	e.versions.LoadOrStore(versionKey{p.ID, p.Version}, ver)
+	e.versions.m.LoadOrStore(versionKey{p.ID, p.Version}, ver)
 	w := &walker{e: e, ctx: ctx, ver: ver, inboxID: from.Inbox.ID}
 	var run *conversation.BotRun
 	c, stored, err := e.o.Conversations.BotStart(ctx, from, func(_ *conversation.Conversation, _ *conversation.BotRun) (*conversation.BotStep, error) {
@@ -183,7 +192,7 @@ type Response struct {
 // waiting fails with card_invalid, an invalid capture with capture_invalid (in the playbook's
 // language), nothing written.
 func (e *Engine) Respond(ctx context.Context, from conversation.From, r Response) (*conversation.Message, error) {
-	c, _, err := e.o.Conversations.ContactConversation(ctx, from, 1<<62, 1)
+	c, err := e.o.Conversations.ContactLatest(ctx, from)
 	if errs.Is(err, errs.NotFound) {
 		return nil, cardInvalid(r.CardID, "there is no conversation with a card to answer")
 	}
@@ -197,7 +206,7 @@ func (e *Engine) Respond(ctx context.Context, from conversation.From, r Response
 	if err != nil {
 		return nil, err
 	}
-	ver, err := e.version(ctx, run.PlaybookID, run.Version)
+	ver, err := e.versions.get(ctx, run.PlaybookID, run.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -361,41 +370,27 @@ func (e *Engine) saveCapture(ctx context.Context, contactID int64, f *playbook.F
 	case playbook.PhoneField:
 		p.Phone = &value
 	default:
-		return e.setAttribute(ctx, contactID, f.Key, value)
+		return e.o.Contacts.SetAttribute(ctx, contactID, f.Key, value)
 	}
-	_, err := e.o.Contacts.Update(ctx, contactID, p)
+	_, err := e.o.Contacts.Save(ctx, contactID, p)
 	return err
 }
 
-func (e *Engine) setAttribute(ctx context.Context, contactID int64, key, value string) error {
-	c, err := e.o.Contacts.Details(ctx, contactID)
-	if err != nil {
-		return err
-	}
-	attrs := map[string]string{}
-	for k, v := range c.Contact.Attributes {
-		attrs[k] = v
-	}
-	attrs[key] = value
-	_, err = e.o.Contacts.Update(ctx, contactID, contact.Patch{Attributes: &attrs})
-	return err
-}
-
-// version returns a playbook version, from memory after the first read.
-func (e *Engine) version(ctx context.Context, playbookID int64, version int) (*playbook.Version, error) {
+// get returns a playbook version, from memory after the first read.
+func (v *Versions) get(ctx context.Context, playbookID int64, version int) (*playbook.Version, error) {
 	k := versionKey{playbookID, version}
-	if v, ok := e.versions.Load(k); ok {
-		return v.(*playbook.Version), nil
+	if got, ok := v.m.Load(k); ok {
+		return got.(*playbook.Version), nil
 	}
-	v, err := e.o.Playbooks.GetVersion(ctx, playbookID, version)
+	got, err := v.playbooks.GetVersion(ctx, playbookID, version)
 	if err != nil {
 		return nil, err
 	}
-	if v.Flow == nil {
+	if got.Flow == nil {
 		return nil, fmt.Errorf("playbook %d version %d has no flow", playbookID, version)
 	}
-	e.versions.Store(k, v)
-	return v, nil
+	v.m.Store(k, got)
+	return got, nil
 }
 
 // act performs the action cards a committed step passed, in order. An action that fails is
@@ -415,7 +410,7 @@ func (e *Engine) do(ctx context.Context, c *conversation.Conversation, card *pla
 		if card.Action == playbook.Disqualify {
 			v = "no"
 		}
-		return e.setAttribute(ctx, c.ContactID, "qualified", v)
+		return e.o.Contacts.SetAttribute(ctx, c.ContactID, "qualified", v)
 	case playbook.CreateLead:
 		if card.Lead == nil || e.o.Leads == nil {
 			return nil
@@ -442,7 +437,7 @@ func (e *Engine) onTimeout(ctx context.Context, job *jobs.Job) error {
 	if err != nil {
 		return err
 	}
-	ver, err := e.version(ctx, run.PlaybookID, run.Version)
+	ver, err := e.versions.get(ctx, run.PlaybookID, run.Version)
 	if err != nil {
 		return err
 	}
@@ -480,28 +475,41 @@ type timeoutPayload struct {
 	CardID         string `json:"card_id"`
 }
 
-// joined is the conversation service's join hook: when an agent first takes a conversation whose
+// Runs reads conversations' playbook runs (the store).
+type Runs interface {
+	BotRun(ctx context.Context, conversationID int64) (*conversation.BotRun, error)
+}
+
+// JoinHook is the conversation service's join hook: when an agent first takes a conversation whose
 // live chat card is waiting, the card turns to its joined state in the same write, and the run is
-// done (the bot falls silent once an agent joined).
-func (e *Engine) joined(ctx context.Context, c *conversation.Conversation, agent *auth.User) ([]conversation.Message, *conversation.BotRun) {
-	run, err := e.o.Conversations.BotRunOf(ctx, c.ID)
-	if err != nil || run.State == conversation.RunDone {
-		return nil, nil
+// done (the bot falls silent once an agent joined). It only reads.
+func JoinHook(versions *Versions, runs Runs, now func() time.Time, log *slog.Logger) conversation.JoinHook {
+	if now == nil {
+		now = time.Now
 	}
-	next := *run
-	next.State, next.Awaiting, next.UpdatedAt = conversation.RunDone, "", e.o.Now().UnixMilli()
-	if run.State != conversation.RunWaiting {
-		return nil, &next
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
-	ver, err := e.version(ctx, run.PlaybookID, run.Version)
-	if err != nil {
-		e.o.Logger.ErrorContext(ctx, "bot: joined card", "conversation", c.ID, "err", err)
-		return nil, &next
+	return func(ctx context.Context, c *conversation.Conversation, agent *auth.User) ([]conversation.Message, *conversation.BotRun) {
+		run, err := runs.BotRun(ctx, c.ID)
+		if err != nil || run.State == conversation.RunDone {
+			return nil, nil
+		}
+		next := *run
+		next.State, next.Awaiting, next.UpdatedAt = conversation.RunDone, "", now().UnixMilli()
+		if run.State != conversation.RunWaiting {
+			return nil, &next
+		}
+		ver, err := versions.get(ctx, run.PlaybookID, run.Version)
+		if err != nil {
+			log.ErrorContext(ctx, "bot: joined card", "conversation", c.ID, "err", err)
+			return nil, &next
+		}
+		card, ok := ver.Flow.Card(run.LiveCard)
+		if !ok {
+			return nil, &next
+		}
+		w := &walker{ver: ver}
+		return []conversation.Message{w.card(card.LiveChatJoined(agent.ID, agent.Name, agent.AvatarURL))}, &next
 	}
-	card, ok := ver.Flow.Card(run.LiveCard)
-	if !ok {
-		return nil, &next
-	}
-	w := &walker{ver: ver}
-	return []conversation.Message{w.card(card.LiveChatJoined(agent.ID, agent.Name, agent.AvatarURL))}, &next
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
+	"github.com/parleyhq/parley/internal/jobs"
 )
 
 // The bot's side of a conversation. What the bot says next is decided by the playbook engine
@@ -41,9 +43,10 @@ type BotStep struct {
 	Handover bool
 	// ClientID is the contact's response's client id: a retry returns the original entry.
 	ClientID string
-	// BeforeCommit, when set, runs after the decision and before the write (e.g. to enqueue the
-	// waiting timer, whose job finds nothing to do if the write then fails).
-	BeforeCommit func(ctx context.Context) error
+	// Jobs are enqueued in the step's own write (the live chat card's waiting timer).
+	Jobs []jobs.Spec
+	// Events are committed with the step (what its action cards create).
+	Events []event.Event
 }
 
 // BotDecide looks at the conversation as it is now (nil when there is none yet) and its run, and
@@ -80,12 +83,7 @@ func (s *Service) BotStart(ctx context.Context, from From, decide BotDecide) (*C
 			Status: Open, WithBot: !step.Handover, CreatedAt: now, UpdatedAt: now, LastMessageAt: now}
 		entries := s.stamp(step.Entries, now)
 		next.Preview = s.previewOf(entries, "")
-		if step.BeforeCommit != nil {
-			if err := step.BeforeCommit(ctx); err != nil {
-				return result{}, err
-			}
-		}
-		w := &Write{Conv: &next, Append: entries, PrevID: prevID, Run: step.Run}
+		w := &Write{Conv: &next, Append: entries, PrevID: prevID, Run: step.Run, Jobs: step.Jobs, Events: step.Events}
 		stored, err := s.commitAll(ctx, w)
 		if err != nil {
 			return result{}, err
@@ -149,12 +147,7 @@ func (s *Service) BotContinue(ctx context.Context, from *From, id int64, clientI
 		if step.Handover {
 			next.WithBot = false
 		}
-		if step.BeforeCommit != nil {
-			if err := step.BeforeCommit(ctx); err != nil {
-				return result{}, err
-			}
-		}
-		w := &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, Run: step.Run}
+		w := &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, Run: step.Run, Jobs: step.Jobs, Events: step.Events}
 		stored, err := s.commitAll(ctx, w)
 		if err != nil {
 			return result{}, err
@@ -168,9 +161,6 @@ func (s *Service) BotContinue(ctx context.Context, from *From, id int64, clientI
 // it (the live chat card's joined state) and the run's new state; nil, nil when there are none. It
 // only reads.
 type JoinHook func(ctx context.Context, c *Conversation, agent *auth.User) ([]Message, *BotRun)
-
-// SetJoinHook connects the playbook engine's join hook.
-func (s *Service) SetJoinHook(h JoinHook) { s.joinHook = h }
 
 // BotRunOf returns the playbook run of a conversation (not-found when the bot never spoke there).
 func (s *Service) BotRunOf(ctx context.Context, id int64) (*BotRun, error) {
@@ -203,12 +193,7 @@ func (s *Service) previewOf(entries []Message, old string) string {
 // commitAll is commit returning every stored entry; a retried response (duplicate client id)
 // stores nothing and fails with a *DuplicateError.
 func (s *Service) commitAll(ctx context.Context, w *Write) ([]Message, error) {
-	stored, err := s.repo.Commit(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	s.publish(ctx, Change{Conversation: w.Conv, Messages: stored})
-	return stored, nil
+	return s.write(ctx, w)
 }
 
 // AvailableInTeam counts the available agents of the inbox who are in the team (all of the inbox's

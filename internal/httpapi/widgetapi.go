@@ -136,11 +136,11 @@ func (s *Server) widgetRead(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
+	if in.ConversationID == 0 {
+		return errs.Coded(errs.Invalid, "conversation_id_required", "conversation_id is required")
+	}
 	if err := s.widget.MarkRead(r.Context(), sess, in.ConversationID, in.Seq); err != nil {
 		return err
-	}
-	if c, _, err := s.widget.Conversation(r.Context(), sess, 1<<62); err == nil && c.ID == in.ConversationID {
-		s.hub.Read(r.Context(), c, nil, min(in.Seq, c.LastSeq))
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -157,9 +157,8 @@ func (s *Server) widgetTyping(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, _, err := s.widget.Conversation(r.Context(), sess, 1<<62)
-	if err == nil && c.Status == conversation.Open {
-		s.hub.Typing(r.Context(), c, true, nil, in.On)
+	if err := s.widget.Typing(r.Context(), sess, in.On); err != nil {
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -313,9 +313,8 @@ func (h *Hub) tellVisitor(k visitorKey) {
 		return // no conversation yet: no agent sees this visitor
 	}
 	frame, _ := json.Marshal(visitorFrameOut{T: "visitor", ConversationID: c.ID, InboxID: k.inbox, ContactID: k.contact, Online: online})
-	ctx := context.Background()
 	for _, a := range h.agentClients() {
-		if a.sees(ctx, h, c.ID, k.inbox, c.Visibility) {
+		if a.sees(c.ID, k.inbox, c.Visibility) {
 			a.conn.Send(frame)
 		}
 	}

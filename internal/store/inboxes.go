@@ -4,16 +4,17 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 )
 
 // CreateWebsite inserts a web inbox and its website row, setting their IDs.
-func (db *DB) CreateWebsite(ctx context.Context, w *inbox.Website) error {
+func (db *DB) CreateWebsite(ctx context.Context, w *inbox.Website, evs ...event.Event) error {
 	domains, err := json.Marshal(w.AllowedDomains)
 	if err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		var installer any
 		if w.InstallerID != 0 {
 			installer = w.InstallerID

@@ -135,6 +135,9 @@ func (b *pgBatcher) send(ctx context.Context, batch []*appendReq, appended []boo
 	return conn.Raw(func(dc any) error {
 		pc := dc.(*stdlib.Conn).Conn()
 		var pb pgx.Batch
+		// The counter's lock first, once per batch (events.go): every member then takes its
+		// position in the one implicit transaction, in order.
+		pb.Queue(sqlLockPositions)
 		for _, r := range batch {
 			a, m := r.a, r.a.Message
 			pb.Queue(pgAppendOpen, a.ConversationID, a.InboxID, a.ContactID, a.Preview, m.CreatedAt, nullable(a.VisitorID),
@@ -142,8 +145,12 @@ func (b *pgBatcher) send(ctx context.Context, batch []*appendReq, appended []boo
 		}
 		br := pc.SendBatch(ctx, &pb)
 		var first error
+		var pos int64
+		if err := br.QueryRow().Scan(&pos); err != nil {
+			first = err
+		}
 		for i, r := range batch {
-			c, err := scanConversation(br.QueryRow(), &r.a.Message.ID)
+			c, err := scanConversation(br.QueryRow(), &r.a.Message.ID, &r.a.Message.Position)
 			switch {
 			case errors.Is(err, pgx.ErrNoRows):
 			case err != nil:

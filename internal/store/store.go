@@ -236,6 +236,9 @@ type Tx struct {
 	afterCommit []func()
 	shared      bool     // one member of a group-committed SQLite transaction (group.go)
 	stmts       *txStmts // SQLite: the writer's prepared statements, bound to this transaction
+	// positionsLocked: on PostgreSQL, the transaction holds the event position counter's lock
+	// (events.go).
+	positionsLocked bool
 }
 
 // AfterCommit registers fn to run after a successful commit.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 )
 
@@ -62,20 +63,20 @@ func (db *DB) ListWebsites(ctx context.Context) ([]inbox.Website, error) {
 }
 
 // UpdateInbox saves an inbox's name and policies.
-func (db *DB) UpdateInbox(ctx context.Context, ib *inbox.Inbox) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) UpdateInbox(ctx context.Context, ib *inbox.Inbox, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		return expectOne(tx.ExecContext(ctx, "UPDATE inboxes SET name = $1, visibility = $2, reopen_policy = $3, updated_at = $4 WHERE id = $5",
 			ib.Name, ib.Visibility, ib.ReopenPolicy, ib.UpdatedAt, ib.ID))("inbox")
 	})
 }
 
 // UpdateWebsite saves a website's name, allowed domains and time zone.
-func (db *DB) UpdateWebsite(ctx context.Context, w *inbox.Website) error {
+func (db *DB) UpdateWebsite(ctx context.Context, w *inbox.Website, evs ...event.Event) error {
 	domains, err := json.Marshal(w.AllowedDomains)
 	if err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		if err := expectOne(tx.ExecContext(ctx, "UPDATE inboxes SET name = $1, updated_at = $2 WHERE id = $3", w.Name, w.UpdatedAt, w.ID))("website"); err != nil {
 			return err
 		}

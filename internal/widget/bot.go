@@ -18,9 +18,6 @@ type Bot interface {
 	Respond(ctx context.Context, from conversation.From, r bot.Response) (*conversation.Message, error)
 }
 
-// SetBot connects the playbook engine; without one the widget is a plain chat box.
-func (s *Service) SetBot(b Bot) { s.bot = b }
-
 // Playbook returns the playbook that runs on the page, for its appearance and delay; nil when none
 // does.
 func (s *Service) Playbook(ctx context.Context, sess *Session, pageURL string) (*playbook.Playbook, error) {
@@ -69,7 +66,7 @@ func (s *Service) Teaser(ctx context.Context, site *inbox.Website, pageURL strin
 func (s *Service) guard(ctx context.Context, sess *Session, ip string) error {
 	// Read the count before the block lists: a block committed after the read is announced after
 	// it, so the session checks again.
-	if gen := s.blocks.Load() + 1; sess.clear.Load() != gen {
+	if gen := s.blocks.Load() + 1; s.alwaysCheck || sess.clear.Load() != gen {
 		blocked, err := s.contacts.IsBlocked(ctx, sess.Site, sess.Visitor, ip)
 		if err != nil {
 			return err
