@@ -205,11 +205,11 @@ func (s *Service) Setup(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev := userEvent(event.UserCreated, nil, u)
-	if err := s.repo.CreateUser(ctx, u, true, ev); err != nil {
+	evs := []event.Event{userEvent(event.UserCreated, nil, u)}
+	if err := s.repo.CreateUser(ctx, u, true, evs...); err != nil {
 		return nil, err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	s.log.InfoContext(ctx, "owner created at first run", "user_id", u.ID)
 	return u, nil
 }
@@ -229,11 +229,11 @@ func (s *Service) CreateUser(ctx context.Context, actor *User, in NewUser) (*Use
 	if err != nil {
 		return nil, err
 	}
-	ev := userEvent(event.UserCreated, actor, u)
-	if err := s.repo.CreateUser(ctx, u, false, ev); err != nil {
+	evs := []event.Event{userEvent(event.UserCreated, actor, u)}
+	if err := s.repo.CreateUser(ctx, u, false, evs...); err != nil {
 		return nil, err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	return u, nil
 }
 
@@ -514,11 +514,11 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *User, p ProfilePatch
 		return nil, err
 	}
 	u.UpdatedAt = s.nowMS()
-	ev := userEvent(event.UserUpdated, actor, &u)
-	if err := s.repo.UpdateUser(ctx, &u, ev); err != nil {
+	evs := []event.Event{userEvent(event.UserUpdated, actor, &u)}
+	if err := s.repo.UpdateUser(ctx, &u, evs...); err != nil {
 		return nil, err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	return &u, nil
 }
 
@@ -713,12 +713,12 @@ func (s *Service) CreateTeam(ctx context.Context, actor *User, in TeamInput) (*T
 	if in.MemberIDs != nil {
 		t.MemberIDs = *in.MemberIDs
 	}
-	ev := event.New(event.TeamChanged, teamPayload{t})
-	ev.ActorID = actor.ID
-	if err := s.repo.CreateTeam(ctx, t, ev); err != nil {
+	evs := []event.Event{event.New(event.TeamChanged, teamPayload{t})}
+	evs[0].ActorID = actor.ID
+	if err := s.repo.CreateTeam(ctx, t, evs...); err != nil {
 		return nil, err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	return s.repo.TeamByID(ctx, t.ID)
 }
 
@@ -736,18 +736,18 @@ func (s *Service) UpdateTeam(ctx context.Context, actor *User, id int64, in Team
 		if err != nil {
 			return nil, err
 		}
-		ev := teamEvent(actor, id, false)
-		if err := s.repo.RenameTeam(ctx, id, name, now, ev); err != nil {
+		evs := []event.Event{teamEvent(actor, id, false)}
+		if err := s.repo.RenameTeam(ctx, id, name, now, evs...); err != nil {
 			return nil, err
 		}
-		s.committed(ctx, ev)
+		s.committed(ctx, evs...)
 	}
 	if in.MemberIDs != nil {
-		ev := teamEvent(actor, id, false)
-		if err := s.repo.SetTeamMembers(ctx, id, *in.MemberIDs, now, ev); err != nil {
+		evs := []event.Event{teamEvent(actor, id, false)}
+		if err := s.repo.SetTeamMembers(ctx, id, *in.MemberIDs, now, evs...); err != nil {
 			return nil, err
 		}
-		s.committed(ctx, ev)
+		s.committed(ctx, evs...)
 	}
 	return s.repo.TeamByID(ctx, id)
 }
@@ -757,11 +757,11 @@ func (s *Service) DeleteTeam(ctx context.Context, actor *User, id int64) error {
 	if err := Authorize(actor, ManagePeople); err != nil {
 		return err
 	}
-	ev := teamEvent(actor, id, true)
-	if err := s.repo.DeleteTeam(ctx, id, ev); err != nil {
+	evs := []event.Event{teamEvent(actor, id, true)}
+	if err := s.repo.DeleteTeam(ctx, id, evs...); err != nil {
 		return err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	return nil
 }
 

@@ -72,12 +72,14 @@ type fixture struct {
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	f := &fixture{t: t, ctx: t.Context(), db: db, pres: &presence{on: map[int64]bool{}}}
 	masker := func(s string) string { out, _ := mask.String(s); return out }
-	f.convs = conversation.NewService(conversation.Options{Repo: db, Presence: f.pres, Mask: masker})
+	f.playbooks = playbook.NewService(db, nil)
+	versions := NewVersions(f.playbooks)
+	f.convs = conversation.NewService(conversation.Options{Repo: db, Presence: f.pres, Mask: masker,
+		JoinHook: JoinHook(versions, db, nil, nil)})
 	f.contacts = contact.NewService(contact.Options{Repo: db})
 	f.leads = crm.NewService(crm.Options{Repo: db, Conversations: f.convs})
-	f.playbooks = playbook.NewService(db)
 	f.queue = jobs.New(db, jobs.Options{})
-	f.engine = New(Options{Playbooks: f.playbooks, Conversations: f.convs, Contacts: f.contacts, Leads: f.leads, Jobs: f.queue, DB: db})
+	f.engine = New(Options{Playbooks: f.playbooks, Versions: versions, Conversations: f.convs, Contacts: f.contacts, Leads: f.leads, Jobs: f.queue})
 	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 2)})
 	var err error
 	if f.admin, err = accounts.CreateUser(f.ctx, nil, auth.NewUser{Email: "admin@example.com", Name: "Ada Admin", Password: "correct horse battery", Role: auth.Owner}); err != nil {
@@ -86,7 +88,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	if f.agent, err = accounts.CreateUser(f.ctx, f.admin, auth.NewUser{Email: "jana@example.com", Name: "Jana Novak", Password: "correct horse battery", Role: auth.Agent}); err != nil {
 		t.Fatal(err)
 	}
-	inboxes := inbox.NewService(db)
+	inboxes := inbox.NewService(db, nil)
 	name, domains := "Shop", []string{"shop.example"}
 	if f.site, err = inboxes.CreateWebsite(f.ctx, f.admin, inbox.WebsiteInput{Name: &name, AllowedDomains: &domains}); err != nil {
 		t.Fatal(err)

@@ -270,11 +270,11 @@ func (s *Service) Start(ctx context.Context, site *inbox.Website, in SessionInpu
 		v.Country = s.locate(ip)
 	}
 	c := &Contact{WebsiteID: site.ID, Tags: []string{}, Attributes: map[string]string{}, CreatedAt: now, UpdatedAt: now}
-	ev := contactEvent(event.ContactCreated, 0, c)
-	if err := s.repo.CreateVisitor(ctx, v, c, 0, first, ev); err != nil {
+	evs := []event.Event{contactEvent(event.ContactCreated, 0, c)}
+	if err := s.repo.CreateVisitor(ctx, v, c, 0, first, evs...); err != nil {
 		return nil, nil, "", err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	return v, c, token, nil
 }
 
@@ -385,11 +385,11 @@ func (s *Service) identify(ctx context.Context, site *inbox.Website, visitorID i
 			return v, cur, "", nil // identify runs on every page load: no change, no write
 		}
 		next.UpdatedAt = bump(now, cur.UpdatedAt)
-		ev := contactEvent(event.ContactUpdated, 0, next)
-		if err := s.repo.UpdateContact(ctx, next, cur.UpdatedAt, ev); err != nil {
+		evs := []event.Event{contactEvent(event.ContactUpdated, 0, next)}
+		if err := s.repo.UpdateContact(ctx, next, cur.UpdatedAt, evs...); err != nil {
 			return nil, nil, "", err
 		}
-		s.committed(ctx, ev)
+		s.committed(ctx, evs...)
 		return v, next, "", nil
 	}
 
@@ -442,11 +442,11 @@ func (s *Service) identify(ctx context.Context, site *inbox.Website, visitorID i
 		if !sameContact(target, into) { // most merges bring nothing new: then no write, no contention
 			into.UpdatedAt = bump(now, target.UpdatedAt)
 		}
-		ev := event.New(event.ContactMerged, MergeData{FromContactID: cur.ID, IntoContactID: into.ID, VisitorID: v.ID, Contact: into})
-		if err := s.repo.MergeVisitorInto(ctx, v.ID, cur, into, target.UpdatedAt, ev); err != nil {
+		evs := []event.Event{event.New(event.ContactMerged, MergeData{FromContactID: cur.ID, IntoContactID: into.ID, VisitorID: v.ID, Contact: into})}
+		if err := s.repo.MergeVisitorInto(ctx, v.ID, cur, into, target.UpdatedAt, evs...); err != nil {
 			return nil, nil, "", err
 		}
-		s.committed(ctx, ev)
+		s.committed(ctx, evs...)
 		moved := *v
 		moved.ContactID = into.ID
 		return &moved, into, "", nil
@@ -458,11 +458,11 @@ func (s *Service) identify(ctx context.Context, site *inbox.Website, visitorID i
 		return nil, nil, "", err
 	}
 	next.UpdatedAt = bump(now, cur.UpdatedAt)
-	ev := contactEvent(event.ContactUpdated, 0, next)
-	if err := s.repo.UpdateContact(ctx, next, cur.UpdatedAt, ev); err != nil {
+	evs := []event.Event{contactEvent(event.ContactUpdated, 0, next)}
+	if err := s.repo.UpdateContact(ctx, next, cur.UpdatedAt, evs...); err != nil {
 		return nil, nil, "", err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	return v, next, "", nil
 }
 
@@ -534,17 +534,17 @@ func (s *Service) block(ctx context.Context, u *auth.User, visitorID int64, on b
 	if !on {
 		t = event.ContactUnblocked
 	}
-	ev := event.New(t, BlockData{ContactID: v.ContactID, VisitorID: v.ID, WebsiteID: v.WebsiteID, IP: v.IP})
-	ev.ActorID, ev.InboxID = u.ID, v.WebsiteID
+	evs := []event.Event{event.New(t, BlockData{ContactID: v.ContactID, VisitorID: v.ID, WebsiteID: v.WebsiteID, IP: v.IP})}
+	evs[0].ActorID, evs[0].InboxID = u.ID, v.WebsiteID
 	if on {
-		err = s.repo.BlockVisitor(ctx, v.WebsiteID, v.ID, u.ID, s.now().UnixMilli(), ev)
+		err = s.repo.BlockVisitor(ctx, v.WebsiteID, v.ID, u.ID, s.now().UnixMilli(), evs...)
 	} else {
-		err = s.repo.UnblockVisitor(ctx, v.WebsiteID, v.ID, ev)
+		err = s.repo.UnblockVisitor(ctx, v.WebsiteID, v.ID, evs...)
 	}
 	if err != nil {
 		return err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	return nil
 }
 
@@ -621,9 +621,9 @@ func (s *Service) save(ctx context.Context, actorID, contactID int64, p Patch) (
 			return cur, nil // nothing changes: no write, no event
 		}
 		next.UpdatedAt = bump(s.now().UnixMilli(), cur.UpdatedAt)
-		ev := contactEvent(event.ContactUpdated, actorID, next)
-		if err = s.repo.UpdateContact(ctx, next, cur.UpdatedAt, ev); err == nil {
-			s.committed(ctx, ev)
+		evs := []event.Event{contactEvent(event.ContactUpdated, actorID, next)}
+		if err = s.repo.UpdateContact(ctx, next, cur.UpdatedAt, evs...); err == nil {
+			s.committed(ctx, evs...)
 			return next, nil
 		}
 		if !hasCode(err, "contact_changed") {

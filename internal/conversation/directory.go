@@ -214,6 +214,16 @@ func cloneSet[V any](m map[int64]V, k int64, v V) map[int64]V {
 	return out
 }
 
+// Know makes sure the directory holds user id (reading the database when it does not: a user
+// made where no notice was published, such as by `parley user create`). Call it before the user's
+// socket starts receiving, never on the feed's goroutine.
+func (d *Directory) Know(ctx context.Context, id int64) error {
+	if d.User(id) != nil {
+		return nil
+	}
+	return d.Load(ctx)
+}
+
 // User returns the directory's copy of a user (nil when unknown).
 func (d *Directory) User(id int64) *auth.User { return d.cur.Load().users[id] }
 

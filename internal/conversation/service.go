@@ -94,9 +94,9 @@ type Repo interface {
 	CountOpen(ctx context.Context, scope Scope, inboxID int64) (Counts, error)
 	MarkRead(ctx context.Context, conversationID, userID, seq int64) error
 	MarkContactRead(ctx context.Context, conversationID, seq int64) error
-	// DeleteConversation removes c's history for good, with its pending jobs, and commits ev
+	// DeleteConversation removes c's history for good, with its pending jobs, and commits evs
 	// (conversation.deleted) in the same transaction.
-	DeleteConversation(ctx context.Context, c *Conversation, ev event.Event) error
+	DeleteConversation(ctx context.Context, c *Conversation, evs ...event.Event) error
 	ConversationsOfContact(ctx context.Context, contactID int64) ([]Conversation, error)
 	BotRun(ctx context.Context, conversationID int64) (*BotRun, error)
 }
@@ -666,12 +666,12 @@ func (s *Service) Delete(ctx context.Context, u *auth.User, id int64) error {
 	if err := CanDelete(a, c); err != nil {
 		return err
 	}
-	ev := deletedEvent(c, u.ID, s.nowMS())
-	if err := s.repo.DeleteConversation(ctx, c, ev); err != nil {
+	evs := []event.Event{deletedEvent(c, u.ID, s.nowMS())}
+	if err := s.repo.DeleteConversation(ctx, c, evs...); err != nil {
 		return err
 	}
 	s.log.InfoContext(ctx, "conversation deleted", "conversation_id", id, "by", u.ID)
-	s.announce(ctx, Change{Conversation: c, Deleted: true}, &Write{Events: []event.Event{ev}})
+	s.announce(ctx, Change{Conversation: c, Deleted: true}, &Write{Events: evs})
 	return nil
 }
 

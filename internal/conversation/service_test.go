@@ -14,7 +14,9 @@ import (
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/mask"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/storetest"
@@ -50,27 +52,35 @@ func (p *presenceFake) set(userID int64, on bool) {
 	p.on[userID] = on
 }
 
-// recorder keeps every published change, encoded as the bus would carry it, so a later change to
-// a returned value cannot alter what was recorded.
+// recorder is the feed: it keeps every announced change as the bus carried it (encoded, so a
+// later change to a returned value cannot alter what was recorded), every notice and signal.
 type recorder struct {
 	mu      sync.Mutex
 	changes []conversation.Change
 	wire    []string
+	notices []event.Notice
+	signals []string
 }
 
-func (r *recorder) Publish(_ context.Context, ch conversation.Change) {
-	b, err := json.Marshal(ch)
-	if err != nil {
-		panic(err)
-	}
-	var cp conversation.Change
-	if err := json.Unmarshal(b, &cp); err != nil {
-		panic(err)
-	}
+func (r *recorder) Committed(_ context.Context, n event.Notice) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.notices = append(r.notices, n)
+	if n.Change == nil {
+		return
+	}
+	var cp conversation.Change
+	if err := json.Unmarshal(n.Change, &cp); err != nil {
+		panic(err)
+	}
 	r.changes = append(r.changes, cp)
-	r.wire = append(r.wire, string(b))
+	r.wire = append(r.wire, string(n.Change))
+}
+
+func (r *recorder) Signal(_ context.Context, name string, _ any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.signals = append(r.signals, name)
 }
 
 func (r *recorder) count() int {
@@ -103,10 +113,10 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	f := &fixture{ctx: t.Context(), db: db, pres: &presenceFake{on: map[int64]bool{}}, pub: &recorder{}}
 	f.clock.Store(1_700_000_000_000)
 	f.svc = conversation.NewService(conversation.Options{
-		Repo:      db,
-		Presence:  f.pres,
-		Publisher: f.pub,
-		Mask:      func(s string) string { out, _ := mask.String(s); return out },
+		Repo:     db,
+		Presence: f.pres,
+		Feed:     f.pub,
+		Mask:     func(s string) string { out, _ := mask.String(s); return out },
 		// Every reading of the clock is a millisecond later, so activity order is well defined.
 		Now: func() time.Time { return time.UnixMilli(f.clock.Add(1)) },
 	})
@@ -1189,13 +1199,23 @@ func TestDelete(t *testing.T) {
 		exec(pv, vid, "https://example.com/a", c.LastMessageAt-1000)
 		exec(pv, vid, "https://example.com/b", c.LastMessageAt)
 		exec(pv, vid, "https://example.com/later", c.LastMessageAt+60_000)
-		job := "INSERT INTO jobs (kind, unique_key, state, max_attempts, run_at, created_at, updated_at) VALUES ($1, $2, $3, 5, 0, 1, 1)"
-		key := fmt.Sprintf("conversation:%d", c.ID)
-		exec(job, "waiting_timer", key, "available")
-		exec(job, "email_transcript", key+":transcript", "available")
-		exec(job, "channel_send", key+":42", "running")
-		exec(job, "other", fmt.Sprintf("conversation:%d0", c.ID), "available") // another conversation's
-		exec(job, "done", key+":old", "completed")
+		// Jobs about the conversation name it, whatever their key (the live chat timer's is
+		// "<id>:<card>"); another conversation's and a finished one stay as they are.
+		spec := func(kind, key string, conv int64) jobs.Spec {
+			return jobs.Spec{Kind: kind, UniqueKey: key, ConversationID: conv, MaxAttempts: 5}
+		}
+		other, _ := f.started(t, f.web, "Other")
+		if err := db.Emit(f.ctx, store.Unit{Jobs: []jobs.Spec{
+			spec("waiting_timer", fmt.Sprintf("%d:crd_live", c.ID), c.ID),
+			spec("email_transcript", "", c.ID),
+			spec("channel_send", fmt.Sprintf("%d:42", c.ID), c.ID),
+			spec("other", fmt.Sprintf("%d:crd_live", other.ID), other.ID),
+			spec("done", "", c.ID),
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		exec("UPDATE jobs SET state = 'running' WHERE kind = 'channel_send'")
+		exec("UPDATE jobs SET state = 'completed' WHERE kind = 'done'")
 
 		var err error
 		before, published := f.conv(t, c.ID), f.pub.count()

@@ -181,11 +181,11 @@ func (s *Service) CreateLeadByBot(ctx context.Context, contactID, conversationID
 func (s *Service) create(ctx context.Context, actor *auth.User, l *Lead) (*Lead, error) {
 	now := s.now().UnixMilli()
 	l.CreatedAt, l.UpdatedAt = now, now
-	ev := leadEvent(event.LeadCreated, actor, l)
-	if err := s.repo.CreateLead(ctx, l, ev); err != nil {
+	evs := []event.Event{leadEvent(event.LeadCreated, actor, l)}
+	if err := s.repo.CreateLead(ctx, l, evs...); err != nil {
 		return nil, err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	if l.ConversationID == 0 {
 		return l, nil
 	}
@@ -193,12 +193,12 @@ func (s *Service) create(ctx context.Context, actor *auth.User, l *Lead) (*Lead,
 	if err == nil {
 		return l, nil
 	}
-	undo := leadEvent(event.LeadDeleted, actor, l)
-	if derr := s.repo.DeleteLead(context.WithoutCancel(ctx), l.ID, undo); derr != nil && !errs.Is(derr, errs.NotFound) {
+	undos := []event.Event{leadEvent(event.LeadDeleted, actor, l)}
+	if derr := s.repo.DeleteLead(context.WithoutCancel(ctx), l.ID, undos...); derr != nil && !errs.Is(derr, errs.NotFound) {
 		s.log.ErrorContext(ctx, "lead left without its conversation's log line", "lead_id", l.ID, "conversation_id", l.ConversationID,
 			"err", errors.Join(err, derr))
 	} else if derr == nil {
-		s.committed(ctx, undo)
+		s.committed(ctx, undos...)
 	}
 	if errs.Is(err, errs.NotFound) {
 		return nil, errConversationUnknown(l.ConversationID)
@@ -289,9 +289,9 @@ func (s *Service) UpdateLead(ctx context.Context, actor *auth.User, id int64, p 
 		}
 		// updated_at guards concurrent changes, so it moves even within one millisecond.
 		next.UpdatedAt = max(s.now().UnixMilli(), cur.UpdatedAt+1)
-		ev := leadEvent(event.LeadUpdated, actor, &next)
-		if err = s.repo.UpdateLead(ctx, &next, cur.UpdatedAt, ev); err == nil {
-			s.committed(ctx, ev)
+		evs := []event.Event{leadEvent(event.LeadUpdated, actor, &next)}
+		if err = s.repo.UpdateLead(ctx, &next, cur.UpdatedAt, evs...); err == nil {
+			s.committed(ctx, evs...)
 			return &next, nil
 		}
 		if !errs.Is(err, errs.Conflict) {
@@ -314,11 +314,11 @@ func (s *Service) DeleteLead(ctx context.Context, actor *auth.User, id int64) er
 	if err := CanDeleteLead(actor, l); err != nil {
 		return err
 	}
-	ev := leadEvent(event.LeadDeleted, actor, l)
-	if err := s.repo.DeleteLead(ctx, id, ev); err != nil {
+	evs := []event.Event{leadEvent(event.LeadDeleted, actor, l)}
+	if err := s.repo.DeleteLead(ctx, id, evs...); err != nil {
 		return err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	s.log.InfoContext(ctx, "lead deleted", "lead_id", id, "by", actor.ID)
 	return nil
 }

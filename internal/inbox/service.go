@@ -43,7 +43,9 @@ type Service struct {
 }
 
 // NewService returns the inbox service; feed may be nil (nothing is announced).
-func NewService(repo Repo, feed Feed) *Service { return &Service{repo: repo, feed: feed, now: time.Now} }
+func NewService(repo Repo, feed Feed) *Service {
+	return &Service{repo: repo, feed: feed, now: time.Now}
+}
 
 func (s *Service) committed(ctx context.Context, evs ...event.Event) {
 	if s.feed != nil && len(evs) > 0 {
@@ -187,11 +189,11 @@ func (s *Service) SetMembers(ctx context.Context, u *auth.User, id int64, userID
 	members := slices.Clone(userIDs)
 	slices.Sort(members)
 	members = slices.Compact(members)
-	ev := accessEvent(u, id, ib.Visibility, members)
-	if err := s.repo.SetInboxMembers(ctx, id, members, s.now().UnixMilli(), ev); err != nil {
+	evs := []event.Event{accessEvent(u, id, ib.Visibility, members)}
+	if err := s.repo.SetInboxMembers(ctx, id, members, s.now().UnixMilli(), evs...); err != nil {
 		return nil, err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	return s.Get(ctx, u, id)
 }
 
@@ -286,11 +288,11 @@ func (s *Service) CreateWebsite(ctx context.Context, u *auth.User, in WebsiteInp
 	if err := applyWebsite(w, in); err != nil {
 		return nil, err
 	}
-	ev := inboxEvent(event.InboxCreated, u, &w.Inbox)
-	if err := s.repo.CreateWebsite(ctx, w, ev); err != nil {
+	evs := []event.Event{inboxEvent(event.InboxCreated, u, &w.Inbox)}
+	if err := s.repo.CreateWebsite(ctx, w, evs...); err != nil {
 		return nil, err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	return w, nil
 }
 
@@ -332,11 +334,11 @@ func (s *Service) UpdateWebsite(ctx context.Context, u *auth.User, id int64, in 
 		return nil, err
 	}
 	w.UpdatedAt = s.now().UnixMilli()
-	ev := inboxEvent(event.InboxUpdated, u, &w.Inbox)
-	if err := s.repo.UpdateWebsite(ctx, w, ev); err != nil {
+	evs := []event.Event{inboxEvent(event.InboxUpdated, u, &w.Inbox)}
+	if err := s.repo.UpdateWebsite(ctx, w, evs...); err != nil {
 		return nil, err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	return w, nil
 }
 

@@ -51,7 +51,9 @@ type Feed interface {
 }
 
 // NewService returns the playbook service; feed may be nil (nothing is announced).
-func NewService(repo Repo, feed Feed) *Service { return &Service{repo: repo, feed: feed, now: time.Now} }
+func NewService(repo Repo, feed Feed) *Service {
+	return &Service{repo: repo, feed: feed, now: time.Now}
+}
 
 // SavedData is the payload of playbook.saved and playbook.deleted.
 type SavedData struct {
@@ -142,11 +144,11 @@ func (s *Service) Create(ctx context.Context, u *auth.User, in Input) (*Playbook
 	p := &Playbook{WebsiteID: in.WebsiteID, CreatedBy: u.ID, CreatedAt: now, UpdatedAt: now}
 	apply(p, &in)
 	v := &Version{Flow: in.Flow, Appearance: in.Appearance, CreatedBy: u.ID, CreatedAt: now}
-	ev := savedEvent(event.PlaybookSaved, u, p)
-	if err := s.repo.CreatePlaybook(ctx, p, v, ev); err != nil {
+	evs := []event.Event{savedEvent(event.PlaybookSaved, u, p)}
+	if err := s.repo.CreatePlaybook(ctx, p, v, evs...); err != nil {
 		return nil, err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	return s.repo.PlaybookByID(ctx, p.ID)
 }
 
@@ -223,11 +225,11 @@ func (s *Service) Update(ctx context.Context, u *auth.User, id int64, in Input) 
 	apply(p, &in)
 	p.UpdatedAt = now
 	v := &Version{Flow: in.Flow, Appearance: in.Appearance, CreatedBy: u.ID, CreatedAt: now}
-	ev := savedEvent(event.PlaybookSaved, u, p)
-	if err := s.repo.SavePlaybook(ctx, p, v, prev, ev); err != nil {
+	evs := []event.Event{savedEvent(event.PlaybookSaved, u, p)}
+	if err := s.repo.SavePlaybook(ctx, p, v, prev, evs...); err != nil {
 		return nil, err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	return s.repo.PlaybookByID(ctx, id)
 }
 
@@ -311,11 +313,11 @@ func (s *Service) Delete(ctx context.Context, u *auth.User, id int64) error {
 		return err
 	}
 	p.Active = false
-	ev := savedEvent(event.PlaybookDeleted, u, p)
-	if err := s.repo.DeletePlaybook(ctx, id, s.now().UnixMilli(), ev); err != nil {
+	evs := []event.Event{savedEvent(event.PlaybookDeleted, u, p)}
+	if err := s.repo.DeletePlaybook(ctx, id, s.now().UnixMilli(), evs...); err != nil {
 		return err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	return nil
 }
 
@@ -329,11 +331,11 @@ func (s *Service) SetActive(ctx context.Context, u *auth.User, id int64, active 
 		return nil, err
 	}
 	p.Active = active
-	ev := savedEvent(event.PlaybookSaved, u, p)
-	if err := s.repo.SetPlaybookActive(ctx, id, active, s.now().UnixMilli(), ev); err != nil {
+	evs := []event.Event{savedEvent(event.PlaybookSaved, u, p)}
+	if err := s.repo.SetPlaybookActive(ctx, id, active, s.now().UnixMilli(), evs...); err != nil {
 		return nil, err
 	}
-	s.committed(ctx, ev)
+	s.committed(ctx, evs...)
 	return s.repo.PlaybookByID(ctx, id)
 }
 

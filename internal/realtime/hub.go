@@ -397,6 +397,29 @@ func (h *Hub) onChange(data []byte) {
 	}
 }
 
+// typingFrame tells agents that someone is typing; it carries no text.
+type typingFrame struct {
+	T              string `json:"t"`
+	ConversationID int64  `json:"conversation_id"`
+	InboxID        int64  `json:"inbox_id"`
+	ContactID      int64  `json:"contact_id"`
+	From           string `json:"from"` // visitor or agent
+	UserID         int64  `json:"user_id,omitempty"`
+	Name           string `json:"name,omitempty"`
+	On             bool   `json:"on"`
+}
+
+// readFrame tells agents that a read cursor moved.
+type readFrame struct {
+	T              string `json:"t"`
+	ConversationID int64  `json:"conversation_id"`
+	InboxID        int64  `json:"inbox_id"`
+	ContactID      int64  `json:"contact_id"`
+	By             string `json:"by"` // visitor or agent
+	UserID         int64  `json:"user_id,omitempty"`
+	Seq            int64  `json:"seq"`
+}
+
 // visibility is what CanSee needs of a conversation, carried across the bus.
 type visibility = conversation.Visibility
 
@@ -416,8 +439,8 @@ func (h *Hub) onTyping(data []byte) {
 	if json.Unmarshal(data, &t) != nil {
 		return
 	}
-	frame, _ := json.Marshal(map[string]any{"t": "typing", "conversation_id": t.ConversationID, "inbox_id": t.InboxID,
-		"contact_id": t.ContactID, "from": t.From, "user_id": t.UserID, "name": t.Name, "on": t.On})
+	frame, _ := json.Marshal(typingFrame{T: "typing", ConversationID: t.ConversationID, InboxID: t.InboxID, ContactID: t.ContactID,
+		From: t.From, UserID: t.UserID, Name: t.Name, On: t.On})
 	var visitors []*visitorClient
 	if t.From == "agent" {
 		visitors = h.visitorClients(t.ContactID, t.InboxID)
@@ -501,8 +524,8 @@ func (h *Hub) onRead(data []byte) {
 	if json.Unmarshal(data, &r) != nil {
 		return
 	}
-	frame, _ := json.Marshal(map[string]any{"t": "read", "conversation_id": r.ConversationID, "inbox_id": r.InboxID,
-		"contact_id": r.ContactID, "by": r.By, "user_id": r.UserID, "seq": r.Seq})
+	frame, _ := json.Marshal(readFrame{T: "read", ConversationID: r.ConversationID, InboxID: r.InboxID, ContactID: r.ContactID, By: r.By,
+		UserID: r.UserID, Seq: r.Seq})
 	visitors := h.visitorClients(r.ContactID, r.InboxID)
 	for _, a := range h.agentClients() {
 		// An agent's own read goes to their other tabs; the visitor's to agents who see it.

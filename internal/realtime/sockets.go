@@ -126,6 +126,12 @@ func (h *Hub) ServeAgent(w http.ResponseWriter, r *http.Request, u *auth.User) e
 	if origin := r.Header.Get("Origin"); origin != "" && h.o.OriginAllowed != nil && !h.o.OriginAllowed(origin, r.Host) {
 		return errs.E(errs.Forbidden, "WebSocket from another origin refused")
 	}
+	// Fan-out decides by the directory: it must know this user before the socket receives.
+	if h.o.Directory != nil {
+		if err := h.o.Directory.Know(r.Context(), u.ID); err != nil {
+			return err
+		}
+	}
 	var a *agentClient
 	cl, err := h.upgrade(w, r, func(c *Conn) client {
 		c.maxFrames, c.maxBytes, c.gather = maxAgentPendingFrames, maxAgentPendingBytes, agentGather

@@ -12,20 +12,24 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/event"
 )
 
 // node is one hub behind its own HTTP server, on a bus shared with other nodes.
 type node struct {
 	h    *Hub
+	feed *event.Feed
 	ws   string
 	stop func()
 }
 
 func startNode(t *testing.T, bus *fakeBus, o Options) *node {
 	t.Helper()
-	o.Bus, o.Presence, o.Conversations, o.Render = bus, fakePresence{}, fakeConversations{}, testRender
-	h := NewHub(o)
 	before := bus.subscriptions()
+	feed := testFeed(t, bus)
+	o.Bus, o.Feed, o.Presence, o.Conversations, o.Directory, o.Render = bus, feed, fakePresence{}, fakeConversations{feed},
+		testDirectory(t, nil), testRender
+	h := NewHub(o)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -37,7 +41,7 @@ func startNode(t *testing.T, bus *fakeBus, o Options) *node {
 	var once sync.Once
 	stop := func() { once.Do(func() { cancel(); <-done }) }
 	t.Cleanup(stop)
-	for bus.subscriptions() < before+7 {
+	for bus.subscriptions() < before+2 {
 		time.Sleep(time.Millisecond)
 	}
 	mux := http.NewServeMux()
@@ -48,13 +52,13 @@ func startNode(t *testing.T, bus *fakeBus, o Options) *node {
 		}
 	})
 	mux.HandleFunc("GET /visitor", func(w http.ResponseWriter, r *http.Request) {
-		if err := h.ServeVisitor(w, r, fakeWidget{}, shop, "203.0.113.7"); err != nil {
+		if err := h.ServeVisitor(w, r, fakeWidget{feed}, shop, "203.0.113.7"); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 		}
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &node{h: h, ws: "ws" + strings.TrimPrefix(srv.URL, "http"), stop: stop}
+	return &node{h: h, feed: feed, ws: "ws" + strings.TrimPrefix(srv.URL, "http"), stop: stop}
 }
 
 func visitorOnline(t *testing.T, f []byte) bool {
@@ -108,7 +112,7 @@ func TestVisitorStateAcrossNodes(t *testing.T) {
 	}
 	// A change committed anywhere carries the state to agents.
 	from := tomWS.mark()
-	a.h.Publish(context.Background(), conversation.Change{Conversation: liveConversation(), Messages: firstReply()})
+	publishChange(t, a.feed, conversation.Change{Conversation: liveConversation(), Messages: firstReply()})
 	var cf changeFrame
 	if err := json.Unmarshal(tomWS.next("conversation", from), &cf); err != nil || !cf.Conversation.VisitorOnline {
 		t.Errorf("conversation frame: want visitor_online true (%v)", err)
@@ -182,7 +186,8 @@ func TestVisitorStateFromRemoteBeats(t *testing.T) {
 	now := time.Unix(1767364200, 0)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	h := NewHub(Options{Bus: bus, Presence: fakePresence{}, Conversations: fakeConversations{}, VisitorTTL: 30 * time.Second, Now: clock})
+	h := NewHub(Options{Bus: bus, Presence: fakePresence{}, Conversations: fakeConversations{}, Directory: testDirectory(t, nil),
+		VisitorTTL: 30 * time.Second, Now: clock})
 	if err := bus.Subscribe(context.Background(), subjectVisitor, h.onVisitor); err != nil {
 		t.Fatal(err)
 	}

@@ -709,9 +709,9 @@ func (db *DB) MarkContactRead(ctx context.Context, convID, seq int64) error {
 // DeleteConversation removes a conversation and everything that is its history: messages,
 // attachments and read cursors (by cascade), the visitor's page views up to now, and pending jobs
 // keyed to it ("conversation:<id>…"). Contacts, leads, deals and notes stay.
-func (db *DB) DeleteConversation(ctx context.Context, c *conversation.Conversation, ev event.Event) error {
+func (db *DB) DeleteConversation(ctx context.Context, c *conversation.Conversation, evs ...event.Event) error {
 	id := c.ID
-	return db.eventTx(ctx, &Unit{Events: []event.Event{ev}}, func(tx *Tx) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		var visitorID sql.NullInt64
 		var lastAt int64
 		err := tx.QueryRowContext(ctx, "SELECT visitor_id, last_message_at FROM conversations WHERE id = $1", id).Scan(&visitorID, &lastAt)
