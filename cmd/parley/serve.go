@@ -69,14 +69,11 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	db, err := openStore(ctx, c, stderr)
+	db, keys, err := openSealedStore(ctx, c, stderr) // migrated, its secret key checked
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
 
 	node := nodeName()
 	installation, err := db.InstallationID(ctx)
@@ -257,6 +254,9 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "Parley is running.\n  Inbox:        %s/inbox/\n", base)
 	if debugURL != "" {
 		fmt.Fprintf(stdout, "  Profiler:     %s\n", debugURL)
+	}
+	if keys.generated {
+		fmt.Fprintf(stdout, "  Secret key:   %s, made now: back it up apart from the database\n", keys.file)
 	}
 	if seeded != nil {
 		fmt.Fprintf(stdout, "  Visitor page: %s/demo\n  Sign in as    %s\n", base, seeded.OwnerEmail)

@@ -26,8 +26,12 @@ func (db *DB) CreateWebsite(ctx context.Context, w *inbox.Website, evs ...event.
 			return err
 		}
 		w.Kind = inbox.Web
+		sealed, err := db.sealSecret(websiteSecret, w.ID, w.Secret)
+		if err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO websites (inbox_id, public_key, secret, allowed_domains, time_zone) VALUES ($1, $2, $3, $4, $5)`,
-			w.ID, w.PublicKey, w.Secret, string(domains), w.TimeZone)
+			w.ID, w.PublicKey, sealed, string(domains), w.TimeZone)
 		return err
 	})
 }
@@ -48,6 +52,9 @@ func (db *DB) WebsiteByName(ctx context.Context, name string) (*inbox.Website, e
 		w.InstallerID = *installer
 	}
 	if err := json.Unmarshal([]byte(domains), &w.AllowedDomains); err != nil {
+		return nil, err
+	}
+	if w.Secret, err = db.openSecret(websiteSecret, w.ID, w.Secret); err != nil {
 		return nil, err
 	}
 	return &w, nil

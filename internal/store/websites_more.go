@@ -13,7 +13,8 @@ var _ inbox.Repo = (*DB)(nil)
 const websiteSelect = `SELECT i.id, i.kind, i.name, i.visibility, i.reopen_policy, COALESCE(i.installer_id, 0), i.created_at, i.updated_at,
 	w.public_key, w.secret, w.allowed_domains, w.time_zone FROM inboxes i JOIN websites w ON w.inbox_id = i.id `
 
-func scanWebsite(row interface{ Scan(...any) error }) (*inbox.Website, error) {
+// scanWebsite reads a row of websiteSelect, opening the website's sealed secret.
+func (db *DB) scanWebsite(row interface{ Scan(...any) error }) (*inbox.Website, error) {
 	var w inbox.Website
 	var domains string
 	if err := row.Scan(&w.ID, &w.Kind, &w.Name, &w.Visibility, &w.ReopenPolicy, &w.InstallerID, &w.CreatedAt, &w.UpdatedAt,
@@ -23,12 +24,16 @@ func scanWebsite(row interface{ Scan(...any) error }) (*inbox.Website, error) {
 	if err := json.Unmarshal([]byte(domains), &w.AllowedDomains); err != nil {
 		return nil, err
 	}
+	var err error
+	if w.Secret, err = db.openSecret(websiteSecret, w.ID, w.Secret); err != nil {
+		return nil, err
+	}
 	return &w, nil
 }
 
 // WebsiteByID returns a website.
 func (db *DB) WebsiteByID(ctx context.Context, id int64) (*inbox.Website, error) {
-	w, err := scanWebsite(db.read.QueryRowContext(ctx, websiteSelect+"WHERE i.id = $1", id))
+	w, err := db.scanWebsite(db.read.QueryRowContext(ctx, websiteSelect+"WHERE i.id = $1", id))
 	if err != nil {
 		return nil, notFound(err, "website")
 	}
@@ -37,7 +42,7 @@ func (db *DB) WebsiteByID(ctx context.Context, id int64) (*inbox.Website, error)
 
 // WebsiteByKey returns the website with this public key.
 func (db *DB) WebsiteByKey(ctx context.Context, key string) (*inbox.Website, error) {
-	w, err := scanWebsite(db.read.QueryRowContext(ctx, websiteSelect+"WHERE w.public_key = $1", key))
+	w, err := db.scanWebsite(db.read.QueryRowContext(ctx, websiteSelect+"WHERE w.public_key = $1", key))
 	if err != nil {
 		return nil, notFound(err, "website")
 	}
@@ -53,7 +58,7 @@ func (db *DB) ListWebsites(ctx context.Context) ([]inbox.Website, error) {
 	defer rows.Close()
 	out := []inbox.Website{}
 	for rows.Next() {
-		w, err := scanWebsite(rows)
+		w, err := db.scanWebsite(rows)
 		if err != nil {
 			return nil, err
 		}
