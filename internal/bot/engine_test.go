@@ -200,6 +200,33 @@ func TestLiveChatJourneys(t *testing.T) {
 			}
 		})
 
+		t.Run("deleting the conversation cancels its waiting timer", func(t *testing.T) {
+			f.pres.set(f.agent.ID, true)
+			defer f.pres.set(f.agent.ID, false)
+			v := f.visitor()
+			c, err := f.engine.Start(f.ctx, v, "https://shop.example/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.engine.Respond(f.ctx, v, Response{Kind: conversation.Answer, CardID: "crd_help", AnswerID: "talk", ClientID: "d-1"}); err != nil {
+				t.Fatal(err)
+			}
+			job := f.timerJob(c.ID)
+			if job == nil {
+				t.Fatal("no waiting timer")
+			}
+			if err := f.convs.Delete(f.ctx, f.admin, c.ID); err != nil { // the admin installed the website
+				t.Fatal(err)
+			}
+			got, err := f.queue.Get(f.ctx, job.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.State != jobs.Cancelled {
+				t.Fatalf("the deleted conversation's waiting timer is %s, want cancelled", got.State)
+			}
+		})
+
 		t.Run("agent available, nobody takes it: offline path, email, lead", func(t *testing.T) {
 			f.pres.set(f.agent.ID, true)
 			defer f.pres.set(f.agent.ID, false)

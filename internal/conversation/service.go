@@ -467,6 +467,10 @@ func (s *Service) commit(ctx context.Context, w *Write) (*Message, error) {
 		if sent := w.Append[len(w.Append)-1]; dup.Message.SenderKind != sent.SenderKind || dup.Message.SenderID != sent.SenderID {
 			return nil, errClientIDTaken
 		}
+		// A retry: nothing was written. The caller answers with the conversation as it is now.
+		if c, err := s.repo.ConversationByID(ctx, dup.Message.ConversationID); err == nil {
+			*w.Conv = *c
+		}
 		return &dup.Message, nil
 	}
 	if err != nil {

@@ -1585,3 +1585,73 @@ func derefOr(p *int64) any {
 	}
 	return *p
 }
+
+// A retried send (same client id) is answered with the conversation as it is: not with the seq of
+// the update the store made and rolled back when it found the client id taken.
+func TestRetriedSendAnswersTheCommittedSeq(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		from := f.from(f.web, f.contact(t, "Retry"))
+		c1, m1 := f.write(t, from, "Hello", "same")
+		c2, m2 := f.write(t, from, "Hello", "same")
+		if m2.ID != m1.ID {
+			t.Fatalf("the retry stored a second message: %d and %d", m1.ID, m2.ID)
+		}
+		if stored := f.conv(t, c1.ID); c2.LastSeq != stored.LastSeq || c2.LastSeq != 1 {
+			t.Fatalf("the retry answered last_seq %d; the conversation's is %d", c2.LastSeq, stored.LastSeq)
+		}
+	})
+}
+
+// noAccessReads is the store, except that reading who works where fails the test: the answers
+// that must come from memory.
+type noAccessReads struct {
+	*store.DB
+	t *testing.T
+}
+
+func (r noAccessReads) IsInboxMember(context.Context, int64, int64) (bool, error) {
+	r.t.Error("IsInboxMember read from the database")
+	return false, nil
+}
+
+func (r noAccessReads) UserByID(context.Context, int64) (*auth.User, error) {
+	r.t.Error("UserByID read from the database")
+	return nil, errs.E(errs.NotFound, "no")
+}
+
+// The agents available in an inbox are its available members (an admin who is not a member does
+// not count, as the live chat card decides), counted from memory: a visitor connecting costs no
+// query per online agent.
+func TestAvailableInCountsMembersFromMemory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		dir := conversation.NewDirectory(db, nil)
+		if err := dir.Load(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		svc := conversation.NewService(conversation.Options{Repo: noAccessReads{db, t}, Presence: f.pres, Directory: dir})
+		count := func() int {
+			t.Helper()
+			n, err := svc.AvailableIn(f.ctx, f.web.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		// Everyone is online; the admin, the owner and the outsider are no members of the website.
+		if n := count(); n != 2 {
+			t.Fatalf("available in the website: %d, want its 2 members", n)
+		}
+		f.pres.set(f.a2.ID, false)
+		if n := count(); n != 1 {
+			t.Fatalf("with one member unavailable: %d, want 1", n)
+		}
+		// A membership change reaches the count with its event, not by reading again.
+		dir.Notice(&event.Notice{Events: []event.Event{{Type: event.InboxAccessChanged,
+			Data: []byte(fmt.Sprintf(`{"inbox_id":%d,"visibility":"private","member_ids":[%d,%d]}`, f.web.ID, f.a1.ID, f.admin.ID))}}})
+		if n := count(); n != 2 {
+			t.Fatalf("after the admin joined the website: %d, want 2", n)
+		}
+	})
+}

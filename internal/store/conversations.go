@@ -213,8 +213,12 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 		return db.appendOne(ctx, w)
 	}
 	var stored []conversation.Message
+	// On failure w.Conv keeps what it was: a caller must never answer with the seq of an update
+	// that was rolled back.
+	was := *w.Conv
 	err := db.InTx(ctx, func(tx *Tx) error {
 		stored = stored[:0]
+		*w.Conv = was
 		if err := tx.lockPositions(ctx); err != nil {
 			return err
 		}
@@ -303,6 +307,7 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 		return tx.writeJobs(ctx, db, w.Jobs)
 	})
 	if err != nil {
+		*w.Conv = was
 		return nil, err
 	}
 	return stored, nil
