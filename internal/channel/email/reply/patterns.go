@@ -1,0 +1,318 @@
+package reply
+
+import (
+	"html"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The words below are what mail clients write in the languages our contacts use. Lists are
+// matched case-insensitively; each entry is a regular expression fragment.
+
+// wroteVerbs end an attribution line: "On <date>, <name> wrote:" and its translations.
+var wroteVerbs = []string{
+	`wrote`, `writes`, `said`, // en
+	`schrieb`, `schreibt`, `geschrieben`, // de
+	`a [ée]crit`, `[ée]crit`, // fr
+	`schreef`, `geschreven`, // nl
+	`escribi[óo]`, `escribe`, // es
+	`escreveu`, `escreve`, // pt
+	`ha scritto`, `scrisse`, `scrive`, // it
+	`napisał\(a\)`, `napisała`, `napisał`, `pisze`, // pl
+	`написал\(а\)`, `написала`, `написал`, `пишет`, `написа`, // ru, bg
+	`написав`, `пише`, // uk
+	`skrev`, `skriver`, // sv, no, da
+	`kirjoitti`, // fi
+	`írta`,      // hu
+	`napsal\(a\)`, `napsala`, `napsal`, `napísal`, // cs, sk
+	`a scris`, `scrie`, // ro
+	`έγραψε`,          // el
+	`yazdı`,           // tr
+	`va escriure`,     // ca
+	`je napisao`, `je napisala`, `je napisal`, // hr, sl
+	`rašė`, `rakstīja`, `kirjutas`, // lt, lv, et
+	`đã viết`, `menulis`, // vi, id
+	`كتب`, `כתב`, `כתבה`, // ar, he
+}
+
+// cjkVerbs have no word boundaries around them.
+var cjkVerbs = []string{`写道`, `寫道`, `のメッセージ`, `님이 작성`, `작성`}
+
+// leadWords open an attribution line ("On", "Le", "Am" ...) in the languages above.
+var leadWords = []string{
+	`on`, `at`, `le`, `am`, `op`, `el`, `em`, `no dia`, `il`, `in data`, `w dniu`, `dnia`,
+	`den`, `på`, `d\.`, `dne`, `dňa`, `dana`, `la`, `în`, `στις`, `την`, `в`, `у`, `在`,
+}
+
+// headerKeys are the field names of a quoted message's header block (Outlook's "From: / Sent: /
+// To: / Subject:"), by the field they name.
+var headerKeys = map[string][]string{
+	"from": {
+		`from`, `von`, `de`, `da`, `van`, `fra`, `från`, `lähettäjä`, `mittente`, `od`, `от`,
+		`від`, `від кого`, `feladó`, `nadawca`, `remitente`, `expéditeur`, `afzender`, `avsändare`,
+		`από`, `kimden`, `发件人`, `寄件者`, `差出人`, `보낸 사람`, `من`, `odesílatel`, `de la`,
+	},
+	"sent": {
+		`sent`, `gesendet`, `envoyé`, `envoyé le`, `envoye`, `envoye le`, `enviado`, `enviado el`,
+		`enviada`, `inviato`, `verzonden`, `verzonden op`, `sendt`, `skickat`, `lähetetty`,
+		`wysłano`, `wysłane`, `отправлено`, `надіслано`, `elküldve`, `küldve`, `odesláno`,
+		`trimis`, `στάλθηκε`, `gönderildi`, `gönderilme`, `发送时间`, `寄件日期`, `送信日時`,
+		`보낸 날짜`, `تم الإرسال`, `message du`,
+	},
+	"date": {
+		`date`, `datum`, `data`, `fecha`, `dato`, `päivämäärä`, `дата`, `dátum`, `tarih`, `日期`,
+		`日付`, `날짜`, `التاريخ`, `ημερομηνία`,
+	},
+	"to": {
+		`to`, `an`, `à`, `a`, `para`, `aan`, `til`, `till`, `vastaanottaja`, `do`, `кому`,
+		`komu`, `címzett`, `adresat`, `destinatario`, `destinataire`, `προς`, `kime`, `收件人`,
+		`宛先`, `받는 사람`, `إلى`, `pentru`, `alıcı`,
+	},
+	"cc": {
+		`cc`, `kopie`, `copie à`, `copia`, `kopia`, `копия`, `копія`, `másolat`, `kopio`,
+		`kopi`, `bilgi`, `抄送`, `副本`,
+	},
+	"subject": {
+		`subject`, `betreff`, `objet`, `oggetto`, `asunto`, `assunto`, `onderwerp`, `emne`,
+		`ämne`, `aihe`, `temat`, `тема`, `tárgy`, `předmět`, `subiect`, `θέμα`, `konu`, `主题`,
+		`主旨`, `件名`, `제목`, `الموضوع`, `sujet`,
+	},
+	"reply-to": {
+		`reply-to`, `risposta`, `antwort an`, `répondre à`, `responder a`,
+	},
+}
+
+// separatorPhrases stand between a reply and a quoted or forwarded message, usually inside
+// dashes: "-----Original Message-----", "---------- Forwarded message ---------".
+var separatorPhrases = []string{
+	`original message`, `forwarded message`, `ursprüngliche nachricht`, `original-nachricht`,
+	`weitergeleitete nachricht`, `message d'origine`, `message original`, `message transféré`,
+	`mensaje original`, `mensaje reenviado`, `mensagem original`, `mensagem encaminhada`,
+	`messaggio originale`, `messaggio inoltrato`, `oorspronkelijk bericht`, `origineel bericht`,
+	`doorgestuurd bericht`, `oprindelig besked`, `oprindelig meddelelse`, `videresendt besked`,
+	`videresendt meddelelse`, `opprinnelig melding`, `videresendt melding`,
+	`ursprungligt meddelande`, `vidarebefordrat meddelande`, `alkuperäinen viesti`,
+	`välitetty viesti`, `wiadomość oryginalna`, `oryginalna wiadomość`, `przekazana wiadomość`,
+	`původní zpráva`, `přeposlaná zpráva`, `исходное сообщение`, `пересылаемое сообщение`,
+	`пересланное сообщение`, `оригінальне повідомлення`, `переслане повідомлення`,
+	`eredeti üzenet`, `továbbított üzenet`, `mesaj original`, `mesaj redirecționat`,
+	`αρχικό μήνυμα`, `orijinal mesaj`, `özgün ileti`, `iletilen ileti`, `原始邮件`, `原始郵件`,
+	`转发的邮件`, `轉寄的郵件`, `元のメッセージ`, `転送されたメッセージ`, `원본 메시지`, `전달된 메시지`,
+	`الرسالة الأصلية`, `reply message`,
+}
+
+// forwardIntros are Apple Mail's lines above a forwarded message, which end with a colon.
+var forwardIntros = []string{
+	`begin forwarded message`, `début du message réexpédié`, `début du message transféré`,
+	`anfang der weitergeleiteten nachricht`, `inicio del mensaje reenviado`,
+	`início da mensagem reencaminhada`, `inizio messaggio inoltrato`, `begin doorgestuurd bericht`,
+	`vidarebefordrat mejl`, `videresendt e-post`, `videresendt besked`,
+	`välitetty viesti alkaa`, `początek przekazywanej wiadomości`, `начало переадресованного сообщения`,
+	`転送されたメッセージ`, `转发的邮件`,
+}
+
+// deviceWords name the phone, tablet or mail app in a "Sent from my ..." line.
+var deviceWords = `i ?phone|ipad|ipod|android|black ?berry|mobile|mobil|handy|smart ?phone|cell ?phone|` +
+	`\bcell\b|\bphone\b|galaxy|samsung|huawei|xiaomi|nokia|motorola|\bpixel\b|\bdevice\b|tablet|` +
+	`telefon|téléphone|telefone|telefono|teléfono|celular|portable|móvil|movil|мобильн|телефон|` +
+	`смартфон|пристр|手机|手機|携帯|휴대|outlook|gmail|yahoo mail|aol mail|mail for|mail app|` +
+	`mailbox|airmail|windows mail|proton ?mail|k-9|gmx|web\.de|spark|newton|bluemail|aquamail|` +
+	`edison|superhuman|typeapp|sparrow|\bapp\b`
+
+// devicePrefixes open a device line in many languages ("Sent from", "Envoyé depuis", "Von meinem").
+var devicePrefixes = []string{
+	`sent (from|with|via|using|by|on)`, `envoy[ée] (depuis|de|à partir de|a partir de|avec|du|par)`,
+	`(gesendet|versendet|verschickt) (von|mit|vom|über|aus)`, `(von|vom|mit) (meinem|meiner|unterwegs)`,
+	`diese nachricht wurde (von|mit)`, `(verzonden|verstuurd) (met|vanaf|van|via)`,
+	`enviado (desde|con|de|a través de)`, `enviad[oa] (do|de|pelo|pela|a partir do|a partir de|via)`,
+	`inviato (da|con|dal|tramite)`, `wysłan[eo] (z|ze|przez)`, `skickat (från|med|via)`,
+	`sendt (fra|med|via)`, `lähetetty`, `отправлено (с|из|со)`, `надіслано (з|із|зі)`,
+	`odesláno (z|ze)`, `trimis (de pe|de la|cu|din)`, `εστάλη από`, `στάλθηκε από`, `أُ?رسلت من`,
+	`נשלח מ`, `(发自|從|从|來自|来自)我的`, `get outlook`, `obter o outlook`, `obtener outlook`,
+	`scarica outlook`, `télécharger outlook`, `skaffa outlook`, `hent outlook`, `hanki outlook`,
+	`pobierz outlook`, `download outlook`,
+}
+
+// deviceSuffixes close a device line where the verb comes last ("Az iPhone-omról küldve").
+var deviceSuffixes = []string{
+	`gesendet`, `küldve`, `gönderildi`, `傳送`, `发送`, `から送信`, `에서 보냄`, `beziehen`,
+}
+
+// signoffs close a letter; a short line after "sign-off, name" is taken as part of the signature.
+var signoffs = []string{
+	`all the best`, `best`, `best regards`, `best wishes`, `kind regards`, `kindest regards`,
+	`regards`, `warm regards`, `warmest regards`, `cheers`, `thanks`, `thank you`, `many thanks`,
+	`thanks again`, `sincerely`, `yours sincerely`, `sincerely yours`, `yours truly`,
+	`yours faithfully`, `respectfully`, `take care`, `mit freundlichen grüßen`,
+	`mit freundlichen grüssen`, `freundliche grüße`, `freundliche grüsse`, `viele grüße`,
+	`viele grüsse`, `beste grüße`, `beste grüsse`, `liebe grüße`, `liebe grüsse`, `lg`, `mfg`,
+	`gruß`, `grüße`, `cordialement`, `bien à vous`, `bien cordialement`, `salutations`,
+	`met vriendelijke groet`, `vriendelijke groet`, `groeten`, `groetjes`, `saludos`,
+	`un saludo`, `atentamente`, `cumprimentos`, `atenciosamente`, `abraços`, `cordiali saluti`,
+	`saluti`, `distinti saluti`, `pozdrawiam`, `z poważaniem`, `с уважением`, `hälsningar`,
+	`med vänliga hälsningar`, `mvh`, `med venlig hilsen`, `hilsen`, `ystävällisin terveisin`,
+	`terveisin`, `üdvözlettel`, `cu stimă`, `με εκτίμηση`, `saygılarımla`, `salud`,
+}
+
+func alternation(words []string) string { return strings.Join(words, "|") }
+
+var (
+	// A letter on either side would make the verb part of another word.
+	verbRe = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:` + alternation(wroteVerbs) + `)(?:[^\p{L}]|$)|` + alternation(cjkVerbs))
+	leadRe = regexp.MustCompile(`(?i)^[\s\-*>]*(?:` + alternation(leadWords) + `)[\s,]`)
+
+	// A date or a time: "2011-03-01", "26.5.2017", "12:47", "2014", "9 Jan", "Dec 9".
+	dateRe = regexp.MustCompile(`\p{Nd}{1,4}\s?[./\-]\s?\p{Nd}{1,2}|\p{Nd}{1,2}[:.]\p{Nd}{2}|(?:^|\P{Nd})(?:19|20)\p{Nd}{2}(?:\P{Nd}|$)|\p{Nd}{1,2}\.?\s+\p{L}{3,}|\p{L}{3,}\.?\s+\p{Nd}{1,2}(?:\P{Nd}|$)`)
+	emailRe = regexp.MustCompile(`[\p{L}\p{N}._%+\-']+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}`)
+
+	// Gmail's old attribution had no verb: "2017-11-24 16:32 GMT+01:00 Name <address>:".
+	gmailDateRe = regexp.MustCompile(`^\p{Nd}{4}-\p{Nd}{1,2}-\p{Nd}{1,2} \p{Nd}{1,2}:\p{Nd}{2} GMT[+\-]\p{Nd}{1,2}:\p{Nd}{2}\s+\S`)
+
+	headerKeyRe   *regexp.Regexp // a header field at the start of a line
+	headerKeyAnyRe *regexp.Regexp // a header field anywhere (several run together on one line)
+	headerKeyName = map[string]string{}
+
+	separatorRe = regexp.MustCompile(`(?i)^[\s\-_=*>#~]*(?:` + alternation(separatorPhrases) + `)[\s\-_=*#~:]*$`)
+	dashedRe    = regexp.MustCompile(`^[\s*_]*[-=_]{3,}\s*\p{L}[\p{L}'’ \-]{2,40}?\s*[-=_]{3,}[\s*_]*$`)
+	forwardRe   = regexp.MustCompile(`(?i)^[\s>*]*(?:` + alternation(forwardIntros) + `)\s*[:：]`)
+
+	deviceWordRe   = regexp.MustCompile(`(?i)` + deviceWords)
+	devicePrefixRe = regexp.MustCompile(`(?i)^(?:` + alternation(devicePrefixes) + `)(?:\s|$|\p{Han}|\p{Latin})`)
+	deviceSuffixRe = regexp.MustCompile(`(?i)(?:` + alternation(deviceSuffixes) + `)$`)
+	sentFromMyRe   = regexp.MustCompile(`(?i)^sent from my\s+([^,.;!?]+)(.*)$`)
+	excuseRe       = regexp.MustCompile(`(?i)excuse|typo|brevity|pardon|entschuldig|tippfehler|fautes|errores|erros|errori`)
+	outlookForRe   = regexp.MustCompile(`(?i)^outlook\s+(?:für|for|pour|para|per|voor|för|til|dla|для)\s+(?:ios|android)(?:\s+\S+)?$`)
+	urlRe          = regexp.MustCompile(`<?\(?https?://[^\s>)]*[>)]?`)
+	mdLinkRe       = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
+
+	signoffRe = regexp.MustCompile(`(?i)^(?:` + alternation(signoffs) + `)\s*[,.!]?$`)
+	bannerRe  = regexp.MustCompile(`(?i)^\W*(?:caution|warning|attention|notice|achtung|vorsicht|attenzione|external)\b`)
+	outsideRe = regexp.MustCompile(`(?i)external|outside (?:of )?(?:the |your |our )?organi[sz]ation|extern`)
+)
+
+func init() {
+	var all []string
+	for name, keys := range headerKeys {
+		for _, k := range keys {
+			headerKeyName[k] = name
+			all = append(all, k)
+		}
+	}
+	// Longer keys first, so "envoyé le" wins over "envoyé" and "de la" over "de".
+	for i := 1; i < len(all); i++ {
+		for j := i; j > 0 && len(all[j]) > len(all[j-1]); j-- {
+			all[j], all[j-1] = all[j-1], all[j]
+		}
+	}
+	keys := alternation(all)
+	headerKeyRe = regexp.MustCompile(`(?i)^[\s*_>]*(` + keys + `)[\s*_]*[:：]`)
+	headerKeyAnyRe = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(` + keys + `)\s*[:：]`)
+}
+
+// cleanLine is what the rules look at: the line without the invisible marks mail clients sprinkle
+// (zero-width spaces, direction marks, Gmail's "ᐧ" tracker), with no-break spaces as spaces and
+// the HTML entities some plain-text bodies carry decoded, trimmed.
+func cleanLine(s string) string {
+	if strings.Contains(s, "&") {
+		s = html.UnescapeString(s)
+	}
+	dirty := false
+	for _, r := range s {
+		if r >= utf8.RuneSelf {
+			dirty = true
+			break
+		}
+	}
+	if dirty {
+		s = strings.Map(func(r rune) rune {
+			switch {
+			case r == '\u1427' || r == utf8.RuneError:
+				return -1
+			case r == '\u00a0' || r == '\u2007' || r == '\u202f' || r == '\u3000':
+				return ' '
+			case unicode.Is(unicode.Cf, r):
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return strings.TrimSpace(s)
+}
+
+// headerKey reports the field a "Key: value" line starts with ("from", "sent", ...).
+func headerKey(clean string) (string, bool) {
+	m := headerKeyRe.FindStringSubmatch(clean)
+	if m == nil {
+		return "", false
+	}
+	return headerKeyName[strings.ToLower(m[1])], true
+}
+
+// isRule is a line of nothing but dashes, underscores, stars and the like.
+func isRule(clean string) bool {
+	marks, dots := 0, 0
+	for _, r := range clean {
+		switch r {
+		case '-', '_', '=', '*', '#', '~', '+', '•', '·', '—', '–':
+			marks++
+		case '.':
+			dots++
+		case ' ', '\t':
+		default:
+			return false
+		}
+	}
+	return marks >= 2 || (marks >= 1 && dots >= 3)
+}
+
+// isSigDelimiter is the "-- " line that starts a signature by convention.
+func isSigDelimiter(clean string) bool {
+	return clean == "--" || clean == "—" || clean == "-- --"
+}
+
+// isSeparator is a line like "-----Original Message-----" or "Begin forwarded message:".
+func isSeparator(clean string) bool {
+	if len(clean) > 120 {
+		return false
+	}
+	return separatorRe.MatchString(clean) || dashedRe.MatchString(clean) || forwardRe.MatchString(clean)
+}
+
+// isDeviceLine is a "Sent from my iPhone" line in any of the languages above.
+func isDeviceLine(clean string) bool {
+	if clean == "" || len(clean) > 200 {
+		return false
+	}
+	s := mdLinkRe.ReplaceAllString(clean, "$1")
+	s = urlRe.ReplaceAllString(s, "")
+	s = strings.Trim(s, " \t()[]<>*_.")
+	if s == "" || utf8.RuneCountInString(s) > 100 {
+		return false
+	}
+	if m := sentFromMyRe.FindStringSubmatch(s); m != nil {
+		device, rest := strings.Fields(m[1]), strings.TrimSpace(m[2])
+		return len(device) > 0 && len(device) <= 6 && (rest == "" || excuseRe.MatchString(rest))
+	}
+	words := len(strings.Fields(s))
+	if words > 12 {
+		return false
+	}
+	if outlookForRe.MatchString(s) {
+		return true
+	}
+	if devicePrefixRe.MatchString(s) || deviceSuffixRe.MatchString(s) {
+		if !deviceWordRe.MatchString(s) {
+			return false
+		}
+		// "Sent via mobile" is a device line; "Sent via DHL, it should arrive by Monday" is not.
+		if i := strings.IndexAny(s, ",;!?"); i >= 0 && !excuseRe.MatchString(s[i:]) {
+			return false
+		}
+		return words <= 10
+	}
+	return false
+}
+
+func countWords(s string) int { return len(strings.Fields(s)) }
