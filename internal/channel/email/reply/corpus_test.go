@@ -187,7 +187,9 @@ func TestCorpus(t *testing.T) {
 		for k := range m {
 			keys = append(keys, k)
 		}
-		sort.Slice(keys, func(i, j int) bool { return m[keys[i]].all > m[keys[j]].all || m[keys[i]].all == m[keys[j]].all && keys[i] < keys[j] })
+		sort.Slice(keys, func(i, j int) bool {
+			return m[keys[i]].all > m[keys[j]].all || m[keys[i]].all == m[keys[j]].all && keys[i] < keys[j]
+		})
 		var b strings.Builder
 		for _, k := range keys {
 			b.WriteString(" " + k + " " + strconv.Itoa(m[k].pass) + "/" + strconv.Itoa(m[k].all))

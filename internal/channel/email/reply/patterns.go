@@ -24,13 +24,13 @@ var wroteVerbs = []string{
 	`написал\(а\)`, `написала`, `написал`, `пишет`, `написа`, // ru, bg
 	`написав`, `пише`, // uk
 	`skrev`, `skriver`, // sv, no, da
-	`kirjoitti`, // fi
-	`írta`,      // hu
+	`kirjoitti`,                                   // fi
+	`írta`,                                        // hu
 	`napsal\(a\)`, `napsala`, `napsal`, `napísal`, // cs, sk
 	`a scris`, `scrie`, // ro
-	`έγραψε`,          // el
-	`yazdı`,           // tr
-	`va escriure`,     // ca
+	`έγραψε`,                                  // el
+	`yazdı`,                                   // tr
+	`va escriure`,                             // ca
 	`je napisao`, `je napisala`, `je napisal`, // hr, sl
 	`rašė`, `rakstīja`, `kirjutas`, // lt, lv, et
 	`đã viết`, `menulis`, // vi, id
@@ -43,7 +43,8 @@ var cjkVerbs = []string{`写道`, `寫道`, `のメッセージ`, `님이 작성
 // leadWords open an attribution line ("On", "Le", "Am" ...) in the languages above.
 var leadWords = []string{
 	`on`, `at`, `le`, `am`, `op`, `el`, `em`, `no dia`, `il`, `in data`, `w dniu`, `dnia`,
-	`den`, `på`, `d\.`, `dne`, `dňa`, `dana`, `la`, `în`, `στις`, `την`, `в`, `у`, `在`,
+	`den`, `på`, `dne`, `dňa`, `dana`, `la`, `în`, `στις`, `την`, `в`, `у`, `在`, `בתאריך`,
+	`vào`, `pada`,
 }
 
 // headerKeys are the field names of a quoted message's header block (Outlook's "From: / Sent: /
@@ -53,13 +54,14 @@ var headerKeys = map[string][]string{
 		`from`, `von`, `de`, `da`, `van`, `fra`, `från`, `lähettäjä`, `mittente`, `od`, `от`,
 		`від`, `від кого`, `feladó`, `nadawca`, `remitente`, `expéditeur`, `afzender`, `avsändare`,
 		`από`, `kimden`, `发件人`, `寄件者`, `差出人`, `보낸 사람`, `من`, `odesílatel`, `de la`,
+		`מאת`, `từ`, `dari`,
 	},
 	"sent": {
 		`sent`, `gesendet`, `envoyé`, `envoyé le`, `envoye`, `envoye le`, `enviado`, `enviado el`,
 		`enviada`, `inviato`, `verzonden`, `verzonden op`, `sendt`, `skickat`, `lähetetty`,
 		`wysłano`, `wysłane`, `отправлено`, `надіслано`, `elküldve`, `küldve`, `odesláno`,
 		`trimis`, `στάλθηκε`, `gönderildi`, `gönderilme`, `发送时间`, `寄件日期`, `送信日時`,
-		`보낸 날짜`, `تم الإرسال`, `message du`,
+		`보낸 날짜`, `تم الإرسال`, `message du`, `נשלח`, `enviat`, `đã gửi`, `dikirim`,
 	},
 	"date": {
 		`date`, `datum`, `data`, `fecha`, `dato`, `päivämäärä`, `дата`, `dátum`, `tarih`, `日期`,
@@ -68,7 +70,8 @@ var headerKeys = map[string][]string{
 	"to": {
 		`to`, `an`, `à`, `a`, `para`, `aan`, `til`, `till`, `vastaanottaja`, `do`, `кому`,
 		`komu`, `címzett`, `adresat`, `destinatario`, `destinataire`, `προς`, `kime`, `收件人`,
-		`宛先`, `받는 사람`, `إلى`, `pentru`, `alıcı`,
+		`宛先`, `받는 사람`, `إلى`, `pentru`, `alıcı`, `收件者`, `către`, `אל`, `per a`, `đến`,
+		`kepada`,
 	},
 	"cc": {
 		`cc`, `kopie`, `copie à`, `copia`, `kopia`, `копия`, `копія`, `másolat`, `kopio`,
@@ -77,7 +80,8 @@ var headerKeys = map[string][]string{
 	"subject": {
 		`subject`, `betreff`, `objet`, `oggetto`, `asunto`, `assunto`, `onderwerp`, `emne`,
 		`ämne`, `aihe`, `temat`, `тема`, `tárgy`, `předmět`, `subiect`, `θέμα`, `konu`, `主题`,
-		`主旨`, `件名`, `제목`, `الموضوع`, `sujet`,
+		`主旨`, `件名`, `제목`, `الموضوع`, `sujet`, `נושא`, `assumpte`, `chủ đề`, `subjek`,
+		`perihal`,
 	},
 	"reply-to": {
 		`reply-to`, `risposta`, `antwort an`, `répondre à`, `responder a`,
@@ -116,8 +120,8 @@ var forwardIntros = []string{
 // deviceWords name the phone, tablet or mail app in a "Sent from my ..." line.
 var deviceWords = `i ?phone|ipad|ipod|android|black ?berry|mobile|mobil|handy|smart ?phone|cell ?phone|` +
 	`\bcell\b|\bphone\b|galaxy|samsung|huawei|xiaomi|nokia|motorola|\bpixel\b|\bdevice\b|tablet|` +
-	`telefon|téléphone|telefone|telefono|teléfono|celular|portable|móvil|movil|мобильн|телефон|` +
-	`смартфон|пристр|手机|手機|携帯|휴대|outlook|gmail|yahoo mail|aol mail|mail for|mail app|` +
+	`windows|telefon|téléphone|telefone|telefono|teléfono|celular|portable|móvil|movil|мобильн|телефон|` +
+	`смартфон|пристр|手机|手機|携帯|휴대|outlook|gmail|yahoo mail|aol mail|mail f[üo]r|mail app|` +
 	`mailbox|airmail|windows mail|proton ?mail|k-9|gmx|web\.de|spark|newton|bluemail|aquamail|` +
 	`edison|superhuman|typeapp|sparrow|\bapp\b`
 
@@ -130,10 +134,13 @@ var devicePrefixes = []string{
 	`inviato (da|con|dal|tramite)`, `wysłan[eo] (z|ze|przez)`, `skickat (från|med|via)`,
 	`sendt (fra|med|via)`, `lähetetty`, `отправлено (с|из|со)`, `надіслано (з|із|зі)`,
 	`odesláno (z|ze)`, `trimis (de pe|de la|cu|din)`, `εστάλη από`, `στάλθηκε από`, `أُ?رسلت من`,
-	`נשלח מ`, `(发自|從|从|來自|来自)我的`, `get outlook`, `obter o outlook`, `obtener outlook`,
+	`get outlook`, `obter o outlook`, `obtener outlook`,
 	`scarica outlook`, `télécharger outlook`, `skaffa outlook`, `hent outlook`, `hanki outlook`,
 	`pobierz outlook`, `download outlook`,
 }
+
+// deviceJoinedPrefixes run into the next word ("从我的iPhone发送", "נשלח מה-iPhone").
+var deviceJoinedPrefixes = []string{`נשלח מ`, `(发自|發自|從|从|來自|来自)我的`}
 
 // deviceSuffixes close a device line where the verb comes last ("Az iPhone-omról küldve").
 var deviceSuffixes = []string{
@@ -164,22 +171,22 @@ var (
 	leadRe = regexp.MustCompile(`(?i)^[\s\-*>]*(?:` + alternation(leadWords) + `)[\s,]`)
 
 	// A date or a time: "2011-03-01", "26.5.2017", "12:47", "2014", "9 Jan", "Dec 9".
-	dateRe = regexp.MustCompile(`\p{Nd}{1,4}\s?[./\-]\s?\p{Nd}{1,2}|\p{Nd}{1,2}[:.]\p{Nd}{2}|(?:^|\P{Nd})(?:19|20)\p{Nd}{2}(?:\P{Nd}|$)|\p{Nd}{1,2}\.?\s+\p{L}{3,}|\p{L}{3,}\.?\s+\p{Nd}{1,2}(?:\P{Nd}|$)`)
+	dateRe  = regexp.MustCompile(`\p{Nd}{1,4}\s?[./\-]\s?\p{Nd}{1,2}|\p{Nd}{1,2}[:.]\p{Nd}{2}|(?:^|\P{Nd})(?:19|20)\p{Nd}{2}(?:\P{Nd}|$)|\p{Nd}{1,2}\.?\s+\p{L}{3,}|\p{L}{3,}\.?\s+\p{Nd}{1,2}(?:\P{Nd}|$)`)
 	emailRe = regexp.MustCompile(`[\p{L}\p{N}._%+\-']+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}`)
 
 	// Gmail's old attribution had no verb: "2017-11-24 16:32 GMT+01:00 Name <address>:".
 	gmailDateRe = regexp.MustCompile(`^\p{Nd}{4}-\p{Nd}{1,2}-\p{Nd}{1,2} \p{Nd}{1,2}:\p{Nd}{2} GMT[+\-]\p{Nd}{1,2}:\p{Nd}{2}\s+\S`)
 
-	headerKeyRe   *regexp.Regexp // a header field at the start of a line
+	headerKeyRe    *regexp.Regexp // a header field at the start of a line
 	headerKeyAnyRe *regexp.Regexp // a header field anywhere (several run together on one line)
-	headerKeyName = map[string]string{}
+	headerKeyName  = map[string]string{}
 
 	separatorRe = regexp.MustCompile(`(?i)^[\s\-_=*>#~]*(?:` + alternation(separatorPhrases) + `)[\s\-_=*#~:]*$`)
 	dashedRe    = regexp.MustCompile(`^[\s*_]*[-=_]{3,}\s*\p{L}[\p{L}'’ \-]{2,40}?\s*[-=_]{3,}[\s*_]*$`)
 	forwardRe   = regexp.MustCompile(`(?i)^[\s>*]*(?:` + alternation(forwardIntros) + `)\s*[:：]`)
 
 	deviceWordRe   = regexp.MustCompile(`(?i)` + deviceWords)
-	devicePrefixRe = regexp.MustCompile(`(?i)^(?:` + alternation(devicePrefixes) + `)(?:\s|$|\p{Han}|\p{Latin})`)
+	devicePrefixRe = regexp.MustCompile(`(?i)^(?:(?:` + alternation(devicePrefixes) + `)(?:[^\p{L}]|$)|` + alternation(deviceJoinedPrefixes) + `)`)
 	deviceSuffixRe = regexp.MustCompile(`(?i)(?:` + alternation(deviceSuffixes) + `)$`)
 	sentFromMyRe   = regexp.MustCompile(`(?i)^sent from my\s+([^,.;!?]+)(.*)$`)
 	excuseRe       = regexp.MustCompile(`(?i)excuse|typo|brevity|pardon|entschuldig|tippfehler|fautes|errores|erros|errori`)
