@@ -200,3 +200,21 @@ func TestCorpus(t *testing.T) {
 	report("by language", byLang)
 	report("by client", byClient)
 }
+
+// BenchmarkCorpus splits every case of the corpus once per iteration; ns/op divided by the case
+// count is the cost of one message.
+func BenchmarkCorpus(b *testing.B) {
+	cases := loadCorpus(b)
+	raws := make([][]byte, len(cases))
+	for i, c := range cases {
+		raws[i] = readCase(b, c)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for i, c := range cases {
+			splitCase(b, c, raws[i])
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(cases)), "ns/message")
+}

@@ -27,17 +27,31 @@ func SplitHTML(s string) Result {
 	hidden := make([]bool, len(r.lines))
 	for i, rl := range r.lines {
 		c := cleanLine(rl.text)
-		ls[i] = line{text: rl.text, clean: c, blank: c == "", quote: rl.depth > 0 || isQuoteLine(c)}
+		ls[i] = line{text: rl.text, clean: c, quote: rl.depth > 0 || isQuoteLine(c), rendered: true}
+		ls[i].classify()
 		hidden[i] = rl.hidden
 	}
 	cut := len(ls)
-	if r.cut >= 0 {
+	if r.cut >= 0 && hasText(ls[:r.cut], hidden) {
 		cut = r.cut
+	} else {
+		// Nothing above the marked part (a forward without a comment): read it all, so the
+		// text rules show the forwarded message below its header, as for plain text.
+		r.cut = -1
 	}
 	tail := analyse(ls[:cut], hidden[:cut])
 	res := result(ls, hidden, tail)
 	res.VisibleHTML = r.visibleHTML(doc, hidden)
 	return res
+}
+
+func hasText(ls []line, hidden []bool) bool {
+	for i, l := range ls {
+		if !l.blank && !hidden[i] {
+			return true
+		}
+	}
+	return false
 }
 
 // renderedLine is one line of the rendered text.

@@ -33,6 +33,25 @@ type line struct {
 	blank bool
 	quote bool // starts with ">" (or a Supercite prefix like "JD>")
 	code  bool // inside a ``` fence: never a marker
+	// rendered from HTML: there the markup says what is quoted, and no line is a quoted line
+	// that a client wrapped.
+	rendered bool
+	verb     bool // holds a "wrote" verb (set by classify)
+	colon    bool // ends with a colon
+}
+
+// maxAttribution is the longest attribution looked for, in bytes (a long name, address and
+// date in a script of several bytes a letter).
+const maxAttribution = 600
+
+// classify fills in what the rules ask of a line more than once.
+func (l *line) classify() {
+	l.blank = l.clean == ""
+	if l.blank {
+		return
+	}
+	l.colon = strings.HasSuffix(l.clean, ":") || strings.HasSuffix(l.clean, "：")
+	l.verb = len(l.clean) <= maxAttribution && lastVerb(strings.ToLower(l.clean)) >= 0
 }
 
 // Split finds the reply in a plain-text body.
@@ -54,7 +73,8 @@ func splitLines(text string) []line {
 			t = strings.ReplaceAll(t, "\r", " ")
 		}
 		c := cleanLine(t)
-		l := line{text: t, clean: c, blank: c == ""}
+		l := line{text: t, clean: c}
+		l.classify()
 		if strings.HasPrefix(c, "```") {
 			l.code, fence = true, !fence
 		} else if fence {
@@ -156,7 +176,7 @@ func analyse(ls []line, hidden []bool) int {
 // wrappedQuote is a line or two without ">" squeezed between quoted lines: a quoted line that
 // the sender's client wrapped without quoting the rest.
 func wrappedQuote(ls []line, i int) bool {
-	if i == 0 || !ls[i-1].quote {
+	if i == 0 || !ls[i-1].quote || ls[i].rendered {
 		return false
 	}
 	for j := i; j < len(ls) && j < i+2; j++ {
@@ -205,7 +225,16 @@ func isBanner(ls []line, i int) bool {
 // lines) starts at line i, and its last line.
 func attribution(ls []line, hidden []bool, i int) (int, bool) {
 	first := ls[i].clean
-	if utf8.RuneCountInString(first) > 400 {
+	if len(first) > 1600 || utf8.RuneCountInString(first) > 400 {
+		return 0, false
+	}
+	// Every attribution has a "wrote" verb or ends with a colon (or is Gmail's old dated
+	// line); most lines are ruled out here, before the costlier patterns below.
+	possible := startsWithDigit(first)
+	for j := i; j < len(ls) && j < i+6 && !possible; j++ {
+		possible = ls[j].verb || ls[j].colon
+	}
+	if !possible {
 		return 0, false
 	}
 	lead := leadRe.MatchString(first)
@@ -214,7 +243,7 @@ func attribution(ls []line, hidden []bool, i int) (int, bool) {
 	// "John <j@example.com> wrote:" would be taken in.
 	multi := lead || startsWithDate(first) || emailRe.MatchString(first)
 	var w strings.Builder
-	crossedBlank := false
+	crossedBlank, verb := false, false
 	for j := i; j < len(ls) && j < i+6; j++ {
 		l := &ls[j]
 		if j > i {
@@ -243,10 +272,11 @@ func attribution(ls []line, hidden []bool, i int) (int, bool) {
 			w.WriteByte(' ')
 		}
 		w.WriteString(strings.TrimLeft(l.clean, "> "))
-		if w.Len() > 600 {
+		if w.Len() > maxAttribution {
 			break
 		}
-		if isAttribution(w.String(), lead, j == i) {
+		verb = verb || l.verb
+		if (verb || l.colon || j == i) && isAttribution(w.String(), lead, j == i) {
 			if j > i && !dateRe.MatchString(first) && !emailRe.MatchString(first) && laterLead(ls, i, j) {
 				return 0, false
 			}
@@ -297,6 +327,11 @@ func endsSentence(s string) bool {
 	return false
 }
 
+func startsWithDigit(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsDigit(r)
+}
+
 // startsWithDate is a line whose first three words hold a number ("30.09.2017, 18.30, ...",
 // "ср, 30 апр. 2025 г. ...", "Wednesday, 17 November 2021 ...").
 func startsWithDate(s string) bool {
@@ -329,9 +364,9 @@ func isAttribution(w string, lead, oneLine bool) bool {
 		return false
 	}
 	endsColon := strings.HasSuffix(w, ":") || strings.HasSuffix(w, "：")
-	if locs := verbRe.FindAllStringIndex(w, -1); locs != nil {
-		rest := w[locs[len(locs)-1][1]:]
-		rest = strings.TrimLeft(rest, " ")
+	lower := strings.ToLower(w)
+	if end := lastVerb(lower); end >= 0 {
+		rest := strings.TrimLeft(lower[end:], " ")
 		// "... wrote:" (the verb at the end)
 		if strings.Trim(rest, " :：-–—.…)]>") == "" {
 			return true
@@ -357,7 +392,7 @@ func isAttribution(w string, lead, oneLine bool) bool {
 func headerBlock(ls []line, i int) (int, bool) {
 	c := ls[i].clean
 	// Some clients run the fields together on one line.
-	if len(c) < 400 && len(headerKeyAnyRe.FindAllStringIndex(c, 4)) >= 3 && (emailRe.MatchString(c) || dateRe.MatchString(c)) {
+	if len(c) < 400 && strings.Count(c, ":")+strings.Count(c, "：") >= 3 && len(headerKeyAnyRe.FindAllStringIndex(c, 4)) >= 3 && (emailRe.MatchString(c) || dateRe.MatchString(c)) {
 		return i, true
 	}
 	if _, ok := headerKey(c); !ok {
@@ -410,6 +445,17 @@ func result(ls []line, hidden []bool, tail int) Result {
 		hidden[k] = true
 	}
 	joinAcrossHidden(ls, hidden)
+	// Empty lines that met where hidden lines were taken out count as one.
+	blank := true
+	for k, l := range ls {
+		if hidden[k] {
+			continue
+		}
+		if l.blank && blank {
+			hidden[k] = true
+		}
+		blank = l.blank
+	}
 
 	var vis, quo strings.Builder
 	for k, l := range ls {
