@@ -340,22 +340,25 @@ func (r *renderer) visibleHTML(doc *html.Node, hidden []bool) string {
 	for tail < len(r.lines) && len(r.lines[tail].nodes) == 0 && (r.cut < 0 || tail < r.cut) {
 		tail++
 	}
-	var cutAt *html.Node
-	switch {
-	case r.cut >= 0 && tail >= r.cut:
-		cutAt = r.cutAt
-	case tail < len(r.lines):
-		// The text node that starts the tail, unless it began on a visible line (<pre>).
-		if n := r.lines[tail].nodes[0]; r.spans[n].first == tail {
-			cutAt = n
-		}
-	}
 	body := findBody(doc)
 	if body == nil {
 		return ""
 	}
-	if cutAt != nil {
-		removeFrom(liftCut(cutAt, body), body)
+	switch {
+	case r.cut >= 0 && tail >= r.cut:
+		removeFrom(liftCut(r.cutAt, body), body)
+	case tail < len(r.lines):
+		n := r.lines[tail].nodes[0]
+		first := r.spans[n].first
+		if first == tail {
+			removeFrom(liftCut(n, body), body)
+			break
+		}
+		// A <pre> text that runs on into the tail keeps its lines above it.
+		if parts := strings.Split(n.Data, "\n"); tail-first < len(parts) {
+			n.Data = strings.Join(parts[:tail-first], "\n")
+			removeAfter(n, body)
+		}
 	}
 	r.removeHidden(body, hidden)
 	trimEmptyTail(body)
@@ -430,13 +433,18 @@ func trimEmptyTail(n *html.Node) {
 
 // removeFrom removes n and everything after it in document order, up to body.
 func removeFrom(n, body *html.Node) {
+	removeAfter(n, body)
+	if n.Parent != nil {
+		n.Parent.RemoveChild(n)
+	}
+}
+
+// removeAfter removes everything after n in document order, up to body.
+func removeAfter(n, body *html.Node) {
 	for p := n; p != nil && p != body; p = p.Parent {
 		for p.NextSibling != nil {
 			p.Parent.RemoveChild(p.NextSibling)
 		}
-	}
-	if n.Parent != nil {
-		n.Parent.RemoveChild(n)
 	}
 }
 

@@ -3,6 +3,7 @@ package reply
 import (
 	"html"
 	"regexp"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -169,19 +170,22 @@ var signoffs = []string{
 func alternation(words []string) string { return strings.Join(words, "|") }
 
 var (
-	// A letter on either side would make the verb part of another word.
 	leadRe = regexp.MustCompile(`(?i)^[\s\-*>]*(?:` + alternation(leadWords) + `)[\s,]`)
 
-	// A date or a time: "2011-03-01", "26.5.2017", "12:47", "2014", "9 Jan", "Dec 9".
-	dateRe  = regexp.MustCompile(`\p{Nd}{1,4}\s?[./\-]\s?\p{Nd}{1,2}|\p{Nd}{1,2}[:.]\p{Nd}{2}|(?:^|\P{Nd})(?:19|20)\p{Nd}{2}(?:\P{Nd}|$)|\p{Nd}{1,2}\.?\s+\p{L}{3,}|\p{L}{3,}\.?\s+\p{Nd}{1,2}(?:\P{Nd}|$)`)
+	// A date or a time, in any script's digits.
+	dateRe = regexp.MustCompile(`\p{Nd}{1,4}\s?[./\-]\s?\p{Nd}{1,2}` + // 2011-03-01, 26.5.2017
+		`|\p{Nd}{1,2}[:.]\p{Nd}{2}` + // 12:47
+		`|(?:^|\P{Nd})(?:19|20)\p{Nd}{2}(?:\P{Nd}|$)` + // 2014
+		`|\p{Nd}{1,2}\.?\s+\p{L}{3,}` + // 9 Jan, 15. juni
+		`|\p{L}{3,}\.?\s+\p{Nd}{1,2}(?:\P{Nd}|$)`) // Dec 9
 	emailRe = regexp.MustCompile(`[\p{L}\p{N}._%+\-']+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}`)
 
 	// Gmail's old attribution had no verb: "2017-11-24 16:32 GMT+01:00 Name <address>:".
 	gmailDateRe = regexp.MustCompile(`^\p{Nd}{4}-\p{Nd}{1,2}-\p{Nd}{1,2} \p{Nd}{1,2}:\p{Nd}{2} GMT[+\-]\p{Nd}{1,2}:\p{Nd}{2}\s+\S`)
 
-	headerKeyRe    *regexp.Regexp // a header field at the start of a line
-	headerKeyAnyRe *regexp.Regexp // a header field anywhere (several run together on one line)
-	headerKeyName  = map[string]string{}
+	// headerKeyRe finds a header field at the start of a line, headerKeyAnyRe anywhere (some
+	// clients run the fields together on one line); headerKeyName maps a key to its field.
+	headerKeyRe, headerKeyAnyRe, headerKeyName = compileHeaderKeys()
 
 	separatorRe = regexp.MustCompile(`(?i)^[\s\-_=*>#~]*(?:` + alternation(separatorPhrases) + `)[\s\-_=*#~:]*$`)
 	dashedRe    = regexp.MustCompile(`^[\s*_]*[-=_]{3,}\s*\p{L}[\p{L}'’ \-]{2,40}?\s*[-=_]{3,}[\s*_]*$`)
@@ -201,23 +205,21 @@ var (
 	outsideRe = regexp.MustCompile(`(?i)external|outside (?:of )?(?:the |your |our )?organi[sz]ation|extern`)
 )
 
-func init() {
+func compileHeaderKeys() (atStart, anywhere *regexp.Regexp, names map[string]string) {
+	names = map[string]string{}
 	var all []string
 	for name, keys := range headerKeys {
 		for _, k := range keys {
-			headerKeyName[k] = name
+			names[k] = name
 			all = append(all, k)
 		}
 	}
 	// Longer keys first, so "envoyé le" wins over "envoyé" and "de la" over "de".
-	for i := 1; i < len(all); i++ {
-		for j := i; j > 0 && len(all[j]) > len(all[j-1]); j-- {
-			all[j], all[j-1] = all[j-1], all[j]
-		}
-	}
+	sort.Slice(all, func(i, j int) bool { return len(all[i]) > len(all[j]) || len(all[i]) == len(all[j]) && all[i] < all[j] })
 	keys := alternation(all)
-	headerKeyRe = regexp.MustCompile(`(?i)^[\s*_>]*(` + keys + `)[\s*_]*[:：]`)
-	headerKeyAnyRe = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(` + keys + `)\s*[:：]`)
+	atStart = regexp.MustCompile(`(?i)^[\s*_>]*(` + keys + `)[\s*_]*[:：]`)
+	anywhere = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(` + keys + `)\s*[:：]`)
+	return atStart, anywhere, names
 }
 
 // cleanLine is what the rules look at: the line without the invisible marks mail clients sprinkle

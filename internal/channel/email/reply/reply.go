@@ -64,14 +64,14 @@ func Split(text string) Result {
 
 func splitLines(text string) []line {
 	text = strings.TrimPrefix(text, "\ufeff")
+	if strings.Contains(text, "\r") {
+		text = strings.ReplaceAll(text, "\r\n", "\n")
+		text = strings.ReplaceAll(text, "\r", "\n") // old Mac line ends
+	}
 	raw := strings.Split(text, "\n")
 	ls := make([]line, len(raw))
 	fence := false
 	for i, t := range raw {
-		t = strings.TrimSuffix(t, "\r")
-		if strings.Contains(t, "\r") { // old Mac line ends inside a line
-			t = strings.ReplaceAll(t, "\r", " ")
-		}
 		c := cleanLine(t)
 		l := line{text: t, clean: c}
 		l.classify()
@@ -256,7 +256,8 @@ func attribution(ls []line, hidden []bool, i int) (int, bool) {
 				crossedBlank = true
 				continue
 			}
-			if !multi || l.code || hidden[j] {
+			// A quoted line may only close the attribution ("<address>\n> wrote:").
+			if !multi || l.code || hidden[j] || l.quote && len(l.clean) > 40 {
 				break
 			}
 			prev := ls[j-1].clean
@@ -287,8 +288,9 @@ func attribution(ls []line, hidden []bool, i int) (int, bool) {
 }
 
 // laterLead reports whether an attribution that ends at line j starts with "On"/"Le"/"Am"... on a
-// line after i. When line i has no date or address of its own, it is the end of the reply ("Il est signalé ..." above "Le mar. 30 avr.
-// 2024, 11:53, X a écrit :"), not the start of the attribution.
+// line after i. When line i has no date or address of its own, it is then the end of the reply
+// ("Il est signalé ..." above "Le mar. 30 avr. 2024, 11:53, X a écrit :"), not the start of the
+// attribution.
 func laterLead(ls []line, i, j int) bool {
 	for k := i + 1; k <= j; k++ {
 		if ls[k].blank || !leadRe.MatchString(ls[k].clean) {
@@ -392,7 +394,8 @@ func isAttribution(w string, lead, oneLine bool) bool {
 func headerBlock(ls []line, i int) (int, bool) {
 	c := ls[i].clean
 	// Some clients run the fields together on one line.
-	if len(c) < 400 && strings.Count(c, ":")+strings.Count(c, "：") >= 3 && len(headerKeyAnyRe.FindAllStringIndex(c, 4)) >= 3 && (emailRe.MatchString(c) || dateRe.MatchString(c)) {
+	if len(c) < 400 && strings.Count(c, ":")+strings.Count(c, "：") >= 3 &&
+		len(headerKeyAnyRe.FindAllStringIndex(c, 4)) >= 3 && (emailRe.MatchString(c) || dateRe.MatchString(c)) {
 		return i, true
 	}
 	if _, ok := headerKey(c); !ok {
@@ -468,7 +471,7 @@ func result(ls []line, hidden []bool, tail int) Result {
 		}
 		b.WriteString(l.text)
 	}
-	return Result{Visible: trimBlank(vis.String()), Quoted: trimBlank(quo.String())}
+	return Result{Visible: strings.TrimSpace(vis.String()), Quoted: strings.TrimSpace(quo.String())}
 }
 
 // trimSignature hides a short line or two after "sign-off, name" ("All the best, / Paul / SOME
@@ -494,7 +497,8 @@ func trimSignature(ls []line, hidden []bool) {
 		}
 		for _, k := range rest {
 			c := strings.ToLower(ls[k].clean)
-			if countWords(c) > 6 || strings.HasPrefix(c, "p.s") || strings.HasPrefix(c, "ps") {
+			if countWords(c) > 6 || strings.HasPrefix(c, "p.s") || strings.HasPrefix(c, "ps:") ||
+				strings.HasPrefix(c, "ps ") || strings.HasPrefix(c, "pps") {
 				return
 			}
 		}
@@ -528,5 +532,3 @@ func joinAcrossHidden(ls []line, hidden []bool) {
 		}
 	}
 }
-
-func trimBlank(s string) string { return strings.TrimSpace(s) }

@@ -209,7 +209,7 @@ func TestSplitHTML(t *testing.T) {
 On Thu, Jan 5, 2023 at 10:00 AM Jane &lt;jane@example.com&gt; wrote:
 &gt; Can we meet?
 </pre>`,
-			"Monday works.", ""},
+			"Monday works.", "<pre>Monday works.\n</pre>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
