@@ -24,7 +24,7 @@ var wroteVerbs = []string{
 	"escribió", "escribio", "escribe", // es
 	"escreveu", "escreve", // pt
 	"ha scritto", "scrisse", "scrive", // it
-	"napisał(a)", "napisała", "napisał", "pisze", // pl
+	"napisał(a)", "napisała", "napisał", "pisze", "napisana", // pl ("Wiadomość napisana przez")
 	"написал(а)", "написала", "написал", "пишет", "написа", // ru, bg
 	"написав", "пише", // uk
 	"skrev", "skriver", // sv, no, da
@@ -42,7 +42,7 @@ var wroteVerbs = []string{
 }
 
 // cjkVerbs are written without spaces around them.
-var cjkVerbs = []string{"写道", "寫道", "のメッセージ", "님이 작성", "작성"}
+var cjkVerbs = []string{"写道", "寫道", "のメッセージ", "のメール", "님이 작성", "작성"}
 
 // leadWords open an attribution line ("On", "Le", "Am" ...) in the languages above.
 var leadWords = []string{
@@ -133,7 +133,7 @@ var deviceWords = `i ?phon|ipad|ipod|android|black ?berry|mobile|mobil|handy|sma
 var devicePrefixes = []string{
 	`sent (from|with|via|using|by|on)`, `envoy[ée] (depuis|de|à partir de|a partir de|avec|du|par)`,
 	`(gesendet|versendet|verschickt) (von|mit|vom|über|aus)`, `(von|vom|mit) (meinem|meiner|unterwegs)`,
-	`diese nachricht wurde (von|mit)`, `(verzonden|verstuurd) (met|vanaf|van|via)`,
+	`diese nachricht wurde (von|mit)`, `(verzonden|verstuurd) (met|vanaf|vanuit|van|via)`,
 	`enviado (desde|con|de|a través de)`, `enviad[oa] (do|de|pelo|pela|a partir do|a partir de|via)`,
 	`inviato (da|con|dal|tramite)`, `wysłan[eo] (z|ze|przez)`, `skickat (från|med|via)`,
 	`sendt (fra|med|via)`, `lähetetty`, `отправлено (с|из|со)`, `надіслано (з|із|зі)`,
@@ -187,21 +187,27 @@ var (
 	// clients run the fields together on one line); headerKeyName maps a key to its field.
 	headerKeyRe, headerKeyAnyRe, headerKeyName = compileHeaderKeys()
 
-	separatorRe = regexp.MustCompile(`(?i)^[\s\-_=*>#~]*(?:` + alternation(separatorPhrases) + `)[\s\-_=*#~:]*$`)
-	dashedRe    = regexp.MustCompile(`^[\s*_]*[-=_]{3,}\s*\p{L}[\p{L}'’ \-]{2,40}?\s*[-=_]{3,}[\s*_]*$`)
-	forwardRe   = regexp.MustCompile(`(?i)^[\s>*]*(?:` + alternation(forwardIntros) + `)\s*[:：]`)
+	separatorRe = regexp.MustCompile(`(?i)^[\s\-_=*>#~]*(?:` + alternation(separatorPhrases) + `)[\s\-_=*#~:]*$` +
+		// "-------- Ursprüngliche Nachricht --------Von: ..." with the header run on
+		`|^[\s*_>]*[-_=]{2,}\s*(?:` + alternation(separatorPhrases) + `)\s*[-_=]{2,}`)
+	dashedRe  = regexp.MustCompile(`^[\s*_]*[-=_]{3,}\s*\p{L}[\p{L}'’ \-]{2,40}?\s*[-=_]{3,}[\s*_]*$`)
+	forwardRe = regexp.MustCompile(`(?i)^[\s>*]*(?:` + alternation(forwardIntros) + `)\s*[:：]`)
 
 	deviceWordRe   = regexp.MustCompile(`(?i)` + deviceWords)
 	devicePrefixRe = regexp.MustCompile(`(?i)^(?:(?:` + alternation(devicePrefixes) + `)(?:[^\p{L}]|$)|` + alternation(deviceJoinedPrefixes) + `)`)
 	deviceSuffixRe = regexp.MustCompile(`(?i)(?:` + alternation(deviceSuffixes) + `)$`)
 	sentFromMyRe   = regexp.MustCompile(`(?i)^sent from my\s+([^,.;!?]+)(.*)$`)
 	excuseRe       = regexp.MustCompile(`(?i)excuse|typo|brevity|pardon|entschuldig|tippfehler|fautes|errores|erros|errori`)
-	outlookForRe   = regexp.MustCompile(`(?i)^outlook\s+(?:für|for|pour|para|per|voor|för|til|dla|для)\s+(?:ios|android)(?:\s+\S+)?$`)
-	urlRe          = regexp.MustCompile(`<?\(?https?://[^\s>)]*[>)]?`)
-	mdLinkRe       = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
+	// "Outlook für iOS beziehen", "Verzonden vanuit Outlook voor iOS": Outlook's app line in any
+	// language, with at most a few words around it.
+	outlookForRe = regexp.MustCompile(`(?i)^(?:\S+\s+){0,3}outlook\s+(?:\S+\s+)?(?:ios|android)(?:\s+\S+)?$`)
+	urlRe        = regexp.MustCompile(`<?\(?https?://[^\s>)]*[>)]?`)
+	mdLinkRe     = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
 
-	signoffRe = regexp.MustCompile(`(?i)^(?:` + alternation(signoffs) + `)\s*[,.!]?$`)
-	bannerRe  = regexp.MustCompile(`(?i)^\W*(?:caution|warning|attention|notice|achtung|vorsicht|attenzione|external)\b`)
+	signoffRe    = regexp.MustCompile(`(?i)^(?:` + alternation(signoffs) + `)\s*[,.!]?$`)
+	bannerRe     = regexp.MustCompile(`(?i)^\W*(?:caution|warning|attention|notice|achtung|vorsicht|attenzione|external)\b`)
+	disclaimerRe = regexp.MustCompile(`(?i)confidential|intended (?:solely )?for|intended recipient|privileged|disclaimer|` +
+		`vertraulich|confidentiel|riservat|confidencial|poufn|virus`)
 	outsideRe = regexp.MustCompile(`(?i)external|outside (?:of )?(?:the |your |our )?organi[sz]ation|extern`)
 )
 
@@ -289,11 +295,16 @@ func letterAfter(s string, i int) bool {
 
 // headerKey reports the field a "Key: value" line starts with ("from", "sent", ...).
 func headerKey(clean string) (string, bool) {
+	// The longest key and its decoration fit in 40 bytes; most lines have no colon that early.
+	if i := strings.IndexAny(clean, ":："); i < 0 || i > 40 {
+		return "", false
+	}
 	m := headerKeyRe.FindStringSubmatch(clean)
 	if m == nil {
 		return "", false
 	}
-	return headerKeyName[strings.ToLower(m[1])], true
+	name := headerKeyName[strings.ToLower(m[1])]
+	return name, name != ""
 }
 
 // isRule is a line of nothing but dashes, underscores, stars and the like.
@@ -345,7 +356,7 @@ func isDeviceLine(clean string) bool {
 	if words > 12 {
 		return false
 	}
-	if outlookForRe.MatchString(s) {
+	if outlookForRe.MatchString(s) && !strings.ContainsAny(s, "?!") {
 		return true
 	}
 	if devicePrefixRe.MatchString(s) || deviceSuffixRe.MatchString(s) {

@@ -36,8 +36,9 @@ type line struct {
 	// rendered from HTML: there the markup says what is quoted, and no line is a quoted line
 	// that a client wrapped.
 	rendered bool
-	verb     bool // holds a "wrote" verb (set by classify)
-	colon    bool // ends with a colon
+	verb     bool   // holds a "wrote" verb (set by classify)
+	colon    bool   // ends with a colon
+	key      string // the header field the line starts with ("from", "sent", ...), if any
 }
 
 // maxAttribution is the longest attribution looked for, in bytes (a long name, address and
@@ -51,6 +52,7 @@ func (l *line) classify() {
 		return
 	}
 	l.colon = strings.HasSuffix(l.clean, ":") || strings.HasSuffix(l.clean, "：")
+	l.key, _ = headerKey(l.clean)
 	l.verb = len(l.clean) <= maxAttribution && lastVerb(strings.ToLower(l.clean)) >= 0
 }
 
@@ -144,6 +146,14 @@ func analyse(ls []line, hidden []bool) int {
 			}
 			return i
 		}
+		// "2013/7/20 Jane <jane@example.com>" right above a quote: an old Gmail attribution,
+		// with neither verb nor colon.
+		if next := nextNonBlank(ls, i+1); next < n && ls[next].quote && len(l.clean) < 200 &&
+			startsWithDate(l.clean) && emailRe.MatchString(l.clean) {
+			hidden[i] = true
+			i++
+			continue
+		}
 		if end, ok := headerBlock(ls, i); ok {
 			if !seen {
 				hide(i, end)
@@ -152,8 +162,7 @@ func analyse(ls []line, hidden []bool) int {
 			}
 			return i
 		}
-		if isSeparator(l.clean) || isSigDelimiter(l.clean) || isDeviceLine(l.clean) ||
-			(isRule(l.clean) && (i == 0 || ls[i-1].blank)) {
+		if isSeparator(l.clean) || isSigDelimiter(l.clean) || isDeviceLine(l.clean) || isCutRule(ls, hidden, i) {
 			if !seen {
 				hidden[i] = true
 				i++
@@ -173,10 +182,65 @@ func analyse(ls []line, hidden []bool) int {
 	return n
 }
 
-// wrappedQuote is a line or two without ">" squeezed between quoted lines: a quoted line that
-// the sender's client wrapped without quoting the rest.
+// isCutRule is a rule under an empty line: what follows is a signature or a mailing list's
+// footer. It is part of the text when it underlines a heading (no empty line above it), or when
+// prose follows it and either the rule is a short Markdown one ("----" between paragraphs) or the
+// quoted history comes only later (a rule the contact drew between two parts of the reply).
+func isCutRule(ls []line, hidden []bool, i int) bool {
+	c := ls[i].clean
+	if !isRule(c) || i > 0 && !ls[i-1].blank {
+		return false
+	}
+	next := nextNonBlank(ls, i+1)
+	if next == len(ls) || !isProse(ls, next) {
+		return true
+	}
+	if len(c) <= 5 && strings.Contains("-=*~#", c[:1]) && strings.Count(c, c[:1]) == len(c) {
+		return false
+	}
+	return !quotedLater(ls, hidden, next)
+}
+
+// isProse is a paragraph of sentences (not a name, an address or a notice of confidentiality).
+func isProse(ls []line, i int) bool {
+	end := paragraphEnd(ls, i)
+	last := ls[end].clean
+	if countWords(ls[i].clean) < 6 || !strings.ContainsAny(last[len(last)-1:], ".!?") {
+		return false
+	}
+	for k := i; k <= end; k++ {
+		if disclaimerRe.MatchString(ls[k].clean) {
+			return false
+		}
+	}
+	return true
+}
+
+// quotedLater reports whether quoted lines or a quote header follow line i (within a hundred
+// lines, so that a body of many rules stays cheap).
+func quotedLater(ls []line, hidden []bool, i int) bool {
+	for k := i; k < len(ls) && k < i+100; k++ {
+		if ls[k].quote {
+			return true
+		}
+		if ls[k].blank || ls[k].code {
+			continue
+		}
+		if _, ok := attribution(ls, hidden, k); ok {
+			return true
+		}
+		if _, ok := headerBlock(ls, k); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// wrappedQuote is a line or two without ">" squeezed between quoted lines, under a quoted line
+// long enough to have been wrapped: the rest of that line, which the sender's client wrapped
+// without quoting it. (A short answer between short quoted questions is the reply.)
 func wrappedQuote(ls []line, i int) bool {
-	if i == 0 || !ls[i-1].quote || ls[i].rendered {
+	if i == 0 || !ls[i-1].quote || ls[i].rendered || utf8.RuneCountInString(ls[i-1].clean) < 60 {
 		return false
 	}
 	for j := i; j < len(ls) && j < i+2; j++ {
@@ -398,7 +462,7 @@ func headerBlock(ls []line, i int) (int, bool) {
 		len(headerKeyAnyRe.FindAllStringIndex(c, 4)) >= 3 && (emailRe.MatchString(c) || dateRe.MatchString(c)) {
 		return i, true
 	}
-	if _, ok := headerKey(c); !ok {
+	if ls[i].key == "" {
 		return 0, false
 	}
 	keys := map[string]bool{}
@@ -411,7 +475,7 @@ func headerBlock(ls []line, i int) (int, bool) {
 			}
 			continue
 		}
-		if k, ok := headerKey(l.clean); ok {
+		if k := l.key; k != "" {
 			keys[k] = true
 			count++
 			last, gap, cont = j, 0, 0
@@ -475,7 +539,8 @@ func result(ls []line, hidden []bool, tail int) Result {
 }
 
 // trimSignature hides a short line or two after "sign-off, name" ("All the best, / Paul / SOME
-// MORE TEXT"): after a name that closes a letter, that is signature, not message.
+// MORE TEXT"): after a name that closes a letter, that is signature, not message. A sentence
+// there ("Also, the invoice is wrong.") is message and stays.
 func trimSignature(ls []line, hidden []bool) {
 	var vis []int
 	for k, l := range ls {
@@ -483,7 +548,8 @@ func trimSignature(ls []line, hidden []bool) {
 			vis = append(vis, k)
 		}
 	}
-	for p := len(vis) - 3; p >= 0 && p >= len(vis)-5; p-- {
+	// A closing among the last dozen lines, with a name and something after it.
+	for p := len(vis) - 3; p >= 0 && p >= len(vis)-12; p-- {
 		if !signoffRe.MatchString(ls[vis[p]].clean) {
 			continue
 		}
@@ -492,12 +558,22 @@ func trimSignature(ls []line, hidden []bool) {
 			return
 		}
 		rest := vis[p+2:]
+		// A signature card that repeats the name ("Anke" above "Anke McElligott, Specialist,
+		// <logo>, <advert>") is all signature, the closing with it.
+		card := strings.ToLower(ls[rest[0]].clean)
+		if first := strings.ToLower(strings.Fields(name.clean)[0]); utf8.RuneCountInString(first) >= 3 &&
+			countWords(card) <= 5 && containsWord(card, first) {
+			for k := vis[p]; k < len(ls); k++ {
+				hidden[k] = true
+			}
+			return
+		}
 		if len(rest) > 2 || rest[0] == vis[p+1]+1 { // the rest must stand apart from the name
 			return
 		}
 		for _, k := range rest {
 			c := strings.ToLower(ls[k].clean)
-			if countWords(c) > 6 || strings.HasPrefix(c, "p.s") || strings.HasPrefix(c, "ps:") ||
+			if countWords(c) > 6 || endsSentence(c) || strings.HasPrefix(c, "p.s") || strings.HasPrefix(c, "ps:") ||
 				strings.HasPrefix(c, "ps ") || strings.HasPrefix(c, "pps") {
 				return
 			}
@@ -506,6 +582,21 @@ func trimSignature(ls []line, hidden []bool) {
 			hidden[k] = true
 		}
 		return
+	}
+}
+
+// containsWord reports whether w stands in s as a word of its own.
+func containsWord(s, w string) bool {
+	for from := 0; ; {
+		i := strings.Index(s[from:], w)
+		if i < 0 {
+			return false
+		}
+		i += from
+		if !letterBefore(s, i) && !letterAfter(s, i+len(w)) {
+			return true
+		}
+		from = i + len(w)
 	}
 }
 

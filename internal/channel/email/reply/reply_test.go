@@ -50,8 +50,14 @@ func TestSplitAttributions(t *testing.T) {
 		"05.01.2023, 10:00, \"Jane Roe\" <jane@example.com>:",
 		"Le 05/01/2023 à 10:00, Jane Roe a écrit :",
 		"W dniu 5.01.2023 o 10:00, Jane Roe pisze:",
+		"Wiadomość napisana przez Jane Roe <jane@example.com> w dniu 05.01.2023, o godz. 10:00:",
+		"2023/01/05 10:00、Jane Roe <jane@example.com> のメール:",
+		"ב-5 בינו׳ 2023, בשעה 10:00, Jane Roe <jane@example.com> כתב/ה:",
+		"Jane Roe kirjoitti 5.1.2023 kello 10.00:",
 		"---- On Thu, 05 Jan 2023 10:00:00 +0100 Jane Roe <jane@example.com> wrote ----",
 	}
+	// Old Gmail wrote only the date and the sender above the quote.
+	checkSplit(t, answer+"\n\n2013/7/20 Jane Roe <jane@example.com>\n\n> Can we meet?\n", answer)
 	for _, h := range headers {
 		for _, quoted := range []string{"> Can we meet?\n> Jane", "Can we meet?\nJane"} {
 			in := answer + "\n\n" + h + "\n\n" + quoted + "\n"
@@ -104,6 +110,8 @@ func TestSplitSignatures(t *testing.T) {
 		"Sent from Yahoo Mail for iPhone",
 		"Sent with Proton Mail secure email.",
 		"Get Outlook for Android<https://aka.ms/ghei36>",
+		"Verzonden vanuit Outlook voor iOS",
+		"Gesendet mit der mobilen Mail App",
 		"Von meinem iPhone gesendet",
 		"Gesendet von meinem Samsung Galaxy Smartphone.",
 		"Envoyé de mon iPhone",
@@ -128,6 +136,7 @@ func TestSplitSignatures(t *testing.T) {
 		"נשלח מה-iPhone שלי",
 		"أُرسلت من الـ iPhone",
 		"_______________________________________________\nriak-users mailing list\nriak-users@lists.basho.com",
+		"-----\nJohn Doe\nAcme Inc.",
 	}
 	for _, s := range sigs {
 		checkSplit(t, answer+"\n\n"+s+"\n", answer)
@@ -149,6 +158,8 @@ func TestSplitKeeps(t *testing.T) {
 		"I wrote to them on 12.03.2024 and they said no.",
 		"```\n-- \nSent from my iPhone\n```\nThat is what the log shows.",
 		"Date: Friday\nPlace: Paris\nAgenda: budget",
+		"Thanks,\n\nJohn\n\nAlso, the invoice is wrong.",
+		"Here is my analysis.\n\n----\n\nThe dashes above are Markdown, not a signature, so keep them.",
 	}
 	for _, k := range keep {
 		checkSplit(t, k, k)
@@ -159,6 +170,7 @@ func TestSplitLayouts(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"interleaved answers stay", "Hi,\n\nOn Thu, Jan 5, 2023 at 10:00 AM Jane <jane@example.com> wrote:\n> When?\n\nMonday.\n\n> Where?\n\nHere.\n\n> Jane\n",
 			"Hi,\n\nMonday.\n\nHere."},
+		{"short answers between short quotes", "> Can you do Monday?\nYes.\n> And Tuesday?\nNo.", "Yes.\nNo."},
 		{"reply below the header", "On 5 Jan 2023, at 10:00, Jane <jane@example.com> wrote:\n\nMonday works.\n", "Monday works."},
 		{"forward without a comment shows the forwarded mail", "---------- Forwarded message ---------\nFrom: Jane <jane@example.com>\nDate: Thu, Jan 5, 2023\nSubject: Meeting\nTo: <support@example.com>\n\nCan we meet?\n",
 			"Can we meet?"},
@@ -167,6 +179,14 @@ func TestSplitLayouts(t *testing.T) {
 		{"external sender banner", "[EXTERNAL] This email originated from outside of the organization.\n\n" + answer, answer},
 		{"CRLF", strings.ReplaceAll(answer+"\n\nOn Thu, Jan 5, 2023 at 10:00 AM Jane <jane@example.com> wrote:\n> x\n", "\n", "\r\n"),
 			answer},
+		{"rule inside the reply", "First part.\n\n________________________________\n\nThis is the second part of the new reply.\n\nBest regards,\nJane\n\nOn July 28, 2026, John wrote:\n> The old message.\n",
+			"First part.\n\n________________________________\n\nThis is the second part of the new reply.\n\nBest regards,\nJane"},
+		{"disclaimer under a rule", "Yes.\n\nJane\n\n________________________________\nThis email is confidential and intended solely for the addressee.\n\nOn July 28, 2026, John wrote:\n> The old message.\n",
+			"Yes.\n\nJane"},
+		{"signature card", "Please call me.\n\nFreundliche Grüße\nAnke\n\n**Anke Muster**,\nImplementation Specialist\n![Logo](https://example.com/logo.png)\n\nLerne jetzt unsere neuesten Funktionen kennen!\nWebinare",
+			"Please call me."},
+		{"header run onto the separator", "Welches Dokument?\n-------- Ursprüngliche Nachricht --------Von: \"Shop\"  Datum: 07.08.24  18:46  (GMT+01:00) An: Betreff: Rücksendung\n\nHallo Martin,\n",
+			"Welches Dokument?"},
 		{"after sign-off and name", "Please call me.\n\nKind regards,\n\nJohn\n\nACME SUPPORT", "Please call me.\n\nKind regards,\n\nJohn"},
 	}
 	for _, tt := range tests {
