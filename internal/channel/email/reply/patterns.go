@@ -190,8 +190,9 @@ var (
 	separatorRe = regexp.MustCompile(`(?i)^[\s\-_=*>#~]*(?:` + alternation(separatorPhrases) + `)[\s\-_=*#~:]*$` +
 		// "-------- Ursprüngliche Nachricht --------Von: ..." with the header run on
 		`|^[\s*_>]*[-_=]{2,}\s*(?:` + alternation(separatorPhrases) + `)\s*[-_=]{2,}`)
-	dashedRe  = regexp.MustCompile(`^[\s*_]*[-=_]{3,}\s*\p{L}[\p{L}'’ \-]{2,40}?\s*[-=_]{3,}[\s*_]*$`)
-	forwardRe = regexp.MustCompile(`(?i)^[\s>*]*(?:` + alternation(forwardIntros) + `)\s*[:：]`)
+	dashedRe    = regexp.MustCompile(`^[\s*_]*[-=_]{3,}\s*\p{L}[\p{L}'’ \-]{2,40}?\s*[-=_]{3,}[\s*_]*$`)
+	dashedAnyRe = regexp.MustCompile(`^[\s*_]*[-=_]{3,}.{1,60}?[-=_]{3,}[\s*_]*$`)
+	forwardRe   = regexp.MustCompile(`(?i)^[\s>*]*(?:` + alternation(forwardIntros) + `)\s*[:：]`)
 
 	deviceWordRe   = regexp.MustCompile(`(?i)` + deviceWords)
 	devicePrefixRe = regexp.MustCompile(`(?i)^(?:(?:` + alternation(devicePrefixes) + `)(?:[^\p{L}]|$)|` + alternation(deviceJoinedPrefixes) + `)`)

@@ -500,13 +500,14 @@ func result(ls []line, hidden []bool, tail int) Result {
 		hidden[k] = true
 	}
 	trimSignature(ls, hidden)
-	// A rule or an empty line left at the end belonged to what was cut ("________" above
+	// A rule or an empty line left at the end belonged to what was cut ("________" or a
+	// separator the sender's client garbled, "-----Urspr=C3=BCngliche Nachricht-----", above
 	// "From:").
 	for k := len(ls) - 1; k >= 0; k-- {
 		if hidden[k] {
 			continue
 		}
-		if !ls[k].blank && !isRule(ls[k].clean) {
+		if !ls[k].blank && !isRule(ls[k].clean) && !(k+1 < len(ls) && hidden[k+1] && dashedAnyRe.MatchString(ls[k].clean)) {
 			break
 		}
 		hidden[k] = true

@@ -183,6 +183,8 @@ func TestSplitLayouts(t *testing.T) {
 			"First part.\n\n________________________________\n\nThis is the second part of the new reply.\n\nBest regards,\nJane"},
 		{"disclaimer under a rule", "Yes.\n\nJane\n\n________________________________\nThis email is confidential and intended solely for the addressee.\n\nOn July 28, 2026, John wrote:\n> The old message.\n",
 			"Yes.\n\nJane"},
+		{"garbled separator", "Gut, und dir?\n\nEva\n\nMag. Eva Muster\nTel: +44-7700-900333\n-----Urspr=C3=BCngliche Nachricht-----\nVon: Adam [mailto:adam@example.com]\nGesendet: Dienstag, 3. J=C3=A4nner 2017 20:00\nAn: Eva\nBetreff: Hallo\n\nHallo Eva\n",
+			"Gut, und dir?\n\nEva\n\nMag. Eva Muster\nTel: +44-7700-900333"},
 		{"signature card", "Please call me.\n\nFreundliche Grüße\nAnke\n\n**Anke Muster**,\nImplementation Specialist\n![Logo](https://example.com/logo.png)\n\nLerne jetzt unsere neuesten Funktionen kennen!\nWebinare",
 			"Please call me."},
 		{"header run onto the separator", "Welches Dokument?\n-------- Ursprüngliche Nachricht --------Von: \"Shop\"  Datum: 07.08.24  18:46  (GMT+01:00) An: Betreff: Rücksendung\n\nHallo Martin,\n",
