@@ -148,8 +148,8 @@ func analyse(ls []line, hidden []bool) int {
 		}
 		// "2013/7/20 Jane <jane@example.com>" right above a quote: an old Gmail attribution,
 		// with neither verb nor colon.
-		if next := nextNonBlank(ls, i+1); next < n && ls[next].quote && len(l.clean) < 200 &&
-			startsWithDate(l.clean) && emailRe.MatchString(l.clean) {
+		if len(l.clean) < 200 && startsWithDate(l.clean) && emailRe.MatchString(l.clean) &&
+			nextNonBlank(ls, i+1) < n && ls[nextNonBlank(ls, i+1)].quote {
 			hidden[i] = true
 			i++
 			continue
