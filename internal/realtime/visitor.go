@@ -159,12 +159,12 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 		v.conn.Send(b)
 	case "start":
 		c, err := v.w.StartBot(ctx, sess, v.ip, f.URL)
-		if err != nil {
+		if err != nil && !errs.Is(err, errs.NotFound) {
 			v.conn.Send(errorFrame(f.ClientID, err))
 			return
 		}
 		out := map[string]any{"t": "ack", "client_id": f.ClientID, "conversation_id": nil}
-		if c != nil {
+		if err == nil { // otherwise no playbook runs on the page
 			out["conversation_id"], out["seq"] = c.ID, c.LastSeq
 		}
 		b, _ := json.Marshal(out)

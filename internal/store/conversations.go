@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -519,7 +520,7 @@ func (db *DB) Messages(ctx context.Context, q conversation.LogQuery) ([]conversa
 	}
 	after, before := q.AfterSeq, q.BeforeSeq
 	if after <= 0 && before <= 0 {
-		before = 1 << 62
+		before = math.MaxInt64 // the latest page: before every seq there is
 	}
 	out := []conversation.Message{}
 	for len(out) < q.Limit {
