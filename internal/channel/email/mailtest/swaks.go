@@ -23,7 +23,11 @@ func Swaks(t testing.TB, args ...string) (string, bool) {
 	out, err := exec.CommandContext(ctx, "swaks", append([]string{"--timeout", "30"}, args...)...).CombinedOutput()
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("swaks %s:\n%s", strings.Join(args, " "), out)
+			tail := out
+			if len(tail) > 4000 {
+				tail = append([]byte("…\n"), tail[len(tail)-4000:]...)
+			}
+			t.Logf("swaks %s:\n%s", strings.Join(args, " "), tail)
 		}
 	})
 	return string(out), err == nil
