@@ -28,7 +28,9 @@ type delivered struct {
 
 type deliverFunc func(ctx context.Context, env Envelope, raw []byte) error
 
-func (f deliverFunc) Deliver(ctx context.Context, env Envelope, raw []byte) error { return f(ctx, env, raw) }
+func (f deliverFunc) Deliver(ctx context.Context, env Envelope, raw []byte) error {
+	return f(ctx, env, raw)
+}
 
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
