@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -175,9 +176,12 @@ func TestSwaksToListener(t *testing.T) {
 }
 
 func TestListenerLimitsAndFailures(t *testing.T) {
-	var fail error
+	// What Deliver answers; set by the test, read by the listener's goroutines.
+	type answer struct{ err error }
+	var fail atomic.Pointer[answer]
+	fail.Store(&answer{})
 	addr := startListener(t, ListenerConfig{Domains: []string{"reply.acme.test"}, MaxMessageBytes: 4096, SkipAuthChecks: true},
-		deliverFunc(func(context.Context, Envelope, []byte) error { return fail }))
+		deliverFunc(func(context.Context, Envelope, []byte) error { return fail.Load().err }))
 
 	big := strings.Repeat("This line makes the message too large.\n", 200)
 	out, ok := mailtest.Swaks(t, "--server", addr, "--from", "a@example.org", "--to", "x@reply.acme.test", "--body", big)
@@ -185,13 +189,13 @@ func TestListenerLimitsAndFailures(t *testing.T) {
 		t.Errorf("want 552 for an oversized message:\n%s", out)
 	}
 
-	fail = errors.New("database is down")
+	fail.Store(&answer{errors.New("database is down")})
 	out, ok = mailtest.Swaks(t, "--server", addr, "--from", "a@example.org", "--to", "x@reply.acme.test", "--body", "hi")
 	if ok || !strings.Contains(out, "451 4.3.0") {
 		t.Errorf("want 451 when delivery fails for now:\n%s", out)
 	}
 
-	fail = errs.E(errs.Invalid, "not for us")
+	fail.Store(&answer{errs.E(errs.Invalid, "not for us")})
 	out, ok = mailtest.Swaks(t, "--server", addr, "--from", "a@example.org", "--to", "x@reply.acme.test", "--body", "hi")
 	if ok || !strings.Contains(out, "554") {
 		t.Errorf("want 554 when delivery refuses for good:\n%s", out)

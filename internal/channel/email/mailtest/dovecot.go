@@ -106,6 +106,7 @@ default_internal_user = dovecot
 default_login_user = dovenull
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%%u %[1]s/passwd
