@@ -193,7 +193,9 @@ func (m *IMAPMailbox) open(ctx context.Context) (*imapConn, error) {
 			return fail(tlsFailure(s.Host, err))
 		}
 	}
-	if !c.IsTLS() && !isLoopbackHost(s.Host) {
+	// The client only knows about TLS it started itself (STARTTLS), not a connection that was TLS
+	// from the start, so the security setting, which both steps above enforce, is what tells.
+	if s.Security == SecurityNone && !isLoopbackHost(s.Host) {
 		return fail(failAt(StepAuth, errors.New("unencrypted connection"), "refusing to send the password without TLS; choose starttls or tls"))
 	}
 	if err := c.Login(s.Username, s.Password); err != nil {

@@ -206,7 +206,7 @@ func TestIMAPTestNamesTheStep(t *testing.T) {
 	cert := mailtest.NewCert(t, t.TempDir())
 	dv := mailtest.StartDovecot(t, mailtest.DovecotOptions{Cert: cert})
 	dv.CreateFolder(t, "Support")
-	dns := &mailtest.DNS{IP: map[string][]string{"imap.acme.test": {"127.0.0.1"}}}
+	dns := &mailtest.DNS{IP: map[string][]string{"imap.acme.test": {"127.0.0.1"}, mailtest.CertHost: {"127.0.0.1"}}}
 	good := IMAPSettings{Host: "127.0.0.1", Port: dv.Port, Security: SecuritySTARTTLS, Username: dv.User, Password: dv.Password, Folder: "Support", Timeout: 10 * time.Second}
 
 	cases := []struct {
@@ -219,6 +219,8 @@ func TestIMAPTestNamesTheStep(t *testing.T) {
 		{"starttls", func(*IMAPSettings) {}, true, "", ""},
 		{"tls", func(s *IMAPSettings) { s.Security, s.Port = SecurityTLS, dv.TLSPort }, true, "", ""},
 		{"none on loopback", func(s *IMAPSettings) { s.Security = SecurityNone }, true, "", ""},
+		{"tls by name", func(s *IMAPSettings) { s.Host, s.Security, s.Port = mailtest.CertHost, SecurityTLS, dv.TLSPort }, true, "", ""},
+		{"starttls by name", func(s *IMAPSettings) { s.Host = mailtest.CertHost }, true, "", ""},
 		{"unknown host", func(s *IMAPSettings) { s.Host = "nowhere.acme.test" }, true, CodeIMAPDNS, "could not be looked up"},
 		{"wrong port", func(s *IMAPSettings) { s.Port = closedPort(t) }, true, CodeIMAPConnect, "could not connect"},
 		{"untrusted certificate", func(*IMAPSettings) {}, false, CodeIMAPTLS, "not signed by a trusted authority"},

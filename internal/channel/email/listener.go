@@ -167,17 +167,16 @@ func (l *Listener) newSession(c *smtp.Conn) (smtp.Session, error) {
 }
 
 type session struct {
-	l        *Listener
-	conn     *smtp.Conn
-	ip       netip.Addr
-	from     string
-	hasFrom  bool
-	rcpts    []string
-	declared int64
+	l       *Listener
+	conn    *smtp.Conn
+	ip      netip.Addr
+	from    string
+	hasFrom bool
+	rcpts   []string
 }
 
 func (s *session) Reset() {
-	s.from, s.hasFrom, s.rcpts, s.declared = "", false, nil, 0
+	s.from, s.hasFrom, s.rcpts = "", false, nil
 }
 
 func (s *session) Logout() error { return nil }

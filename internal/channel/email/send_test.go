@@ -194,7 +194,7 @@ func TestSMTPTestNamesTheStep(t *testing.T) {
 		}
 		return nil
 	}})
-	dns := &mailtest.DNS{IP: map[string][]string{"mail.acme.test": {"127.0.0.1"}}}
+	dns := &mailtest.DNS{IP: map[string][]string{"mail.acme.test": {"127.0.0.1"}, mailtest.CertHost: {"127.0.0.1"}}}
 	good := SMTPSettings{Host: "127.0.0.1", Port: tls.Port(), Security: SecurityTLS, Username: "relay", Password: "pw", FromAddress: "support@acme.test", Timeout: 5 * time.Second}
 	good.Security = SecuritySTARTTLS
 
@@ -206,6 +206,7 @@ func TestSMTPTestNamesTheStep(t *testing.T) {
 		message string
 	}{
 		{"works", func(*SMTPSettings) {}, true, "", ""},
+		{"works by name", func(s *SMTPSettings) { s.Host = mailtest.CertHost }, true, "", ""},
 		{"unknown host", func(s *SMTPSettings) { s.Host = "nowhere.acme.test" }, true, CodeSMTPDNS, "could not be looked up"},
 		{"wrong port", func(s *SMTPSettings) { s.Port = closedPort(t) }, true, CodeSMTPConnect, "could not connect"},
 		{"not an SMTP server", func(s *SMTPSettings) { s.Port = notSMTP(t) }, true, CodeSMTPGreeting, "did not greet like an SMTP server"},

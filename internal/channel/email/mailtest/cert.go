@@ -16,14 +16,18 @@ import (
 	"time"
 )
 
-// Cert is a self-signed certificate for localhost and 127.0.0.1, in the forms servers and clients
-// want it.
+// Cert is a self-signed certificate for localhost, 127.0.0.1 and CertHost, in the forms servers
+// and clients want it.
 type Cert struct {
 	Server   *tls.Config    // a server configuration holding the certificate
 	Pool     *x509.CertPool // trusts the certificate, for clients
 	CertFile string         // PEM files, for Dovecot and Postfix
 	KeyFile  string
 }
+
+// CertHost is a host name the certificate is valid for besides localhost; map it to 127.0.0.1 in
+// a DNS to test TLS with a real-looking name.
+const CertHost = "mail.parley.test"
 
 // NewCert makes a certificate valid for a day, written into dir.
 func NewCert(t testing.TB, dir string) *Cert {
@@ -44,7 +48,7 @@ func MakeCert(dir string) (*Cert, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(time.Now().UnixNano()),
 		Subject:               pkix.Name{CommonName: "localhost"},
-		DNSNames:              []string{"localhost"},
+		DNSNames:              []string{"localhost", CertHost},
 		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 		NotBefore:             time.Now().Add(-time.Minute),
 		NotAfter:              time.Now().Add(24 * time.Hour),
