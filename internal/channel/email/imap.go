@@ -401,7 +401,9 @@ func (m *IMAPMailbox) fetchNew(ctx context.Context, ic *imapConn, st *State, h M
 }
 
 // refetchSince handles a renumbered folder: it takes again whatever arrived on or after the day of
-// st.Since, under the new numbering.
+// st.Since, under the new numbering. Each message carries the new numbering's state; until the
+// first one is taken, the old state stands, so a failure here never turns into a fetch of the
+// folder's whole history.
 func (m *IMAPMailbox) refetchSince(ctx context.Context, ic *imapConn, st *State, validity uint32, h MailboxHandler) error {
 	crit := imap.NewSearchCriteria()
 	crit.Since = st.Since
@@ -412,19 +414,27 @@ func (m *IMAPMailbox) refetchSince(ctx context.Context, ic *imapConn, st *State,
 	if err != nil {
 		return fmt.Errorf("imap: search recent mail: %w", err)
 	}
-	*st = State{UIDValidity: validity, Since: st.Since}
 	if len(uids) == 0 {
 		last, err := lastUID(ic.c, ic.status)
 		if err != nil {
 			return err
 		}
-		st.LastUID = last
-		return h.SaveState(ctx, *st)
+		next := State{UIDValidity: validity, LastUID: last, Since: st.Since}
+		if err := h.SaveState(ctx, next); err != nil {
+			return fmt.Errorf("imap: save state: %w", err)
+		}
+		*st = next
+		return nil
 	}
-	if err := h.SaveState(ctx, *st); err != nil {
-		return fmt.Errorf("imap: save state: %w", err)
+	old := *st
+	*st = State{UIDValidity: validity, Since: old.Since}
+	if err := m.take(ctx, ic, st, uids, h); err != nil {
+		if st.LastUID == 0 {
+			*st = old
+		}
+		return err
 	}
-	return m.take(ctx, ic, st, uids, h)
+	return nil
 }
 
 // take fetches the messages uids in batches and hands them to h in UID order, advancing *st after

@@ -128,7 +128,10 @@ func (c ListenerConfig) checkTimeout() time.Duration {
 // Serve accepts connections on ln until ctx ends, then closes it and the open connections.
 func (l *Listener) Serve(ctx context.Context, ln net.Listener) error {
 	l.ctx = ctx
-	stop := context.AfterFunc(ctx, func() { _ = l.server.Close() })
+	stop := context.AfterFunc(ctx, func() {
+		_ = l.server.Close()
+		_ = ln.Close() // in case ctx ended before Serve took ln
+	})
 	defer stop()
 	err := l.server.Serve(ln)
 	if ctx.Err() != nil {
@@ -167,16 +170,15 @@ func (l *Listener) newSession(c *smtp.Conn) (smtp.Session, error) {
 }
 
 type session struct {
-	l       *Listener
-	conn    *smtp.Conn
-	ip      netip.Addr
-	from    string
-	hasFrom bool
-	rcpts   []string
+	l     *Listener
+	conn  *smtp.Conn
+	ip    netip.Addr
+	from  string
+	rcpts []string
 }
 
 func (s *session) Reset() {
-	s.from, s.hasFrom, s.rcpts = "", false, nil
+	s.from, s.rcpts = "", nil
 }
 
 func (s *session) Logout() error { return nil }
@@ -185,7 +187,7 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if opts != nil && opts.Size > s.l.cfg.MaxMessageBytes {
 		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message too large"}
 	}
-	s.from, s.hasFrom = from, true
+	s.from = from
 	return nil
 }
 

@@ -56,7 +56,7 @@ func TestMessageIDs(t *testing.T) {
 	if !validMessageID(id) || !strings.HasSuffix(id, "@mail.example.com>") {
 		t.Fatalf("NewMessageID = %q", id)
 	}
-	if NewMessageID("example.com") == NewMessageID("example.com") {
+	if a, b := NewMessageID("example.com"), NewMessageID("example.com"); a == b {
 		t.Fatal("two Message-IDs alike")
 	}
 	if !IsOwnMessageID(id, "example.org", "MAIL.example.com") {
