@@ -149,6 +149,29 @@ func CanDelete(a Access, c *Conversation) error {
 	return nil
 }
 
+// CanStart decides whether the actor may start a conversation in the inbox of a: they work in it,
+// and its channel can reach a contact first (email).
+func CanStart(a Access) error {
+	if !a.HasInbox() {
+		return errs.Coded(errs.Forbidden, "inbox_no_access", "you do not work in this inbox")
+	}
+	if a.Inbox.Kind != inbox.Email {
+		return errs.Coded(errs.Invalid, "inbox_not_email", "conversations are started in an email inbox")
+	}
+	return nil
+}
+
+// CanRelease decides whether the actor may take c out of the Spam view: anyone who sees it.
+func CanRelease(a Access, c *Conversation) error {
+	if !CanSee(a, c) {
+		return notVisible()
+	}
+	if !c.Spam {
+		return errs.Coded(errs.Conflict, "not_spam", "the conversation is not in Spam")
+	}
+	return nil
+}
+
 // Allowed is what the actor may do with a conversation now, for the interface to show only the
 // buttons that work.
 type Allowed struct {
@@ -159,6 +182,7 @@ type Allowed struct {
 	Close    bool `json:"close"`
 	Reopen   bool `json:"reopen"`
 	Delete   bool `json:"delete"`
+	Release  bool `json:"release,omitempty"`
 }
 
 // AllowedFor computes Allowed from the same rules the actions use.
@@ -172,6 +196,7 @@ func AllowedFor(a Access, c *Conversation, available bool) Allowed {
 		Close:    CanClose(a, c) == nil,
 		Reopen:   CanReopen(a, c) == nil,
 		Delete:   CanDelete(a, c) == nil,
+		Release:  CanRelease(a, c) == nil,
 	}
 }
 

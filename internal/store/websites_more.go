@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 )
@@ -11,16 +12,19 @@ import (
 var _ inbox.Repo = (*DB)(nil)
 
 const websiteSelect = `SELECT i.id, i.kind, i.name, i.visibility, i.reopen_policy, COALESCE(i.installer_id, 0), i.created_at, i.updated_at,
-	w.public_key, w.secret, w.allowed_domains, w.time_zone FROM inboxes i JOIN websites w ON w.inbox_id = i.id `
+	w.public_key, w.secret, w.allowed_domains, w.time_zone, w.follow_up, w.follow_up_delay, w.transcript_on_close, COALESCE(w.email_inbox_id, 0)
+	FROM inboxes i JOIN websites w ON w.inbox_id = i.id `
 
 // scanWebsite reads a row of websiteSelect, opening the website's sealed secret.
 func (db *DB) scanWebsite(row interface{ Scan(...any) error }) (*inbox.Website, error) {
 	var w inbox.Website
 	var domains string
+	var followUp, transcript int64
 	if err := row.Scan(&w.ID, &w.Kind, &w.Name, &w.Visibility, &w.ReopenPolicy, &w.InstallerID, &w.CreatedAt, &w.UpdatedAt,
-		&w.PublicKey, &w.Secret, &domains, &w.TimeZone); err != nil {
+		&w.PublicKey, &w.Secret, &domains, &w.TimeZone, &followUp, &w.FollowUpSeconds, &transcript, &w.EmailInboxID); err != nil {
 		return nil, err
 	}
+	w.FollowUp, w.TranscriptOnClose = followUp != 0, transcript != 0
 	if err := json.Unmarshal([]byte(domains), &w.AllowedDomains); err != nil {
 		return nil, err
 	}
@@ -85,7 +89,12 @@ func (db *DB) UpdateWebsite(ctx context.Context, w *inbox.Website, evs ...event.
 		if err := expectOne(tx.ExecContext(ctx, "UPDATE inboxes SET name = $1, updated_at = $2 WHERE id = $3", w.Name, w.UpdatedAt, w.ID))("website"); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "UPDATE websites SET allowed_domains = $1, time_zone = $2 WHERE inbox_id = $3", string(domains), w.TimeZone, w.ID)
+		_, err := tx.ExecContext(ctx, `UPDATE websites SET allowed_domains = $1, time_zone = $2, follow_up = $3, follow_up_delay = $4,
+			transcript_on_close = $5, email_inbox_id = $6 WHERE inbox_id = $7`,
+			string(domains), w.TimeZone, boolInt(w.FollowUp), w.FollowUpSeconds, boolInt(w.TranscriptOnClose), nullable(w.EmailInboxID), w.ID)
+		if IsForeignKeyViolation(err) {
+			return errs.Coded(errs.Invalid, "email_inbox_unknown", "there is no email inbox with id %d", w.EmailInboxID)
+		}
 		return err
 	})
 }
