@@ -51,18 +51,18 @@ type TranscriptPayload struct {
 	To             string `json:"to,omitempty"`
 }
 
-// sendRef is a SendPayload for a message being inserted: the store sets the message's id before
-// it writes the write's jobs, so the payload carries it.
+// sendRef is a SendPayload for a message (and maybe its conversation) being inserted: the store
+// sets their ids before it writes the write's jobs, so the payload carries them.
 type sendRef struct {
-	convID int64
-	m      *Message
+	c *Conversation
+	m *Message
 }
 
 func (r sendRef) MarshalJSON() ([]byte, error) {
-	if r.m.ID == 0 {
+	if r.m.ID == 0 || r.c.ID == 0 {
 		return nil, errors.New("send job: the message has no id yet")
 	}
-	return json.Marshal(SendPayload{ConversationID: r.convID, MessageID: r.m.ID})
+	return json.Marshal(SendPayload{ConversationID: r.c.ID, MessageID: r.m.ID})
 }
 
 // MaxRecipients bounds To and Cc of an email reply together.
@@ -89,15 +89,16 @@ func (s *Service) outbound(ctx context.Context, next *Conversation, m *Message, 
 		m.Email = meta
 		m.Delivery = &Delivery{Status: Queued, At: m.CreatedAt}
 		next.Subject = meta.Subject
-		return []jobs.Spec{sendJob(next.ID, m)}, nil
+		return []jobs.Spec{sendJob(next, m)}, nil
 	case inbox.Web:
 		return s.followUp(ctx, next)
 	}
 	return nil, nil
 }
 
-func sendJob(convID int64, m *Message) jobs.Spec {
-	return jobs.Spec{Kind: JobSend, Payload: sendRef{convID: convID, m: m}, ConversationID: convID, MaxAttempts: sendAttempts}
+// sendJob sends m of c; a conversation being created gets its id in the job from the store.
+func sendJob(c *Conversation, m *Message) jobs.Spec {
+	return jobs.Spec{Kind: JobSend, Payload: sendRef{c: c, m: m}, ConversationID: c.ID, MaxAttempts: sendAttempts}
 }
 
 // sendAttempts: with the queue's back-off (1 s doubling, capped at an hour) a send is tried for

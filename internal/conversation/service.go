@@ -49,7 +49,7 @@ type Write struct {
 	// this one.
 	Events []event.Event
 	// Jobs are enqueued in the same transaction (the live chat card's waiting timer, an email
-	// reply's send, …).
+	// reply's send, …). Jobs with no conversation are about this one.
 	Jobs []jobs.Spec
 	// ActorID is the user making the change (0: the contact, the bot or the system), for the
 	// events the store writes.

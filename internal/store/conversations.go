@@ -342,6 +342,11 @@ func (db *DB) commit(ctx context.Context, w *conversation.Write) ([]conversation
 				return err
 			}
 		}
+		for i := range w.Jobs {
+			if w.Jobs[i].ConversationID == 0 {
+				w.Jobs[i].ConversationID = c.ID
+			}
+		}
 		return tx.writeJobs(ctx, db, w.Jobs)
 	})
 	if err != nil {
