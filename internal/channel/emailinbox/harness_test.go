@@ -139,9 +139,9 @@ func newEnvWith(t *testing.T, db *store.DB, opt func(*emailinbox.Options)) *env 
 	e.contacts = contact.NewService(contact.Options{Repo: db, Seer: e.convs, Feed: e.feed, Logger: log})
 	e.blobs = blob.New(db, blob.Limits{}, nil)
 	e.dns = &mailtest.DNS{IP: map[string][]string{"localhost": {"127.0.0.1"}}, TXT: map[string][]string{
-		"example.org":        {"v=spf1 ip4:127.0.0.1 -all"},
-		"_dmarc.example.org": {"v=DMARC1; p=reject"},
-		"spoofed.test":       {"v=spf1 ip4:192.0.2.1 -all"},
+		"example.org":         {"v=spf1 ip4:127.0.0.1 -all"},
+		"_dmarc.example.org":  {"v=DMARC1; p=reject"},
+		"spoofed.test":        {"v=spf1 ip4:192.0.2.1 -all"},
 		"_dmarc.spoofed.test": {"v=DMARC1; p=reject"},
 	}}
 	e.mail = mailer.New(mailer.Options{Repo: db, Resolver: e.dns, Logger: log})
