@@ -1,7 +1,7 @@
 // The inbox's places, in the URL's hash: #/f/<folder>, #/c/<conversation id>, #/admin/<...>.
 import type { Folder } from "../types";
 
-export const folders: Folder[] = ["unassigned", "mine", "others", "open", "closed"];
+export const folders: Folder[] = ["unassigned", "mine", "others", "open", "closed", "spam"];
 
 export type Route =
   | { kind: "folder"; folder: Folder }

@@ -1,7 +1,9 @@
 // The composer: a reply or an internal note, with bold, italic, link and bullet list buttons
-// (the markdown subset the server renders), and an image or file pasted or picked.
+// (the markdown subset the server renders), and an image or file pasted or picked. An email
+// reply also says whom it goes to (To, Cc) and its subject (the thread's latest by default).
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { t } from "../i18n";
+import { api } from "../api";
 import { bullets, continueList, link, wrap, type Edit } from "../lib/markdown";
 import type { Conversation } from "../types";
 import { contactName, Icon, useId, useInbox } from "./common";
@@ -19,6 +21,14 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
   const [text, setText] = useState(drafts.get(c.id) || "");
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState("");
+  const [to, setTo] = useState("");
+  const [cc, setCc] = useState("");
+  const [subject, setSubject] = useState("");
+  const [contactEmail, setContactEmail] = useState("");
+  const mailMode = c.channel === "email" && mode === "reply";
+  const toId = useId("to");
+  const ccId = useId("cc");
+  const subjectId = useId("subject");
   const ta = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
   const select = useRef<[number, number] | null>(null);
@@ -36,6 +46,17 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
     setText(drafts.get(c.id) || "");
     setFile(null);
     setMode("reply");
+    setTo("");
+    setCc("");
+    setSubject("");
+    setContactEmail("");
+    if (c.channel !== "email") return;
+    let live = true;
+    api<{ contact: { email: string } }>("GET", "contacts/" + c.contact_id).then(
+      (r) => live && setContactEmail(r.contact.email || ""),
+      () => {},
+    );
+    return () => void (live = false);
   }, [c.id]);
 
   useEffect(() => {
@@ -79,7 +100,8 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
 
   const send = () => {
     if (!enabled || (!text.trim() && !file)) return;
-    inbox.send(text.trim(), mode === "note", file || undefined);
+    const mail = mailMode ? { to: addresses(to), cc: addresses(cc), subject: subject.trim() || undefined } : undefined;
+    inbox.send(text.trim(), mode === "note", file || undefined, mail);
     update("");
     setFile(null);
   };
@@ -145,6 +167,22 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
           </button>
         </div>
       )}
+      {mailMode && (
+        <div class="mail-fields">
+          <div class="mail-field">
+            <label for={toId}>{t("compose.to")}</label>
+            <input id={toId} type="text" inputMode="email" autocomplete="off" value={to} placeholder={contactEmail || contactName(c)} disabled={!enabled} onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
+          </div>
+          <div class="mail-field">
+            <label for={ccId}>{t("compose.cc")}</label>
+            <input id={ccId} type="text" inputMode="email" autocomplete="off" value={cc} disabled={!enabled} onInput={(e) => setCc((e.target as HTMLInputElement).value)} />
+          </div>
+          <div class="mail-field mail-field-wide">
+            <label for={subjectId}>{t("compose.subject")}</label>
+            <input id={subjectId} type="text" autocomplete="off" maxLength={300} value={subject} placeholder={c.subject ? "Re: " + c.subject : ""} disabled={!enabled} onInput={(e) => setSubject((e.target as HTMLInputElement).value)} />
+          </div>
+        </div>
+      )}
       <label for={taId} class="sr">
         {mode === "note" ? t("compose.noteLabel") : t("compose.replyLabel", { name: contactName(c) })}
       </label>
@@ -199,4 +237,10 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
       </div>
     </form>
   );
+}
+
+/** addresses splits what was typed in To or Cc into addresses (commas, semicolons or spaces between them). */
+export function addresses(s: string): string[] | undefined {
+  const list = s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
+  return list.length ? list : undefined;
 }
