@@ -139,7 +139,8 @@ func (r *Receiver) Receive(ctx context.Context, in Inbound) (*conversation.Conve
 	}
 	text, repaired := Clean(in.Text)
 	html, _ := Clean(in.HTML)
-	first := conversation.Message{Kind: conversation.Text, Body: text, ExternalID: in.ExternalID, Repaired: repaired || in.Repaired}
+	first := conversation.Message{Kind: conversation.Text, Body: text, ExternalID: in.ExternalID, Repaired: repaired || in.Repaired,
+		SenderName: maskText(strings.TrimSpace(in.From.Name))}
 	if in.Email != nil {
 		em := maskMeta(*in.Email)
 		first.Email = &em

@@ -301,6 +301,7 @@ const de: Record<string, string> = {
   "err.no_recipient": "Der Kontakt hat keine E-Mail-Adresse: Geben Sie eine unter An ein.",
   "err.subject_required": "Eine E-Mail braucht einen Betreff.",
   "err.not_failed": "Nur eine nicht zugestellte Antwort kann erneut gesendet werden.",
+  "compose.mailChange": "Ändern",
   // End of the inbox's strings.
 };
 export default de;

@@ -301,6 +301,7 @@ const en: Record<string, string> = {
   "err.no_recipient": "The contact has no email address: give one in To.",
   "err.subject_required": "An email needs a subject.",
   "err.not_failed": "Only a reply that was not delivered can be sent again.",
+  "compose.mailChange": "Change",
   // End of the inbox's strings.
 };
 export default en;

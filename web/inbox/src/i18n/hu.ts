@@ -301,6 +301,7 @@ const hu: Record<string, string> = {
   "err.no_recipient": "A kapcsolatnak nincs e-mail-címe: adjon meg egyet a Címzett mezőben.",
   "err.subject_required": "Az e-mailnek tárgy kell.",
   "err.not_failed": "Csak a nem kézbesített válasz küldhető újra.",
+  "compose.mailChange": "Módosítás",
   // End of the inbox's strings.
 };
 export default hu;

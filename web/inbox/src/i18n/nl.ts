@@ -301,6 +301,7 @@ const nl: Record<string, string> = {
   "err.no_recipient": "Het contact heeft geen e-mailadres: vul er een in bij Aan.",
   "err.subject_required": "Een e-mail heeft een onderwerp nodig.",
   "err.not_failed": "Alleen een antwoord dat niet is afgeleverd kan opnieuw worden verzonden.",
+  "compose.mailChange": "Wijzigen",
   // End of the inbox's strings.
 };
 export default nl;

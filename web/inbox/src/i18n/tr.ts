@@ -301,6 +301,7 @@ const tr: Record<string, string> = {
   "err.no_recipient": "Kişinin e-posta adresi yok: Kime alanına bir adres yazın.",
   "err.subject_required": "Bir e-postanın konusu olmalı.",
   "err.not_failed": "Yalnızca teslim edilemeyen bir yanıt yeniden gönderilebilir.",
+  "compose.mailChange": "Değiştir",
   // End of the inbox's strings.
 };
 export default tr;

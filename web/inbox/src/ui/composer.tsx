@@ -25,6 +25,7 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
   const [cc, setCc] = useState("");
   const [subject, setSubject] = useState("");
   const [contactEmail, setContactEmail] = useState("");
+  const [mailOpen, setMailOpen] = useState(false);
   const mailMode = c.channel === "email" && mode === "reply";
   const toId = useId("to");
   const ccId = useId("cc");
@@ -50,6 +51,7 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
     setCc("");
     setSubject("");
     setContactEmail("");
+    setMailOpen(false);
     if (c.channel !== "email") return;
     let live = true;
     api<{ contact: { email: string } }>("GET", "contacts/" + c.contact_id).then(
@@ -167,7 +169,25 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
           </button>
         </div>
       )}
-      {mailMode && (
+      {mailMode && !mailOpen && (
+        <p class="mail-summary small">
+          <span class="mail-sum-text">
+            <span class="muted">{t("compose.to")}</span> <span class="mail-to">{to.trim() || contactEmail || contactName(c)}</span>
+            {cc.trim() && (
+              <>
+                {" "}
+                <span class="muted">{t("compose.cc")}</span> {cc.trim()}
+              </>
+            )}
+            {" · "}
+            <span class="mail-subj">{subject.trim() || (c.subject ? "Re: " + c.subject : "")}</span>
+          </span>
+          <button type="button" class="link-btn" aria-expanded="false" onClick={() => setMailOpen(true)} disabled={!enabled}>
+            {t("compose.mailChange")}
+          </button>
+        </p>
+      )}
+      {mailMode && mailOpen && (
         <div class="mail-fields">
           <div class="mail-field">
             <label for={toId}>{t("compose.to")}</label>

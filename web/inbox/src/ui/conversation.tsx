@@ -365,6 +365,7 @@ function LogView({ c }: { c: Conversation }) {
   for (const m of msgs) if (m.sender_kind === "agent" && m.kind !== "note" && m.seq <= c.contact_read_seq) seenSeq = m.seq;
 
   let lastDay = "";
+  let lastSubject = "";
   const items = [];
   for (const m of msgs) {
     const day = formatDay(m.created_at);
@@ -376,7 +377,14 @@ function LogView({ c }: { c: Conversation }) {
         </li>,
       );
     }
-    items.push(<Entry key={m.seq} m={m} seen={m.seq === seenSeq} me={inbox.me.id} channel={c.channel} />);
+    // An email's subject shows where the thread's subject changes, not on every message.
+    let subject = "";
+    if (m.email && m.email.subject && c.channel === "email") {
+      const s = threadSubject(m.email.subject);
+      if (s.toLowerCase() !== lastSubject.toLowerCase()) subject = m.email.subject;
+      lastSubject = s;
+    }
+    items.push(<Entry key={m.seq} m={m} seen={m.seq === seenSeq} me={inbox.me.id} channel={c.channel} subject={subject} />);
   }
   return (
     <div class="log-wrap">
@@ -405,16 +413,16 @@ function LogView({ c }: { c: Conversation }) {
  * Entry draws one log entry. Entries never change once stored but for a reply's delivery, which
  * comes as a new object: it draws each once, and again when its delivery moves on.
  */
-class Entry extends Component<{ m: Message; seen: boolean; me: number; channel: Conversation["channel"] }> {
-  shouldComponentUpdate(next: { m: Message; seen: boolean }) {
-    return next.m !== this.props.m || next.seen !== this.props.seen;
+class Entry extends Component<{ m: Message; seen: boolean; me: number; channel: Conversation["channel"]; subject: string }> {
+  shouldComponentUpdate(next: { m: Message; seen: boolean; subject: string }) {
+    return next.m !== this.props.m || next.seen !== this.props.seen || next.subject !== this.props.subject;
   }
   render() {
-    const { m, seen, me, channel } = this.props;
+    const { m, seen, me, channel, subject } = this.props;
     if (m.kind === "event") return <li class="sys">{eventLine(m)}</li>;
     const side = m.sender_kind === "visitor" ? "them" : "us";
     const cls = "msg msg-" + side + (m.kind === "note" ? " msg-note" : "") + (m.sender_kind === "bot" ? " msg-bot" : "");
-    const who = m.sender_kind === "visitor" ? m.sender_name || t("visitor") : m.sender_kind === "agent" && m.sender_id === me ? t("conv.you") : m.sender_name || (m.sender_kind === "bot" ? t("conv.bot") : "");
+    const who = m.sender_kind === "visitor" ? m.sender_name || mailName(m) || t("visitor") : m.sender_kind === "agent" && m.sender_id === me ? t("conv.you") : m.sender_name || (m.sender_kind === "bot" ? t("conv.bot") : "");
     return (
       <li class={cls}>
         <div class="meta small">
@@ -429,7 +437,7 @@ class Entry extends Component<{ m: Message; seen: boolean; me: number; channel: 
             {formatTime(m.created_at)}
           </time>
         </div>
-        {m.email && m.email.subject && channel === "email" && <div class="mail-subject small">{m.email.subject}</div>}
+        {subject && <div class="mail-subject small">{subject}</div>}
         <div class="bubble">{body(m)}</div>
         {m.email && <MailNotes m={m} />}
         {m.delivery && <DeliveryLine m={m} channel={channel} />}
@@ -437,6 +445,20 @@ class Entry extends Component<{ m: Message; seen: boolean; me: number; channel: 
       </li>
     );
   }
+}
+
+/** threadSubject is a subject without reply and forward markers, to tell a new subject from an answer's. */
+export function threadSubject(s: string): string {
+  return s.replace(/^\s*((re|aw|antw|sv|vs|wg|fwd?|tr|ynt|vá|odp)(\[\d+\])?\s*[:：]\s*)+/i, "").trim();
+}
+
+/** mailName is the sender's name (or address) of an email message. */
+function mailName(m: Message): string {
+  const from = m.email && m.email.from;
+  if (!from) return "";
+  const named = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/.exec(from);
+  if (named) return named[1].trim() || named[2];
+  return from.trim();
 }
 
 /** MailNotes says what an email carried besides its text: the hidden quoted part, and why it is marked. */

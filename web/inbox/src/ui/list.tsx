@@ -116,9 +116,10 @@ export function ConversationList({ folder, openId, onMenu }: Props) {
 function Row({ c, index, total, open, now }: { c: Conversation; index: number; total: number; open: boolean; now: number }) {
   const inbox = useInbox();
   const typing = inbox.typing.get(c.id);
-  const since = waitingSince(c);
+  // Spam waits for nobody: no waiting time, not new.
+  const since = c.spam ? 0 : waitingSince(c);
   const name = contactName(c);
-  const isNewChat = c.status === "open" && !c.first_response_at;
+  const isNewChat = c.status === "open" && !c.first_response_at && !c.spam;
   let state = "";
   if (typing && typing.from === "visitor") state = t("live.typing");
   const onSite = c.status === "open" ? inbox.onSite(c) : undefined;
