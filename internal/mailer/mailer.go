@@ -325,7 +325,16 @@ func (s *Service) Send(ctx context.Context, m *Message) (string, error) {
 	if !st.Configured() {
 		return "", ErrNotConfigured
 	}
-	return Send(ctx, &email.Sender{Settings: st.SMTPSettings(), Resolver: s.o.Resolver, RootCAs: s.o.RootCAs}, st.ReplyDomain, m)
+	return Send(ctx, &email.Sender{Settings: st.SMTPSettings(), Resolver: s.o.Resolver, RootCAs: s.o.RootCAs}, st.receivedDomain(), m)
+}
+
+// receivedDomain is the reply domain when Parley receives its mail: a Reply-To at a domain nobody
+// reads would lose the replies.
+func (s *Settings) receivedDomain() string {
+	if s.Receive == ReceiveNone {
+		return ""
+	}
+	return s.ReplyDomain
 }
 
 // Send composes m and sends it with sender: the Mailer of the installation's mail and of email
@@ -401,7 +410,7 @@ func (s *Service) TestSend(ctx context.Context, u *auth.User, to string) error {
 	if err := sender.Test(ctx); err != nil {
 		return err
 	}
-	_, err = Send(ctx, sender, st.ReplyDomain, &Message{To: []email.Address{{Address: addr}}, Subject: "Parley test mail", Automated: true,
+	_, err = Send(ctx, sender, st.receivedDomain(), &Message{To: []email.Address{{Address: addr}}, Subject: "Parley test mail", Automated: true,
 		Text: "This is a test mail from Parley: the installation's mail works.\n"})
 	if err != nil {
 		return SendFailure(err)
