@@ -219,10 +219,11 @@ func (s *Service) StartEmail(ctx context.Context, u *auth.User, in StartInput) (
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := CanStart(a); err != nil {
-		return nil, nil, err
+	sees := s.SeesContact(ctx, u, in.ContactID)
+	if sees != nil && !errs.Is(sees, errs.NotFound) {
+		return nil, nil, sees
 	}
-	if err := s.SeesContact(ctx, u, in.ContactID); err != nil && !u.Role.IsAdmin() {
+	if err := CanStart(a, sees == nil); err != nil {
 		return nil, nil, err
 	}
 	if in.Subject == "" {
@@ -518,7 +519,7 @@ func (s *Service) RetryDelivery(ctx context.Context, u *auth.User, convID, msgID
 	if err != nil {
 		return nil, err
 	}
-	if err := CanNote(a, c); err != nil {
+	if err := CanRetry(a, c); err != nil {
 		return nil, err
 	}
 	m, err := s.repo.MessageByID(ctx, convID, msgID)

@@ -149,16 +149,26 @@ func CanDelete(a Access, c *Conversation) error {
 	return nil
 }
 
-// CanStart decides whether the actor may start a conversation in the inbox of a: they work in it,
-// and its channel can reach a contact first (email).
-func CanStart(a Access) error {
+// CanStart decides whether the actor may start a conversation in the inbox of a with a contact:
+// they work in the inbox, its channel can reach a contact first (email), and they may see the
+// contact (seesContact: they see one of its conversations; admins see every contact).
+func CanStart(a Access, seesContact bool) error {
 	if !a.HasInbox() {
 		return errs.Coded(errs.Forbidden, "inbox_no_access", "you do not work in this inbox")
+	}
+	if !seesContact && !a.User.Role.IsAdmin() {
+		return errs.E(errs.NotFound, "contact not found")
 	}
 	if a.Inbox.Kind != inbox.Email {
 		return errs.Coded(errs.Invalid, "inbox_not_email", "conversations are started in an email inbox")
 	}
 	return nil
+}
+
+// CanRetry decides whether the actor may send a reply whose delivery failed again: whoever may
+// write in the conversation (a closed one too: the reply was written while it was open).
+func CanRetry(a Access, c *Conversation) error {
+	return CanNote(a, c)
 }
 
 // CanRelease decides whether the actor may take c out of the Spam view: anyone who sees it.

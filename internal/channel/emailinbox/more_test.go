@@ -279,3 +279,40 @@ func TestStartEmailConversation(t *testing.T) {
 	}
 	e.delivery(c.ID, m.ID, conversation.Sent)
 }
+
+// Parley's sender to Parley's own listener: an inbox relays through the listener itself. The
+// listener takes the copy for the inbox's own address and refuses the customer's (not an address of
+// Parley's), so the reply counts as sent with the refusal noted; the copy that comes back is Parley's
+// own mail, stored once (by its Message-ID), never taken for a reply.
+func TestOwnMailThroughOwnListener(t *testing.T) {
+	e := newEnv(t, sqliteOnly(t))
+	host, port, _ := strings.Cut(e.listener, ":")
+	p := 0
+	fmt.Sscan(port, &p)
+	if _, err := e.emails.Update(e.ctx, e.owner, e.inbox.ID, emailinbox.Input{SMTP: &mailer.SMTP{Host: host, Port: p, Security: email.SecurityNone}}); err != nil {
+		t.Fatal(err)
+	}
+	e.swaks("anna@example.org", support, firstMail)
+	c := e.only(conversation.FolderUnassigned)
+	r, err := e.convs.Reply(e.ctx, e.owner, c.ID, conversation.MessageInput{Body: "Copying our own address.", Cc: []string{support}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.delivery(c.ID, r.ID, conversation.Sent)
+	if !strings.Contains(d.Error, "anna@example.org") {
+		t.Errorf("delivery = %+v: want the refused recipient noted", d)
+	}
+	_, sent, _ := e.convs.ChannelMessage(e.ctx, c.ID, r.ID)
+	if sent.ExternalID == "" {
+		t.Fatal("the reply has no Message-ID")
+	}
+	// The copy reached the listener (it accepted the inbox's own address) and changed nothing.
+	if n := len(e.messages(c.ID)); n != 1 {
+		t.Errorf("%d messages from the contact, want 1: our own mail came back as a reply", n)
+	}
+	for _, f := range []conversation.Folder{conversation.FolderOpen, conversation.FolderSpam} {
+		if n := len(e.conversations(f)); f == conversation.FolderOpen && n != 1 || f == conversation.FolderSpam && n != 0 {
+			t.Errorf("%s holds %d conversations", f, n)
+		}
+	}
+}
