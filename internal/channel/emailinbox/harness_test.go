@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -318,8 +317,5 @@ func (e *env) delivery(convID, msgID int64, st conversation.DeliveryStatus) *con
 	return d
 }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-// run returns storetest.Each's body for fn, or only SQLite when the test is about mail software
-// rather than the database.
+// sqliteOnly is the database of tests about mail software rather than the database: SQLite only.
 func sqliteOnly(t *testing.T) *store.DB { return storetest.SQLite(t) }
