@@ -50,7 +50,7 @@ export function Sidebar({ active, onBell, onLang, onSignOut, onNavigate, onHelp 
           );
         })}
       </ul>
-      <div class="side-lang side-channel">
+      <div class="side-channel">
         <label for={chanId}>{t("nav.channel")}</label>
         <select id={chanId} value={inbox.channel} onChange={(e) => inbox.setChannel((e.target as HTMLSelectElement).value as Channel | "")}>
           {channels.map((c) => (
