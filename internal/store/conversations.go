@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -10,9 +9,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
@@ -317,8 +313,8 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 // pgAppend is Commit's most common write on PostgreSQL, one entry appended to an existing
 // conversation (an agent's reply, a message sent over HTTP; a socket's messages take
 // AppendToOpen), as one statement: the duplicate check, the guarded update, the entry's position
-// and the insert. It runs after sqlLockPositions in one pgx batch (one round trip, one implicit
-// transaction) instead of a transaction of five round trips. When it writes nothing, the client
+// and the insert. It runs in a pgx batch after sqlLockPositions (pgbatch.go), with the other
+// appends made meanwhile, instead of a transaction of five round trips. When it writes nothing, the client
 // id was taken or the guard failed; appendOne tells which. The position is taken only when the
 // update happened, so a write that fails its guard leaves no gap.
 const pgAppend = `WITH dup AS (SELECT 1 FROM messages WHERE conversation_id = $13 AND client_id = $16),
@@ -332,48 +328,10 @@ SELECT $13, c.last_seq, $17::text, $18::bigint, $19::text, $20::text, $21::text,
 RETURNING id, seq, position`
 
 // appendOne writes w (one entry, existing conversation, no bot run, attachment, event or job)
-// with pgAppend.
+// with pgAppend, batched with the other appends made meanwhile (pgbatch.go): one round trip, one
+// commit, and one take of the position counter's lock for the whole batch.
 func (db *DB) appendOne(ctx context.Context, w *conversation.Write) ([]conversation.Message, error) {
-	c, m := w.Conv, w.Append[0]
-	m.ConversationID = c.ID
-	conn, err := db.write.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
-		var b pgx.Batch
-		b.Queue(sqlLockPositions)
-		b.Queue(pgAppend, c.Status, nullable(c.AssigneeID), nullable(c.TeamID), 1, c.Preview, nullable(int64(c.Rating)), c.UpdatedAt,
-			c.LastMessageAt, nullable(c.FirstResponseAt), nullable(c.JoinedAt), nullable(c.ClosedAt), nullable(c.VisitorID), c.ID,
-			w.ExpectSeq, boolInt(c.WithBot), nullString(m.ClientID),
-			string(m.SenderKind), nullable(m.SenderID), string(m.Kind), m.Body, conversation.EncodePayload(&m), nullString(m.ExternalID),
-			m.CreatedAt)
-		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, &b)
-		var pos int64
-		err := br.QueryRow().Scan(&pos)
-		if err == nil {
-			err = br.QueryRow().Scan(&m.ID, &m.Seq, &m.Position)
-		}
-		return cmp.Or(err, br.Close())
-	})
-	if errors.Is(err, pgx.ErrNoRows) || errors.Is(err, sql.ErrNoRows) {
-		if m.ClientID != "" {
-			orig, err := messageByClientID(ctx, db.write, c.ID, m.ClientID)
-			if err == nil {
-				return nil, &conversation.DuplicateError{Message: *orig}
-			}
-			if !errs.Is(err, errs.NotFound) {
-				return nil, err
-			}
-		}
-		return nil, conversation.ErrStale
-	}
-	if err != nil {
-		return nil, fmt.Errorf("append message: %w", err)
-	}
-	c.LastSeq = m.Seq
-	return []conversation.Message{m}, nil
+	return db.appends.write(ctx, w)
 }
 
 // pgAppendOpen is AppendToOpen on PostgreSQL as one statement (see pgAppend): the duplicate check,
