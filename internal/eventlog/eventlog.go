@@ -156,7 +156,7 @@ func (v *viewer) sees(ctx context.Context, e *event.Event) (bool, error) {
 	case strings.HasPrefix(t, "contact."):
 		return v.seesContact(ctx, contactOf(e))
 	case strings.HasPrefix(t, "inbox."):
-		return v.access[e.InboxID].HasInbox(), nil
+		return v.access[inboxOf(e)].HasInbox(), nil
 	case strings.HasPrefix(t, "lead."), strings.HasPrefix(t, "user."), strings.HasPrefix(t, "team."), strings.HasPrefix(t, "playbook."):
 		return true, nil
 	}
@@ -216,6 +216,25 @@ func contactOf(e *event.Event) int64 {
 		return d.IntoContactID
 	case d.ContactID != 0:
 		return d.ContactID
+	}
+	return d.ID
+}
+
+// inboxOf names the inbox an inbox.* event is about. A new inbox's event was made before the
+// insert gave it an id, so its row names none: the payload does.
+func inboxOf(e *event.Event) int64 {
+	if e.InboxID != 0 {
+		return e.InboxID
+	}
+	var d struct {
+		ID      int64 `json:"id"`
+		InboxID int64 `json:"inbox_id"`
+	}
+	if json.Unmarshal(e.Data, &d) != nil {
+		return 0
+	}
+	if d.InboxID != 0 {
+		return d.InboxID
 	}
 	return d.ID
 }
