@@ -82,19 +82,41 @@ func (tx *Tx) lockEndpoints(ctx context.Context, ids ...int64) error {
 	return nil
 }
 
-// kick makes sure the endpoint's delivery job exists when it is active and has pending
-// deliveries (see above); the caller holds its lock.
-func (db *DB) kickEndpoint(ctx context.Context, tx *Tx, id int64) error {
+// kickEndpoint makes sure the endpoint's delivery job exists when it is active and has pending
+// deliveries (see above); the caller holds its lock. With hurry, a job that already exists but
+// waits (snoozed until a failed delivery's next attempt) is made due now, so a redelivery or a
+// "try now" goes out at once rather than after the back-off.
+func (db *DB) kickEndpoint(ctx context.Context, tx *Tx, id int64, hurry bool) error {
 	var got int64
 	err := tx.QueryRowContext(ctx, `UPDATE webhook_endpoints SET sending = 1 WHERE id = $1 AND sending = 0 AND active = 1
 		AND EXISTS (SELECT 1 FROM webhook_deliveries WHERE endpoint_id = $1 AND state = 'pending') RETURNING id`, id).Scan(&got)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil // its job runs already, or there is nothing to send
+		if !hurry {
+			return nil // its job runs already, or there is nothing to send
+		}
+		now, err := db.clockIn(ctx, tx)
+		if err != nil {
+			return err
+		}
+		// The jobs table is the queue's, but making a waiting job due is all this changes: the
+		// runner picks it up as if its snooze had ended.
+		_, err = tx.ExecContext(ctx, `UPDATE jobs SET run_at = $1, updated_at = $1 WHERE state = 'available' AND run_at > $1
+			AND id = (SELECT sender_job FROM webhook_endpoints WHERE id = $2 AND sending = 1 AND active = 1)`, now, id)
+		return err
 	}
 	if err != nil {
 		return fmt.Errorf("kick webhook %d: %w", id, err)
 	}
-	return tx.writeJobs(ctx, db, []jobs.Spec{webhook.SendJob(id)})
+	now, err := db.clockIn(ctx, tx)
+	if err != nil {
+		return err
+	}
+	job, err := jobs.Insert(ctx, tx, webhook.SendJob(id), now)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE webhook_endpoints SET sender_job = $1 WHERE id = $2", job, id)
+	return err
 }
 
 // CreateWebhook inserts an endpoint with its first secret, sealed.
@@ -185,7 +207,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, e *webhook.Endpoint, prevUpdate
 			}
 			return errs.Coded(errs.Conflict, "webhook_changed", "the webhook changed meanwhile; try again")
 		}
-		return db.kickEndpoint(ctx, tx, e.ID)
+		return db.kickEndpoint(ctx, tx, e.ID, true)
 	})
 }
 
@@ -288,7 +310,7 @@ func (db *DB) AddDeliveries(ctx context.Context, ds []webhook.Delivery) error {
 		}
 		slices.Sort(ids)
 		for _, id := range slices.Compact(ids) {
-			if err := db.kickEndpoint(ctx, tx, id); err != nil {
+			if err := db.kickEndpoint(ctx, tx, id, false); err != nil {
 				return err
 			}
 		}
@@ -518,7 +540,8 @@ func (db *DB) AddTestDelivery(ctx context.Context, d *webhook.Delivery, a *webho
 	})
 }
 
-// Redeliver makes one finished delivery pending again and kicks its endpoint.
+// Redeliver makes one finished delivery pending again, or a pending one due now, and kicks its
+// endpoint at once.
 func (db *DB) Redeliver(ctx context.Context, deliveryID, now, deadline int64) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		d, err := db.deliveryIn(ctx, tx, deliveryID)
@@ -528,15 +551,16 @@ func (db *DB) Redeliver(ctx context.Context, deliveryID, now, deadline int64) er
 		if err := tx.lockEndpoints(ctx, d.EndpointID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = $1, deadline_at = $2, finished_at = NULL
-			WHERE id = $3 AND state <> 'pending' AND position > 0`, now, deadline, deliveryID)
+		res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = $1,
+			deadline_at = CASE WHEN state = 'pending' THEN deadline_at ELSE $2 END, state = 'pending', finished_at = NULL
+			WHERE id = $3 AND position > 0`, now, deadline, deliveryID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.Coded(errs.Conflict, "delivery_pending", "the delivery is pending already")
+			return errs.E(errs.NotFound, "delivery not found")
 		}
-		return db.kickEndpoint(ctx, tx, d.EndpointID)
+		return db.kickEndpoint(ctx, tx, d.EndpointID, true)
 	})
 }
 
@@ -556,7 +580,7 @@ func (db *DB) RedeliverFailed(ctx context.Context, endpointID, since, now, deadl
 		if n, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		return db.kickEndpoint(ctx, tx, endpointID)
+		return db.kickEndpoint(ctx, tx, endpointID, true)
 	})
 	return int(n), err
 }

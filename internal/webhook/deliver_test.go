@@ -685,3 +685,33 @@ func TestEveryEventArrivesOnceWhileWritersRun(t *testing.T) {
 		}
 	})
 }
+
+// A delivery waiting out a long back-off after a failure is tried at once on request ("try
+// now"), once the receiver is fixed: the waiting job is made due.
+func TestTryNowSkipsTheBackoff(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		o := fast()
+		o.Backoff = func(int) time.Duration { return time.Hour }
+		h := newHarness(t, db, o)
+		rcv := newReceiver(t)
+		rcv.setAnswer(func(int, string) int { return http.StatusInternalServerError })
+		ep, secret := h.create(rcv.srv.URL)
+		rcv.trust(secret)
+		h.emit(2)
+		rcv.waitUntil("the first try", func(got []request) bool { return len(got) == 1 })
+		h.eventually("the failure recorded", func() bool {
+			list := h.deliveries(ep.ID)
+			return len(list) == 2 && list[1].Attempts == 1 && list[1].NextAttemptAt > 0
+		})
+		rcv.setAnswer(func(int, string) int { return http.StatusOK })
+		head := h.deliveries(ep.ID)[1]
+		d, err := h.svc.Redeliver(t.Context(), h.admin, ep.ID, head.ID)
+		if err != nil || d.State != webhook.Pending {
+			t.Fatalf("try now: %+v, %v", d, err)
+		}
+		got := rcv.waitUntil("both delivered", func(got []request) bool { return len(successes(got)) == 2 })
+		if got[1].id != head.MessageID || got[1].verified != nil {
+			t.Fatalf("the retry carries %s, want %s", got[1].id, head.MessageID)
+		}
+	})
+}

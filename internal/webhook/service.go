@@ -58,7 +58,7 @@ type Repo interface {
 	// AddTestDelivery stores a test delivery that was already attempted, with its attempt.
 	AddTestDelivery(ctx context.Context, d *Delivery, a *Attempt) error
 	// Redeliver makes one finished delivery pending again, due at now, retried until deadline,
-	// and kicks the queue.
+	// or a pending one due now (keeping its deadline), and has the queue look at once.
 	Redeliver(ctx context.Context, deliveryID, now, deadline int64) error
 	// RedeliverFailed does so for the endpoint's failed event deliveries created at since or
 	// later, and returns how many.
@@ -365,7 +365,8 @@ func (s *Service) Delivery(ctx context.Context, u *auth.User, endpointID, id int
 }
 
 // Redeliver sends one delivery again, with the same webhook-id, as the next in the endpoint's
-// queue; it is retried with back-off like a new one.
+// queue; it is retried with back-off like a new one. A pending delivery waiting for its next
+// attempt after a failure is tried now ("try now", once the receiver is fixed).
 func (s *Service) Redeliver(ctx context.Context, u *auth.User, endpointID, id int64) (*Delivery, error) {
 	if err := CanManage(u); err != nil {
 		return nil, err
@@ -384,11 +385,8 @@ func (s *Service) Redeliver(ctx context.Context, u *auth.User, endpointID, id in
 	if err := redeliverable(ep); err != nil {
 		return nil, err
 	}
-	switch {
-	case d.Position == 0:
+	if d.Position == 0 {
 		return nil, errs.Coded(errs.Conflict, "test_not_redelivered", "a test event is not sent again; send a new one")
-	case d.State == Pending:
-		return nil, errs.Coded(errs.Conflict, "delivery_pending", "the delivery is still pending: it is sent again by itself")
 	}
 	now, err := s.repo.Now(ctx)
 	if err != nil {

@@ -18,6 +18,7 @@ CREATE TABLE webhook_endpoints (
     -- 1 while a delivery job owns the endpoint's queue: whoever turns it from 0 to 1 enqueues
     -- that job, and the job turns it back only when no delivery is pending (store/webhooks.go).
     sending         INTEGER NOT NULL DEFAULT 0,
+    sender_job      BIGINT, -- that job's id, to make it due at once (a redelivery, "try now")
     created_by      BIGINT REFERENCES users (id) ON DELETE SET NULL,
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL

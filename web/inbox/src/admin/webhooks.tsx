@@ -514,9 +514,9 @@ function DeliveryRow({ d, w, tz, open, onToggle, onChanged }: { d: WebhookDelive
         <button type="button" class="adm-btn" aria-expanded={open} aria-controls={detailId} onClick={onToggle}>
           {open ? t("admin.webhooks.hide") : t("admin.webhooks.details")}
         </button>
-        {d.position > 0 && d.state !== "pending" && (
+        {d.position > 0 && (d.state !== "pending" || d.attempts > 0) && (
           <button type="button" class="adm-btn" disabled={s.busy || !w.active} onClick={() => s.run(async () => (await api("POST", `webhooks/${w.id}/deliveries/${d.id}/redeliver`), onChanged()))}>
-            {t("admin.webhooks.redeliver")}
+            {d.state === "pending" ? t("admin.webhooks.tryNow") : t("admin.webhooks.redeliver")}
           </button>
         )}
       </div>

@@ -453,6 +453,7 @@ const de: Record<string, string> = {
   "admin.webhooks.details": "Details",
   "admin.webhooks.hide": "Ausblenden",
   "admin.webhooks.redeliver": "Erneut senden",
+  "admin.webhooks.tryNow": "Jetzt versuchen",
   "admin.webhooks.more": "Ältere anzeigen",
   "admin.webhooks.payload": "Inhalt",
   "admin.webhooks.attemptsTitle": "Versuche",

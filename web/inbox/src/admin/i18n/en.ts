@@ -453,6 +453,7 @@ const en: Record<string, string> = {
   "admin.webhooks.details": "Details",
   "admin.webhooks.hide": "Hide",
   "admin.webhooks.redeliver": "Send again",
+  "admin.webhooks.tryNow": "Try now",
   "admin.webhooks.more": "Show older",
   "admin.webhooks.payload": "Body",
   "admin.webhooks.attemptsTitle": "Attempts",

@@ -453,6 +453,7 @@ const hu: Record<string, string> = {
   "admin.webhooks.details": "Részletek",
   "admin.webhooks.hide": "Elrejtés",
   "admin.webhooks.redeliver": "Újraküldés",
+  "admin.webhooks.tryNow": "Próba most",
   "admin.webhooks.more": "Régebbiek",
   "admin.webhooks.payload": "Törzs",
   "admin.webhooks.attemptsTitle": "Próbálkozások",

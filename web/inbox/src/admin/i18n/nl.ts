@@ -453,6 +453,7 @@ const nl: Record<string, string> = {
   "admin.webhooks.details": "Details",
   "admin.webhooks.hide": "Verbergen",
   "admin.webhooks.redeliver": "Opnieuw sturen",
+  "admin.webhooks.tryNow": "Nu proberen",
   "admin.webhooks.more": "Oudere tonen",
   "admin.webhooks.payload": "Inhoud",
   "admin.webhooks.attemptsTitle": "Pogingen",

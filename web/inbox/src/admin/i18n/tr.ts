@@ -453,6 +453,7 @@ const tr: Record<string, string> = {
   "admin.webhooks.details": "Ayrıntılar",
   "admin.webhooks.hide": "Gizle",
   "admin.webhooks.redeliver": "Yeniden gönder",
+  "admin.webhooks.tryNow": "Şimdi dene",
   "admin.webhooks.more": "Daha eskileri göster",
   "admin.webhooks.payload": "Gövde",
   "admin.webhooks.attemptsTitle": "Denemeler",
