@@ -452,7 +452,7 @@ func (db *DB) ExpireDeliveries(ctx context.Context, endpointID, now int64) (int,
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = 'failed', next_attempt_at = 0, finished_at = $1,
 			last_error = $2 WHERE endpoint_id = $3 AND state = 'pending' AND deadline_at <= $1`,
-			now, "not delivered in time: it waited behind a delivery that kept failing", endpointID)
+			now, "not delivered within its time: it waited behind a failing delivery, or while the endpoint was off", endpointID)
 		if err != nil {
 			return err
 		}

@@ -180,7 +180,7 @@ func (s *Service) Send(ctx context.Context, job *jobs.Job) error {
 			return later(err)
 		}
 		if d.DeadlineAt <= now {
-			// It waited behind a failing one until its own time ran out.
+			// It waited (behind a failing one, or while the endpoint was off) until its time ran out.
 			if _, err := s.repo.ExpireDeliveries(ctx, ep.ID, now); err != nil {
 				return later(err)
 			}
