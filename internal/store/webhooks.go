@@ -85,7 +85,8 @@ func (tx *Tx) lockEndpoints(ctx context.Context, ids ...int64) error {
 // kickEndpoint makes sure the endpoint's delivery job exists when it is active and has pending
 // deliveries (see above); the caller holds its lock. With hurry, a job that already exists but
 // waits (snoozed until a failed delivery's next attempt) is made due now, so a redelivery or a
-// "try now" goes out at once rather than after the back-off.
+// "try now" goes out at once rather than after the back-off. (A job that is recording its wait at
+// that moment overwrites this; it looks again within webhook.Options.Recheck.)
 func (db *DB) kickEndpoint(ctx context.Context, tx *Tx, id int64, hurry bool) error {
 	var got int64
 	err := tx.QueryRowContext(ctx, `UPDATE webhook_endpoints SET sending = 1 WHERE id = $1 AND sending = 0 AND active = 1

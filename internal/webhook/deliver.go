@@ -187,7 +187,7 @@ func (s *Service) Send(ctx context.Context, job *jobs.Job) error {
 			continue
 		}
 		if d.NextAttemptAt > now {
-			return jobs.Snooze(time.Duration(d.NextAttemptAt-now) * time.Millisecond)
+			return jobs.Snooze(min(time.Duration(d.NextAttemptAt-now)*time.Millisecond, s.o.Recheck))
 		}
 		secrets, err := s.repo.WebhookSecrets(ctx, ep.ID, now)
 		if err != nil {

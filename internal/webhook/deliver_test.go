@@ -692,6 +692,9 @@ func TestTryNowSkipsTheBackoff(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		o := fast()
 		o.Backoff = func(int) time.Duration { return time.Hour }
+		// "Try now" makes the waiting job due; should it land just before the job records its
+		// wait, the job looks again after Recheck.
+		o.Recheck = 3 * time.Second
 		h := newHarness(t, db, o)
 		rcv := newReceiver(t)
 		rcv.setAnswer(func(int, string) int { return http.StatusInternalServerError })

@@ -118,6 +118,10 @@ type Options struct {
 	RotationOverlap time.Duration
 	// KeepDeliveries is how long finished deliveries stay in the log (default 30 days).
 	KeepDeliveries time.Duration
+	// Recheck is the longest the delivery job waits before looking at its queue again, whatever
+	// the back-off (default 1 min): a redelivery or "try now" that made the job due just before it
+	// recorded a longer wait is picked up then.
+	Recheck time.Duration
 	Logger         *slog.Logger
 	// Now is the node's clock, for the webhook-timestamp header (default time.Now).
 	Now func() time.Time
@@ -151,6 +155,9 @@ func NewService(o Options) *Service {
 	}
 	if o.KeepDeliveries <= 0 {
 		o.KeepDeliveries = 30 * 24 * time.Hour
+	}
+	if o.Recheck <= 0 {
+		o.Recheck = time.Minute
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
