@@ -122,7 +122,7 @@ type Options struct {
 	// the back-off (default 1 min): a redelivery or "try now" that made the job due just before it
 	// recorded a longer wait is picked up then.
 	Recheck time.Duration
-	Logger         *slog.Logger
+	Logger  *slog.Logger
 	// Now is the node's clock, for the webhook-timestamp header (default time.Now).
 	Now func() time.Time
 }
