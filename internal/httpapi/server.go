@@ -18,9 +18,11 @@ import (
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/eventlog"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/realtime"
+	"github.com/parleyhq/parley/internal/webhook"
 	"github.com/parleyhq/parley/internal/widget"
 )
 
@@ -62,6 +64,8 @@ type Config struct {
 	Blobs         *blob.Service
 	Playbooks     *playbook.Service
 	Leads         *crm.Service
+	Webhooks      *webhook.Service
+	EventLog      *eventlog.Reader
 	// LocationCredit is shown wherever a location from the IP database appears.
 	LocationCredit string
 }
@@ -95,6 +99,8 @@ type Server struct {
 	blobs          *blob.Service
 	playbooks      *playbook.Service
 	leads          *crm.Service
+	webhooks       *webhook.Service
+	eventLogs      *eventlog.Reader
 	locationCredit string
 }
 
@@ -119,7 +125,7 @@ func New(cfg Config) *Server {
 	s := &Server{auth: cfg.Auth, checks: cfg.Checks, reg: cfg.Registry, log: cfg.Logger, proxies: cfg.Proxies,
 		secure: cfg.SecureCookies, demo: cfg.Demo, metrics: newMetrics(cfg.Registry), mux: http.NewServeMux(),
 		inboxes: cfg.Inboxes, convs: cfg.Conversations, contacts: cfg.Contacts, widget: cfg.Widget, hub: cfg.Hub, presence: cfg.Presence, blobs: cfg.Blobs,
-		leads: cfg.Leads, locationCredit: cfg.LocationCredit}
+		leads: cfg.Leads, webhooks: cfg.Webhooks, eventLogs: cfg.EventLog, locationCredit: cfg.LocationCredit}
 	s.playbooks = cfg.Playbooks
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
@@ -231,6 +237,18 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/api/v1/leads/{id}", "user", s.getLead},
 		{"PATCH", "/api/v1/leads/{id}", "user", s.patchLead},
 		{"DELETE", "/api/v1/leads/{id}", "user", s.deleteLead},
+		{"GET", "/api/v1/webhooks", "user", s.listWebhooks},
+		{"POST", "/api/v1/webhooks", "user", s.createWebhook},
+		{"GET", "/api/v1/webhooks/{id}", "user", s.getWebhook},
+		{"PATCH", "/api/v1/webhooks/{id}", "user", s.patchWebhook},
+		{"DELETE", "/api/v1/webhooks/{id}", "user", s.deleteWebhook},
+		{"POST", "/api/v1/webhooks/{id}/rotate-secret", "user", s.rotateWebhookSecret},
+		{"POST", "/api/v1/webhooks/{id}/test", "user", s.testWebhook},
+		{"GET", "/api/v1/webhooks/{id}/deliveries", "user", s.listWebhookDeliveries},
+		{"GET", "/api/v1/webhooks/{id}/deliveries/{delivery}", "user", s.getWebhookDelivery},
+		{"POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", "user", s.redeliverWebhookDelivery},
+		{"POST", "/api/v1/webhooks/{id}/redeliver", "user", s.redeliverWebhookFailed},
+		{"GET", "/api/v1/event-log", "user", s.eventLog},
 		{"POST", "/api/v1/visitors/{id}/block", "user", s.blockVisitor(true)},
 		{"DELETE", "/api/v1/visitors/{id}/block", "user", s.blockVisitor(false)},
 		{"GET", "/api/v1/events", "socket", s.events},

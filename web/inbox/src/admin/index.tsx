@@ -1,4 +1,4 @@
-// The admin area (#/admin/…): users, teams, inboxes, websites and playbooks for admins and owners;
+// The admin area (#/admin/…): users, teams, inboxes, websites, playbooks and webhooks for admins and owners;
 // every user's own profile and API tokens. The app's router renders <Admin> for hashes starting
 // with #/admin and passes the segments after "admin".
 import { t } from "../i18n";
@@ -10,6 +10,7 @@ import { TeamsScreen } from "./teams";
 import { TokensScreen } from "./tokens";
 import type { Me } from "./types";
 import { UsersScreen } from "./users";
+import { WebhooksArea } from "./webhooks";
 import { WebsitesScreen } from "./websites";
 
 export interface AdminProps {
@@ -31,6 +32,7 @@ function sections(): Section[] {
     { id: "inboxes", label: t("admin.nav.inboxes"), admin: true },
     { id: "websites", label: t("admin.nav.websites"), admin: true },
     { id: "playbooks", label: t("admin.nav.playbooks"), admin: true },
+    { id: "webhooks", label: t("admin.nav.webhooks"), admin: true },
     { id: "profile", label: t("admin.nav.profile"), admin: false },
     { id: "tokens", label: t("admin.nav.tokens"), admin: false },
   ];
@@ -74,6 +76,9 @@ export function Admin({ path, me, navigate }: AdminProps) {
         break;
       case "playbooks":
         body = <PlaybooksArea path={path.slice(1)} me={me} navigate={go} />;
+        break;
+      case "webhooks":
+        body = <WebhooksArea path={path.slice(1)} me={me} navigate={go} />;
         break;
       case "profile":
         body = <ProfileScreen me={me} />;

@@ -1,7 +1,8 @@
 // The signed-in inbox: sidebar, folder list, conversation and details side by side on a desk, as
 // stacked screens on a phone (list → conversation → details). Routes live in the URL's hash.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { Admin } from "../admin";
+import { Admin, isAdmin } from "../admin";
+import { WebhookAlerts } from "../admin/webhooks";
 import { t, type Lang } from "../i18n";
 import { Chord, shortcutList, type Command } from "../lib/keys";
 import { hashOf, parseHash, type Route } from "../lib/router";
@@ -177,9 +178,11 @@ function DetailsFor({ id, onClose }: { id: number; onClose: () => void }) {
   return c ? <Details c={c} onClose={onClose} /> : null;
 }
 
-/** Bars: the reconnecting notice and the notification permission banner. */
+/** Bars: the reconnecting notice, the notification permission banner and, for admins, webhooks
+ * Parley switched off. */
 function Bars() {
   const inbox = useInbox("socket");
+  const admin = isAdmin(inbox.me as unknown as Parameters<typeof isAdmin>[0]);
   const [late, setLate] = useState(false);
   useEffect(() => {
     const h = window.setTimeout(() => setLate(true), 3000);
@@ -192,6 +195,7 @@ function Bars() {
         {down ? (inbox.everConnected ? t("socket.reconnecting") : t("socket.connecting")) : ""}
       </div>
       <PermissionBanner />
+      {admin && <WebhookAlerts />}
     </div>
   );
 }
