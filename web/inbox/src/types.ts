@@ -27,6 +27,10 @@ export interface Allowed {
   note: boolean;
   assign: boolean;
   assign_to_me: boolean;
+  /** Not available now, but could take it once available (the inbox offers to do both). */
+  assign_to_me_if_available?: boolean;
+  /** The inbox's reopen policy is final: no Reopen; the contact's next message starts a new conversation. */
+  closed_is_final?: boolean;
   close: boolean;
   reopen: boolean;
   delete: boolean;

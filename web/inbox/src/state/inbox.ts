@@ -18,6 +18,8 @@ export interface Pending {
   clientId: string;
   conversationId: number;
   body: string;
+  /** the text as the composer showed it (body is markdown) */
+  shown: string;
   note: boolean;
   attachmentName?: string;
   failed?: string;
@@ -625,12 +627,12 @@ export class Inbox {
     }
   }
 
-  /** send stores a reply or note; a failed one stays on screen with a retry. */
-  send(body: string, note: boolean, attachment?: File): void {
+  /** send stores a reply or note (body in markdown; shown as the composer showed it); a failed one stays on screen with a retry. */
+  send(body: string, note: boolean, attachment?: File, shown = body): void {
     const id = this.openId;
     if (!id) return;
     this.quiet(id);
-    const p: Pending = { clientId: clientID(), conversationId: id, body, note, attachmentName: attachment && attachment.name, retry: () => {} };
+    const p: Pending = { clientId: clientID(), conversationId: id, body, shown, note, attachmentName: attachment && attachment.name, retry: () => {} };
     p.retry = () => {
       p.failed = undefined;
       this.emit("log");

@@ -46,8 +46,39 @@ export function ConversationView({ id, onBack, onDetails, detailsOpen, composer 
     <main class="main conv" id="main" aria-labelledby="conv-h">
       <Header c={c} onBack={onBack} onDetails={onDetails} detailsOpen={detailsOpen} />
       <LogView c={c} />
+      <TakeBar c={c} />
       <Composer c={c} handle={composer} />
     </main>
+  );
+}
+
+/**
+ * TakeBar tells an agent who is not available, up front, that they cannot take this unassigned
+ * conversation, with one button that turns availability on and takes it (instead of a reply that
+ * fails after it was typed).
+ */
+function TakeBar({ c }: { c: Conversation }) {
+  const inbox = useInbox("open", "presence");
+  const [busy, setBusy] = useState(false);
+  const a = c.allowed;
+  if (!a || !a.assign_to_me_if_available || inbox.available || c.status !== "open" || c.assignee_id) return null;
+  return (
+    <div class="take-bar" role="region" aria-label={t("presence.away")}>
+      <p>{t("take.text")}</p>
+      <button
+        type="button"
+        class="btn btn-primary"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          await inbox.setAvailable(true);
+          if (inbox.available) await inbox.assignToMe(c.id);
+          setBusy(false);
+        }}
+      >
+        {t("take.button")}
+      </button>
+    </div>
   );
 }
 
@@ -538,7 +569,7 @@ function PendingEntry({ p }: { p: Pending }) {
             <span>{p.attachmentName}</span>
           </span>
         )}
-        {p.body && <p class="plain">{p.body}</p>}
+        {p.shown && <p class="plain">{p.shown}</p>}
       </div>
       {p.failed && (
         <div class="small err-line" role="alert">
