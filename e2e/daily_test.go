@@ -1,12 +1,19 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 )
@@ -133,4 +140,197 @@ func TestInboxUnavailableAgentTakes(t *testing.T) {
 		`document.querySelector('.composer .editor').getAttribute('contenteditable') === 'true'`)
 	p.do(chromedp.SendKeys(`.composer .editor`, "Yes, I am here."), enter)
 	p.waitHost("the reply", `[...document.querySelectorAll('.msg-us .bubble')].some((b) => b.textContent.includes('Yes, I am here.'))`)
+}
+
+// browserLanguage makes the tab's browser prefer these languages (navigator.languages and
+// Accept-Language), as a visitor's browser settings would.
+func (p *tab) browserLanguage(langs string) {
+	p.t.Helper()
+	ua := host[string](p, `navigator.userAgent`)
+	if _, err := chromedp.Call(p.ctx, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: langs}); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// TestWidgetBrowserLanguage: with neither the site nor a playbook fixing the language, the widget
+// speaks the visitor's browser language (de-AT is German) even on a page written in English, and
+// the agent's details panel shows that language, not the widget's.
+func TestWidgetBrowserLanguage(t *testing.T) {
+	s := startParley(t)
+	ag := signIn(t, s)
+	withoutPlaybook(t, ag)
+	p := newTab(t, "austrian", nil)
+	p.navigate("about:blank")
+	p.browserLanguage("de-AT,de;q=0.9,en;q=0.5")
+	p.navigate(s.url + "/demo")
+	p.waitHost("the page in English, the launcher in German", `document.documentElement.lang === 'en' && navigator.languages[0] === 'de-AT' && `+jsLauncher+`.getAttribute('aria-label') === 'Chat öffnen'`)
+	p.clickLauncher()
+	p.waitFrame("the chat in German", `document.documentElement.lang === 'de' && document.querySelector('textarea').placeholder === 'Nachricht schreiben…'`)
+	p.typeMessage("Grüß Gott, haben Sie offen?")
+	convID := ag.waitMessage("Grüß Gott, haben Sie offen?")
+	contactID := int64(ag.must(200, "GET", fmt.Sprintf("/api/v1/conversations/%d", convID), nil)["conversation"].(map[string]any)["contact_id"].(float64))
+	visitors := ag.must(200, "GET", fmt.Sprintf("/api/v1/contacts/%d", contactID), nil)["visitors"].([]any)
+	if got := visitors[0].(map[string]any)["locale"]; got != "de-AT" {
+		t.Fatalf("the visitor's browser language is stored as %q, want de-AT", got)
+	}
+	agent := openInbox(t, s, "agent", "demo@parley.test", s.password)
+	agent.waitHost("the conversation", rowWith("Grüß Gott"))
+	host[chromedp.Void](agent, rowWith("Grüß Gott")+`.querySelector('a').click()`)
+	agent.waitHost("the browser's language in the details", `document.querySelector('.facts') && /German.*\(de-AT\)/.test(document.querySelector('.facts').textContent)`)
+	// The site may still fix it.
+	host[chromedp.Void](p, `Parley.setLocale('en')`)
+	p.waitFrame("English once the site says so", `document.querySelector('textarea').placeholder === 'Write a message…'`)
+}
+
+// TestWidgetUnreadPlurals: the launcher counts unread messages in the right form: one message, two
+// messages; in German too.
+func TestWidgetUnreadPlurals(t *testing.T) {
+	s := startParley(t)
+	ag := signIn(t, s)
+	withoutPlaybook(t, ag)
+	for _, c := range []struct{ page, one, two string }{
+		{"/demo", "1 unread message", "2 unread messages"},
+		{"/demo?lang=de", "1 ungelesene Nachricht", "2 ungelesene Nachrichten"},
+	} {
+		p := newTab(t, "visitor-"+strings.TrimPrefix(strings.ReplaceAll(c.page, "?", "-"), "/"), nil)
+		p.navigate("about:blank")
+		if strings.Contains(c.page, "lang=de") {
+			p.browserLanguage("de-DE,de")
+		}
+		p.navigate(s.url + c.page)
+		p.openWidget()
+		p.typeMessage("Hello " + c.page)
+		convID := ag.waitMessage("Hello " + c.page)
+		ag.reply(convID, "Welcome") // the agent joins: the joined line and this are read at once
+		p.waitFrame("the welcome", bubbles("Welcome")+` === 1`)
+		p.clickLauncher() // closed: what comes now is unread
+		p.waitHost("the chat closed", jsLauncher+`.getAttribute('aria-expanded') === 'false'`)
+		ag.reply(convID, "First answer")
+		p.waitHost("one unread", jsLauncher+`.getAttribute('aria-label').endsWith(`+jsQuote(c.one)+`)`)
+		ag.reply(convID, "Second answer")
+		p.waitHost("two unread", jsLauncher+`.getAttribute('aria-label').endsWith(`+jsQuote(c.two)+`)`)
+	}
+}
+
+// TestWidgetAgentJoinsRetiresForms: once an agent joins, the offline path's open capture card and
+// the plain chat box's offline form are no longer asking; the conversation shows message times.
+func TestWidgetAgentJoinsRetiresForms(t *testing.T) {
+	s := startParley(t)
+	api := login(t, s) // signed in, not available: the live chat card goes offline
+	v := talkToSomeone(t, s, "visitor")
+	v.waitFrame("the offline path's email card", `document.querySelector('form.cc.cf input[type=email]')`)
+	var convID int64
+	eventually(t, "the conversation in Unassigned", func() bool {
+		list := api.must(200, "GET", "/api/v1/conversations?folder=unassigned", nil)["conversations"].([]any)
+		if len(list) == 1 {
+			convID = int64(list[0].(map[string]any)["id"].(float64))
+		}
+		return convID != 0
+	})
+	api.goOnline(s)
+	api.must(200, "POST", fmt.Sprintf("/api/v1/conversations/%d/assign", convID), map[string]any{"user_id": 1})
+	v.waitFrame("the joined line, the email card retired", `[...document.querySelectorAll('.sys')].some((l) => l.textContent === 'Demo Owner joined the chat') && !document.querySelector('form.cc.cf')`)
+	api.reply(convID, "Hi, I'm here now. How can I help?")
+	v.waitFrame("the reply with its time", bubbles("How can I help?")+` === 1 && [...document.querySelectorAll('.m.them time.st')].some((t) => /\d/.test(t.textContent))`)
+	if dir := screenshots(t); dir != "" {
+		v.screenshot(filepath.Join(dir, "widget-joined-after-offline.png"))
+	}
+	checkAxeFrame(t, v, "widget: an agent joined after the offline path")
+
+	// The plain chat box: its offline form goes once an agent answers.
+	s2 := startParley(t)
+	api2 := login(t, s2)
+	withoutPlaybook(t, api2)
+	w := newTab(t, "plain-visitor", nil)
+	w.navigate(s2.url + "/demo")
+	w.openWidget()
+	w.typeMessage("Anyone?")
+	w.waitFrame("the offline form", `document.querySelector('form.off')`)
+	conv2 := api2.waitMessageHTTP(t, "Anyone?")
+	api2.goOnline(s2)
+	api2.reply(conv2, "Yes, here.")
+	w.waitFrame("the reply, the offline form gone", bubbles("Yes, here.")+` === 1 && !document.querySelector('form.off')`)
+}
+
+// TestWidgetEarlierConversationAndPicture: after a closed conversation, a new one shows the earlier
+// one above, labelled "Earlier conversation", and the new messages below it, unlabelled; a tall
+// picture the visitor sends is scrolled fully into view once it has loaded.
+func TestWidgetEarlierConversationAndPicture(t *testing.T) {
+	s := startParley(t)
+	ag := signIn(t, s)
+	withoutPlaybook(t, ag)
+	p := newTab(t, "visitor", nil)
+	p.navigate(s.url + "/demo")
+	p.openWidget()
+	p.typeMessage("My first question")
+	convID := ag.waitMessage("My first question")
+	ag.reply(convID, "First answer")
+	ag.must(200, "POST", fmt.Sprintf("/api/v1/conversations/%d/close", convID), nil)
+	p.waitFrame("closed", `[...document.querySelectorAll('.sys')].some((l) => l.textContent === 'The chat was closed')`)
+	p.typeMessage("A new question")
+	ag.waitMessage("A new question")
+	p.waitFrame("the earlier conversation above, labelled, the new one below it", `(() => {
+		const old = document.querySelector('.log .old');
+		if (!old || old.firstElementChild.className !== 'div' || old.firstElementChild.textContent !== 'Earlier conversation') return false;
+		if (!old.textContent.includes('My first question')) return false;
+		const next = [...document.querySelectorAll('.log .bub')].find((b) => b.textContent.includes('A new question'));
+		return next && !old.contains(next) && (old.compareDocumentPosition(next) & Node.DOCUMENT_POSITION_FOLLOWING);
+	})()`)
+	if dir := screenshots(t); dir != "" {
+		p.screenshot(filepath.Join(dir, "widget-earlier.png"))
+	}
+	for i := 0; i < 6; i++ {
+		p.typeMessage(fmt.Sprintf("Filler line %d", i))
+	}
+	p.waitFrame("the log scrolls", `(() => { const l = document.querySelector('.log'); return l.scrollHeight > l.clientHeight; })()`)
+	// A tall picture: once it has loaded, all of it is in view.
+	b64 := base64.StdEncoding.EncodeToString(tallPNG(t))
+	inFrame[chromedp.Void](p, `(() => {
+		const bytes = Uint8Array.from(atob('`+b64+`'), (c) => c.charCodeAt(0));
+		const dt = new DataTransfer();
+		dt.items.add(new File([bytes], 'tall.png', { type: 'image/png' }));
+		const input = document.querySelector('input[type=file]');
+		input.files = dt.files;
+		input.dispatchEvent(new Event('change', { bubbles: true }));
+	})()`)
+	p.waitFrame("the picture fully in view", `(() => {
+		const img = [...document.querySelectorAll('.m.me:not(.pend) img.img')].find((i) => i.complete && i.naturalHeight === 300);
+		if (!img) return false;
+		const a = img.getBoundingClientRect(), b = document.querySelector('.log').getBoundingClientRect();
+		return a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+	})()`)
+	if dir := screenshots(t); dir != "" {
+		p.screenshot(filepath.Join(dir, "widget-picture.png"))
+	}
+}
+
+func tallPNG(t *testing.T) []byte {
+	t.Helper()
+	im := image.NewRGBA(image.Rect(0, 0, 120, 300))
+	for x := 0; x < 120; x++ {
+		for y := 0; y < 300; y++ {
+			im.Set(x, y, color.RGBA{R: uint8(y * 4 / 5), G: 110, B: uint8(x * 2), A: 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, im); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// waitMessageHTTP waits, through the API only, for an unassigned conversation whose last message is
+// body, and returns its id.
+func (a *agent) waitMessageHTTP(t *testing.T, body string) int64 {
+	t.Helper()
+	var id int64
+	eventually(t, "the conversation of "+body, func() bool {
+		for _, c := range a.must(200, "GET", "/api/v1/conversations?folder=unassigned", nil)["conversations"].([]any) {
+			if cm := c.(map[string]any); cm["preview"] == body {
+				id = int64(cm["id"].(float64))
+			}
+		}
+		return id != 0
+	})
+	return id
 }

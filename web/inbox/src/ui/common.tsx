@@ -260,6 +260,17 @@ export function countryName(code: string): string {
   }
 }
 
+/** languageName is a language tag ("de-AT") as words in the user's language ("German (Austria)"). */
+export function languageName(tag: string): string {
+  if (!tag) return "";
+  try {
+    const names = new (Intl as unknown as { DisplayNames: new (l: string[], o: { type: string }) => { of(c: string): string | undefined } }).DisplayNames([lang()], { type: "language" });
+    return names.of(tag) || tag;
+  } catch {
+    return tag;
+  }
+}
+
 /**
  * contactName is how a conversation's contact is named: the API says "Visitor" for an anonymous
  * one (no name or email yet), which the inbox says in the user's language.

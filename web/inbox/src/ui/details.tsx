@@ -6,7 +6,7 @@ import { api } from "../api";
 import { t } from "../i18n";
 import { errText } from "../state/inbox";
 import type { Contact, ContactDetails, Conversation, CreatedItem } from "../types";
-import { countryName, Dialog, formatDateTime, formatMoney, formatWhen, Icon, minorUnits, useId, useInbox } from "./common";
+import { countryName, Dialog, formatDateTime, formatMoney, formatWhen, Icon, languageName, minorUnits, useId, useInbox } from "./common";
 
 export function Details({ c, onClose }: { c: Conversation; onClose: () => void }) {
   const inbox = useInbox("log");
@@ -102,7 +102,10 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
               {visitor.locale && (
                 <>
                   <dt>{t("details.language")}</dt>
-                  <dd>{visitor.locale}</dd>
+                  <dd>
+                    {languageName(visitor.locale)}
+                    {languageName(visitor.locale) !== visitor.locale && <span class="muted small"> ({visitor.locale})</span>}
+                  </dd>
                 </>
               )}
               <dt>{t("details.referrer")}</dt>
