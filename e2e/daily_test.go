@@ -334,3 +334,84 @@ func (a *agent) waitMessageHTTP(t *testing.T, body string) int64 {
 	})
 	return id
 }
+
+// TestInboxListAndHeader: anonymous visitors are told apart (a number, their country's flag where
+// known); All open shows who has each conversation; a picture without a caption reads "📷 Photo";
+// Esc in the assignee menu closes the menu only; a contact renamed in the details is renamed on
+// their past messages after a reload too; the browsing history grows live, each page by its title
+// and path; a closed conversation in a final inbox does not ask to be reopened.
+func TestInboxListAndHeader(t *testing.T) {
+	s := startParley(t, "--trusted-proxies", "127.0.0.1")
+	p := openInbox(t, s, "owner", "demo@parley.test", s.password)
+	p.waitHost("the owner available", `document.querySelector('.toggle').getAttribute('aria-checked') === 'true'`)
+	key := demoKey(t, s)
+	widgetVisitor(t, s, key)("First visitor here")
+	widgetVisitorFrom(t, s, key, "193.0.6.139")("Second visitor here, from Amsterdam")
+	p.waitHost("two visitors told apart, one with the flag of where they are", `(() => { const a = `+rowWith("First visitor here")+`, b = `+rowWith("Second visitor here")+`;
+		if (!a || !b) return false;
+		const na = a.querySelector('.row-name').textContent, nb = b.querySelector('.row-name').textContent;
+		return /^Visitor \d+$/.test(na) && /^Visitor \d+$/.test(nb) && na !== nb && b.querySelector('.flag[aria-label="Netherlands"]'); })()`)
+
+	// A visitor in the browser: on the site, browsing live.
+	v := newTab(t, "visitor", nil)
+	v.navigate(s.url + "/demo")
+	v.openWidget()
+	v.typeMessage("Looking at your shoes")
+	p.waitHost("the visitor on the site", rowWith("Looking at your shoes")+` && `+rowWith("Looking at your shoes")+`.querySelector('.live-on')`)
+	host[chromedp.Void](p, rowWith("Looking at your shoes")+`.querySelector('a').click()`)
+	p.waitHost("the conversation, its browsing history by title and path", `document.querySelector('.conv-head .name-btn') && document.querySelector('.pages') && document.querySelector('.pages').textContent.includes('/demo')`)
+	p.waitHost("last seen: now", `document.querySelector('.facts').textContent.includes('Now, on the site')`)
+	p.clickText(".conv-actions .btn", "Assign to me")
+	p.waitHost("assigned to me", `document.querySelector('.conv-status').textContent === 'Assigned to you'`)
+	host[chromedp.Void](v, `history.pushState({}, '', '/demo?step=shoes'); document.title = 'Shoes'`)
+	p.waitHost("the new page in the history, live, by title and path", `[...document.querySelectorAll('.pages li')].some((l) => l.textContent.includes('Shoes') && l.textContent.includes('/demo?step=shoes'))`)
+
+	// Esc in the assignee menu closes the menu, nothing else.
+	at := host[string](p, `location.hash`)
+	p.clickText(".conv-actions .btn", "Demo Owner")
+	p.waitHost("the assignee menu", `document.querySelector('.conv-actions .menu')`)
+	p.do(press("Escape"))
+	p.waitHost("the menu closed", `!document.querySelector('.menu')`)
+	if got := host[string](p, `location.hash`); got != at || !host[bool](p, `!!document.querySelector('aside.details')`) {
+		t.Fatalf("Esc in the assignee menu did more than close it: at %q (was %q), details open %v", got, at, host[bool](p, `!!document.querySelector('aside.details')`))
+	}
+	// With the focus on the menu's button (a mouse user), the same.
+	host[chromedp.Void](p, `[...document.querySelectorAll('.conv-actions .btn')].find((b) => b.textContent.includes('Demo Owner')).click()`)
+	p.waitHost("the assignee menu again", `document.querySelector('.conv-actions .menu')`)
+	host[chromedp.Void](p, `document.querySelector('.conv-actions [aria-haspopup]').focus()`)
+	p.do(press("Escape"))
+	p.waitHost("the menu closed again", `!document.querySelector('.menu')`)
+	if got := host[string](p, `location.hash`); got != at {
+		t.Fatalf("Esc with the focus on the menu's button left the conversation: %q", got)
+	}
+
+	// Renamed: the past messages say so, also after a reload.
+	field := `[...document.querySelectorAll('aside.details .field')].find((f) => f.querySelector('label').textContent === 'Name').querySelector('input')`
+	p.do(chromedp.SendKeys(`aside.details #`+host[string](p, field+`.id`), "Ana Berger"), chromedp.KeyEvent("\r"))
+	p.waitHost("the new name on the messages", `[...document.querySelectorAll('.msg-them .who')].every((w) => w.textContent === 'Ana Berger')`)
+	p.do(chromedp.Reload())
+	p.waitHost("the new name on the messages after a reload", `document.querySelectorAll('.msg-them .who').length > 0 && [...document.querySelectorAll('.msg-them .who')].every((w) => w.textContent === 'Ana Berger')`)
+
+	// A picture without a caption: the list says what it is.
+	b64 := base64.StdEncoding.EncodeToString(tallPNG(t))
+	v.openWidget()
+	inFrame[chromedp.Void](v, `(() => {
+		const bytes = Uint8Array.from(atob('`+b64+`'), (c) => c.charCodeAt(0));
+		const dt = new DataTransfer();
+		dt.items.add(new File([bytes], 'IMG_2041.png', { type: 'image/png' }));
+		const input = document.querySelector('input[type=file]');
+		input.files = dt.files;
+		input.dispatchEvent(new Event('change', { bubbles: true }));
+	})()`)
+	p.goHash("#/f/open")
+	p.waitHost("the picture's preview, and who has it", rowWith("📷 Photo")+` && `+rowWith("📷 Photo")+`.querySelector('.row-assignee').textContent.includes('Demo Owner')`)
+	checkAxe(t, p.ctx, "All open with assignees and live states")
+	if dir := screenshots(t); dir != "" {
+		p.screenshot(filepath.Join(dir, "inbox-all-open.png"))
+	}
+
+	// Closed in a final inbox (the website's default): no "Reopen it to reply".
+	host[chromedp.Void](p, rowWith("📷 Photo")+`.querySelector('a').click()`)
+	p.clickText(".conv-actions .btn-resolve", "Resolve")
+	p.waitHost("closed, and final", `document.querySelector('.conv-status').textContent.startsWith('Closed') && document.querySelector('.compose-foot .hint').textContent.includes('starts a new conversation') && !document.body.textContent.includes('Reopen it to reply')`)
+}

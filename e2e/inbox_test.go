@@ -164,7 +164,7 @@ func TestInboxJourney(t *testing.T) {
 	owner.waitHost("the new conversation in Unassigned", rowWith("Hi, do you deliver to Graz?"))
 	owner.waitHost("the Unassigned count", `document.querySelector('a[href="#/f/unassigned"] .count').textContent === '1'`)
 	owner.waitHost("its waiting time and the New tag", rowWith("Hi, do you deliver to Graz?")+`.querySelector('.row-wait') && `+rowWith("Hi, do you deliver to Graz?")+`.querySelector('.tag-new')`)
-	owner.waitHost("a desktop notification with the sound", `window.__notes.some((n) => n === 'New conversation: Visitor | Hi, do you deliver to Graz?') && window.__sounds > 0`)
+	owner.waitHost("a desktop notification with the sound", `window.__notes.some((n) => /^New conversation: Visitor \d+ \| Hi, do you deliver to Graz\?$/.test(n)) && window.__sounds > 0`)
 	host[chromedp.Void](owner, `delete document.hasFocus`)
 	checkAxe(t, owner.ctx, "folders and list")
 
@@ -400,12 +400,22 @@ func TestInboxSetup(t *testing.T) {
 // sends a message as that visitor.
 func widgetVisitor(t *testing.T, s *parleyServer, key string) func(body string) {
 	t.Helper()
+	return widgetVisitorFrom(t, s, key, "")
+}
+
+// widgetVisitorFrom is widgetVisitor for a visitor at a public IP address (set by a trusted proxy:
+// the server must trust 127.0.0.1), so that Parley locates them; ip "" sends no proxy header.
+func widgetVisitorFrom(t *testing.T, s *parleyServer, key, ip string) func(body string) {
+	t.Helper()
 	c := &http.Client{Timeout: 30 * time.Second}
 	call := func(path, token string, body any) map[string]any {
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest("POST", s.url+"/widget/v1/"+key+path, bytes.NewReader(b))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+		if ip != "" {
+			req.Header.Set("X-Forwarded-For", ip)
+		}
 		if token != "" {
 			req.Header.Set("Authorization", "Visitor "+token)
 		}
