@@ -415,3 +415,66 @@ func TestInboxListAndHeader(t *testing.T) {
 	p.clickText(".conv-actions .btn-resolve", "Resolve")
 	p.waitHost("closed, and final", `document.querySelector('.conv-status').textContent.startsWith('Closed') && document.querySelector('.compose-foot .hint').textContent.includes('starts a new conversation') && !document.body.textContent.includes('Reopen it to reply')`)
 }
+
+// TestAdminDailyUse: adding a user asks which inboxes they work in (all, at first) and says where
+// they landed; the "offline only" badge says why and goes once a page loads the playbook, without
+// a reload; the embed snippet is one line that never breaks inside the tag; the settings menu stays
+// in view while the editor scrolls; the editor's preview shows the bot's initials as the widget
+// does; the tab has Parley's icon.
+func TestAdminDailyUse(t *testing.T) {
+	s := startParley(t)
+	api := login(t, s)
+	inboxID := demoInbox(t, api)
+	p := openInbox(t, s, "admin", "demo@parley.test", s.password)
+
+	p.goHash("#/admin/users")
+	p.clickText("button", "Add user")
+	p.waitHost("the inboxes to work in, all chosen", `[...document.querySelectorAll('.adm-new-inboxes label')].some((l) => l.textContent.includes('Demo site') && l.querySelector('input').checked)`)
+	host[chromedp.Void](p, `document.querySelector('.adm-new-inboxes input').click()`)
+	p.waitHost("a warning without any", `document.querySelector('.adm-new-inboxes .adm-warn') && document.querySelector('.adm-new-inboxes .adm-warn').textContent.includes('sees no conversation')`)
+	host[chromedp.Void](p, `document.querySelector('.adm-new-inboxes input').click()`)
+	p.fill(`.adm-new-user input[name=name]`, "Ada Agent")
+	p.fill(`.adm-new-user input[name=email]`, "ada@parley.test")
+	checkAxe(t, p.ctx, "admin: a new user with the inboxes they join")
+	p.clickText(".adm-new-user button", "Create user")
+	p.waitHost("where they work", `document.querySelector('.adm-created') && document.querySelector('.adm-created').textContent.includes('They work in: Demo site.')`)
+	var ada float64
+	for _, u := range api.must(200, "GET", "/api/v1/users", nil)["users"].([]any) {
+		if um := u.(map[string]any); um["email"] == "ada@parley.test" {
+			ada = um["id"].(float64)
+		}
+	}
+	member := false
+	for _, ib := range api.must(200, "GET", "/api/v1/inboxes", nil)["inboxes"].([]any) {
+		if im := ib.(map[string]any); int64(im["id"].(float64)) == inboxID {
+			for _, id := range im["member_ids"].([]any) {
+				member = member || id.(float64) == ada
+			}
+		}
+	}
+	if !member {
+		t.Fatal("the new agent is not a member of the inbox chosen for them")
+	}
+
+	// The embed snippet: one line, scrolled sideways if need be, never broken inside the tag.
+	p.goHash("#/admin/websites")
+	p.waitHost("the snippet on one line", `(() => { const c = document.querySelector('.adm-snippet .adm-code'); return c && getComputedStyle(c).whiteSpace === 'pre' && c.textContent.startsWith('<script ') && c.getBoundingClientRect().height < 60; })()`)
+
+	// "offline only": said why, and gone once a page with the widget loads the playbook.
+	p.goHash("#/admin/playbooks")
+	row := `[...document.querySelectorAll('.pb-row')].find((r) => r.querySelector('.adm-name a').textContent === 'Live chat')`
+	p.waitHost("the badge with its reason", row+` && `+row+`.querySelector('.adm-badge-warn') && `+row+`.querySelector('.pb-offline-why').textContent.includes('Not installed on any page yet')`)
+	host[chromedp.Void](p, row+`.querySelector('.adm-name a').click()`)
+	p.waitHost("the editor, the live chat card offline only", `document.querySelector('.pb-layout') && document.querySelector('.pb-offline-why')`)
+	p.waitHost("the preview's bot avatar as the widget shows it", `(() => { const a = document.querySelector('.pv-head .pv-av'); return a && a.textContent.trim() === 'A'; })()`)
+	// The settings menu stays in view while the editor scrolls.
+	host[chromedp.Void](p, `document.querySelector('.adminpane').scrollTop = 100000`)
+	p.waitHost("the editor scrolled, the settings menu in view", `document.querySelector('.adminpane').scrollTop > 100 && (() => { const r = document.querySelector('.adm-nav a[aria-current=page]').getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; })()`)
+	v := newTab(t, "visitor", nil)
+	v.navigate(s.url + "/demo")
+	v.waitHost("the launcher", jsLauncher)
+	p.waitHost("the badge gone without a reload", `!document.querySelector('.pb-offline-why') && !document.querySelector('.pb-layout .adm-badge-warn')`)
+
+	// Parley's icon on the tab.
+	p.waitHost("the icon", `document.querySelector('link[rel=icon]') && fetch('/favicon.ico').then((r) => r.ok && r.headers.get('content-type') === 'image/svg+xml')`)
+}
