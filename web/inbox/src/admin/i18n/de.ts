@@ -179,6 +179,7 @@ const de: Record<string, string> = {
   "admin.pb.noneForSite": "Noch keine Playbooks auf dieser Website: Ihr Widget ist ein einfaches Chatfenster.",
   "admin.pb.offlineOnly": "nur offline",
   "admin.pb.offlineOnlyHint": "Noch auf keiner Seite eingebunden: Kein Widget hat dieses Playbook geladen, also kann darüber niemand einen Agenten erreichen. Der Hinweis verschwindet, sobald eine Seite mit dem Widget es lädt.",
+  "admin.pb.offlineOnlyShort": "Noch auf keiner Seite eingebunden: Darüber kann niemand einen Agenten erreichen.",
   "admin.pb.version": "Version {n}",
   "admin.pb.nRules": "{n} URL-Regel|{n} URL-Regeln",
   "admin.pb.everyPage": "jede Seite",

@@ -179,6 +179,7 @@ const en: Record<string, string> = {
   "admin.pb.noneForSite": "No playbooks on this website yet: its widget is a plain chat box.",
   "admin.pb.offlineOnly": "offline only",
   "admin.pb.offlineOnlyHint": "Not installed on any page yet: no widget has loaded this playbook, so nobody can reach an agent through it. This note goes once a page with the widget loads it.",
+  "admin.pb.offlineOnlyShort": "Not installed on any page yet: nobody can reach an agent through it.",
   "admin.pb.version": "Version {n}",
   "admin.pb.nRules": "{n} URL rule|{n} URL rules",
   "admin.pb.everyPage": "every page",

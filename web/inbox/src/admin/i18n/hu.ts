@@ -179,6 +179,7 @@ const hu: Record<string, string> = {
   "admin.pb.noneForSite": "Ezen a weboldalon még nincs forgatókönyv: az ablak egyszerű csevegődoboz.",
   "admin.pb.offlineOnly": "csak offline",
   "admin.pb.offlineOnlyHint": "Még egyetlen oldalon sincs telepítve: egy csevegőablak sem töltötte be ezt a forgatókönyvet, így rajta keresztül senki sem érhet el ügyintézőt. Ez a megjegyzés eltűnik, amint egy csevegőablakot tartalmazó oldal betölti.",
+  "admin.pb.offlineOnlyShort": "Még egyetlen oldalon sincs telepítve: rajta keresztül senki sem érhet el ügyintézőt.",
   "admin.pb.version": "{n}. verzió",
   "admin.pb.nRules": "{n} URL-szabály",
   "admin.pb.everyPage": "minden oldal",

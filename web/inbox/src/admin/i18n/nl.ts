@@ -179,6 +179,7 @@ const nl: Record<string, string> = {
   "admin.pb.noneForSite": "Nog geen playbooks op deze website: de widget is een gewoon chatvenster.",
   "admin.pb.offlineOnly": "alleen offline",
   "admin.pb.offlineOnlyHint": "Nog op geen enkele pagina geplaatst: geen widget heeft dit playbook geladen, dus niemand kan er een medewerker mee bereiken. Deze melding verdwijnt zodra een pagina met de widget het laadt.",
+  "admin.pb.offlineOnlyShort": "Nog op geen enkele pagina geplaatst: niemand kan er een medewerker mee bereiken.",
   "admin.pb.version": "Versie {n}",
   "admin.pb.nRules": "{n} URL-regel|{n} URL-regels",
   "admin.pb.everyPage": "elke pagina",

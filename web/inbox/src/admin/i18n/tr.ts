@@ -179,6 +179,7 @@ const tr: Record<string, string> = {
   "admin.pb.noneForSite": "Bu web sitesinde henüz senaryo yok: Aracı düz bir sohbet kutusudur.",
   "admin.pb.offlineOnly": "yalnızca çevrimdışı",
   "admin.pb.offlineOnlyHint": "Henüz hiçbir sayfada yüklü değil: bu senaryoyu hiçbir araç yüklemedi, bu yüzden kimse onunla bir temsilciye ulaşamaz. Bu not, aracı içeren bir sayfa onu yüklediğinde kaybolur.",
+  "admin.pb.offlineOnlyShort": "Henüz hiçbir sayfada yüklü değil: kimse onunla bir temsilciye ulaşamaz.",
   "admin.pb.version": "Sürüm {n}",
   "admin.pb.nRules": "{n} URL kuralı",
   "admin.pb.everyPage": "her sayfa",

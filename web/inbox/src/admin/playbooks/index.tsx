@@ -105,7 +105,7 @@ function PlaybookRow({ p, onChange }: { p: Playbook; onChange: (p: Playbook) => 
         <p class="adm-muted">
           {t("admin.pb.version", { n: p.version })} · {(p.targeting || []).length ? t("admin.pb.nRules", { n: (p.targeting || []).length }) : t("admin.pb.everyPage")} · {t("admin.pb.priorityN", { n: p.priority })}
         </p>
-        {p.offline_only && <p class="adm-hint pb-offline-why">{t("admin.pb.offlineOnlyHint")}</p>}
+        {p.offline_only && <p class="adm-hint pb-offline-why">{t("admin.pb.offlineOnlyShort")}</p>}
       </div>
       <div class="adm-row-side">
         <button
