@@ -478,3 +478,120 @@ func TestAdminDailyUse(t *testing.T) {
 	// Parley's icon on the tab.
 	p.waitHost("the icon", `document.querySelector('link[rel=icon]') && fetch('/favicon.ico').then((r) => r.ok && r.headers.get('content-type') === 'image/svg+xml')`)
 }
+
+// TestDailyScreenshots takes the pictures of the screens this work changed, in English and German,
+// on a desk and on a phone, into docs/screenshots (PARLEY_SCREENSHOTS=1; otherwise it is skipped:
+// the journeys above check the same screens).
+func TestDailyScreenshots(t *testing.T) {
+	dir := screenshots(t)
+	if dir == "" {
+		t.Skip("PARLEY_SCREENSHOTS=1 takes the pictures")
+	}
+	s := startParley(t, "--trusted-proxies", "127.0.0.1")
+	key := demoKey(t, s)
+	p := openInbox(t, s, "owner", "demo@parley.test", s.password)
+	p.waitHost("the owner available", `document.querySelector('.toggle').getAttribute('aria-checked') === 'true'`)
+	host[chromedp.Void](p, `document.querySelector('.toggle').click()`)
+	p.waitHost("the owner not available", `document.querySelector('.toggle').getAttribute('aria-checked') === 'false'`)
+	widgetVisitorFrom(t, s, key, "193.0.6.139")("Do you ship to Rotterdam?")
+	v := newTab(t, "visitor", nil)
+	v.navigate(s.url + "/demo")
+	v.openWidget()
+	v.typeMessage("Is the blue sofa still available?")
+	phone := func(name string, prepare func(ph *tab)) {
+		ph := newTab(t, "phone-"+name, p)
+		ph.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+		prepare(ph)
+		ph.screenshot(filepath.Join(dir, name+".png"))
+	}
+	language := func(l string) {
+		host[chromedp.Void](p, fmt.Sprintf(`(() => { const s = document.querySelector('.side-lang select'); s.value = '%s'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`, l))
+		p.waitHost("the language "+l, `document.documentElement.lang === '`+l+`'`)
+	}
+	sofa := rowWith("blue sofa")
+	for _, l := range []string{"en", "de"} {
+		suffix := map[string]string{"en": "", "de": "-de"}[l]
+		language(l)
+		// The unavailable agent's banner.
+		p.goHash("#/f/unassigned")
+		p.waitHost("the row, opened", sofa+` && (`+sofa+`.querySelector('a').click(), true)`)
+		p.waitHost("the banner", `document.querySelector('.take-bar') && document.querySelector('.facts')`)
+		p.screenshot(filepath.Join(dir, "inbox-unavailable"+suffix+".png"))
+		at := host[string](p, `location.hash`)
+		phone("inbox-phone-unavailable"+suffix, func(ph *tab) {
+			ph.navigate(s.url + "/inbox/" + at)
+			ph.waitHost("the banner on a phone", `document.querySelector('.take-bar') && document.documentElement.lang === '`+l+`'`)
+		})
+		// The list: numbered visitors, a flag, the live state and who has each conversation.
+		p.goHash("#/f/open")
+		p.waitHost("All open", sofa+` && `+rowWith("Rotterdam"))
+		p.screenshot(filepath.Join(dir, "inbox-all-open"+suffix+".png"))
+		phone("inbox-phone-all-open"+suffix, func(ph *tab) {
+			ph.navigate(s.url + "/inbox/#/f/open")
+			ph.waitHost("All open on a phone", sofa+` && `+rowWith("Rotterdam"))
+		})
+	}
+	// Taken; the composer with a link and bold text, in German and in English.
+	language("en")
+	p.goHash("#/f/unassigned")
+	p.waitHost("the row, opened", sofa+` && (`+sofa+`.querySelector('a').click(), true)`)
+	p.clickText(".take-bar button", "Become available and take it")
+	p.waitHost("taken", `document.querySelector('.conv-status').textContent === 'Assigned to you'`)
+	at := host[string](p, `location.hash`)
+	write := func(q *tab) {
+		q.waitHost("the composer", `document.querySelector('.composer .editor[contenteditable=true]')`)
+		host[chromedp.Void](q, `(() => { const e = document.querySelector('.composer .editor'); e.focus(); document.execCommand('insertText', false, 'Yes, it is. See '); document.execCommand('insertHTML', false, '<a href="https://example.com/sofas">our sofas</a>'); document.execCommand('insertText', false, ' – it ships '); document.execCommand('bold'); document.execCommand('insertText', false, 'this week'); document.execCommand('bold'); document.execCommand('insertText', false, '.'); e.dispatchEvent(new Event('input', {bubbles: true})); })()`)
+	}
+	write(p)
+	p.screenshot(filepath.Join(dir, "inbox-composer.png"))
+	language("de")
+	write(p)
+	p.screenshot(filepath.Join(dir, "inbox-composer-de.png"))
+	phone("inbox-phone-composer-de", func(ph *tab) {
+		ph.navigate(s.url + "/inbox/" + at)
+		write(ph)
+	})
+	language("en")
+
+	// The new user's inboxes, in both languages and on a phone.
+	p.goHash("#/admin/users")
+	p.clickText("button", "Add user")
+	p.waitHost("the new user's inboxes", `document.querySelector('.adm-new-inboxes input')`)
+	p.screenshot(filepath.Join(dir, "admin-new-user.png"))
+	language("de")
+	if !host[bool](p, `!!document.querySelector('.adm-new-inboxes')`) {
+		p.clickText("button", "Benutzer hinzufügen")
+	}
+	p.waitHost("German", `document.querySelector('.adm-new-inboxes legend') && document.querySelector('.adm-new-inboxes legend').textContent.includes('Posteingänge')`)
+	p.screenshot(filepath.Join(dir, "admin-new-user-de.png"))
+	phone("admin-phone-new-user-de", func(ph *tab) {
+		ph.navigate(s.url + "/inbox/#/admin/users")
+		ph.clickText("button", "Benutzer hinzufügen")
+		ph.waitHost("the form", `document.querySelector('.adm-new-inboxes input')`)
+		host[chromedp.Void](ph, `document.querySelector('.adm-new-inboxes').scrollIntoView({block: 'center'})`)
+	})
+	language("en")
+
+	// The widget for a browser in Austrian German, on a desk and a phone.
+	w := newTab(t, "austrian", nil)
+	w.navigate("about:blank")
+	w.browserLanguage("de-AT,de;q=0.9")
+	api := login(t, s)
+	withoutPlaybook(t, api)
+	w.navigate(s.url + "/demo")
+	w.openWidget()
+	w.typeMessage("Grüß Gott! Haben Sie das Sofa auch in Grün?")
+	conv := api.waitMessageHTTP(t, "Grüß Gott! Haben Sie das Sofa auch in Grün?")
+	api.reply(conv, "Grüß Gott! Ja, in Salbeigrün – **lieferbar in 2 Wochen**.")
+	w.waitFrame("the reply, with its time", `document.querySelector('.m.them time.st')`)
+	w.screenshot(filepath.Join(dir, "widget-browser-de.png"))
+	ph := newTab(t, "phone-widget-de", w)
+	ph.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	ph.navigate("about:blank")
+	ph.browserLanguage("de-AT,de;q=0.9")
+	ph.navigate(s.url + "/demo")
+	ph.openWidget()
+	ph.waitFrame("German on a phone", `document.documentElement.lang === 'de'`)
+	ph.waitFrame("the conversation on a phone", `document.querySelector('.m.them time.st')`)
+	ph.screenshot(filepath.Join(dir, "widget-phone-browser-de.png"))
+}
