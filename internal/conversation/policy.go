@@ -8,7 +8,7 @@ import (
 	"github.com/parleyhq/parley/internal/inbox"
 )
 
-// The rules of PRODUCT.md's Inbox section, decided here and only here.
+// The rules of docs/product.md's Inbox section, decided here and only here.
 
 // Access is what the rules know about a user and one inbox.
 type Access struct {

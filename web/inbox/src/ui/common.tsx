@@ -111,7 +111,7 @@ export function Icon({ name, class: cls }: { name: string; class?: string }) {
 }
 
 /**
- * ChannelIcon marks a conversation's channel as PRODUCT.md says: website chat has none, Messenger a
+ * ChannelIcon marks a conversation's channel as docs/product.md says: website chat has none, Messenger a
  * blue Messenger icon, email a red envelope, WhatsApp its green icon.
  */
 export function ChannelIcon({ channel }: { channel: Channel }) {
