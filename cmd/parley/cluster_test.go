@@ -47,8 +47,8 @@ func startCluster(t *testing.T, users ...clusterUser) *cluster {
 		}
 	}
 	c := &cluster{t: t, exited: map[*server]bool{}}
-	c.a = startServer(t, nil, "--database", db, "--nats", nats)
-	c.b = startServer(t, nil, "--database", db, "--nats", nats)
+	c.a = startServer(t, nil, "--database", db, "--nats", nats, "--secret-key", testSecretKey)
+	c.b = startServer(t, nil, "--database", db, "--nats", nats, "--secret-key", testSecretKey)
 	t.Cleanup(func() {
 		if !t.Failed() {
 			return

@@ -25,6 +25,8 @@ type Config struct {
 	CityDB         string
 	VisitorIPLimit int
 	DebugAddr      string
+	SecretKey      string // base64 or hex; empty: SQLite's DATA/secret.key (secrets.go)
+	SecretKeysOld  string // comma-separated keys SecretKey replaced
 }
 
 // storageFlags are the flags every subcommand that opens the database shares.
@@ -47,6 +49,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it off public networks")
 	fs.IntVar(&c.VisitorIPLimit, "visitor-ip-limit", 5, "widget messages per second allowed from one IP address (burst: 12 seconds' worth); raise it when many visitors share an address")
 	fs.BoolVar(&c.Demo, "demo", false, "create a demo owner, website and /demo page (idempotent) and print the URLs to open")
+	secretFlags(fs, c)
 }
 
 // parseFlags parses args into fs, filling flags not given from PARLEY_* environment variables.
@@ -78,7 +81,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 var envFlags = map[string]bool{
 	"addr": true, "data": true, "database": true, "nats": true, "base-url": true, "tls-cert": true, "tls-key": true,
 	"trusted-proxies": true, "demo": true, "visitor-ip-limit": true, "city-db": true, "log-level": true, "log-format": true,
-	"debug-addr": true,
+	"debug-addr": true, "secret-key": true, "secret-keys-old": true,
 }
 
 func envName(flagName string) string {

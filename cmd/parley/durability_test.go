@@ -42,7 +42,7 @@ func durability(t *testing.T, storage []string, openDB func() (*sql.DB, error)) 
 	}
 	// A fixed port, so the restarted server is where the clients reconnect to. The visitors send
 	// distinct X-Forwarded-For addresses: per-IP limits then apply per visitor.
-	args := append(append([]string{}, storage...), "--addr", freeLoopbackAddr(t), "--trusted-proxies", "127.0.0.1")
+	args := append(append([]string{}, storage...), "--addr", freeLoopbackAddr(t), "--trusted-proxies", "127.0.0.1", "--secret-key", testSecretKey)
 	s := startServer(t, nil, args...)
 
 	// 200 visitors at 200 msg/s: one message a second each, within the per-visitor limit.

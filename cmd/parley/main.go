@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -31,6 +32,8 @@ Usage:
   parley user create [flags]    create a user (owner, admin or agent)
   parley user set-password      set a user's password and sign them out everywhere
   parley backup --out FILE      copy the SQLite database while Parley runs
+  parley secrets new-key        print a new key for --secret-key
+  parley secrets rotate         seal every stored secret again with the current --secret-key
   parley version                print the version
 
 Run "parley COMMAND --help" for a command's flags. Every flag can also be set with an environment
@@ -65,6 +68,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdUser(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "backup":
 		err = cmdBackup(ctx, args[1:], stdout, stderr, getenv)
+	case "secrets":
+		err = cmdSecrets(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "parley", versionString())
 		return 0
@@ -166,6 +171,9 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	fmt.Fprintf(stdout, "backup written to %s\n", out)
+	if key := filepath.Join(c.DataDir, keyFileName); fileExists(key) {
+		fmt.Fprintf(stdout, "the secret key %s is not in the copy: keep it too, apart from the copy\n", key)
+	}
 	return nil
 }
 

@@ -216,7 +216,7 @@ func TestLifecycleSQLite(t *testing.T) {
 func TestLifecyclePostgresAndExternalNATS(t *testing.T) {
 	db := storetest.PostgresDatabase(t)
 	nats := testenv.NATSURL(t)
-	lifecycle(t, []string{"--database", db}, []string{"--nats", nats})
+	lifecycle(t, []string{"--database", db}, []string{"--nats", nats, "--secret-key", testSecretKey})
 }
 
 func TestEnvironmentConfiguresFlags(t *testing.T) {
@@ -269,7 +269,7 @@ func TestSecondServerOnSameDataIsRefused(t *testing.T) {
 	// A backup works while the server runs.
 	dest := filepath.Join(t.TempDir(), "backup.db")
 	code, out, errOut := parley(t, "", nil, "backup", "--data", dir, "--out", dest)
-	if code != 0 || !strings.Contains(out, "backup written") {
+	if code != 0 || !strings.Contains(out, "backup written") || !strings.Contains(out, "secret.key is not in the copy") {
 		t.Fatalf("backup: %d %s %s", code, out, errOut)
 	}
 	if st, err := os.Stat(dest); err != nil || st.Size() == 0 {
@@ -279,7 +279,8 @@ func TestSecondServerOnSameDataIsRefused(t *testing.T) {
 }
 
 func TestUnreachableDatabaseGivesOneLine(t *testing.T) {
-	code, _, errOut := parley(t, "", nil, "serve", "--addr", "127.0.0.1:0", "--database", "postgres://parley:hunter2@127.0.0.1:1/parley?connect_timeout=2")
+	code, _, errOut := parley(t, "", nil, "serve", "--addr", "127.0.0.1:0", "--database", "postgres://parley:hunter2@127.0.0.1:1/parley?connect_timeout=2",
+		"--secret-key", testSecretKey)
 	line := strings.TrimSpace(errOut)
 	if code != 1 || !strings.HasPrefix(line, "parley: cannot reach PostgreSQL") || strings.Contains(line, "\n") || strings.Contains(line, "hunter2") || strings.Contains(line, "goroutine") {
 		t.Fatalf("got exit %d and %q", code, errOut)

@@ -29,6 +29,7 @@ import (
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/demo"
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/geo"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/inbox"
@@ -43,9 +44,6 @@ import (
 
 // How long shutdown waits for requests in flight before closing them.
 const shutdownGrace = 15 * time.Second
-
-// subjectJobsWake rings every node's job runner when a job is enqueued on one of them.
-const subjectJobsWake = "parley.jobs.wake"
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var c Config
@@ -71,14 +69,11 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	db, err := openStore(ctx, c, stderr)
+	db, keys, err := openSealedStore(ctx, c, stderr) // migrated, its secret key checked
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
 
 	node := nodeName()
 	installation, err := db.InstallationID(ctx)
@@ -104,23 +99,35 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		reg.MustRegister(collectors.NewDBStatsCollector(db.Reader(), "read"))
 	}
 
-	queue := jobs.New(db, jobs.Options{
-		Node: node, Logger: log, Registerer: reg,
-		AfterEnqueue: func() { _ = events.Publish(context.Background(), subjectJobsWake, nil) },
-	})
-	if err := events.Subscribe(ctx, subjectJobsWake, func(string, []byte) { queue.Wake() }); err != nil {
-		return err
+	// What a change causes reaches every node's consumers through the feed: the hub's sockets,
+	// the job runners, the access directory, the widget's block cache (internal/event).
+	feed := event.NewFeed(events, log)
+	queue := jobs.New(db, jobs.Options{Node: node, Logger: log, Registerer: reg,
+		AfterEnqueue: func() { feed.Committed(context.Background(), event.Notice{Jobs: true}) }})
+	dir := conversation.NewDirectory(db, log)
+	if err := dir.Load(ctx); err != nil {
+		return fmt.Errorf("read who works in which inbox: %w", err)
 	}
+	feed.Subscribe(dir.Notice) // first: the others decide by the access it holds
+	feed.Subscribe(func(n *event.Notice) {
+		if n.Jobs || n.Resync {
+			queue.Wake()
+		}
+	})
 
-	// The live side: presence and the hub need each other (presence changes are pushed to sockets).
-	var hub *realtime.Hub
-	tracker := presence.New(presence.Options{Node: node, Bus: events, Toggles: db, Logger: log,
-		OnChange: func(userID int64) { hub.PresenceChanged(userID) }})
+	tracker := presence.New(presence.Options{Node: node, Bus: events, Toggles: db, Logger: log})
 	locator, err := geo.Open(c.CityDB)
 	if err != nil {
 		return err
 	}
-	contacts := contact.NewService(contact.Options{Repo: db, Logger: log, Locate: func(ip string) string {
+	go func() { _ = locator.Load() }() // warm the country database so the first visitor does not wait
+	inboxes := inbox.NewService(db, feed)
+	playbooks := playbook.NewService(db, feed)
+	versions := bot.NewVersions(playbooks)
+	convs := conversation.NewService(conversation.Options{Repo: db, Presence: tracker, Feed: feed, Directory: dir, Logger: log,
+		JoinHook: bot.JoinHook(versions, db, nil, log),
+		Mask:     func(s string) string { out, _ := mask.String(s); return out }})
+	contacts := contact.NewService(contact.Options{Repo: db, Seer: convs, Feed: feed, Logger: log, Locate: func(ip string) string {
 		a, err := netip.ParseAddr(ip)
 		if err != nil {
 			return ""
@@ -130,29 +137,25 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		i := clientinfo.Parse(ua)
 		return strings.TrimSpace(i.OS + " " + i.OSVersion), strings.TrimSpace(i.Browser + " " + i.BrowserVersion), clientinfo.IsCrawler(ua)
 	}})
-	go func() { _ = locator.Load() }() // warm the country database so the first visitor does not wait
-	inboxes := inbox.NewService(db)
-	hub = realtime.NewHub(realtime.Options{Bus: events, Presence: tracker, Registerer: reg, Logger: log, Render: richtext.Render,
-		OriginAllowed: sameOrigin})
-	convs := conversation.NewService(conversation.Options{Repo: db, Presence: tracker, Publisher: hub, Logger: log,
-		Mask: func(s string) string { out, _ := mask.String(s); return out }})
-	hub.SetConversations(convs)
-	leads := crm.NewService(crm.Options{Repo: db, Conversations: convs, Logger: log})
+	leads := crm.NewService(crm.Options{Repo: db, Conversations: convs, Feed: feed, Logger: log})
+	engine := bot.New(bot.Options{Playbooks: playbooks, Versions: versions, Conversations: convs, Contacts: contacts, Leads: leads,
+		Jobs: queue, Logger: log})
 	limits := widget.DefaultLimits
 	limits.PerIPEvery = time.Second / time.Duration(c.VisitorIPLimit)
 	limits.PerIPBurst = 12 * c.VisitorIPLimit
-	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs, Limits: limits})
-	playbooks := playbook.NewService(db)
-	chat.SetBot(bot.New(bot.Options{Playbooks: playbooks, Conversations: convs, Contacts: contacts, Leads: leads, Jobs: queue, DB: db, Logger: log}))
+	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs, Bot: engine, Feed: feed, Limits: limits})
+	hub := realtime.NewHub(realtime.Options{Bus: events, Feed: feed, Presence: tracker, Conversations: convs, Directory: dir,
+		Registerer: reg, Logger: log, Render: richtext.Render, OriginAllowed: sameOrigin})
 	blobs := blob.New(db, blob.Limits{}, nil)
-	hub.SetBlocked(chat.BlocksChanged)
 	b.OnReconnect(func() {
 		tracker.ForgetToggles()
-		chat.BlocksChanged() // blocks announced while the bus was away were not heard
-		hub.ResyncAll()
+		feed.Reconnected() // notices published while the bus was away were missed
 	})
+	if err := feed.Run(ctx); err != nil {
+		return err
+	}
 
-	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.DefaultHashParams, runtime.NumCPU()), Logger: log, Revoker: hub})
+	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.DefaultHashParams, runtime.NumCPU()), Logger: log, Feed: feed})
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -168,6 +171,9 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 			return err
 		}
 		demoSite = &httpapi.DemoSite{Name: seeded.Website.Name, WebsiteKey: seeded.Website.PublicKey}
+		if err := dir.Load(ctx); err != nil { // the demo's owner and website were written directly
+			return err
+		}
 	}
 
 	api := httpapi.New(httpapi.Config{
@@ -216,6 +222,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	go func() { jobsDone <- queue.Run(jobsCtx) }()
 	liveCtx, stopLive := context.WithCancel(context.WithoutCancel(ctx))
 	liveDone := make(chan struct{}, 2)
+	go dir.Run(liveCtx)
 	go func() {
 		if err := tracker.Run(liveCtx); err != nil {
 			log.Error("presence", "err", err)
@@ -247,6 +254,9 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "Parley is running.\n  Inbox:        %s/inbox/\n", base)
 	if debugURL != "" {
 		fmt.Fprintf(stdout, "  Profiler:     %s\n", debugURL)
+	}
+	if keys.generated {
+		fmt.Fprintf(stdout, "  Secret key:   %s, made now: back it up apart from the database\n", keys.file)
 	}
 	if seeded != nil {
 		fmt.Fprintf(stdout, "  Visitor page: %s/demo\n  Sign in as    %s\n", base, seeded.OwnerEmail)

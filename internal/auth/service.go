@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 )
 
 // Repo is the storage the auth service needs; internal/store implements it.
@@ -17,14 +19,14 @@ type Repo interface {
 	SetUserSettings(ctx context.Context, userID int64, notify string, at int64) error
 	HasOwner(ctx context.Context) (bool, error)
 	CountActiveOwners(ctx context.Context) (int, error)
-	CreateUser(ctx context.Context, u *User, onlyIfNoOwner bool) error
+	CreateUser(ctx context.Context, u *User, onlyIfNoOwner bool, evs ...event.Event) error
 	UserByID(ctx context.Context, id int64) (*User, error)
 	UserByEmail(ctx context.Context, email string) (*User, error)
 	ListUsers(ctx context.Context) ([]User, error)
-	UpdateUser(ctx context.Context, u *User) error
+	UpdateUser(ctx context.Context, u *User, evs ...event.Event) error
 	SetPassword(ctx context.Context, userID int64, hash string, keepSessionID int64) error
-	DeactivateUser(ctx context.Context, userID int64, at int64) error
-	ReactivateUser(ctx context.Context, userID int64, at int64) error
+	DeactivateUser(ctx context.Context, userID int64, at int64, evs ...event.Event) error
+	ReactivateUser(ctx context.Context, userID int64, at int64, evs ...event.Event) error
 
 	CreateSession(ctx context.Context, s *Session) error
 	SessionByHash(ctx context.Context, hash string) (*Session, error)
@@ -39,17 +41,46 @@ type Repo interface {
 	ListAPITokens(ctx context.Context, userID int64) ([]APIToken, error)
 	DeleteAPIToken(ctx context.Context, userID, id int64) error
 
-	CreateTeam(ctx context.Context, t *Team) error
-	RenameTeam(ctx context.Context, id int64, name string, at int64) error
-	DeleteTeam(ctx context.Context, id int64) error
+	CreateTeam(ctx context.Context, t *Team, evs ...event.Event) error
+	RenameTeam(ctx context.Context, id int64, name string, at int64, evs ...event.Event) error
+	DeleteTeam(ctx context.Context, id int64, evs ...event.Event) error
 	TeamByID(ctx context.Context, id int64) (*Team, error)
 	ListTeams(ctx context.Context) ([]Team, error)
-	SetTeamMembers(ctx context.Context, teamID int64, userIDs []int64, at int64) error
+	SetTeamMembers(ctx context.Context, teamID int64, userIDs []int64, at int64, evs ...event.Event) error
 }
 
-// Revoker is told when sessions or tokens stop being valid, so live sockets can be closed.
-type Revoker interface {
-	Revoked(ctx context.Context, userID int64)
+// Feed announces committed events and ephemeral signals to every node (internal/event).
+type Feed interface {
+	Committed(ctx context.Context, n event.Notice)
+	Signal(ctx context.Context, name string, data any)
+}
+
+// SignalRevoked says a user's sessions or tokens stopped being valid: live sockets close (clients
+// with a still-valid session reconnect).
+const SignalRevoked = "auth.revoked"
+
+// RevokedSignal is SignalRevoked's payload.
+type RevokedSignal struct {
+	UserID int64 `json:"user_id"`
+}
+
+// TeamData is the payload of team.changed.
+type TeamData struct {
+	TeamID  int64 `json:"team_id"`
+	Deleted bool  `json:"deleted,omitempty"`
+}
+
+// userPayload encodes a user when its event is written, after an insert gave it its id.
+type userPayload struct{ u *User }
+
+func (p userPayload) MarshalJSON() ([]byte, error) { return json.Marshal(p.u) }
+
+func userEvent(t event.Type, actor *User, u *User) event.Event {
+	e := event.New(t, userPayload{u})
+	if actor != nil {
+		e.ActorID = actor.ID
+	}
+	return e
 }
 
 // Options configures a Service.
@@ -57,7 +88,7 @@ type Options struct {
 	Hasher     *Hasher
 	Limits     LoginLimits
 	SessionTTL time.Duration // idle lifetime of a session, default 30 days
-	Revoker    Revoker       // optional
+	Feed       Feed          // optional: no announcements without it
 	Logger     *slog.Logger
 	Now        func() time.Time // tests only
 }
@@ -68,7 +99,7 @@ type Service struct {
 	hasher    *Hasher
 	limiter   *loginLimiter
 	ttl       time.Duration
-	revoker   Revoker
+	feed      Feed
 	log       *slog.Logger
 	now       func() time.Time
 	dummyOnce sync.Once
@@ -92,7 +123,7 @@ func NewService(repo Repo, opt Options) *Service {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Service{repo: repo, hasher: opt.Hasher, limiter: newLoginLimiter(opt.Limits), ttl: opt.SessionTTL, revoker: opt.Revoker, log: opt.Logger, now: opt.Now}
+	return &Service{repo: repo, hasher: opt.Hasher, limiter: newLoginLimiter(opt.Limits), ttl: opt.SessionTTL, feed: opt.Feed, log: opt.Logger, now: opt.Now}
 }
 
 // dummy returns a hash checked against when the email is unknown, so a wrong email costs as long
@@ -174,9 +205,11 @@ func (s *Service) Setup(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.repo.CreateUser(ctx, u, true); err != nil {
+	evs := []event.Event{userEvent(event.UserCreated, nil, u)}
+	if err := s.repo.CreateUser(ctx, u, true, evs...); err != nil {
 		return nil, err
 	}
+	s.committed(ctx, evs...)
 	s.log.InfoContext(ctx, "owner created at first run", "user_id", u.ID)
 	return u, nil
 }
@@ -196,9 +229,11 @@ func (s *Service) CreateUser(ctx context.Context, actor *User, in NewUser) (*Use
 	if err != nil {
 		return nil, err
 	}
-	if err := s.repo.CreateUser(ctx, u, false); err != nil {
+	evs := []event.Event{userEvent(event.UserCreated, actor, u)}
+	if err := s.repo.CreateUser(ctx, u, false, evs...); err != nil {
 		return nil, err
 	}
+	s.committed(ctx, evs...)
 	return u, nil
 }
 
@@ -397,23 +432,42 @@ func (s *Service) UpdateUser(ctx context.Context, actor *User, id int64, p UserP
 	if err := applyProfile(u, p.Name, p.AvatarURL, p.TimeZone); err != nil {
 		return nil, err
 	}
+	previous := u.Role
 	if p.Role != nil {
 		u.Role = *p.Role
 	}
 	u.UpdatedAt = s.nowMS()
-	if err := s.repo.UpdateUser(ctx, u); err != nil {
+	activation := p.Deactivated != nil && *p.Deactivated != u.Deactivated
+	if activation {
+		u.Deactivated = *p.Deactivated
+	}
+	// The events go with the last write, so they are committed exactly when the change is whole.
+	evs := []event.Event{userEvent(event.UserUpdated, actor, u)}
+	if u.Role != previous {
+		rc := event.New(event.UserRoleChanged, RoleChange{UserID: u.ID, Role: u.Role, PreviousRole: previous})
+		rc.ActorID = actor.ID
+		evs = append(evs, rc)
+	}
+	var last []event.Event
+	if !activation {
+		last = evs
+	}
+	if err := s.repo.UpdateUser(ctx, u, last...); err != nil {
 		return nil, err
 	}
-	if p.Deactivated != nil && *p.Deactivated != u.Deactivated {
-		if *p.Deactivated {
-			err = s.repo.DeactivateUser(ctx, u.ID, u.UpdatedAt)
-			s.revoked(ctx, u.ID)
+	if activation {
+		if u.Deactivated {
+			err = s.repo.DeactivateUser(ctx, u.ID, u.UpdatedAt, evs...)
 		} else {
-			err = s.repo.ReactivateUser(ctx, u.ID, u.UpdatedAt)
+			err = s.repo.ReactivateUser(ctx, u.ID, u.UpdatedAt, evs...)
 		}
 		if err != nil {
 			return nil, err
 		}
+	}
+	s.committed(ctx, evs...)
+	if activation && u.Deactivated {
+		s.revoked(ctx, u.ID)
 	}
 	return s.repo.UserByID(ctx, id)
 }
@@ -460,9 +514,11 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *User, p ProfilePatch
 		return nil, err
 	}
 	u.UpdatedAt = s.nowMS()
-	if err := s.repo.UpdateUser(ctx, &u); err != nil {
+	evs := []event.Event{userEvent(event.UserUpdated, actor, &u)}
+	if err := s.repo.UpdateUser(ctx, &u, evs...); err != nil {
 		return nil, err
 	}
+	s.committed(ctx, evs...)
 	return &u, nil
 }
 
@@ -525,9 +581,22 @@ func (s *Service) ResetPassword(ctx context.Context, email, password string) (*U
 }
 
 func (s *Service) revoked(ctx context.Context, userID int64) {
-	if s.revoker != nil {
-		s.revoker.Revoked(ctx, userID)
+	if s.feed != nil {
+		s.feed.Signal(ctx, SignalRevoked, RevokedSignal{UserID: userID})
 	}
+}
+
+// committed announces events the service's last write committed.
+func (s *Service) committed(ctx context.Context, evs ...event.Event) {
+	if s.feed != nil && len(evs) > 0 {
+		s.feed.Committed(ctx, event.Notice{Events: evs})
+	}
+}
+
+func teamEvent(actor *User, id int64, deleted bool) event.Event {
+	e := event.New(event.TeamChanged, TeamData{TeamID: id, Deleted: deleted})
+	e.ActorID = actor.ID
+	return e
 }
 
 // ListSessions lists the actor's sessions, marking the current one.
@@ -644,9 +713,12 @@ func (s *Service) CreateTeam(ctx context.Context, actor *User, in TeamInput) (*T
 	if in.MemberIDs != nil {
 		t.MemberIDs = *in.MemberIDs
 	}
-	if err := s.repo.CreateTeam(ctx, t); err != nil {
+	evs := []event.Event{event.New(event.TeamChanged, teamPayload{t})}
+	evs[0].ActorID = actor.ID
+	if err := s.repo.CreateTeam(ctx, t, evs...); err != nil {
 		return nil, err
 	}
+	s.committed(ctx, evs...)
 	return s.repo.TeamByID(ctx, t.ID)
 }
 
@@ -664,14 +736,18 @@ func (s *Service) UpdateTeam(ctx context.Context, actor *User, id int64, in Team
 		if err != nil {
 			return nil, err
 		}
-		if err := s.repo.RenameTeam(ctx, id, name, now); err != nil {
+		evs := []event.Event{teamEvent(actor, id, false)}
+		if err := s.repo.RenameTeam(ctx, id, name, now, evs...); err != nil {
 			return nil, err
 		}
+		s.committed(ctx, evs...)
 	}
 	if in.MemberIDs != nil {
-		if err := s.repo.SetTeamMembers(ctx, id, *in.MemberIDs, now); err != nil {
+		evs := []event.Event{teamEvent(actor, id, false)}
+		if err := s.repo.SetTeamMembers(ctx, id, *in.MemberIDs, now, evs...); err != nil {
 			return nil, err
 		}
+		s.committed(ctx, evs...)
 	}
 	return s.repo.TeamByID(ctx, id)
 }
@@ -681,5 +757,15 @@ func (s *Service) DeleteTeam(ctx context.Context, actor *User, id int64) error {
 	if err := Authorize(actor, ManagePeople); err != nil {
 		return err
 	}
-	return s.repo.DeleteTeam(ctx, id)
+	evs := []event.Event{teamEvent(actor, id, true)}
+	if err := s.repo.DeleteTeam(ctx, id, evs...); err != nil {
+		return err
+	}
+	s.committed(ctx, evs...)
+	return nil
 }
+
+// teamPayload encodes a new team's event once the insert gave it its id.
+type teamPayload struct{ t *Team }
+
+func (p teamPayload) MarshalJSON() ([]byte, error) { return json.Marshal(TeamData{TeamID: p.t.ID}) }

@@ -42,6 +42,13 @@ type User struct {
 	DeactivatedAt int64  `json:"-"`
 }
 
+// RoleChange is the payload of user.role_changed.
+type RoleChange struct {
+	UserID       int64 `json:"user_id"`
+	Role         Role  `json:"role"`
+	PreviousRole Role  `json:"previous_role"`
+}
+
 // Team groups agents for routing and filtering.
 type Team struct {
 	ID        int64   `json:"id"`

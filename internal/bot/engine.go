@@ -25,7 +25,6 @@ import (
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/playbook"
-	"github.com/parleyhq/parley/internal/store"
 )
 
 // TimeoutJob is the kind of the live chat card's waiting timer.
@@ -46,11 +45,11 @@ type Leads interface {
 // Options configures an Engine.
 type Options struct {
 	Playbooks     Playbooks
+	Versions      *Versions // shared with the join hook; made from Playbooks when nil
 	Conversations *conversation.Service
 	Contacts      *contact.Service
 	Leads         Leads
-	Jobs          *jobs.Queue
-	DB            *store.DB
+	Jobs          *jobs.Queue // where the waiting timer's handler is registered
 	Logger        *slog.Logger
 	Now           func() time.Time
 }
@@ -58,13 +57,23 @@ type Options struct {
 // Engine runs playbooks.
 type Engine struct {
 	o        Options
-	versions sync.Map // versionKey → *playbook.Version: versions never change once saved
+	versions *Versions
+}
+
+// Versions reads playbook versions, keeping each in memory once read: versions never change once
+// saved.
+type Versions struct {
+	playbooks Playbooks
+	m         sync.Map // versionKey → *playbook.Version
 }
 
 type versionKey struct {
 	playbook int64
 	version  int
 }
+
+// NewVersions returns a cache of playbooks' versions.
+func NewVersions(p Playbooks) *Versions { return &Versions{playbooks: p} }
 
 // New returns an engine and registers its timer's job handler on the queue.
 func New(o Options) *Engine {
@@ -74,22 +83,25 @@ func New(o Options) *Engine {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	e := &Engine{o: o}
+	if o.Versions == nil {
+		o.Versions = NewVersions(o.Playbooks)
+	}
+	e := &Engine{o: o, versions: o.Versions}
 	if o.Jobs != nil {
 		o.Jobs.Handle(TimeoutJob, e.onTimeout)
-	}
-	if o.Conversations != nil {
-		o.Conversations.SetJoinHook(e.joined)
 	}
 	return e
 }
 
+// ErrNoPlaybook says no playbook runs on the page: the widget is a plain chat box there.
+var ErrNoPlaybook = errs.Coded(errs.NotFound, "no_playbook", "no playbook runs on this page")
+
 // Playbook returns the playbook that runs on pageURL for the website, marking it loaded (its live
-// chat card is then no longer "offline only"); nil when none runs there.
+// chat card is then no longer "offline only"); ErrNoPlaybook when none runs there.
 func (e *Engine) Playbook(ctx context.Context, websiteID int64, pageURL string) (*playbook.Playbook, error) {
 	p, err := e.o.Playbooks.ForWebsite(ctx, websiteID, pageURL)
 	if errs.Is(err, errs.NotFound) {
-		return nil, nil
+		return nil, ErrNoPlaybook
 	}
 	if err != nil {
 		return nil, err
@@ -104,18 +116,18 @@ func (e *Engine) Playbook(ctx context.Context, websiteID int64, pageURL string) 
 
 // Start begins the playbook that runs on pageURL in a new conversation, unless the visitor already
 // has an open conversation (then that one is returned and nothing is written) or no playbook runs
-// there (nil, nil: the widget is a plain chat box).
+// there (ErrNoPlaybook: the widget is a plain chat box).
 func (e *Engine) Start(ctx context.Context, from conversation.From, pageURL string) (*conversation.Conversation, error) {
 	p, err := e.Playbook(ctx, from.Inbox.ID, pageURL)
-	if err != nil || p == nil {
+	if err != nil {
 		return nil, err
 	}
 	first, ok := p.Flow.Start()
 	if !ok {
-		return nil, nil
+		return nil, ErrNoPlaybook
 	}
 	ver := &playbook.Version{PlaybookID: p.ID, Version: p.Version, Flow: p.Flow, Appearance: p.Appearance}
-	e.versions.LoadOrStore(versionKey{p.ID, p.Version}, ver)
+	e.versions.m.LoadOrStore(versionKey{p.ID, p.Version}, ver)
 	w := &walker{e: e, ctx: ctx, ver: ver, inboxID: from.Inbox.ID}
 	var run *conversation.BotRun
 	c, stored, err := e.o.Conversations.BotStart(ctx, from, func(_ *conversation.Conversation, _ *conversation.BotRun) (*conversation.BotStep, error) {
@@ -149,7 +161,7 @@ func (e *Engine) reachLive(ctx context.Context, ver *playbook.Version, convID in
 	w := &walker{e: e, ctx: ctx, ver: ver, convID: convID}
 	c, stored, err := e.o.Conversations.BotContinue(ctx, nil, convID, "", func(c *conversation.Conversation, run *conversation.BotRun) (*conversation.BotStep, error) {
 		if run == nil || run.LiveCard != pendingPrefix+cardID {
-			return nil, nil
+			return nil, conversation.ErrNoStep
 		}
 		w.inboxID = c.InboxID
 		next := *run
@@ -183,7 +195,7 @@ type Response struct {
 // waiting fails with card_invalid, an invalid capture with capture_invalid (in the playbook's
 // language), nothing written.
 func (e *Engine) Respond(ctx context.Context, from conversation.From, r Response) (*conversation.Message, error) {
-	c, _, err := e.o.Conversations.ContactConversation(ctx, from, 1<<62, 1)
+	c, err := e.o.Conversations.ContactLatest(ctx, from)
 	if errs.Is(err, errs.NotFound) {
 		return nil, cardInvalid(r.CardID, "there is no conversation with a card to answer")
 	}
@@ -197,7 +209,7 @@ func (e *Engine) Respond(ctx context.Context, from conversation.From, r Response
 	if err != nil {
 		return nil, err
 	}
-	ver, err := e.version(ctx, run.PlaybookID, run.Version)
+	ver, err := e.versions.get(ctx, run.PlaybookID, run.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -224,9 +236,6 @@ func (e *Engine) Respond(ctx context.Context, from conversation.From, r Response
 		}
 		next := *run
 		next.Awaiting, next.UpdatedAt = "", e.o.Now().UnixMilli()
-		if entry == nil { // a required consent declined: nothing to record, the card still waits
-			return nil, errs.Coded(errs.Invalid, "consent_required", "%s", text(ver, "consent_required"))
-		}
 		head := []conversation.Message{*entry}
 		if !conversation.BotMaySpeak(c) {
 			next.State = conversation.RunDone
@@ -293,8 +302,14 @@ func pathFrom(f *playbook.Flow, card *playbook.Card) []playbook.Card {
 	}
 }
 
-// responseEntry is the visitor's log entry for a response, after checking it against the card.
-// nil (and no error) for a declined required consent.
+// errConsentRequired answers a required consent declined: nothing is recorded, the card still
+// waits.
+func errConsentRequired(ver *playbook.Version) error {
+	return errs.Coded(errs.Invalid, "consent_required", "%s", text(ver, "consent_required"))
+}
+
+// responseEntry is the visitor's log entry for a response, after checking it against the card
+// (a required consent declined is errConsentRequired).
 func (e *Engine) responseEntry(ver *playbook.Version, card *playbook.Card, r *Response) (*conversation.Message, error) {
 	m := &conversation.Message{SenderKind: conversation.FromVisitor, Kind: r.Kind, ClientID: r.ClientID}
 	var resp any
@@ -331,7 +346,7 @@ func (e *Engine) responseEntry(ver *playbook.Version, card *playbook.Card, r *Re
 			return nil, errs.Coded(errs.Conflict, "consent_version_stale", "the consent text changed; read it again")
 		}
 		if !r.Accepted && card.Required {
-			return nil, nil
+			return nil, errConsentRequired(ver)
 		}
 		m.Body = card.CheckboxLabel
 		if !r.Accepted {
@@ -361,41 +376,27 @@ func (e *Engine) saveCapture(ctx context.Context, contactID int64, f *playbook.F
 	case playbook.PhoneField:
 		p.Phone = &value
 	default:
-		return e.setAttribute(ctx, contactID, f.Key, value)
+		return e.o.Contacts.SetAttribute(ctx, contactID, f.Key, value)
 	}
-	_, err := e.o.Contacts.Update(ctx, contactID, p)
+	_, err := e.o.Contacts.Save(ctx, contactID, p)
 	return err
 }
 
-func (e *Engine) setAttribute(ctx context.Context, contactID int64, key, value string) error {
-	c, err := e.o.Contacts.Details(ctx, contactID)
-	if err != nil {
-		return err
-	}
-	attrs := map[string]string{}
-	for k, v := range c.Contact.Attributes {
-		attrs[k] = v
-	}
-	attrs[key] = value
-	_, err = e.o.Contacts.Update(ctx, contactID, contact.Patch{Attributes: &attrs})
-	return err
-}
-
-// version returns a playbook version, from memory after the first read.
-func (e *Engine) version(ctx context.Context, playbookID int64, version int) (*playbook.Version, error) {
+// get returns a playbook version, from memory after the first read.
+func (v *Versions) get(ctx context.Context, playbookID int64, version int) (*playbook.Version, error) {
 	k := versionKey{playbookID, version}
-	if v, ok := e.versions.Load(k); ok {
-		return v.(*playbook.Version), nil
+	if got, ok := v.m.Load(k); ok {
+		return got.(*playbook.Version), nil
 	}
-	v, err := e.o.Playbooks.GetVersion(ctx, playbookID, version)
+	got, err := v.playbooks.GetVersion(ctx, playbookID, version)
 	if err != nil {
 		return nil, err
 	}
-	if v.Flow == nil {
+	if got.Flow == nil {
 		return nil, fmt.Errorf("playbook %d version %d has no flow", playbookID, version)
 	}
-	e.versions.Store(k, v)
-	return v, nil
+	v.m.Store(k, got)
+	return got, nil
 }
 
 // act performs the action cards a committed step passed, in order. An action that fails is
@@ -415,7 +416,7 @@ func (e *Engine) do(ctx context.Context, c *conversation.Conversation, card *pla
 		if card.Action == playbook.Disqualify {
 			v = "no"
 		}
-		return e.setAttribute(ctx, c.ContactID, "qualified", v)
+		return e.o.Contacts.SetAttribute(ctx, c.ContactID, "qualified", v)
 	case playbook.CreateLead:
 		if card.Lead == nil || e.o.Leads == nil {
 			return nil
@@ -442,7 +443,7 @@ func (e *Engine) onTimeout(ctx context.Context, job *jobs.Job) error {
 	if err != nil {
 		return err
 	}
-	ver, err := e.version(ctx, run.PlaybookID, run.Version)
+	ver, err := e.versions.get(ctx, run.PlaybookID, run.Version)
 	if err != nil {
 		return err
 	}
@@ -454,10 +455,10 @@ func (e *Engine) onTimeout(ctx context.Context, job *jobs.Job) error {
 	c, stored, err := e.o.Conversations.BotContinue(ctx, nil, p.ConversationID, "", func(c *conversation.Conversation, run *conversation.BotRun) (*conversation.BotStep, error) {
 		w.inboxID, w.convID = c.InboxID, c.ID
 		if run == nil || run.State != conversation.RunWaiting || run.LiveCard != card.ID {
-			return nil, nil
+			return nil, conversation.ErrNoStep
 		}
 		if c.Status != conversation.Open || c.AssigneeID != 0 || c.JoinedAt != 0 || c.FirstResponseAt != 0 {
-			return nil, nil // someone took it, answered or closed it first
+			return nil, conversation.ErrNoStep // someone took it, answered or closed it first
 		}
 		next := *run
 		next.UpdatedAt = e.o.Now().UnixMilli()
@@ -480,28 +481,43 @@ type timeoutPayload struct {
 	CardID         string `json:"card_id"`
 }
 
-// joined is the conversation service's join hook: when an agent first takes a conversation whose
+// Runs reads conversations' playbook runs (the store).
+type Runs interface {
+	BotRun(ctx context.Context, conversationID int64) (*conversation.BotRun, error)
+}
+
+// JoinHook is the conversation service's join hook: when an agent first takes a conversation whose
 // live chat card is waiting, the card turns to its joined state in the same write, and the run is
-// done (the bot falls silent once an agent joined).
-func (e *Engine) joined(ctx context.Context, c *conversation.Conversation, agent *auth.User) ([]conversation.Message, *conversation.BotRun) {
-	run, err := e.o.Conversations.BotRunOf(ctx, c.ID)
-	if err != nil || run.State == conversation.RunDone {
-		return nil, nil
+// done (the bot falls silent once an agent joined). It only reads.
+func JoinHook(versions *Versions, runs Runs, now func() time.Time, log *slog.Logger) conversation.JoinHook {
+	if now == nil {
+		now = time.Now
 	}
-	next := *run
-	next.State, next.Awaiting, next.UpdatedAt = conversation.RunDone, "", e.o.Now().UnixMilli()
-	if run.State != conversation.RunWaiting {
-		return nil, &next
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
-	ver, err := e.version(ctx, run.PlaybookID, run.Version)
-	if err != nil {
-		e.o.Logger.ErrorContext(ctx, "bot: joined card", "conversation", c.ID, "err", err)
-		return nil, &next
+	return func(ctx context.Context, c *conversation.Conversation, agent *auth.User) *conversation.BotStep {
+		run, err := runs.BotRun(ctx, c.ID)
+		if err != nil || run.State == conversation.RunDone {
+			return nil
+		}
+		next := *run
+		next.State, next.Awaiting, next.UpdatedAt = conversation.RunDone, "", now().UnixMilli()
+		step := &conversation.BotStep{Run: &next}
+		if run.State != conversation.RunWaiting {
+			return step
+		}
+		ver, err := versions.get(ctx, run.PlaybookID, run.Version)
+		if err != nil {
+			log.ErrorContext(ctx, "bot: joined card", "conversation", c.ID, "err", err)
+			return step
+		}
+		card, ok := ver.Flow.Card(run.LiveCard)
+		if !ok {
+			return step
+		}
+		w := &walker{ver: ver}
+		step.Entries = []conversation.Message{w.card(card.LiveChatJoined(agent.ID, agent.Name, agent.AvatarURL))}
+		return step
 	}
-	card, ok := ver.Flow.Card(run.LiveCard)
-	if !ok {
-		return nil, &next
-	}
-	w := &walker{ver: ver}
-	return []conversation.Message{w.card(card.LiveChatJoined(agent.ID, agent.Name, agent.AvatarURL))}, &next
 }

@@ -72,12 +72,14 @@ type fixture struct {
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	f := &fixture{t: t, ctx: t.Context(), db: db, pres: &presence{on: map[int64]bool{}}}
 	masker := func(s string) string { out, _ := mask.String(s); return out }
-	f.convs = conversation.NewService(conversation.Options{Repo: db, Presence: f.pres, Mask: masker})
+	f.playbooks = playbook.NewService(db, nil)
+	versions := NewVersions(f.playbooks)
+	f.convs = conversation.NewService(conversation.Options{Repo: db, Presence: f.pres, Mask: masker,
+		JoinHook: JoinHook(versions, db, nil, nil)})
 	f.contacts = contact.NewService(contact.Options{Repo: db})
 	f.leads = crm.NewService(crm.Options{Repo: db, Conversations: f.convs})
-	f.playbooks = playbook.NewService(db)
 	f.queue = jobs.New(db, jobs.Options{})
-	f.engine = New(Options{Playbooks: f.playbooks, Conversations: f.convs, Contacts: f.contacts, Leads: f.leads, Jobs: f.queue, DB: db})
+	f.engine = New(Options{Playbooks: f.playbooks, Versions: versions, Conversations: f.convs, Contacts: f.contacts, Leads: f.leads, Jobs: f.queue})
 	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 2)})
 	var err error
 	if f.admin, err = accounts.CreateUser(f.ctx, nil, auth.NewUser{Email: "admin@example.com", Name: "Ada Admin", Password: "correct horse battery", Role: auth.Owner}); err != nil {
@@ -86,7 +88,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	if f.agent, err = accounts.CreateUser(f.ctx, f.admin, auth.NewUser{Email: "jana@example.com", Name: "Jana Novak", Password: "correct horse battery", Role: auth.Agent}); err != nil {
 		t.Fatal(err)
 	}
-	inboxes := inbox.NewService(db)
+	inboxes := inbox.NewService(db, nil)
 	name, domains := "Shop", []string{"shop.example"}
 	if f.site, err = inboxes.CreateWebsite(f.ctx, f.admin, inbox.WebsiteInput{Name: &name, AllowedDomains: &domains}); err != nil {
 		t.Fatal(err)
@@ -195,6 +197,33 @@ func TestLiveChatJourneys(t *testing.T) {
 			again, err := f.engine.Start(f.ctx, v, "https://shop.example/other")
 			if err != nil || again.ID != c.ID {
 				t.Fatalf("second start: %v %+v", err, again)
+			}
+		})
+
+		t.Run("deleting the conversation cancels its waiting timer", func(t *testing.T) {
+			f.pres.set(f.agent.ID, true)
+			defer f.pres.set(f.agent.ID, false)
+			v := f.visitor()
+			c, err := f.engine.Start(f.ctx, v, "https://shop.example/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.engine.Respond(f.ctx, v, Response{Kind: conversation.Answer, CardID: "crd_help", AnswerID: "talk", ClientID: "d-1"}); err != nil {
+				t.Fatal(err)
+			}
+			job := f.timerJob(c.ID)
+			if job == nil {
+				t.Fatal("no waiting timer")
+			}
+			if err := f.convs.Delete(f.ctx, f.admin, c.ID); err != nil { // the admin installed the website
+				t.Fatal(err)
+			}
+			got, err := f.queue.Get(f.ctx, job.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.State != jobs.Cancelled {
+				t.Fatalf("the deleted conversation's waiting timer is %s, want cancelled", got.State)
 			}
 		})
 

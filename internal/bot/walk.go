@@ -9,7 +9,6 @@ import (
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/playbook"
-	"github.com/parleyhq/parley/internal/store"
 )
 
 // walker decides one step: it walks the flow from a card, collecting the cards to show, until a
@@ -87,14 +86,9 @@ func (w *walker) liveChat(c *playbook.Card, step *conversation.BotStep) (*conver
 	deadline := w.e.o.Now().Add(time.Duration(c.WaitingSeconds) * time.Second)
 	step.Entries = append(step.Entries, w.card(c.LiveChatWaiting(deadline.UnixMilli())))
 	run.State = conversation.RunWaiting
-	convID, cardID := w.convID, c.ID
-	step.BeforeCommit = func(ctx context.Context) error {
-		return w.e.o.DB.InTx(ctx, func(tx *store.Tx) error {
-			_, err := w.e.o.Jobs.Enqueue(ctx, tx, jobs.Params{Kind: TimeoutJob, Payload: timeoutPayload{ConversationID: convID, CardID: cardID},
-				RunAt: deadline, UniqueKey: strconv.FormatInt(convID, 10) + ":" + cardID, MaxAttempts: 20})
-			return err
-		})
-	}
+	// The timer is enqueued in the write that shows the waiting card: both or neither.
+	step.Jobs = append(step.Jobs, jobs.Spec{Kind: TimeoutJob, Payload: timeoutPayload{ConversationID: w.convID, CardID: c.ID},
+		RunAt: deadline, UniqueKey: strconv.FormatInt(w.convID, 10) + ":" + c.ID, MaxAttempts: 20, ConversationID: w.convID})
 	return step, nil
 }
 

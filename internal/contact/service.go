@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"maps"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/mask"
 )
@@ -28,7 +30,7 @@ type Repo interface {
 	// transaction.
 	// A contact whose (website, external id) exists already fails with errs.Conflict
 	// "external_id_taken"; IDs are set only once it has committed.
-	CreateVisitor(ctx context.Context, v *Visitor, c *Contact, prevUpdatedAt int64, first *PageView) error
+	CreateVisitor(ctx context.Context, v *Visitor, c *Contact, prevUpdatedAt int64, first *PageView, evs ...event.Event) error
 	VisitorByTokenHash(ctx context.Context, hash string) (*Visitor, error)
 	VisitorByID(ctx context.Context, id int64) (*Visitor, error)
 	// TouchVisitor saves v's last_seen, IP, user agent, OS, browser and country.
@@ -42,17 +44,17 @@ type Repo interface {
 	// prevUpdatedAt (errs.Conflict "contact_changed" otherwise). c.ExternalID is set only where
 	// the contact has none yet: errs.Conflict "external_id_taken" when another contact of the
 	// website has it, "identity_changed" when this one got a different one meanwhile.
-	UpdateContact(ctx context.Context, c *Contact, prevUpdatedAt int64) error
+	UpdateContact(ctx context.Context, c *Contact, prevUpdatedAt int64, evs ...event.Event) error
 	// MergeVisitorInto moves the visitor from contact from to contact into (saved as
 	// UpdateContact does if into.UpdatedAt differs from prevUpdatedAt), with the conversations it
 	// had there. When from has no visitor left
 	// and no external id, its conversations and consents move too and it is deleted.
-	MergeVisitorInto(ctx context.Context, visitorID int64, from, into *Contact, prevUpdatedAt int64) error
+	MergeVisitorInto(ctx context.Context, visitorID int64, from, into *Contact, prevUpdatedAt int64, evs ...event.Event) error
 
 	// BlockVisitor marks the visitor blocked and blocks its IP on the website.
-	BlockVisitor(ctx context.Context, websiteID, visitorID, byUserID, at int64) error
+	BlockVisitor(ctx context.Context, websiteID, visitorID, byUserID, at int64, evs ...event.Event) error
 	// UnblockVisitor undoes BlockVisitor.
-	UnblockVisitor(ctx context.Context, websiteID, visitorID int64) error
+	UnblockVisitor(ctx context.Context, websiteID, visitorID int64, evs ...event.Event) error
 	// VisitorBlocked reports whether the visitor (0: none) is blocked or ip is blocked on the website.
 	VisitorBlocked(ctx context.Context, websiteID, visitorID int64, ip string) (bool, error)
 
@@ -81,9 +83,52 @@ const (
 	tokenBytes = 32
 )
 
+// Seer decides whether a user may see a contact: whoever sees one of its conversations does
+// (conversation.Service implements it, by the one rule in its policy).
+type Seer interface {
+	SeesContact(ctx context.Context, u *auth.User, contactID int64) error
+}
+
+// Feed announces committed events to every node (internal/event).
+type Feed interface {
+	Committed(ctx context.Context, n event.Notice)
+}
+
+// BlockData is the payload of contact.blocked and contact.unblocked.
+type BlockData struct {
+	ContactID int64  `json:"contact_id"`
+	VisitorID int64  `json:"visitor_id"`
+	WebsiteID int64  `json:"website_id"`
+	IP        string `json:"ip,omitempty"`
+}
+
+// MergeData is the payload of contact.merged: the visitor (and, when it had nothing else, the
+// whole contact) moved from one contact to another.
+type MergeData struct {
+	FromContactID int64    `json:"from_contact_id"`
+	IntoContactID int64    `json:"into_contact_id"`
+	VisitorID     int64    `json:"visitor_id"`
+	Contact       *Contact `json:"contact"` // the contact merged into, as it is now
+}
+
+// contactPayload encodes a contact when its event is written, after an insert gave it its id.
+type contactPayload struct{ c *Contact }
+
+func (p contactPayload) MarshalJSON() ([]byte, error) { return json.Marshal(p.c) }
+
+func contactEvent(t event.Type, actorID int64, c *Contact) event.Event {
+	e := event.New(t, contactPayload{c})
+	e.ActorID = actorID
+	return e
+}
+
 // Options configures a Service.
 type Options struct {
 	Repo Repo
+	// Seer decides which contacts an agent may see and change (nil: every agent sees every
+	// contact — tests only).
+	Seer Seer
+	Feed Feed
 	// Locate returns the ISO country code of an IP address, or "". May be nil.
 	Locate func(ip string) string
 	// ParseUA names the OS and browser of a user agent, with versions ("Windows 10",
@@ -97,6 +142,8 @@ type Options struct {
 // the contact details panel.
 type Service struct {
 	repo    Repo
+	seer    Seer
+	feed    Feed
 	locate  func(string) string
 	parseUA func(string) (string, string, bool)
 	log     *slog.Logger
@@ -105,7 +152,7 @@ type Service struct {
 
 // NewService returns a Service.
 func NewService(o Options) *Service {
-	s := &Service{repo: o.Repo, locate: o.Locate, parseUA: o.ParseUA, log: o.Logger, now: o.Now}
+	s := &Service{repo: o.Repo, seer: o.Seer, feed: o.Feed, locate: o.Locate, parseUA: o.ParseUA, log: o.Logger, now: o.Now}
 	if s.locate == nil {
 		s.locate = func(string) string { return "" }
 	}
@@ -223,9 +270,11 @@ func (s *Service) Start(ctx context.Context, site *inbox.Website, in SessionInpu
 		v.Country = s.locate(ip)
 	}
 	c := &Contact{WebsiteID: site.ID, Tags: []string{}, Attributes: map[string]string{}, CreatedAt: now, UpdatedAt: now}
-	if err := s.repo.CreateVisitor(ctx, v, c, 0, first); err != nil {
+	evs := []event.Event{contactEvent(event.ContactCreated, 0, c)}
+	if err := s.repo.CreateVisitor(ctx, v, c, 0, first, evs...); err != nil {
 		return nil, nil, "", err
 	}
+	s.committed(ctx, evs...)
 	return v, c, token, nil
 }
 
@@ -336,9 +385,11 @@ func (s *Service) identify(ctx context.Context, site *inbox.Website, visitorID i
 			return v, cur, "", nil // identify runs on every page load: no change, no write
 		}
 		next.UpdatedAt = bump(now, cur.UpdatedAt)
-		if err := s.repo.UpdateContact(ctx, next, cur.UpdatedAt); err != nil {
+		evs := []event.Event{contactEvent(event.ContactUpdated, 0, next)}
+		if err := s.repo.UpdateContact(ctx, next, cur.UpdatedAt, evs...); err != nil {
 			return nil, nil, "", err
 		}
+		s.committed(ctx, evs...)
 		return v, next, "", nil
 	}
 
@@ -368,9 +419,17 @@ func (s *Service) identify(ctx context.Context, site *inbox.Website, visitorID i
 			WebsiteID: site.ID, UserAgent: v.UserAgent, OS: v.OS, Browser: v.Browser, IP: v.IP, Country: v.Country,
 			Referrer: v.Referrer, Locale: v.Locale, FirstSeen: now, LastSeen: now, TokenHash: auth.HashSecret(token),
 		}
-		if err := s.repo.CreateVisitor(ctx, nv, target, prev, nil); err != nil {
+		var evs []event.Event
+		switch {
+		case target.ID == 0:
+			evs = append(evs, contactEvent(event.ContactCreated, 0, target))
+		case !sameContact(before, target):
+			evs = append(evs, contactEvent(event.ContactUpdated, 0, target))
+		}
+		if err := s.repo.CreateVisitor(ctx, nv, target, prev, nil, evs...); err != nil {
 			return nil, nil, "", err
 		}
+		s.committed(ctx, evs...)
 		return nv, target, token, nil
 	}
 
@@ -383,9 +442,11 @@ func (s *Service) identify(ctx context.Context, site *inbox.Website, visitorID i
 		if !sameContact(target, into) { // most merges bring nothing new: then no write, no contention
 			into.UpdatedAt = bump(now, target.UpdatedAt)
 		}
-		if err := s.repo.MergeVisitorInto(ctx, v.ID, cur, into, target.UpdatedAt); err != nil {
+		evs := []event.Event{event.New(event.ContactMerged, MergeData{FromContactID: cur.ID, IntoContactID: into.ID, VisitorID: v.ID, Contact: into})}
+		if err := s.repo.MergeVisitorInto(ctx, v.ID, cur, into, target.UpdatedAt, evs...); err != nil {
 			return nil, nil, "", err
 		}
+		s.committed(ctx, evs...)
 		moved := *v
 		moved.ContactID = into.ID
 		return &moved, into, "", nil
@@ -397,9 +458,11 @@ func (s *Service) identify(ctx context.Context, site *inbox.Website, visitorID i
 		return nil, nil, "", err
 	}
 	next.UpdatedAt = bump(now, cur.UpdatedAt)
-	if err := s.repo.UpdateContact(ctx, next, cur.UpdatedAt); err != nil {
+	evs := []event.Event{contactEvent(event.ContactUpdated, 0, next)}
+	if err := s.repo.UpdateContact(ctx, next, cur.UpdatedAt, evs...); err != nil {
 		return nil, nil, "", err
 	}
+	s.committed(ctx, evs...)
 	return v, next, "", nil
 }
 
@@ -448,14 +511,58 @@ func mergeBlanks(into, from *Contact) {
 	}
 }
 
-// Block blocks the visitor and their IP on this website.
-func (s *Service) Block(ctx context.Context, site *inbox.Website, visitorID, byUserID int64) error {
-	return s.repo.BlockVisitor(ctx, site.ID, visitorID, byUserID, s.now().UnixMilli())
+// Block blocks the visitor and their IP on their website, for an agent who may see the visitor's
+// contact. Their widget falls silent on every node (contact.blocked).
+func (s *Service) Block(ctx context.Context, u *auth.User, visitorID int64) error {
+	return s.block(ctx, u, visitorID, true)
 }
 
 // Unblock removes the visitor's block and their IP's.
-func (s *Service) Unblock(ctx context.Context, site *inbox.Website, visitorID int64) error {
-	return s.repo.UnblockVisitor(ctx, site.ID, visitorID)
+func (s *Service) Unblock(ctx context.Context, u *auth.User, visitorID int64) error {
+	return s.block(ctx, u, visitorID, false)
+}
+
+func (s *Service) block(ctx context.Context, u *auth.User, visitorID int64, on bool) error {
+	v, err := s.repo.VisitorByID(ctx, visitorID)
+	if err != nil {
+		return err
+	}
+	if err := s.sees(ctx, u, v.ContactID); err != nil {
+		return errs.E(errs.NotFound, "visitor not found")
+	}
+	t := event.ContactBlocked
+	if !on {
+		t = event.ContactUnblocked
+	}
+	evs := []event.Event{event.New(t, BlockData{ContactID: v.ContactID, VisitorID: v.ID, WebsiteID: v.WebsiteID, IP: v.IP})}
+	evs[0].ActorID, evs[0].InboxID = u.ID, v.WebsiteID
+	if on {
+		err = s.repo.BlockVisitor(ctx, v.WebsiteID, v.ID, u.ID, s.now().UnixMilli(), evs...)
+	} else {
+		err = s.repo.UnblockVisitor(ctx, v.WebsiteID, v.ID, evs...)
+	}
+	if err != nil {
+		return err
+	}
+	s.committed(ctx, evs...)
+	return nil
+}
+
+// sees checks that u may see the contact.
+func (s *Service) sees(ctx context.Context, u *auth.User, contactID int64) error {
+	if u == nil {
+		return errs.E(errs.Unauthenticated, "sign in first")
+	}
+	if s.seer == nil {
+		return nil
+	}
+	return s.seer.SeesContact(ctx, u, contactID)
+}
+
+func (s *Service) committed(ctx context.Context, evs ...event.Event) {
+	if s.feed != nil && len(evs) > 0 {
+		s.feed.Committed(ctx, event.Notice{Events: evs})
+	}
 }
 
 // IsBlocked reports whether the visitor (may be nil) or the IP is blocked on this website. It reads
@@ -468,9 +575,38 @@ func (s *Service) IsBlocked(ctx context.Context, site *inbox.Website, v *Visitor
 	return s.repo.VisitorBlocked(ctx, site.ID, id, cleanIP(ip))
 }
 
-// Update applies an agent's change to a contact. Bad input is errs.Invalid and changes nothing;
-// text is masked before it is stored.
-func (s *Service) Update(ctx context.Context, contactID int64, p Patch) (*Contact, error) {
+// Update applies an agent's change to a contact they may see. Bad input is errs.Invalid and
+// changes nothing; text is masked before it is stored.
+func (s *Service) Update(ctx context.Context, u *auth.User, contactID int64, p Patch) (*Contact, error) {
+	if err := s.sees(ctx, u, contactID); err != nil {
+		return nil, err
+	}
+	return s.save(ctx, u.ID, contactID, p)
+}
+
+// Save applies what the contact gave about themselves (the widget's contact form, a bot's capture
+// card) to their own contact.
+func (s *Service) Save(ctx context.Context, contactID int64, p Patch) (*Contact, error) {
+	return s.save(ctx, 0, contactID, p)
+}
+
+// SetAttribute sets one custom attribute of the contact (a bot's capture of a custom field or its
+// qualify action), keeping the others.
+func (s *Service) SetAttribute(ctx context.Context, contactID int64, key, value string) error {
+	c, err := s.repo.ContactByID(ctx, contactID)
+	if err != nil {
+		return err
+	}
+	attrs := maps.Clone(c.Attributes)
+	if attrs == nil {
+		attrs = map[string]string{}
+	}
+	attrs[key] = value
+	_, err = s.save(ctx, 0, contactID, Patch{Attributes: &attrs})
+	return err
+}
+
+func (s *Service) save(ctx context.Context, actorID, contactID int64, p Patch) (*Contact, error) {
 	var err error
 	for range 5 { // another change committed between read and write: reapply the patch to it
 		var cur *Contact
@@ -481,8 +617,13 @@ func (s *Service) Update(ctx context.Context, contactID int64, p Patch) (*Contac
 		if err = s.applyPatch(next, p); err != nil {
 			return nil, err
 		}
+		if sameContact(cur, next) {
+			return cur, nil // nothing changes: no write, no event
+		}
 		next.UpdatedAt = bump(s.now().UnixMilli(), cur.UpdatedAt)
-		if err = s.repo.UpdateContact(ctx, next, cur.UpdatedAt); err == nil {
+		evs := []event.Event{contactEvent(event.ContactUpdated, actorID, next)}
+		if err = s.repo.UpdateContact(ctx, next, cur.UpdatedAt, evs...); err == nil {
+			s.committed(ctx, evs...)
 			return next, nil
 		}
 		if !hasCode(err, "contact_changed") {
@@ -560,8 +701,12 @@ type Details struct {
 	Consents  []Consent  `json:"consents"`   // oldest first
 }
 
-// Details returns a contact with its visitors, browsing history and consents.
-func (s *Service) Details(ctx context.Context, contactID int64) (*Details, error) {
+// Details returns a contact with its visitors, browsing history and consents, for an agent who may
+// see it.
+func (s *Service) Details(ctx context.Context, u *auth.User, contactID int64) (*Details, error) {
+	if err := s.sees(ctx, u, contactID); err != nil {
+		return nil, err
+	}
 	c, err := s.repo.ContactByID(ctx, contactID)
 	if err != nil {
 		return nil, err

@@ -51,6 +51,21 @@ func fakeUA(ua string) (string, string, bool) {
 	return "Windows 10", "Chrome 126.0", false
 }
 
+// agent sees every contact; outsider none (as if they saw none of its conversations).
+var (
+	agent    = &auth.User{ID: 1, Name: "Ada", Role: auth.Agent}
+	outsider = &auth.User{ID: 2, Name: "Olaf", Role: auth.Agent}
+)
+
+type seer struct{}
+
+func (seer) SeesContact(_ context.Context, u *auth.User, _ int64) error {
+	if u.ID == outsider.ID {
+		return errs.E(errs.NotFound, "contact not found")
+	}
+	return nil
+}
+
 type fixture struct {
 	db    *store.DB
 	svc   *contact.Service
@@ -64,6 +79,7 @@ func setup(t *testing.T, db *store.DB) *fixture {
 	f := &fixture{db: db, clock: &clock{t: time.UnixMilli(1_700_000_000_000)}}
 	f.svc = contact.NewService(contact.Options{
 		Repo:    db,
+		Seer:    seer{},
 		Locate:  func(ip string) string { return map[string]string{"203.0.113.9": "NL", "198.51.100.7": "DE"}[ip] },
 		ParseUA: fakeUA,
 		Now:     f.clock.Now,
@@ -177,7 +193,7 @@ func TestStartAndResume(t *testing.T) {
 			t.Fatal("first seen changed")
 		}
 
-		d, err := f.svc.Details(ctx, c.ID)
+		d, err := f.svc.Details(ctx, agent, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,10 +274,14 @@ func TestBlock(t *testing.T) {
 		f := setup(t, db)
 		v, _, tok := f.start(t, f.site, "203.0.113.9")
 
-		if err := f.svc.Block(ctx, f.other, v.ID, 0); !errs.Is(err, errs.NotFound) {
-			t.Fatalf("blocking through another website: %v, want not found", err)
+		blocker := &auth.User{Email: "ada@example.com", Name: "Ada", Role: auth.Agent, PasswordHash: "-", CreatedAt: 1, UpdatedAt: 1}
+		if err := db.CreateUser(ctx, blocker, false); err != nil {
+			t.Fatal(err)
 		}
-		if err := f.svc.Block(ctx, f.site, v.ID, 0); err != nil {
+		if err := f.svc.Block(ctx, outsider, v.ID); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("blocking by an agent who may not see the visitor: %v, want not found", err)
+		}
+		if err := f.svc.Block(ctx, blocker, v.ID); err != nil {
 			t.Fatal(err)
 		}
 		blocked, err := f.svc.IsBlocked(ctx, f.site, v, "192.0.2.1")
@@ -283,7 +303,7 @@ func TestBlock(t *testing.T) {
 			t.Fatalf("start on another website: %v", err)
 		}
 
-		if err := f.svc.Unblock(ctx, f.site, v.ID); err != nil {
+		if err := f.svc.Unblock(ctx, blocker, v.ID); err != nil {
 			t.Fatal(err)
 		}
 		blocked, err = f.svc.IsBlocked(ctx, f.site, v, "203.0.113.9")
@@ -308,7 +328,7 @@ func TestPageViews(t *testing.T) {
 		if err := f.svc.PageView(ctx, v, "https://example.com/pay?card="+card, "Paying with "+card+strings.Repeat(" long", 100)); err != nil {
 			t.Fatal(err)
 		}
-		d, err := f.svc.Details(ctx, c.ID)
+		d, err := f.svc.Details(ctx, agent, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -334,7 +354,7 @@ func TestPageViews(t *testing.T) {
 		if n := count(t, db, "SELECT COUNT(*) FROM page_views WHERE visitor_id = $1 AND url = $2", v.ID, "https://example.com/p5"); n != 1 {
 			t.Fatal("the oldest page view within the cap is gone")
 		}
-		d, err = f.svc.Details(ctx, c.ID)
+		d, err = f.svc.Details(ctx, agent, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -386,7 +406,7 @@ func TestIdentify(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.Update(ctx, bc.ID, contact.Patch{Phone: ptr("+31 20 123 4567")}); err != nil {
+		if _, err := f.svc.Update(ctx, agent, bc.ID, contact.Patch{Phone: ptr("+31 20 123 4567")}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.RecordConsent(ctx, bc.ID, "I agree to the privacy policy", "v1"); err != nil {
@@ -411,7 +431,7 @@ func TestIdentify(t *testing.T) {
 		if _, rc, err := f.svc.Resume(ctx, f.site, contact.SessionInput{Token: btok}); err != nil || rc.ID != ac.ID {
 			t.Fatalf("resume after merge: %v, %+v", err, rc)
 		}
-		d, err := f.svc.Details(ctx, ac.ID)
+		d, err := f.svc.Details(ctx, agent, ac.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -486,21 +506,21 @@ func TestUpdate(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, db)
 		_, c, _ := f.start(t, f.site, "203.0.113.9")
-		if _, err := f.svc.Update(ctx, c.ID, contact.Patch{Name: ptr("Ada"), Email: ptr("ada@example.com")}); err != nil {
+		if _, err := f.svc.Update(ctx, agent, c.ID, contact.Patch{Name: ptr("Ada"), Email: ptr("ada@example.com")}); err != nil {
 			t.Fatal(err)
 		}
 		before, _ := db.ContactByID(ctx, c.ID)
 
-		_, err := f.svc.Update(ctx, c.ID, contact.Patch{Name: ptr("Bob"), Email: ptr("bob@")})
+		_, err := f.svc.Update(ctx, agent, c.ID, contact.Patch{Name: ptr("Bob"), Email: ptr("bob@")})
 		wantCode(t, err, errs.Invalid, "email_invalid")
-		_, err = f.svc.Update(ctx, c.ID, contact.Patch{Phone: ptr("call me")})
+		_, err = f.svc.Update(ctx, agent, c.ID, contact.Patch{Phone: ptr("call me")})
 		wantCode(t, err, errs.Invalid, "phone_invalid")
 		after, _ := db.ContactByID(ctx, c.ID)
 		if after.Name != "Ada" || after.Email != "ada@example.com" || after.UpdatedAt != before.UpdatedAt {
 			t.Fatalf("a refused update changed the contact: %+v", after)
 		}
 
-		up, err := f.svc.Update(ctx, c.ID, contact.Patch{
+		up, err := f.svc.Update(ctx, agent, c.ID, contact.Patch{
 			Email: ptr("ADA@Example.com"),
 			Notes: ptr("Paid with " + card + "\nCall back\x00 tomorrow"),
 			Tags:  ptr([]string{"vip", "VIP", " lead "}),
@@ -518,7 +538,7 @@ func TestUpdate(t *testing.T) {
 			t.Fatal("card number stored in notes")
 		}
 
-		if _, err := f.svc.Update(ctx, 999999, contact.Patch{Name: ptr("x")}); !errs.Is(err, errs.NotFound) {
+		if _, err := f.svc.Update(ctx, agent, 999999, contact.Patch{Name: ptr("x")}); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("unknown contact: %v, want not found", err)
 		}
 	})
@@ -548,7 +568,7 @@ func TestConsentAndDetails(t *testing.T) {
 			t.Fatalf("consent %+v", cons)
 		}
 
-		d, err := f.svc.Details(ctx, c.ID)
+		d, err := f.svc.Details(ctx, agent, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -561,7 +581,7 @@ func TestConsentAndDetails(t *testing.T) {
 		if len(d.Consents) != 1 || d.Consents[0] != *cons {
 			t.Fatalf("consents: %+v, want %+v", d.Consents, cons)
 		}
-		if _, err := f.svc.Details(ctx, 999999); !errs.Is(err, errs.NotFound) {
+		if _, err := f.svc.Details(ctx, agent, 999999); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("details of unknown contact: %v", err)
 		}
 	})
@@ -635,8 +655,11 @@ func TestConcurrentUpdatesKeepBothChanges(t *testing.T) {
 		_, c, _ := f.start(t, f.site, "203.0.113.9")
 		var wg sync.WaitGroup
 		errc := make(chan error, 2)
-		wg.Go(func() { _, err := f.svc.Update(ctx, c.ID, contact.Patch{Name: ptr("Ada")}); errc <- err })
-		wg.Go(func() { _, err := f.svc.Update(ctx, c.ID, contact.Patch{Notes: ptr("prefers email")}); errc <- err })
+		wg.Go(func() { _, err := f.svc.Update(ctx, agent, c.ID, contact.Patch{Name: ptr("Ada")}); errc <- err })
+		wg.Go(func() {
+			_, err := f.svc.Update(ctx, agent, c.ID, contact.Patch{Notes: ptr("prefers email")})
+			errc <- err
+		})
 		wg.Wait()
 		close(errc)
 		for err := range errc {

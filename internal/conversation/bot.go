@@ -2,9 +2,12 @@ package conversation
 
 import (
 	"context"
+	"errors"
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
+	"github.com/parleyhq/parley/internal/jobs"
 )
 
 // The bot's side of a conversation. What the bot says next is decided by the playbook engine
@@ -41,13 +44,19 @@ type BotStep struct {
 	Handover bool
 	// ClientID is the contact's response's client id: a retry returns the original entry.
 	ClientID string
-	// BeforeCommit, when set, runs after the decision and before the write (e.g. to enqueue the
-	// waiting timer, whose job finds nothing to do if the write then fails).
-	BeforeCommit func(ctx context.Context) error
+	// Jobs are enqueued in the step's own write (the live chat card's waiting timer).
+	Jobs []jobs.Spec
+	// Events are committed with the step (what its action cards create).
+	Events []event.Event
 }
 
+// ErrNoStep, returned by a BotDecide, says there is nothing to write (the conversation moved on:
+// someone took it, the card no longer waits). BotStart and BotContinue then write nothing and
+// return no entries, without an error.
+var ErrNoStep = errs.Coded(errs.Conflict, "no_step", "the bot has nothing to do here any more")
+
 // BotDecide looks at the conversation as it is now (nil when there is none yet) and its run, and
-// says what to write. Returning a nil step writes nothing. It may be called again when the
+// says what to write, or ErrNoStep when there is nothing to write. It may be called again when the
 // conversation changed meanwhile, so it must only decide, not act.
 type BotDecide func(c *Conversation, run *BotRun) (*BotStep, error)
 
@@ -72,7 +81,10 @@ func (s *Service) BotStart(ctx context.Context, from From, decide BotDecide) (*C
 			}
 		}
 		step, err := decide(nil, nil)
-		if err != nil || step == nil {
+		if errors.Is(err, ErrNoStep) {
+			return result{}, nil
+		}
+		if err != nil {
 			return result{}, err
 		}
 		now := s.nowMS()
@@ -80,12 +92,7 @@ func (s *Service) BotStart(ctx context.Context, from From, decide BotDecide) (*C
 			Status: Open, WithBot: !step.Handover, CreatedAt: now, UpdatedAt: now, LastMessageAt: now}
 		entries := s.stamp(step.Entries, now)
 		next.Preview = s.previewOf(entries, "")
-		if step.BeforeCommit != nil {
-			if err := step.BeforeCommit(ctx); err != nil {
-				return result{}, err
-			}
-		}
-		w := &Write{Conv: &next, Append: entries, PrevID: prevID, Run: step.Run}
+		w := &Write{Conv: &next, Append: entries, PrevID: prevID, Run: step.Run, Jobs: step.Jobs, Events: step.Events}
 		stored, err := s.commitAll(ctx, w)
 		if err != nil {
 			return result{}, err
@@ -120,8 +127,8 @@ func (s *Service) BotContinue(ctx context.Context, from *From, id int64, clientI
 		if err != nil {
 			return result{}, err
 		}
-		if m, err := s.original(ctx, id, clientID, FromVisitor, 0); m != nil || err != nil {
-			if m != nil {
+		if m, ok, err := s.original(ctx, id, clientID, FromVisitor, 0); ok || err != nil {
+			if ok {
 				err = &DuplicateError{Message: *m}
 			}
 			return result{c: c}, err
@@ -131,7 +138,10 @@ func (s *Service) BotContinue(ctx context.Context, from *From, id int64, clientI
 			return result{}, err
 		}
 		step, err := decide(c, run)
-		if err != nil || step == nil {
+		if errors.Is(err, ErrNoStep) {
+			return result{c: c}, nil
+		}
+		if err != nil {
 			return result{c: c}, err
 		}
 		for _, m := range step.Entries {
@@ -149,12 +159,7 @@ func (s *Service) BotContinue(ctx context.Context, from *From, id int64, clientI
 		if step.Handover {
 			next.WithBot = false
 		}
-		if step.BeforeCommit != nil {
-			if err := step.BeforeCommit(ctx); err != nil {
-				return result{}, err
-			}
-		}
-		w := &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, Run: step.Run}
+		w := &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, Run: step.Run, Jobs: step.Jobs, Events: step.Events}
 		stored, err := s.commitAll(ctx, w)
 		if err != nil {
 			return result{}, err
@@ -164,13 +169,10 @@ func (s *Service) BotContinue(ctx context.Context, from *From, id int64, clientI
 	return r.c, r.m, err
 }
 
-// JoinHook is asked, in the write where an agent first joins c, for the bot's entries that go with
-// it (the live chat card's joined state) and the run's new state; nil, nil when there are none. It
-// only reads.
-type JoinHook func(ctx context.Context, c *Conversation, agent *auth.User) ([]Message, *BotRun)
-
-// SetJoinHook connects the playbook engine's join hook.
-func (s *Service) SetJoinHook(h JoinHook) { s.joinHook = h }
+// JoinHook is asked, in the write where an agent first joins c, for the bot's part of it: the
+// entries that go with it (the live chat card's joined state) and the run's new state; nil when the
+// bot has no part. It only reads.
+type JoinHook func(ctx context.Context, c *Conversation, agent *auth.User) *BotStep
 
 // BotRunOf returns the playbook run of a conversation (not-found when the bot never spoke there).
 func (s *Service) BotRunOf(ctx context.Context, id int64) (*BotRun, error) {
@@ -203,12 +205,7 @@ func (s *Service) previewOf(entries []Message, old string) string {
 // commitAll is commit returning every stored entry; a retried response (duplicate client id)
 // stores nothing and fails with a *DuplicateError.
 func (s *Service) commitAll(ctx context.Context, w *Write) ([]Message, error) {
-	stored, err := s.repo.Commit(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	s.publish(ctx, Change{Conversation: w.Conv, Messages: stored})
-	return stored, nil
+	return s.write(ctx, w)
 }
 
 // AvailableInTeam counts the available agents of the inbox who are in the team (all of the inbox's

@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"errors"
 
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/inbox"
@@ -55,7 +56,7 @@ func (s *Service) ContactWrites(ctx context.Context, from From, in MessageInput)
 		if latest != nil && latest.Status == Closed && from.Inbox.ReopenPolicy == inbox.Final {
 			// The message would open a new conversation, so the store cannot tell a retry of a
 			// send that went into this one: look for it here. Otherwise the store's insert does.
-			if m, err := s.original(ctx, latest.ID, clientID, FromVisitor, 0); m != nil || err != nil {
+			if m, ok, err := s.original(ctx, latest.ID, clientID, FromVisitor, 0); ok || err != nil {
 				return result{latest, m}, err
 			}
 		}
@@ -108,7 +109,8 @@ func (s *Service) appendToOpen(ctx context.Context, from From, body, clientID, n
 	m := &Message{SenderKind: FromVisitor, Kind: Text, Body: body, ClientID: clientID, SenderName: name, CreatedAt: now}
 	c, err := s.repo.AppendToOpen(ctx, &OpenAppend{ConversationID: from.OpenID, InboxID: from.Inbox.ID, ContactID: from.ContactID,
 		VisitorID: from.VisitorID, Preview: s.preview(body), Message: m})
-	if dup, ok := err.(*DuplicateError); ok {
+	var dup *DuplicateError
+	if errors.As(err, &dup) {
 		if dup.Message.SenderKind != FromVisitor || dup.Message.SenderID != 0 {
 			return nil, nil, errClientIDTaken
 		}
@@ -118,7 +120,7 @@ func (s *Service) appendToOpen(ctx context.Context, from From, body, clientID, n
 	if err != nil {
 		return nil, nil, err
 	}
-	s.publish(ctx, Change{Conversation: c, Messages: []Message{*m}})
+	s.announce(ctx, Change{Conversation: c, Messages: []Message{*m}}, nil)
 	return c, m, nil
 }
 
@@ -136,6 +138,11 @@ func (s *Service) ContactConversation(ctx context.Context, from From, afterSeq i
 	return c, msgs, nil
 }
 
+// ContactLatest returns the contact's latest conversation in the inbox (not-found when none).
+func (s *Service) ContactLatest(ctx context.Context, from From) (*Conversation, error) {
+	return s.repo.LatestConversation(ctx, from.Inbox.ID, from.ContactID)
+}
+
 // contactOwns loads conversation id when it is the contact's, in the inbox.
 func (s *Service) contactOwns(ctx context.Context, from From, id int64) (*Conversation, error) {
 	c, err := s.repo.ConversationByID(ctx, id)
@@ -148,13 +155,32 @@ func (s *Service) contactOwns(ctx context.Context, from From, id int64) (*Conver
 	return c, nil
 }
 
-// ContactMarkRead moves the contact's read cursor forward.
+// ContactMarkRead moves the contact's read cursor forward and tells the agents who see the
+// conversation and the contact's other tabs.
 func (s *Service) ContactMarkRead(ctx context.Context, from From, id, seq int64) error {
 	c, err := s.contactOwns(ctx, from, id)
 	if err != nil {
 		return err
 	}
-	return s.repo.MarkContactRead(ctx, id, min(seq, c.LastSeq))
+	seq = min(seq, c.LastSeq)
+	if err := s.repo.MarkContactRead(ctx, id, seq); err != nil {
+		return err
+	}
+	s.signal(ctx, SignalRead, ReadSignal{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, By: "visitor", Seq: seq,
+		Visibility: visibilityOf(c)})
+	return nil
+}
+
+// ContactTyping tells the agents who see the contact's conversation id that the contact is typing
+// or stopped.
+func (s *Service) ContactTyping(ctx context.Context, from From, id int64, on bool) error {
+	c, err := s.contactOwns(ctx, from, id)
+	if err != nil {
+		return err
+	}
+	s.signal(ctx, SignalTyping, TypingSignal{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, From: "visitor", On: on,
+		Visibility: visibilityOf(c)})
+	return nil
 }
 
 // Rate records the contact's rating (1–5) of a closed conversation.

@@ -99,6 +99,9 @@ type Message struct {
 	Card      json.RawMessage `json:"card,omitempty"`
 	Response  json.RawMessage `json:"response,omitempty"`
 	CreatedAt int64           `json:"created_at"`
+	// Position is the entry's place in the installation's event log (docs/events.md): every log
+	// entry is an event.
+	Position int64 `json:"position,omitempty"`
 }
 
 // payload is what the log's event column holds besides a system line's event: a card with the

@@ -2,7 +2,6 @@ package conversation_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync/atomic"
 	"syscall"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/mask"
 	"github.com/parleyhq/parley/internal/store"
@@ -27,13 +27,12 @@ import (
 
 const benchBody = "Hi, I ordered running shoes last week (order 4471-2291) and they have not arrived yet. Could you check where they are?"
 
-// encodingPublisher encodes each change as the hub's Publish does, then drops it.
-type encodingPublisher struct{ n atomic.Int64 }
+// encodingFeed takes each notice as the feed does (the change arrives encoded), then drops it.
+type encodingFeed struct{ n atomic.Int64 }
 
-func (p *encodingPublisher) Publish(_ context.Context, ch conversation.Change) {
-	b, _ := json.Marshal(ch)
-	p.n.Add(int64(len(b)))
-}
+func (p *encodingFeed) Committed(_ context.Context, n event.Notice) { p.n.Add(int64(len(n.Change))) }
+
+func (p *encodingFeed) Signal(context.Context, string, any) {}
 
 type alwaysAvailable struct{}
 
@@ -52,7 +51,7 @@ type benchEnv struct {
 func newBenchEnv(b *testing.B, db *store.DB) *benchEnv {
 	b.Helper()
 	e := &benchEnv{ctx: context.Background(), db: db}
-	e.svc = conversation.NewService(conversation.Options{Repo: db, Presence: alwaysAvailable{}, Publisher: &encodingPublisher{},
+	e.svc = conversation.NewService(conversation.Options{Repo: db, Presence: alwaysAvailable{}, Feed: &encodingFeed{},
 		Mask: func(s string) string { out, _ := mask.String(s); return out }})
 	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 4)})
 	admin, err := accounts.CreateUser(e.ctx, nil, auth.NewUser{Email: "admin@example.com", Name: "Ada Admin", Password: "correct horse battery", Role: auth.Admin})

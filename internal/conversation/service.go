@@ -2,6 +2,8 @@ package conversation
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -12,7 +14,9 @@ import (
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/richtext"
 )
 
@@ -37,6 +41,17 @@ type Write struct {
 	// Run, when set, is the conversation's playbook run as of this write, stored in the same
 	// transaction.
 	Run *BotRun
+	// Events are what the change causes besides its log entries (which are events themselves):
+	// conversation.created for a new conversation, a CRM item's event, …; committed in the same
+	// transaction, with positions set by the store. Events with no conversation or inbox are about
+	// this one.
+	Events []event.Event
+	// Jobs are enqueued in the same transaction (the live chat card's waiting timer, an email
+	// reply's send, …).
+	Jobs []jobs.Spec
+	// ActorID is the user making the change (0: the contact, the bot or the system), for the
+	// events the store writes.
+	ActorID int64
 }
 
 // OpenAppend is a message from the contact into a conversation known to be theirs, written without
@@ -79,7 +94,9 @@ type Repo interface {
 	CountOpen(ctx context.Context, scope Scope, inboxID int64) (Counts, error)
 	MarkRead(ctx context.Context, conversationID, userID, seq int64) error
 	MarkContactRead(ctx context.Context, conversationID, seq int64) error
-	DeleteConversation(ctx context.Context, id int64) error
+	// DeleteConversation removes c's history for good, with its pending jobs, and commits evs
+	// (conversation.deleted) in the same transaction.
+	DeleteConversation(ctx context.Context, c *Conversation, evs ...event.Event) error
 	ConversationsOfContact(ctx context.Context, contactID int64) ([]Conversation, error)
 	BotRun(ctx context.Context, conversationID int64) (*BotRun, error)
 }
@@ -90,16 +107,17 @@ type Presence interface {
 	OnlineUsers() []int64
 }
 
-// Change is what happened to a conversation, published after commit for live clients.
+// Change is what happened to a conversation, announced after commit for live clients.
 type Change struct {
 	Conversation *Conversation `json:"conversation"`
 	Messages     []Message     `json:"messages,omitempty"`
 	Deleted      bool          `json:"deleted,omitempty"`
 }
 
-// Publisher announces committed changes (the realtime hub, through the bus).
-type Publisher interface {
-	Publish(ctx context.Context, ch Change)
+// Feed announces what was committed, and ephemeral signals, to every node (internal/event).
+type Feed interface {
+	Committed(ctx context.Context, n event.Notice)
+	Signal(ctx context.Context, name string, data any)
 }
 
 // Masker removes card numbers from text before it is stored or sent on.
@@ -107,19 +125,24 @@ type Masker func(string) string
 
 // Options configures a Service.
 type Options struct {
-	Repo      Repo
-	Presence  Presence
-	Publisher Publisher
-	Mask      Masker
-	Logger    *slog.Logger
-	Now       func() time.Time
+	Repo     Repo
+	Presence Presence
+	Feed     Feed
+	// Directory answers who works in which inbox from memory (nil: read the database).
+	Directory *Directory
+	// JoinHook is the playbook engine's part of an agent's first join (nil: none).
+	JoinHook JoinHook
+	Mask     Masker
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // Service is every action on conversations, for agents, visitors and channels alike.
 type Service struct {
 	repo     Repo
 	presence Presence
-	pub      Publisher
+	feed     Feed
+	dir      *Directory
 	mask     Masker
 	log      *slog.Logger
 	now      func() time.Time
@@ -137,25 +160,34 @@ func NewService(o Options) *Service {
 	if o.Mask == nil {
 		o.Mask = func(s string) string { return s }
 	}
-	return &Service{repo: o.Repo, presence: o.Presence, pub: o.Publisher, mask: o.Mask, log: o.Logger, now: o.Now}
+	return &Service{repo: o.Repo, presence: o.Presence, feed: o.Feed, dir: o.Directory, joinHook: o.JoinHook, mask: o.Mask, log: o.Logger, now: o.Now}
 }
 
 func (s *Service) nowMS() int64 { return s.now().UnixMilli() }
 
-// publish announces ch with copies of what it points to, so the caller may go on using (and
-// filling in) the values it returns while a subscriber encodes the change.
-func (s *Service) publish(ctx context.Context, ch Change) {
-	if s.pub == nil {
+// announce tells every node what a committed write did: the conversation's change for live
+// clients (its log entries are its events), its other events, and whether it enqueued jobs. The
+// change is committed: it is announced even when the caller's context has just run out (a send
+// that waited long for the writer), or live clients would miss it until they resync.
+func (s *Service) announce(ctx context.Context, ch Change, w *Write) {
+	if s.feed == nil {
 		return
 	}
-	if ch.Conversation != nil {
-		c := *ch.Conversation
-		ch.Conversation = &c
+	n := event.Notice{}
+	b, err := json.Marshal(ch)
+	if err != nil {
+		s.log.ErrorContext(ctx, "encode change", "err", err)
+	} else {
+		n.Change = b
 	}
-	ch.Messages = slices.Clone(ch.Messages)
-	// The change is committed: announce it even when the caller's context has just run out (a
-	// send that waited long for the writer), or live clients miss it until they resync.
-	s.pub.Publish(context.WithoutCancel(ctx), ch)
+	for _, m := range ch.Messages {
+		n.Position = max(n.Position, m.Position)
+	}
+	if w != nil {
+		n.Events, n.Jobs = w.Events, len(w.Jobs) > 0
+		n.Position = max(n.Position, event.Last(w.Events))
+	}
+	s.feed.Committed(context.WithoutCancel(ctx), n)
 }
 
 // AccessTo returns the actor's access to an inbox.
@@ -199,7 +231,7 @@ func retry[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	var err error
 	for range maxTries {
 		v, err = fn()
-		if err != ErrStale {
+		if !errors.Is(err, ErrStale) {
 			return v, err
 		}
 		if ctx.Err() != nil {
@@ -366,7 +398,7 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 		}
 		// A retried send is answered with the original even when the conversation has since
 		// been closed or taken: it was accepted when it was first sent.
-		if m, err := s.original(ctx, c.ID, clientID, FromAgent, u.ID); m != nil || err != nil {
+		if m, ok, err := s.original(ctx, c.ID, clientID, FromAgent, u.ID); ok || err != nil {
 			return m, err
 		}
 		next := *c
@@ -407,43 +439,60 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 // conversation: that message is not theirs to be given back (it may be an internal note).
 var errClientIDTaken = errs.Coded(errs.Conflict, "client_id_taken", "client_id is already used in this conversation; send with a new one")
 
-// original returns the message a retried send stored before (nil when there is none): the
+// original returns the message a retried send stored before, and whether there is one: the
 // message with this client id, when it is the same sender's.
-func (s *Service) original(ctx context.Context, convID int64, clientID string, kind SenderKind, senderID int64) (*Message, error) {
+func (s *Service) original(ctx context.Context, convID int64, clientID string, kind SenderKind, senderID int64) (*Message, bool, error) {
 	if clientID == "" {
-		return nil, nil
+		return nil, false, nil
 	}
 	m, err := s.repo.MessageByClientID(ctx, convID, clientID)
 	if errs.Is(err, errs.NotFound) {
-		return nil, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if m.SenderKind != kind || m.SenderID != senderID {
-		return nil, errClientIDTaken
+		return nil, false, errClientIDTaken
 	}
-	return m, nil
+	return m, true, nil
 }
 
-// commit writes w, publishes the change and returns the last entry written (or the original of a
-// retried send).
+// commit writes w, announces it and returns the last entry written (or the original of a retried
+// send).
 func (s *Service) commit(ctx context.Context, w *Write) (*Message, error) {
-	stored, err := s.repo.Commit(ctx, w)
-	if dup, ok := err.(*DuplicateError); ok {
+	stored, err := s.write(ctx, w)
+	var dup *DuplicateError
+	if errors.As(err, &dup) {
 		if sent := w.Append[len(w.Append)-1]; dup.Message.SenderKind != sent.SenderKind || dup.Message.SenderID != sent.SenderID {
 			return nil, errClientIDTaken
+		}
+		// A retry: nothing was written. The caller answers with the conversation as it is now.
+		if c, err := s.repo.ConversationByID(ctx, dup.Message.ConversationID); err == nil {
+			*w.Conv = *c
 		}
 		return &dup.Message, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.publish(ctx, Change{Conversation: w.Conv, Messages: stored})
 	if len(stored) == 0 {
-		return nil, nil
+		return nil, errs.E(errs.Internal, "the change wrote no entry")
 	}
 	return &stored[len(stored)-1], nil
+}
+
+// write commits w — a new conversation with its conversation.created event — and announces it.
+func (s *Service) write(ctx context.Context, w *Write) ([]Message, error) {
+	if w.Conv.ID == 0 {
+		w.Events = append([]event.Event{createdEvent(w.Conv, w.ActorID)}, w.Events...)
+	}
+	stored, err := s.repo.Commit(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	s.announce(ctx, Change{Conversation: w.Conv, Messages: stored}, w)
+	return stored, nil
 }
 
 // assignEntries sets c's assignee to target (by actor) and returns the system lines that says so:
@@ -461,11 +510,15 @@ func (s *Service) assignEntries(ctx context.Context, c *Conversation, actor, tar
 	if s.joinHook == nil {
 		return out, nil
 	}
-	more, run := s.joinHook(ctx, c, target)
-	for i := range more {
-		more[i].CreatedAt = now
+	step := s.joinHook(ctx, c, target)
+	if step == nil {
+		return out, nil
 	}
-	return append(out, more...), run
+	for _, m := range step.Entries {
+		m.CreatedAt = now
+		out = append(out, m)
+	}
+	return out, step.Run
 }
 
 // preview is the one line shown in lists. It is masked again: joining lines and cutting the text
@@ -612,7 +665,7 @@ func (s *Service) reopenEntries(ctx context.Context, c *Conversation, actor *aut
 	return entries
 }
 
-// Delete removes the conversation's history from Parley for good.
+// Delete removes the conversation's history from Parley for good, with its pending jobs.
 func (s *Service) Delete(ctx context.Context, u *auth.User, id int64) error {
 	c, a, err := s.load(ctx, u, id)
 	if err != nil {
@@ -621,21 +674,87 @@ func (s *Service) Delete(ctx context.Context, u *auth.User, id int64) error {
 	if err := CanDelete(a, c); err != nil {
 		return err
 	}
-	if err := s.repo.DeleteConversation(ctx, id); err != nil {
+	evs := []event.Event{deletedEvent(c, u.ID, s.nowMS())}
+	if err := s.repo.DeleteConversation(ctx, c, evs...); err != nil {
 		return err
 	}
 	s.log.InfoContext(ctx, "conversation deleted", "conversation_id", id, "by", u.ID)
-	s.publish(ctx, Change{Conversation: c, Deleted: true})
+	s.announce(ctx, Change{Conversation: c, Deleted: true}, &Write{Events: evs})
 	return nil
 }
 
-// MarkRead moves the actor's read cursor forward to seq.
+// Read signals: a reader's cursor moved (receipts for the other side, the reader's other tabs).
+const SignalRead = "conversation.read"
+
+// Typing signals: someone is typing (no text is ever sent).
+const SignalTyping = "conversation.typing"
+
+// Visibility is what CanSee needs of a conversation; ephemeral signals carry it so receivers decide
+// who sees them without reading the database.
+type Visibility struct {
+	Status     Status `json:"status"`
+	AssigneeID int64  `json:"assignee_id,omitempty"`
+	WithBot    bool   `json:"with_bot,omitempty"`
+}
+
+// ReadSignal is a read cursor that moved.
+type ReadSignal struct {
+	ConversationID int64      `json:"conversation_id"`
+	InboxID        int64      `json:"inbox_id"`
+	ContactID      int64      `json:"contact_id"`
+	By             string     `json:"by"` // visitor or agent
+	UserID         int64      `json:"user_id,omitempty"`
+	Seq            int64      `json:"seq"`
+	Visibility     Visibility `json:"visibility"`
+}
+
+// TypingSignal says someone started or stopped typing.
+type TypingSignal struct {
+	ConversationID int64      `json:"conversation_id"`
+	InboxID        int64      `json:"inbox_id"`
+	ContactID      int64      `json:"contact_id"`
+	From           string     `json:"from"` // visitor or agent
+	UserID         int64      `json:"user_id,omitempty"`
+	Name           string     `json:"name,omitempty"`
+	On             bool       `json:"on"`
+	Visibility     Visibility `json:"visibility"`
+}
+
+func visibilityOf(c *Conversation) Visibility {
+	return Visibility{Status: c.Status, AssigneeID: c.AssigneeID, WithBot: c.WithBot}
+}
+
+func (s *Service) signal(ctx context.Context, name string, data any) {
+	if s.feed != nil {
+		s.feed.Signal(ctx, name, data)
+	}
+}
+
+// MarkRead moves the actor's read cursor forward to seq and tells their other tabs and the
+// contact.
 func (s *Service) MarkRead(ctx context.Context, u *auth.User, id, seq int64) error {
 	c, _, err := s.load(ctx, u, id)
 	if err != nil {
 		return err
 	}
-	return s.repo.MarkRead(ctx, id, u.ID, min(seq, c.LastSeq))
+	seq = min(seq, c.LastSeq)
+	if err := s.repo.MarkRead(ctx, id, u.ID, seq); err != nil {
+		return err
+	}
+	s.signal(ctx, SignalRead, ReadSignal{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, By: "agent", UserID: u.ID,
+		Seq: seq, Visibility: visibilityOf(c)})
+	return nil
+}
+
+// Typing tells whoever sees the conversation (and its contact) that the agent is typing or stopped.
+func (s *Service) Typing(ctx context.Context, u *auth.User, id int64, on bool) error {
+	c, _, err := s.load(ctx, u, id)
+	if err != nil {
+		return err
+	}
+	s.signal(ctx, SignalTyping, TypingSignal{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, From: "agent",
+		UserID: u.ID, Name: u.Name, On: on, Visibility: visibilityOf(c)})
+	return nil
 }
 
 // ContactConversations lists the conversations of a contact that the actor may see, newest first.
@@ -665,48 +784,88 @@ func (s *Service) ContactConversations(ctx context.Context, u *auth.User, contac
 	return out, nil
 }
 
-// AvailableIn counts the agents who would receive a new conversation of the inbox now: available,
-// and working in it (members, or admins).
+// AvailableIn counts the agents who would receive a new conversation of the inbox now: its
+// members who are available. It reads no database: presence and the directory are in memory.
 func (s *Service) AvailableIn(ctx context.Context, inboxID int64) (int, error) {
-	if s.presence == nil {
-		return 0, nil
-	}
 	return s.availableAmong(ctx, inboxID, nil)
 }
 
-// availableAmong counts the available agents of the inbox, among only (all when nil).
+// availableAmong counts the available members of the inbox, among only (all when nil).
 func (s *Service) availableAmong(ctx context.Context, inboxID int64, only []int64) (int, error) {
 	if s.presence == nil {
 		return 0, nil
 	}
-	ib, err := s.repo.InboxByID(ctx, inboxID)
-	if err != nil {
-		return 0, err
+	var members []int64
+	if s.dir != nil {
+		members = s.dir.Members(inboxID)
+	} else {
+		n := 0
+		for _, id := range s.presence.OnlineUsers() {
+			if (only == nil || slices.Contains(only, id)) && s.presence.Available(ctx, id) {
+				member, err := s.repo.IsInboxMember(ctx, inboxID, id)
+				if err != nil {
+					return 0, err
+				}
+				if member {
+					n++
+				}
+			}
+		}
+		return n, nil
 	}
 	n := 0
-	for _, id := range s.presence.OnlineUsers() {
-		if only != nil && !slices.Contains(only, id) {
-			continue
-		}
-		if !s.presence.Available(ctx, id) {
-			continue
-		}
-		u, err := s.repo.UserByID(ctx, id)
-		if errs.Is(err, errs.NotFound) {
-			continue
-		}
-		if err != nil {
-			return 0, err
-		}
-		member, err := s.repo.IsInboxMember(ctx, inboxID, id)
-		if err != nil {
-			return 0, err
-		}
-		if (Access{User: u, Inbox: ib, Member: member}).HasInbox() {
+	for _, id := range members {
+		if (only == nil || slices.Contains(only, id)) && s.presence.Available(ctx, id) {
 			n++
 		}
 	}
 	return n, nil
+}
+
+// Assignee is someone a conversation may be given to now.
+type Assignee struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	AvatarURL string `json:"avatar_url,omitempty"`
+}
+
+// Assignees lists the users the actor may give conversation c to now, by the rule Assign applies
+// (CanAssign): available, active, working in the inbox; the current assignee left out. Only
+// online users can be available, so only they are asked about. An actor who may not assign c
+// gets an empty list.
+func (s *Service) Assignees(ctx context.Context, u *auth.User, c *Conversation) ([]Assignee, error) {
+	out := []Assignee{}
+	if s.presence == nil {
+		return out, nil
+	}
+	a, err := s.AccessTo(ctx, u, c.InboxID)
+	if err != nil {
+		return nil, err
+	}
+	if CanAssign(a, c, nil) != nil {
+		return out, nil
+	}
+	for _, id := range s.presence.OnlineUsers() {
+		if id == c.AssigneeID {
+			continue
+		}
+		target, err := s.repo.UserByID(ctx, id)
+		if errs.Is(err, errs.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		ta, err := s.AccessTo(ctx, target, c.InboxID)
+		if err != nil {
+			return nil, err
+		}
+		if CanAssign(a, c, &Target{User: target, HasInbox: ta.HasInbox(), Available: s.presence.Available(ctx, id)}) == nil {
+			out = append(out, Assignee{ID: target.ID, Name: target.Name, AvatarURL: target.AvatarURL})
+		}
+	}
+	slices.SortFunc(out, func(x, y Assignee) int { return strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)) })
+	return out, nil
 }
 
 // Accesses returns the user's access to every inbox at once, for a socket to decide per event who
@@ -725,4 +884,11 @@ func (s *Service) Accesses(ctx context.Context, u *auth.User) (map[int64]Access,
 		out[inboxes[i].ID] = Access{User: u, Inbox: &inboxes[i], Member: slices.Contains(memberOf, inboxes[i].ID)}
 	}
 	return out, nil
+}
+
+// SeesContact answers, as an error, whether the user may see a contact: they see at least one of
+// its conversations (not found otherwise, as if it did not exist).
+func (s *Service) SeesContact(ctx context.Context, u *auth.User, contactID int64) error {
+	_, err := s.ContactConversations(ctx, u, contactID)
+	return err
 }

@@ -14,7 +14,9 @@ import (
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/mask"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/storetest"
@@ -50,27 +52,35 @@ func (p *presenceFake) set(userID int64, on bool) {
 	p.on[userID] = on
 }
 
-// recorder keeps every published change, encoded as the bus would carry it, so a later change to
-// a returned value cannot alter what was recorded.
+// recorder is the feed: it keeps every announced change as the bus carried it (encoded, so a
+// later change to a returned value cannot alter what was recorded), every notice and signal.
 type recorder struct {
 	mu      sync.Mutex
 	changes []conversation.Change
 	wire    []string
+	notices []event.Notice
+	signals []string
 }
 
-func (r *recorder) Publish(_ context.Context, ch conversation.Change) {
-	b, err := json.Marshal(ch)
-	if err != nil {
-		panic(err)
-	}
-	var cp conversation.Change
-	if err := json.Unmarshal(b, &cp); err != nil {
-		panic(err)
-	}
+func (r *recorder) Committed(_ context.Context, n event.Notice) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.notices = append(r.notices, n)
+	if n.Change == nil {
+		return
+	}
+	var cp conversation.Change
+	if err := json.Unmarshal(n.Change, &cp); err != nil {
+		panic(err)
+	}
 	r.changes = append(r.changes, cp)
-	r.wire = append(r.wire, string(b))
+	r.wire = append(r.wire, string(n.Change))
+}
+
+func (r *recorder) Signal(_ context.Context, name string, _ any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.signals = append(r.signals, name)
 }
 
 func (r *recorder) count() int {
@@ -103,10 +113,10 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	f := &fixture{ctx: t.Context(), db: db, pres: &presenceFake{on: map[int64]bool{}}, pub: &recorder{}}
 	f.clock.Store(1_700_000_000_000)
 	f.svc = conversation.NewService(conversation.Options{
-		Repo:      db,
-		Presence:  f.pres,
-		Publisher: f.pub,
-		Mask:      func(s string) string { out, _ := mask.String(s); return out },
+		Repo:     db,
+		Presence: f.pres,
+		Feed:     f.pub,
+		Mask:     func(s string) string { out, _ := mask.String(s); return out },
 		// Every reading of the clock is a millisecond later, so activity order is well defined.
 		Now: func() time.Time { return time.UnixMilli(f.clock.Add(1)) },
 	})
@@ -1189,13 +1199,23 @@ func TestDelete(t *testing.T) {
 		exec(pv, vid, "https://example.com/a", c.LastMessageAt-1000)
 		exec(pv, vid, "https://example.com/b", c.LastMessageAt)
 		exec(pv, vid, "https://example.com/later", c.LastMessageAt+60_000)
-		job := "INSERT INTO jobs (kind, unique_key, state, max_attempts, run_at, created_at, updated_at) VALUES ($1, $2, $3, 5, 0, 1, 1)"
-		key := fmt.Sprintf("conversation:%d", c.ID)
-		exec(job, "waiting_timer", key, "available")
-		exec(job, "email_transcript", key+":transcript", "available")
-		exec(job, "channel_send", key+":42", "running")
-		exec(job, "other", fmt.Sprintf("conversation:%d0", c.ID), "available") // another conversation's
-		exec(job, "done", key+":old", "completed")
+		// Jobs about the conversation name it, whatever their key (the live chat timer's is
+		// "<id>:<card>"); another conversation's and a finished one stay as they are.
+		spec := func(kind, key string, conv int64) jobs.Spec {
+			return jobs.Spec{Kind: kind, UniqueKey: key, ConversationID: conv, MaxAttempts: 5}
+		}
+		other, _ := f.started(t, f.web, "Other")
+		if err := db.Emit(f.ctx, store.Unit{Jobs: []jobs.Spec{
+			spec("waiting_timer", fmt.Sprintf("%d:crd_live", c.ID), c.ID),
+			spec("email_transcript", "", c.ID),
+			spec("channel_send", fmt.Sprintf("%d:42", c.ID), c.ID),
+			spec("other", fmt.Sprintf("%d:crd_live", other.ID), other.ID),
+			spec("done", "", c.ID),
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		exec("UPDATE jobs SET state = 'running' WHERE kind = 'channel_send'")
+		exec("UPDATE jobs SET state = 'completed' WHERE kind = 'done'")
 
 		var err error
 		before, published := f.conv(t, c.ID), f.pub.count()
@@ -1564,4 +1584,74 @@ func derefOr(p *int64) any {
 		return nil
 	}
 	return *p
+}
+
+// A retried send (same client id) is answered with the conversation as it is: not with the seq of
+// the update the store made and rolled back when it found the client id taken.
+func TestRetriedSendAnswersTheCommittedSeq(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		from := f.from(f.web, f.contact(t, "Retry"))
+		c1, m1 := f.write(t, from, "Hello", "same")
+		c2, m2 := f.write(t, from, "Hello", "same")
+		if m2.ID != m1.ID {
+			t.Fatalf("the retry stored a second message: %d and %d", m1.ID, m2.ID)
+		}
+		if stored := f.conv(t, c1.ID); c2.LastSeq != stored.LastSeq || c2.LastSeq != 1 {
+			t.Fatalf("the retry answered last_seq %d; the conversation's is %d", c2.LastSeq, stored.LastSeq)
+		}
+	})
+}
+
+// noAccessReads is the store, except that reading who works where fails the test: the answers
+// that must come from memory.
+type noAccessReads struct {
+	*store.DB
+	t *testing.T
+}
+
+func (r noAccessReads) IsInboxMember(context.Context, int64, int64) (bool, error) {
+	r.t.Error("IsInboxMember read from the database")
+	return false, nil
+}
+
+func (r noAccessReads) UserByID(context.Context, int64) (*auth.User, error) {
+	r.t.Error("UserByID read from the database")
+	return nil, errs.E(errs.NotFound, "no")
+}
+
+// The agents available in an inbox are its available members (an admin who is not a member does
+// not count, as the live chat card decides), counted from memory: a visitor connecting costs no
+// query per online agent.
+func TestAvailableInCountsMembersFromMemory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		dir := conversation.NewDirectory(db, nil)
+		if err := dir.Load(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		svc := conversation.NewService(conversation.Options{Repo: noAccessReads{db, t}, Presence: f.pres, Directory: dir})
+		count := func() int {
+			t.Helper()
+			n, err := svc.AvailableIn(f.ctx, f.web.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		// Everyone is online; the admin, the owner and the outsider are no members of the website.
+		if n := count(); n != 2 {
+			t.Fatalf("available in the website: %d, want its 2 members", n)
+		}
+		f.pres.set(f.a2.ID, false)
+		if n := count(); n != 1 {
+			t.Fatalf("with one member unavailable: %d, want 1", n)
+		}
+		// A membership change reaches the count with its event, not by reading again.
+		dir.Notice(&event.Notice{Events: []event.Event{{Type: event.InboxAccessChanged,
+			Data: []byte(fmt.Sprintf(`{"inbox_id":%d,"visibility":"private","member_ids":[%d,%d]}`, f.web.ID, f.a1.ID, f.admin.ID))}}})
+		if n := count(); n != 2 {
+			t.Fatalf("after the admin joined the website: %d, want 2", n)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"time"
@@ -10,19 +11,20 @@ import (
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 )
 
 // Repo is the storage the CRM needs; internal/store implements it.
 type Repo interface {
 	// CreateLead inserts l and sets its ID. A contact, conversation or user that no longer exists
 	// is errs.Invalid "lead_reference_unknown".
-	CreateLead(ctx context.Context, l *Lead) error
+	CreateLead(ctx context.Context, l *Lead, evs ...event.Event) error
 	LeadByID(ctx context.Context, id int64) (*Lead, error)
 	ListLeads(ctx context.Context, q LeadQuery) ([]Lead, error)
 	// UpdateLead saves title, value, currency, status, owner and updated_at, only if updated_at is
 	// still prevUpdatedAt (errs.Conflict "lead_changed" otherwise).
-	UpdateLead(ctx context.Context, l *Lead, prevUpdatedAt int64) error
-	DeleteLead(ctx context.Context, id int64) error
+	UpdateLead(ctx context.Context, l *Lead, prevUpdatedAt int64, evs ...event.Event) error
+	DeleteLead(ctx context.Context, id int64, evs ...event.Event) error
 
 	UserByID(ctx context.Context, id int64) (*auth.User, error)
 	ContactByID(ctx context.Context, id int64) (*contact.Contact, error)
@@ -37,10 +39,30 @@ type Conversations interface {
 	RecordItem(ctx context.Context, actor *auth.User, convID int64, item conversation.Item) (*conversation.Message, error)
 }
 
+// Feed announces committed events to every node (internal/event).
+type Feed interface {
+	Committed(ctx context.Context, n event.Notice)
+}
+
+// leadPayload encodes a lead when its event is written, after an insert gave it its id.
+type leadPayload struct{ l *Lead }
+
+func (p leadPayload) MarshalJSON() ([]byte, error) { return json.Marshal(p.l) }
+
+func leadEvent(t event.Type, actor *auth.User, l *Lead) event.Event {
+	e := event.New(t, leadPayload{l})
+	e.ConversationID = l.ConversationID
+	if actor != nil {
+		e.ActorID = actor.ID
+	}
+	return e
+}
+
 // Options configures a Service.
 type Options struct {
 	Repo          Repo
 	Conversations Conversations
+	Feed          Feed
 	Logger        *slog.Logger
 	Now           func() time.Time
 }
@@ -49,6 +71,7 @@ type Options struct {
 type Service struct {
 	repo  Repo
 	convs Conversations
+	feed  Feed
 	log   *slog.Logger
 	now   func() time.Time
 }
@@ -61,7 +84,7 @@ func NewService(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{repo: o.Repo, convs: o.Conversations, log: o.Logger, now: o.Now}
+	return &Service{repo: o.Repo, convs: o.Conversations, feed: o.Feed, log: o.Logger, now: o.Now}
 }
 
 // CreateLead makes a lead for an agent (or a program with their API token). With a conversation
@@ -158,9 +181,11 @@ func (s *Service) CreateLeadByBot(ctx context.Context, contactID, conversationID
 func (s *Service) create(ctx context.Context, actor *auth.User, l *Lead) (*Lead, error) {
 	now := s.now().UnixMilli()
 	l.CreatedAt, l.UpdatedAt = now, now
-	if err := s.repo.CreateLead(ctx, l); err != nil {
+	evs := []event.Event{leadEvent(event.LeadCreated, actor, l)}
+	if err := s.repo.CreateLead(ctx, l, evs...); err != nil {
 		return nil, err
 	}
+	s.committed(ctx, evs...)
 	if l.ConversationID == 0 {
 		return l, nil
 	}
@@ -168,14 +193,23 @@ func (s *Service) create(ctx context.Context, actor *auth.User, l *Lead) (*Lead,
 	if err == nil {
 		return l, nil
 	}
-	if derr := s.repo.DeleteLead(context.WithoutCancel(ctx), l.ID); derr != nil && !errs.Is(derr, errs.NotFound) {
+	undos := []event.Event{leadEvent(event.LeadDeleted, actor, l)}
+	if derr := s.repo.DeleteLead(context.WithoutCancel(ctx), l.ID, undos...); derr != nil && !errs.Is(derr, errs.NotFound) {
 		s.log.ErrorContext(ctx, "lead left without its conversation's log line", "lead_id", l.ID, "conversation_id", l.ConversationID,
 			"err", errors.Join(err, derr))
+	} else if derr == nil {
+		s.committed(ctx, undos...)
 	}
 	if errs.Is(err, errs.NotFound) {
 		return nil, errConversationUnknown(l.ConversationID)
 	}
 	return nil, err
+}
+
+func (s *Service) committed(ctx context.Context, evs ...event.Event) {
+	if s.feed != nil && len(evs) > 0 {
+		s.feed.Committed(ctx, event.Notice{Events: evs})
+	}
 }
 
 // linkContact sets l's contact from the conversation it is made from; another contact is refused.
@@ -255,7 +289,9 @@ func (s *Service) UpdateLead(ctx context.Context, actor *auth.User, id int64, p 
 		}
 		// updated_at guards concurrent changes, so it moves even within one millisecond.
 		next.UpdatedAt = max(s.now().UnixMilli(), cur.UpdatedAt+1)
-		if err = s.repo.UpdateLead(ctx, &next, cur.UpdatedAt); err == nil {
+		evs := []event.Event{leadEvent(event.LeadUpdated, actor, &next)}
+		if err = s.repo.UpdateLead(ctx, &next, cur.UpdatedAt, evs...); err == nil {
+			s.committed(ctx, evs...)
 			return &next, nil
 		}
 		if !errs.Is(err, errs.Conflict) {
@@ -278,9 +314,11 @@ func (s *Service) DeleteLead(ctx context.Context, actor *auth.User, id int64) er
 	if err := CanDeleteLead(actor, l); err != nil {
 		return err
 	}
-	if err := s.repo.DeleteLead(ctx, id); err != nil {
+	evs := []event.Event{leadEvent(event.LeadDeleted, actor, l)}
+	if err := s.repo.DeleteLead(ctx, id, evs...); err != nil {
 		return err
 	}
+	s.committed(ctx, evs...)
 	s.log.InfoContext(ctx, "lead deleted", "lead_id", id, "by", actor.ID)
 	return nil
 }

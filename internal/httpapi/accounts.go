@@ -311,9 +311,6 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if in.Role != nil && s.hub != nil {
-		s.hub.AccessChanged(r.Context()) // an agent made admin sees more, an admin made agent less
-	}
 	writeJSON(w, http.StatusOK, map[string]any{"user": u})
 	return nil
 }

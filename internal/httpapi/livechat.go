@@ -2,11 +2,8 @@ package httpapi
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 
-	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
@@ -50,7 +47,6 @@ func (s *Server) patchInbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.hub.AccessChanged(r.Context())
 	writeJSON(w, http.StatusOK, map[string]any{"inbox": ib})
 	return nil
 }
@@ -70,7 +66,6 @@ func (s *Server) putInboxMembers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.hub.AccessChanged(r.Context())
 	writeJSON(w, http.StatusOK, map[string]any{"inbox": ib})
 	return nil
 }
@@ -234,49 +229,6 @@ type listedConversation struct {
 	Allowed conversation.Allowed `json:"allowed"`
 }
 
-// assignee is someone the conversation may be given to now.
-type assignee struct {
-	ID        int64  `json:"id"`
-	Name      string `json:"name"`
-	AvatarURL string `json:"avatar_url,omitempty"`
-}
-
-// assignees lists the users the actor may give c to now, by the rule Assign applies (CanAssign):
-// available, active, working in the inbox. Only online users can be available, so only they are
-// asked about. The current assignee is left out.
-func (s *Server) assignees(r *http.Request, u *auth.User, c *conversation.Conversation) ([]assignee, error) {
-	out := []assignee{}
-	if s.presence == nil {
-		return out, nil
-	}
-	ctx := r.Context()
-	a, err := s.convs.AccessTo(ctx, u, c.InboxID)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range s.presence.OnlineUsers() {
-		if id == c.AssigneeID {
-			continue
-		}
-		target, err := s.auth.GetUser(ctx, u, id)
-		if errs.Is(err, errs.NotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		ta, err := s.convs.AccessTo(ctx, target, c.InboxID)
-		if err != nil {
-			return nil, err
-		}
-		if conversation.CanAssign(a, c, &conversation.Target{User: target, HasInbox: ta.HasInbox(), Available: s.presence.Available(ctx, id)}) == nil {
-			out = append(out, assignee{ID: target.ID, Name: target.Name, AvatarURL: target.AvatarURL})
-		}
-	}
-	slices.SortFunc(out, func(x, y assignee) int { return strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)) })
-	return out, nil
-}
-
 func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -295,7 +247,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := map[string]any{"conversation": c, "allowed": allowed}
 	if allowed.Assign {
-		list, err := s.assignees(r, u, c)
+		list, err := s.convs.Assignees(r.Context(), u, c)
 		if err != nil {
 			return err
 		}
@@ -405,15 +357,9 @@ func (s *Server) readConversation(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	u := actorOf(r).user
-	c, _, err := s.convs.Get(r.Context(), u, id)
-	if err != nil {
+	if err := s.convs.MarkRead(r.Context(), actorOf(r).user, id, in.Seq); err != nil {
 		return err
 	}
-	if err := s.convs.MarkRead(r.Context(), u, id, in.Seq); err != nil {
-		return err
-	}
-	s.hub.Read(r.Context(), c, u, min(in.Seq, c.LastSeq))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -429,12 +375,9 @@ func (s *Server) typingConversation(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	u := actorOf(r).user
-	c, _, err := s.convs.Get(r.Context(), u, id)
-	if err != nil {
+	if err := s.convs.Typing(r.Context(), actorOf(r).user, id, in.On); err != nil {
 		return err
 	}
-	s.hub.Typing(r.Context(), c, false, u, in.On)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -448,7 +391,7 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.contacts.Details(r.Context(), id)
+	d, err := s.contacts.Details(r.Context(), actorOf(r).user, id)
 	if err != nil {
 		return err
 	}
@@ -462,14 +405,11 @@ func (s *Server) patchContact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.convs.ContactConversations(r.Context(), actorOf(r).user, id); err != nil {
-		return err
-	}
 	var in contact.Patch
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.contacts.Update(r.Context(), id, in)
+	c, err := s.contacts.Update(r.Context(), actorOf(r).user, id, in)
 	if err != nil {
 		return err
 	}
@@ -484,24 +424,10 @@ func (s *Server) blockVisitor(block bool) handler {
 			return err
 		}
 		u := actorOf(r).user
-		v, err := s.contacts.VisitorByID(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		// Whoever may see a conversation with this visitor's contact may block them.
-		if _, err := s.convs.ContactConversations(r.Context(), u, v.ContactID); err != nil {
-			return errs.E(errs.NotFound, "visitor not found")
-		}
-		site, err := s.inboxes.Website(r.Context(), u, v.WebsiteID)
-		if err != nil {
-			return err
-		}
 		if block {
-			if err = s.contacts.Block(r.Context(), site, v.ID, u.ID); err == nil {
-				s.hub.VisitorBlocked(r.Context(), v.ContactID, v.ID)
-			}
+			err = s.contacts.Block(r.Context(), u, id)
 		} else {
-			err = s.contacts.Unblock(r.Context(), site, v.ID)
+			err = s.contacts.Unblock(r.Context(), u, id)
 		}
 		if err != nil {
 			return err

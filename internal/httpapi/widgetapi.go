@@ -61,10 +61,11 @@ func (s *Server) widgetSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := map[string]any{"visitor_id": sess.Visitor.ID, "conversation": nil, "messages": []any{}, "agents_available": available, "playbook": nil, "appearance": nil}
-	if p, err := s.widget.Playbook(r.Context(), sess, in.PageURL); err != nil {
-		return err
-	} else if p != nil {
+	switch p, err := s.widget.Playbook(r.Context(), sess, in.PageURL); {
+	case err == nil:
 		out["playbook"], out["appearance"] = playbookView(p), p.Appearance
+	case !errs.Is(err, errs.NotFound):
+		return err
 	}
 	if sess.Token != "" {
 		out["token"] = sess.Token
@@ -136,11 +137,11 @@ func (s *Server) widgetRead(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
+	if in.ConversationID == 0 {
+		return errs.Coded(errs.Invalid, "conversation_id_required", "conversation_id is required")
+	}
 	if err := s.widget.MarkRead(r.Context(), sess, in.ConversationID, in.Seq); err != nil {
 		return err
-	}
-	if c, _, err := s.widget.Conversation(r.Context(), sess, 1<<62); err == nil && c.ID == in.ConversationID {
-		s.hub.Read(r.Context(), c, nil, min(in.Seq, c.LastSeq))
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -157,9 +158,8 @@ func (s *Server) widgetTyping(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, _, err := s.widget.Conversation(r.Context(), sess, 1<<62)
-	if err == nil && c.Status == conversation.Open {
-		s.hub.Typing(r.Context(), c, true, nil, in.On)
+	if err := s.widget.Typing(r.Context(), sess, in.On); err != nil {
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -161,10 +161,10 @@ func (s *Server) widgetAllowed(w http.ResponseWriter, r *http.Request) error {
 	body := "/* allowed */\n"
 	if page := q.Get("url"); page != "" && site.CheckPage(page) == nil && s.widget != nil {
 		t, err := s.widget.Teaser(r.Context(), site, page)
-		if err != nil {
+		if err != nil && !errs.Is(err, errs.NotFound) {
 			return err
 		}
-		if t != nil {
+		if err == nil {
 			detail, _ := json.Marshal(map[string]any{"playbook": t}) // escapes <, >, &, U+2028 and U+2029
 			body = `document.currentScript&&document.currentScript.dispatchEvent(new CustomEvent("parley",{detail:` + string(detail) + `}));` + "\n"
 		}

@@ -25,7 +25,7 @@ func TestWidgetUIRoutes(t *testing.T) {
 	if err := db.CreateWebsite(context.Background(), site); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Inboxes: inbox.NewService(db)}).Handler())
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Inboxes: inbox.NewService(db, nil)}).Handler())
 	t.Cleanup(srv.Close)
 	get := func(path string, hdr ...string) (*http.Response, string) {
 		t.Helper()

@@ -55,6 +55,14 @@ type Inbox struct {
 	UpdatedAt    int64        `json:"updated_at"`
 }
 
+// AccessData is the payload of inbox.access_changed: who works in the inbox now, and whether
+// assigned conversations are hidden from other agents.
+type AccessData struct {
+	InboxID    int64      `json:"inbox_id"`
+	Visibility Visibility `json:"visibility"`
+	MemberIDs  []int64    `json:"member_ids"`
+}
+
 // Website is a web inbox: where the widget runs.
 type Website struct {
 	Inbox

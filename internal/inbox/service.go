@@ -2,14 +2,17 @@ package inbox
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 )
 
 // Repo is the storage the inbox service needs; internal/store implements it.
@@ -18,23 +21,66 @@ type Repo interface {
 	ListInboxes(ctx context.Context) ([]Inbox, error)
 	MemberInboxIDs(ctx context.Context, userID int64) ([]int64, error)
 	InboxMemberIDs(ctx context.Context, inboxID int64) ([]int64, error)
-	SetInboxMembers(ctx context.Context, inboxID int64, userIDs []int64, at int64) error
-	UpdateInbox(ctx context.Context, ib *Inbox) error
-	CreateWebsite(ctx context.Context, w *Website) error
-	UpdateWebsite(ctx context.Context, w *Website) error
+	SetInboxMembers(ctx context.Context, inboxID int64, userIDs []int64, at int64, evs ...event.Event) error
+	UpdateInbox(ctx context.Context, ib *Inbox, evs ...event.Event) error
+	CreateWebsite(ctx context.Context, w *Website, evs ...event.Event) error
+	UpdateWebsite(ctx context.Context, w *Website, evs ...event.Event) error
 	WebsiteByID(ctx context.Context, id int64) (*Website, error)
 	WebsiteByKey(ctx context.Context, key string) (*Website, error)
 	ListWebsites(ctx context.Context) ([]Website, error)
 }
 
+// Feed announces committed events to every node (internal/event).
+type Feed interface {
+	Committed(ctx context.Context, n event.Notice)
+}
+
 // Service manages inboxes and websites. Changing them is for admins.
 type Service struct {
 	repo Repo
+	feed Feed
 	now  func() time.Time
 }
 
-// NewService returns the inbox service.
-func NewService(repo Repo) *Service { return &Service{repo: repo, now: time.Now} }
+// NewService returns the inbox service; feed may be nil (nothing is announced).
+func NewService(repo Repo, feed Feed) *Service {
+	return &Service{repo: repo, feed: feed, now: time.Now}
+}
+
+func (s *Service) committed(ctx context.Context, evs ...event.Event) {
+	if s.feed != nil && len(evs) > 0 {
+		s.feed.Committed(ctx, event.Notice{Events: evs})
+	}
+}
+
+// inboxPayload encodes an inbox when its event is written, after an insert gave it its id.
+type inboxPayload struct{ ib *Inbox }
+
+func (p inboxPayload) MarshalJSON() ([]byte, error) { return json.Marshal(p.ib) }
+
+func inboxEvent(t event.Type, actor *auth.User, ib *Inbox) event.Event {
+	e := event.New(t, inboxPayload{ib})
+	e.InboxID, e.ActorID = ib.ID, actor.ID
+	return e
+}
+
+// newInboxAccess is a new inbox's access: its installer is its one member. Encoded when the event
+// is written, after the insert gave the inbox its id.
+type newInboxAccess struct{ ib *Inbox }
+
+func (p newInboxAccess) MarshalJSON() ([]byte, error) {
+	members := []int64{}
+	if p.ib.InstallerID != 0 {
+		members = append(members, p.ib.InstallerID)
+	}
+	return json.Marshal(AccessData{InboxID: p.ib.ID, Visibility: p.ib.Visibility, MemberIDs: members})
+}
+
+func accessEvent(actor *auth.User, id int64, vis Visibility, members []int64) event.Event {
+	e := event.New(event.InboxAccessChanged, AccessData{InboxID: id, Visibility: vis, MemberIDs: members})
+	e.InboxID, e.ActorID = id, actor.ID
+	return e
+}
 
 // WithMembers is an inbox with its member ids, as the API shows it.
 type WithMembers struct {
@@ -107,6 +153,7 @@ func (s *Service) Update(ctx context.Context, u *auth.User, id int64, p Patch) (
 	if err != nil {
 		return nil, err
 	}
+	before := ib.Visibility
 	if p.Name != nil {
 		n, err := cleanName(*p.Name)
 		if err != nil {
@@ -127,9 +174,18 @@ func (s *Service) Update(ctx context.Context, u *auth.User, id int64, p Patch) (
 		ib.ReopenPolicy = *p.ReopenPolicy
 	}
 	ib.UpdatedAt = s.now().UnixMilli()
-	if err := s.repo.UpdateInbox(ctx, ib); err != nil {
+	evs := []event.Event{inboxEvent(event.InboxUpdated, u, ib)}
+	if ib.Visibility != before {
+		members, err := s.repo.InboxMemberIDs(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, accessEvent(u, id, ib.Visibility, members))
+	}
+	if err := s.repo.UpdateInbox(ctx, ib, evs...); err != nil {
 		return nil, err
 	}
+	s.committed(ctx, evs...)
 	return s.Get(ctx, u, id)
 }
 
@@ -138,12 +194,18 @@ func (s *Service) SetMembers(ctx context.Context, u *auth.User, id int64, userID
 	if err := auth.Authorize(u, auth.ManageSetup); err != nil {
 		return nil, err
 	}
-	if _, err := s.repo.InboxByID(ctx, id); err != nil {
+	ib, err := s.repo.InboxByID(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.repo.SetInboxMembers(ctx, id, userIDs, s.now().UnixMilli()); err != nil {
+	members := slices.Clone(userIDs)
+	slices.Sort(members)
+	members = slices.Compact(members)
+	evs := []event.Event{accessEvent(u, id, ib.Visibility, members)}
+	if err := s.repo.SetInboxMembers(ctx, id, members, s.now().UnixMilli(), evs...); err != nil {
 		return nil, err
 	}
+	s.committed(ctx, evs...)
 	return s.Get(ctx, u, id)
 }
 
@@ -223,7 +285,7 @@ type WebsiteInput struct {
 	TimeZone       *string   `json:"time_zone"`
 }
 
-// CreateWebsite creates a website inbox; its creator is its installer.
+// CreateWebsite creates a website inbox; its creator is its installer and first member.
 func (s *Service) CreateWebsite(ctx context.Context, u *auth.User, in WebsiteInput) (*Website, error) {
 	if err := auth.Authorize(u, auth.ManageSetup); err != nil {
 		return nil, err
@@ -238,9 +300,13 @@ func (s *Service) CreateWebsite(ctx context.Context, u *auth.User, in WebsiteInp
 	if err := applyWebsite(w, in); err != nil {
 		return nil, err
 	}
-	if err := s.repo.CreateWebsite(ctx, w); err != nil {
+	access := event.New(event.InboxAccessChanged, newInboxAccess{&w.Inbox})
+	access.ActorID = u.ID
+	evs := []event.Event{inboxEvent(event.InboxCreated, u, &w.Inbox), access}
+	if err := s.repo.CreateWebsite(ctx, w, evs...); err != nil {
 		return nil, err
 	}
+	s.committed(ctx, evs...)
 	return w, nil
 }
 
@@ -282,9 +348,11 @@ func (s *Service) UpdateWebsite(ctx context.Context, u *auth.User, id int64, in 
 		return nil, err
 	}
 	w.UpdatedAt = s.now().UnixMilli()
-	if err := s.repo.UpdateWebsite(ctx, w); err != nil {
+	evs := []event.Event{inboxEvent(event.InboxUpdated, u, &w.Inbox)}
+	if err := s.repo.UpdateWebsite(ctx, w, evs...); err != nil {
 		return nil, err
 	}
+	s.committed(ctx, evs...)
 	return w, nil
 }
 

@@ -27,7 +27,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/parleyhq/parley/internal/errs"
-	"github.com/parleyhq/parley/internal/store"
 )
 
 // Handler runs one job. Returning nil completes it; an error schedules a retry (or parks the job
@@ -77,8 +76,9 @@ type AttemptError struct {
 	Error   string `json:"error"`
 }
 
-// Params describe a job to enqueue.
-type Params struct {
+// Spec describes a job to enqueue: a plain value a domain write carries, so the store inserts it
+// in the write's own transaction.
+type Spec struct {
 	Kind    string
 	Payload any // marshalled to JSON; nil means {}; pass json.RawMessage for ready JSON
 	// RunAt is when the job becomes due; zero means now. Prefer Delay for "in d from now": it is
@@ -89,9 +89,11 @@ type Params struct {
 	// another returns the pending one's id.
 	UniqueKey   string
 	MaxAttempts int // 0 means DefaultMaxAttempts
+	// ConversationID names the conversation the job is about: deleting the conversation cancels it.
+	ConversationID int64
 }
 
-// DefaultMaxAttempts is used when Params.MaxAttempts is 0.
+// DefaultMaxAttempts is used when Spec.MaxAttempts is 0.
 const DefaultMaxAttempts = 10
 
 // Options configure a Queue. Zero values take the defaults noted.
@@ -121,9 +123,35 @@ const (
 	maxBackoff      = time.Hour
 )
 
+// Querier runs statements: a transaction or a pool.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx is a write transaction that can run code once it has committed.
+type Tx interface {
+	Querier
+	AfterCommit(fn func())
+}
+
+// DB is the database the queue keeps its jobs in (internal/store implements it).
+type DB interface {
+	// Now is the database's clock in unix ms: due times and leases use it, so nodes agree.
+	Now(ctx context.Context) (int64, error)
+	Reader() *sql.DB
+	Writer() *sql.DB
+	// SkipLocked reports whether claims may use FOR UPDATE SKIP LOCKED (PostgreSQL).
+	SkipLocked() bool
+	// WriteTx runs fn in a write transaction, committing when it returns nil.
+	WriteTx(ctx context.Context, fn func(tx Tx) error) error
+	IsUniqueViolation(err error) bool
+}
+
 // Queue enqueues jobs and, in Run, runs them.
 type Queue struct {
-	db      *store.DB
+	db      DB
 	opt     Options
 	log     *slog.Logger
 	metrics *metrics
@@ -136,7 +164,7 @@ type Queue struct {
 }
 
 // New returns a Queue on db. Register handlers with Handle, then call Run.
-func New(db *store.DB, opt Options) *Queue {
+func New(db DB, opt Options) *Queue {
 	if opt.Node == "" {
 		opt.Node, _ = os.Hostname()
 		if opt.Node == "" {
@@ -232,9 +260,29 @@ func scanJob(s scanner) (*Job, error) {
 	return &j, nil
 }
 
-// Enqueue adds a job inside the caller's transaction, so it exists only if tx commits. With a
-// UniqueKey and a pending job of the same kind and key, it returns that job's id instead.
-func (q *Queue) Enqueue(ctx context.Context, tx *store.Tx, p Params) (int64, error) {
+// Enqueue adds a job inside the caller's transaction, so it exists only if tx commits; the runner
+// wakes once it has. With a UniqueKey and a pending job of the same kind and key, it returns that
+// job's id instead.
+func (q *Queue) Enqueue(ctx context.Context, tx Tx, p Spec) (int64, error) {
+	now, err := q.db.Now(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue %s job: read database clock: %w", p.Kind, err)
+	}
+	id, err := Insert(ctx, tx, p, now)
+	if err != nil {
+		return 0, err
+	}
+	tx.AfterCommit(q.Wake)
+	if q.opt.AfterEnqueue != nil {
+		tx.AfterCommit(q.opt.AfterEnqueue)
+	}
+	return id, nil
+}
+
+// Insert writes job p with q (a transaction of the change that causes it); now is the database's
+// clock. With a UniqueKey and a pending job of the same kind and key, it returns that job's id
+// instead. Nothing wakes a runner: whoever commits tx announces that it holds jobs.
+func Insert(ctx context.Context, q Querier, p Spec, now int64) (int64, error) {
 	if p.Kind == "" {
 		return 0, errs.E(errs.Invalid, "job kind is empty")
 	}
@@ -256,10 +304,6 @@ func (q *Queue) Enqueue(ctx context.Context, tx *store.Tx, p Params) (int64, err
 		}
 		payload = b
 	}
-	now, err := q.db.Now(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("enqueue %s job: read database clock: %w", p.Kind, err)
-	}
 	runAt := now
 	switch {
 	case !p.RunAt.IsZero():
@@ -268,26 +312,23 @@ func (q *Queue) Enqueue(ctx context.Context, tx *store.Tx, p Params) (int64, err
 		runAt = now + p.Delay.Milliseconds()
 	}
 	unique := sql.NullString{String: p.UniqueKey, Valid: p.UniqueKey != ""}
+	conv := sql.NullInt64{Int64: p.ConversationID, Valid: p.ConversationID != 0}
 
 	// The pending job we collide with may finish between the insert and the select; then the insert
 	// succeeds on the next round.
 	for range 3 {
 		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO jobs (kind, payload, unique_key, state, attempt, max_attempts, run_at, errors, created_at, updated_at)
-VALUES ($1, $2, $3, 'available', 0, $4, $5, '[]', $6, $6)
+		err := q.QueryRowContext(ctx, `INSERT INTO jobs (kind, payload, unique_key, state, attempt, max_attempts, run_at, errors, created_at, updated_at, conversation_id)
+VALUES ($1, $2, $3, 'available', 0, $4, $5, '[]', $6, $6, $7)
 ON CONFLICT (kind, unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running') DO NOTHING
-RETURNING id`, p.Kind, string(payload), unique, maxAttempts, runAt, now).Scan(&id)
+RETURNING id`, p.Kind, string(payload), unique, maxAttempts, runAt, now, conv).Scan(&id)
 		if err == nil {
-			tx.AfterCommit(q.Wake)
-			if q.opt.AfterEnqueue != nil {
-				tx.AfterCommit(q.opt.AfterEnqueue)
-			}
 			return id, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return 0, fmt.Errorf("enqueue %s job: %w", p.Kind, err)
 		}
-		err = tx.QueryRowContext(ctx, `SELECT id FROM jobs WHERE kind = $1 AND unique_key = $2 AND state IN ('available', 'running')`,
+		err = q.QueryRowContext(ctx, `SELECT id FROM jobs WHERE kind = $1 AND unique_key = $2 AND state IN ('available', 'running')`,
 			p.Kind, p.UniqueKey).Scan(&id)
 		if err == nil {
 			return id, nil
@@ -299,10 +340,21 @@ RETURNING id`, p.Kind, string(payload), unique, maxAttempts, runAt, now).Scan(&i
 	return 0, fmt.Errorf("enqueue %s job with key %q: pending job kept changing", p.Kind, p.UniqueKey)
 }
 
+// CancelConversation cancels every pending job about conversation id (Spec.ConversationID), with
+// q a transaction of the change that deletes it; now is the database's clock.
+func CancelConversation(ctx context.Context, q Querier, id, now int64) error {
+	_, err := q.ExecContext(ctx, `UPDATE jobs SET state = 'cancelled', lease_until = NULL, finished_at = $1, updated_at = $1
+WHERE conversation_id = $2 AND state IN ('available', 'running')`, now, id)
+	if err != nil {
+		return fmt.Errorf("cancel jobs of conversation %d: %w", id, err)
+	}
+	return nil
+}
+
 // Cancel cancels job id if it is pending. An available job never runs; a running job's handler
 // sees its ctx end at the next lease extension and its result is ignored. Cancelling a job that
 // has already finished does nothing.
-func (q *Queue) Cancel(ctx context.Context, tx *store.Tx, id int64) error {
+func (q *Queue) Cancel(ctx context.Context, tx Querier, id int64) error {
 	now, err := q.db.Now(ctx)
 	if err != nil {
 		return fmt.Errorf("cancel job %d: read database clock: %w", id, err)
@@ -326,7 +378,7 @@ WHERE id = $2 AND state IN ('available', 'running')`, now, id)
 }
 
 // CancelUnique cancels the pending job of kind with unique key, if there is one.
-func (q *Queue) CancelUnique(ctx context.Context, tx *store.Tx, kind, key string) error {
+func (q *Queue) CancelUnique(ctx context.Context, tx Querier, kind, key string) error {
 	now, err := q.db.Now(ctx)
 	if err != nil {
 		return fmt.Errorf("cancel %s job %q: read database clock: %w", kind, key, err)
@@ -400,7 +452,7 @@ func (q *Queue) Retry(ctx context.Context, id int64) error {
     finished_at = NULL, lease_until = NULL, locked_by = NULL,
     max_attempts = CASE WHEN attempt >= max_attempts THEN attempt + 1 ELSE max_attempts END
 WHERE id = $2 AND state IN ('failed', 'cancelled')`, now, id)
-	if store.IsUniqueViolation(err) {
+	if q.db.IsUniqueViolation(err) {
 		return errs.E(errs.Conflict, "job %d cannot be retried: another job with the same kind and key is pending", id)
 	}
 	if err != nil {

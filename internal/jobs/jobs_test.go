@@ -99,7 +99,7 @@ func receive[T any](t *testing.T, what string, ch <-chan T) T {
 	}
 }
 
-func enqueue(t *testing.T, db *store.DB, q *jobs.Queue, p jobs.Params) int64 {
+func enqueue(t *testing.T, db *store.DB, q *jobs.Queue, p jobs.Spec) int64 {
 	t.Helper()
 	var id int64
 	err := db.InTx(t.Context(), func(tx *store.Tx) error {
@@ -150,7 +150,7 @@ func TestEnqueueCommitsWithTransaction(t *testing.T) {
 
 		rollback := errors.New("rollback")
 		err := db.InTx(t.Context(), func(tx *store.Tx) error {
-			if _, err := q.Enqueue(t.Context(), tx, jobs.Params{Kind: "echo", Payload: payload{N: 1}}); err != nil {
+			if _, err := q.Enqueue(t.Context(), tx, jobs.Spec{Kind: "echo", Payload: payload{N: 1}}); err != nil {
 				return err
 			}
 			return rollback
@@ -162,7 +162,7 @@ func TestEnqueueCommitsWithTransaction(t *testing.T) {
 			t.Fatalf("after rollback: List = %v, %v; want no jobs", all, err)
 		}
 
-		id := enqueue(t, db, q, jobs.Params{Kind: "echo", Payload: payload{N: 2}})
+		id := enqueue(t, db, q, jobs.Spec{Kind: "echo", Payload: payload{N: 2}})
 		if got := receive(t, "the committed job to run", ran); got.N != 2 {
 			t.Fatalf("handler got payload %+v, want N=2", got)
 		}
@@ -195,11 +195,11 @@ func TestRunAtInTheFuture(t *testing.T) {
 		})
 		start(t, q)
 
-		late := enqueue(t, db, q, jobs.Params{Kind: "timer", Payload: "late", Delay: 3 * time.Second})
+		late := enqueue(t, db, q, jobs.Spec{Kind: "timer", Payload: "late", Delay: 3 * time.Second})
 		if j := get(t, q, late); j.State != jobs.Available {
 			t.Fatalf("late job is %s, want available", j.State)
 		}
-		enqueue(t, db, q, jobs.Params{Kind: "timer", Payload: "early"})
+		enqueue(t, db, q, jobs.Spec{Kind: "timer", Payload: "early"})
 		first := receive(t, "the early job", ranCh)
 		if first.name != "early" {
 			t.Fatalf("first job to run = %q, want early (the late one is not due)", first.name)
@@ -232,18 +232,18 @@ func TestUniqueKey(t *testing.T) {
 			}
 		})
 
-		p := jobs.Params{Kind: "wait", UniqueKey: "conversation:1"}
+		p := jobs.Spec{Kind: "wait", UniqueKey: "conversation:1"}
 		id1 := enqueue(t, db, q, p)
 		if id2 := enqueue(t, db, q, p); id2 != id1 {
 			t.Fatalf("second enqueue of a pending unique job = %d, want %d", id2, id1)
 		}
 		// Two in one transaction collide too.
 		err := db.InTx(t.Context(), func(tx *store.Tx) error {
-			a, err := q.Enqueue(t.Context(), tx, jobs.Params{Kind: "wait", UniqueKey: "conversation:2"})
+			a, err := q.Enqueue(t.Context(), tx, jobs.Spec{Kind: "wait", UniqueKey: "conversation:2"})
 			if err != nil {
 				return err
 			}
-			b, err := q.Enqueue(t.Context(), tx, jobs.Params{Kind: "wait", UniqueKey: "conversation:2"})
+			b, err := q.Enqueue(t.Context(), tx, jobs.Spec{Kind: "wait", UniqueKey: "conversation:2"})
 			if err != nil {
 				return err
 			}
@@ -256,7 +256,7 @@ func TestUniqueKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The key is per kind.
-		if other := enqueue(t, db, q, jobs.Params{Kind: "other", UniqueKey: "conversation:1"}); other == id1 {
+		if other := enqueue(t, db, q, jobs.Spec{Kind: "other", UniqueKey: "conversation:1"}); other == id1 {
 			t.Fatal("a job of another kind with the same key got the same id")
 		}
 
@@ -294,7 +294,7 @@ func TestTimerSurvivesRestart(t *testing.T) {
 		q1 := newQueue(t, db1, jobs.Options{})
 		q1.Handle("reminder", handle)
 		stop1 := start(t, q1)
-		id := enqueue(t, db1, q1, jobs.Params{Kind: "reminder", Delay: time.Second})
+		id := enqueue(t, db1, q1, jobs.Spec{Kind: "reminder", Delay: time.Second})
 		stop1()
 		if j := get(t, q1, id); j.State != jobs.Available {
 			t.Fatalf("before restart the timer is %s, want available", j.State)
@@ -379,7 +379,7 @@ func TestTwoPools(t *testing.T) {
 		for batch := range n / 10 {
 			err := db1.InTx(t.Context(), func(tx *store.Tx) error {
 				for i := range 10 {
-					id, err := q1.Enqueue(t.Context(), tx, jobs.Params{Kind: "work", Payload: batch*10 + i})
+					id, err := q1.Enqueue(t.Context(), tx, jobs.Spec{Kind: "work", Payload: batch*10 + i})
 					if err != nil {
 						return err
 					}
@@ -456,8 +456,8 @@ func TestRescueLostRunner(t *testing.T) {
 			attempts <- job.Attempt
 			return nil
 		})
-		retried := enqueue(t, db, q, jobs.Params{Kind: "send", MaxAttempts: 5})
-		parked := enqueue(t, db, q, jobs.Params{Kind: "send", MaxAttempts: 1})
+		retried := enqueue(t, db, q, jobs.Spec{Kind: "send", MaxAttempts: 5})
+		parked := enqueue(t, db, q, jobs.Spec{Kind: "send", MaxAttempts: 1})
 		// One lease ends while the runner sleeps (MaxSleep is a minute: it must wake for it).
 		simulateLostRunner(t, db, retried, 3*time.Second)
 		simulateLostRunner(t, db, parked, -time.Second)
@@ -500,7 +500,7 @@ func TestTakenOverJobResultIgnored(t *testing.T) {
 			return nil // claims success regardless; the guard must ignore it
 		})
 		stop := start(t, q)
-		id := enqueue(t, db, q, jobs.Params{Kind: "slow"})
+		id := enqueue(t, db, q, jobs.Spec{Kind: "slow"})
 		receive(t, "the job to start", started)
 
 		// What a rescue and a claim by another node leave behind.
@@ -566,7 +566,7 @@ func TestPanicIsRetried(t *testing.T) {
 			return nil
 		})
 		start(t, q)
-		id := enqueue(t, db, q, jobs.Params{Kind: "fragile"})
+		id := enqueue(t, db, q, jobs.Spec{Kind: "fragile"})
 		if a := receive(t, "the second attempt", done); a != 2 {
 			t.Fatalf("succeeded on attempt %d, want 2", a)
 		}
@@ -593,7 +593,7 @@ func TestParkedAfterMaxAttemptsAndRetry(t *testing.T) {
 			return fmt.Errorf("endpoint answered 503 on attempt %d", job.Attempt)
 		})
 		start(t, q)
-		id := enqueue(t, db, q, jobs.Params{Kind: "webhook", MaxAttempts: 3})
+		id := enqueue(t, db, q, jobs.Spec{Kind: "webhook", MaxAttempts: 3})
 		j := waitState(t, q, id, jobs.Failed)
 		if j.Attempt != 3 || j.FinishedAt == 0 || len(j.Errors) != 3 {
 			t.Fatalf("parked job = %+v, want attempt 3, finished, 3 errors", j)
@@ -642,7 +642,7 @@ func TestUnknownKindIsRetried(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		q := newQueue(t, db, jobs.Options{})
 		start(t, q)
-		id := enqueue(t, db, q, jobs.Params{Kind: "from-the-future", MaxAttempts: 2})
+		id := enqueue(t, db, q, jobs.Spec{Kind: "from-the-future", MaxAttempts: 2})
 		j := waitState(t, q, id, jobs.Failed)
 		if len(j.Errors) != 2 || !strings.Contains(j.Errors[1].Error, `no handler for job kind "from-the-future"`) {
 			t.Fatalf("errors = %+v, want two 'no handler' errors", j.Errors)
@@ -674,8 +674,8 @@ func TestCancel(t *testing.T) {
 			}
 		}
 
-		cancelled := enqueue(t, db, q, jobs.Params{Kind: "note"})
-		byKey := enqueue(t, db, q, jobs.Params{Kind: "note", UniqueKey: "k"})
+		cancelled := enqueue(t, db, q, jobs.Spec{Kind: "note"})
+		byKey := enqueue(t, db, q, jobs.Spec{Kind: "note", UniqueKey: "k"})
 		inTx(func(tx *store.Tx) error { return q.Cancel(t.Context(), tx, cancelled) })
 		inTx(func(tx *store.Tx) error { return q.CancelUnique(t.Context(), tx, "note", "k") })
 		inTx(func(tx *store.Tx) error { return q.CancelUnique(t.Context(), tx, "note", "no such key") })
@@ -685,7 +685,7 @@ func TestCancel(t *testing.T) {
 		}
 
 		start(t, q)
-		after := enqueue(t, db, q, jobs.Params{Kind: "note"})
+		after := enqueue(t, db, q, jobs.Spec{Kind: "note"})
 		if id := receive(t, "the job enqueued after the cancelled ones", ran); id != after {
 			t.Fatalf("ran job %d, want %d (the others were cancelled)", id, after)
 		}
@@ -697,14 +697,14 @@ func TestCancel(t *testing.T) {
 		}
 
 		// A running job: its ctx ends at the next lease extension and its result is ignored.
-		running := enqueue(t, db, q, jobs.Params{Kind: "block"})
+		running := enqueue(t, db, q, jobs.Spec{Kind: "block"})
 		receive(t, "the blocking job to start", blocked)
 		inTx(func(tx *store.Tx) error { return q.Cancel(t.Context(), tx, running) })
 		if err := receive(t, "the cancelled job's ctx to end", stopped); !errors.Is(err, context.Canceled) {
 			t.Fatalf("ctx.Err() = %v", err)
 		}
 		// The handler's error must not turn the cancellation into a retry.
-		enqueue(t, db, q, jobs.Params{Kind: "note"})
+		enqueue(t, db, q, jobs.Spec{Kind: "note"})
 		receive(t, "a later job", ran)
 		waitFor(t, "the runner to be idle", func() bool {
 			busy, err := q.List(t.Context(), jobs.Running, 10)
@@ -729,7 +729,7 @@ func TestHandlerCancelsJob(t *testing.T) {
 			return jobs.CancelJob("conversation already closed")
 		})
 		start(t, q)
-		id := enqueue(t, db, q, jobs.Params{Kind: "reply"})
+		id := enqueue(t, db, q, jobs.Spec{Kind: "reply"})
 		j := waitState(t, q, id, jobs.Cancelled)
 		if calls.Load() != 1 || len(j.Errors) != 1 || !strings.Contains(j.Errors[0].Error, "conversation already closed") {
 			t.Fatalf("job = %+v after %d calls, want cancelled once with the reason recorded", j, calls.Load())
@@ -755,7 +755,7 @@ func TestSnooze(t *testing.T) {
 			return nil
 		})
 		start(t, q)
-		id := enqueue(t, db, q, jobs.Params{Kind: "poll", MaxAttempts: 1})
+		id := enqueue(t, db, q, jobs.Spec{Kind: "poll", MaxAttempts: 1})
 		first := receive(t, "the first run", calls)
 		second := receive(t, "the run after the snooze", calls)
 		if first.attempt != 1 || second.attempt != 1 {
@@ -788,8 +788,8 @@ func TestShutdownReleasesRunningJobs(t *testing.T) {
 			return nil
 		})
 		stop := start(t, q)
-		stuck := enqueue(t, db, q, jobs.Params{Kind: "stuck"})
-		nearly := enqueue(t, db, q, jobs.Params{Kind: "nearly-done"})
+		stuck := enqueue(t, db, q, jobs.Spec{Kind: "stuck"})
+		nearly := enqueue(t, db, q, jobs.Spec{Kind: "nearly-done"})
 		receive(t, "a job to start", started)
 		receive(t, "a job to start", started)
 
@@ -865,7 +865,7 @@ func TestEnqueueValidates(t *testing.T) {
 	t.Parallel()
 	db := storetest.SQLite(t)
 	q := newQueue(t, db, jobs.Options{})
-	for _, p := range []jobs.Params{
+	for _, p := range []jobs.Spec{
 		{},
 		{Kind: "x", MaxAttempts: -1},
 		{Kind: "x", RunAt: time.Now(), Delay: time.Second},

@@ -16,8 +16,6 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
-
-	"github.com/parleyhq/parley/internal/store"
 )
 
 const (
@@ -205,7 +203,7 @@ func (r *runner) claim(ctx context.Context, now int64, n int) ([]*Job, error) {
 	// SKIP LOCKED lets PostgreSQL runners claim side by side without waiting on each other; on
 	// SQLite every claim goes through the single writer, so there is nothing to skip.
 	lock := ""
-	if q.db.Engine == store.Postgres {
+	if q.db.SkipLocked() {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	// The due rows are picked once, in a materialized CTE. With the shorter
@@ -220,7 +218,7 @@ RETURNING ` + jobColumns
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
 	defer cancel()
 	var jobs []*Job
-	err := q.db.InTx(wctx, func(tx *store.Tx) error {
+	err := q.db.WriteTx(wctx, func(tx Tx) error {
 		jobs = jobs[:0]
 		rows, err := tx.QueryContext(wctx, query, now+q.opt.Lease.Milliseconds(), r.lockedBy, now, n)
 		if err != nil {

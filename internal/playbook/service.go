@@ -2,28 +2,30 @@ package playbook
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 )
 
 // Repo is the storage the playbook service needs; internal/store implements it.
 type Repo interface {
 	// CreatePlaybook inserts the playbook and its first version, setting p.ID and p.Version.
-	CreatePlaybook(ctx context.Context, p *Playbook, v *Version) error
+	CreatePlaybook(ctx context.Context, p *Playbook, v *Version, evs ...event.Event) error
 	// SavePlaybook stores p's settings and v as version prev+1, only if the current version is still
 	// prev (Conflict otherwise), and sets p.Version.
-	SavePlaybook(ctx context.Context, p *Playbook, v *Version, prev int) error
+	SavePlaybook(ctx context.Context, p *Playbook, v *Version, prev int, evs ...event.Event) error
 	// PlaybookByID returns a playbook that is not deleted, with its current flow.
 	PlaybookByID(ctx context.Context, id int64) (*Playbook, error)
 	// ListPlaybooks lists a website's playbooks (every website's for 0), without flows, highest
 	// priority first.
 	ListPlaybooks(ctx context.Context, websiteID int64) ([]Playbook, error)
-	DeletePlaybook(ctx context.Context, id, at int64) error
-	SetPlaybookActive(ctx context.Context, id int64, active bool, at int64) error
+	DeletePlaybook(ctx context.Context, id, at int64, evs ...event.Event) error
+	SetPlaybookActive(ctx context.Context, id int64, active bool, at int64, evs ...event.Event) error
 	// PlaybookVersion returns a version with its flow, also of a deleted playbook.
 	PlaybookVersion(ctx context.Context, playbookID int64, version int) (*Version, error)
 	// PlaybookVersions lists versions without flows, newest first.
@@ -39,11 +41,47 @@ type Repo interface {
 // ForWebsite, and the engine through GetVersion, without a user.
 type Service struct {
 	repo Repo
+	feed Feed
 	now  func() time.Time
 }
 
-// NewService returns the playbook service.
-func NewService(repo Repo) *Service { return &Service{repo: repo, now: time.Now} }
+// Feed announces committed events to every node (internal/event).
+type Feed interface {
+	Committed(ctx context.Context, n event.Notice)
+}
+
+// NewService returns the playbook service; feed may be nil (nothing is announced).
+func NewService(repo Repo, feed Feed) *Service {
+	return &Service{repo: repo, feed: feed, now: time.Now}
+}
+
+// SavedData is the payload of playbook.saved and playbook.deleted.
+type SavedData struct {
+	PlaybookID int64  `json:"playbook_id"`
+	WebsiteID  int64  `json:"website_id"`
+	Name       string `json:"name,omitempty"`
+	Version    int    `json:"version,omitempty"`
+	Active     bool   `json:"active"`
+}
+
+// savedPayload encodes a playbook when its event is written, after the write set its id and version.
+type savedPayload struct{ p *Playbook }
+
+func (sp savedPayload) MarshalJSON() ([]byte, error) {
+	return json.Marshal(SavedData{PlaybookID: sp.p.ID, WebsiteID: sp.p.WebsiteID, Name: sp.p.Name, Version: sp.p.Version, Active: sp.p.Active})
+}
+
+func savedEvent(t event.Type, u *auth.User, p *Playbook) event.Event {
+	e := event.New(t, savedPayload{p})
+	e.InboxID, e.ActorID = p.WebsiteID, u.ID
+	return e
+}
+
+func (s *Service) committed(ctx context.Context, evs ...event.Event) {
+	if s.feed != nil && len(evs) > 0 {
+		s.feed.Committed(ctx, event.Notice{Events: evs})
+	}
+}
 
 func signedIn(u *auth.User) error {
 	if u == nil || u.Deactivated {
@@ -106,9 +144,11 @@ func (s *Service) Create(ctx context.Context, u *auth.User, in Input) (*Playbook
 	p := &Playbook{WebsiteID: in.WebsiteID, CreatedBy: u.ID, CreatedAt: now, UpdatedAt: now}
 	apply(p, &in)
 	v := &Version{Flow: in.Flow, Appearance: in.Appearance, CreatedBy: u.ID, CreatedAt: now}
-	if err := s.repo.CreatePlaybook(ctx, p, v); err != nil {
+	evs := []event.Event{savedEvent(event.PlaybookSaved, u, p)}
+	if err := s.repo.CreatePlaybook(ctx, p, v, evs...); err != nil {
 		return nil, err
 	}
+	s.committed(ctx, evs...)
 	return s.repo.PlaybookByID(ctx, p.ID)
 }
 
@@ -185,9 +225,11 @@ func (s *Service) Update(ctx context.Context, u *auth.User, id int64, in Input) 
 	apply(p, &in)
 	p.UpdatedAt = now
 	v := &Version{Flow: in.Flow, Appearance: in.Appearance, CreatedBy: u.ID, CreatedAt: now}
-	if err := s.repo.SavePlaybook(ctx, p, v, prev); err != nil {
+	evs := []event.Event{savedEvent(event.PlaybookSaved, u, p)}
+	if err := s.repo.SavePlaybook(ctx, p, v, prev, evs...); err != nil {
 		return nil, err
 	}
+	s.committed(ctx, evs...)
 	return s.repo.PlaybookByID(ctx, id)
 }
 
@@ -266,7 +308,17 @@ func (s *Service) Delete(ctx context.Context, u *auth.User, id int64) error {
 	if err := mayEdit(u); err != nil {
 		return err
 	}
-	return s.repo.DeletePlaybook(ctx, id, s.now().UnixMilli())
+	p, err := s.repo.PlaybookByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	p.Active = false
+	evs := []event.Event{savedEvent(event.PlaybookDeleted, u, p)}
+	if err := s.repo.DeletePlaybook(ctx, id, s.now().UnixMilli(), evs...); err != nil {
+		return err
+	}
+	s.committed(ctx, evs...)
+	return nil
 }
 
 // SetActive switches a playbook on or off without making a new version.
@@ -274,9 +326,16 @@ func (s *Service) SetActive(ctx context.Context, u *auth.User, id int64, active 
 	if err := mayEdit(u); err != nil {
 		return nil, err
 	}
-	if err := s.repo.SetPlaybookActive(ctx, id, active, s.now().UnixMilli()); err != nil {
+	p, err := s.repo.PlaybookByID(ctx, id)
+	if err != nil {
 		return nil, err
 	}
+	p.Active = active
+	evs := []event.Event{savedEvent(event.PlaybookSaved, u, p)}
+	if err := s.repo.SetPlaybookActive(ctx, id, active, s.now().UnixMilli(), evs...); err != nil {
+		return nil, err
+	}
+	s.committed(ctx, evs...)
 	return s.repo.PlaybookByID(ctx, id)
 }
 

@@ -24,7 +24,7 @@ type world struct {
 func newWorld(t *testing.T, db *store.DB) *world {
 	t.Helper()
 	ctx := context.Background()
-	w := &world{db: db, svc: playbook.NewService(db)}
+	w := &world{db: db, svc: playbook.NewService(db, nil)}
 	for _, u := range []**auth.User{&w.admin, &w.agent} {
 		role := auth.Admin
 		if u == &w.agent {

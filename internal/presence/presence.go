@@ -38,8 +38,8 @@ type Options struct {
 	Heartbeat time.Duration // how often a node says who it holds; default 10 s
 	TTL       time.Duration // a node's word lasts this long, so a dead node's agents expire; default 30 s
 	Grace     time.Duration // an agent whose last socket closed stays available this long; default 60 s
-	// OnChange is called (from any goroutine, never under a lock) when an agent's availability
-	// may have changed, so clients can be told.
+	// OnChange, when set, is called (from any goroutine, never under a lock) when an agent's
+	// availability may have changed. Consumers that live longer read Changed and TakeChanged.
 	OnChange func(userID int64)
 	Logger   *slog.Logger
 	Now      func() time.Time
@@ -55,6 +55,10 @@ type Tracker struct {
 	toggles map[int64]bool      // cache of the stored toggle
 	wake    chan struct{}
 	ready   chan struct{}
+
+	chMu      sync.Mutex
+	pending   map[int64]struct{} // agents whose availability may have changed, not yet taken
+	changedCh chan struct{}      // capacity 1: pending is not empty
 }
 
 type nodeBeat struct {
@@ -94,7 +98,35 @@ func New(o Options) *Tracker {
 		o.OnChange = func(int64) {}
 	}
 	return &Tracker{o: o, local: map[int64]int{}, leaving: map[int64]time.Time{}, remote: map[string]nodeBeat{},
-		toggles: map[int64]bool{}, wake: make(chan struct{}, 1), ready: make(chan struct{})}
+		toggles: map[int64]bool{}, wake: make(chan struct{}, 1), ready: make(chan struct{}),
+		pending: map[int64]struct{}{}, changedCh: make(chan struct{}, 1)}
+}
+
+// changed records that u's availability may have changed and tells whoever listens.
+func (t *Tracker) changed(u int64) {
+	t.o.OnChange(u)
+	t.chMu.Lock()
+	t.pending[u] = struct{}{}
+	t.chMu.Unlock()
+	select {
+	case t.changedCh <- struct{}{}:
+	default:
+	}
+}
+
+// Changed is ready when some agents' availability may have changed; TakeChanged names them.
+func (t *Tracker) Changed() <-chan struct{} { return t.changedCh }
+
+// TakeChanged returns the agents whose availability may have changed since the last call.
+func (t *Tracker) TakeChanged() []int64 {
+	t.chMu.Lock()
+	defer t.chMu.Unlock()
+	out := make([]int64, 0, len(t.pending))
+	for u := range t.pending {
+		out = append(out, u)
+	}
+	clear(t.pending)
+	return out
 }
 
 // Run subscribes to other nodes' heartbeats and sends this node's until ctx ends; then it tells
@@ -135,7 +167,7 @@ func (t *Tracker) Connect(userID int64) (disconnect func()) {
 	t.mu.Unlock()
 	if first {
 		t.ring()
-		t.o.OnChange(userID)
+		t.changed(userID)
 	}
 	var once sync.Once
 	return func() {
@@ -204,7 +236,7 @@ func (t *Tracker) expire() {
 	}
 	t.mu.Unlock()
 	for _, u := range changed {
-		t.o.OnChange(u)
+		t.changed(u)
 	}
 }
 
@@ -235,12 +267,12 @@ func (t *Tracker) onBeat(_ string, data []byte) {
 	}
 	for u := range users {
 		if !old[u] {
-			t.o.OnChange(u)
+			t.changed(u)
 		}
 	}
 	for u := range old {
 		if !users[u] {
-			t.o.OnChange(u)
+			t.changed(u)
 		}
 	}
 }
@@ -253,7 +285,7 @@ func (t *Tracker) onToggle(_ string, data []byte) {
 	t.mu.Lock()
 	t.toggles[m.UserID] = m.On
 	t.mu.Unlock()
-	t.o.OnChange(m.UserID)
+	t.changed(m.UserID)
 }
 
 // Online reports whether the user has the inbox open somewhere (ignoring the toggle).
@@ -311,7 +343,7 @@ func (t *Tracker) SetToggle(ctx context.Context, userID int64, on bool) error {
 	if err := t.o.Bus.Publish(ctx, subjectToggle, data); err != nil {
 		t.o.Logger.Warn("publish availability toggle", "err", err)
 	}
-	t.o.OnChange(userID)
+	t.changed(userID)
 	return nil
 }
 

@@ -11,21 +11,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 )
 
-// Bus subjects.
-const (
-	subjectChange  = "parley.conv.change"
-	subjectTyping  = "parley.conv.typing"
-	subjectRevoked = "parley.auth.revoked"
-	subjectBlocked = "parley.visitor.blocked"
-	subjectRead    = "parley.conv.read"
-	subjectAccess  = "parley.access.changed"
-)
-
-// Bus is the part of the event bus the hub uses.
+// Bus is the part of the event bus the hub uses (visitor presence between nodes, visitorstate.go).
 type Bus interface {
 	Publish(ctx context.Context, subject string, data []byte) error
 	Subscribe(ctx context.Context, subject string, fn func(subject string, data []byte)) error
@@ -36,6 +28,14 @@ type Presence interface {
 	Connect(userID int64) (disconnect func())
 	Available(ctx context.Context, userID int64) bool
 	OnlineUsers() []int64
+	// Changed is ready when agents' availability may have changed; TakeChanged names them.
+	Changed() <-chan struct{}
+	TakeChanged() []int64
+}
+
+// Feed delivers what every node committed (internal/event).
+type Feed interface {
+	Subscribe(fn func(*event.Notice))
 }
 
 // Conversations is what the hub needs of the conversation service.
@@ -44,6 +44,7 @@ type Conversations interface {
 	Accesses(ctx context.Context, u *auth.User) (map[int64]conversation.Access, error)
 	History(ctx context.Context, u *auth.User, id, afterSeq, beforeSeq int64, limit int) ([]conversation.Message, error)
 	Get(ctx context.Context, u *auth.User, id int64) (*conversation.Conversation, conversation.Allowed, error)
+	Typing(ctx context.Context, u *auth.User, id int64, on bool) error
 }
 
 // Render turns a rich message body into safe HTML for clients.
@@ -52,16 +53,17 @@ type Render func(body string) string
 // Options configures the hub.
 type Options struct {
 	Bus           Bus
+	Feed          Feed
 	Presence      Presence
 	Conversations Conversations
-	Render        Render
-	Registerer    prometheus.Registerer
-	Logger        *slog.Logger
+	// Directory says who may see which inbox's conversations, from memory: fan-out never reads
+	// the database.
+	Directory  *conversation.Directory
+	Render     Render
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
 	// OriginAllowed checks the Origin of an agent socket (same origin as the inbox).
 	OriginAllowed func(origin, host string) bool
-	// Blocked, when set, is told of every block on any node (before the blocked visitor's sockets
-	// here are closed), so that whoever remembers that a visitor was not blocked checks again.
-	Blocked func()
 	// VisitorBeat is how often the node tells the others which visitors it holds (default 10 s);
 	// their word lasts VisitorTTL (default 30 s), so a dead node's visitors leave the site.
 	VisitorBeat, VisitorTTL time.Duration
@@ -94,36 +96,47 @@ func NewHub(o Options) *Hub {
 		o.Registerer.MustRegister(h.gauge)
 	}
 	h.up = h.newUpgrader()
+	if o.Feed != nil {
+		o.Feed.Subscribe(h.onNotice)
+	}
 	return h
 }
 
-// SetConversations completes the hub once the conversation service (which publishes through the
-// hub) exists.
-func (h *Hub) SetConversations(c Conversations) { h.o.Conversations = c }
-
-// SetBlocked sets Options.Blocked once its owner exists (before Run).
-func (h *Hub) SetBlocked(fn func()) { h.o.Blocked = fn }
+// onNotice delivers what a node committed, or signalled, to this node's sockets.
+func (h *Hub) onNotice(n *event.Notice) {
+	if n.Resync {
+		h.ResyncAll() // notices published while the bus was away were missed
+		return
+	}
+	access := false
+	for i := range n.Events {
+		e := &n.Events[i]
+		switch {
+		case conversation.Changes(e):
+			access = true
+		case e.Type == event.ContactBlocked:
+			h.onBlocked(e)
+		}
+	}
+	if access {
+		h.accessChanged()
+	}
+	if n.Change != nil {
+		h.onChange(n.Change)
+	}
+	switch n.Signal {
+	case "":
+	case conversation.SignalTyping:
+		h.onTyping(n.Data)
+	case conversation.SignalRead:
+		h.onRead(n.Data)
+	case auth.SignalRevoked:
+		h.onRevoked(n.Data)
+	}
+}
 
 // Run subscribes to the bus and sweeps idle sockets until ctx ends, then closes every socket.
 func (h *Hub) Run(ctx context.Context) error {
-	if err := h.o.Bus.Subscribe(ctx, subjectChange, h.onChange); err != nil {
-		return err
-	}
-	if err := h.o.Bus.Subscribe(ctx, subjectTyping, h.onTyping); err != nil {
-		return err
-	}
-	if err := h.o.Bus.Subscribe(ctx, subjectRevoked, h.onRevoked); err != nil {
-		return err
-	}
-	if err := h.o.Bus.Subscribe(ctx, subjectBlocked, h.onBlocked); err != nil {
-		return err
-	}
-	if err := h.o.Bus.Subscribe(ctx, subjectRead, h.onRead); err != nil {
-		return err
-	}
-	if err := h.o.Bus.Subscribe(ctx, subjectAccess, h.onAccessChanged); err != nil {
-		return err
-	}
 	if err := h.o.Bus.Subscribe(ctx, subjectVisitor, h.onVisitor); err != nil {
 		return err
 	}
@@ -148,8 +161,20 @@ func (h *Hub) Run(ctx context.Context) error {
 			h.sendVisitorBeat()
 		case <-h.vs.wake:
 			h.sendVisitorBeat()
+		case <-h.presenceChanged():
+			for _, id := range h.o.Presence.TakeChanged() {
+				h.PresenceChanged(id)
+			}
 		}
 	}
+}
+
+// presenceChanged is the presence's change signal (never ready without presence).
+func (h *Hub) presenceChanged() <-chan struct{} {
+	if h.o.Presence == nil {
+		return nil
+	}
+	return h.o.Presence.Changed()
 }
 
 // agentClients is a snapshot of this node's agent sockets, to write to without holding the lock.
@@ -214,32 +239,8 @@ func (h *Hub) closeAll() {
 	}
 }
 
-// Publish announces a committed change to every node (conversation.Publisher).
-func (h *Hub) Publish(ctx context.Context, ch conversation.Change) {
-	data, err := json.Marshal(ch)
-	if err != nil {
-		h.log.ErrorContext(ctx, "encode change", "err", err)
-		return
-	}
-	if err := h.o.Bus.Publish(ctx, subjectChange, data); err != nil {
-		// The change is committed; clients catch up from the database when they resume.
-		h.log.WarnContext(ctx, "publish change", "err", err)
-	}
-}
-
-// Revoked closes the user's sockets on every node, so revoked sessions stop receiving at once;
-// clients with a still-valid session reconnect.
-func (h *Hub) Revoked(ctx context.Context, userID int64) {
-	data, _ := json.Marshal(map[string]int64{"user_id": userID})
-	if err := h.o.Bus.Publish(ctx, subjectRevoked, data); err != nil {
-		h.log.WarnContext(ctx, "publish revocation", "err", err)
-	}
-}
-
-func (h *Hub) onRevoked(_ string, data []byte) {
-	var m struct {
-		UserID int64 `json:"user_id"`
-	}
+func (h *Hub) onRevoked(data []byte) {
+	var m auth.RevokedSignal
 	if json.Unmarshal(data, &m) != nil {
 		return
 	}
@@ -357,7 +358,7 @@ func seqRange(msgs []conversation.Message) (from, to int64) {
 
 // onChange delivers a committed change to this node's sockets. Each audience's frame is encoded
 // once, however many sockets receive it.
-func (h *Hub) onChange(_ string, data []byte) {
+func (h *Hub) onChange(data []byte) {
 	var ch conversation.Change
 	if err := json.Unmarshal(data, &ch); err != nil || ch.Conversation == nil {
 		h.log.Warn("bad change on the bus", "err", err)
@@ -381,9 +382,8 @@ func (h *Hub) onChange(_ string, data []byte) {
 			Messages: h.toVisitorMessages(ch.Messages), FromSeq: from, ToSeq: to})
 	}
 	agents, visitors := h.agentClients(), h.visitorClients(c.ContactID, c.InboxID)
-	ctx := context.Background()
 	for _, a := range agents {
-		acc, ok := a.access(ctx, h, c.InboxID)
+		acc, ok := a.access(c.InboxID)
 		switch {
 		case !ok || !acc.HasInbox():
 		case ch.Deleted || conversation.CanSee(acc, c):
@@ -397,8 +397,9 @@ func (h *Hub) onChange(_ string, data []byte) {
 	}
 }
 
-// typing is an ephemeral "someone is typing" signal; it carries no text.
-type typing struct {
+// typingFrame tells agents that someone is typing; it carries no text.
+type typingFrame struct {
+	T              string `json:"t"`
 	ConversationID int64  `json:"conversation_id"`
 	InboxID        int64  `json:"inbox_id"`
 	ContactID      int64  `json:"contact_id"`
@@ -408,54 +409,48 @@ type typing struct {
 	On             bool   `json:"on"`
 }
 
-// visibility is what CanSee needs of a conversation. Ephemeral events carry it across the bus so
-// receivers decide who sees them without a database read per agent per event.
-type visibility struct {
-	Status     conversation.Status `json:"status"`
-	AssigneeID int64               `json:"assignee_id,omitempty"`
+// readFrame tells agents that a read cursor moved.
+type readFrame struct {
+	T              string `json:"t"`
+	ConversationID int64  `json:"conversation_id"`
+	InboxID        int64  `json:"inbox_id"`
+	ContactID      int64  `json:"contact_id"`
+	By             string `json:"by"` // visitor or agent
+	UserID         int64  `json:"user_id,omitempty"`
+	Seq            int64  `json:"seq"`
 }
+
+// visibility is what CanSee needs of a conversation, carried across the bus.
+type visibility = conversation.Visibility
 
 func visibilityOf(c *conversation.Conversation) visibility {
-	return visibility{Status: c.Status, AssigneeID: c.AssigneeID}
+	return visibility{Status: c.Status, AssigneeID: c.AssigneeID, WithBot: c.WithBot}
 }
 
-// sees reports whether the agent may see the conversation an ephemeral event is about.
-func (a *agentClient) sees(ctx context.Context, h *Hub, id, inboxID int64, v visibility) bool {
-	acc, ok := a.access(ctx, h, inboxID)
-	return ok && conversation.CanSee(acc, &conversation.Conversation{ID: id, InboxID: inboxID, Status: v.Status, AssigneeID: v.AssigneeID})
+// sees reports whether the agent may see the conversation an ephemeral signal is about.
+func (a *agentClient) sees(id, inboxID int64, v conversation.Visibility) bool {
+	acc, ok := a.access(inboxID)
+	return ok && conversation.CanSee(acc, &conversation.Conversation{ID: id, InboxID: inboxID, Status: v.Status, AssigneeID: v.AssigneeID,
+		WithBot: v.WithBot})
 }
 
-type typingEnvelope struct {
-	typing
-	Visibility visibility `json:"visibility"`
-}
-
-func (h *Hub) publishTyping(ctx context.Context, c *conversation.Conversation, t typing) {
-	data, _ := json.Marshal(typingEnvelope{typing: t, Visibility: visibilityOf(c)})
-	_ = h.o.Bus.Publish(ctx, subjectTyping, data)
-}
-
-func (h *Hub) onTyping(_ string, data []byte) {
-	var env typingEnvelope
-	if json.Unmarshal(data, &env) != nil {
+func (h *Hub) onTyping(data []byte) {
+	var t conversation.TypingSignal
+	if json.Unmarshal(data, &t) != nil {
 		return
 	}
-	t := env.typing
-	frame, _ := json.Marshal(struct {
-		T string `json:"t"`
-		typing
-	}{"typing", t})
+	frame, _ := json.Marshal(typingFrame{T: "typing", ConversationID: t.ConversationID, InboxID: t.InboxID, ContactID: t.ContactID,
+		From: t.From, UserID: t.UserID, Name: t.Name, On: t.On})
 	var visitors []*visitorClient
 	if t.From == "agent" {
 		visitors = h.visitorClients(t.ContactID, t.InboxID)
 	}
-	ctx := context.Background()
 	for _, a := range h.agentClients() {
-		if a.user.ID == t.UserID {
+		if t.From == "agent" && a.user.ID == t.UserID {
 			continue // one's own typing does not come back
 		}
 		// Typing shows only to agents who see the conversation.
-		if a.sees(ctx, h, t.ConversationID, t.InboxID, env.Visibility) {
+		if a.sees(t.ConversationID, t.InboxID, t.Visibility) {
 			a.conn.Send(frame)
 		}
 	}
@@ -495,15 +490,6 @@ func (h *Hub) AgentMessages(msgs []conversation.Message) []conversation.Message 
 	return h.withHTML(msgs)
 }
 
-// Typing announces that someone is typing in c (no text is ever sent).
-func (h *Hub) Typing(ctx context.Context, c *conversation.Conversation, fromVisitor bool, u *auth.User, on bool) {
-	t := typing{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, From: "visitor", On: on}
-	if !fromVisitor && u != nil {
-		t.From, t.UserID, t.Name = "agent", u.ID, u.Name
-	}
-	h.publishTyping(ctx, c, t)
-}
-
 // ResyncAll tells every socket on this node to refetch from the database: after the bus
 // reconnects, events published meanwhile may have been missed.
 func (h *Hub) ResyncAll() {
@@ -512,26 +498,11 @@ func (h *Hub) ResyncAll() {
 	}
 }
 
-type blockedMsg struct {
-	ContactID int64 `json:"contact_id"`
-	VisitorID int64 `json:"visitor_id"`
-}
-
-// VisitorBlocked silences a blocked visitor's widget on every node: their sockets are told and
-// closed (the block itself refuses them a new session).
-func (h *Hub) VisitorBlocked(ctx context.Context, contactID, visitorID int64) {
-	data, _ := json.Marshal(blockedMsg{ContactID: contactID, VisitorID: visitorID})
-	if err := h.o.Bus.Publish(ctx, subjectBlocked, data); err != nil {
-		h.log.WarnContext(ctx, "publish block", "err", err)
-	}
-}
-
-func (h *Hub) onBlocked(_ string, data []byte) {
-	if h.o.Blocked != nil {
-		h.o.Blocked()
-	}
-	var m blockedMsg
-	if json.Unmarshal(data, &m) != nil {
+// onBlocked silences a blocked visitor's widget: their sockets on this node are told and closed
+// (the block itself refuses them a new session).
+func (h *Hub) onBlocked(e *event.Event) {
+	var m contact.BlockData
+	if json.Unmarshal(e.Data, &m) != nil {
 		return
 	}
 	h.mu.RLock()
@@ -548,52 +519,20 @@ func (h *Hub) onBlocked(_ string, data []byte) {
 	}
 }
 
-// read says someone has read a conversation up to seq: read receipts for the other side, and the
-// reader's other tabs.
-type read struct {
-	ConversationID int64  `json:"conversation_id"`
-	InboxID        int64  `json:"inbox_id"`
-	ContactID      int64  `json:"contact_id"`
-	By             string `json:"by"` // visitor or agent
-	UserID         int64  `json:"user_id,omitempty"`
-	Seq            int64  `json:"seq"`
-}
-
-// Read announces a read cursor that moved.
-func (h *Hub) Read(ctx context.Context, c *conversation.Conversation, u *auth.User, seq int64) {
-	r := read{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, By: "visitor", Seq: seq}
-	if u != nil {
-		r.By, r.UserID = "agent", u.ID
-	}
-	data, _ := json.Marshal(readEnvelope{read: r, Visibility: visibilityOf(c)})
-	if err := h.o.Bus.Publish(ctx, subjectRead, data); err != nil {
-		h.log.WarnContext(ctx, "publish read", "err", err)
-	}
-}
-
-type readEnvelope struct {
-	read
-	Visibility visibility `json:"visibility"`
-}
-
-func (h *Hub) onRead(_ string, data []byte) {
-	var env readEnvelope
-	if json.Unmarshal(data, &env) != nil {
+func (h *Hub) onRead(data []byte) {
+	var r conversation.ReadSignal
+	if json.Unmarshal(data, &r) != nil {
 		return
 	}
-	r := env.read
-	frame, _ := json.Marshal(struct {
-		T string `json:"t"`
-		read
-	}{"read", r})
+	frame, _ := json.Marshal(readFrame{T: "read", ConversationID: r.ConversationID, InboxID: r.InboxID, ContactID: r.ContactID, By: r.By,
+		UserID: r.UserID, Seq: r.Seq})
 	visitors := h.visitorClients(r.ContactID, r.InboxID)
-	ctx := context.Background()
 	for _, a := range h.agentClients() {
 		// An agent's own read goes to their other tabs; the visitor's to agents who see it.
 		if r.By == "agent" && a.user.ID != r.UserID {
 			continue
 		}
-		if a.sees(ctx, h, r.ConversationID, r.InboxID, env.Visibility) {
+		if a.sees(r.ConversationID, r.InboxID, r.Visibility) {
 			a.conn.Send(frame)
 		}
 	}
@@ -605,19 +544,11 @@ func (h *Hub) onRead(_ string, data []byte) {
 	}
 }
 
-// AccessChanged tells every node that who works in which inbox changed (members, visibility, a
-// role): agent sockets forget the access they read at connect and their clients refetch.
-func (h *Hub) AccessChanged(ctx context.Context) {
-	if err := h.o.Bus.Publish(ctx, subjectAccess, []byte("{}")); err != nil {
-		h.log.WarnContext(ctx, "publish access change", "err", err)
-	}
-}
-
-func (h *Hub) onAccessChanged(string, []byte) {
+// accessChanged tells this node's agents that who sees what changed (a role, an inbox's members or
+// visibility): the directory already answers by the new rules, and their clients refetch their
+// lists.
+func (h *Hub) accessChanged() {
 	for _, a := range h.agentClients() {
-		a.mu.Lock()
-		a.acc = map[int64]*conversation.Access{}
-		a.mu.Unlock()
 		a.conn.Send(frameResync)
 	}
 }

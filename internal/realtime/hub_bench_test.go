@@ -39,6 +39,8 @@ type benchPresence struct{}
 func (benchPresence) Connect(int64) func()                  { return func() {} }
 func (benchPresence) Available(context.Context, int64) bool { return true }
 func (benchPresence) OnlineUsers() []int64                  { return nil }
+func (benchPresence) Changed() <-chan struct{}              { return nil }
+func (benchPresence) TakeChanged() []int64                  { return nil }
 
 type benchConvs struct{ inbox *inbox.Inbox }
 
@@ -56,6 +58,34 @@ func (benchConvs) History(context.Context, *auth.User, int64, int64, int64, int)
 
 func (benchConvs) Get(context.Context, *auth.User, int64) (*conversation.Conversation, conversation.Allowed, error) {
 	return nil, conversation.Allowed{}, errs.E(errs.NotFound, "not found")
+}
+
+func (benchConvs) Typing(context.Context, *auth.User, int64, bool) error { return nil }
+
+// benchDirectory holds agents 1..n, members of the inbox.
+type benchDirectory struct {
+	inbox *inbox.Inbox
+	n     int
+}
+
+func (d benchDirectory) ListUsers(context.Context) ([]auth.User, error) {
+	out := make([]auth.User, d.n)
+	for i := range out {
+		out[i] = auth.User{ID: int64(i + 1), Name: "Agent", Role: auth.Agent}
+	}
+	return out, nil
+}
+
+func (d benchDirectory) ListInboxes(context.Context) ([]inbox.Inbox, error) {
+	return []inbox.Inbox{*d.inbox}, nil
+}
+
+func (d benchDirectory) InboxMemberships(context.Context) (map[int64][]int64, error) {
+	ids := make([]int64, d.n)
+	for i := range ids {
+		ids[i] = int64(i + 1)
+	}
+	return map[int64][]int64{d.inbox.ID: ids}, nil
 }
 
 // countingReader counts the conversation frames an agent receives (batches unwrapped).
@@ -90,7 +120,8 @@ func BenchmarkHubFanout(b *testing.B) {
 
 func benchFanout(b *testing.B, agents int) {
 	ib := &inbox.Inbox{ID: 3, Kind: inbox.Web, Name: "Shop", Visibility: inbox.Private, ReopenPolicy: inbox.Final}
-	h := NewHub(Options{Bus: benchBus{}, Presence: benchPresence{}, Conversations: benchConvs{ib}})
+	h := NewHub(Options{Bus: benchBus{}, Presence: benchPresence{}, Conversations: benchConvs{ib},
+		Directory: testDirectory(b, benchDirectory{ib, agents})})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, _ := strconv.ParseInt(r.URL.Query().Get("user"), 10, 64)
 		_ = h.ServeAgent(w, r, &auth.User{ID: id, Name: "Agent", Role: auth.Agent})
@@ -133,7 +164,7 @@ func benchFanout(b *testing.B, agents int) {
 		for int64(i*agents)-frames.Load() > window {
 			time.Sleep(20 * time.Microsecond)
 		}
-		h.onChange(subjectChange, data)
+		h.onChange(data)
 	}
 	want := int64(b.N * agents)
 	deadline := time.Now().Add(30 * time.Second)

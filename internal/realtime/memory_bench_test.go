@@ -49,6 +49,7 @@ func (*memWidget) Conversation(context.Context, *widget.Session, int64) (*conver
 	return nil, nil, errs.E(errs.NotFound, "no conversation")
 }
 func (*memWidget) MarkRead(context.Context, *widget.Session, int64, int64) error { return nil }
+func (*memWidget) Typing(context.Context, *widget.Session, bool) error           { return nil }
 func (*memWidget) PageView(context.Context, *widget.Session, string, string) error {
 	return nil
 }

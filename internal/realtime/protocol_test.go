@@ -25,6 +25,7 @@ import (
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/widget"
 )
@@ -301,8 +302,11 @@ type fakePresence struct{}
 func (fakePresence) Connect(int64) func()                           { return func() {} }
 func (fakePresence) Available(_ context.Context, userID int64) bool { return userID == jana.ID }
 func (fakePresence) OnlineUsers() []int64                           { return []int64{jana.ID, tom.ID} }
+func (fakePresence) Changed() <-chan struct{}                       { return nil }
+func (fakePresence) TakeChanged() []int64                           { return nil }
 
-type fakeConversations struct{}
+// fakeConversations answers for conversation 4821; its signals go out on feed (may be nil).
+type fakeConversations struct{ feed *event.Feed }
 
 func (fakeConversations) AccessTo(_ context.Context, u *auth.User, inboxID int64) (conversation.Access, error) {
 	if inboxID != shop.ID {
@@ -328,6 +332,19 @@ func (fakeConversations) History(_ context.Context, _ *auth.User, id, afterSeq, 
 	return out, nil
 }
 
+func (f fakeConversations) Typing(ctx context.Context, u *auth.User, id int64, on bool) error {
+	if id != conv4821 {
+		return errs.E(errs.NotFound, "conversation not found")
+	}
+	c := resumedConversation()
+	if f.feed != nil {
+		f.feed.Signal(ctx, conversation.SignalTyping, conversation.TypingSignal{ConversationID: c.ID, InboxID: c.InboxID,
+			ContactID: c.ContactID, From: "agent", UserID: u.ID, Name: u.Name, On: on,
+			Visibility: conversation.Visibility{Status: c.Status, AssigneeID: c.AssigneeID}})
+	}
+	return nil
+}
+
 func (fakeConversations) Get(_ context.Context, _ *auth.User, id int64) (*conversation.Conversation, conversation.Allowed, error) {
 	if id != conv4821 {
 		return nil, conversation.Allowed{}, errs.E(errs.NotFound, "conversation not found")
@@ -335,7 +352,8 @@ func (fakeConversations) Get(_ context.Context, _ *auth.User, id int64) (*conver
 	return resumedConversation(), conversation.Allowed{Reply: true, Note: true}, nil
 }
 
-type fakeWidget struct{}
+// fakeWidget is the visitor side; its signals go out on feed (may be nil).
+type fakeWidget struct{ feed *event.Feed }
 
 func (fakeWidget) Authenticate(_ context.Context, site *inbox.Website, token, _, _ string) (*widget.Session, error) {
 	var contactID int64
@@ -378,6 +396,15 @@ func (fakeWidget) Conversation(_ context.Context, s *widget.Session, afterSeq in
 }
 
 func (fakeWidget) MarkRead(context.Context, *widget.Session, int64, int64) error { return nil }
+
+func (f fakeWidget) Typing(ctx context.Context, s *widget.Session, on bool) error {
+	c := resumedConversation()
+	if f.feed != nil {
+		f.feed.Signal(ctx, conversation.SignalTyping, conversation.TypingSignal{ConversationID: c.ID, InboxID: c.InboxID,
+			ContactID: s.Contact.ID, From: "visitor", On: on, Visibility: conversation.Visibility{Status: c.Status, AssigneeID: c.AssigneeID}})
+	}
+	return nil
+}
 func (fakeWidget) StartBot(context.Context, *widget.Session, string, string) (*conversation.Conversation, error) {
 	return nil, nil
 }
@@ -522,7 +549,9 @@ func (s *testSocket) roundTrip(cmd []byte) int {
 
 func (fx *fixtures) framesOverSockets(t *testing.T) {
 	bus := &fakeBus{subs: map[string][]func(string, []byte){}}
-	h := NewHub(Options{Bus: bus, Presence: fakePresence{}, Conversations: fakeConversations{}, Render: testRender})
+	feed := testFeed(t, bus)
+	h := NewHub(Options{Bus: bus, Feed: feed, Presence: fakePresence{}, Conversations: fakeConversations{feed}, Directory: testDirectory(t, nil),
+		Render: testRender})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -532,7 +561,7 @@ func (fx *fixtures) framesOverSockets(t *testing.T) {
 		}
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	for bus.subscriptions() < 3 {
+	for bus.subscriptions() < 2 {
 		time.Sleep(time.Millisecond)
 	}
 	mux := http.NewServeMux()
@@ -543,7 +572,7 @@ func (fx *fixtures) framesOverSockets(t *testing.T) {
 		}
 	})
 	mux.HandleFunc("GET /visitor", func(w http.ResponseWriter, r *http.Request) {
-		if err := h.ServeVisitor(w, r, fakeWidget{}, shop, "203.0.113.7"); err != nil {
+		if err := h.ServeVisitor(w, r, fakeWidget{feed}, shop, "203.0.113.7"); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 		}
 	})
@@ -650,13 +679,13 @@ func (fx *fixtures) framesOverSockets(t *testing.T) {
 	janaFrom := janaWS.mark()
 	evaFrom := evaWS.mark()
 	anaFrom = ana.mark()
-	h.Publish(context.Background(), conversation.Change{Conversation: liveConversation(), Messages: firstReply()})
+	publishChange(t, feed, conversation.Change{Conversation: liveConversation(), Messages: firstReply()})
 	fx.same(t, "agent-conversation.json", janaWS.next("conversation", janaFrom))
 	fx.same(t, "agent-hidden.json", evaWS.next("hidden", evaFrom))
 	fx.same(t, "visitor-conversation.json", ana.next("conversation", anaFrom))
 
 	janaFrom, anaFrom = janaWS.mark(), ana.mark()
-	h.Publish(context.Background(), conversation.Change{Conversation: liveConversation(), Deleted: true})
+	publishChange(t, feed, conversation.Change{Conversation: liveConversation(), Deleted: true})
 	fx.same(t, "agent-deleted.json", janaWS.next("deleted", janaFrom))
 	fx.same(t, "visitor-deleted.json", ana.next("deleted", anaFrom))
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/lxzan/gws"
@@ -106,31 +105,19 @@ func (h *Hub) upgrade(w http.ResponseWriter, r *http.Request, c func(*Conn) clie
 type agentClient struct {
 	h     *Hub
 	conn  *Conn
-	user  *auth.User
+	user  *auth.User // as it was when the socket connected; access follows the directory
 	leave func()
-	mu    sync.Mutex
-	acc   map[int64]*conversation.Access // per inbox, read once per socket
 }
 
 func (a *agentClient) base() *Conn { return a.conn }
 
-// access returns the agent's access to an inbox, cached for the socket's life.
-func (a *agentClient) access(ctx context.Context, h *Hub, inboxID int64) (conversation.Access, bool) {
-	a.mu.Lock()
-	acc, ok := a.acc[inboxID]
-	a.mu.Unlock()
-	if ok {
-		return *acc, acc.Inbox != nil
-	}
-	got, err := h.o.Conversations.AccessTo(ctx, a.user, inboxID)
-	if err != nil && !errs.Is(err, errs.NotFound) {
-		h.log.Warn("read inbox access", "user_id", a.user.ID, "inbox_id", inboxID, "err", err)
+// access returns the agent's access to an inbox as the directory says now (a role or membership
+// changed since connecting counts at once).
+func (a *agentClient) access(inboxID int64) (conversation.Access, bool) {
+	if a.h.o.Directory == nil {
 		return conversation.Access{}, false
 	}
-	a.mu.Lock()
-	a.acc[inboxID] = &got
-	a.mu.Unlock()
-	return got, got.Inbox != nil
+	return a.h.o.Directory.Access(a.user.ID, inboxID)
 }
 
 // ServeAgent turns the request into the agent's event socket. The caller has authenticated the
@@ -139,20 +126,16 @@ func (h *Hub) ServeAgent(w http.ResponseWriter, r *http.Request, u *auth.User) e
 	if origin := r.Header.Get("Origin"); origin != "" && h.o.OriginAllowed != nil && !h.o.OriginAllowed(origin, r.Host) {
 		return errs.E(errs.Forbidden, "WebSocket from another origin refused")
 	}
-	// Access to every inbox is read once, here, not per event: fan-out must never wait on the
-	// database (inboxes created later are read on first use).
-	accesses, err := h.o.Conversations.Accesses(r.Context(), u)
-	if err != nil {
-		return err
-	}
-	acc := make(map[int64]*conversation.Access, len(accesses))
-	for id, x := range accesses {
-		acc[id] = &x
+	// Fan-out decides by the directory: it must know this user before the socket receives.
+	if h.o.Directory != nil {
+		if err := h.o.Directory.Know(r.Context(), u.ID); err != nil {
+			return err
+		}
 	}
 	var a *agentClient
 	cl, err := h.upgrade(w, r, func(c *Conn) client {
 		c.maxFrames, c.maxBytes, c.gather = maxAgentPendingFrames, maxAgentPendingBytes, agentGather
-		a = &agentClient{h: h, conn: c, user: u, acc: acc}
+		a = &agentClient{h: h, conn: c, user: u}
 		return a
 	})
 	if err != nil {
@@ -246,12 +229,9 @@ func (a *agentClient) onFrame(ctx context.Context, data []byte) {
 			a.conn.Send(b)
 		}
 	case "typing":
-		c, _, err := h.o.Conversations.Get(ctx, a.user, f.ConversationID)
-		if err != nil {
+		if err := h.o.Conversations.Typing(ctx, a.user, f.ConversationID, f.On); err != nil {
 			a.conn.Send(errorFrame(f.Ref, err))
-			return
 		}
-		h.publishTyping(ctx, c, typing{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, From: "agent", UserID: a.user.ID, Name: a.user.Name, On: f.On})
 	default:
 		a.conn.Send(errorFrame(f.Ref, errs.E(errs.Invalid, "unknown frame type %q", f.T)))
 	}

@@ -20,6 +20,7 @@ type Widget interface {
 	Send(ctx context.Context, s *widget.Session, ip string, in conversation.MessageInput) (*conversation.Conversation, *conversation.Message, error)
 	Conversation(ctx context.Context, s *widget.Session, afterSeq int64) (*conversation.Conversation, []conversation.Message, error)
 	MarkRead(ctx context.Context, s *widget.Session, conversationID, seq int64) error
+	Typing(ctx context.Context, s *widget.Session, on bool) error
 	PageView(ctx context.Context, s *widget.Session, url, title string) error
 	AgentsAvailable(ctx context.Context, s *widget.Session) (int, error)
 	StartBot(ctx context.Context, s *widget.Session, ip, pageURL string) (*conversation.Conversation, error)
@@ -134,7 +135,6 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 		v.conn.CloseAfter(errorFrame(f.ClientID, errs.E(errs.Unauthenticated, "send {\"t\":\"auth\",\"token\":…} first")))
 		return
 	}
-	h := v.h
 	switch f.T {
 	case "send":
 		_, m, err := v.w.Send(ctx, sess, v.ip, conversation.MessageInput{Body: f.Body, ClientID: f.ClientID, AttachmentID: f.AttachmentID})
@@ -159,12 +159,12 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 		v.conn.Send(b)
 	case "start":
 		c, err := v.w.StartBot(ctx, sess, v.ip, f.URL)
-		if err != nil {
+		if err != nil && !errs.Is(err, errs.NotFound) {
 			v.conn.Send(errorFrame(f.ClientID, err))
 			return
 		}
 		out := map[string]any{"t": "ack", "client_id": f.ClientID, "conversation_id": nil}
-		if c != nil {
+		if err == nil { // otherwise no playbook runs on the page
 			out["conversation_id"], out["seq"] = c.ID, c.LastSeq
 		}
 		b, _ := json.Marshal(out)
@@ -172,27 +172,18 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 	case "resume":
 		v.sendConversation(ctx, sess, f.Seq, "conversation")
 	case "read":
-		c, _, err := v.w.Conversation(ctx, sess, 1<<62)
-		if err == nil {
-			err = v.w.MarkRead(ctx, sess, c.ID, f.Seq)
-		}
-		if err == nil {
-			h.Read(ctx, c, nil, min(f.Seq, c.LastSeq))
-		}
-		if err != nil && !errs.Is(err, errs.NotFound) {
+		if err := v.w.MarkRead(ctx, sess, 0, f.Seq); err != nil && !errs.Is(err, errs.NotFound) {
 			v.conn.Send(errorFrame("", err))
 		}
 	case "typing":
-		c, _, err := v.w.Conversation(ctx, sess, 1<<62)
-		if err != nil || c.Status != conversation.Open {
-			return // nothing to type into yet; the first message creates the conversation
+		if err := v.w.Typing(ctx, sess, f.On); err != nil {
+			v.conn.Send(errorFrame("", err))
 		}
-		h.publishTyping(ctx, c, typing{ConversationID: c.ID, InboxID: c.InboxID, ContactID: c.ContactID, From: "visitor", On: f.On})
 	case "page":
 		if err := v.w.PageView(ctx, sess, f.URL, f.Title); err != nil {
 			v.conn.Send(errorFrame("", err))
 		} else {
-			h.visitorPage(sess.Contact.ID, v.inboxID)
+			v.h.visitorPage(sess.Contact.ID, v.inboxID)
 		}
 	default:
 		v.conn.Send(errorFrame(f.ClientID, errs.E(errs.Invalid, "unknown frame type %q", f.T)))

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"strconv"
 	"sync"
 	"time"
 
@@ -18,11 +19,17 @@ import (
 //   - a beat every VisitorBeat listing every contact the node holds, the same idea as presence's
 //     heartbeats: a node's word lasts VisitorTTL, so the visitors of a node that died (or whose
 //     messages were lost) do not stay on the site; a node that starts learns the others' within a
-//     beat (they answer a node they did not know at once).
+//     beat (they answer a node they did not know at once). A beat goes in parts of at most
+//     visitorPartBytes each, and counts as the whole truth once all its parts arrived.
 //
 // Nothing is stored: an idle socket costs no database write.
 
 const subjectVisitor = "parley.visitor.state"
+
+// visitorPartBytes bounds one bus message of a beat. NATS refuses a message over its max_payload
+// (1 MB unless the operator changed it), which one message listing all of a node's visitors passed
+// at about 43,000 of them; parts of a quarter of that leave room for a lowered limit.
+const visitorPartBytes = 256 << 10
 
 // visitorKey is a contact on a website (inbox).
 type visitorKey struct{ contact, inbox int64 }
@@ -34,12 +41,17 @@ type visitorConv struct {
 	Visibility visibility
 }
 
-// visitorMsg is a delta or a beat on the bus. Entries are [contact, inbox, conversation,
-// assignee, open (1) or closed (0)]: a beat of ten thousand visitors stays a few hundred KB.
+// visitorMsg is a delta or a part of a beat on the bus. Entries are [contact, inbox, conversation,
+// assignee, open (1) or closed (0)], 20 to 40 bytes each.
 type visitorMsg struct {
-	Node    string     `json:"node"`
-	Beat    bool       `json:"beat,omitempty"`
-	Online  bool       `json:"online,omitempty"` // a delta: the entry's contact is (no longer) on this node
+	Node   string `json:"node"`
+	Beat   bool   `json:"beat,omitempty"`
+	Online bool   `json:"online,omitempty"` // a delta: the entry's contact is (no longer) on this node
+	// A beat is Parts messages numbered by Part from 0, all carrying the beat's Seq. A beat
+	// without Parts (from a node of an older version) is one message.
+	Seq     uint64     `json:"seq,omitempty"`
+	Part    int        `json:"part,omitempty"`
+	Parts   int        `json:"parts,omitempty"`
 	Entries [][5]int64 `json:"entries"`
 	// Page: the entry's contact, on the site, opened this page (their browsing history grew).
 	Page *pageSeen `json:"page,omitempty"`
@@ -70,6 +82,13 @@ func fromEntry(e [5]int64) (visitorKey, visitorConv) {
 type remoteVisitors struct {
 	keys    map[visitorKey]bool
 	expires time.Time
+	// The beat being received: its seq, the part expected next and the visitors of its parts so
+	// far, which replace keys when the last part arrives. Until then keys holds the last whole
+	// beat's visitors and these too, so nobody flickers off the site between two parts. partial
+	// is nil when no beat is being received, or a part of it went missing (the next beat repairs).
+	beatSeq  uint64
+	nextPart int
+	partial  map[visitorKey]bool
 }
 
 // visitorState is a node's view of which visitors are on the site.
@@ -83,6 +102,7 @@ type visitorState struct {
 	told   map[visitorKey]bool        // on the site, as this node's agents were last told
 	convs  map[visitorKey]visitorConv // the latest conversation of every contact on the site
 	wake   chan struct{}
+	beats  uint64 // the seq of the last beat sent, under pubMu
 	// closing: the node is shutting down; its sockets close without telling the others, whose
 	// word on them lasts until it expires or the visitors reconnect to another node.
 	closing bool
@@ -200,18 +220,47 @@ func (h *Hub) publishVisitor(m visitorMsg) {
 	}
 }
 
-// sendVisitorBeat tells the other nodes every visitor this node holds.
+// sendVisitorBeat tells the other nodes every visitor this node holds. Its parts leave under
+// pubMu, so no delta of this node comes between them.
 func (h *Hub) sendVisitorBeat() {
 	s := h.vs
 	s.pubMu.Lock()
 	defer s.pubMu.Unlock()
 	s.mu.Lock()
-	m := visitorMsg{Node: s.node, Beat: true, Entries: make([][5]int64, 0, len(s.local))}
+	entries := make([][5]int64, 0, len(s.local))
 	for k := range s.local {
-		m.Entries = append(m.Entries, entryOf(k, s.convs[k]))
+		entries = append(entries, entryOf(k, s.convs[k]))
 	}
 	s.mu.Unlock()
-	h.publishVisitor(m)
+	s.beats++
+	for _, m := range beatParts(s.node, s.beats, entries, visitorPartBytes) {
+		h.publishVisitor(m)
+	}
+}
+
+// beatParts splits a beat into messages whose JSON stays within limit bytes.
+func beatParts(node string, seq uint64, entries [][5]int64, limit int) []visitorMsg {
+	// Room for everything but the entries: the field names, the node and three numbers.
+	budget := limit - 128 - len(node)
+	var parts []visitorMsg
+	start, size := 0, 0
+	var digits [20]byte
+	for i, e := range entries {
+		n := 7 // [ ] four commas, and the comma before the next entry
+		for _, v := range e {
+			n += len(strconv.AppendInt(digits[:0], v, 10))
+		}
+		if size+n > budget && i > start {
+			parts = append(parts, visitorMsg{Entries: entries[start:i]})
+			start, size = i, 0
+		}
+		size += n
+	}
+	parts = append(parts, visitorMsg{Entries: entries[start:]})
+	for i := range parts {
+		parts[i].Node, parts[i].Beat, parts[i].Seq, parts[i].Part, parts[i].Parts = node, true, seq, i, len(parts)
+	}
+	return parts
 }
 
 func (h *Hub) onVisitor(_ string, data []byte) {
@@ -239,24 +288,65 @@ func (h *Hub) onVisitor(_ string, data []byte) {
 		r = &remoteVisitors{keys: map[visitorKey]bool{}}
 		s.remote[m.Node] = r
 	}
-	r.expires = now.Add(h.visitorTTL())
-	if m.Beat {
-		// A beat is the whole truth about that node.
+	if known && !now.Before(r.expires) {
+		// The node's word had lapsed (its visitors were off the site) and holds again.
 		for k := range r.keys {
 			check = append(check, k)
 		}
-		r.keys = make(map[visitorKey]bool, len(m.Entries))
 	}
-	for _, e := range m.Entries {
-		k, c := fromEntry(e)
-		check = append(check, k)
-		if m.Beat || m.Online {
+	r.expires = now.Add(h.visitorTTL())
+	// on puts k on the site by this node's word; only a visitor it did not list before may change.
+	on := func(k visitorKey) {
+		if !r.keys[k] {
 			r.keys[k] = true
-			if _, ok := s.convs[k]; !ok || m.Online {
+			check = append(check, k)
+		}
+		if r.partial != nil {
+			r.partial[k] = true
+		}
+	}
+	switch {
+	case m.Beat:
+		if m.Part == 0 {
+			r.beatSeq, r.nextPart, r.partial = m.Seq, 0, make(map[visitorKey]bool, len(m.Entries)*max(m.Parts, 1))
+		} else if r.partial != nil && (m.Seq != r.beatSeq || m.Part != r.nextPart) {
+			r.partial = nil // a part went missing: what arrives is added, and the next beat is whole
+		}
+		for _, e := range m.Entries {
+			k, c := fromEntry(e)
+			on(k)
+			if _, ok := s.convs[k]; !ok {
 				s.setConvLocked(k, c)
 			}
-		} else {
-			delete(r.keys, k)
+		}
+		if r.partial != nil {
+			r.nextPart++
+			if r.nextPart >= max(m.Parts, 1) {
+				// The whole truth about that node: whoever it no longer lists left.
+				for k := range r.keys {
+					if !r.partial[k] {
+						check = append(check, k)
+					}
+				}
+				r.keys, r.partial = r.partial, nil
+			}
+		}
+	case m.Online:
+		for _, e := range m.Entries {
+			k, c := fromEntry(e)
+			on(k)
+			s.setConvLocked(k, c)
+		}
+	default:
+		for _, e := range m.Entries {
+			k := visitorKey{e[0], e[1]}
+			if r.keys[k] {
+				delete(r.keys, k)
+				check = append(check, k)
+			}
+			if r.partial != nil {
+				delete(r.partial, k)
+			}
 		}
 	}
 	s.mu.Unlock()
@@ -265,8 +355,10 @@ func (h *Hub) onVisitor(_ string, data []byte) {
 	}
 	for _, k := range check {
 		h.tellVisitor(k)
-		if m.Page != nil {
-			h.tellPage(k, m.Page)
+	}
+	if m.Page != nil {
+		for _, e := range m.Entries {
+			h.tellPage(visitorKey{e[0], e[1]}, m.Page)
 		}
 	}
 }
@@ -301,9 +393,8 @@ func (h *Hub) tellPage(k visitorKey, p *pageSeen) {
 		return
 	}
 	frame, _ := json.Marshal(visitorFrameOut{T: "visitor", ConversationID: c.ID, InboxID: k.inbox, ContactID: k.contact, Online: true, Page: p})
-	ctx := context.Background()
 	for _, a := range h.agentClients() {
-		if a.sees(ctx, h, c.ID, k.inbox, c.Visibility) {
+		if a.sees(c.ID, k.inbox, c.Visibility) {
 			a.conn.Send(frame)
 		}
 	}
@@ -366,9 +457,8 @@ func (h *Hub) tellVisitor(k visitorKey) {
 		return // no conversation yet: no agent sees this visitor
 	}
 	frame, _ := json.Marshal(visitorFrameOut{T: "visitor", ConversationID: c.ID, InboxID: k.inbox, ContactID: k.contact, Online: online})
-	ctx := context.Background()
 	for _, a := range h.agentClients() {
-		if a.sees(ctx, h, c.ID, k.inbox, c.Visibility) {
+		if a.sees(c.ID, k.inbox, c.Visibility) {
 			a.conn.Send(frame)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 )
 
 // The accounts queries: users, teams, sessions and API tokens (auth.Repo).
@@ -48,8 +49,8 @@ func (db *DB) CountActiveOwners(ctx context.Context) (int, error) {
 
 // CreateUser inserts u and sets its ID. With onlyIfNoOwner it fails with a conflict when an owner
 // already exists, checked in the same transaction so two first-run requests cannot both win.
-func (db *DB) CreateUser(ctx context.Context, u *auth.User, onlyIfNoOwner bool) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) CreateUser(ctx context.Context, u *auth.User, onlyIfNoOwner bool, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		if onlyIfNoOwner {
 			if tx.Engine == Postgres {
 				// PostgreSQL runs concurrent transactions; serialise first-run setups.
@@ -106,8 +107,8 @@ func (db *DB) ListUsers(ctx context.Context) ([]auth.User, error) {
 }
 
 // UpdateUser saves a user's name, avatar, time zone and role.
-func (db *DB) UpdateUser(ctx context.Context, u *auth.User) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) UpdateUser(ctx context.Context, u *auth.User, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		return expectOne(tx.ExecContext(ctx, "UPDATE users SET name = $1, avatar_url = $2, time_zone = $3, role = $4, updated_at = $5 WHERE id = $6",
 			u.Name, u.AvatarURL, u.TimeZone, u.Role, u.UpdatedAt, u.ID))("user")
 	})
@@ -141,8 +142,8 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, hash string, keepSe
 }
 
 // DeactivateUser marks a user deactivated and ends all their sessions and tokens.
-func (db *DB) DeactivateUser(ctx context.Context, userID, at int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) DeactivateUser(ctx context.Context, userID, at int64, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		if err := expectOne(tx.ExecContext(ctx, "UPDATE users SET deactivated_at = $1, updated_at = $1 WHERE id = $2", at, userID))("user"); err != nil {
 			return err
 		}
@@ -155,8 +156,8 @@ func (db *DB) DeactivateUser(ctx context.Context, userID, at int64) error {
 }
 
 // ReactivateUser lets a deactivated user sign in again.
-func (db *DB) ReactivateUser(ctx context.Context, userID, at int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) ReactivateUser(ctx context.Context, userID, at int64, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		return expectOne(tx.ExecContext(ctx, "UPDATE users SET deactivated_at = NULL, updated_at = $1 WHERE id = $2", at, userID))("user")
 	})
 }
@@ -287,8 +288,8 @@ func (db *DB) DeleteAPIToken(ctx context.Context, userID, id int64) error {
 }
 
 // CreateTeam inserts a team with its members.
-func (db *DB) CreateTeam(ctx context.Context, t *auth.Team) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) CreateTeam(ctx context.Context, t *auth.Team, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		err := tx.QueryRowContext(ctx, "INSERT INTO teams (name, created_at, updated_at) VALUES ($1, $2, $3) RETURNING id", t.Name, t.CreatedAt, t.UpdatedAt).Scan(&t.ID)
 		if IsUniqueViolation(err) {
 			return errs.Coded(errs.Conflict, "team_name_taken", "a team named %q already exists", t.Name)
@@ -301,8 +302,8 @@ func (db *DB) CreateTeam(ctx context.Context, t *auth.Team) error {
 }
 
 // RenameTeam changes a team's name.
-func (db *DB) RenameTeam(ctx context.Context, id int64, name string, at int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) RenameTeam(ctx context.Context, id int64, name string, at int64, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, "UPDATE teams SET name = $1, updated_at = $2 WHERE id = $3", name, at, id)
 		if IsUniqueViolation(err) {
 			return errs.Coded(errs.Conflict, "team_name_taken", "a team named %q already exists", name)
@@ -312,8 +313,8 @@ func (db *DB) RenameTeam(ctx context.Context, id int64, name string, at int64) e
 }
 
 // SetTeamMembers replaces a team's members.
-func (db *DB) SetTeamMembers(ctx context.Context, teamID int64, userIDs []int64, at int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) SetTeamMembers(ctx context.Context, teamID int64, userIDs []int64, at int64, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		if err := expectOne(tx.ExecContext(ctx, "UPDATE teams SET updated_at = $1 WHERE id = $2", at, teamID))("team"); err != nil {
 			return err
 		}
@@ -341,8 +342,8 @@ func setMembers(ctx context.Context, tx *Tx, teamID int64, userIDs []int64, at i
 }
 
 // DeleteTeam deletes a team and its memberships.
-func (db *DB) DeleteTeam(ctx context.Context, id int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) DeleteTeam(ctx context.Context, id int64, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		return expectOne(tx.ExecContext(ctx, "DELETE FROM teams WHERE id = $1", id))("team")
 	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 )
 
 // The contact queries: website visitors, their page views and blocks, contacts and consents
@@ -54,9 +55,9 @@ func errExternalIDTaken() error {
 
 // CreateVisitor inserts a visitor, with a new contact (c.ID 0) or an existing one (saved when its
 // updated_at differs from prevUpdatedAt), and the first page view, in one transaction.
-func (db *DB) CreateVisitor(ctx context.Context, v *contact.Visitor, c *contact.Contact, prevUpdatedAt int64, first *contact.PageView) error {
+func (db *DB) CreateVisitor(ctx context.Context, v *contact.Visitor, c *contact.Contact, prevUpdatedAt int64, first *contact.PageView, evs ...event.Event) error {
 	var visitorID, contactID int64
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		contactID = c.ID
 		if contactID == 0 {
 			tags, attrs, err := contactJSON(c)
@@ -170,8 +171,8 @@ func (db *DB) ContactByExternalID(ctx context.Context, websiteID int64, external
 }
 
 // UpdateContact saves a contact's editable fields, guarded by the updated_at it was read with.
-func (db *DB) UpdateContact(ctx context.Context, c *contact.Contact, prevUpdatedAt int64) error {
-	return db.InTx(ctx, func(tx *Tx) error { return updateContact(ctx, tx, c, prevUpdatedAt) })
+func (db *DB) UpdateContact(ctx context.Context, c *contact.Contact, prevUpdatedAt int64, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error { return updateContact(ctx, tx, c, prevUpdatedAt) })
 }
 
 // updateContact writes name, email, phone, notes, tags, attributes and updated_at; external_id
@@ -209,8 +210,8 @@ func updateContact(ctx context.Context, tx *Tx, c *contact.Contact, prevUpdatedA
 // identified as, with its conversations and their leads; the anonymous contact, once nobody is
 // left on it, hands over its conversations, consents and leads and is deleted. into is saved when
 // its updated_at differs from prevUpdatedAt.
-func (db *DB) MergeVisitorInto(ctx context.Context, visitorID int64, from, into *contact.Contact, prevUpdatedAt int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) MergeVisitorInto(ctx context.Context, visitorID int64, from, into *contact.Contact, prevUpdatedAt int64, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		if into.UpdatedAt != prevUpdatedAt {
 			if err := updateContact(ctx, tx, into, prevUpdatedAt); err != nil {
 				return err
@@ -253,8 +254,8 @@ func (db *DB) MergeVisitorInto(ctx context.Context, visitorID int64, from, into 
 }
 
 // BlockVisitor marks a visitor of the website blocked and blocks its IP there.
-func (db *DB) BlockVisitor(ctx context.Context, websiteID, visitorID, byUserID, at int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) BlockVisitor(ctx context.Context, websiteID, visitorID, byUserID, at int64, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		var ip string
 		err := tx.QueryRowContext(ctx, "UPDATE visitors SET blocked_at = COALESCE(blocked_at, $1) WHERE id = $2 AND website_id = $3 RETURNING ip",
 			at, visitorID, websiteID).Scan(&ip)
@@ -274,8 +275,8 @@ func (db *DB) BlockVisitor(ctx context.Context, websiteID, visitorID, byUserID, 
 }
 
 // UnblockVisitor lifts a visitor's block and its IP's.
-func (db *DB) UnblockVisitor(ctx context.Context, websiteID, visitorID int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) UnblockVisitor(ctx context.Context, websiteID, visitorID int64, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		var ip string
 		err := tx.QueryRowContext(ctx, "UPDATE visitors SET blocked_at = NULL WHERE id = $1 AND website_id = $2 RETURNING ip",
 			visitorID, websiteID).Scan(&ip)

@@ -6,13 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/jobs"
 )
 
 // The live chat queries: inboxes as the rules see them, conversations and their logs
@@ -90,8 +93,8 @@ func (db *DB) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
 }
 
 // SetInboxMembers replaces an inbox's members.
-func (db *DB) SetInboxMembers(ctx context.Context, inboxID int64, userIDs []int64, at int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) SetInboxMembers(ctx context.Context, inboxID int64, userIDs []int64, at int64, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM inbox_members WHERE inbox_id = $1", inboxID); err != nil {
 			return err
 		}
@@ -202,12 +205,20 @@ func nullString(s string) any {
 // last_seq is also the conversation's version; PostgreSQL's row lock and SQLite's single writer
 // keep seq gapless and in commit order.
 func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation.Message, error) {
-	if db.Engine == Postgres && w.Conv.ID != 0 && len(w.Append) == 1 && w.Run == nil && w.Append[0].AttachmentID == 0 {
+	if db.Engine == Postgres && w.Conv.ID != 0 && len(w.Append) == 1 && w.Run == nil && w.Append[0].AttachmentID == 0 &&
+		len(w.Events) == 0 && len(w.Jobs) == 0 {
 		return db.appendOne(ctx, w)
 	}
 	var stored []conversation.Message
+	// On failure w.Conv keeps what it was: a caller must never answer with the seq of an update
+	// that was rolled back.
+	was := *w.Conv
 	err := db.InTx(ctx, func(tx *Tx) error {
 		stored = stored[:0]
+		*w.Conv = was
+		if err := tx.lockPositions(ctx); err != nil {
+			return err
+		}
 		c := w.Conv
 		n := int64(len(w.Append))
 		var base int64
@@ -246,12 +257,31 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 				return fmt.Errorf("write bot run: %w", err)
 			}
 		}
+		// The change's other events first (a new conversation's conversation.created), then its
+		// log entries.
+		first, err := tx.takePositions(ctx, len(w.Events)+len(w.Append))
+		if err != nil {
+			return err
+		}
+		for i := range w.Events {
+			e := &w.Events[i]
+			if e.ConversationID == 0 && e.InboxID == 0 {
+				e.ConversationID, e.InboxID = c.ID, c.InboxID
+			}
+			if e.ActorID == 0 {
+				e.ActorID = w.ActorID
+			}
+		}
+		if err := tx.writeEvents(ctx, w.Events, first, c.UpdatedAt); err != nil {
+			return err
+		}
+		first += int64(len(w.Events))
 		base = c.LastSeq - n
 		for i, m := range w.Append {
-			m.ConversationID, m.Seq = c.ID, base+int64(i)+1
+			m.ConversationID, m.Seq, m.Position = c.ID, base+int64(i)+1, first+int64(i)
 			err := tx.QueryRowContext(ctx, sqlInsertMessage,
 				m.ConversationID, m.Seq, m.SenderKind, nullable(m.SenderID), m.Kind, m.Body, conversation.EncodePayload(&m),
-				nullString(m.ClientID), nullString(m.ExternalID), nullable(m.AttachmentID), m.CreatedAt).Scan(&m.ID)
+				nullString(m.ClientID), nullString(m.ExternalID), nullable(m.AttachmentID), m.CreatedAt, m.Position).Scan(&m.ID)
 			if errors.Is(err, sql.ErrNoRows) {
 				// A retry: the conversation holds this client id already. Answer with the original;
 				// returning an error undoes this write.
@@ -278,9 +308,10 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 			}
 			stored = append(stored, m)
 		}
-		return nil
+		return tx.writeJobs(ctx, db, w.Jobs)
 	})
 	if err != nil {
+		*w.Conv = was
 		return nil, err
 	}
 	return stored, nil
@@ -288,46 +319,26 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 
 // pgAppend is Commit's most common write on PostgreSQL, one entry appended to an existing
 // conversation (an agent's reply, a message sent over HTTP; a socket's messages take
-// AppendToOpen), as one statement: the duplicate check, the guarded update and the
-// insert, committed on its own. A transaction would cost four round trips (BEGIN, UPDATE, INSERT,
-// COMMIT) on the connection instead of one. When it writes nothing, the client id was taken or the
-// guard failed; appendOne tells which.
+// AppendToOpen), as one statement: the duplicate check, the guarded update, the entry's position
+// and the insert. It runs in a pgx batch after sqlLockPositions (pgbatch.go), with the other
+// appends made meanwhile, instead of a transaction of five round trips. When it writes nothing, the client
+// id was taken or the guard failed; appendOne tells which. The position is taken only when the
+// update happened, so a write that fails its guard leaves no gap.
 const pgAppend = `WITH dup AS (SELECT 1 FROM messages WHERE conversation_id = $13 AND client_id = $16),
 c AS (UPDATE conversations SET status = $1, assignee_id = $2, team_id = $3, last_seq = last_seq + $4,
 	preview = $5, rating = $6, updated_at = $7, last_message_at = $8, first_response_at = $9, joined_at = $10, closed_at = $11,
 	visitor_id = $12, with_bot = $15
-	WHERE id = $13 AND last_seq = $14 AND NOT EXISTS (SELECT 1 FROM dup) RETURNING last_seq)
-INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, kind, body, event, client_id, external_id, attachment_id, created_at)
-SELECT $13, c.last_seq, $17::text, $18::bigint, $19::text, $20::text, $21::text, $16::text, $22::text, NULL, $23::bigint FROM c
-RETURNING id, seq`
+	WHERE id = $13 AND last_seq = $14 AND NOT EXISTS (SELECT 1 FROM dup) RETURNING last_seq),
+p AS (UPDATE event_counter SET position = position + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM c) RETURNING position)
+INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, kind, body, event, client_id, external_id, attachment_id, created_at, position)
+SELECT $13, c.last_seq, $17::text, $18::bigint, $19::text, $20::text, $21::text, $16::text, $22::text, NULL, $23::bigint, p.position FROM c, p
+RETURNING id, seq, position`
 
-// appendOne writes w (one entry, existing conversation, no bot run, no attachment) with pgAppend.
+// appendOne writes w (one entry, existing conversation, no bot run, attachment, event or job)
+// with pgAppend, batched with the other appends made meanwhile (pgbatch.go): one round trip, one
+// commit, and one take of the position counter's lock for the whole batch.
 func (db *DB) appendOne(ctx context.Context, w *conversation.Write) ([]conversation.Message, error) {
-	c, m := w.Conv, w.Append[0]
-	m.ConversationID = c.ID
-	err := db.write.QueryRowContext(ctx, pgAppend,
-		c.Status, nullable(c.AssigneeID), nullable(c.TeamID), 1, c.Preview, nullable(int64(c.Rating)), c.UpdatedAt, c.LastMessageAt,
-		nullable(c.FirstResponseAt), nullable(c.JoinedAt), nullable(c.ClosedAt), nullable(c.VisitorID), c.ID, w.ExpectSeq,
-		boolInt(c.WithBot), nullString(m.ClientID),
-		m.SenderKind, nullable(m.SenderID), m.Kind, m.Body, conversation.EncodePayload(&m), nullString(m.ExternalID), m.CreatedAt).
-		Scan(&m.ID, &m.Seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		if m.ClientID != "" {
-			orig, err := messageByClientID(ctx, db.write, c.ID, m.ClientID)
-			if err == nil {
-				return nil, &conversation.DuplicateError{Message: *orig}
-			}
-			if !errs.Is(err, errs.NotFound) {
-				return nil, err
-			}
-		}
-		return nil, conversation.ErrStale
-	}
-	if err != nil {
-		return nil, fmt.Errorf("append message: %w", err)
-	}
-	c.LastSeq = m.Seq
-	return []conversation.Message{m}, nil
+	return db.appends.write(ctx, w)
 }
 
 // pgAppendOpen is AppendToOpen on PostgreSQL as one statement (see pgAppend): the duplicate check,
@@ -340,9 +351,11 @@ const pgAppendOpen = `WITH c AS (UPDATE conversations AS c SET last_seq = c.last
 	WHERE c.id = $1 AND c.contact_id = $3 AND c.inbox_id + 0 = $2 AND c.status = 'open'
 	AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1 AND client_id = $7)
 	RETURNING ` + convColumns + `),
-m AS (INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, kind, body, event, client_id, external_id, attachment_id, created_at)
-	SELECT c.id, c.last_seq, $8::text, NULL, $9::text, $10::text, $11::text, $7::text, NULL, NULL, $5::bigint FROM c RETURNING id)
-SELECT c.*, m.id FROM c, m`
+p AS (UPDATE event_counter SET position = position + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM c) RETURNING position),
+m AS (INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, kind, body, event, client_id, external_id, attachment_id, created_at, position)
+	SELECT c.id, c.last_seq, $8::text, NULL, $9::text, $10::text, $11::text, $7::text, NULL, NULL, $5::bigint, p.position FROM c, p
+	RETURNING id, position)
+SELECT c.*, m.id, m.position FROM c, m`
 
 // AppendToOpen writes a message into the contact's open conversation without reading it first
 // (conversation.OpenAppend).
@@ -363,8 +376,12 @@ func (db *DB) AppendToOpen(ctx context.Context, a *conversation.OpenAppend) (*co
 			return fmt.Errorf("append message: %w", err)
 		}
 		m.ConversationID, m.Seq = c.ID, c.LastSeq
+		if m.Position, err = tx.takePositions(ctx, 1); err != nil {
+			return err
+		}
 		err = tx.QueryRowContext(ctx, sqlInsertMessage, m.ConversationID, m.Seq, m.SenderKind, nullable(m.SenderID), m.Kind, m.Body,
-			conversation.EncodePayload(m), nullString(m.ClientID), nullString(m.ExternalID), nullable(m.AttachmentID), m.CreatedAt).Scan(&m.ID)
+			conversation.EncodePayload(m), nullString(m.ClientID), nullString(m.ExternalID), nullable(m.AttachmentID), m.CreatedAt,
+			m.Position).Scan(&m.ID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notAppended(ctx, tx, a) // a retry: undo the update, answer with the original
 		}
@@ -423,7 +440,7 @@ func latestUnchanged(ctx context.Context, tx *Tx, inboxID, contactID, prevID int
 // agent's user, the contact of the conversation for the contact's own messages (so renaming a
 // contact renames their past messages too).
 const messageColumns = `m.id, m.conversation_id, m.seq, m.sender_kind, COALESCE(m.sender_id, 0), m.kind, m.body, m.event,
-	COALESCE(m.client_id, ''), COALESCE(m.external_id, ''), COALESCE(m.attachment_id, 0), m.created_at,
+	COALESCE(m.client_id, ''), COALESCE(m.external_id, ''), COALESCE(m.attachment_id, 0), m.created_at, COALESCE(m.position, 0),
 	COALESCE(u.name, NULLIF(ct.name, ''), NULLIF(ct.email, ''), ''), COALESCE(u.avatar_url, ''),
 	COALESCE(b.name, ''), COALESCE(b.content_type, ''), COALESCE(b.size, 0), COALESCE(b.width, 0), COALESCE(b.height, 0)`
 
@@ -435,17 +452,17 @@ const messageFrom = ` FROM messages m LEFT JOIN users u ON u.id = m.sender_id AN
 
 func scanMessage(row interface{ Scan(...any) error }) (*conversation.Message, error) {
 	var m conversation.Message
-	var event string
+	var stored string
 	var f conversation.File
-	if err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderKind, &m.SenderID, &m.Kind, &m.Body, &event, &m.ClientID, &m.ExternalID,
-		&m.AttachmentID, &m.CreatedAt, &m.SenderName, &m.SenderAvatar, &f.Name, &f.ContentType, &f.Size, &f.Width, &f.Height); err != nil {
+	if err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderKind, &m.SenderID, &m.Kind, &m.Body, &stored, &m.ClientID, &m.ExternalID,
+		&m.AttachmentID, &m.CreatedAt, &m.Position, &m.SenderName, &m.SenderAvatar, &f.Name, &f.ContentType, &f.Size, &f.Width, &f.Height); err != nil {
 		return nil, err
 	}
 	if m.AttachmentID != 0 && f.ContentType != "" {
 		f.ID = m.AttachmentID
 		m.Attachment = &f
 	}
-	if err := conversation.DecodePayload(&m, event); err != nil {
+	if err := conversation.DecodePayload(&m, stored); err != nil {
 		return nil, fmt.Errorf("message %d payload: %w", m.ID, err)
 	}
 	return &m, nil
@@ -473,7 +490,7 @@ func (db *DB) Messages(ctx context.Context, q conversation.LogQuery) ([]conversa
 	}
 	after, before := q.AfterSeq, q.BeforeSeq
 	if after <= 0 && before <= 0 {
-		before = 1 << 62
+		before = math.MaxInt64 // the latest page: before every seq there is
 	}
 	out := []conversation.Message{}
 	for len(out) < q.Limit {
@@ -669,8 +686,9 @@ func (db *DB) MarkContactRead(ctx context.Context, convID, seq int64) error {
 // DeleteConversation removes a conversation and everything that is its history: messages,
 // attachments and read cursors (by cascade), the visitor's page views up to now, and pending jobs
 // keyed to it ("conversation:<id>…"). Contacts, leads, deals and notes stay.
-func (db *DB) DeleteConversation(ctx context.Context, id int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) DeleteConversation(ctx context.Context, c *conversation.Conversation, evs ...event.Event) error {
+	id := c.ID
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		var visitorID sql.NullInt64
 		var lastAt int64
 		err := tx.QueryRowContext(ctx, "SELECT visitor_id, last_message_at FROM conversations WHERE id = $1", id).Scan(&visitorID, &lastAt)
@@ -682,16 +700,17 @@ func (db *DB) DeleteConversation(ctx context.Context, id int64) error {
 				return err
 			}
 		}
-		// Cancelled as jobs.Queue.Cancel does (a running job's handler sees its ctx end at its next
-		// lease extension), and emptied: a payload may quote the conversation. The database's clock,
-		// as for every job time.
-		now, err := db.Now(ctx)
+		// Its pending jobs are cancelled (a running job's handler sees its ctx end at its next
+		// lease extension), whatever their key, and emptied: a payload may quote the conversation.
+		// The database's clock, as for every job time.
+		now, err := db.clockIn(ctx, tx)
 		if err != nil {
 			return err
 		}
-		key := fmt.Sprintf("conversation:%d", id)
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'cancelled', payload = '{}', errors = '[]', lease_until = NULL, finished_at = $1, updated_at = $1
-			WHERE state IN ('available', 'running') AND (unique_key = $2 OR unique_key LIKE $3)`, now, key, key+":%"); err != nil {
+		if err := jobs.CancelConversation(ctx, tx, id, now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET payload = '{}', errors = '[]' WHERE conversation_id = $1`, id); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, "DELETE FROM conversations WHERE id = $1", id)
@@ -754,4 +773,22 @@ func (db *DB) BotRun(ctx context.Context, conversationID int64) (*conversation.B
 		return nil, notFound(err, "bot run")
 	}
 	return &r, nil
+}
+
+// InboxMemberships returns every inbox's members (conversation.DirectoryRepo).
+func (db *DB) InboxMemberships(ctx context.Context) (map[int64][]int64, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT inbox_id, user_id FROM inbox_members ORDER BY inbox_id, user_id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64][]int64{}
+	for rows.Next() {
+		var inboxID, userID int64
+		if err := rows.Scan(&inboxID, &userID); err != nil {
+			return nil, err
+		}
+		out[inboxID] = append(out[inboxID], userID)
+	}
+	return out, rows.Err()
 }

@@ -4,16 +4,17 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 )
 
 // CreateWebsite inserts a web inbox and its website row, setting their IDs.
-func (db *DB) CreateWebsite(ctx context.Context, w *inbox.Website) error {
+func (db *DB) CreateWebsite(ctx context.Context, w *inbox.Website, evs ...event.Event) error {
 	domains, err := json.Marshal(w.AllowedDomains)
 	if err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		var installer any
 		if w.InstallerID != 0 {
 			installer = w.InstallerID
@@ -25,8 +26,18 @@ func (db *DB) CreateWebsite(ctx context.Context, w *inbox.Website) error {
 			return err
 		}
 		w.Kind = inbox.Web
+		if w.InstallerID != 0 { // whoever sets a website up works in it
+			if _, err := tx.ExecContext(ctx, "INSERT INTO inbox_members (inbox_id, user_id, created_at) VALUES ($1, $2, $3)",
+				w.ID, w.InstallerID, w.CreatedAt); err != nil {
+				return err
+			}
+		}
+		sealed, err := db.sealSecret(websiteSecret, w.ID, w.Secret)
+		if err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO websites (inbox_id, public_key, secret, allowed_domains, time_zone) VALUES ($1, $2, $3, $4, $5)`,
-			w.ID, w.PublicKey, w.Secret, string(domains), w.TimeZone)
+			w.ID, w.PublicKey, sealed, string(domains), w.TimeZone)
 		return err
 	})
 }
@@ -47,6 +58,9 @@ func (db *DB) WebsiteByName(ctx context.Context, name string) (*inbox.Website, e
 		w.InstallerID = *installer
 	}
 	if err := json.Unmarshal([]byte(domains), &w.AllowedDomains); err != nil {
+		return nil, err
+	}
+	if w.Secret, err = db.openSecret(websiteSecret, w.ID, w.Secret); err != nil {
 		return nil, err
 	}
 	return &w, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 )
 
 // The CRM queries: leads (crm.Repo).
@@ -34,9 +35,9 @@ func errLeadReference() error {
 }
 
 // CreateLead inserts a lead and sets its ID.
-func (db *DB) CreateLead(ctx context.Context, l *crm.Lead) error {
+func (db *DB) CreateLead(ctx context.Context, l *crm.Lead, evs ...event.Event) error {
 	var id int64
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO leads (title, value, currency, status, contact_id, conversation_id, owner_user_id,
 			created_by_user_id, source, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 			l.Title, l.Value, l.Currency, l.Status, nullable(l.ContactID), nullable(l.ConversationID), nullable(l.OwnerUserID),
@@ -104,8 +105,8 @@ func (db *DB) ListLeads(ctx context.Context, q crm.LeadQuery) ([]crm.Lead, error
 
 // UpdateLead saves a lead's title, value, currency, status, owner and updated_at, guarded by the
 // updated_at it was read with.
-func (db *DB) UpdateLead(ctx context.Context, l *crm.Lead, prevUpdatedAt int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) UpdateLead(ctx context.Context, l *crm.Lead, prevUpdatedAt int64, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		var id int64
 		err := tx.QueryRowContext(ctx, `UPDATE leads SET title = $1, value = $2, currency = $3, status = $4, owner_user_id = $5, updated_at = $6
 			WHERE id = $7 AND updated_at = $8 RETURNING id`,
@@ -128,8 +129,8 @@ func (db *DB) UpdateLead(ctx context.Context, l *crm.Lead, prevUpdatedAt int64) 
 }
 
 // DeleteLead removes a lead.
-func (db *DB) DeleteLead(ctx context.Context, id int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) DeleteLead(ctx context.Context, id int64, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		return expectOne(tx.ExecContext(ctx, "DELETE FROM leads WHERE id = $1", id))("lead")
 	})
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"testing"
 
+	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/storetest"
 )
@@ -212,7 +214,7 @@ func TestLeadSurvivesWhatItPointsAt(t *testing.T) {
 		conv := r.conversation(ib, ct, 0)
 		l := r.lead("Kept", ct, conv, uid)
 
-		if err := db.DeleteConversation(ctx, conv); err != nil {
+		if err := db.DeleteConversation(ctx, &conversation.Conversation{ID: conv, InboxID: ib}, event.New(event.ConversationDeleted, nil)); err != nil {
 			t.Fatal(err)
 		}
 		got, err := db.LeadByID(ctx, l.ID)

@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/playbook"
 )
 
@@ -89,12 +90,12 @@ func insertVersion(ctx context.Context, tx *Tx, v *playbook.Version) error {
 }
 
 // CreatePlaybook inserts a playbook and its first version, setting p.ID and p.Version.
-func (db *DB) CreatePlaybook(ctx context.Context, p *playbook.Playbook, v *playbook.Version) error {
+func (db *DB) CreatePlaybook(ctx context.Context, p *playbook.Playbook, v *playbook.Version, evs ...event.Event) error {
 	targeting, err := json.Marshal(p.Targeting)
 	if err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO playbooks (website_id, name, active, priority, delay_seconds, targeting, version,
 				created_by, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9) RETURNING id`,
@@ -114,12 +115,12 @@ func (db *DB) CreatePlaybook(ctx context.Context, p *playbook.Playbook, v *playb
 
 // SavePlaybook stores p's settings and v as version prev+1, if the playbook is still at version
 // prev: otherwise someone saved in between, and it answers Conflict.
-func (db *DB) SavePlaybook(ctx context.Context, p *playbook.Playbook, v *playbook.Version, prev int) error {
+func (db *DB) SavePlaybook(ctx context.Context, p *playbook.Playbook, v *playbook.Version, prev int, evs ...event.Event) error {
 	targeting, err := json.Marshal(p.Targeting)
 	if err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE playbooks SET name = $1, active = $2, priority = $3, delay_seconds = $4, targeting = $5,
 				version = $6, updated_at = $7
 			WHERE id = $8 AND version = $9 AND deleted_at IS NULL`,
@@ -177,16 +178,16 @@ func (db *DB) ListPlaybooks(ctx context.Context, websiteID int64) ([]playbook.Pl
 
 // DeletePlaybook marks a playbook deleted (and inactive). Its versions stay, for the conversations
 // running them.
-func (db *DB) DeletePlaybook(ctx context.Context, id, at int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) DeletePlaybook(ctx context.Context, id, at int64, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		return expectOne(tx.ExecContext(ctx, "UPDATE playbooks SET deleted_at = $1, active = 0, updated_at = $1 WHERE id = $2 AND deleted_at IS NULL",
 			at, id))("playbook")
 	})
 }
 
 // SetPlaybookActive switches a playbook on or off.
-func (db *DB) SetPlaybookActive(ctx context.Context, id int64, active bool, at int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) SetPlaybookActive(ctx context.Context, id int64, active bool, at int64, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		return expectOne(tx.ExecContext(ctx, "UPDATE playbooks SET active = $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL",
 			activeFlag(active), at, id))("playbook")
 	})

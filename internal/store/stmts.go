@@ -40,7 +40,7 @@ const (
 	// the send is a retry, and Commit answers with the original. One statement does the duplicate
 	// check and the insert.
 	sqlInsertMessage = `INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, kind, body, event, client_id,
-	external_id, attachment_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+	external_id, attachment_id, created_at, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 	ON CONFLICT (conversation_id, client_id) WHERE client_id IS NOT NULL DO NOTHING RETURNING id`
 )
 
@@ -57,7 +57,7 @@ var sqlAppendOpen = `UPDATE conversations SET last_seq = last_seq + 1, preview =
 
 // writePath lists the statements prepared on SQLite's writer connection.
 var writePath = []string{sqlSavepoint, sqlRelease, sqlRollbackTo, sqlLatestConversationID, sqlInsertConversation,
-	sqlUpdateConversation, sqlInsertMessage, sqlAppendOpen}
+	sqlUpdateConversation, sqlInsertMessage, sqlAppendOpen, sqlReadPositions, sqlSavePositions, sqlInsertEvent}
 
 // prepareWrites prepares the write path's statements on the writer. Its one connection must not be
 // held by the caller (a group's leader calls it before it begins its transaction); it fails until

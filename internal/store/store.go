@@ -24,6 +24,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"modernc.org/sqlite"
 	sqlitelib "modernc.org/sqlite/lib"
+
+	"github.com/parleyhq/parley/internal/secret"
 )
 
 // Engine names the database engine behind a DB.
@@ -41,6 +43,9 @@ type Options struct {
 	// DataDir holds the SQLite file and its lock file. Created if missing.
 	DataDir string
 	Logger  *slog.Logger
+	// Secrets seals the secrets stored in the database (secrets.go). Without it, writing a secret
+	// fails, and so does reading one that is sealed.
+	Secrets *secret.Keyring
 }
 
 // DB is an open database. On SQLite it keeps one writer connection (transactions begin IMMEDIATE,
@@ -58,6 +63,8 @@ type DB struct {
 	group  *group // SQLite: runs InTx calls in batches, one transaction each (group.go)
 	// PostgreSQL: runs AppendToOpen calls in batches, one round trip and commit each (pgbatch.go)
 	appends *pgBatcher
+	// keys seals and opens the secrets stored in the database (secrets.go); nil: none may be written
+	keys *secret.Keyring
 }
 
 // Querier is what both *sql.DB and *sql.Tx offer; read helpers accept either.
@@ -74,10 +81,18 @@ func Open(ctx context.Context, opt Options) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	var db *DB
+	var err error
 	if opt.URL != "" {
-		return openPostgres(ctx, opt.URL, log)
+		db, err = openPostgres(ctx, opt.URL, log)
+	} else {
+		db, err = openSQLite(ctx, opt.DataDir, log)
 	}
-	return openSQLite(ctx, opt.DataDir, log)
+	if err != nil {
+		return nil, err
+	}
+	db.keys = opt.Secrets
+	return db, nil
 }
 
 func openPostgres(ctx context.Context, rawURL string, log *slog.Logger) (*DB, error) {
@@ -236,6 +251,10 @@ type Tx struct {
 	afterCommit []func()
 	shared      bool     // one member of a group-committed SQLite transaction (group.go)
 	stmts       *txStmts // SQLite: the writer's prepared statements, bound to this transaction
+	// positionsLocked: on PostgreSQL, the transaction holds the event position counter's lock
+	// (events.go).
+	positionsLocked bool
+	grp             *group // SQLite: the group whose batch this is (positions come from its memory)
 }
 
 // AfterCommit registers fn to run after a successful commit.

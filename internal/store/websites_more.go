@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 )
 
@@ -12,7 +13,8 @@ var _ inbox.Repo = (*DB)(nil)
 const websiteSelect = `SELECT i.id, i.kind, i.name, i.visibility, i.reopen_policy, COALESCE(i.installer_id, 0), i.created_at, i.updated_at,
 	w.public_key, w.secret, w.allowed_domains, w.time_zone FROM inboxes i JOIN websites w ON w.inbox_id = i.id `
 
-func scanWebsite(row interface{ Scan(...any) error }) (*inbox.Website, error) {
+// scanWebsite reads a row of websiteSelect, opening the website's sealed secret.
+func (db *DB) scanWebsite(row interface{ Scan(...any) error }) (*inbox.Website, error) {
 	var w inbox.Website
 	var domains string
 	if err := row.Scan(&w.ID, &w.Kind, &w.Name, &w.Visibility, &w.ReopenPolicy, &w.InstallerID, &w.CreatedAt, &w.UpdatedAt,
@@ -22,12 +24,16 @@ func scanWebsite(row interface{ Scan(...any) error }) (*inbox.Website, error) {
 	if err := json.Unmarshal([]byte(domains), &w.AllowedDomains); err != nil {
 		return nil, err
 	}
+	var err error
+	if w.Secret, err = db.openSecret(websiteSecret, w.ID, w.Secret); err != nil {
+		return nil, err
+	}
 	return &w, nil
 }
 
 // WebsiteByID returns a website.
 func (db *DB) WebsiteByID(ctx context.Context, id int64) (*inbox.Website, error) {
-	w, err := scanWebsite(db.read.QueryRowContext(ctx, websiteSelect+"WHERE i.id = $1", id))
+	w, err := db.scanWebsite(db.read.QueryRowContext(ctx, websiteSelect+"WHERE i.id = $1", id))
 	if err != nil {
 		return nil, notFound(err, "website")
 	}
@@ -36,7 +42,7 @@ func (db *DB) WebsiteByID(ctx context.Context, id int64) (*inbox.Website, error)
 
 // WebsiteByKey returns the website with this public key.
 func (db *DB) WebsiteByKey(ctx context.Context, key string) (*inbox.Website, error) {
-	w, err := scanWebsite(db.read.QueryRowContext(ctx, websiteSelect+"WHERE w.public_key = $1", key))
+	w, err := db.scanWebsite(db.read.QueryRowContext(ctx, websiteSelect+"WHERE w.public_key = $1", key))
 	if err != nil {
 		return nil, notFound(err, "website")
 	}
@@ -52,7 +58,7 @@ func (db *DB) ListWebsites(ctx context.Context) ([]inbox.Website, error) {
 	defer rows.Close()
 	out := []inbox.Website{}
 	for rows.Next() {
-		w, err := scanWebsite(rows)
+		w, err := db.scanWebsite(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -62,20 +68,20 @@ func (db *DB) ListWebsites(ctx context.Context) ([]inbox.Website, error) {
 }
 
 // UpdateInbox saves an inbox's name and policies.
-func (db *DB) UpdateInbox(ctx context.Context, ib *inbox.Inbox) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (db *DB) UpdateInbox(ctx context.Context, ib *inbox.Inbox, evs ...event.Event) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		return expectOne(tx.ExecContext(ctx, "UPDATE inboxes SET name = $1, visibility = $2, reopen_policy = $3, updated_at = $4 WHERE id = $5",
 			ib.Name, ib.Visibility, ib.ReopenPolicy, ib.UpdatedAt, ib.ID))("inbox")
 	})
 }
 
 // UpdateWebsite saves a website's name, allowed domains and time zone.
-func (db *DB) UpdateWebsite(ctx context.Context, w *inbox.Website) error {
+func (db *DB) UpdateWebsite(ctx context.Context, w *inbox.Website, evs ...event.Event) error {
 	domains, err := json.Marshal(w.AllowedDomains)
 	if err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		if err := expectOne(tx.ExecContext(ctx, "UPDATE inboxes SET name = $1, updated_at = $2 WHERE id = $3", w.Name, w.UpdatedAt, w.ID))("website"); err != nil {
 			return err
 		}

@@ -15,9 +15,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/secret"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/testenv"
 )
+
+// Keyring seals the secrets of every database storetest opens. It is one fixed key, so handles
+// that open one database as several nodes would read each other's secrets.
+func Keyring() *secret.Keyring {
+	sum := sha256.Sum256([]byte("parley storetest secret key"))
+	k, err := secret.NewKeyring(sum[:])
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
 
 // Each runs fn once per engine as subtests "sqlite" and "postgres", each with its own database.
 func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
@@ -36,7 +48,7 @@ func SQLite(t testing.TB) *store.DB {
 func OpenSQLite(t testing.TB, dir string) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, store.Options{DataDir: dir})
+	db, err := store.Open(ctx, store.Options{DataDir: dir, Secrets: Keyring()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +64,7 @@ func Postgres(t testing.TB) *store.DB {
 	t.Helper()
 	ctx := context.Background()
 	u := PostgresDatabase(t)
-	db, err := store.Open(ctx, store.Options{URL: u})
+	db, err := store.Open(ctx, store.Options{URL: u, Secrets: Keyring()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/ratelimit"
 )
@@ -26,11 +27,20 @@ type Limits struct {
 // five a second.
 var DefaultLimits = Limits{PerVisitorBurst: 10, PerVisitorEvery: time.Second, PerIPBurst: 60, PerIPEvery: 200 * time.Millisecond}
 
+// Feed delivers what every node committed (internal/event).
+type Feed interface {
+	Subscribe(fn func(*event.Notice))
+}
+
 // Options configures the Service.
 type Options struct {
 	Contacts      *contact.Service
 	Conversations *conversation.Service
-	Limits        Limits
+	// Bot is the playbook engine; without one the widget is a plain chat box.
+	Bot Bot
+	// Feed tells the service of blocks made on any node (nil: blocks are read at every send).
+	Feed   Feed
+	Limits Limits
 }
 
 // Service is the visitor side of website chat.
@@ -43,19 +53,41 @@ type Service struct {
 	// blocks counts the blocks announced on any node (BlocksChanged); sessions remember the count
 	// at which they were last found not blocked (guard).
 	blocks atomic.Int64
+	// alwaysCheck: nothing announces blocks (no feed), so every send reads the block lists.
+	alwaysCheck bool
 }
 
 // BlocksChanged says a visitor or an IP was blocked somewhere, or that blocks may have been
 // missed (the bus reconnected): every session reads the block lists again at its next send.
 func (s *Service) BlocksChanged() { s.blocks.Add(1) }
 
+// onNotice hears of blocks made on any node, and of notices that may have been missed.
+func (s *Service) onNotice(n *event.Notice) {
+	if n.Resync {
+		s.BlocksChanged()
+		return
+	}
+	for _, e := range n.Events {
+		if e.Type == event.ContactBlocked {
+			s.BlocksChanged()
+			return
+		}
+	}
+}
+
 // New returns the widget service.
 func New(o Options) *Service {
 	if o.Limits == (Limits{}) {
 		o.Limits = DefaultLimits
 	}
-	return &Service{contacts: o.Contacts, convs: o.Conversations,
+	s := &Service{contacts: o.Contacts, convs: o.Conversations, bot: o.Bot,
 		byVis: ratelimit.New(o.Limits.PerVisitorEvery, o.Limits.PerVisitorBurst), byIP: ratelimit.New(o.Limits.PerIPEvery, o.Limits.PerIPBurst)}
+	if o.Feed != nil {
+		o.Feed.Subscribe(s.onNotice)
+	} else {
+		s.alwaysCheck = true
+	}
+	return s
 }
 
 // Session starts a visitor (no token) or resumes one (token). It is called only once the visitor
@@ -116,9 +148,29 @@ func (s *Service) Conversation(ctx context.Context, sess *Session, afterSeq int6
 	return s.convs.ContactConversation(ctx, sess.From(), afterSeq, 500)
 }
 
-// MarkRead records that the visitor has read up to seq.
-func (s *Service) MarkRead(ctx context.Context, sess *Session, conversationID, seq int64) error {
-	return s.convs.ContactMarkRead(ctx, sess.From(), conversationID, seq)
+// MarkRead records that the visitor has read conversation id (0: their latest) up to seq.
+func (s *Service) MarkRead(ctx context.Context, sess *Session, id, seq int64) error {
+	if id == 0 {
+		c, err := s.convs.ContactLatest(ctx, sess.From())
+		if err != nil {
+			return err
+		}
+		id = c.ID
+	}
+	return s.convs.ContactMarkRead(ctx, sess.From(), id, seq)
+}
+
+// Typing tells the agents who see the visitor's open conversation that they are typing (or
+// stopped); with no open conversation there is nothing to type into yet.
+func (s *Service) Typing(ctx context.Context, sess *Session, on bool) error {
+	c, err := s.convs.ContactLatest(ctx, sess.From())
+	if errs.Is(err, errs.NotFound) || (err == nil && c.Status != conversation.Open) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.convs.ContactTyping(ctx, sess.From(), c.ID, on)
 }
 
 // PageView records a page the visitor looked at, on one of the website's allowed domains.
@@ -154,7 +206,7 @@ func (s *Service) Describe(ctx context.Context, sess *Session, name, email strin
 	if email != "" {
 		p.Email = &email
 	}
-	return s.contacts.Update(ctx, sess.Contact.ID, p)
+	return s.contacts.Save(ctx, sess.Contact.ID, p)
 }
 
 // Consent records the visitor's GDPR consent to a text of a version, with the time.
