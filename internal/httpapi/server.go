@@ -279,6 +279,8 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/widget/v1/{key}/frame", "public", s.widgetFrame},
 		{"GET", "/widget/assets/{file}", "public", s.widgetAsset},
 
+		{"GET", "/favicon.svg", "page", s.favicon},
+		{"GET", "/favicon.ico", "page", s.favicon},
 		{"GET", "/{$}", "page", s.pageRoot},
 		{"GET", "/inbox/{$}", "page", s.inboxApp},
 		{"GET", "/inbox/assets/{file}", "page", s.inboxAsset},

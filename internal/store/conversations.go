@@ -298,6 +298,13 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 				if m.Attachment, err = attachInTx(ctx, tx, m.AttachmentID, c.ID, w.Uploader); err != nil {
 					return err
 				}
+				// A picture or file without a caption, last: the list's line says what it is.
+				if i == len(w.Append)-1 && m.Body == "" && c.Preview == "" {
+					c.Preview = attachmentPreview(m.Attachment)
+					if _, err := tx.ExecContext(ctx, `UPDATE conversations SET preview = $1 WHERE id = $2`, c.Preview, c.ID); err != nil {
+						return fmt.Errorf("attachment preview: %w", err)
+					}
+				}
 			}
 			stored = append(stored, m)
 		}
@@ -429,13 +436,18 @@ func latestUnchanged(ctx context.Context, tx *Tx, inboxID, contactID, prevID int
 	return nil
 }
 
+// A sender's name is read from the sender as they are now, never stored with the message: the
+// agent's user, the contact of the conversation for the contact's own messages (so renaming a
+// contact renames their past messages too).
 const messageColumns = `m.id, m.conversation_id, m.seq, m.sender_kind, COALESCE(m.sender_id, 0), m.kind, m.body, m.event,
 	COALESCE(m.client_id, ''), COALESCE(m.external_id, ''), COALESCE(m.attachment_id, 0), m.created_at, COALESCE(m.position, 0),
-	COALESCE(u.name, ''), COALESCE(u.avatar_url, ''),
+	COALESCE(u.name, NULLIF(ct.name, ''), NULLIF(ct.email, ''), ''), COALESCE(u.avatar_url, ''),
 	COALESCE(b.name, ''), COALESCE(b.content_type, ''), COALESCE(b.size, 0), COALESCE(b.width, 0), COALESCE(b.height, 0)`
 
 // The blob join reads only columns stored before the data, so no file is read.
 const messageFrom = ` FROM messages m LEFT JOIN users u ON u.id = m.sender_id AND m.sender_kind = 'agent'
+	LEFT JOIN conversations mc ON mc.id = m.conversation_id AND m.sender_kind = 'visitor'
+	LEFT JOIN contacts ct ON ct.id = mc.contact_id
 	LEFT JOIN blobs b ON b.id = m.attachment_id `
 
 func scanMessage(row interface{ Scan(...any) error }) (*conversation.Message, error) {
@@ -626,8 +638,9 @@ func (db *DB) ListConversations(ctx context.Context, q conversation.ListQuery) (
 	args = append(args, q.Limit)
 	query := "SELECT " + convColumns + `, COALESCE(NULLIF(ct.name, ''), NULLIF(ct.email, ''), ''),
 		(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'visitor'
-			AND m.seq > COALESCE((SELECT r.last_read_seq FROM read_cursors r WHERE r.conversation_id = c.id AND r.user_id = $1), 0))
-		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+			AND m.seq > COALESCE((SELECT r.last_read_seq FROM read_cursors r WHERE r.conversation_id = c.id AND r.user_id = $1), 0)),
+		COALESCE(v.country, '')
+		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN visitors v ON v.id = c.visitor_id
 		WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(" ORDER BY c.last_message_at DESC, c.id DESC LIMIT $%d", len(args))
 	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -636,13 +649,13 @@ func (db *DB) ListConversations(ctx context.Context, q conversation.ListQuery) (
 	defer rows.Close()
 	out := []conversation.Conversation{}
 	for rows.Next() {
-		var name string
+		var name, country string
 		var unread int
-		c, err := scanConversation(rows, &name, &unread)
+		c, err := scanConversation(rows, &name, &unread, &country)
 		if err != nil {
 			return nil, err
 		}
-		c.ContactName, c.Unread = name, unread
+		c.ContactName, c.Unread, c.ContactCountry = name, unread, country
 		if c.ContactName == "" {
 			c.ContactName = "Visitor"
 		}
@@ -725,6 +738,15 @@ func (db *DB) ConversationsOfContact(ctx context.Context, contactID int64) ([]co
 
 // attachInTx ties an upload to the conversation its message is in. Only the uploader's own blob,
 // not yet attached elsewhere, may be attached: ids are guessable.
+// attachmentPreview is the list line of a message that is only a picture or a file: "📷" for a
+// picture (the inbox words it in the agent's language), "📎" and the name for another file.
+func attachmentPreview(f *conversation.File) string {
+	if strings.HasPrefix(f.ContentType, "image/") {
+		return "📷"
+	}
+	return strings.TrimSpace("📎 " + f.Name)
+}
+
 func attachInTx(ctx context.Context, tx *Tx, blobID, convID int64, uploader string) (*conversation.File, error) {
 	f := conversation.File{ID: blobID}
 	var w, h sql.NullInt64

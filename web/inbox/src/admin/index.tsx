@@ -1,6 +1,7 @@
 // The admin area (#/admin/…): users, teams, inboxes, websites, playbooks and webhooks for admins and owners;
 // every user's own profile and API tokens. The app's router renders <Admin> for hashes starting
 // with #/admin and passes the segments after "admin".
+import { useEffect, useRef } from "preact/hooks";
 import { t } from "../i18n";
 import "./admin.css";
 import { InboxesScreen } from "./inboxes";
@@ -43,6 +44,12 @@ export function isAdmin(me: Me): boolean {
 }
 
 export function Admin({ path, me, navigate }: AdminProps) {
+  const nav = useRef<HTMLElement>(null);
+  // On a phone the menu is one row that scrolls sideways: the current screen's entry is shown.
+  useEffect(() => {
+    const cur = nav.current && nav.current.querySelector<HTMLElement>("[aria-current=page]");
+    if (cur && nav.current!.scrollWidth > nav.current!.clientWidth) nav.current!.scrollLeft = cur.offsetLeft - 8;
+  }, [path[0]]);
   const admin = isAdmin(me);
   const visible = sections().filter((s) => admin || !s.admin);
   const section = path[0] || (admin ? "users" : "profile");
@@ -90,7 +97,7 @@ export function Admin({ path, me, navigate }: AdminProps) {
   }
   return (
     <div class="adm">
-      <nav class="adm-nav" aria-label={t("admin.nav.label")}>
+      <nav class="adm-nav" ref={nav} aria-label={t("admin.nav.label")}>
         <p class="adm-nav-title">{t("admin.title")}</p>
         <ul>
           <li class="adm-nav-back">

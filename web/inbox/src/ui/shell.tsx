@@ -85,7 +85,7 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
       if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
       const el = e.target as HTMLElement;
       const typing = el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
-      if (typing || document.querySelector("dialog[open]")) return;
+      if (typing || document.querySelector("dialog[open]") || document.querySelector(".menu")) return; // an open menu has the keys
       const cmd = chord.press(e.key, Date.now());
       if (!cmd) return;
       e.preventDefault();
