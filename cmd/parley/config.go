@@ -27,6 +27,9 @@ type Config struct {
 	DebugAddr      string
 	SecretKey      string // base64 or hex; empty: SQLite's DATA/secret.key (secrets.go)
 	SecretKeysOld  string // comma-separated keys SecretKey replaced
+	// WebhooksAllowPrivate lets webhook endpoints point at loopback, private and link-local
+	// addresses (internal/webhook/target.go).
+	WebhooksAllowPrivate bool
 	// Mail (docs/email.md): Parley's own SMTP listener, and the installation's mail set by flags
 	// instead of the admin area.
 	SMTPAddr        string
@@ -56,6 +59,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.CityDB, "city-db", "", "a MaxMind/DB-IP city database (.mmdb) to show visitors' cities; default: the bundled country database")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it off public networks")
 	fs.IntVar(&c.VisitorIPLimit, "visitor-ip-limit", 5, "widget messages per second allowed from one IP address (burst: 12 seconds' worth); raise it when many visitors share an address")
+	fs.BoolVar(&c.WebhooksAllowPrivate, "webhooks-allow-private", false, "let webhooks go to loopback, private, link-local and cloud metadata addresses (off: only public addresses; for receivers inside your own network)")
 	fs.BoolVar(&c.Demo, "demo", false, "create a demo owner, website and /demo page (idempotent) and print the URLs to open")
 	fs.StringVar(&c.SMTPAddr, "smtp-addr", "", "run Parley's own SMTP listener (an MX for the reply domain and email inboxes) on this address, e.g. :25 or :2525")
 	fs.StringVar(&c.SMTPHostname, "smtp-hostname", "", "the listener's host name in its greeting and Received lines (default: the host of --base-url)")
@@ -95,7 +99,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 var envFlags = map[string]bool{
 	"addr": true, "data": true, "database": true, "nats": true, "base-url": true, "tls-cert": true, "tls-key": true,
 	"trusted-proxies": true, "demo": true, "visitor-ip-limit": true, "city-db": true, "log-level": true, "log-format": true,
-	"debug-addr": true, "secret-key": true, "secret-keys-old": true, "smtp-addr": true, "smtp-hostname": true,
+	"debug-addr": true, "secret-key": true, "secret-keys-old": true, "webhooks-allow-private": true, "smtp-addr": true, "smtp-hostname": true,
 	"mail-smtp": true, "mail-from": true, "mail-reply-domain": true, "mail-imap": true,
 }
 

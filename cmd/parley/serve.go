@@ -34,6 +34,7 @@ import (
 	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/demo"
 	"github.com/parleyhq/parley/internal/event"
+	"github.com/parleyhq/parley/internal/eventlog"
 	"github.com/parleyhq/parley/internal/geo"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/inbox"
@@ -44,6 +45,7 @@ import (
 	"github.com/parleyhq/parley/internal/presence"
 	"github.com/parleyhq/parley/internal/realtime"
 	"github.com/parleyhq/parley/internal/richtext"
+	"github.com/parleyhq/parley/internal/webhook"
 	"github.com/parleyhq/parley/internal/widget"
 )
 
@@ -143,6 +145,11 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		return strings.TrimSpace(i.OS + " " + i.OSVersion), strings.TrimSpace(i.Browser + " " + i.BrowserVersion), clientinfo.IsCrawler(ua)
 	}})
 	leads := crm.NewService(crm.Options{Repo: db, Conversations: convs, Feed: feed, Logger: log})
+	hooks := webhook.NewService(webhook.Options{Repo: db, Feed: feed, AllowPrivate: c.WebhooksAllowPrivate, Logger: log})
+	queue.Handle(webhook.SendKind, hooks.Send)
+	// Durable consumers of the event log: each reads on from where it stopped, on one node at a time.
+	consumers := event.NewRunner(db, feed, event.RunnerOptions{Node: node, Logger: log},
+		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut})
 	engine := bot.New(bot.Options{Playbooks: playbooks, Versions: versions, Conversations: convs, Contacts: contacts, Leads: leads,
 		Jobs: queue, Logger: log})
 	limits := widget.DefaultLimits
@@ -208,6 +215,8 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Blobs:          blobs,
 		Playbooks:      playbooks,
 		Leads:          leads,
+		Webhooks:       hooks,
+		EventLog:       eventlog.NewReader(db, convs),
 		EmailInboxes:   emails,
 		Mail:           mail,
 		LocationCredit: locator.Attribution(),
@@ -237,8 +246,13 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- queue.Run(jobsCtx) }()
 	liveCtx, stopLive := context.WithCancel(context.WithoutCancel(ctx))
-	liveDone := make(chan struct{}, 2)
+	liveDone := make(chan struct{}, 3)
 	go dir.Run(liveCtx)
+	go func() {
+		consumers.Run(liveCtx)
+		liveDone <- struct{}{}
+	}()
+	go hooks.RunPrune(liveCtx)
 	go func() {
 		if err := tracker.Run(liveCtx); err != nil {
 			log.Error("presence", "err", err)
@@ -311,6 +325,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		srv.Close()
 	}
 	stopLive() // closes every socket; clients reconnect to another node
+	<-liveDone
 	<-liveDone
 	<-liveDone
 	stopJobs()

@@ -8,7 +8,7 @@ import (
 	"github.com/parleyhq/parley/internal/inbox"
 )
 
-// The rules of PRODUCT.md's Inbox section, decided here and only here.
+// The rules of docs/product.md's Inbox section, decided here and only here.
 
 // Access is what the rules know about a user and one inbox.
 type Access struct {
@@ -122,6 +122,9 @@ func CanReply(a Access, c *Conversation) error {
 		return notVisible()
 	}
 	if c.Status == Closed {
+		if a.Inbox.ReopenPolicy != inbox.Reopen {
+			return errs.Coded(errs.Conflict, "conversation_closed", "the conversation is closed, and closed is final in this inbox: the contact's next message starts a new conversation")
+		}
 		return errs.Coded(errs.Conflict, "conversation_closed", "the conversation is closed; reopen it to reply")
 	}
 	return nil
@@ -189,24 +192,35 @@ type Allowed struct {
 	Note     bool `json:"note"`
 	Assign   bool `json:"assign"`
 	TakeOver bool `json:"assign_to_me"`
-	Close    bool `json:"close"`
-	Reopen   bool `json:"reopen"`
-	Delete   bool `json:"delete"`
-	Release  bool `json:"release,omitempty"`
+	// TakeIfAvailable: the actor could take the conversation if they turned their availability
+	// on, so the inbox says so up front with one button instead of a reply that fails.
+	TakeIfAvailable bool `json:"assign_to_me_if_available"`
+	// ClosedIsFinal: the inbox's reopen policy is final, so once closed there is no Reopen; the
+	// contact's next message starts a new conversation.
+	ClosedIsFinal bool `json:"closed_is_final"`
+	Close         bool `json:"close"`
+	Reopen        bool `json:"reopen"`
+	Delete        bool `json:"delete"`
+	Release       bool `json:"release,omitempty"`
 }
 
 // AllowedFor computes Allowed from the same rules the actions use.
 func AllowedFor(a Access, c *Conversation, available bool) Allowed {
 	self := &Target{User: a.User, HasInbox: a.HasInbox(), Available: available}
+	ifAvailable := &Target{User: a.User, HasInbox: a.HasInbox(), Available: true}
+	takes := CanAssign(a, c, self) == nil
 	return Allowed{
-		Reply:    CanReply(a, c) == nil,
-		Note:     CanNote(a, c) == nil,
-		Assign:   CanAssign(a, c, nil) == nil,
-		TakeOver: c.AssigneeID != a.User.ID && CanAssign(a, c, self) == nil,
-		Close:    CanClose(a, c) == nil,
-		Reopen:   CanReopen(a, c) == nil,
-		Delete:   CanDelete(a, c) == nil,
-		Release:  CanRelease(a, c) == nil,
+		// A reply to an unassigned conversation first takes it, so it needs what taking needs.
+		Reply:           CanReply(a, c) == nil && (!ReplyTakes(c) || takes),
+		Note:            CanNote(a, c) == nil,
+		Assign:          CanAssign(a, c, nil) == nil,
+		TakeOver:        c.AssigneeID != a.User.ID && takes,
+		TakeIfAvailable: c.AssigneeID != a.User.ID && !available && CanAssign(a, c, ifAvailable) == nil,
+		ClosedIsFinal:   a.Inbox != nil && a.Inbox.ReopenPolicy != inbox.Reopen,
+		Close:           CanClose(a, c) == nil,
+		Reopen:          CanReopen(a, c) == nil,
+		Delete:          CanDelete(a, c) == nil,
+		Release:         CanRelease(a, c) == nil,
 	}
 }
 

@@ -19,10 +19,12 @@ import (
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/eventlog"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/mailer"
 	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/realtime"
+	"github.com/parleyhq/parley/internal/webhook"
 	"github.com/parleyhq/parley/internal/widget"
 )
 
@@ -64,6 +66,8 @@ type Config struct {
 	Blobs         *blob.Service
 	Playbooks     *playbook.Service
 	Leads         *crm.Service
+	Webhooks      *webhook.Service
+	EventLog      *eventlog.Reader
 	// EmailInboxes and Mail are the email channel and the installation's own mail.
 	EmailInboxes *emailinbox.Service
 	Mail         *mailer.Service
@@ -100,6 +104,8 @@ type Server struct {
 	blobs          *blob.Service
 	playbooks      *playbook.Service
 	leads          *crm.Service
+	webhooks       *webhook.Service
+	eventLogs      *eventlog.Reader
 	emailInboxes   *emailinbox.Service
 	mail           *mailer.Service
 	locationCredit string
@@ -126,7 +132,7 @@ func New(cfg Config) *Server {
 	s := &Server{auth: cfg.Auth, checks: cfg.Checks, reg: cfg.Registry, log: cfg.Logger, proxies: cfg.Proxies,
 		secure: cfg.SecureCookies, demo: cfg.Demo, metrics: newMetrics(cfg.Registry), mux: http.NewServeMux(),
 		inboxes: cfg.Inboxes, convs: cfg.Conversations, contacts: cfg.Contacts, widget: cfg.Widget, hub: cfg.Hub, presence: cfg.Presence, blobs: cfg.Blobs,
-		leads: cfg.Leads, emailInboxes: cfg.EmailInboxes, mail: cfg.Mail, locationCredit: cfg.LocationCredit}
+		leads: cfg.Leads, webhooks: cfg.Webhooks, eventLogs: cfg.EventLog, emailInboxes: cfg.EmailInboxes, mail: cfg.Mail, locationCredit: cfg.LocationCredit}
 	s.playbooks = cfg.Playbooks
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
@@ -252,6 +258,18 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/api/v1/leads/{id}", "user", s.getLead},
 		{"PATCH", "/api/v1/leads/{id}", "user", s.patchLead},
 		{"DELETE", "/api/v1/leads/{id}", "user", s.deleteLead},
+		{"GET", "/api/v1/webhooks", "user", s.listWebhooks},
+		{"POST", "/api/v1/webhooks", "user", s.createWebhook},
+		{"GET", "/api/v1/webhooks/{id}", "user", s.getWebhook},
+		{"PATCH", "/api/v1/webhooks/{id}", "user", s.patchWebhook},
+		{"DELETE", "/api/v1/webhooks/{id}", "user", s.deleteWebhook},
+		{"POST", "/api/v1/webhooks/{id}/rotate-secret", "user", s.rotateWebhookSecret},
+		{"POST", "/api/v1/webhooks/{id}/test", "user", s.testWebhook},
+		{"GET", "/api/v1/webhooks/{id}/deliveries", "user", s.listWebhookDeliveries},
+		{"GET", "/api/v1/webhooks/{id}/deliveries/{delivery}", "user", s.getWebhookDelivery},
+		{"POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", "user", s.redeliverWebhookDelivery},
+		{"POST", "/api/v1/webhooks/{id}/redeliver", "user", s.redeliverWebhookFailed},
+		{"GET", "/api/v1/event-log", "user", s.eventLog},
 		{"POST", "/api/v1/visitors/{id}/block", "user", s.blockVisitor(true)},
 		{"DELETE", "/api/v1/visitors/{id}/block", "user", s.blockVisitor(false)},
 		{"GET", "/api/v1/events", "socket", s.events},
@@ -283,6 +301,8 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/widget/v1/{key}/frame", "public", s.widgetFrame},
 		{"GET", "/widget/assets/{file}", "public", s.widgetAsset},
 
+		{"GET", "/favicon.svg", "page", s.favicon},
+		{"GET", "/favicon.ico", "page", s.favicon},
 		{"GET", "/{$}", "page", s.pageRoot},
 		{"GET", "/inbox/{$}", "page", s.inboxApp},
 		{"GET", "/inbox/assets/{file}", "page", s.inboxAsset},

@@ -64,6 +64,18 @@ func inboxEvent(t event.Type, actor *auth.User, ib *Inbox) event.Event {
 	return e
 }
 
+// newInboxAccess is a new inbox's access: its installer is its one member. Encoded when the event
+// is written, after the insert gave the inbox its id.
+type newInboxAccess struct{ ib *Inbox }
+
+func (p newInboxAccess) MarshalJSON() ([]byte, error) {
+	members := []int64{}
+	if p.ib.InstallerID != 0 {
+		members = append(members, p.ib.InstallerID)
+	}
+	return json.Marshal(AccessData{InboxID: p.ib.ID, Visibility: p.ib.Visibility, MemberIDs: members})
+}
+
 func accessEvent(actor *auth.User, id int64, vis Visibility, members []int64) event.Event {
 	e := event.New(event.InboxAccessChanged, AccessData{InboxID: id, Visibility: vis, MemberIDs: members})
 	e.InboxID, e.ActorID = id, actor.ID
@@ -281,7 +293,7 @@ type WebsiteInput struct {
 // MaxFollowUpSeconds bounds a website's follow-up delay: a day.
 const MaxFollowUpSeconds = 86400
 
-// CreateWebsite creates a website inbox; its creator is its installer.
+// CreateWebsite creates a website inbox; its creator is its installer and first member.
 func (s *Service) CreateWebsite(ctx context.Context, u *auth.User, in WebsiteInput) (*Website, error) {
 	if err := auth.Authorize(u, auth.ManageSetup); err != nil {
 		return nil, err
@@ -297,7 +309,9 @@ func (s *Service) CreateWebsite(ctx context.Context, u *auth.User, in WebsiteInp
 	if err := s.applyWebsite(ctx, w, in); err != nil {
 		return nil, err
 	}
-	evs := []event.Event{inboxEvent(event.InboxCreated, u, &w.Inbox)}
+	access := event.New(event.InboxAccessChanged, newInboxAccess{&w.Inbox})
+	access.ActorID = u.ID
+	evs := []event.Event{inboxEvent(event.InboxCreated, u, &w.Inbox), access}
 	if err := s.repo.CreateWebsite(ctx, w, evs...); err != nil {
 		return nil, err
 	}

@@ -468,7 +468,7 @@ func (h *Hub) onTyping(data []byte) {
 func (h *Hub) PresenceChanged(userID int64) {
 	ctx := context.Background()
 	frame, _ := json.Marshal(map[string]any{"t": "presence", "user_id": userID, "available": h.o.Presence.Available(ctx, userID),
-		"online_agents": len(h.o.Presence.OnlineUsers())})
+		"online_agents": len(h.availableAgents(ctx))})
 	for _, a := range h.agentClients() {
 		a.conn.Send(frame)
 	}

@@ -182,6 +182,8 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 	case "page":
 		if err := v.w.PageView(ctx, sess, f.URL, f.Title); err != nil {
 			v.conn.Send(errorFrame("", err))
+		} else {
+			v.h.visitorPage(sess.Contact.ID, v.inboxID)
 		}
 	default:
 		v.conn.Send(errorFrame(f.ClientID, errs.E(errs.Invalid, "unknown frame type %q", f.T)))

@@ -79,6 +79,12 @@ func (db *DB) CreateEmailInbox(ctx context.Context, ib *emailinbox.EmailInbox, e
 			return err
 		}
 		ib.Kind = inbox.Email
+		if ib.InstallerID != 0 { // whoever connects an address works in it
+			if _, err := tx.ExecContext(ctx, "INSERT INTO inbox_members (inbox_id, user_id, created_at) VALUES ($1, $2, $3)",
+				ib.ID, ib.InstallerID, ib.CreatedAt); err != nil {
+				return err
+			}
+		}
 		smtpPass, err := db.sealOptional(inboxSMTPPassword, ib.ID, ib.SMTP.Password)
 		if err != nil {
 			return err

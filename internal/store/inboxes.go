@@ -27,6 +27,12 @@ func (db *DB) CreateWebsite(ctx context.Context, w *inbox.Website, evs ...event.
 			return err
 		}
 		w.Kind = inbox.Web
+		if w.InstallerID != 0 { // whoever sets a website up works in it
+			if _, err := tx.ExecContext(ctx, "INSERT INTO inbox_members (inbox_id, user_id, created_at) VALUES ($1, $2, $3)",
+				w.ID, w.InstallerID, w.CreatedAt); err != nil {
+				return err
+			}
+		}
 		sealed, err := db.sealSecret(websiteSecret, w.ID, w.Secret)
 		if err != nil {
 			return err

@@ -36,22 +36,22 @@ func errLeadReference() error {
 
 // CreateLead inserts a lead and sets its ID.
 func (db *DB) CreateLead(ctx context.Context, l *crm.Lead, evs ...event.Event) error {
-	var id int64
 	err := db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
+		// l.ID is set here, not after commit: lead.created's payload is encoded from l inside this
+		// transaction and must carry the new id.
 		err := tx.QueryRowContext(ctx, `INSERT INTO leads (title, value, currency, status, contact_id, conversation_id, owner_user_id,
 			created_by_user_id, source, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 			l.Title, l.Value, l.Currency, l.Status, nullable(l.ContactID), nullable(l.ConversationID), nullable(l.OwnerUserID),
-			nullable(l.CreatedByUserID), l.Source, l.CreatedAt, l.UpdatedAt).Scan(&id)
+			nullable(l.CreatedByUserID), l.Source, l.CreatedAt, l.UpdatedAt).Scan(&l.ID)
 		if IsForeignKeyViolation(err) {
 			return errLeadReference()
 		}
 		return err
 	})
 	if err != nil {
-		return err
+		l.ID = 0
 	}
-	l.ID = id
-	return nil
+	return err
 }
 
 // LeadByID returns a lead.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/parleyhq/parley/internal/conversation"
@@ -286,6 +287,25 @@ func TestLeadsFollowAMergedVisitor(t *testing.T) {
 		}
 		if got := contactOf(stayed.ID); got != stayed.ContactID {
 			t.Fatalf("staying conversation's lead: contact %d, want %d", got, stayed.ContactID)
+		}
+	})
+}
+
+// lead.created, encoded inside the insert's transaction, carries the new lead's id.
+func TestLeadCreatedEventCarriesTheID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		l := &crm.Lead{Title: "Order", Currency: "EUR", Status: crm.LeadOpen, Source: crm.SourceAPI, CreatedAt: 1, UpdatedAt: 1}
+		if err := db.CreateLead(ctx, l, event.New(event.LeadCreated, l)); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := db.EventsAfter(ctx, 0, 10)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("events %v, %v", evs, err)
+		}
+		var got crm.Lead
+		if err := json.Unmarshal(evs[0].Data, &got); err != nil || got.ID == 0 || got.ID != l.ID {
+			t.Fatalf("lead.created carries id %d, the lead has %d (%v)", got.ID, l.ID, err)
 		}
 	})
 }

@@ -34,14 +34,17 @@ type Teaser struct {
 	DelaySeconds int    `json:"delay_seconds"`
 	Text         string `json:"text"`
 	BotName      string `json:"bot_name"`
+	// Language is the playbook's: the launcher speaks it before the chat frame has loaded.
+	Language string `json:"language"`
 }
 
 // ErrNoTeaser says the page's playbook (if any) shows nothing before the chat opens.
 var ErrNoTeaser = errs.Coded(errs.NotFound, "no_teaser", "no playbook greets visitors on this page")
 
 // Teaser returns the teaser of the playbook that runs on pageURL: the plain text of its first
-// card (a message or a question), cut to 140 characters; ErrNoTeaser when there is none. No
-// visitor is needed, so passers-by leave no rows.
+// card (a message or a question; empty for another card), cut to 140 characters, and the
+// playbook's language; ErrNoTeaser when no playbook runs there. No visitor is needed, so
+// passers-by leave no rows.
 func (s *Service) Teaser(ctx context.Context, site *inbox.Website, pageURL string) (*Teaser, error) {
 	if s.bot == nil {
 		return nil, ErrNoTeaser
@@ -53,15 +56,17 @@ func (s *Service) Teaser(ctx context.Context, site *inbox.Website, pageURL strin
 	if err != nil {
 		return nil, err
 	}
+	t := &Teaser{ID: p.ID, DelaySeconds: p.DelaySeconds, BotName: p.Appearance.BotName, Language: p.Appearance.Language}
 	first, ok := p.Flow.Start()
 	if !ok || (first.Type != playbook.MessageCard && first.Type != playbook.QuestionCard) {
-		return nil, ErrNoTeaser
+		return t, nil // no words to show, but the launcher speaks the playbook's language
 	}
 	text := []rune(strings.Join(strings.Fields(first.Wire().Text), " "))
 	if len(text) > 140 {
 		text = append(text[:139], '…')
 	}
-	return &Teaser{ID: p.ID, DelaySeconds: p.DelaySeconds, Text: string(text), BotName: p.Appearance.BotName}, nil
+	t.Text = string(text)
+	return t, nil
 }
 
 // guard refuses blocked visitors and visitors sending too quickly, as for messages. A session that

@@ -12,7 +12,7 @@ import (
 	"github.com/parleyhq/parley/web/bundle"
 )
 
-// Budgets from ENGINEERING.md: the loader every page loads, and the whole widget, gzipped.
+// Budgets from docs/architecture.md: the loader every page loads, and the whole widget, gzipped.
 const (
 	loaderBudget = 5 * 1024
 	widgetBudget = 30 * 1024

@@ -171,6 +171,14 @@ func inboxEvent(t event.Type, actor *auth.User, ib *inbox.Inbox) event.Event {
 	return e
 }
 
+// newInboxAccess is a new inbox's access: its installer is its one member. Encoded when the event
+// is written, after the insert gave the inbox its id.
+type newInboxAccess struct{ ib *inbox.Inbox }
+
+func (p newInboxAccess) MarshalJSON() ([]byte, error) {
+	return json.Marshal(inbox.AccessData{InboxID: p.ib.ID, Visibility: p.ib.Visibility, MemberIDs: []int64{p.ib.InstallerID}})
+}
+
 func (s *Service) committed(ctx context.Context, evs ...event.Event) {
 	if s.o.Feed != nil && len(evs) > 0 {
 		s.o.Feed.Committed(ctx, event.Notice{Events: evs})
@@ -225,8 +233,8 @@ func (s *Service) Get(ctx context.Context, u *auth.User, id int64) (*EmailInbox,
 	return &r, nil
 }
 
-// Create makes an email inbox (admins); its creator is its installer. It is shared and reopens
-// closed conversations unless told otherwise.
+// Create makes an email inbox (admins); its creator is its installer and first member. It is
+// shared and reopens closed conversations unless told otherwise.
 func (s *Service) Create(ctx context.Context, u *auth.User, in Input) (*EmailInbox, error) {
 	if err := auth.Authorize(u, auth.ManageSetup); err != nil {
 		return nil, err
@@ -244,12 +252,14 @@ func (s *Service) Create(ctx context.Context, u *auth.User, in Input) (*EmailInb
 	if err := apply(ib, in); err != nil {
 		return nil, err
 	}
-	evs := []event.Event{inboxEvent(event.InboxCreated, u, &ib.Inbox)}
+	access := event.New(event.InboxAccessChanged, newInboxAccess{&ib.Inbox})
+	access.ActorID = u.ID
+	evs := []event.Event{inboxEvent(event.InboxCreated, u, &ib.Inbox), access}
 	if err := s.o.Repo.CreateEmailInbox(ctx, ib, evs...); err != nil {
 		return nil, err
 	}
 	s.committed(ctx, evs...)
-	ib.MemberIDs = []int64{}
+	ib.MemberIDs = []int64{u.ID}
 	r := ib.Redacted()
 	return &r, nil
 }

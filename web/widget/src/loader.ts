@@ -14,7 +14,7 @@ import { launcher as de } from "./i18n/de";
 import { launcher as nl } from "./i18n/nl";
 import { launcher as tr } from "./i18n/tr";
 import { launcher as hu } from "./i18n/hu";
-import { fill } from "./i18n/format";
+import { plural } from "./i18n/format";
 import { chooseLocale } from "./lib/locale";
 import { bridgeMessage, type Identity, type Look, type Page, type ToFrame, type ToHost } from "./lib/bridge";
 
@@ -89,6 +89,7 @@ interface Teaser {
   id: number;
   delay_seconds: number;
   text: string;
+  language?: string;
 }
 
 function main(): void {
@@ -109,7 +110,7 @@ function main(): void {
   const kLook = "parley:" + key + ":look";
   const kTeaser = "parley:" + key + ":teaser";
 
-  let fixedLocale = "";
+  let fixedLocale = script.getAttribute("data-locale") || "";
   let L = en;
   let locale = "en";
   let isOpen = false;
@@ -183,7 +184,7 @@ function main(): void {
 
   function label(): void {
     let text = isOpen ? L.close : L.open;
-    if (unread > 0 && !isOpen) text += ". " + fill(L.unread, { n: unread });
+    if (unread > 0 && !isOpen) text += ". " + plural(L.unread, unread);
     button.setAttribute("aria-label", text);
     button.setAttribute("aria-expanded", String(isOpen));
     badge.textContent = unread > 9 ? "9+" : String(unread);
@@ -437,6 +438,11 @@ function main(): void {
     // The page's playbook greets after its delay, next to the launcher, unless this visitor is
     // already chatting or closed the greeting in this session. Nothing is stored until they open it.
     const t = teaser;
+    // This page's playbook speaks its language from the first paint, before the frame says so.
+    if (t && t.language && t.language !== look.language) {
+      look.language = t.language;
+      applyLocale();
+    }
     if (t && t.text && get(local, kActive) !== "1" && get(session, kTeaser) !== "1") {
       setTimeout(() => isOpen || disabled || showTeaser(t), Math.max(0, t.delay_seconds || 0) * 1000);
     }

@@ -32,8 +32,17 @@ export function lang(): Lang {
   return current;
 }
 
+/**
+ * t is a text in the user's language, with {name} placeholders filled. A text with a count may hold
+ * the singular and the plural form, "one|other"; the number in vars.n picks one by the language's
+ * plural rules (a language whose words do not change with the count has one form).
+ */
 export function t(key: string, vars?: Record<string, string | number>): string {
   let s = catalogues[current][key] ?? en[key] ?? key;
+  if (vars && typeof vars.n === "number" && s.includes("|")) {
+    const forms = s.split("|");
+    s = forms[new Intl.PluralRules(current).select(vars.n) === "one" ? 0 : 1] ?? forms[0];
+  }
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return s;
 }

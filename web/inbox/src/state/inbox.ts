@@ -11,13 +11,15 @@ import { decide, notificationText, parseSettings, type NotifyEvent, type NotifyS
 import type { Assignee, Channel, Conversation, ConversationFrame, Counts, Folder, Frame, Message, Team, User } from "../types";
 import { AgentSocket } from "./socket";
 
-export type Topic = "list" | "counts" | "open" | "log" | "presence" | "typing" | "socket" | "settings" | "toast";
+export type Topic = "list" | "counts" | "open" | "log" | "presence" | "typing" | "socket" | "settings" | "toast" | "visitor";
 
 /** A message being sent: shown at once, replaced by the stored entry when it comes back. */
 export interface Pending {
   clientId: string;
   conversationId: number;
   body: string;
+  /** the text as the composer showed it (body is markdown) */
+  shown: string;
   note: boolean;
   attachmentName?: string;
   /** An email reply's recipients and subject. */
@@ -94,6 +96,8 @@ export class Inbox {
   typing = new Map<number, Typing>();
   /** Whether each contact is on the website now, by contact id: from `visitor` frames and from what the API and live frames say. */
   visitors = new Map<number, boolean>();
+  /** How many `visitor` frames came for each contact (came, left, opened a page): the details panel reads them again. */
+  visitorPings = new Map<number, number>();
   /** visitorEpoch counts `visitor` frames; visitorSeen holds the epoch of each contact's last one. */
   private visitorEpoch = 0;
   private visitorSeen = new Map<number, number>();
@@ -551,7 +555,8 @@ export class Inbox {
       case "visitor":
         this.visitorSeen.set(f.contact_id, ++this.visitorEpoch);
         this.visitors.set(f.contact_id, f.online);
-        this.emit("list", "open");
+        this.visitorPings.set(f.contact_id, (this.visitorPings.get(f.contact_id) || 0) + 1);
+        this.emit("list", "open", "visitor");
         break;
       case "read": {
         const c = this.convs.get(f.conversation_id);
@@ -605,6 +610,7 @@ export class Inbox {
     const next: Conversation = {
       ...live,
       contact_name: filled ? live.contact_name : prev && prev.contact_name,
+      contact_country: live.contact_country || (prev && prev.contact_country),
       unread: filled ? live.unread : (prev ? prev.unread : 0) + fresh,
       allowed: prev && prev.allowed,
     };
@@ -663,12 +669,12 @@ export class Inbox {
     }
   }
 
-  /** send stores a reply or note (an email reply with its recipients and subject); a failed one stays on screen with a retry. */
-  send(body: string, note: boolean, attachment?: File, mail?: MailFields): void {
+  /** send stores a reply or note (body in markdown; shown as the composer showed it; an email reply with its recipients and subject); a failed one stays on screen with a retry. */
+  send(body: string, note: boolean, attachment?: File, shown = body, mail?: MailFields): void {
     const id = this.openId;
     if (!id) return;
     this.quiet(id);
-    const p: Pending = { clientId: clientID(), conversationId: id, body, note, attachmentName: attachment && attachment.name, mail, retry: () => {} };
+    const p: Pending = { clientId: clientID(), conversationId: id, body, shown, note, attachmentName: attachment && attachment.name, mail, retry: () => {} };
     p.retry = () => {
       p.failed = undefined;
       this.emit("log");

@@ -112,7 +112,7 @@ export function Icon({ name, class: cls }: { name: string; class?: string }) {
 }
 
 /**
- * ChannelIcon marks a conversation's channel as PRODUCT.md says: website chat has none, Messenger a
+ * ChannelIcon marks a conversation's channel as docs/product.md says: website chat has none, Messenger a
  * blue Messenger icon, email a red envelope, WhatsApp its green icon.
  */
 export function ChannelIcon({ channel }: { channel: Channel }) {
@@ -261,12 +261,43 @@ export function countryName(code: string): string {
   }
 }
 
+/** languageName is a language tag ("de-AT") as words in the user's language ("German (Austria)"). */
+export function languageName(tag: string): string {
+  if (!tag) return "";
+  try {
+    const names = new (Intl as unknown as { DisplayNames: new (l: string[], o: { type: string }) => { of(c: string): string | undefined } }).DisplayNames([lang()], { type: "language" });
+    return names.of(tag) || tag;
+  } catch {
+    return tag;
+  }
+}
+
 /**
  * contactName is how a conversation's contact is named: the API says "Visitor" for an anonymous
- * one (no name or email yet), which the inbox says in the user's language.
+ * one (no name or email yet), which the inbox says in the user's language with the contact's
+ * number, so that two anonymous visitors are told apart ("Visitor 31").
  */
-export function contactName(c: { contact_name?: string }): string {
-  return !c.contact_name || c.contact_name === "Visitor" ? t("visitor") : c.contact_name;
+export function contactName(c: { contact_name?: string; contact_id?: number }): string {
+  if (c.contact_name && c.contact_name !== "Visitor") return c.contact_name;
+  return c.contact_id ? t("visitor.n", { n: c.contact_id }) : t("visitor");
+}
+
+/** flag is a country's flag (two regional indicator letters), from its ISO code; "" when none. */
+export function flag(code: string | undefined): string {
+  if (!code || !/^[a-z]{2}$/i.test(code)) return "";
+  return String.fromCodePoint(...[...code.toUpperCase()].map((ch) => 0x1f1e6 + ch.charCodeAt(0) - 65));
+}
+
+/** Flag shows where a visitor is, with the country's name for screen readers and on hover. */
+export function Flag({ code }: { code?: string }) {
+  const f = flag(code);
+  if (!f) return null;
+  const name = countryName(code!);
+  return (
+    <span class="flag" role="img" aria-label={name} title={name}>
+      {f}
+    </span>
+  );
 }
 
 export function userName(users: Map<number, User>, id: number | undefined): string {

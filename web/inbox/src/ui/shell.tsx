@@ -1,7 +1,8 @@
 // The signed-in inbox: sidebar, folder list, conversation and details side by side on a desk, as
 // stacked screens on a phone (list → conversation → details). Routes live in the URL's hash.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { Admin } from "../admin";
+import { Admin, isAdmin } from "../admin";
+import { WebhookAlerts } from "../admin/webhooks";
 import { t, type Lang } from "../i18n";
 import { Chord, shortcutList, type Command } from "../lib/keys";
 import { hashOf, parseHash, type Route } from "../lib/router";
@@ -84,7 +85,7 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
       if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
       const el = e.target as HTMLElement;
       const typing = el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
-      if (typing || document.querySelector("dialog[open]")) return;
+      if (typing || document.querySelector("dialog[open]") || document.querySelector(".menu")) return; // an open menu has the keys
       const cmd = chord.press(e.key, Date.now());
       if (!cmd) return;
       e.preventDefault();
@@ -177,9 +178,11 @@ function DetailsFor({ id, onClose }: { id: number; onClose: () => void }) {
   return c ? <Details c={c} onClose={onClose} /> : null;
 }
 
-/** Bars: the reconnecting notice and the notification permission banner. */
+/** Bars: the reconnecting notice, the notification permission banner and, for admins, webhooks
+ * Parley switched off. */
 function Bars() {
   const inbox = useInbox("socket");
+  const admin = isAdmin(inbox.me as unknown as Parameters<typeof isAdmin>[0]);
   const [late, setLate] = useState(false);
   useEffect(() => {
     const h = window.setTimeout(() => setLate(true), 3000);
@@ -192,6 +195,7 @@ function Bars() {
         {down ? (inbox.everConnected ? t("socket.reconnecting") : t("socket.connecting")) : ""}
       </div>
       <PermissionBanner />
+      {admin && <WebhookAlerts />}
     </div>
   );
 }

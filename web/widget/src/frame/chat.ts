@@ -273,7 +273,9 @@ export class Chat {
         page_url: withPage ? this.page.url : "",
         page_title: withPage ? this.page.title : "",
         referrer: this.page.referrer || "",
-        locale: this.locale,
+        // The browser's own first language ("de-AT"), for the agent's details panel; the widget's
+        // language (this.locale) is only what the widget speaks.
+        locale: (navigator.languages && navigator.languages[0]) || navigator.language || "",
       });
       if (r.status === 201 && r.data.token) {
         save(this.kToken, r.data.token);

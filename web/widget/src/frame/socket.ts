@@ -2,7 +2,7 @@
 // `ready` arrives. Keepalive and reconnecting are the shared LiveSocket's (docs/widget-protocol.md
 // 1.2, 1.7); what the frames mean is the chat's business.
 
-import { LiveSocket, type LiveSocketEvents } from "../../../shared/socket";
+import { LiveSocket, type LiveSocketEvents } from "../../../livesocket/socket";
 import { commands } from "../lib/commands";
 import type { Frame } from "../lib/protocol";
 

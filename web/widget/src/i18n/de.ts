@@ -3,7 +3,7 @@ import type { Launcher, Strings } from "./en";
 export const launcher: Launcher = {
   open: "Chat öffnen",
   close: "Chat schließen",
-  unread: "{n} ungelesene Nachrichten",
+  unread: "{n} ungelesene Nachricht|{n} ungelesene Nachrichten",
   newMessage: "Neue Nachricht",
   frameTitle: "Chat",
   dismiss: "Ausblenden",

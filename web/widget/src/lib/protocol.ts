@@ -1,7 +1,7 @@
 // Shapes of the visitor protocol (docs/widget-protocol.md). Unknown keys and frame types are
 // ignored, as the protocol asks.
 
-import { parseFrames } from "../../../shared/socket";
+import { parseFrames } from "../../../livesocket/socket";
 
 export type Sender = "visitor" | "agent" | "bot" | "system";
 

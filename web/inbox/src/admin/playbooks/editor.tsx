@@ -71,6 +71,8 @@ export function Editor({ id, me, navigate }: { id: number; me: Me; navigate: (ha
 
 function EditorLoaded(props: { playbook: Playbook; teams: Team[]; website?: Website; me: Me; navigate: (hash: string) => void; onReload: (p: Playbook) => void }) {
   const [pb, setPb] = useState(props.playbook);
+  // A widget loading the playbook ends "offline only" while the editor is open.
+  pbapi.useInstalled(pb.offline_only ? [pb.id] : [], (p) => setPb((x) => ({ ...x, offline_only: p.offline_only, loaded_at: p.loaded_at })));
   const [draft, setDraftState] = useState<Draft>(() => draftOf(props.playbook));
   const [dirty, setDirty] = useState(false);
   const [problems, setProblems] = useState<Problem[]>([]);

@@ -80,12 +80,9 @@ function Summary({ c, teams, offlineOnly }: { c: Card; teams: Team[]; offlineOnl
           </p>
           <p class="pb-meta">
             {t("admin.pb.waits", { time: secondsText(c.waiting_seconds || 120) })} · {team ? t("admin.pb.team", { name: team.name }) : t("admin.pb.f.anyAgent")}
-            {offlineOnly && (
-              <span class="adm-badge adm-badge-warn" title={t("admin.pb.offlineOnlyHint")}>
-                {t("admin.pb.offlineOnly")}
-              </span>
-            )}
+            {offlineOnly && <span class="adm-badge adm-badge-warn">{t("admin.pb.offlineOnly")}</span>}
           </p>
+          {offlineOnly && <p class="adm-hint pb-offline-why">{t("admin.pb.offlineOnlyHint")}</p>}
           <p class="pb-text">
             <span class="pb-k">{t("admin.pb.offlineShort")}</span> {short(c.offline_markdown || "")}
           </p>
