@@ -80,8 +80,8 @@ func TestVisitorWhoLeftGetsTheReplyByEmail(t *testing.T) {
 	owner := openInbox(t, s, "owner", "demo@parley.test", s.password)
 	owner.waitHost("the owner available", `document.querySelector('.toggle').getAttribute('aria-checked') === 'true'`)
 	owner.navigate(s.url + "/inbox/#/c/" + strconv.FormatInt(convID, 10))
-	owner.waitHost("the conversation", `document.querySelector('.composer textarea')`)
-	owner.do(chromedp.SendKeys(`.composer textarea`, "We have the chairs in stock. Shall I reserve 40 for you?"), enter)
+	owner.waitHost("the conversation", `document.querySelector('.composer .editor[contenteditable=true]')`)
+	owner.do(chromedp.SendKeys(`.composer .editor`, "We have the chairs in stock. Shall I reserve 40 for you?"), enter)
 
 	got := sink.WaitFor(t, 30*time.Second, func(r mailtest.Received) bool { return len(r.To) == 1 && r.To[0] == "ana.berger@example.org" })
 	out, _ := email.Parse(got.Data)
