@@ -49,8 +49,9 @@ func (s *Service) Send(ctx context.Context, c *conversation.Conversation, m *con
 	}
 	out := &email.Outgoing{Subject: m.Email.Subject, MessageID: msgID, References: refs}
 	if len(refs) > 0 {
+		// An answer: "Re: " and the thread's subject, however many markers the agent's copy had.
 		out.InReplyTo = refs[len(refs)-1]
-		out.Subject = "Re: " + m.Email.Subject
+		out.Subject = "Re: " + email.NormalizeSubject(m.Email.Subject)
 	}
 	for _, a := range m.Email.To {
 		out.To = append(out.To, email.Address{Address: a})
