@@ -11,7 +11,6 @@ import (
 
 	"github.com/parleyhq/parley/internal/channel/email"
 	"github.com/parleyhq/parley/internal/conversation"
-	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/jobs"
 )
 
@@ -155,28 +154,24 @@ func (db *DB) ConversationByReplyToken(ctx context.Context, token string) (*conv
 	return c, nil
 }
 
-// RecentBySubject finds the contact's newest open conversation in the inbox with this subject
-// (compared without regard to case, in Go) that had a message since since.
-func (db *DB) RecentBySubject(ctx context.Context, inboxID, contactID int64, subject string, since int64) (*conversation.Conversation, error) {
+// RecentOpen lists the contact's open conversations in the inbox (not spam) that had a message
+// since since, newest first, at most 20.
+func (db *DB) RecentOpen(ctx context.Context, inboxID, contactID int64, since int64) ([]conversation.Conversation, error) {
 	rows, err := db.read.QueryContext(ctx, "SELECT "+convColumns+` FROM conversations c WHERE c.inbox_id = $1 AND c.contact_id = $2
 		AND c.status = 'open' AND c.spam = 0 AND c.last_message_at >= $3 ORDER BY c.last_message_at DESC LIMIT 20`, inboxID, contactID, since)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var out []conversation.Conversation
 	for rows.Next() {
 		c, err := scanConversation(rows)
 		if err != nil {
 			return nil, err
 		}
-		if c.Subject != "" && strings.EqualFold(c.Subject, subject) {
-			return c, nil
-		}
+		out = append(out, *c)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return nil, errs.E(errs.NotFound, "no conversation with that subject")
+	return out, rows.Err()
 }
 
 // TakeLease makes holder the holder of the lease name for ttl, unless another holder's lease has

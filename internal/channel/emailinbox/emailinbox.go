@@ -88,7 +88,7 @@ type Repo interface {
 
 	ConversationByReplyToken(ctx context.Context, token string) (*conversation.Conversation, error)
 	MessagesByExternalID(ctx context.Context, externalID string) ([]conversation.Message, error)
-	RecentBySubject(ctx context.Context, inboxID, contactID int64, subject string, since int64) (*conversation.Conversation, error)
+	RecentOpen(ctx context.Context, inboxID, contactID int64, since int64) ([]conversation.Conversation, error)
 	ContactByID(ctx context.Context, id int64) (*contact.Contact, error)
 	UserByID(ctx context.Context, id int64) (*auth.User, error)
 

@@ -149,11 +149,16 @@ func (s *Service) take(ctx context.Context, ib *EmailInbox, raw []byte, rcpts []
 	}
 	if target == nil && spam == "" && autoReply == "" && ib != nil && in.ThreadSubject != "" {
 		since := s.o.Now().Add(-subjectWindow).UnixMilli()
-		c, err := s.o.Repo.RecentBySubject(ctx, ib.ID, ct.ID, in.ThreadSubject, since)
-		if err != nil && !errs.Is(err, errs.NotFound) {
+		list, err := s.o.Repo.RecentOpen(ctx, ib.ID, ct.ID, since)
+		if err != nil {
 			return err
 		}
-		target = c
+		for i := range list {
+			if strings.EqualFold(email.NormalizeSubject(list[i].Subject), in.ThreadSubject) {
+				target = &list[i]
+				break
+			}
+		}
 	}
 
 	msg := channel.Inbound{Inbox: store, From: sender, ContactID: ct.ID, ExternalID: ext, Subject: in.ThreadSubject, Repaired: in.Repaired}
