@@ -39,6 +39,7 @@ import (
 	"github.com/parleyhq/parley/internal/presence"
 	"github.com/parleyhq/parley/internal/realtime"
 	"github.com/parleyhq/parley/internal/richtext"
+	"github.com/parleyhq/parley/internal/savedreply"
 	"github.com/parleyhq/parley/internal/widget"
 )
 
@@ -147,6 +148,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	hub := realtime.NewHub(realtime.Options{Bus: events, Feed: feed, Presence: tracker, Conversations: convs, Directory: dir,
 		Registerer: reg, Logger: log, Render: richtext.Render, OriginAllowed: sameOrigin})
 	blobs := blob.New(db, blob.Limits{}, nil)
+	replies := savedreply.NewService(savedreply.Options{Repo: db, Conversations: convs, Uploads: blobs, Feed: feed})
 	b.OnReconnect(func() {
 		tracker.ForgetToggles()
 		feed.Reconnected() // notices published while the bus was away were missed
@@ -194,6 +196,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Blobs:          blobs,
 		Playbooks:      playbooks,
 		Leads:          leads,
+		SavedReplies:   replies,
 		LocationCredit: locator.Attribution(),
 	})
 	srv := &http.Server{

@@ -65,6 +65,13 @@ const (
 	PlaybookDeleted Type = "playbook.deleted"
 )
 
+// Saved replies: rows of the events table.
+const (
+	SavedReplyCreated Type = "saved_reply.created"
+	SavedReplyUpdated Type = "saved_reply.updated"
+	SavedReplyDeleted Type = "saved_reply.deleted"
+)
+
 // Types lists every type, in the order docs/events.md documents them.
 var Types = []Type{
 	ConversationCreated, ConversationAssigned, ConversationUnassigned, ConversationClosed, ConversationReopened,
@@ -74,6 +81,7 @@ var Types = []Type{
 	UserCreated, UserUpdated, UserRoleChanged, TeamChanged,
 	InboxCreated, InboxUpdated, InboxAccessChanged,
 	PlaybookSaved, PlaybookDeleted,
+	SavedReplyCreated, SavedReplyUpdated, SavedReplyDeleted,
 }
 
 // Known reports whether t is a type Parley emits.

@@ -6,6 +6,7 @@ import "./admin.css";
 import { InboxesScreen } from "./inboxes";
 import { PlaybooksArea } from "./playbooks";
 import { ProfileScreen } from "./profile";
+import { SavedRepliesScreen } from "../replies/screen";
 import { TeamsScreen } from "./teams";
 import { TokensScreen } from "./tokens";
 import type { Me } from "./types";
@@ -31,6 +32,7 @@ function sections(): Section[] {
     { id: "inboxes", label: t("admin.nav.inboxes"), admin: true },
     { id: "websites", label: t("admin.nav.websites"), admin: true },
     { id: "playbooks", label: t("admin.nav.playbooks"), admin: true },
+    { id: "replies", label: t("replies.title"), admin: false },
     { id: "profile", label: t("admin.nav.profile"), admin: false },
     { id: "tokens", label: t("admin.nav.tokens"), admin: false },
   ];
@@ -74,6 +76,9 @@ export function Admin({ path, me, navigate }: AdminProps) {
         break;
       case "playbooks":
         body = <PlaybooksArea path={path.slice(1)} me={me} navigate={go} />;
+        break;
+      case "replies":
+        body = <SavedRepliesScreen me={me} />;
         break;
       case "profile":
         body = <ProfileScreen me={me} />;

@@ -1,13 +1,24 @@
 // The composer: a reply or an internal note, with bold, italic, link and bullet list buttons
 // (the markdown subset the server renders), and an image or file pasted or picked.
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { t } from "../i18n";
+import { replySource } from "../replies/source";
 import { bullets, continueList, link, wrap, type Edit } from "../lib/markdown";
 import type { Conversation } from "../types";
 import { contactName, Icon, useId, useInbox } from "./common";
+import { useCompletion, type Insert } from "./completion";
 
 export interface ComposerHandle {
   focus(mode: "reply" | "note"): void;
+}
+
+/** startReply puts "/" at the caret (after a space when needed): the saved replies' list opens. */
+function startReply(e: Edit): Edit {
+  const before = e.text.slice(0, e.start);
+  const slash = before === "" || /\s$/.test(before) ? "/" : " /";
+  const text = before + slash + e.text.slice(e.end);
+  const at = e.start + slash.length;
+  return { text, start: at, end: at };
 }
 
 // Drafts survive moving between conversations.
@@ -77,6 +88,19 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
     return true;
   };
 
+  // "/" completes saved replies: the trigger and word typed are replaced by the reply (and its file).
+  const convId = useRef(c.id);
+  convId.current = c.id;
+  const sources = useMemo(() => [replySource(() => convId.current, (text, error) => inbox.toast(text, error))], []);
+  const completion = useCompletion(ta, sources, (start, end, ins: Insert) => {
+    const el = ta.current;
+    if (!el) return;
+    update(el.value.slice(0, start) + ins.text + el.value.slice(end));
+    select.current = [start + ins.text.length, start + ins.text.length];
+    if (ins.file) setFile(ins.file);
+    el.focus();
+  });
+
   const send = () => {
     if (!enabled || (!text.trim() && !file)) return;
     inbox.send(text.trim(), mode === "note", file || undefined);
@@ -119,6 +143,9 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
           <button type="button" class="icon-btn" disabled={!enabled} onClick={() => apply(bullets)} aria-label={t("compose.list")} title={t("compose.list")}>
             <Icon name="list" />
           </button>
+          <button type="button" class="icon-btn" disabled={!enabled} onClick={() => apply(startReply) && requestAnimationFrame(completion.check)} aria-label={t("replies.button")} title={t("replies.button")}>
+            <Icon name="reply" />
+          </button>
           <button type="button" class="icon-btn" disabled={!enabled} onClick={() => picker.current && picker.current.click()} aria-label={t("compose.attach")} title={t("compose.attach")}>
             <Icon name="clip" />
           </button>
@@ -145,6 +172,7 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
           </button>
         </div>
       )}
+      {completion.popup}
       <label for={taId} class="sr">
         {mode === "note" ? t("compose.noteLabel") : t("compose.replyLabel", { name: contactName(c) })}
       </label>
@@ -155,11 +183,16 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
         value={text}
         disabled={!enabled}
         aria-describedby={hint ? hintId : undefined}
+        {...completion.field}
         placeholder={mode === "note" ? t("compose.notePlaceholder") : t("compose.replyPlaceholder")}
         onInput={(e) => {
           update((e.target as HTMLTextAreaElement).value);
           if (mode === "reply") inbox.typed();
+          completion.check();
         }}
+        onClick={completion.check}
+        onKeyUp={(e) => /^(Arrow(Left|Right)|Home|End)$/.test(e.key) && completion.check()}
+        onBlur={completion.close}
         onPaste={(e) => {
           const items = e.clipboardData ? Array.from(e.clipboardData.files) : [];
           if (items.length) {
@@ -168,6 +201,7 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
           }
         }}
         onKeyDown={(e) => {
+          if (completion.onKey(e)) return;
           const mod = e.ctrlKey || e.metaKey;
           if (e.key === "Enter" && !e.shiftKey && !mod && !e.isComposing) {
             e.preventDefault();
