@@ -20,7 +20,7 @@ import (
 var widgetFramePage = template.Must(template.New("frame").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{.Name}}</title><link rel="stylesheet" href="/widget/assets/frame.css?v={{.CSS}}"></head>
-<body><div id="parley" data-key="{{.Key}}" data-name="{{.Name}}" data-domains="{{.Domains}}"></div>
+<body><div id="parley" data-key="{{.Key}}" data-name="{{.Name}}" data-domains="{{.Domains}}" data-lazy="{{.Lazy}}"></div>
 <script src="/widget/assets/frame.js?v={{.JS}}"></script></body></html>
 `))
 
@@ -92,7 +92,8 @@ func (s *Server) widgetFrame(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	return widgetFramePage.Execute(w, map[string]string{"Key": site.PublicKey, "Name": site.Name, "Domains": string(domains), "JS": js.Hash, "CSS": css.Hash})
+	return widgetFramePage.Execute(w, map[string]string{"Key": site.PublicKey, "Name": site.Name, "Domains": string(domains), "JS": js.Hash, "CSS": css.Hash,
+		"Lazy": emojiAssets()})
 }
 
 // widgetFrameCSP is the frame's policy: its own scripts and styles only, images from Parley and

@@ -3,6 +3,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { t } from "../i18n";
 import { replySource } from "../replies/source";
+import { emojiSource, hasEmoji, openEmoji } from "../emoji/emoji";
 import { bullets, continueList, link, wrap, type Edit } from "../lib/markdown";
 import type { Conversation } from "../types";
 import { contactName, Icon, useId, useInbox } from "./common";
@@ -91,7 +92,7 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
   // "/" completes saved replies: the trigger and word typed are replaced by the reply (and its file).
   const convId = useRef(c.id);
   convId.current = c.id;
-  const sources = useMemo(() => [replySource(() => convId.current, (text, error) => inbox.toast(text, error))], []);
+  const sources = useMemo(() => [replySource(() => convId.current, (text, error) => inbox.toast(text, error)), emojiSource()], []);
   const completion = useCompletion(ta, sources, (start, end, ins: Insert) => {
     const el = ta.current;
     if (!el) return;
@@ -100,6 +101,23 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
     if (ins.file) setFile(ins.file);
     el.focus();
   });
+
+  // The emoji picker goes in at the caret; it loads the first time it is opened.
+  const emojiOpen = useRef(false);
+  const pickEmoji = (btn: HTMLElement) => {
+    const form = btn.closest("form") as HTMLElement;
+    if (emojiOpen.current || !form) return;
+    emojiOpen.current = true;
+    openEmoji(
+      form,
+      btn,
+      (e) => apply((x) => ({ text: x.text.slice(0, x.start) + e + x.text.slice(x.end), start: x.start + e.length, end: x.start + e.length })),
+      () => {
+        emojiOpen.current = false;
+        if (ta.current) ta.current.focus();
+      },
+    ).catch(() => (emojiOpen.current = false));
+  };
 
   const send = () => {
     if (!enabled || (!text.trim() && !file)) return;
@@ -146,6 +164,11 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
           <button type="button" class="icon-btn" disabled={!enabled} onClick={() => apply(startReply) && requestAnimationFrame(completion.check)} aria-label={t("replies.button")} title={t("replies.button")}>
             <Icon name="reply" />
           </button>
+          {hasEmoji() && (
+            <button type="button" class="icon-btn" disabled={!enabled} aria-haspopup="dialog" onClick={(e) => pickEmoji(e.currentTarget as HTMLElement)} aria-label={t("emoji.button")} title={t("emoji.button")}>
+              <Icon name="smile" />
+            </button>
+          )}
           <button type="button" class="icon-btn" disabled={!enabled} onClick={() => picker.current && picker.current.click()} aria-label={t("compose.attach")} title={t("compose.attach")}>
             <Icon name="clip" />
           </button>

@@ -20,6 +20,8 @@ export interface Config {
   key: string;
   name: string;
   domains: string[];
+  /** the files loaded on demand (the emoji picker): name → versioned URL */
+  lazy?: Record<string, string>;
 }
 
 export interface Upload {
