@@ -140,7 +140,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	}})
 	leads := crm.NewService(crm.Options{Repo: db, Conversations: convs, Feed: feed, Logger: log})
 	engine := bot.New(bot.Options{Playbooks: playbooks, Versions: versions, Conversations: convs, Contacts: contacts, Leads: leads,
-		Jobs: queue, Logger: log})
+		Jobs: queue, Hours: inboxes.OpenAt, Logger: log})
 	limits := widget.DefaultLimits
 	limits.PerIPEvery = time.Second / time.Duration(c.VisitorIPLimit)
 	limits.PerIPBurst = 12 * c.VisitorIPLimit

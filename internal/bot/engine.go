@@ -50,8 +50,11 @@ type Options struct {
 	Contacts      *contact.Service
 	Leads         Leads
 	Jobs          *jobs.Queue // where the waiting timer's handler is registered
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// Hours says whether a website is within its business hours at an instant (nil: always): outside
+	// them the live chat card goes straight to its offline path.
+	Hours  func(ctx context.Context, websiteID int64, at time.Time) (bool, error)
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Engine runs playbooks.

@@ -15,7 +15,7 @@ var inboxPage = template.Must(template.New("inbox").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="color-scheme" content="light dark"><title>Parley</title>
 <link rel="stylesheet" href="/inbox/assets/app.css?v={{.CSS}}"></head>
-<body><div id="app" data-lazy="{{.Lazy}}"></div><noscript>The Parley inbox needs JavaScript.</noscript>
+<body data-lazy="{{.Lazy}}"><div id="app"></div><noscript>The Parley inbox needs JavaScript.</noscript>
 <script src="/inbox/assets/app.js?v={{.JS}}"></script></body></html>
 `))
 

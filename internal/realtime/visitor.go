@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/parleyhq/parley/internal/bot"
 	"github.com/parleyhq/parley/internal/conversation"
@@ -213,6 +214,15 @@ func (v *visitorClient) authenticate(ctx context.Context, f visitorFrame) {
 	v.countMu.Unlock()
 }
 
+// awayOf says whether the website is outside its business hours at now, and its away message
+// (empty: the widget's own words).
+func awayOf(site *inbox.Website, now time.Time) (string, bool) {
+	if site == nil || site.OpenAt(now) {
+		return "", false
+	}
+	return site.BusinessHours.AwayMessage, true
+}
+
 // sendConversation sends the visitor's conversation with the entries after seq (all when 0), and
 // returns the conversation (nil when there is none or it could not be read).
 func (v *visitorClient) sendConversation(ctx context.Context, sess *widget.Session, after int64, t string) *conversation.Conversation {
@@ -223,6 +233,9 @@ func (v *visitorClient) sendConversation(ctx context.Context, sess *widget.Sessi
 		return nil
 	}
 	frame := map[string]any{"t": t, "agents_available": online}
+	if away, closed := awayOf(sess.Site, h.now()); closed {
+		frame["away"] = away // outside business hours: the widget shows the away message
+	}
 	c, msgs, err := v.w.Conversation(ctx, sess, after)
 	switch {
 	case err == nil:

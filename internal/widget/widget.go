@@ -215,7 +215,11 @@ func (s *Service) Consent(ctx context.Context, sess *Session, text, version stri
 }
 
 // AgentsAvailable counts the agents of the website available now; with none, the widget offers the
-// offline contact form.
+// offline contact form. Outside the website's business hours there are none: the widget shows its
+// away message (agents can still answer what comes in).
 func (s *Service) AgentsAvailable(ctx context.Context, sess *Session) (int, error) {
+	if !sess.Site.OpenAt(time.Now()) {
+		return 0, nil
+	}
 	return s.convs.AvailableIn(ctx, sess.Site.ID)
 }

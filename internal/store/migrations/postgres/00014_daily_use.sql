@@ -17,5 +17,9 @@ CREATE UNIQUE INDEX saved_replies_shared ON saved_replies (shortcut) WHERE owner
 CREATE UNIQUE INDEX saved_replies_personal ON saved_replies (owner_id, shortcut) WHERE owner_id IS NOT NULL;
 CREATE INDEX saved_replies_attachment ON saved_replies (attachment_id) WHERE attachment_id IS NOT NULL;
 
+-- A website's business hours (inbox.BusinessHours as JSON): '{}' keeps none, so it is always open.
+ALTER TABLE websites ADD COLUMN business_hours TEXT NOT NULL DEFAULT '{}';
+
 -- +goose Down
+ALTER TABLE websites DROP COLUMN business_hours;
 DROP TABLE saved_replies;

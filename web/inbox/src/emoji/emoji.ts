@@ -1,6 +1,6 @@
 // Emoji in the inbox's composer: the picker (the widget's chunk, loaded the first time it is opened)
-// and ":shortcode" completion from the same tables. The page names their versioned URLs in the app
-// element's data-lazy (internal/httpapi/emojiassets.go).
+// and ":shortcode" completion from the same tables. The page names their versioned URLs in the
+// body's data-lazy (internal/httpapi/emojiassets.go).
 import { lang, t } from "../i18n";
 import { byShortcode, loadEmoji } from "../../../shared/emoji";
 import { loadPicker } from "../../../shared/emoji-load";
@@ -12,7 +12,7 @@ let lazy: Record<string, string> | null = null;
 function assets(): Record<string, string> {
   if (!lazy) {
     try {
-      lazy = JSON.parse((document.getElementById("app") || document.body).getAttribute("data-lazy") || "{}");
+      lazy = JSON.parse(document.body.getAttribute("data-lazy") || "{}");
     } catch {
       lazy = {};
     }

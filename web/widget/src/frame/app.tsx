@@ -613,6 +613,11 @@ export function App({ chat }: { chat: Chat }) {
             </div>
           </div>
         )}
+        {chat.log.away !== null && (
+          <p class="away" role="note">
+            {chat.log.away || S.closedNow}
+          </p>
+        )}
         <Lines chat={chat} list={list} />
         {pending.map((p) => (
           <PendingBubble key={p.client_id} chat={chat} p={p} />
