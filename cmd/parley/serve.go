@@ -145,8 +145,20 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	limits.PerIPEvery = time.Second / time.Duration(c.VisitorIPLimit)
 	limits.PerIPBurst = 12 * c.VisitorIPLimit
 	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs, Bot: engine, Feed: feed, Limits: limits})
+	locate := func(ip string) string {
+		a, err := netip.ParseAddr(ip)
+		if err != nil {
+			return ""
+		}
+		return locator.Lookup(a).CountryCode
+	}
 	hub := realtime.NewHub(realtime.Options{Bus: events, Feed: feed, Presence: tracker, Conversations: convs, Directory: dir,
-		Registerer: reg, Logger: log, Render: richtext.Render, OriginAllowed: sameOrigin})
+		Registerer: reg, Logger: log, Render: richtext.Render, OriginAllowed: sameOrigin, VisitorGrace: c.VisitorGrace,
+		Locate: locate, Mask: func(s string) string { out, _ := mask.String(s); return out },
+		StartChat: func(ctx context.Context, sess *widget.Session, inv realtime.Invite) error {
+			_, err := chat.StartChat(ctx, sess, inv.AgentID, inv.Body, inv.ID)
+			return err
+		}})
 	blobs := blob.New(db, blob.Limits{}, nil)
 	replies := savedreply.NewService(savedreply.Options{Repo: db, Conversations: convs, Uploads: blobs, Feed: feed})
 	b.OnReconnect(func() {

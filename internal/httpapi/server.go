@@ -274,6 +274,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/demo", "page", s.pageDemo},
 	}
 	routes = append(routes, s.savedReplyRoutes()...)
+	routes = append(routes, s.visitorRoutes()...)
 	return routes
 }
 

@@ -45,6 +45,8 @@ type visitorClient struct {
 	// is counted out only if, and after, it was counted in.
 	countMu       sync.Mutex
 	counted, gone bool
+	// liveID is the browser's live id the frame named in its auth frame (live.go); "" when none.
+	liveID string
 }
 
 func (v *visitorClient) base() *Conn { return v.conn }
@@ -77,7 +79,11 @@ func (v *visitorClient) onClose() {
 		v.counted = false
 		h.visitorClosed(cid, v.inboxID)
 	}
+	liveID := v.liveID
 	v.countMu.Unlock()
+	if liveID != "" {
+		h.unlinkLive(v, liveID)
+	}
 	if cid == 0 {
 		return
 	}
@@ -106,6 +112,8 @@ type visitorFrame struct {
 	Value    string `json:"value"`
 	Version  string `json:"version"`
 	Accepted bool   `json:"accepted"`
+	// Live is the browser's live id (the loader's), in the auth frame.
+	Live string `json:"live"`
 }
 
 func (v *visitorClient) session() *widget.Session {
@@ -205,6 +213,20 @@ func (v *visitorClient) authenticate(ctx context.Context, f visitorFrame) {
 	}
 	h.visitors[sess.Contact.ID][v] = struct{}{}
 	h.mu.Unlock()
+	if validLiveID(f.Live) {
+		// The browser's loader is on the Visitors screen: it is this contact now. An agent's
+		// invitation waiting for it starts the chat before the widget reads its conversation.
+		v.countMu.Lock()
+		gone := v.gone
+		if !gone {
+			v.liveID = f.Live
+		}
+		v.countMu.Unlock()
+		if !gone {
+			h.linkLive(v, f.Live, sess.Contact.ID)
+			h.acceptInvite(v, liveKey{f.Live, v.inboxID})
+		}
+	}
 	c := v.sendConversation(ctx, sess, 0, "ready")
 	v.countMu.Lock()
 	if !v.gone {

@@ -10,20 +10,15 @@ import type { OpenPicker } from "./emoji-picker";
 let loading: Promise<OpenPicker> | null = null;
 export function loadPicker(script: string, styles: string): Promise<OpenPicker> {
   if (!loading) {
-    loading = new Promise<OpenPicker>((resolve, reject) => {
+    loading = new Promise<OpenPicker>((resolve) => {
       const link = document.createElement("link");
       link.rel = "stylesheet";
       link.href = styles;
-      document.head.appendChild(link);
       const s = document.createElement("script");
       s.src = script;
       s.addEventListener("parley-emoji", (e) => resolve((e as CustomEvent).detail as OpenPicker));
-      s.onerror = () => {
-        loading = null;
-        s.remove();
-        reject(new Error("emoji picker not loaded"));
-      };
-      document.head.appendChild(s);
+      // A chunk that does not load leaves the button doing nothing until the page is reloaded.
+      document.head.append(link, s);
     });
   }
   return loading;

@@ -615,7 +615,7 @@ export function App({ chat }: { chat: Chat }) {
         )}
         {chat.log.away !== null && (
           <p class="away" role="note">
-            {chat.log.away || S.closedNow}
+            {chat.log.away || S.away}
           </p>
         )}
         <Lines chat={chat} list={list} />

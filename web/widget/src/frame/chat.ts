@@ -113,6 +113,7 @@ export class Chat {
     const wsURL = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + base + "/ws";
     this.sock = new Socket(wsURL, {
       token: () => this.token(),
+      live: () => load("parley:" + cfg.key + ":lv"),
       frame: (f) => this.onFrame(f),
       state: (up) => this.set(() => (this.status = up ? "live" : "away")),
       refused: () => this.refused(),

@@ -8,6 +8,8 @@ import type { Frame } from "../lib/protocol";
 
 export interface SocketEvents extends LiveSocketEvents<Frame> {
   token(): string | null;
+  /** the browser's live id (src/live.ts), if it has one */
+  live(): string | null;
 }
 
 export class Socket extends LiveSocket<Frame> {
@@ -18,7 +20,7 @@ export class Socket extends LiveSocket<Frame> {
         greeting: "ready",
         first: () => {
           const token = on.token();
-          return token ? commands.auth(token) : null; // no visitor yet: nothing to connect as
+          return token ? commands.auth(token, on.live()) : null; // no visitor yet: nothing to connect as
         },
       },
       on,

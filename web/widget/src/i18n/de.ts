@@ -34,7 +34,6 @@ export const strings: Strings = {
   ratedThanks: "Danke für Ihre Bewertung",
   ratePrompt: "Wie war dieser Chat?",
   star: "{n} von 5 Sternen",
-  closedNow: "Wir sind gerade nicht erreichbar. Hinterlassen Sie eine Nachricht, wir melden uns.",
   offlineTitle: "Gerade ist niemand online",
   offlineText: "Hinterlassen Sie Ihre E-Mail-Adresse, dann antworten wir per E-Mail.",
   nameLabel: "Name (optional)",

@@ -36,7 +36,6 @@ export const strings = {
   ratedThanks: "Thanks for your rating",
   ratePrompt: "How was this chat?",
   star: "{n} of 5 stars",
-  closedNow: "We're closed right now. Leave a message and we'll get back to you.",
   offlineTitle: "Nobody is online right now",
   offlineText: "Leave your email address and we'll reply by email.",
   nameLabel: "Name (optional)",

@@ -34,7 +34,6 @@ export const strings: Strings = {
   ratedThanks: "Köszönjük az értékelést",
   ratePrompt: "Milyen volt ez a beszélgetés?",
   star: "{n} csillag az 5-ből",
-  closedNow: "Most zárva vagyunk. Hagyjon üzenetet, és jelentkezünk.",
   offlineTitle: "Jelenleg senki sem elérhető",
   offlineText: "Adja meg e-mail-címét, és e-mailben válaszolunk.",
   nameLabel: "Név (nem kötelező)",

@@ -34,7 +34,6 @@ export const strings: Strings = {
   ratedThanks: "Bedankt voor je beoordeling",
   ratePrompt: "Hoe was deze chat?",
   star: "{n} van 5 sterren",
-  closedNow: "We zijn nu gesloten. Laat een bericht achter, dan nemen we contact met u op.",
   offlineTitle: "Er is nu niemand online",
   offlineText: "Laat je e-mailadres achter, dan antwoorden we per e-mail.",
   nameLabel: "Naam (optioneel)",

@@ -34,7 +34,6 @@ export const strings: Strings = {
   ratedThanks: "Değerlendirmeniz için teşekkürler",
   ratePrompt: "Bu sohbet nasıldı?",
   star: "5 üzerinden {n} yıldız",
-  closedNow: "Şu anda kapalıyız. Bir mesaj bırakın, size geri döneceğiz.",
   offlineTitle: "Şu anda kimse çevrimiçi değil",
   offlineText: "E-posta adresinizi bırakın, size e-postayla yanıt verelim.",
   nameLabel: "Ad (isteğe bağlı)",

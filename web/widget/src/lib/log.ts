@@ -22,7 +22,7 @@ export class Log {
   /** lines of a closed conversation, kept above a divider once a new one starts */
   previous: Message[] = [];
   agentsAvailable = -1;
-  /** outside business hours: the away message to show (the default's text when the site set none) */
+  /** outside business hours: the away message to show ("": the website set none) */
   away: string | null = null;
 
   /**
