@@ -275,6 +275,7 @@ func (s *Server) routeTable() []Route {
 	}
 	routes = append(routes, s.savedReplyRoutes()...)
 	routes = append(routes, s.visitorRoutes()...)
+	routes = append(routes, s.tryRoutes()...)
 	return routes
 }
 

@@ -24,6 +24,14 @@ export interface Config {
   lazy?: Record<string, string>;
 }
 
+/** Link replaces the visitor's socket, for "Try it" in the playbook editor (src/frame/try.tsx): its
+ * URL, its first frame instead of auth, and where the frames the chat does not know go. */
+export interface Link {
+  ws: string;
+  first: () => object;
+  other: (f: Frame) => void;
+}
+
 export interface Upload {
   id: number;
   name: string;
@@ -101,6 +109,7 @@ export class Chat {
   constructor(
     public cfg: Config,
     private parentOrigin: string,
+    private link?: Link,
   ) {
     const base = "/widget/v1/" + encodeURIComponent(cfg.key);
     this.kToken = "parley:" + cfg.key + ":token";
@@ -111,13 +120,13 @@ export class Chat {
     this.pending = parsePending(load(this.kPending));
     this.api = new Api(base, () => this.token());
     const wsURL = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + base + "/ws";
-    this.sock = new Socket(wsURL, {
+    this.sock = new Socket(link ? link.ws : wsURL, {
       token: () => this.token(),
       live: () => load("parley:" + cfg.key + ":lv"),
       frame: (f) => this.onFrame(f),
       state: (up) => this.set(() => (this.status = up ? "live" : "away")),
       refused: () => this.refused(),
-    });
+    }, link && link.first);
     addEventListener("message", (e: MessageEvent) => {
       if (e.source !== window.parent || e.origin !== this.parentOrigin) return;
       const m = bridgeMessage<ToFrame>(e.data);
@@ -453,6 +462,8 @@ export class Chat {
         this.set(() => this.log.deleted(Number(f.conversation_id)));
         this.report();
         break;
+      default:
+        if (this.link) this.link.other(f);
     }
   }
 

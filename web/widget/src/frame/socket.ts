@@ -13,15 +13,18 @@ export interface SocketEvents extends LiveSocketEvents<Frame> {
 }
 
 export class Socket extends LiveSocket<Frame> {
-  constructor(url: string, on: SocketEvents) {
+  /** first, when given, is the first frame instead of the visitor's auth ("Try it": the draft to run) */
+  constructor(url: string, on: SocketEvents, first?: () => object) {
     super(
       {
         url,
         greeting: "ready",
-        first: () => {
-          const token = on.token();
-          return token ? commands.auth(token, on.live()) : null; // no visitor yet: nothing to connect as
-        },
+        first:
+          first ||
+          (() => {
+            const token = on.token();
+            return token ? commands.auth(token, on.live()) : null; // no visitor yet: nothing to connect as
+          }),
       },
       on,
     );
