@@ -90,6 +90,8 @@ type Hub struct {
 	up       *gws.Upgrader
 	vs       *visitorState // which visitors are on the site (visitorstate.go)
 	live     *liveState    // who has a website open, page by page (live.go)
+	// others are the live frames' and "Try it" sockets: pinged, swept and closed with the rest
+	others map[*Conn]struct{}
 }
 
 // NewHub returns a hub; Run must be started.
@@ -100,7 +102,7 @@ func NewHub(o Options) *Hub {
 	if o.Render == nil {
 		o.Render = func(s string) string { return "" }
 	}
-	h := &Hub{o: o, log: o.Logger, vs: newVisitorState(), live: newLiveState(), agents: map[int64]map[*agentClient]struct{}{}, visitors: map[int64]map[*visitorClient]struct{}{},
+	h := &Hub{o: o, log: o.Logger, vs: newVisitorState(), live: newLiveState(), others: map[*Conn]struct{}{}, agents: map[int64]map[*agentClient]struct{}{}, visitors: map[int64]map[*visitorClient]struct{}{},
 		gauge: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "parley_websocket_connections", Help: "Open WebSocket connections on this node."}, []string{"side"})}
 	if o.Registerer != nil {
 		o.Registerer.MustRegister(h.gauge)
@@ -234,7 +236,23 @@ func (h *Hub) conns() []*Conn {
 			out = append(out, c.conn)
 		}
 	}
+	for c := range h.others {
+		out = append(out, c)
+	}
 	return out
+}
+
+// holdOther counts a live frame's or "Try it" socket among the node's sockets (pings, sweeps,
+// shutdown); the returned function lets it go.
+func (h *Hub) holdOther(c *Conn) func() {
+	h.mu.Lock()
+	h.others[c] = struct{}{}
+	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		delete(h.others, c)
+		h.mu.Unlock()
+	}
 }
 
 // sweep pings every socket and closes those silent for too long (dead peers whose TCP close never

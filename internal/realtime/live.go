@@ -499,6 +499,7 @@ func (h *Hub) expireLive() {
 type liveClient struct {
 	h       *Hub
 	conn    *Conn
+	release func()
 	site    *inbox.Website
 	country string
 	mu      sync.Mutex
@@ -517,7 +518,7 @@ func (h *Hub) ServeLive(w http.ResponseWriter, r *http.Request, site *inbox.Webs
 		country = h.o.Locate(ip)
 	}
 	cl, err := h.upgrade(w, r, func(c *Conn) client {
-		return &liveClient{h: h, conn: c, site: site, country: country}
+		return &liveClient{h: h, conn: c, site: site, country: country, release: h.holdOther(c)}
 	})
 	if err != nil {
 		return err
@@ -631,6 +632,7 @@ func (l *liveClient) onFrame(_ context.Context, data []byte) {
 
 func (l *liveClient) onClose() {
 	h := l.h
+	l.release()
 	h.gauge.WithLabelValues("live").Dec()
 	l.mu.Lock()
 	l.gone = true

@@ -86,7 +86,6 @@ func TestLiveVisitorsAcrossNodes(t *testing.T) {
 	}
 
 	// Ana's chat frame on A names the browser: the Visitors screen knows her and her conversation.
-	from = tom.mark()
 	ana := dial(t, "ana's chat frame on A", a.ws+"/visitor")
 	ana.send([]byte(`{"t":"auth","token":"` + anaToken + `","live":"` + id + `"}`))
 	ana.next("ready", 0)

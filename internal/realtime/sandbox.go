@@ -31,20 +31,24 @@ type TryStart struct {
 type StartTry func(ctx context.Context, f TryStart, changed func(conversation.Change), acted func(sandbox.Action)) (*sandbox.Run, error)
 
 type sandboxClient struct {
-	h     *Hub
-	conn  *Conn
-	start StartTry
-	mu    sync.Mutex
-	run   *sandbox.Run
+	h       *Hub
+	conn    *Conn
+	release func()
+	start   StartTry
+	mu      sync.Mutex
+	run     *sandbox.Run
 }
 
 func (s *sandboxClient) base() *Conn { return s.conn }
-func (s *sandboxClient) onClose()    { s.h.gauge.WithLabelValues("try").Dec() }
+func (s *sandboxClient) onClose() {
+	s.release()
+	s.h.gauge.WithLabelValues("try").Dec()
+}
 
 // ServeTry turns the request into a "Try it" socket. The caller has authenticated an admin and
 // checked the Origin.
 func (h *Hub) ServeTry(w http.ResponseWriter, r *http.Request, start StartTry) error {
-	cl, err := h.upgrade(w, r, func(c *Conn) client { return &sandboxClient{h: h, conn: c, start: start} })
+	cl, err := h.upgrade(w, r, func(c *Conn) client { return &sandboxClient{h: h, conn: c, start: start, release: h.holdOther(c)} })
 	if err != nil {
 		return err
 	}
