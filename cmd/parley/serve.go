@@ -40,6 +40,7 @@ import (
 	"github.com/parleyhq/parley/internal/presence"
 	"github.com/parleyhq/parley/internal/realtime"
 	"github.com/parleyhq/parley/internal/richtext"
+	"github.com/parleyhq/parley/internal/savedreply"
 	"github.com/parleyhq/parley/internal/webhook"
 	"github.com/parleyhq/parley/internal/widget"
 )
@@ -146,14 +147,27 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	consumers := event.NewRunner(db, feed, event.RunnerOptions{Node: node, Logger: log},
 		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut})
 	engine := bot.New(bot.Options{Playbooks: playbooks, Versions: versions, Conversations: convs, Contacts: contacts, Leads: leads,
-		Jobs: queue, Logger: log})
+		Jobs: queue, Hours: inboxes.OpenAt, Logger: log})
 	limits := widget.DefaultLimits
 	limits.PerIPEvery = time.Second / time.Duration(c.VisitorIPLimit)
 	limits.PerIPBurst = 12 * c.VisitorIPLimit
 	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs, Bot: engine, Feed: feed, Limits: limits})
+	locate := func(ip string) string {
+		a, err := netip.ParseAddr(ip)
+		if err != nil {
+			return ""
+		}
+		return locator.Lookup(a).CountryCode
+	}
 	hub := realtime.NewHub(realtime.Options{Bus: events, Feed: feed, Presence: tracker, Conversations: convs, Directory: dir,
-		Registerer: reg, Logger: log, Render: richtext.Render, OriginAllowed: sameOrigin})
+		Registerer: reg, Logger: log, Render: richtext.Render, OriginAllowed: sameOrigin, VisitorGrace: c.VisitorGrace,
+		Locate: locate, Mask: func(s string) string { out, _ := mask.String(s); return out },
+		StartChat: func(ctx context.Context, sess *widget.Session, inv realtime.Invite) error {
+			_, err := chat.StartChat(ctx, sess, inv.AgentID, inv.Body, inv.ID)
+			return err
+		}})
 	blobs := blob.New(db, blob.Limits{}, nil)
+	replies := savedreply.NewService(savedreply.Options{Repo: db, Conversations: convs, Uploads: blobs, Feed: feed})
 	b.OnReconnect(func() {
 		tracker.ForgetToggles()
 		feed.Reconnected() // notices published while the bus was away were missed
@@ -203,6 +217,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Leads:          leads,
 		Webhooks:       hooks,
 		EventLog:       eventlog.NewReader(db, convs),
+		SavedReplies:   replies,
 		LocationCredit: locator.Attribution(),
 	})
 	srv := &http.Server{

@@ -14,6 +14,10 @@ func (db *DB) CreateWebsite(ctx context.Context, w *inbox.Website, evs ...event.
 	if err != nil {
 		return err
 	}
+	hours, err := encodeHours(w.BusinessHours)
+	if err != nil {
+		return err
+	}
 	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		var installer any
 		if w.InstallerID != 0 {
@@ -36,8 +40,8 @@ func (db *DB) CreateWebsite(ctx context.Context, w *inbox.Website, evs ...event.
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO websites (inbox_id, public_key, secret, allowed_domains, time_zone) VALUES ($1, $2, $3, $4, $5)`,
-			w.ID, w.PublicKey, sealed, string(domains), w.TimeZone)
+		_, err = tx.ExecContext(ctx, `INSERT INTO websites (inbox_id, public_key, secret, allowed_domains, time_zone, business_hours) VALUES ($1, $2, $3, $4, $5, $6)`,
+			w.ID, w.PublicKey, sealed, string(domains), w.TimeZone, hours)
 		return err
 	})
 }

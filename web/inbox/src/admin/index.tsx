@@ -7,6 +7,7 @@ import "./admin.css";
 import { InboxesScreen } from "./inboxes";
 import { PlaybooksArea } from "./playbooks";
 import { ProfileScreen } from "./profile";
+import { SavedRepliesScreen } from "../replies/screen";
 import { TeamsScreen } from "./teams";
 import { TokensScreen } from "./tokens";
 import type { Me } from "./types";
@@ -34,6 +35,7 @@ function sections(): Section[] {
     { id: "websites", label: t("admin.nav.websites"), admin: true },
     { id: "playbooks", label: t("admin.nav.playbooks"), admin: true },
     { id: "webhooks", label: t("admin.nav.webhooks"), admin: true },
+    { id: "replies", label: t("replies.title"), admin: false },
     { id: "profile", label: t("admin.nav.profile"), admin: false },
     { id: "tokens", label: t("admin.nav.tokens"), admin: false },
   ];
@@ -86,6 +88,9 @@ export function Admin({ path, me, navigate }: AdminProps) {
         break;
       case "webhooks":
         body = <WebhooksArea path={path.slice(1)} me={me} navigate={go} />;
+        break;
+      case "replies":
+        body = <SavedRepliesScreen me={me} />;
         break;
       case "profile":
         body = <ProfileScreen me={me} />;
