@@ -45,6 +45,7 @@ import (
 	"github.com/parleyhq/parley/internal/presence"
 	"github.com/parleyhq/parley/internal/realtime"
 	"github.com/parleyhq/parley/internal/richtext"
+	"github.com/parleyhq/parley/internal/savedreply"
 	"github.com/parleyhq/parley/internal/webhook"
 	"github.com/parleyhq/parley/internal/widget"
 )
@@ -151,13 +152,25 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	consumers := event.NewRunner(db, feed, event.RunnerOptions{Node: node, Logger: log},
 		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut})
 	engine := bot.New(bot.Options{Playbooks: playbooks, Versions: versions, Conversations: convs, Contacts: contacts, Leads: leads,
-		Jobs: queue, Logger: log})
+		Jobs: queue, Hours: inboxes.OpenAt, Logger: log})
 	limits := widget.DefaultLimits
 	limits.PerIPEvery = time.Second / time.Duration(c.VisitorIPLimit)
 	limits.PerIPBurst = 12 * c.VisitorIPLimit
 	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs, Bot: engine, Feed: feed, Limits: limits})
+	locate := func(ip string) string {
+		a, err := netip.ParseAddr(ip)
+		if err != nil {
+			return ""
+		}
+		return locator.Lookup(a).CountryCode
+	}
 	hub := realtime.NewHub(realtime.Options{Bus: events, Feed: feed, Presence: tracker, Conversations: convs, Directory: dir,
-		Registerer: reg, Logger: log, Render: richtext.Render, OriginAllowed: sameOrigin})
+		Registerer: reg, Logger: log, Render: richtext.Render, OriginAllowed: sameOrigin, VisitorGrace: c.VisitorGrace,
+		Locate: locate, Mask: func(s string) string { out, _ := mask.String(s); return out },
+		StartChat: func(ctx context.Context, sess *widget.Session, inv realtime.Invite) error {
+			_, err := chat.StartChat(ctx, sess, inv.AgentID, inv.Body, inv.ID)
+			return err
+		}})
 	blobs := blob.New(db, blob.Limits{}, nil)
 
 	// Channels (internal/channel): what comes in is stored through the seam; each reply's send job
@@ -168,6 +181,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	emails := emailinbox.New(emailinbox.Options{Repo: db, Receiver: receiver, Convs: convs, Blobs: blobs, Mail: mail, Feed: feed, Node: node, Logger: log})
 	channel.NewDispatcher(queue, convs, map[inbox.Kind]channel.Sender{inbox.Email: emails}, log)
 	followup.New(followup.Options{Queue: queue, Repo: db, Convs: convs, Mail: mail, Inboxes: emails, Visitors: hub, Logger: log})
+	replies := savedreply.NewService(savedreply.Options{Repo: db, Conversations: convs, Uploads: blobs, Feed: feed})
 	b.OnReconnect(func() {
 		tracker.ForgetToggles()
 		feed.Reconnected() // notices published while the bus was away were missed
@@ -219,6 +233,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		EventLog:       eventlog.NewReader(db, convs),
 		EmailInboxes:   emails,
 		Mail:           mail,
+		SavedReplies:   replies,
 		LocationCredit: locator.Attribution(),
 	})
 	srv := &http.Server{

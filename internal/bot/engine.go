@@ -37,6 +37,14 @@ type Playbooks interface {
 	MarkLoaded(ctx context.Context, playbookID int64) error
 }
 
+// Contacts keeps what the visitor gives: captured values, consents, the qualified mark
+// (*contact.Service; a sandbox run keeps them in memory instead).
+type Contacts interface {
+	Save(ctx context.Context, contactID int64, p contact.Patch) (*contact.Contact, error)
+	SetAttribute(ctx context.Context, contactID int64, key, value string) error
+	RecordConsent(ctx context.Context, contactID int64, text, version string) (*contact.Consent, error)
+}
+
 // Leads creates the leads of create-lead actions.
 type Leads interface {
 	CreateLeadByBot(ctx context.Context, contactID, conversationID int64, in crm.LeadInput) (*crm.Lead, error)
@@ -47,11 +55,14 @@ type Options struct {
 	Playbooks     Playbooks
 	Versions      *Versions // shared with the join hook; made from Playbooks when nil
 	Conversations *conversation.Service
-	Contacts      *contact.Service
+	Contacts      Contacts
 	Leads         Leads
 	Jobs          *jobs.Queue // where the waiting timer's handler is registered
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// Hours says whether a website is within its business hours at an instant (nil: always): outside
+	// them the live chat card goes straight to its offline path.
+	Hours  func(ctx context.Context, websiteID int64, at time.Time) (bool, error)
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Engine runs playbooks.

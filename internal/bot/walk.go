@@ -76,6 +76,15 @@ func (w *walker) liveChat(c *playbook.Card, step *conversation.BotStep) (*conver
 		run.LiveCard = pendingPrefix + c.ID
 		return step, nil
 	}
+	if w.e.o.Hours != nil {
+		open, err := w.e.o.Hours(w.ctx, w.inboxID, w.e.o.Now())
+		if err != nil {
+			return nil, err
+		}
+		if !open {
+			return w.offline(c, run, step.Entries, playbook.ReasonClosed)
+		}
+	}
 	online, err := w.e.o.Conversations.AvailableInTeam(w.ctx, w.inboxID, c.TeamID)
 	if err != nil {
 		return nil, err

@@ -77,6 +77,19 @@ func CanAssign(a Access, c *Conversation, target *Target) error {
 	return nil
 }
 
+// CanStartChat decides whether the actor may start a conversation with a visitor on the website
+// (a proactive chat): whoever works in its inbox and is available, since the new conversation is
+// theirs at once.
+func CanStartChat(a Access, available bool) error {
+	if !a.HasInbox() {
+		return errs.E(errs.NotFound, "website not found")
+	}
+	if !available {
+		return errs.Coded(errs.Conflict, "you_unavailable", "you are not available: turn your availability on to start chats")
+	}
+	return nil
+}
+
 // mayClose is the one definition of who may close and reopen: the assignee, an admin or the owner,
 // and in a shared inbox any member.
 func mayClose(a Access, c *Conversation) bool {

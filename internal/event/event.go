@@ -75,6 +75,13 @@ const (
 	WebhookDisabled Type = "webhook.disabled"
 )
 
+// Saved replies: rows of the events table.
+const (
+	SavedReplyCreated Type = "saved_reply.created"
+	SavedReplyUpdated Type = "saved_reply.updated"
+	SavedReplyDeleted Type = "saved_reply.deleted"
+)
+
 // Types lists every type, in the order docs/events.md documents them.
 var Types = []Type{
 	ConversationCreated, ConversationAssigned, ConversationUnassigned, ConversationClosed, ConversationReopened,
@@ -85,6 +92,7 @@ var Types = []Type{
 	InboxCreated, InboxUpdated, InboxAccessChanged,
 	PlaybookSaved, PlaybookDeleted,
 	WebhookDisabled,
+	SavedReplyCreated, SavedReplyUpdated, SavedReplyDeleted,
 }
 
 // Known reports whether t is a type Parley emits.

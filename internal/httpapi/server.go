@@ -24,6 +24,7 @@ import (
 	"github.com/parleyhq/parley/internal/mailer"
 	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/realtime"
+	"github.com/parleyhq/parley/internal/savedreply"
 	"github.com/parleyhq/parley/internal/webhook"
 	"github.com/parleyhq/parley/internal/widget"
 )
@@ -71,6 +72,7 @@ type Config struct {
 	// EmailInboxes and Mail are the email channel and the installation's own mail.
 	EmailInboxes *emailinbox.Service
 	Mail         *mailer.Service
+	SavedReplies *savedreply.Service
 	// LocationCredit is shown wherever a location from the IP database appears.
 	LocationCredit string
 }
@@ -108,6 +110,7 @@ type Server struct {
 	eventLogs      *eventlog.Reader
 	emailInboxes   *emailinbox.Service
 	mail           *mailer.Service
+	replies        *savedreply.Service
 	locationCredit string
 }
 
@@ -134,6 +137,7 @@ func New(cfg Config) *Server {
 		inboxes: cfg.Inboxes, convs: cfg.Conversations, contacts: cfg.Contacts, widget: cfg.Widget, hub: cfg.Hub, presence: cfg.Presence, blobs: cfg.Blobs,
 		leads: cfg.Leads, webhooks: cfg.Webhooks, eventLogs: cfg.EventLog, emailInboxes: cfg.EmailInboxes, mail: cfg.Mail, locationCredit: cfg.LocationCredit}
 	s.playbooks = cfg.Playbooks
+	s.replies = cfg.SavedReplies
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
 	for _, rt := range s.routes {
@@ -164,7 +168,7 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) routeTable() []Route {
-	return []Route{
+	routes := []Route{
 		{"GET", "/healthz", "public", s.healthz},
 		{"GET", "/readyz", "public", s.readyz},
 		{"GET", "/metrics", "public", s.metricsHandler},
@@ -311,13 +315,17 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/inbox/logout", "page", s.pageLogout},
 		{"GET", "/demo", "page", s.pageDemo},
 	}
+	routes = append(routes, s.savedReplyRoutes()...)
+	routes = append(routes, s.visitorRoutes()...)
+	routes = append(routes, s.tryRoutes()...)
+	return routes
 }
 
 // adapt turns a route's handler into an http.Handler: body limits for the API, authentication for
 // user routes, and errors mapped in one place.
 func (s *Server) adapt(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(rt.Path, "/attachments") && s.blobs != nil {
+		if (strings.HasSuffix(rt.Path, "/attachments") || strings.HasSuffix(rt.Path, "/attachment")) && s.blobs != nil {
 			// The upload's own limit applies; the blob service reports going over it clearly.
 			r.Body = http.MaxBytesReader(w, r.Body, s.blobs.Limits().MaxFileBytes+1)
 		} else if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/widget/") {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
@@ -61,6 +62,9 @@ func (s *Server) widgetSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := map[string]any{"visitor_id": sess.Visitor.ID, "conversation": nil, "messages": []any{}, "agents_available": available, "playbook": nil, "appearance": nil}
+	if !site.OpenAt(time.Now()) {
+		out["away"] = site.BusinessHours.AwayMessage
+	}
 	switch p, err := s.widget.Playbook(r.Context(), sess, in.PageURL); {
 	case err == nil:
 		out["playbook"], out["appearance"] = playbookView(p), p.Appearance

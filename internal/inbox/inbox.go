@@ -79,6 +79,8 @@ type Website struct {
 	FollowUpSeconds   int   `json:"follow_up_seconds"`
 	TranscriptOnClose bool  `json:"transcript_on_close"`
 	EmailInboxID      int64 `json:"email_inbox_id,omitempty"`
+	// BusinessHours are when the website is open (hours.go); never nil once read.
+	BusinessHours *BusinessHours `json:"business_hours"`
 }
 
 // DefaultFollowUpSeconds is a new website's follow-up delay: two minutes.

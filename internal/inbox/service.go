@@ -280,9 +280,10 @@ func (w *Website) CheckPage(pageURL string) error {
 
 // WebsiteInput creates or changes a website.
 type WebsiteInput struct {
-	Name           *string   `json:"name"`
-	AllowedDomains *[]string `json:"allowed_domains"`
-	TimeZone       *string   `json:"time_zone"`
+	Name           *string        `json:"name"`
+	AllowedDomains *[]string      `json:"allowed_domains"`
+	TimeZone       *string        `json:"time_zone"`
+	BusinessHours  *BusinessHours `json:"business_hours"`
 	// Follow-ups and transcripts by email (see Website).
 	FollowUp          *bool  `json:"follow_up"`
 	FollowUpSeconds   *int   `json:"follow_up_seconds"`
@@ -304,7 +305,7 @@ func (s *Service) CreateWebsite(ctx context.Context, u *auth.User, in WebsiteInp
 	vis, reopen := Defaults(Web)
 	now := s.now().UnixMilli()
 	w := &Website{Inbox: Inbox{Kind: Web, Visibility: vis, ReopenPolicy: reopen, InstallerID: u.ID, CreatedAt: now, UpdatedAt: now},
-		PublicKey: NewKey("pk_", 12), Secret: NewKey("sk_", 32), AllowedDomains: []string{}, TimeZone: "UTC",
+		PublicKey: NewKey("pk_", 12), Secret: NewKey("sk_", 32), AllowedDomains: []string{}, TimeZone: "UTC", BusinessHours: &BusinessHours{},
 		FollowUp: true, FollowUpSeconds: DefaultFollowUpSeconds}
 	if err := s.applyWebsite(ctx, w, in); err != nil {
 		return nil, err
@@ -340,6 +341,13 @@ func (s *Service) applyWebsite(ctx context.Context, w *Website, in WebsiteInput)
 			return err
 		}
 		w.TimeZone = tz
+	}
+	if in.BusinessHours != nil {
+		h := *in.BusinessHours
+		if err := h.Clean(); err != nil {
+			return err
+		}
+		w.BusinessHours = &h
 	}
 	if in.FollowUp != nil {
 		w.FollowUp = *in.FollowUp
@@ -426,6 +434,16 @@ func (s *Service) Secret(ctx context.Context, u *auth.User, id int64) (string, e
 		return "", err
 	}
 	return w.Secret, nil
+}
+
+// OpenAt reports whether the website is within its business hours at t (Website.OpenAt): for the
+// live chat card, the widget and reports.
+func (s *Service) OpenAt(ctx context.Context, websiteID int64, t time.Time) (bool, error) {
+	w, err := s.repo.WebsiteByID(ctx, websiteID)
+	if err != nil {
+		return false, err
+	}
+	return w.OpenAt(t), nil
 }
 
 // ByKey finds a website by its public key, for the widget. An unknown key is not found.

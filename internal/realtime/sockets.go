@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/lxzan/gws"
@@ -107,6 +108,8 @@ type agentClient struct {
 	conn  *Conn
 	user  *auth.User // as it was when the socket connected; access follows the directory
 	leave func()
+	// watchLive: the agent has the Visitors screen open and is told of live visitors (live.go)
+	watchLive atomic.Bool
 }
 
 func (a *agentClient) base() *Conn { return a.conn }
@@ -232,6 +235,8 @@ func (a *agentClient) onFrame(ctx context.Context, data []byte) {
 		if err := h.o.Conversations.Typing(ctx, a.user, f.ConversationID, f.On); err != nil {
 			a.conn.Send(errorFrame(f.Ref, err))
 		}
+	case "visitors":
+		h.watchLive(a, f.On)
 	default:
 		a.conn.Send(errorFrame(f.Ref, errs.E(errs.Invalid, "unknown frame type %q", f.T)))
 	}

@@ -115,6 +115,13 @@ func newVisitorState() *visitorState {
 		told: map[visitorKey]bool{}, convs: map[visitorKey]visitorConv{}, wake: make(chan struct{}, 1)}
 }
 
+// isClosing reports whether the node is shutting down (its sockets close without telling the others).
+func (s *visitorState) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
 func (h *Hub) visitorBeat() time.Duration {
 	if h.o.VisitorBeat > 0 {
 		return h.o.VisitorBeat
@@ -453,6 +460,7 @@ func (h *Hub) tellVisitor(k visitorKey) {
 		delete(s.convs, k)
 	}
 	s.mu.Unlock()
+	h.liveContactChanged(k.contact, k.inbox) // the Visitors screen shows whether they are in a chat
 	if !changed || c.ID == 0 {
 		return // no conversation yet: no agent sees this visitor
 	}

@@ -45,7 +45,7 @@ func startNode(t *testing.T, bus *fakeBus, o Options) *node {
 	var once sync.Once
 	stop := func() { once.Do(func() { cancel(); <-done }) }
 	t.Cleanup(stop)
-	for bus.subscriptions() < before+2 {
+	for bus.subscriptions() < before+3 { // the feed, visitor states, live visitors
 		time.Sleep(time.Millisecond)
 	}
 	mux := http.NewServeMux()
@@ -57,6 +57,11 @@ func startNode(t *testing.T, bus *fakeBus, o Options) *node {
 	})
 	mux.HandleFunc("GET /visitor", func(w http.ResponseWriter, r *http.Request) {
 		if err := h.ServeVisitor(w, r, fakeWidget{feed}, shop, "203.0.113.7"); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	})
+	mux.HandleFunc("GET /live", func(w http.ResponseWriter, r *http.Request) {
+		if err := h.ServeLive(w, r, shop, "203.0.113.7"); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 		}
 	})

@@ -15,6 +15,10 @@ func (db *DB) CreateWebsite(ctx context.Context, w *inbox.Website, evs ...event.
 	if err != nil {
 		return err
 	}
+	hours, err := encodeHours(w.BusinessHours)
+	if err != nil {
+		return err
+	}
 	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		var installer any
 		if w.InstallerID != 0 {
@@ -37,9 +41,9 @@ func (db *DB) CreateWebsite(ctx context.Context, w *inbox.Website, evs ...event.
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO websites (inbox_id, public_key, secret, allowed_domains, time_zone, follow_up, follow_up_delay,
-			transcript_on_close, email_inbox_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			w.ID, w.PublicKey, sealed, string(domains), w.TimeZone, boolInt(w.FollowUp), w.FollowUpSeconds, boolInt(w.TranscriptOnClose), nullable(w.EmailInboxID))
+		_, err = tx.ExecContext(ctx, `INSERT INTO websites (inbox_id, public_key, secret, allowed_domains, time_zone, business_hours, follow_up,
+			follow_up_delay, transcript_on_close, email_inbox_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			w.ID, w.PublicKey, sealed, string(domains), w.TimeZone, hours, boolInt(w.FollowUp), w.FollowUpSeconds, boolInt(w.TranscriptOnClose), nullable(w.EmailInboxID))
 		if IsForeignKeyViolation(err) {
 			return errs.Coded(errs.Invalid, "email_inbox_unknown", "there is no email inbox with id %d", w.EmailInboxID)
 		}

@@ -116,6 +116,8 @@ function main(): void {
   let isOpen = false;
   let unread = 0;
   let frame: HTMLIFrameElement | null = null;
+  // The live frame (src/live.ts): hidden, on every page, for the inbox's Visitors screen.
+  let live: HTMLIFrameElement | null = null;
   let hello = false;
   let helloTimer = 0;
   let identity: Identity | undefined;
@@ -311,7 +313,17 @@ function main(): void {
 
   button.addEventListener("click", () => (isOpen ? close(true) : open(true)));
 
+  function tellLive(): void {
+    if (live && live.contentWindow) live.contentWindow.postMessage({ parley: "page", page: page() }, origin);
+  }
+
   addEventListener("message", (e: MessageEvent) => {
+    if (live && e.source === live.contentWindow && e.origin === origin) {
+      const m = bridgeMessage<ToHost>(e.data);
+      if (m && m.parley === "live") tellLive();
+      if (m && m.parley === "invite") open(false); // an agent wrote to this visitor
+      return;
+    }
     if (!frame || e.source !== frame.contentWindow || e.origin !== origin) return;
     const m = bridgeMessage<ToHost>(e.data);
     if (!m) return;
@@ -359,6 +371,7 @@ function main(): void {
       if (location.href === lastURL) return;
       lastURL = location.href;
       post({ parley: "page", page: page() });
+      tellLive();
     }, 300);
   }
   for (const name of ["pushState", "replaceState"] as const) {
@@ -435,6 +448,13 @@ function main(): void {
   check.addEventListener("parley", (e) => (teaser = ((e as CustomEvent).detail || {}).playbook || null));
   check.onload = () => {
     hs.setProperty("visibility", "visible", "important");
+    const l = (live = document.createElement("iframe"));
+    l.src = origin + "/widget/v1/" + encodeURIComponent(key) + "/live#" + encodeURIComponent(location.origin);
+    l.title = "";
+    l.tabIndex = -1;
+    l.setAttribute("aria-hidden", "true");
+    l.style.display = "none";
+    root.appendChild(l);
     // The page's playbook greets after its delay, next to the launcher, unless this visitor is
     // already chatting or closed the greeting in this session. Nothing is stored until they open it.
     const t = teaser;

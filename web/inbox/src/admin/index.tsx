@@ -8,6 +8,7 @@ import { EmailScreen } from "./email";
 import { InboxesScreen } from "./inboxes";
 import { PlaybooksArea } from "./playbooks";
 import { ProfileScreen } from "./profile";
+import { SavedRepliesScreen } from "../replies/screen";
 import { TeamsScreen } from "./teams";
 import { TokensScreen } from "./tokens";
 import type { Me } from "./types";
@@ -36,6 +37,7 @@ function sections(): Section[] {
     { id: "email", label: t("admin.nav.email"), admin: true },
     { id: "playbooks", label: t("admin.nav.playbooks"), admin: true },
     { id: "webhooks", label: t("admin.nav.webhooks"), admin: true },
+    { id: "replies", label: t("replies.title"), admin: false },
     { id: "profile", label: t("admin.nav.profile"), admin: false },
     { id: "tokens", label: t("admin.nav.tokens"), admin: false },
   ];
@@ -91,6 +93,9 @@ export function Admin({ path, me, navigate }: AdminProps) {
         break;
       case "webhooks":
         body = <WebhooksArea path={path.slice(1)} me={me} navigate={go} />;
+        break;
+      case "replies":
+        body = <SavedRepliesScreen me={me} />;
         break;
       case "profile":
         body = <ProfileScreen me={me} />;

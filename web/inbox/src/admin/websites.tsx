@@ -7,6 +7,7 @@ import { t } from "../i18n";
 import { InboxSettings } from "./inboxes";
 import { ConfigureLiveChat } from "./playbooks";
 import { parseDomains, snippet } from "./text";
+import { BusinessHoursForm } from "../hours/form";
 import type { Inbox, Me, User, Website } from "./types";
 import { browserTimeZone, CopyBox, Field, Loading, SelectField, Status, TextField, TimeZoneField, useLoad, useSubmit } from "./ui";
 
@@ -125,6 +126,7 @@ function WebsiteItem(props: {
           </button>
         </div>
       </form>
+      <BusinessHoursForm site={site} onChange={props.onChange} />
       <FollowUpForm site={site} emailInboxes={props.emailInboxes} onChange={props.onChange} />
       <section class="adm-secret">
         <h3>{t("admin.websites.secret")}</h3>

@@ -6,11 +6,18 @@ import nl from "./nl";
 import tr from "./tr";
 import hu from "./hu";
 import { adminCatalogues } from "../admin/i18n";
+import { replyCatalogues } from "../replies/i18n";
+import { emojiCatalogues } from "../emoji/i18n";
+import { hoursCatalogues } from "../hours/i18n";
+import { visitorCatalogues } from "../visitors/i18n";
+import { tryCatalogues } from "../admin/playbooks/try-i18n";
 
 export type Lang = "en" | "de" | "nl" | "tr" | "hu";
 export type Catalogue = Record<string, string>;
 export const catalogues: Record<Lang, Catalogue> = { en, de, nl, tr, hu };
 for (const l of Object.keys(catalogues) as Lang[]) Object.assign(catalogues[l], adminCatalogues[l]); // the admin area's texts (src/admin/i18n)
+// Features that keep their texts beside their code.
+for (const extra of [replyCatalogues, emojiCatalogues, hoursCatalogues, visitorCatalogues, tryCatalogues]) for (const l of Object.keys(catalogues) as Lang[]) Object.assign(catalogues[l], extra[l]);
 export const langs = Object.keys(catalogues) as Lang[];
 
 let current: Lang = "en";

@@ -1,4 +1,5 @@
-// The inbox's places, in the URL's hash: #/f/<folder>, #/c/<conversation id>, #/admin/<...>.
+// The inbox's places, in the URL's hash: #/f/<folder>, #/c/<conversation id>, #/admin/<...>,
+// #/visitors.
 import type { Folder } from "../types";
 
 export const folders: Folder[] = ["unassigned", "mine", "others", "open", "closed", "spam"];
@@ -6,7 +7,8 @@ export const folders: Folder[] = ["unassigned", "mine", "others", "open", "close
 export type Route =
   | { kind: "folder"; folder: Folder }
   | { kind: "conversation"; id: number }
-  | { kind: "admin"; path: string[] };
+  | { kind: "admin"; path: string[] }
+  | { kind: "visitors" };
 
 export const defaultRoute: Route = { kind: "folder", folder: "unassigned" };
 
@@ -24,6 +26,8 @@ export function parseHash(hash: string): Route {
     }
     case "admin":
       return { kind: "admin", path: parts.slice(1) };
+    case "visitors":
+      return { kind: "visitors" };
   }
   return defaultRoute;
 }
@@ -37,6 +41,8 @@ export function hashOf(r: Route): string {
       return "#/c/" + r.id;
     case "admin":
       return "#/admin" + r.path.map((p) => "/" + encodeURIComponent(p)).join("");
+    case "visitors":
+      return "#/visitors";
   }
 }
 

@@ -107,6 +107,8 @@ export class Inbox {
 
   private socket: AgentSocket;
   private listeners = new Map<Topic, Set<() => void>>();
+  /** screens that read frames of their own (the Visitors screen's live_visitor frames) */
+  private frameHooks = new Set<(f: { t: string }) => void>();
   private fetching = new Map<number, boolean>(); // conversations being read, and whether to read again
   private countsTimer = 0;
   /**
@@ -521,7 +523,19 @@ export class Inbox {
 
   // ---- frames
 
+  /** onFrames hands every socket frame to fn too, until the returned function is called. */
+  onFrames(fn: (f: { t: string }) => void): () => void {
+    this.frameHooks.add(fn);
+    return () => this.frameHooks.delete(fn);
+  }
+
+  /** sendFrame sends a command on the socket; false when it is not up. */
+  sendFrame(f: object): boolean {
+    return this.socket.send(f);
+  }
+
   private onFrame(f: Frame): void {
+    for (const fn of this.frameHooks) fn(f);
     switch (f.t) {
       case "hello":
         this.available = f.available;

@@ -101,6 +101,9 @@ const paths: Record<string, string> = {
   logout: "M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10",
   inbox: "M4 13l2.5-8h11L20 13v6H4zM4 13h5l1 2h4l1-2h5",
   mail: "M3 6h18v12H3zM3 7l9 6 9-6",
+  reply: "M9 7L4 12l5 5M4 12h10a6 6 0 016 6",
+  smile: "M12 21a9 9 0 110-18 9 9 0 010 18zM8.5 14.5a4.5 4.5 0 007 0M9 9.5h.01M15 9.5h.01",
+  eye: "M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12zM12 15a3 3 0 100-6 3 3 0 000 6z",
 };
 
 export function Icon({ name, class: cls }: { name: string; class?: string }) {

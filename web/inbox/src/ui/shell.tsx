@@ -15,6 +15,7 @@ import { Details } from "./details";
 import { ConversationList } from "./list";
 import { BrowserNotifier, NotifyDialog, PermissionBanner } from "./notify";
 import { Sidebar } from "./sidebar";
+import { VisitorsScreen } from "../visitors/screen";
 
 const folderKey = "parley.folder";
 
@@ -133,8 +134,8 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
     onSignOut();
   };
 
-  const active: Folder | "admin" | null = route.kind === "folder" ? route.folder : route.kind === "admin" ? "admin" : null;
-  const screen = route.kind === "conversation" ? (details ? "details" : "conversation") : route.kind === "admin" ? "admin" : "list";
+  const active: Folder | "admin" | "visitors" | null = route.kind === "folder" ? route.folder : route.kind === "admin" || route.kind === "visitors" ? route.kind : null;
+  const screen = route.kind === "conversation" ? (details ? "details" : "conversation") : route.kind === "admin" || route.kind === "visitors" ? "admin" : "list";
   return (
     <InboxContext.Provider value={inbox}>
       <div class="frame">
@@ -145,7 +146,11 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
         <div class={"shell" + (drawer ? " drawer-open" : "") + (details ? " with-details" : "")} data-screen={screen}>
           <Sidebar active={active} onBell={() => setBell(true)} onLang={onLang} onSignOut={signOut} onNavigate={() => setDrawer(false)} onHelp={() => setHelp(true)} />
           {drawer && <div class="scrim" onClick={() => setDrawer(false)} />}
-          {route.kind === "admin" ? (
+          {route.kind === "visitors" ? (
+            <div class="adminpane" id="main">
+              <VisitorsScreen onMenu={() => setDrawer(true)} />
+            </div>
+          ) : route.kind === "admin" ? (
             <div class="adminpane" id="main">
               <Admin path={route.path} me={inbox.me as unknown as Parameters<typeof Admin>[0]["me"]} navigate={(h: string) => (location.hash = h)} />
             </div>

@@ -9,6 +9,7 @@ import { botWho, headerName } from "../lib/log";
 import { checkCapture, inputFor, invalidText, lines, mmss, responses, secondsLeft } from "../lib/cards";
 import type { Attachment, Card, Message } from "../lib/protocol";
 import { cardPending, type Pending } from "../lib/pending";
+import { loadPicker } from "../../../emoji/emoji-load";
 
 /** Whether the visitor's focus was last in the conversation (not the composer, not the header):
  * only then does a new card take the focus. A control that gets disabled or removed under the
@@ -404,7 +405,7 @@ function Transcript({ chat }: { chat: Chat }) {
     setBusy(false);
   };
   return (
-    <form class="card tr" onSubmit={submit} noValidate>
+    <form class="card rate" onSubmit={submit} noValidate>
       {!chat.contactEmail && (
         <>
           <label for="tr-email">{S.emailLabel}</label>
@@ -483,6 +484,31 @@ function Composer({ chat }: { chat: Chat }) {
     }
   };
   const disabled = chat.status === "off";
+  const lazy = chat.cfg.lazy || {};
+  // The picker is a chunk of its own, loaded the first time it is opened (web/emoji/emoji-picker.ts).
+  const emoji = (e: MouseEvent) => {
+    const anchor = e.currentTarget as HTMLElement;
+    const root = anchor.closest(".chat") as HTMLElement;
+    if (root.querySelector(".emo")) return;
+    loadPicker(lazy["emoji.js"], lazy["emoji.css"]).then((open) =>
+      open({
+        container: root,
+        anchor,
+        lang: chat.locale,
+        data: lazy["emoji-" + chat.locale + ".json"] || lazy["emoji-en.json"],
+        pick: (ch) => {
+          const b = box.current!;
+          const v = b.value.slice(0, b.selectionStart) + ch + b.value.slice(b.selectionEnd);
+          const at = b.selectionStart + ch.length;
+          setText(v);
+          b.value = v;
+          b.setSelectionRange(at, at);
+          grow();
+        },
+        closed: () => box.current && box.current.focus(),
+      }),
+    );
+  };
   return (
     <form class="comp" onSubmit={submit}>
       <button type="button" class="ic" aria-label={S.attach} title={S.attach} disabled={disabled} onClick={() => fileInput.current && fileInput.current.click()}>
@@ -503,6 +529,13 @@ function Composer({ chat }: { chat: Chat }) {
           if (f) void chat.attach(f);
         }}
       />
+      {lazy["emoji.js"] && (
+        <button type="button" class="ic" aria-label={S.emoji} title={S.emoji} aria-haspopup="dialog" disabled={disabled} onClick={emoji}>
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zM7 13h10a5 5 0 0 1-10 0zm1-5h2v3H8zm6 0h2v3h-2z" />
+          </svg>
+        </button>
+      )}
       <textarea
         ref={box}
         rows={1}
@@ -652,6 +685,11 @@ export function App({ chat }: { chat: Chat }) {
               <div class="bub">{S.greeting}</div>
             </div>
           </div>
+        )}
+        {chat.log.away !== null && (
+          <p class="away" role="note">
+            {chat.log.away || S.away}
+          </p>
         )}
         <Lines chat={chat} list={list} />
         {pending.map((p) => (

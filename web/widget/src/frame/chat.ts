@@ -20,6 +20,16 @@ export interface Config {
   key: string;
   name: string;
   domains: string[];
+  /** the files loaded on demand (the emoji picker): name → versioned URL */
+  lazy?: Record<string, string>;
+}
+
+/** Link replaces the visitor's socket, for "Try it" in the playbook editor (src/frame/try.tsx): its
+ * URL, its first frame instead of auth, and where the frames the chat does not know go. */
+export interface Link {
+  ws: string;
+  first: () => object;
+  other: (f: Frame) => void;
 }
 
 export interface Upload {
@@ -101,6 +111,7 @@ export class Chat {
   constructor(
     public cfg: Config,
     private parentOrigin: string,
+    private link?: Link,
   ) {
     const base = "/widget/v1/" + encodeURIComponent(cfg.key);
     this.kToken = "parley:" + cfg.key + ":token";
@@ -111,12 +122,13 @@ export class Chat {
     this.pending = parsePending(load(this.kPending));
     this.api = new Api(base, () => this.token());
     const wsURL = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + base + "/ws";
-    this.sock = new Socket(wsURL, {
+    this.sock = new Socket(link ? link.ws : wsURL, {
       token: () => this.token(),
+      live: () => load("parley:" + cfg.key + ":lv"),
       frame: (f) => this.onFrame(f),
       state: (up) => this.set(() => (this.status = up ? "live" : "away")),
       refused: () => this.refused(),
-    });
+    }, link && link.first);
     addEventListener("message", (e: MessageEvent) => {
       if (e.source !== window.parent || e.origin !== this.parentOrigin) return;
       const m = bridgeMessage<ToFrame>(e.data);
@@ -454,6 +466,8 @@ export class Chat {
         this.set(() => this.log.deleted(Number(f.conversation_id)));
         this.report();
         break;
+      default:
+        if (this.link) this.link.other(f);
     }
   }
 

@@ -19,6 +19,7 @@ export const strings: Strings = {
   placeholder: "Nachricht schreiben…",
   messageLabel: "Nachricht",
   send: "Senden",
+  emoji: "Emoji",
   attach: "Datei anhängen",
   close: "Chat schließen",
   you: "Sie",

@@ -22,6 +22,7 @@ export const strings = {
   placeholder: "Write a message…",
   messageLabel: "Message",
   send: "Send",
+  emoji: "Emoji",
   attach: "Attach a file",
   close: "Close chat",
   you: "You",

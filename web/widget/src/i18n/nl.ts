@@ -19,6 +19,7 @@ export const strings: Strings = {
   placeholder: "Typ een bericht…",
   messageLabel: "Bericht",
   send: "Versturen",
+  emoji: "Emoji",
   attach: "Bestand bijvoegen",
   close: "Chat sluiten",
   you: "Jij",

@@ -106,6 +106,8 @@ export interface Update {
   from_seq?: number;
   to_seq?: number;
   agents_available?: number;
+  /** present outside the website's business hours: its away message ("" for the widget's own) */
+  away?: string;
 }
 
 export interface Frame extends Partial<Update> {

@@ -14,6 +14,7 @@ import { AppearanceForm } from "./appearance";
 import { CardForm } from "./card-form";
 import { Preview } from "./preview";
 import { TargetingForm } from "./targeting";
+import { TryIt } from "./try";
 import { cardName, Tree, typeLabel } from "./tree";
 
 interface Draft {
@@ -391,7 +392,9 @@ function EditorLoaded(props: { playbook: Playbook; teams: Team[]; website?: Webs
           </div>
         </div>
         <aside class="pb-side" aria-label={t("admin.pb.preview")}>
-          <Preview appearance={effective.appearance} flow={effective.flow} />
+          <TryIt input={inputOf(effective, pb.website_id)} blocked={problems.length > 0}>
+            <Preview appearance={effective.appearance} flow={effective.flow} />
+          </TryIt>
         </aside>
       </div>
       {modal && modal.kind === "add" && (
