@@ -35,9 +35,14 @@ const (
 	// ConversationItemCreated is the line saying a lead (or later a deal, person …) was made from
 	// the conversation.
 	ConversationItemCreated Type = "conversation.item_created"
+	// ConversationReleased is the line saying an agent released a conversation from the Spam view.
+	ConversationReleased Type = "conversation.released"
 	// MessageCreated is every other entry of a conversation's log: the contact's, an agent's or
 	// the bot's message, an internal note, a bot card or a response to one.
 	MessageCreated Type = "message.created"
+	// MessageDelivery says where a reply stands on its channel (queued, sent, delivered, read,
+	// failed with the channel's error): a row of the events table, the message's log entry stays.
+	MessageDelivery Type = "message.delivery"
 )
 
 // Contacts, CRM records, users, inboxes and playbooks: rows of the events table.
@@ -80,7 +85,7 @@ const (
 // Types lists every type, in the order docs/events.md documents them.
 var Types = []Type{
 	ConversationCreated, ConversationAssigned, ConversationUnassigned, ConversationClosed, ConversationReopened,
-	ConversationRated, ConversationDeleted, ConversationItemCreated, MessageCreated,
+	ConversationRated, ConversationDeleted, ConversationItemCreated, ConversationReleased, MessageCreated, MessageDelivery,
 	ContactCreated, ContactUpdated, ContactMerged, ContactBlocked, ContactUnblocked,
 	LeadCreated, LeadUpdated, LeadDeleted,
 	UserCreated, UserUpdated, UserRoleChanged, TeamChanged,

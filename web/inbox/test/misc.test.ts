@@ -9,7 +9,8 @@ test("routes: folders, conversations, admin; anything else is Unassigned", () =>
   assert.deepEqual(parseHash("#/c/4821"), { kind: "conversation", id: 4821 });
   assert.deepEqual(parseHash("#/admin/websites/3"), { kind: "admin", path: ["websites", "3"] });
   assert.deepEqual(parseHash("#/admin"), { kind: "admin", path: [] });
-  for (const bad of ["", "#", "#/f/spam", "#/c/abc", "#/c/-1", "#/x"]) assert.deepEqual(parseHash(bad), { kind: "folder", folder: "unassigned" }, bad);
+  for (const bad of ["", "#", "#/f/junk", "#/c/abc", "#/c/-1", "#/x"]) assert.deepEqual(parseHash(bad), { kind: "folder", folder: "unassigned" }, bad);
+  assert.deepEqual(parseHash("#/f/spam"), { kind: "folder", folder: "spam" });
   for (const h of ["#/f/closed", "#/c/12", "#/admin/users"]) assert.equal(hashOf(parseHash(h)), h);
 });
 

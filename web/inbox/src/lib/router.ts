@@ -2,7 +2,7 @@
 // #/visitors.
 import type { Folder } from "../types";
 
-export const folders: Folder[] = ["unassigned", "mine", "others", "open", "closed"];
+export const folders: Folder[] = ["unassigned", "mine", "others", "open", "closed", "spam"];
 
 export type Route =
   | { kind: "folder"; folder: Folder }

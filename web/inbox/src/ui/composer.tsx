@@ -6,7 +6,11 @@
 // through the browser's editing commands (document.execCommand), which keep undo, the caret and
 // "bold from here on" right in every case a hand-written DOM edit would have to rebuild. Pasted or
 // dropped content arrives as plain text only, so the editor holds nothing but what it made itself.
+//
+// An email reply also says whom it goes to (To, Cc) and its subject (the thread's latest by
+// default): one line above the editor, opened by Change.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { api } from "../api";
 import { t } from "../i18n";
 import { toMarkdown, webAddress } from "../lib/markdown";
 import type { Conversation } from "../types";
@@ -51,6 +55,15 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
   const picker = useRef<HTMLInputElement>(null);
   const saved = useRef<Range | null>(null); // the selection in the editor, kept while focus is on the toolbar or a dialog
   const linkTo = useRef<{ url: string; text: string } | null>(null); // the link to insert once the dialog has closed
+  const [to, setTo] = useState("");
+  const [cc, setCc] = useState("");
+  const [subject, setSubject] = useState("");
+  const [contactEmail, setContactEmail] = useState("");
+  const [mailOpen, setMailOpen] = useState(false);
+  const mailMode = c.channel === "email" && mode === "reply";
+  const toId = useId("to");
+  const ccId = useId("cc");
+  const subjectId = useId("subject");
   const edId = useId("compose");
   const labelId = useId("compose-l");
   const hintId = useId("hint");
@@ -78,6 +91,23 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
     setFile(null);
     setMode("reply");
     saved.current = null;
+  }, [c.id]);
+
+  // An email reply's recipients and subject start afresh in each conversation; the To line shows
+  // the contact's address.
+  useEffect(() => {
+    setTo("");
+    setCc("");
+    setSubject("");
+    setContactEmail("");
+    setMailOpen(false);
+    if (c.channel !== "email") return;
+    let live = true;
+    api<{ contact: { email: string } }>("GET", "contacts/" + c.contact_id).then(
+      (r) => live && setContactEmail(r.contact.email || ""),
+      () => {},
+    );
+    return () => void (live = false);
   }, [c.id]);
 
   useEffect(() => {
@@ -197,7 +227,8 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
     const el = ed.current;
     if (!el || !enabled || (blank(el) && !file)) return;
     const body = toMarkdown(el);
-    inbox.send(body, mode === "note", file || undefined, (el.innerText || "").trim());
+    const mail = mailMode ? { to: addresses(to), cc: addresses(cc), subject: subject.trim() || undefined } : undefined;
+    inbox.send(body, mode === "note", file || undefined, (el.innerText || "").trim(), mail);
     el.innerHTML = "";
     changed();
     setFile(null);
@@ -271,6 +302,40 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
           <button type="button" class="link-btn" onClick={() => setFile(null)}>
             {t("compose.removeFile")}
           </button>
+        </div>
+      )}
+      {mailMode && !mailOpen && (
+        <p class="mail-summary small">
+          <span class="mail-sum-text">
+            <span class="muted">{t("compose.to")}</span> <span class="mail-to">{to.trim() || contactEmail || contactName(c)}</span>
+            {cc.trim() && (
+              <>
+                {" "}
+                <span class="muted">{t("compose.cc")}</span> {cc.trim()}
+              </>
+            )}
+            {" · "}
+            <span class="mail-subj">{subject.trim() || (c.subject ? "Re: " + c.subject : "")}</span>
+          </span>
+          <button type="button" class="link-btn" aria-expanded="false" onClick={() => setMailOpen(true)} disabled={!enabled}>
+            {t("compose.mailChange")}
+          </button>
+        </p>
+      )}
+      {mailMode && mailOpen && (
+        <div class="mail-fields">
+          <div class="mail-field">
+            <label for={toId}>{t("compose.to")}</label>
+            <input id={toId} type="text" inputMode="email" autocomplete="off" value={to} placeholder={contactEmail || contactName(c)} disabled={!enabled} onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
+          </div>
+          <div class="mail-field">
+            <label for={ccId}>{t("compose.cc")}</label>
+            <input id={ccId} type="text" inputMode="email" autocomplete="off" value={cc} disabled={!enabled} onInput={(e) => setCc((e.target as HTMLInputElement).value)} />
+          </div>
+          <div class="mail-field mail-field-wide">
+            <label for={subjectId}>{t("compose.subject")}</label>
+            <input id={subjectId} type="text" autocomplete="off" maxLength={300} value={subject} placeholder={c.subject ? "Re: " + c.subject : ""} disabled={!enabled} onInput={(e) => setSubject((e.target as HTMLInputElement).value)} />
+          </div>
         </div>
       )}
       <span id={labelId} class="sr">
@@ -432,4 +497,10 @@ function LinkDialog({ initial, onClose, onLink }: { initial: { text: string; url
       </div>
     </Dialog>
   );
+}
+
+/** addresses splits what was typed in To or Cc into addresses (commas, semicolons or spaces between them). */
+export function addresses(s: string): string[] | undefined {
+  const list = s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
+  return list.length ? list : undefined;
 }

@@ -388,6 +388,42 @@ function Rating({ chat }: { chat: Chat }) {
   );
 }
 
+/** Transcript lets the visitor of a closed chat have it by email. */
+function Transcript({ chat }: { chat: Chat }) {
+  const S = chat.S;
+  const [err, setErr] = useState("");
+  const [busy, setBusy] = useState(false);
+  const c = chat.log.conv;
+  if (!c || c.status !== "closed") return null;
+  if (chat.transcriptFor === c.id) return <p class="sys">{fill(S.transcriptSent, { email: chat.contactEmail })}</p>;
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const f = e.currentTarget as HTMLFormElement;
+    const input = f.elements.namedItem("email") as HTMLInputElement | null;
+    setBusy(true);
+    setErr(await chat.transcript(input ? input.value : ""));
+    setBusy(false);
+  };
+  return (
+    <form class="card rate" onSubmit={submit} noValidate>
+      {!chat.contactEmail && (
+        <>
+          <label for="tr-email">{S.emailLabel}</label>
+          <input id="tr-email" name="email" type="email" autocomplete="email" required aria-invalid={err ? "true" : undefined} aria-describedby={err ? "tr-err" : undefined} />
+        </>
+      )}
+      {err && (
+        <p id="tr-err" class="err" role="alert">
+          {err}
+        </p>
+      )}
+      <button type="submit" class="btn" disabled={busy}>
+        {S.transcriptAsk}
+      </button>
+    </form>
+  );
+}
+
 function Offline({ chat }: { chat: Chat }) {
   const S = chat.S;
   const [err, setErr] = useState("");
@@ -670,6 +706,7 @@ export function App({ chat }: { chat: Chat }) {
           </div>
         ))}
         <Rating chat={chat} />
+        <Transcript chat={chat} />
         <Offline chat={chat} />
       </div>
       <div class="typing" aria-hidden={chat.typingName ? undefined : "true"}>
