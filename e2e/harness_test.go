@@ -686,6 +686,13 @@ var enter = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 	return nil
 })
 
+// composerText is an expression for the text in the inbox's formatted composer (its spaces as typed:
+// an editor keeps a space at the end of a line as a no-break space).
+const composerText = `document.querySelector('.composer .editor').textContent.replace(/\u00a0/g, ' ')`
+
+// composerOn is an expression saying the inbox's composer takes text.
+const composerOn = `document.querySelector('.composer .editor[contenteditable=true]')`
+
 // jsQuote makes a JavaScript string literal.
 func jsQuote(s string) string {
 	b, _ := json.Marshal(s)
