@@ -656,6 +656,15 @@ func (p *tab) clickLauncher() {
 	p.do(chromedp.MouseClickXY(xy[0], xy[1]))
 }
 
+// clickFrame clicks an element of the chat frame with the mouse, as a visitor does (el: an
+// expression in the frame).
+func (p *tab) clickFrame(el string) {
+	p.t.Helper()
+	f := host[[]float64](p, `(() => { const r = `+jsRoot+`.querySelector('iframe[src*="/frame"]').getBoundingClientRect(); return [r.x, r.y]; })()`)
+	e := inFrame[[]float64](p, `(() => { const r = (`+el+`).getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`)
+	p.do(chromedp.MouseClickXY(f[0]+e[0], f[1]+e[1]))
+}
+
 // openWidget opens the chat unless it is open already.
 func (p *tab) openWidget() {
 	p.t.Helper()
