@@ -441,10 +441,12 @@ export function App({ chat }: { chat: Chat }) {
   const bot = botWho(list, chat.look, chat.cfg.name);
   const head = headerName(list, bot);
   const count = list.length + pending.length + chat.uploads.length + (chat.typingName ? 1 : 0);
+  // The end of the log in view: when something is added, and when the forms chunk has drawn the
+  // forms that were waiting for it (Later).
   useLayoutEffect(() => {
     const el = logRef.current;
     if (el) el.scrollTop = el.scrollHeight;
-  }, [count, chat.isOpen]);
+  }, [count, chat.isOpen, !!forms]);
   useEffect(() => {
     const esc = (e: KeyboardEvent) => {
       if (e.key === "Escape") chat.close();
