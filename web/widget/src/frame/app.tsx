@@ -243,26 +243,30 @@ function Countdown({ chat, card }: { chat: Chat; card: Card }) {
   );
 }
 
-/** The forms chunk once loaded (forms.tsx). */
+/** The forms chunk once loaded (forms.tsx), and whether it is being asked for. */
 let forms: Forms | null = null;
+let asking = false;
 
 /**
  * Later draws one of the forms chunk's forms, loading the chunk the first time; then the whole
- * view draws again. Until it is in, an empty placeholder (data-wait) stands in: App does not count
- * a card as seen before its controls are there, so a new card still takes the focus once they are.
+ * view draws again (a chunk that failed is asked for again when the view next draws). Until it is
+ * in, an empty placeholder (data-wait) stands in: App does not count a card as seen before its
+ * controls are there, so a new card still takes the focus once they are.
  */
 function Later(p: FormProps & { form: keyof Forms }) {
   const lazy = p.chat.cfg.lazy || {};
   useEffect(() => {
-    if (forms) return;
+    if (forms || asking) return;
+    asking = true;
     loadChunk<(h: Handover) => Forms>(lazy["forms.js"], lazy["forms.css"], "parley-forms").then(
       (make) => {
-        forms = forms || make({ jsx, Fragment, useState, useEffect, useRef, inLog: () => inLog });
+        forms = make({ jsx, Fragment, useState, useEffect, useRef, inLog: () => inLog });
+        asking = false;
         p.chat.redraw();
       },
-      () => undefined, // not loaded: the next form drawn tries again
+      () => (asking = false),
     );
-  }, []);
+  });
   if (!forms) return <div class="cc" data-wait="" />;
   const F: Form = forms[p.form];
   return <F chat={p.chat} card={p.card} busy={p.busy} />;
