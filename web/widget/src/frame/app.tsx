@@ -319,22 +319,22 @@ function Composer({ chat }: { chat: Chat }) {
     if (root.querySelector(".emo")) return;
     loadPicker(lazy["emoji.js"], lazy["emoji.css"]).then(
       (open) =>
-      open({
-        container: root,
-        anchor,
-        lang: chat.locale,
-        data: lazy["emoji-" + chat.locale + ".json"] || lazy["emoji-en.json"],
-        pick: (ch) => {
-          const b = box.current!;
-          const v = b.value.slice(0, b.selectionStart) + ch + b.value.slice(b.selectionEnd);
-          const at = b.selectionStart + ch.length;
-          setText(v);
-          b.value = v;
-          b.setSelectionRange(at, at);
-          grow();
-        },
-        closed: () => box.current && box.current.focus(),
-      }),
+        open({
+          container: root,
+          anchor,
+          lang: chat.locale,
+          data: lazy["emoji-" + chat.locale + ".json"] || lazy["emoji-en.json"],
+          pick: (ch) => {
+            const b = box.current!;
+            const v = b.value.slice(0, b.selectionStart) + ch + b.value.slice(b.selectionEnd);
+            const at = b.selectionStart + ch.length;
+            setText(v);
+            b.value = v;
+            b.setSelectionRange(at, at);
+            grow();
+          },
+          closed: () => box.current && box.current.focus(),
+        }),
       () => undefined, // not loaded: the button tries again
     );
   };
