@@ -20,7 +20,7 @@ export interface Config {
   key: string;
   name: string;
   domains: string[];
-  /** the files loaded on demand (the emoji picker): name → versioned URL */
+  /** the files loaded when first needed (the forms chunk, the emoji picker): name → versioned URL */
   lazy?: Record<string, string>;
 }
 
@@ -156,6 +156,11 @@ export class Chat {
   subscribe(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** redraw has the view draw again: something it draws has arrived (the forms chunk). */
+  redraw(): void {
+    this.set(() => undefined);
   }
 
   private set(change: () => void): void {
