@@ -137,8 +137,9 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		i := clientinfo.Parse(ua)
 		return strings.TrimSpace(i.OS + " " + i.OSVersion), strings.TrimSpace(i.Browser + " " + i.BrowserVersion), clientinfo.IsCrawler(ua)
 	}})
-	leads := crm.NewService(crm.Options{Repo: db, Conversations: convs, Feed: feed, Logger: log})
-	engine := bot.New(bot.Options{Playbooks: playbooks, Versions: versions, Conversations: convs, Contacts: contacts, Leads: leads,
+	records := crm.NewService(crm.Options{Repo: db, Conversations: convs, Presence: tracker, Feed: feed, Logger: log, Render: richtext.Render})
+	queue.Handle(crm.IndexJob, records.IndexJob)
+	engine := bot.New(bot.Options{Playbooks: playbooks, Versions: versions, Conversations: convs, Contacts: contacts, Records: records,
 		Jobs: queue, Logger: log})
 	limits := widget.DefaultLimits
 	limits.PerIPEvery = time.Second / time.Duration(c.VisitorIPLimit)
@@ -193,7 +194,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Presence:       tracker,
 		Blobs:          blobs,
 		Playbooks:      playbooks,
-		Leads:          leads,
+		CRM:            records,
 		LocationCredit: locator.Attribution(),
 	})
 	srv := &http.Server{
@@ -287,6 +288,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	if err := <-jobsDone; err != nil {
 		log.Warn("job runner", "err", err)
 	}
+
 	log.Info("stopped")
 	if runErr != nil && !errors.Is(runErr, http.ErrServerClosed) {
 		return runErr

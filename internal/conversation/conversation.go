@@ -161,9 +161,11 @@ const (
 	EventClosed     = "closed"
 	EventReopened   = "reopened"
 	EventRated      = "rated"
-	// EventItemCreated: a CRM item (a lead; later a deal, person, …) was made from the
-	// conversation. Agents only: VisibleToContact leaves it out.
+	// EventItemCreated: a CRM record (a person, organisation, lead, deal or activity) was made
+	// from the conversation. Agents only: VisibleToContact leaves it out.
 	EventItemCreated = "item_created"
+	// EventItemLinked: the conversation was linked to a person, lead or deal. Agents only.
+	EventItemLinked = "item_linked"
 )
 
 // Event is the payload of a system line. Names are stored, not just ids, so the line still reads
@@ -177,7 +179,7 @@ type Event struct {
 	TeamID    int64  `json:"team_id,omitempty"`
 	Rating    int    `json:"rating,omitempty"`
 	Auto      bool   `json:"auto,omitempty"` // the system did it (e.g. reopened by a contact's message)
-	// item_created: what was made, and its title when it was made.
+	// item_created, item_linked: the record, and its title then.
 	ItemType string `json:"item_type,omitempty"`
 	ItemID   int64  `json:"item_id,omitempty"`
 	Title    string `json:"title,omitempty"`

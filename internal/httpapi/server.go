@@ -61,7 +61,7 @@ type Config struct {
 	Presence      Presence
 	Blobs         *blob.Service
 	Playbooks     *playbook.Service
-	Leads         *crm.Service
+	CRM           *crm.Service
 	// LocationCredit is shown wherever a location from the IP database appears.
 	LocationCredit string
 }
@@ -94,7 +94,7 @@ type Server struct {
 	presence       Presence
 	blobs          *blob.Service
 	playbooks      *playbook.Service
-	leads          *crm.Service
+	crm            *crm.Service
 	locationCredit string
 }
 
@@ -119,7 +119,7 @@ func New(cfg Config) *Server {
 	s := &Server{auth: cfg.Auth, checks: cfg.Checks, reg: cfg.Registry, log: cfg.Logger, proxies: cfg.Proxies,
 		secure: cfg.SecureCookies, demo: cfg.Demo, metrics: newMetrics(cfg.Registry), mux: http.NewServeMux(),
 		inboxes: cfg.Inboxes, convs: cfg.Conversations, contacts: cfg.Contacts, widget: cfg.Widget, hub: cfg.Hub, presence: cfg.Presence, blobs: cfg.Blobs,
-		leads: cfg.Leads, locationCredit: cfg.LocationCredit}
+		crm: cfg.CRM, locationCredit: cfg.LocationCredit}
 	s.playbooks = cfg.Playbooks
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
@@ -151,6 +151,10 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) routeTable() []Route {
+	return append(s.baseRoutes(), s.crmRoutes()...)
+}
+
+func (s *Server) baseRoutes() []Route {
 	return []Route{
 		{"GET", "/healthz", "public", s.healthz},
 		{"GET", "/readyz", "public", s.readyz},
@@ -223,14 +227,8 @@ func (s *Server) routeTable() []Route {
 		})},
 		{"POST", "/api/v1/conversations/{id}/read", "user", s.readConversation},
 		{"POST", "/api/v1/conversations/{id}/typing", "user", s.typingConversation},
-		{"GET", "/api/v1/conversations/{id}/items", "user", s.listConversationItems},
 		{"GET", "/api/v1/contacts/{id}", "user", s.getContact},
 		{"PATCH", "/api/v1/contacts/{id}", "user", s.patchContact},
-		{"GET", "/api/v1/leads", "user", s.listLeads},
-		{"POST", "/api/v1/leads", "user", s.createLead},
-		{"GET", "/api/v1/leads/{id}", "user", s.getLead},
-		{"PATCH", "/api/v1/leads/{id}", "user", s.patchLead},
-		{"DELETE", "/api/v1/leads/{id}", "user", s.deleteLead},
 		{"POST", "/api/v1/visitors/{id}/block", "user", s.blockVisitor(true)},
 		{"DELETE", "/api/v1/visitors/{id}/block", "user", s.blockVisitor(false)},
 		{"GET", "/api/v1/events", "socket", s.events},

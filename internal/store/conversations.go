@@ -209,7 +209,7 @@ func nullString(s string) any {
 // keep seq gapless and in commit order.
 func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation.Message, error) {
 	if db.Engine == Postgres && w.Conv.ID != 0 && len(w.Append) == 1 && w.Run == nil && w.Append[0].AttachmentID == 0 &&
-		len(w.Events) == 0 && len(w.Jobs) == 0 {
+		len(w.Events) == 0 && len(w.Jobs) == 0 && w.With == nil {
 		return db.appendOne(ctx, w)
 	}
 	var stored []conversation.Message
@@ -259,6 +259,11 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 			if err != nil {
 				return fmt.Errorf("write bot run: %w", err)
 			}
+		}
+		// Another domain's rows (the CRM records of an action card or the details panel): written
+		// before the events and entries, whose payloads and lines carry the ids they get.
+		if err := tx.applyWith(ctx, w.With, c.ID); err != nil {
+			return err
 		}
 		// The change's other events first (a new conversation's conversation.created), then its
 		// log entries.
