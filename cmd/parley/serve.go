@@ -139,6 +139,8 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	}})
 	records := crm.NewService(crm.Options{Repo: db, Conversations: convs, Presence: tracker, Feed: feed, Logger: log, Render: richtext.Render})
 	queue.Handle(crm.IndexJob, records.IndexJob)
+	// The durable consumers of the event log: the notes that follow linked conversations.
+	consumers := event.NewRunner(db, feed, event.RunnerOptions{Node: node, Logger: log}, records.FollowConsumer())
 	engine := bot.New(bot.Options{Playbooks: playbooks, Versions: versions, Conversations: convs, Contacts: contacts, Records: records,
 		Jobs: queue, Logger: log})
 	limits := widget.DefaultLimits
@@ -221,6 +223,8 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- queue.Run(jobsCtx) }()
+	consumersDone := make(chan struct{})
+	go func() { consumers.Run(jobsCtx); close(consumersDone) }()
 	liveCtx, stopLive := context.WithCancel(context.WithoutCancel(ctx))
 	liveDone := make(chan struct{}, 2)
 	go dir.Run(liveCtx)
@@ -288,7 +292,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	if err := <-jobsDone; err != nil {
 		log.Warn("job runner", "err", err)
 	}
-
+	<-consumersDone
 	log.Info("stopped")
 	if runErr != nil && !errors.Is(runErr, http.ErrServerClosed) {
 		return runErr

@@ -36,7 +36,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	f := &fixture{ctx: t.Context(), db: db}
 	f.clock.Store(time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC).UnixMilli())
 	now := func() time.Time { return time.UnixMilli(f.clock.Add(1)) }
-	f.convs = conversation.NewService(conversation.Options{Repo: db, Now: now,
+	f.convs = conversation.NewService(conversation.Options{Repo: db, Now: now, Presence: everyone{},
 		Mask: func(s string) string { out, _ := mask.String(s); return out }})
 	f.svc = crm.NewService(crm.Options{Repo: db, Conversations: f.convs, Now: now, Render: func(s string) string { return "<p>" + s + "</p>" }})
 
@@ -71,6 +71,12 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	}
 	return f
 }
+
+// everyone is presence where every user is available.
+type everyone struct{}
+
+func (everyone) Available(context.Context, int64) bool { return true }
+func (everyone) OnlineUsers() []int64                  { return nil }
 
 // advance moves the clock on.
 func (f *fixture) advance(d time.Duration) { f.clock.Add(d.Milliseconds()) }

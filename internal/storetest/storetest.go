@@ -103,6 +103,22 @@ func PostgresDatabase(t testing.TB) string {
 	return withDatabase(base, name)
 }
 
+// Another opens a second handle on db's PostgreSQL database, as another node would, closed when t
+// ends.
+func Another(t testing.TB, db *store.DB) *store.DB {
+	t.Helper()
+	var name string
+	if err := db.Reader().QueryRowContext(context.Background(), "SELECT current_database()").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	other, err := store.Open(context.Background(), store.Options{URL: withDatabase(testenv.PostgresURL(t), name), Secrets: Keyring()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return other
+}
+
 // Unmigrated opens a fresh database of the engine with no migration applied, closed (and on
 // PostgreSQL dropped) when t ends: a test migrates it step by step.
 func Unmigrated(t testing.TB, e store.Engine) *store.DB {
