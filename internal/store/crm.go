@@ -567,10 +567,12 @@ func (db *DB) NoteByID(ctx context.Context, id int64) (*crm.Note, error) {
 	return byID(ctx, db, noteColumns, noteFrom, "n", scanNote, "note", id)
 }
 
-// listQuery builds a list's WHERE clause.
+// listQuery builds a list's query: its conditions, and the records a search starts from.
 type listQuery struct {
-	where []string
-	args  []any
+	where  []string
+	args   []any
+	table  string // the records' table, with alias
+	driver string // a search's records to start from (a subquery of ids), when one word is selective
 }
 
 func (l *listQuery) arg(v any) string {
@@ -585,36 +587,161 @@ func (l *listQuery) eq(column string, v int64) {
 	}
 }
 
-// terms is the condition that a record of type t (column: its id) has a term starting with prefix.
-func (l *listQuery) terms(t crm.RecordType, column, prefix string) string {
-	return fmt.Sprintf("%s IN (SELECT record_id FROM crm_terms WHERE record_type = %s AND term >= %s AND term < %s)",
-		column, l.arg(string(t)), l.arg(prefix), l.arg(crm.PrefixEnd(prefix)))
+// hasTerm is the condition that the record of type t whose id is in column has a term starting
+// with prefix: one probe of the terms' (record_type, record_id, term) index per record. It is a
+// scalar subquery rather than EXISTS on purpose: PostgreSQL may turn an EXISTS into a hash of every
+// match, which for a common prefix means reading tens of thousands of terms to fill one page.
+func (l *listQuery) hasTerm(t crm.RecordType, column, prefix string) string {
+	return fmt.Sprintf("(SELECT 1 FROM crm_terms WHERE record_type = %s AND record_id = %s AND term >= %s AND term < %s LIMIT 1) IS NOT NULL",
+		l.arg(string(t)), column, l.arg(prefix), l.arg(crm.PrefixEnd(prefix)))
 }
 
-// search requires every word of q to start a term of the record (own, or of the records it points
-// at: via maps a type to the column pointing at it).
-func (l *listQuery) search(q string, t crm.RecordType, alias string, via map[crm.RecordType]string) {
-	for _, w := range crm.QueryTerms(q) {
-		conds := []string{l.terms(t, alias+".id", w)}
-		for _, vt := range []crm.RecordType{crm.PersonType, crm.OrganizationType} {
-			if col, ok := via[vt]; ok {
-				conds = append(conds, l.terms(vt, col, w))
+// selective is how many terms a word may match for a search to start from them: up to it, the list
+// reads the records those terms name (and probes them for the other words); above, it walks the
+// records newest first and probes each, which finds a page quickly because so many match.
+var selective = 8000
+
+// hashable is how many terms a word that does not drive a search may match for its records to be
+// read once as a set; a word that matches more is checked record by record.
+var hashable = 30000
+
+// search requires every word of q to start a term of the record, its own or that of the records it
+// points at (via maps a type to the column pointing at it). Prefix search has two costs to avoid:
+// a short, common prefix matches tens of thousands of terms, and a rare one matches almost none, so
+// neither "read every match, then sort" nor "walk the records newest first until a page is full"
+// is fast for both. So each word's terms are counted first, up to a bound. When one word matches
+// at most that many, the matches are read from its records, checked for the other words, in a
+// materialised CTE the list joins and orders by: both engines then read a few thousand records at
+// most and never walk the whole table hoping the other words match soon. When every word matches
+// more, the list walks the records newest first and checks each, finding a page after a few
+// hundred records at most because so many match.
+func (db *DB) search(ctx context.Context, l *listQuery, q string, t crm.RecordType, alias string, via map[crm.RecordType]string) error {
+	words := crm.QueryTerms(q)
+	// The types whose terms count (the record's own first) and the column naming each.
+	types := []crm.RecordType{t}
+	cols := map[crm.RecordType]string{t: "id"}
+	for _, vt := range []crm.RecordType{crm.PersonType, crm.OrganizationType} {
+		if col, ok := via[vt]; ok && vt != t {
+			types = append(types, vt)
+			cols[vt] = col
+		}
+	}
+	// counts[i][vt]: the terms word i matches of type vt, up to hashable+1.
+	counts := make([]map[crm.RecordType]int, len(words))
+	best, fewest := -1, 0
+	for i, w := range words {
+		counts[i] = map[crm.RecordType]int{}
+		total := 0
+		for _, vt := range types {
+			n, err := db.termCount(ctx, vt, w)
+			if err != nil {
+				return err
+			}
+			counts[i][vt] = n
+			total += n
+		}
+		if total == 0 {
+			l.where = append(l.where, "1 = 0") // a word nothing starts: nothing matches
+			return nil
+		}
+		if total <= selective && (best < 0 || total < fewest) {
+			best, fewest = i, total
+		}
+	}
+	// A word's condition: of the types it matches at all, a set of ids read once (with a driver,
+	// when it matches few enough terms to hash them) or a probe of each record's terms (otherwise,
+	// and when walking the records newest first).
+	cond := func(i int) string {
+		var conds []string
+		for _, vt := range types {
+			n := counts[i][vt]
+			switch {
+			case n == 0:
+			case best >= 0 && n <= hashable:
+				conds = append(conds, alias+"."+cols[vt]+" IN ("+l.termIDs(vt, words[i])+")")
+			default:
+				conds = append(conds, l.hasTerm(vt, alias+"."+cols[vt], words[i]))
 			}
 		}
-		l.where = append(l.where, "("+strings.Join(conds, " OR ")+")")
+		return "(" + strings.Join(conds, " OR ") + ")"
 	}
+	for i := range words {
+		if i != best {
+			l.where = append(l.where, cond(i))
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	var from []string
+	for _, vt := range types {
+		switch {
+		case counts[best][vt] == 0:
+		case vt == t:
+			from = append(from, l.termIDs(t, words[best]))
+		default:
+			from = append(from, "SELECT id AS record_id FROM "+recordTables[t]+" WHERE "+cols[vt]+" IN ("+l.termIDs(vt, words[best])+")")
+		}
+	}
+	l.driver = strings.Join(from, " UNION ")
+	return nil
 }
 
-// page finishes the query: the cursor, newest first, the limit.
-func (l *listQuery) page(alias string, beforeID int64, limit int) string {
-	if beforeID != 0 {
-		l.where = append(l.where, alias+".id < "+l.arg(beforeID))
+// termIDs is the subquery of the ids of records of type t with a term starting with prefix.
+func (l *listQuery) termIDs(t crm.RecordType, prefix string) string {
+	return fmt.Sprintf("SELECT record_id FROM crm_terms WHERE record_type = %s AND term >= %s AND term < %s",
+		l.arg(string(t)), l.arg(prefix), l.arg(crm.PrefixEnd(prefix)))
+}
+
+// termCount counts the terms of records of type t a word starts, up to hashable+1.
+func (db *DB) termCount(ctx context.Context, t crm.RecordType, word string) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM crm_terms WHERE record_type = $1 AND term >= $2 AND term < $3
+		LIMIT $4) AS matches`, string(t), word, crm.PrefixEnd(word), hashable+1).Scan(&n)
+	return n, err
+}
+
+// query is the list's SQL: a page of the records, newest first. A search that starts from a
+// selective word's records (driver) picks the page's ids first, in a materialised CTE, so the
+// joins for names run for one page only: from the driver's ids alone when nothing else is asked
+// (no record is read), otherwise from the records among them that meet the conditions. "+ 0" keeps
+// PostgreSQL from walking the whole table newest first to merge it with those few thousand ids (the
+// primary key's order being the order asked for): as an expression it sorts what matched instead.
+func (l *listQuery) query(columns, from, alias string, beforeID int64, limit int) string {
+	lim := l.arg(limit)
+	if l.driver == "" {
+		if beforeID != 0 {
+			l.where = append(l.where, alias+".id < "+l.arg(beforeID))
+		}
+		return "SELECT " + columns + from + where(l.where) + " ORDER BY " + alias + ".id DESC LIMIT " + lim
 	}
-	out := ""
-	if len(l.where) > 0 {
-		out = "WHERE " + strings.Join(l.where, " AND ")
+	var m string
+	if len(l.where) == 0 {
+		cursor := ""
+		if beforeID != 0 {
+			cursor = " WHERE d.record_id < " + l.arg(beforeID)
+		}
+		m = "SELECT d.record_id FROM (" + l.driver + ") d" + cursor + " ORDER BY d.record_id DESC LIMIT " + lim
+	} else {
+		if beforeID != 0 {
+			l.where = append(l.where, alias+".id < "+l.arg(beforeID))
+		}
+		m = "SELECT " + alias + ".id AS record_id FROM " + l.table + " " + alias + " WHERE " + alias + ".id IN (" + l.driver + ") AND " +
+			strings.Join(l.where, " AND ") + " ORDER BY " + alias + ".id + 0 DESC LIMIT " + lim
 	}
-	return out + " ORDER BY " + alias + ".id DESC LIMIT " + l.arg(limit)
+	i := strings.Index(from, " LEFT JOIN")
+	if i < 0 {
+		i = len(from)
+	}
+	return "WITH m AS MATERIALIZED (" + m + ") SELECT " + columns + from[:i] + " JOIN m ON m.record_id = " + alias + ".id" + from[i:] +
+		" ORDER BY " + alias + ".id DESC"
+}
+
+func where(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return "WHERE " + strings.Join(conds, " AND ")
 }
 
 func list[T any](ctx context.Context, db *DB, query string, args []any, scan func(rowScanner) (*T, error)) ([]T, error) {
@@ -636,27 +763,31 @@ func list[T any](ctx context.Context, db *DB, query string, args []any, scan fun
 
 // ListPersons lists persons newest first.
 func (db *DB) ListPersons(ctx context.Context, q crm.Query) ([]crm.Person, error) {
-	var l listQuery
+	l := listQuery{table: "persons"}
 	l.eq("p.organization_id", q.OrganizationID)
 	l.eq("p.owner_user_id", q.OwnerUserID)
 	l.eq("p.contact_id", q.ContactID)
 	l.eq("p.conversation_id", q.ConversationID)
-	l.search(q.Q, crm.PersonType, "p", map[crm.RecordType]string{crm.OrganizationType: "p.organization_id"})
-	return list(ctx, db, "SELECT "+personColumns+personFrom+l.page("p", q.BeforeID, q.Limit), l.args, scanPerson)
+	if err := db.search(ctx, &l, q.Q, crm.PersonType, "p", map[crm.RecordType]string{crm.OrganizationType: "organization_id"}); err != nil {
+		return nil, err
+	}
+	return list(ctx, db, l.query(personColumns, personFrom, "p", q.BeforeID, q.Limit), l.args, scanPerson)
 }
 
 // ListOrganizations lists organisations newest first.
 func (db *DB) ListOrganizations(ctx context.Context, q crm.Query) ([]crm.Organization, error) {
-	var l listQuery
+	l := listQuery{table: "organizations"}
 	l.eq("o.owner_user_id", q.OwnerUserID)
 	l.eq("o.conversation_id", q.ConversationID)
-	l.search(q.Q, crm.OrganizationType, "o", nil)
-	return list(ctx, db, "SELECT "+organizationColumns+organizationFrom+l.page("o", q.BeforeID, q.Limit), l.args, scanOrganization)
+	if err := db.search(ctx, &l, q.Q, crm.OrganizationType, "o", nil); err != nil {
+		return nil, err
+	}
+	return list(ctx, db, l.query(organizationColumns, organizationFrom, "o", q.BeforeID, q.Limit), l.args, scanOrganization)
 }
 
 // ListLeads lists leads newest first.
 func (db *DB) ListLeads(ctx context.Context, q crm.Query) ([]crm.Lead, error) {
-	var l listQuery
+	l := listQuery{table: "leads"}
 	l.eq("l.person_id", q.PersonID)
 	l.eq("l.organization_id", q.OrganizationID)
 	l.eq("l.owner_user_id", q.OwnerUserID)
@@ -666,13 +797,15 @@ func (db *DB) ListLeads(ctx context.Context, q crm.Query) ([]crm.Lead, error) {
 		l.where = append(l.where, `COALESCE(l.lead_status, CASE l.status WHEN 'won' THEN 'converted' WHEN 'lost' THEN 'disqualified' ELSE 'open' END) = `+
 			l.arg(q.Status))
 	}
-	l.search(q.Q, crm.LeadType, "l", map[crm.RecordType]string{crm.PersonType: "l.person_id", crm.OrganizationType: "l.organization_id"})
-	return list(ctx, db, "SELECT "+leadColumns+leadFrom+l.page("l", q.BeforeID, q.Limit), l.args, scanLead)
+	if err := db.search(ctx, &l, q.Q, crm.LeadType, "l", map[crm.RecordType]string{crm.PersonType: "person_id", crm.OrganizationType: "organization_id"}); err != nil {
+		return nil, err
+	}
+	return list(ctx, db, l.query(leadColumns, leadFrom, "l", q.BeforeID, q.Limit), l.args, scanLead)
 }
 
 // ListDeals lists deals newest first.
 func (db *DB) ListDeals(ctx context.Context, q crm.Query) ([]crm.Deal, error) {
-	var l listQuery
+	l := listQuery{table: "deals"}
 	l.eq("d.pipeline_id", q.PipelineID)
 	l.eq("d.stage_id", q.StageID)
 	l.eq("d.person_id", q.PersonID)
@@ -684,13 +817,15 @@ func (db *DB) ListDeals(ctx context.Context, q crm.Query) ([]crm.Deal, error) {
 	if q.Status != "" {
 		l.where = append(l.where, "d.status = "+l.arg(q.Status))
 	}
-	l.search(q.Q, crm.DealType, "d", map[crm.RecordType]string{crm.PersonType: "d.person_id", crm.OrganizationType: "d.organization_id"})
-	return list(ctx, db, "SELECT "+dealColumns+dealFrom+l.page("d", q.BeforeID, q.Limit), l.args, scanDeal)
+	if err := db.search(ctx, &l, q.Q, crm.DealType, "d", map[crm.RecordType]string{crm.PersonType: "person_id", crm.OrganizationType: "organization_id"}); err != nil {
+		return nil, err
+	}
+	return list(ctx, db, l.query(dealColumns, dealFrom, "d", q.BeforeID, q.Limit), l.args, scanDeal)
 }
 
 // ListActivities lists activities newest first.
 func (db *DB) ListActivities(ctx context.Context, q crm.Query) ([]crm.Activity, error) {
-	var l listQuery
+	l := listQuery{table: "activities"}
 	l.eq("a.person_id", q.PersonID)
 	l.eq("a.organization_id", q.OrganizationID)
 	l.eq("a.lead_id", q.LeadID)
@@ -700,16 +835,20 @@ func (db *DB) ListActivities(ctx context.Context, q crm.Query) ([]crm.Activity, 
 	if q.Done != nil {
 		l.where = append(l.where, "a.done = "+l.arg(boolInt(*q.Done)))
 	}
-	l.search(q.Q, crm.ActivityType, "a", map[crm.RecordType]string{crm.PersonType: "a.person_id", crm.OrganizationType: "a.organization_id"})
-	return list(ctx, db, "SELECT "+activityColumns+activityFrom+l.page("a", q.BeforeID, q.Limit), l.args, scanActivity)
+	if err := db.search(ctx, &l, q.Q, crm.ActivityType, "a", map[crm.RecordType]string{crm.PersonType: "person_id", crm.OrganizationType: "organization_id"}); err != nil {
+		return nil, err
+	}
+	return list(ctx, db, l.query(activityColumns, activityFrom, "a", q.BeforeID, q.Limit), l.args, scanActivity)
 }
 
 // ListNotes lists a record's notes newest first.
 func (db *DB) ListNotes(ctx context.Context, t crm.RecordType, id int64, q crm.Query) ([]crm.Note, error) {
-	var l listQuery
+	l := listQuery{table: "notes"}
 	l.where = append(l.where, "n.record_type = "+l.arg(string(t)), "n.record_id = "+l.arg(id))
-	l.search(q.Q, crm.NoteType, "n", nil)
-	return list(ctx, db, "SELECT "+noteColumns+noteFrom+l.page("n", q.BeforeID, q.Limit), l.args, scanNote)
+	if err := db.search(ctx, &l, q.Q, crm.NoteType, "n", nil); err != nil {
+		return nil, err
+	}
+	return list(ctx, db, l.query(noteColumns, noteFrom, "n", q.BeforeID, q.Limit), l.args, scanNote)
 }
 
 // LinksOfConversations returns the links of the conversations, oldest first.

@@ -262,7 +262,7 @@ func TestPrefixSearch(t *testing.T) {
 			}
 			return ids(list, func(p *crm.Person) int64 { return p.ID })
 		}
-		for _, tc := range []struct {
+		cases := []struct {
 			q    string
 			want []int64
 		}{
@@ -282,10 +282,31 @@ func TestPrefixSearch(t *testing.T) {
 			{"öz", []int64{iz.ID}},
 			{"zzz", []int64{}},
 			{"", []int64{bob.ID, iz.ID, jl.ID, ana.ID}},
-		} {
-			if got := find(tc.q); !slices.Equal(got, tc.want) {
-				t.Errorf("q=%q: got %v, want %v", tc.q, got, tc.want)
+		}
+		// Each way a search may run: from the rarest word's records, checking the others as sets
+		// or record by record, or walking every record newest first.
+		for _, way := range []struct {
+			name            string
+			selective, hash int
+		}{{"driven, sets", 8000, 30000}, {"driven, probes", 8000, 0}, {"walking", 0, 0}} {
+			restore := store.SearchBounds(way.selective, way.hash)
+			for _, tc := range cases {
+				if got := find(tc.q); !slices.Equal(got, tc.want) {
+					t.Errorf("%s: q=%q: got %v, want %v", way.name, tc.q, got, tc.want)
+				}
 			}
+			// Pages and filters go with a search.
+			page, err := db.ListPersons(ctx, crm.Query{Q: "ber", Limit: 1})
+			if err != nil || len(page) != 1 || page[0].ID != bob.ID {
+				t.Fatalf("%s: first page %v %v", way.name, page, err)
+			}
+			if page, _ = db.ListPersons(ctx, crm.Query{Q: "ber", Limit: 1, BeforeID: bob.ID}); len(page) != 1 || page[0].ID != ana.ID {
+				t.Fatalf("%s: second page %v", way.name, page)
+			}
+			if page, _ = db.ListPersons(ctx, crm.Query{Q: "ber", ContactID: 424242, Limit: 5}); len(page) != 0 {
+				t.Fatalf("%s: filtered %v", way.name, page)
+			}
+			restore()
 		}
 		// Leads are found by their title, and by their person's name.
 		l := &crm.Lead{Title: "Office chairs", Currency: "EUR", Status: crm.LeadOpen, PersonID: ana.ID, Source: crm.SourceManual,

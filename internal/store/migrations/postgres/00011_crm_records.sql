@@ -227,7 +227,8 @@ CREATE TABLE crm_terms (
     record_id   BIGINT NOT NULL,
     PRIMARY KEY (record_type, term, record_id)
 );
-CREATE INDEX crm_terms_record ON crm_terms (record_type, record_id);
+-- A record's terms, to replace them and to check one record's terms in a search (a probe).
+CREATE INDEX crm_terms_record ON crm_terms (record_type, record_id, term);
 
 -- Round-robin owners for the bot's records: the team member chosen last.
 CREATE TABLE crm_rotation (
