@@ -69,6 +69,9 @@ function Summary({ c, teams, offlineOnly }: { c: Card; teams: Team[]; offlineOnl
           {t("admin.pb.action." + (c.action || ""))}
           {c.action === "create_lead" && c.lead ? `: ${c.lead.title}` : ""}
           {c.action === "create_lead" && c.lead && c.lead.value ? ` · ${(c.lead.value / 100).toFixed(2)} ${c.lead.currency || ""}` : ""}
+          {c.action === "create_deal" && c.deal ? `: ${c.deal.title}` : ""}
+          {c.action === "create_deal" && c.deal && c.deal.value ? ` · ${(c.deal.value / 100).toFixed(2)} ${c.deal.currency || ""}` : ""}
+          {c.action === "create_activity" && c.activity ? `: ${c.activity.subject}` : ""}
         </p>
       );
     case "live_chat": {
