@@ -34,7 +34,7 @@ func TestActionCardsCreateRecordsInTheStepsWrite(t *testing.T) {
 		live := talk.Path[0]
 		live.OfflinePath = append([]playbook.Card{{ID: "crd_call", Type: playbook.ActionCard, Action: playbook.CreateActivity,
 			Activity: &playbook.Activity{Type: "call", Subject: "Call back", DueInDays: 1, DueTime: "10:00"},
-			Owner: &playbook.Owner{UserID: second.ID}}}, live.OfflinePath...)
+			Owner:    &playbook.Owner{UserID: second.ID}}}, live.OfflinePath...)
 		talk.Path = []playbook.Card{
 			{ID: "crd_person", Type: playbook.ActionCard, Action: playbook.CreatePerson},
 			{ID: "crd_deal", Type: playbook.ActionCard, Action: playbook.CreateDeal, Deal: &playbook.Deal{Title: "Website deal", Value: 5000, Currency: "EUR"},
