@@ -3,7 +3,7 @@
 // the custom fields admins define for each record type. A record may be made from a conversation
 // (its Created items, with a line in its log saying who made it and when) and a conversation may be
 // linked to a person, lead or deal: a note on that record then follows the conversation for 24
-// hours at a time (notes.go). Who may do what is decided in policy.go and nowhere else.
+// hours at a time (follow.go). Who may do what is decided in policy.go and nowhere else.
 //
 // A chat contact becomes a person only when an agent, a bot action or linking makes it one, so
 // anonymous visitors never flood the person list.
