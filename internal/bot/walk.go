@@ -132,8 +132,11 @@ func (w *walker) records(c *conversation.Conversation, step *conversation.BotSte
 		return step, nil
 	}
 	bw, err := w.e.o.Records.BotRecords(w.ctx, c, c.ContactID, actions)
-	if err != nil || bw == nil {
+	if err != nil {
 		return nil, err
+	}
+	if bw == nil {
+		return step, nil
 	}
 	step.With = bw.With
 	step.Events = append(step.Events, bw.Events...)

@@ -373,8 +373,8 @@ func TestRecordsSurviveWhatTheyPointAt(t *testing.T) {
 	})
 }
 
-// When an anonymous visitor turns out to be a known user, their leads and deals follow them to that
-// contact.
+// When an anonymous visitor turns out to be a known user, their leads, deals and person follow them
+// to that contact.
 func TestLeadsFollowAMergedVisitor(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
@@ -388,6 +388,9 @@ func TestLeadsFollowAMergedVisitor(t *testing.T) {
 			v := r.visitor(ib, anon, anonName+"-1")
 			convV := r.conversation(ib, anon, v)
 			moved = r.lead(anonName+" moved", anon, convV, uid)
+			if !twoVisitors {
+				r.person(anonName+" as a person", nil, nil, anon)
+			}
 			if twoVisitors {
 				other := r.visitor(ib, anon, anonName+"-2")
 				stayed = r.lead(anonName+" stays", anon, r.conversation(ib, anon, other), uid)
@@ -412,6 +415,9 @@ func TestLeadsFollowAMergedVisitor(t *testing.T) {
 		moved, _ := mergeOnce("anon1", false)
 		if got := contactOf(moved.ID); got != known {
 			t.Fatalf("lead's contact after a full merge: %d, want %d", got, known)
+		}
+		if p, err := db.PersonOfContact(ctx, known); err != nil || p.Name != "anon1 as a person" {
+			t.Fatalf("the person the anonymous contact was: %+v %v", p, err)
 		}
 		// Another visitor remains on it: only the leads of the conversations that moved go.
 		moved, stayed := mergeOnce("anon2", true)
