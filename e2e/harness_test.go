@@ -274,9 +274,15 @@ func signIn(t *testing.T, s *parleyServer) *agent {
 // login signs in as the demo owner through the API only: nobody is available for chats yet.
 func login(t *testing.T, s *parleyServer) *agent {
 	t.Helper()
+	return loginAs(t, s, "demo@parley.test", s.password)
+}
+
+// loginAs signs in as any user through the API only.
+func loginAs(t *testing.T, s *parleyServer, email, password string) *agent {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	a := &agent{t: t, base: s.url, c: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
-	a.must(200, "POST", "/api/v1/session", map[string]string{"email": "demo@parley.test", "password": s.password})
+	a.must(200, "POST", "/api/v1/session", map[string]string{"email": email, "password": password})
 	return a
 }
 

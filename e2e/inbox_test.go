@@ -164,7 +164,7 @@ func TestInboxJourney(t *testing.T) {
 	owner.waitHost("the new conversation in Unassigned", rowWith("Hi, do you deliver to Graz?"))
 	owner.waitHost("the Unassigned count", `document.querySelector('a[href="#/f/unassigned"] .count').textContent === '1'`)
 	owner.waitHost("its waiting time and the New tag", rowWith("Hi, do you deliver to Graz?")+`.querySelector('.row-wait') && `+rowWith("Hi, do you deliver to Graz?")+`.querySelector('.tag-new')`)
-	owner.waitHost("a desktop notification with the sound", `window.__notes.some((n) => n === 'New conversation: Visitor | Hi, do you deliver to Graz?') && window.__sounds > 0`)
+	owner.waitHost("a desktop notification with the sound", `window.__notes.some((n) => /^New conversation: Visitor \d+ \| Hi, do you deliver to Graz\?$/.test(n)) && window.__sounds > 0`)
 	host[chromedp.Void](owner, `delete document.hasFocus`)
 	checkAxe(t, owner.ctx, "folders and list")
 
@@ -188,16 +188,16 @@ func TestInboxJourney(t *testing.T) {
 
 	// Reply with the keyboard: r focuses the composer.
 	owner.do(press("r"))
-	owner.waitHost("focus in the composer", `document.activeElement === document.querySelector('.composer textarea')`)
+	owner.waitHost("focus in the composer", `document.activeElement === document.querySelector('.composer .editor')`)
 	owner.do(chromedp.KeyEvent("Yes"))
 	visitor.waitFrame("the agent typing", `document.querySelector('.typing') && document.querySelector('.typing').textContent.includes('Demo Owner')`)
-	host[chromedp.Void](owner, `(() => { const ta = document.querySelector('.composer textarea'); ta.setSelectionRange(ta.value.length, ta.value.length); })()`)
+	host[chromedp.Void](owner, `(() => { const r = document.createRange(); r.selectNodeContents(document.querySelector('.composer .editor')); r.collapse(false); getSelection().removeAllRanges(); getSelection().addRange(r); })()`)
 	owner.do(chromedp.KeyEvent(", we deliver to Graz in 2 days."), enter)
 	visitor.waitFrame("the reply", bubbles("we deliver to Graz in 2 days")+` === 1`)
 	owner.waitHost("the reply in the log", `[...document.querySelectorAll('.msg-us .bubble')].some((b) => b.textContent.includes('Yes, we deliver to Graz in 2 days.'))`)
 	// A note stays inside.
 	owner.clickText(".seg button", "Internal note")
-	owner.do(chromedp.SendKeys(`.composer textarea`, "Regular customer"), enter)
+	owner.do(chromedp.SendKeys(`.composer .editor`, "Regular customer"), enter)
 	owner.waitHost("the note", `[...document.querySelectorAll('.msg-note .bubble')].some((b) => b.textContent.includes('Regular customer'))`)
 
 	// Details: the panel is open on a wide screen. Edit the name and email, add a tag.
@@ -353,7 +353,7 @@ func TestInboxGerman(t *testing.T) {
 	host[chromedp.Void](p, rowWith("liefern Sie nach Wien")+`.querySelector('a').click()`)
 	p.clickText(".conv-actions .btn", "Mir zuweisen")
 	p.waitHost("the joined line in German", `[...document.querySelectorAll('.sys')].some((l) => l.textContent === 'Demo Owner ist dem Chat beigetreten')`)
-	p.do(chromedp.SendKeys(`.composer textarea`, "Ja, in zwei Tagen."), enter)
+	p.do(chromedp.SendKeys(`.composer .editor`, "Ja, in zwei Tagen."), enter)
 	visitor.waitFrame("the reply", bubbles("in zwei Tagen")+` === 1`)
 	// It stays German after a reload.
 	p.do(chromedp.Reload())
@@ -400,12 +400,22 @@ func TestInboxSetup(t *testing.T) {
 // sends a message as that visitor.
 func widgetVisitor(t *testing.T, s *parleyServer, key string) func(body string) {
 	t.Helper()
+	return widgetVisitorFrom(t, s, key, "")
+}
+
+// widgetVisitorFrom is widgetVisitor for a visitor at a public IP address (set by a trusted proxy:
+// the server must trust 127.0.0.1), so that Parley locates them; ip "" sends no proxy header.
+func widgetVisitorFrom(t *testing.T, s *parleyServer, key, ip string) func(body string) {
+	t.Helper()
 	c := &http.Client{Timeout: 30 * time.Second}
 	call := func(path, token string, body any) map[string]any {
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest("POST", s.url+"/widget/v1/"+key+path, bytes.NewReader(b))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+		if ip != "" {
+			req.Header.Set("X-Forwarded-For", ip)
+		}
 		if token != "" {
 			req.Header.Set("Authorization", "Visitor "+token)
 		}
@@ -531,7 +541,7 @@ func TestInboxReconnect(t *testing.T) {
 	}
 	p.do(chromedp.SetUploadFiles(`.composer input[type=file]`, []string{img}, chromedp.NodeReady))
 	p.waitHost("the picked image, previewed", `document.querySelector('.attach-preview img')`)
-	p.do(chromedp.SendKeys(`.composer textarea`, "Here is the way"), enter)
+	p.do(chromedp.SendKeys(`.composer .editor`, "Here is the way"), enter)
 	p.waitHost("the image in the log", `[...document.querySelectorAll('.msg-us .att-img img')].some((i) => i.complete && i.naturalWidth === 40)`)
 
 	// The installer deletes it, from the contact's name menu, after a dialog that says what goes.

@@ -72,7 +72,7 @@ func TestPlaybookJourneyAgentTakesIt(t *testing.T) {
 	v.waitFrame("the joined line, the header follows the agent", `[...document.querySelectorAll('.sys')].some((l) => l.textContent === 'Demo Owner joined the chat') && `+
 		`document.querySelector('.head h1').textContent === 'Demo Owner' && !document.querySelector('.cc.wait')`)
 
-	owner.do(chromedp.SendKeys(`.composer textarea`, "Hello, I am here. How can I help?"), enter)
+	owner.do(chromedp.SendKeys(`.composer .editor`, "Hello, I am here. How can I help?"), enter)
 	v.waitFrame("the agent's reply", bubbles("How can I help?")+` === 1`)
 	v.typeMessage("I would like a quote for 40 chairs.")
 	owner.waitHost("the visitor's message", `[...document.querySelectorAll('.msg-them .bubble')].some((b) => b.textContent.includes('40 chairs'))`)

@@ -17,12 +17,12 @@ func TestVisitorState(t *testing.T) {
 	visitor.openWidget()
 	visitor.typeMessage("Is the blue one in stock?")
 	row := rowWith("Is the blue one in stock?")
-	owner.waitHost("the row with On the site", row+` && `+row+`.querySelector('.tag-online') && `+row+`.querySelector('.tag-online').textContent === 'On the site'`)
+	owner.waitHost("the row with On the site", row+` && `+row+`.querySelector('.live-on') && `+row+`.querySelector('.live-on').textContent === 'On the site'`)
 	host[chromedp.Void](owner, row+`.querySelector('a').click()`)
 	owner.waitHost("On the site in the header", `document.querySelector('.conv-head .visitor-online') && document.querySelector('.conv-head .visitor-online').textContent === 'On the site'`)
 
 	// The visitor's tab leaves the page: its socket closes.
 	visitor.navigate("about:blank")
-	owner.waitHost("the row with Left", row+` && `+row+`.querySelector('.tag-left') && `+row+`.querySelector('.tag-left').textContent === 'Left' && !`+row+`.querySelector('.tag-online')`)
+	owner.waitHost("the row with Left", row+` && `+row+`.querySelector('.live-off') && `+row+`.querySelector('.live-off').textContent === 'Left' && !`+row+`.querySelector('.live-on')`)
 	owner.waitHost("Left the site in the header", `document.querySelector('.conv-head .visitor-left') && document.querySelector('.conv-head .visitor-left').textContent === 'Left the site'`)
 }

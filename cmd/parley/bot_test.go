@@ -66,7 +66,7 @@ func TestBotLiveChatSurvivesRestart(t *testing.T) {
 	}
 	script, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(script), `"text":"Hi there! 👋 Welcome."`) || !strings.Contains(string(script), `document.currentScript.dispatchEvent`) {
+	if res.StatusCode != 200 || !strings.Contains(string(script), `"text":"Hi there! 👋 Welcome."`) || !strings.Contains(string(script), `"language":"en"`) || !strings.Contains(string(script), `document.currentScript.dispatchEvent`) {
 		t.Fatalf("allowed.js with the page: %d %s", res.StatusCode, script)
 	}
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 )
 
 // Config is everything `parley` is told at start: flags, each with a PARLEY_* environment variable
@@ -24,9 +25,13 @@ type Config struct {
 	LogFormat      string
 	CityDB         string
 	VisitorIPLimit int
+	VisitorGrace   time.Duration
 	DebugAddr      string
 	SecretKey      string // base64 or hex; empty: SQLite's DATA/secret.key (secrets.go)
 	SecretKeysOld  string // comma-separated keys SecretKey replaced
+	// WebhooksAllowPrivate lets webhook endpoints point at loopback, private and link-local
+	// addresses (internal/webhook/target.go).
+	WebhooksAllowPrivate bool
 }
 
 // storageFlags are the flags every subcommand that opens the database shares.
@@ -48,6 +53,8 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.CityDB, "city-db", "", "a MaxMind/DB-IP city database (.mmdb) to show visitors' cities; default: the bundled country database")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it off public networks")
 	fs.IntVar(&c.VisitorIPLimit, "visitor-ip-limit", 5, "widget messages per second allowed from one IP address (burst: 12 seconds' worth); raise it when many visitors share an address")
+	fs.BoolVar(&c.WebhooksAllowPrivate, "webhooks-allow-private", false, "let webhooks go to loopback, private, link-local and cloud metadata addresses (off: only public addresses; for receivers inside your own network)")
+	fs.DurationVar(&c.VisitorGrace, "visitor-grace", 15*time.Second, "how long a visitor who closed the website's last tab stays on the inbox's Visitors screen (a page load in between closes one tab's connection and opens the next)")
 	fs.BoolVar(&c.Demo, "demo", false, "create a demo owner, website and /demo page (idempotent) and print the URLs to open")
 	secretFlags(fs, c)
 }
@@ -80,8 +87,8 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 // arguments of one-off commands such as a new user's email.
 var envFlags = map[string]bool{
 	"addr": true, "data": true, "database": true, "nats": true, "base-url": true, "tls-cert": true, "tls-key": true,
-	"trusted-proxies": true, "demo": true, "visitor-ip-limit": true, "city-db": true, "log-level": true, "log-format": true,
-	"debug-addr": true, "secret-key": true, "secret-keys-old": true,
+	"trusted-proxies": true, "demo": true, "visitor-ip-limit": true, "visitor-grace": true, "city-db": true, "log-level": true, "log-format": true,
+	"debug-addr": true, "secret-key": true, "secret-keys-old": true, "webhooks-allow-private": true,
 }
 
 func envName(flagName string) string {
@@ -123,6 +130,9 @@ func (c *Config) validate() error {
 	}
 	if c.VisitorIPLimit < 1 {
 		return fmt.Errorf("--visitor-ip-limit must be at least 1")
+	}
+	if c.VisitorGrace < 100*time.Millisecond || c.VisitorGrace > time.Hour {
+		return fmt.Errorf("--visitor-grace must be between 100ms and 1h")
 	}
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		return fmt.Errorf("--base-url must start with http:// or https://")

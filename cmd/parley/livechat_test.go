@@ -335,16 +335,20 @@ func TestLiveChatJourney(t *testing.T) {
 		t.Fatalf("uploaded attachment %v", att)
 	}
 	visitorWS.send(map[string]any{"t": "send", "client_id": "c-pic", "attachment_id": num(att["id"])})
-	agentWS.waitFor("the picture", func(e map[string]any) bool {
+	agentWS.waitFor("the picture, the list's line saying so", func(e map[string]any) bool {
 		msgs, _ := e["messages"].([]any)
 		for _, m := range msgs {
 			if mm := m.(map[string]any); mm["kind"] == "attachment" && num(mm["attachment_id"]) == num(att["id"]) {
 				file, _ := mm["attachment"].(map[string]any)
-				return file["content_type"] == "image/png" && num(file["width"]) == 2
+				conv, _ := e["conversation"].(map[string]any)
+				return file["content_type"] == "image/png" && num(file["width"]) == 2 && conv["preview"] == "📷"
 			}
 		}
 		return false
 	})
+	if c := agent.must(200, "GET", fmt.Sprintf("/api/v1/conversations/%d", convID), nil)["conversation"].(map[string]any); c["preview"] != "📷" {
+		t.Fatalf("the stored preview of a picture without a caption: %q", c["preview"])
+	}
 	attPath := fmt.Sprintf("/api/v1/attachments/%d", num(att["id"]))
 	if res, err := agent.c.Get(s.url + attPath); err != nil || res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || res.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("agent download: %v %v", err, res)

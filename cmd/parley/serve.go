@@ -30,6 +30,7 @@ import (
 	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/demo"
 	"github.com/parleyhq/parley/internal/event"
+	"github.com/parleyhq/parley/internal/eventlog"
 	"github.com/parleyhq/parley/internal/geo"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/inbox"
@@ -39,6 +40,8 @@ import (
 	"github.com/parleyhq/parley/internal/presence"
 	"github.com/parleyhq/parley/internal/realtime"
 	"github.com/parleyhq/parley/internal/richtext"
+	"github.com/parleyhq/parley/internal/savedreply"
+	"github.com/parleyhq/parley/internal/webhook"
 	"github.com/parleyhq/parley/internal/widget"
 )
 
@@ -139,17 +142,34 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	}})
 	records := crm.NewService(crm.Options{Repo: db, Conversations: convs, Presence: tracker, Feed: feed, Logger: log, Render: richtext.Render})
 	queue.Handle(crm.IndexJob, records.IndexJob)
-	// The durable consumers of the event log: the notes that follow linked conversations.
-	consumers := event.NewRunner(db, feed, event.RunnerOptions{Node: node, Logger: log}, records.FollowConsumer())
+	hooks := webhook.NewService(webhook.Options{Repo: db, Feed: feed, AllowPrivate: c.WebhooksAllowPrivate, Logger: log})
+	queue.Handle(webhook.SendKind, hooks.Send)
+	// Durable consumers of the event log: each reads on from where it stopped, on one node at a time
+	// (the webhooks' fan-out, the notes that follow linked conversations).
+	consumers := event.NewRunner(db, feed, event.RunnerOptions{Node: node, Logger: log},
+		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut}, records.FollowConsumer())
 	engine := bot.New(bot.Options{Playbooks: playbooks, Versions: versions, Conversations: convs, Contacts: contacts, Records: records,
-		Jobs: queue, Logger: log})
+		Jobs: queue, Hours: inboxes.OpenAt, Logger: log})
 	limits := widget.DefaultLimits
 	limits.PerIPEvery = time.Second / time.Duration(c.VisitorIPLimit)
 	limits.PerIPBurst = 12 * c.VisitorIPLimit
 	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs, Bot: engine, Feed: feed, Limits: limits})
+	locate := func(ip string) string {
+		a, err := netip.ParseAddr(ip)
+		if err != nil {
+			return ""
+		}
+		return locator.Lookup(a).CountryCode
+	}
 	hub := realtime.NewHub(realtime.Options{Bus: events, Feed: feed, Presence: tracker, Conversations: convs, Directory: dir,
-		Registerer: reg, Logger: log, Render: richtext.Render, OriginAllowed: sameOrigin})
+		Registerer: reg, Logger: log, Render: richtext.Render, OriginAllowed: sameOrigin, VisitorGrace: c.VisitorGrace,
+		Locate: locate, Mask: func(s string) string { out, _ := mask.String(s); return out },
+		StartChat: func(ctx context.Context, sess *widget.Session, inv realtime.Invite) error {
+			_, err := chat.StartChat(ctx, sess, inv.AgentID, inv.Body, inv.ID)
+			return err
+		}})
 	blobs := blob.New(db, blob.Limits{}, nil)
+	replies := savedreply.NewService(savedreply.Options{Repo: db, Conversations: convs, Uploads: blobs, Feed: feed})
 	b.OnReconnect(func() {
 		tracker.ForgetToggles()
 		feed.Reconnected() // notices published while the bus was away were missed
@@ -197,6 +217,9 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Blobs:          blobs,
 		Playbooks:      playbooks,
 		CRM:            records,
+		Webhooks:       hooks,
+		EventLog:       eventlog.NewReader(db, convs),
+		SavedReplies:   replies,
 		LocationCredit: locator.Attribution(),
 	})
 	srv := &http.Server{
@@ -226,8 +249,13 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	consumersDone := make(chan struct{})
 	go func() { consumers.Run(jobsCtx); close(consumersDone) }()
 	liveCtx, stopLive := context.WithCancel(context.WithoutCancel(ctx))
-	liveDone := make(chan struct{}, 2)
+	liveDone := make(chan struct{}, 3)
 	go dir.Run(liveCtx)
+	go func() {
+		consumers.Run(liveCtx)
+		liveDone <- struct{}{}
+	}()
+	go hooks.RunPrune(liveCtx)
 	go func() {
 		if err := tracker.Run(liveCtx); err != nil {
 			log.Error("presence", "err", err)
@@ -286,6 +314,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		srv.Close()
 	}
 	stopLive() // closes every socket; clients reconnect to another node
+	<-liveDone
 	<-liveDone
 	<-liveDone
 	stopJobs()

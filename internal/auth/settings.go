@@ -9,7 +9,7 @@ import (
 	"github.com/parleyhq/parley/internal/errs"
 )
 
-// NotifyEvents are the events an agent may be notified of (PRODUCT.md, Notifications).
+// NotifyEvents are the events an agent may be notified of (docs/product.md, Notifications).
 var NotifyEvents = []string{"new_unassigned", "assigned_me", "message_mine", "message_others", "message_unassigned"}
 
 // NotifyWays are how: a desktop notification, a sound. (Email and web push come later.)

@@ -37,8 +37,17 @@ type Playbooks interface {
 	MarkLoaded(ctx context.Context, playbookID int64) error
 }
 
+// Contacts keeps what the visitor gives: captured values, consents, the qualified mark
+// (*contact.Service; a sandbox run keeps them in memory instead).
+type Contacts interface {
+	Save(ctx context.Context, contactID int64, p contact.Patch) (*contact.Contact, error)
+	SetAttribute(ctx context.Context, contactID int64, key, value string) error
+	RecordConsent(ctx context.Context, contactID int64, text, version string) (*contact.Consent, error)
+}
+
 // Records decides what the create actions of a step write (internal/crm), in the step's own
-// transaction: it only reads, since a step may be decided again.
+// transaction: it only reads, since a step may be decided again (*crm.Service; a sandbox run
+// writes nothing and reports them instead).
 type Records interface {
 	BotRecords(ctx context.Context, c *conversation.Conversation, contactID int64, actions []crm.BotAction) (*crm.BotWrite, error)
 }
@@ -48,11 +57,14 @@ type Options struct {
 	Playbooks     Playbooks
 	Versions      *Versions // shared with the join hook; made from Playbooks when nil
 	Conversations *conversation.Service
-	Contacts      *contact.Service
+	Contacts      Contacts
 	Records       Records
 	Jobs          *jobs.Queue // where the waiting timer's handler is registered
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// Hours says whether a website is within its business hours at an instant (nil: always): outside
+	// them the live chat card goes straight to its offline path.
+	Hours  func(ctx context.Context, websiteID int64, at time.Time) (bool, error)
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Engine runs playbooks.
@@ -94,12 +106,15 @@ func New(o Options) *Engine {
 	return e
 }
 
+// ErrNoPlaybook says no playbook runs on the page: the widget is a plain chat box there.
+var ErrNoPlaybook = errs.Coded(errs.NotFound, "no_playbook", "no playbook runs on this page")
+
 // Playbook returns the playbook that runs on pageURL for the website, marking it loaded (its live
-// chat card is then no longer "offline only"); nil when none runs there.
+// chat card is then no longer "offline only"); ErrNoPlaybook when none runs there.
 func (e *Engine) Playbook(ctx context.Context, websiteID int64, pageURL string) (*playbook.Playbook, error) {
 	p, err := e.o.Playbooks.ForWebsite(ctx, websiteID, pageURL)
 	if errs.Is(err, errs.NotFound) {
-		return nil, nil
+		return nil, ErrNoPlaybook
 	}
 	if err != nil {
 		return nil, err
@@ -114,15 +129,15 @@ func (e *Engine) Playbook(ctx context.Context, websiteID int64, pageURL string) 
 
 // Start begins the playbook that runs on pageURL in a new conversation, unless the visitor already
 // has an open conversation (then that one is returned and nothing is written) or no playbook runs
-// there (nil, nil: the widget is a plain chat box).
+// there (ErrNoPlaybook: the widget is a plain chat box).
 func (e *Engine) Start(ctx context.Context, from conversation.From, pageURL string) (*conversation.Conversation, error) {
 	p, err := e.Playbook(ctx, from.Inbox.ID, pageURL)
-	if err != nil || p == nil {
+	if err != nil {
 		return nil, err
 	}
 	first, ok := p.Flow.Start()
 	if !ok {
-		return nil, nil
+		return nil, ErrNoPlaybook
 	}
 	ver := &playbook.Version{PlaybookID: p.ID, Version: p.Version, Flow: p.Flow, Appearance: p.Appearance}
 	e.versions.m.LoadOrStore(versionKey{p.ID, p.Version}, ver)
@@ -161,7 +176,7 @@ func (e *Engine) reachLive(ctx context.Context, ver *playbook.Version, convID in
 	w := &walker{e: e, ctx: ctx, ver: ver, convID: convID}
 	c, stored, err := e.o.Conversations.BotContinue(ctx, nil, convID, "", func(c *conversation.Conversation, run *conversation.BotRun) (*conversation.BotStep, error) {
 		if run == nil || run.LiveCard != pendingPrefix+cardID {
-			return nil, nil
+			return nil, conversation.ErrNoStep
 		}
 		w.inboxID = c.InboxID
 		next := *run
@@ -237,9 +252,6 @@ func (e *Engine) Respond(ctx context.Context, from conversation.From, r Response
 		}
 		next := *run
 		next.Awaiting, next.UpdatedAt = "", e.o.Now().UnixMilli()
-		if entry == nil { // a required consent declined: nothing to record, the card still waits
-			return nil, errs.Coded(errs.Invalid, "consent_required", "%s", text(ver, "consent_required"))
-		}
 		head := []conversation.Message{*entry}
 		if !conversation.BotMaySpeak(c) {
 			next.State = conversation.RunDone
@@ -306,8 +318,14 @@ func pathFrom(f *playbook.Flow, card *playbook.Card) []playbook.Card {
 	}
 }
 
-// responseEntry is the visitor's log entry for a response, after checking it against the card.
-// nil (and no error) for a declined required consent.
+// errConsentRequired answers a required consent declined: nothing is recorded, the card still
+// waits.
+func errConsentRequired(ver *playbook.Version) error {
+	return errs.Coded(errs.Invalid, "consent_required", "%s", text(ver, "consent_required"))
+}
+
+// responseEntry is the visitor's log entry for a response, after checking it against the card
+// (a required consent declined is errConsentRequired).
 func (e *Engine) responseEntry(ver *playbook.Version, card *playbook.Card, r *Response) (*conversation.Message, error) {
 	m := &conversation.Message{SenderKind: conversation.FromVisitor, Kind: r.Kind, ClientID: r.ClientID}
 	var resp any
@@ -344,7 +362,7 @@ func (e *Engine) responseEntry(ver *playbook.Version, card *playbook.Card, r *Re
 			return nil, errs.Coded(errs.Conflict, "consent_version_stale", "the consent text changed; read it again")
 		}
 		if !r.Accepted && card.Required {
-			return nil, nil
+			return nil, errConsentRequired(ver)
 		}
 		m.Body = card.CheckboxLabel
 		if !r.Accepted {
@@ -448,10 +466,10 @@ func (e *Engine) onTimeout(ctx context.Context, job *jobs.Job) error {
 	c, stored, err := e.o.Conversations.BotContinue(ctx, nil, p.ConversationID, "", func(c *conversation.Conversation, run *conversation.BotRun) (*conversation.BotStep, error) {
 		w.inboxID, w.convID, w.actions = c.InboxID, c.ID, nil // decided again after a conflict: start afresh
 		if run == nil || run.State != conversation.RunWaiting || run.LiveCard != card.ID {
-			return nil, nil
+			return nil, conversation.ErrNoStep
 		}
 		if c.Status != conversation.Open || c.AssigneeID != 0 || c.JoinedAt != 0 || c.FirstResponseAt != 0 {
-			return nil, nil // someone took it, answered or closed it first
+			return nil, conversation.ErrNoStep // someone took it, answered or closed it first
 		}
 		next := *run
 		next.UpdatedAt = e.o.Now().UnixMilli()
@@ -490,26 +508,28 @@ func JoinHook(versions *Versions, runs Runs, now func() time.Time, log *slog.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return func(ctx context.Context, c *conversation.Conversation, agent *auth.User) ([]conversation.Message, *conversation.BotRun) {
+	return func(ctx context.Context, c *conversation.Conversation, agent *auth.User) *conversation.BotStep {
 		run, err := runs.BotRun(ctx, c.ID)
 		if err != nil || run.State == conversation.RunDone {
-			return nil, nil
+			return nil
 		}
 		next := *run
 		next.State, next.Awaiting, next.UpdatedAt = conversation.RunDone, "", now().UnixMilli()
+		step := &conversation.BotStep{Run: &next}
 		if run.State != conversation.RunWaiting {
-			return nil, &next
+			return step
 		}
 		ver, err := versions.get(ctx, run.PlaybookID, run.Version)
 		if err != nil {
 			log.ErrorContext(ctx, "bot: joined card", "conversation", c.ID, "err", err)
-			return nil, &next
+			return step
 		}
 		card, ok := ver.Flow.Card(run.LiveCard)
 		if !ok {
-			return nil, &next
+			return step
 		}
 		w := &walker{ver: ver}
-		return []conversation.Message{w.card(card.LiveChatJoined(agent.ID, agent.Name, agent.AvatarURL))}, &next
+		step.Entries = []conversation.Message{w.card(card.LiveChatJoined(agent.ID, agent.Name, agent.AvatarURL))}
+		return step
 	}
 }

@@ -77,6 +77,15 @@ func (w *walker) liveChat(c *playbook.Card, step *conversation.BotStep) (*conver
 		run.LiveCard = pendingPrefix + c.ID
 		return step, nil
 	}
+	if w.e.o.Hours != nil {
+		open, err := w.e.o.Hours(w.ctx, w.inboxID, w.e.o.Now())
+		if err != nil {
+			return nil, err
+		}
+		if !open {
+			return w.offline(c, run, step.Entries, playbook.ReasonClosed)
+		}
+	}
 	online, err := w.e.o.Conversations.AvailableInTeam(w.ctx, w.inboxID, c.TeamID)
 	if err != nil {
 		return nil, err
@@ -135,10 +144,9 @@ func (w *walker) records(c *conversation.Conversation, step *conversation.BotSte
 	if err != nil {
 		return nil, err
 	}
-	if bw == nil {
-		return step, nil
+	if bw.With != nil { // a typed nil would read as something to write
+		step.With = bw.With
 	}
-	step.With = bw.With
 	step.Events = append(step.Events, bw.Events...)
 	step.Entries = append(step.Entries, bw.Lines...)
 	return step, nil

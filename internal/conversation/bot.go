@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"errors"
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/errs"
@@ -52,8 +53,13 @@ type BotStep struct {
 	With any
 }
 
+// ErrNoStep, returned by a BotDecide, says there is nothing to write (the conversation moved on:
+// someone took it, the card no longer waits). BotStart and BotContinue then write nothing and
+// return no entries, without an error.
+var ErrNoStep = errs.Coded(errs.Conflict, "no_step", "the bot has nothing to do here any more")
+
 // BotDecide looks at the conversation as it is now (nil when there is none yet) and its run, and
-// says what to write. Returning a nil step writes nothing. It may be called again when the
+// says what to write, or ErrNoStep when there is nothing to write. It may be called again when the
 // conversation changed meanwhile, so it must only decide, not act.
 type BotDecide func(c *Conversation, run *BotRun) (*BotStep, error)
 
@@ -78,7 +84,10 @@ func (s *Service) BotStart(ctx context.Context, from From, decide BotDecide) (*C
 			}
 		}
 		step, err := decide(nil, nil)
-		if err != nil || step == nil {
+		if errors.Is(err, ErrNoStep) {
+			return result{}, nil
+		}
+		if err != nil {
 			return result{}, err
 		}
 		now := s.nowMS()
@@ -121,8 +130,8 @@ func (s *Service) BotContinue(ctx context.Context, from *From, id int64, clientI
 		if err != nil {
 			return result{}, err
 		}
-		if m, err := s.original(ctx, id, clientID, FromVisitor, 0); m != nil || err != nil {
-			if m != nil {
+		if m, ok, err := s.original(ctx, id, clientID, FromVisitor, 0); ok || err != nil {
+			if ok {
 				err = &DuplicateError{Message: *m}
 			}
 			return result{c: c}, err
@@ -132,7 +141,10 @@ func (s *Service) BotContinue(ctx context.Context, from *From, id int64, clientI
 			return result{}, err
 		}
 		step, err := decide(c, run)
-		if err != nil || step == nil {
+		if errors.Is(err, ErrNoStep) {
+			return result{c: c}, nil
+		}
+		if err != nil {
 			return result{c: c}, err
 		}
 		for _, m := range step.Entries {
@@ -160,10 +172,10 @@ func (s *Service) BotContinue(ctx context.Context, from *From, id int64, clientI
 	return r.c, r.m, err
 }
 
-// JoinHook is asked, in the write where an agent first joins c, for the bot's entries that go with
-// it (the live chat card's joined state) and the run's new state; nil, nil when there are none. It
-// only reads.
-type JoinHook func(ctx context.Context, c *Conversation, agent *auth.User) ([]Message, *BotRun)
+// JoinHook is asked, in the write where an agent first joins c, for the bot's part of it: the
+// entries that go with it (the live chat card's joined state) and the run's new state; nil when the
+// bot has no part. It only reads.
+type JoinHook func(ctx context.Context, c *Conversation, agent *auth.User) *BotStep
 
 // BotRunOf returns the playbook run of a conversation (not-found when the bot never spoke there).
 func (s *Service) BotRunOf(ctx context.Context, id int64) (*BotRun, error) {

@@ -56,7 +56,7 @@ func (s *Service) ContactWrites(ctx context.Context, from From, in MessageInput)
 		if latest != nil && latest.Status == Closed && from.Inbox.ReopenPolicy == inbox.Final {
 			// The message would open a new conversation, so the store cannot tell a retry of a
 			// send that went into this one: look for it here. Otherwise the store's insert does.
-			if m, err := s.original(ctx, latest.ID, clientID, FromVisitor, 0); m != nil || err != nil {
+			if m, ok, err := s.original(ctx, latest.ID, clientID, FromVisitor, 0); ok || err != nil {
 				return result{latest, m}, err
 			}
 		}

@@ -68,7 +68,10 @@ type Conversation struct {
 	ClosedAt        int64  `json:"closed_at,omitempty"`
 	// Filled for the reader, not stored in the conversations row.
 	ContactName string `json:"contact_name,omitempty"`
-	Unread      int    `json:"unread"`
+	// ContactCountry: where the website visitor is, from their IP (ISO code); folder lists and
+	// the API's single conversation only.
+	ContactCountry string `json:"contact_country,omitempty"`
+	Unread         int    `json:"unread"`
 	// VisitorOnline: the contact has the website open (a widget socket on any node); from the
 	// realtime hub's memory.
 	VisitorOnline bool `json:"visitor_online"`

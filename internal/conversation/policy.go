@@ -8,7 +8,7 @@ import (
 	"github.com/parleyhq/parley/internal/inbox"
 )
 
-// The rules of PRODUCT.md's Inbox section, decided here and only here.
+// The rules of docs/product.md's Inbox section, decided here and only here.
 
 // Access is what the rules know about a user and one inbox.
 type Access struct {
@@ -77,6 +77,19 @@ func CanAssign(a Access, c *Conversation, target *Target) error {
 	return nil
 }
 
+// CanStartChat decides whether the actor may start a conversation with a visitor on the website
+// (a proactive chat): whoever works in its inbox and is available, since the new conversation is
+// theirs at once.
+func CanStartChat(a Access, available bool) error {
+	if !a.HasInbox() {
+		return errs.E(errs.NotFound, "website not found")
+	}
+	if !available {
+		return errs.Coded(errs.Conflict, "you_unavailable", "you are not available: turn your availability on to start chats")
+	}
+	return nil
+}
+
 // mayClose is the one definition of who may close and reopen: the assignee, an admin or the owner,
 // and in a shared inbox any member.
 func mayClose(a Access, c *Conversation) bool {
@@ -122,6 +135,9 @@ func CanReply(a Access, c *Conversation) error {
 		return notVisible()
 	}
 	if c.Status == Closed {
+		if a.Inbox.ReopenPolicy != inbox.Reopen {
+			return errs.Coded(errs.Conflict, "conversation_closed", "the conversation is closed, and closed is final in this inbox: the contact's next message starts a new conversation")
+		}
 		return errs.Coded(errs.Conflict, "conversation_closed", "the conversation is closed; reopen it to reply")
 	}
 	return nil
@@ -156,22 +172,33 @@ type Allowed struct {
 	Note     bool `json:"note"`
 	Assign   bool `json:"assign"`
 	TakeOver bool `json:"assign_to_me"`
-	Close    bool `json:"close"`
-	Reopen   bool `json:"reopen"`
-	Delete   bool `json:"delete"`
+	// TakeIfAvailable: the actor could take the conversation if they turned their availability
+	// on, so the inbox says so up front with one button instead of a reply that fails.
+	TakeIfAvailable bool `json:"assign_to_me_if_available"`
+	// ClosedIsFinal: the inbox's reopen policy is final, so once closed there is no Reopen; the
+	// contact's next message starts a new conversation.
+	ClosedIsFinal bool `json:"closed_is_final"`
+	Close         bool `json:"close"`
+	Reopen        bool `json:"reopen"`
+	Delete        bool `json:"delete"`
 }
 
 // AllowedFor computes Allowed from the same rules the actions use.
 func AllowedFor(a Access, c *Conversation, available bool) Allowed {
 	self := &Target{User: a.User, HasInbox: a.HasInbox(), Available: available}
+	ifAvailable := &Target{User: a.User, HasInbox: a.HasInbox(), Available: true}
+	takes := CanAssign(a, c, self) == nil
 	return Allowed{
-		Reply:    CanReply(a, c) == nil,
-		Note:     CanNote(a, c) == nil,
-		Assign:   CanAssign(a, c, nil) == nil,
-		TakeOver: c.AssigneeID != a.User.ID && CanAssign(a, c, self) == nil,
-		Close:    CanClose(a, c) == nil,
-		Reopen:   CanReopen(a, c) == nil,
-		Delete:   CanDelete(a, c) == nil,
+		// A reply to an unassigned conversation first takes it, so it needs what taking needs.
+		Reply:           CanReply(a, c) == nil && (!ReplyTakes(c) || takes),
+		Note:            CanNote(a, c) == nil,
+		Assign:          CanAssign(a, c, nil) == nil,
+		TakeOver:        c.AssigneeID != a.User.ID && takes,
+		TakeIfAvailable: c.AssigneeID != a.User.ID && !available && CanAssign(a, c, ifAvailable) == nil,
+		ClosedIsFinal:   a.Inbox != nil && a.Inbox.ReopenPolicy != inbox.Reopen,
+		Close:           CanClose(a, c) == nil,
+		Reopen:          CanReopen(a, c) == nil,
+		Delete:          CanDelete(a, c) == nil,
 	}
 }
 

@@ -208,9 +208,17 @@ func TestAllowedMatchesRules(t *testing.T) {
 	if !a.Reply || !a.TakeOver || a.Close || a.Reopen || a.Delete {
 		t.Fatalf("me on unassigned: %+v", a)
 	}
+	if a.TakeIfAvailable {
+		t.Fatal("an available agent is told to turn availability on")
+	}
 	a = AllowedFor(access(me, ib), conv("unassigned"), false)
 	if a.TakeOver {
 		t.Fatal("unavailable agent offered Assign to me")
+	}
+	// Unavailable: a reply would fail (it takes the conversation), so it is not offered; turning
+	// availability on and taking it is.
+	if a.Reply || !a.TakeIfAvailable || !a.Note {
+		t.Fatalf("unavailable agent on unassigned: %+v", a)
 	}
 	a = AllowedFor(access(installer, ib), conv("closed-others"), true)
 	if !a.Delete || a.Reopen || a.Reply || !a.Note {

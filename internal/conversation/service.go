@@ -403,7 +403,7 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 		}
 		// A retried send is answered with the original even when the conversation has since
 		// been closed or taken: it was accepted when it was first sent.
-		if m, err := s.original(ctx, c.ID, clientID, FromAgent, u.ID); m != nil || err != nil {
+		if m, ok, err := s.original(ctx, c.ID, clientID, FromAgent, u.ID); ok || err != nil {
 			return m, err
 		}
 		next := *c
@@ -444,23 +444,23 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 // conversation: that message is not theirs to be given back (it may be an internal note).
 var errClientIDTaken = errs.Coded(errs.Conflict, "client_id_taken", "client_id is already used in this conversation; send with a new one")
 
-// original returns the message a retried send stored before (nil when there is none): the
+// original returns the message a retried send stored before, and whether there is one: the
 // message with this client id, when it is the same sender's.
-func (s *Service) original(ctx context.Context, convID int64, clientID string, kind SenderKind, senderID int64) (*Message, error) {
+func (s *Service) original(ctx context.Context, convID int64, clientID string, kind SenderKind, senderID int64) (*Message, bool, error) {
 	if clientID == "" {
-		return nil, nil
+		return nil, false, nil
 	}
 	m, err := s.repo.MessageByClientID(ctx, convID, clientID)
 	if errs.Is(err, errs.NotFound) {
-		return nil, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if m.SenderKind != kind || m.SenderID != senderID {
-		return nil, errClientIDTaken
+		return nil, false, errClientIDTaken
 	}
-	return m, nil
+	return m, true, nil
 }
 
 // commit writes w, announces it and returns the last entry written (or the original of a retried
@@ -482,7 +482,7 @@ func (s *Service) commit(ctx context.Context, w *Write) (*Message, error) {
 		return nil, err
 	}
 	if len(stored) == 0 {
-		return nil, nil
+		return nil, errs.E(errs.Internal, "the change wrote no entry")
 	}
 	return &stored[len(stored)-1], nil
 }
@@ -515,11 +515,15 @@ func (s *Service) assignEntries(ctx context.Context, c *Conversation, actor, tar
 	if s.joinHook == nil {
 		return out, nil
 	}
-	more, run := s.joinHook(ctx, c, target)
-	for i := range more {
-		more[i].CreatedAt = now
+	step := s.joinHook(ctx, c, target)
+	if step == nil {
+		return out, nil
 	}
-	return append(out, more...), run
+	for _, m := range step.Entries {
+		m.CreatedAt = now
+		out = append(out, m)
+	}
+	return out, step.Run
 }
 
 // preview is the one line shown in lists. It is masked again: joining lines and cutting the text

@@ -48,7 +48,7 @@ type BotWrite struct {
 // it only reads.
 func (s *Service) BotRecords(ctx context.Context, c *conversation.Conversation, contactID int64, actions []BotAction) (*BotWrite, error) {
 	if len(actions) == 0 {
-		return nil, nil
+		return &BotWrite{}, nil
 	}
 	now := s.nowMS()
 	p := &plan{}

@@ -127,7 +127,7 @@ func (s *Service) ListNotes(ctx context.Context, actor *auth.User, t RecordType,
 	if !t.Valid() || id <= 0 {
 		return nil, errs.Coded(errs.Invalid, "record_required", "record_type and record_id name the record whose notes to list")
 	}
-	if _, err := s.ownerOf(ctx, t, id); err != nil {
+	if _, err := s.recordOf(ctx, t, id); err != nil {
 		return nil, err
 	}
 	q.Limit = PageSize(q.Limit)

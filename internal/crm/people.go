@@ -425,12 +425,15 @@ func (s *Service) deleteRecord(ctx context.Context, actor *auth.User, t RecordTy
 	if err := CanDelete(actor); err != nil {
 		return err
 	}
-	if _, err := s.ownerOf(ctx, t, id); err != nil {
+	rec, err := s.recordOf(ctx, t, id)
+	if err != nil {
 		return err
 	}
 	var b Batch
 	b.Delete(t, id)
-	evs := []event.Event{deletedEvent(typ, actor, t, id)}
+	e := event.New(typ, deletedRecord{Type: t, Rec: rec})
+	e.ActorID = actor.ID
+	evs := []event.Event{e}
 	if err := s.repo.Apply(ctx, &b, evs...); err != nil {
 		return err
 	}

@@ -144,7 +144,8 @@ func recordEvent(t event.Type, actor *auth.User, rec any) event.Event {
 	return e
 }
 
-// DeletedData is the payload of every *.deleted event of a record.
+// DeletedData is the payload of pipeline.deleted and custom_field.deleted (for a custom field, the
+// record type it belongs to).
 type DeletedData struct {
 	Type RecordType `json:"record_type"`
 	ID   int64      `json:"id"`
@@ -154,6 +155,27 @@ func deletedEvent(t event.Type, actor *auth.User, rt RecordType, id int64) event
 	e := event.New(t, DeletedData{Type: rt, ID: id})
 	e.ActorID = actor.ID
 	return e
+}
+
+// deletedRecord is the payload of a person's, organisation's, lead's, deal's or activity's
+// *.deleted event: the record as it was, with its record_type (lead.deleted carried the lead as
+// it was before deals existed; integrations keep reading it so).
+type deletedRecord struct {
+	Type RecordType
+	Rec  any
+}
+
+func (d deletedRecord) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(d.Rec)
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return nil, err
+	}
+	fields["record_type"], _ = json.Marshal(d.Type)
+	return json.Marshal(fields)
 }
 
 // plan is what one change writes: the batch, its events, and the lines of the conversation it is
@@ -255,41 +277,21 @@ func (s *Service) exists(ctx context.Context, t RecordType, id int64) error {
 	return err
 }
 
-// ownerOf is the owner of a record of type t (for the rules), or NotFound.
-func (s *Service) ownerOf(ctx context.Context, t RecordType, id int64) (int64, error) {
+// recordOf reads a person, organisation, lead, deal or activity (not found when it does not exist).
+func (s *Service) recordOf(ctx context.Context, t RecordType, id int64) (any, error) {
 	switch t {
 	case PersonType:
-		x, err := s.repo.PersonByID(ctx, id)
-		if err != nil {
-			return 0, err
-		}
-		return x.OwnerUserID, nil
+		return s.repo.PersonByID(ctx, id)
 	case OrganizationType:
-		x, err := s.repo.OrganizationByID(ctx, id)
-		if err != nil {
-			return 0, err
-		}
-		return x.OwnerUserID, nil
+		return s.repo.OrganizationByID(ctx, id)
 	case LeadType:
-		x, err := s.repo.LeadByID(ctx, id)
-		if err != nil {
-			return 0, err
-		}
-		return x.OwnerUserID, nil
+		return s.repo.LeadByID(ctx, id)
 	case DealType:
-		x, err := s.repo.DealByID(ctx, id)
-		if err != nil {
-			return 0, err
-		}
-		return x.OwnerUserID, nil
+		return s.repo.DealByID(ctx, id)
 	case ActivityType:
-		x, err := s.repo.ActivityByID(ctx, id)
-		if err != nil {
-			return 0, err
-		}
-		return x.OwnerUserID, nil
+		return s.repo.ActivityByID(ctx, id)
 	}
-	return 0, errs.Coded(errs.Invalid, "record_type_invalid", "record_type must be person, organization, lead, deal or activity")
+	return nil, errs.Coded(errs.Invalid, "record_type_invalid", "record_type must be person, organization, lead, deal or activity")
 }
 
 // origin is where a new record comes from: who makes it, the conversation it is made from (nil:

@@ -12,6 +12,7 @@ import (
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/mask"
 	"github.com/parleyhq/parley/internal/store"
@@ -365,6 +366,26 @@ func TestRecordPermissions(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantCode(t, f.svc.DeletePerson(f.ctx, f.owner, mine.ID), errs.NotFound, "")
+		// person.deleted carries the person as they were, with record_type.
+		evs, err := f.db.EventsAfter(f.ctx, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gone struct {
+			RecordType string `json:"record_type"`
+			ID         int64  `json:"id"`
+			Name       string `json:"name"`
+		}
+		for _, e := range evs {
+			if e.Type == event.PersonDeleted {
+				if err := json.Unmarshal(e.Data, &gone); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if gone.RecordType != "person" || gone.ID != mine.ID || gone.Name != "Now mine" {
+			t.Fatalf("person.deleted carries %+v", gone)
+		}
 
 		// Set-up is the admins'.
 		_, err = f.svc.CreateField(f.ctx, f.a1, crm.FieldInput{RecordType: crm.PersonType, Key: "tier", Type: crm.TextField})

@@ -16,6 +16,7 @@ package event
 
 import (
 	"encoding/json"
+	"time"
 )
 
 // Type names an event. Types are stable: an integration may rely on them and their payloads.
@@ -97,6 +98,17 @@ const (
 
 	PlaybookSaved   Type = "playbook.saved"
 	PlaybookDeleted Type = "playbook.deleted"
+
+	// WebhookDisabled: Parley switched a webhook endpoint off (it answered 410 Gone, or had no
+	// successful delivery for 5 days). Only admins see it.
+	WebhookDisabled Type = "webhook.disabled"
+)
+
+// Saved replies: rows of the events table.
+const (
+	SavedReplyCreated Type = "saved_reply.created"
+	SavedReplyUpdated Type = "saved_reply.updated"
+	SavedReplyDeleted Type = "saved_reply.deleted"
 )
 
 // Types lists every type, in the order docs/events.md documents them.
@@ -111,6 +123,8 @@ var Types = []Type{
 	UserCreated, UserUpdated, UserRoleChanged, TeamChanged,
 	InboxCreated, InboxUpdated, InboxAccessChanged,
 	PlaybookSaved, PlaybookDeleted,
+	WebhookDisabled,
+	SavedReplyCreated, SavedReplyUpdated, SavedReplyDeleted,
 }
 
 // Known reports whether t is a type Parley emits.
@@ -170,4 +184,22 @@ func Last(events []Event) int64 {
 		p = max(p, e.Position)
 	}
 	return p
+}
+
+// Envelope is an event as integrations see it, on webhooks and in the event log alike: its type,
+// its position, its time and its documented payload.
+type Envelope struct {
+	Type      Type            `json:"type"`
+	Position  int64           `json:"position"`
+	Timestamp string          `json:"timestamp"` // RFC 3339, UTC, milliseconds
+	Data      json.RawMessage `json:"data"`
+}
+
+// Envelope returns e as integrations see it.
+func (e *Event) Envelope() Envelope {
+	data := e.Data
+	if data == nil {
+		data = json.RawMessage("{}")
+	}
+	return Envelope{Type: e.Type, Position: e.Position, Timestamp: time.UnixMilli(e.At).UTC().Format("2006-01-02T15:04:05.000Z07:00"), Data: data}
 }

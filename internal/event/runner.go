@@ -54,7 +54,6 @@ type Runner struct {
 	log       Log
 	o         RunnerOptions
 	consumers []Consumer
-	mu        sync.Mutex
 	wakes     []chan struct{}
 }
 

@@ -14,8 +14,9 @@ import (
 var inboxPage = template.Must(template.New("inbox").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="color-scheme" content="light dark"><title>Parley</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/inbox/assets/app.css?v={{.CSS}}"></head>
-<body><div id="app"></div><noscript>The Parley inbox needs JavaScript.</noscript>
+<body data-lazy="{{.Lazy}}"><div id="app"></div><noscript>The Parley inbox needs JavaScript.</noscript>
 <script src="/inbox/assets/app.js?v={{.JS}}"></script></body></html>
 `))
 
@@ -36,7 +37,7 @@ func (s *Server) inboxApp(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	return inboxPage.Execute(w, map[string]string{"JS": js.Hash, "CSS": css.Hash})
+	return inboxPage.Execute(w, map[string]string{"JS": js.Hash, "CSS": css.Hash, "Lazy": emojiAssets()})
 }
 
 // inboxAsset serves the app's built files: immutable when asked for by their hash.

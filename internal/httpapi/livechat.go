@@ -240,6 +240,11 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c.VisitorOnline = s.visitorOnline(c)
+	if c.VisitorID != 0 && s.contacts != nil {
+		if v, err := s.contacts.VisitorByID(r.Context(), c.VisitorID); err == nil {
+			c.ContactCountry = v.Country // as folder rows carry it, for rows that arrived live
+		}
+	}
 	out := map[string]any{"conversation": c, "allowed": allowed}
 	if allowed.Assign {
 		list, err := s.convs.Assignees(r.Context(), u, c)

@@ -14,6 +14,7 @@ import (
 var pages = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="{{or .Lang "en"}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{.Title}} · Parley</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>
 body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d2433}
 main{max-width:26rem;margin:8vh auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 2px 12px #0002}

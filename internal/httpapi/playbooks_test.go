@@ -68,7 +68,7 @@ func TestPlaybookAPI(t *testing.T) {
 		bad, _ := json.Marshal(body)
 		r = e.do(admin, "PUT", "/api/v1/playbooks/"+id, string(bad))
 		expect(t, r, 400, "playbook_invalid")
-		if !strings.Contains(r.raw, `card \"crd_live\" (live chat): waiting time must be between 10 and 3600 seconds`) {
+		if !strings.Contains(r.raw, `live chat card “One moment, a colleague will be with…”: waiting time must be between 10 and 3600 seconds`) || strings.Contains(r.raw, `card \"crd_`) {
 			t.Fatalf("message: %s", r.raw)
 		}
 		problems := r.body["error"].(map[string]any)["details"].(map[string]any)["problems"].([]any)

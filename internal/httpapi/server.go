@@ -18,9 +18,12 @@ import (
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/eventlog"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/realtime"
+	"github.com/parleyhq/parley/internal/savedreply"
+	"github.com/parleyhq/parley/internal/webhook"
 	"github.com/parleyhq/parley/internal/widget"
 )
 
@@ -62,6 +65,9 @@ type Config struct {
 	Blobs         *blob.Service
 	Playbooks     *playbook.Service
 	CRM           *crm.Service
+	Webhooks      *webhook.Service
+	EventLog      *eventlog.Reader
+	SavedReplies  *savedreply.Service
 	// LocationCredit is shown wherever a location from the IP database appears.
 	LocationCredit string
 }
@@ -95,6 +101,9 @@ type Server struct {
 	blobs          *blob.Service
 	playbooks      *playbook.Service
 	crm            *crm.Service
+	webhooks       *webhook.Service
+	eventLogs      *eventlog.Reader
+	replies        *savedreply.Service
 	locationCredit string
 }
 
@@ -119,8 +128,9 @@ func New(cfg Config) *Server {
 	s := &Server{auth: cfg.Auth, checks: cfg.Checks, reg: cfg.Registry, log: cfg.Logger, proxies: cfg.Proxies,
 		secure: cfg.SecureCookies, demo: cfg.Demo, metrics: newMetrics(cfg.Registry), mux: http.NewServeMux(),
 		inboxes: cfg.Inboxes, convs: cfg.Conversations, contacts: cfg.Contacts, widget: cfg.Widget, hub: cfg.Hub, presence: cfg.Presence, blobs: cfg.Blobs,
-		crm: cfg.CRM, locationCredit: cfg.LocationCredit}
+		crm: cfg.CRM, webhooks: cfg.Webhooks, eventLogs: cfg.EventLog, locationCredit: cfg.LocationCredit}
 	s.playbooks = cfg.Playbooks
+	s.replies = cfg.SavedReplies
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
 	for _, rt := range s.routes {
@@ -151,11 +161,7 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) routeTable() []Route {
-	return append(s.baseRoutes(), s.crmRoutes()...)
-}
-
-func (s *Server) baseRoutes() []Route {
-	return []Route{
+	routes := []Route{
 		{"GET", "/healthz", "public", s.healthz},
 		{"GET", "/readyz", "public", s.readyz},
 		{"GET", "/metrics", "public", s.metricsHandler},
@@ -229,6 +235,18 @@ func (s *Server) baseRoutes() []Route {
 		{"POST", "/api/v1/conversations/{id}/typing", "user", s.typingConversation},
 		{"GET", "/api/v1/contacts/{id}", "user", s.getContact},
 		{"PATCH", "/api/v1/contacts/{id}", "user", s.patchContact},
+		{"GET", "/api/v1/webhooks", "user", s.listWebhooks},
+		{"POST", "/api/v1/webhooks", "user", s.createWebhook},
+		{"GET", "/api/v1/webhooks/{id}", "user", s.getWebhook},
+		{"PATCH", "/api/v1/webhooks/{id}", "user", s.patchWebhook},
+		{"DELETE", "/api/v1/webhooks/{id}", "user", s.deleteWebhook},
+		{"POST", "/api/v1/webhooks/{id}/rotate-secret", "user", s.rotateWebhookSecret},
+		{"POST", "/api/v1/webhooks/{id}/test", "user", s.testWebhook},
+		{"GET", "/api/v1/webhooks/{id}/deliveries", "user", s.listWebhookDeliveries},
+		{"GET", "/api/v1/webhooks/{id}/deliveries/{delivery}", "user", s.getWebhookDelivery},
+		{"POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", "user", s.redeliverWebhookDelivery},
+		{"POST", "/api/v1/webhooks/{id}/redeliver", "user", s.redeliverWebhookFailed},
+		{"GET", "/api/v1/event-log", "user", s.eventLog},
 		{"POST", "/api/v1/visitors/{id}/block", "user", s.blockVisitor(true)},
 		{"DELETE", "/api/v1/visitors/{id}/block", "user", s.blockVisitor(false)},
 		{"GET", "/api/v1/events", "socket", s.events},
@@ -259,6 +277,8 @@ func (s *Server) baseRoutes() []Route {
 		{"GET", "/widget/v1/{key}/frame", "public", s.widgetFrame},
 		{"GET", "/widget/assets/{file}", "public", s.widgetAsset},
 
+		{"GET", "/favicon.svg", "page", s.favicon},
+		{"GET", "/favicon.ico", "page", s.favicon},
 		{"GET", "/{$}", "page", s.pageRoot},
 		{"GET", "/inbox/{$}", "page", s.inboxApp},
 		{"GET", "/inbox/assets/{file}", "page", s.inboxAsset},
@@ -267,13 +287,18 @@ func (s *Server) baseRoutes() []Route {
 		{"POST", "/inbox/logout", "page", s.pageLogout},
 		{"GET", "/demo", "page", s.pageDemo},
 	}
+	routes = append(routes, s.crmRoutes()...)
+	routes = append(routes, s.savedReplyRoutes()...)
+	routes = append(routes, s.visitorRoutes()...)
+	routes = append(routes, s.tryRoutes()...)
+	return routes
 }
 
 // adapt turns a route's handler into an http.Handler: body limits for the API, authentication for
 // user routes, and errors mapped in one place.
 func (s *Server) adapt(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(rt.Path, "/attachments") && s.blobs != nil {
+		if (strings.HasSuffix(rt.Path, "/attachments") || strings.HasSuffix(rt.Path, "/attachment")) && s.blobs != nil {
 			// The upload's own limit applies; the blob service reports going over it clearly.
 			r.Body = http.MaxBytesReader(w, r.Body, s.blobs.Limits().MaxFileBytes+1)
 		} else if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/widget/") {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
@@ -61,10 +62,14 @@ func (s *Server) widgetSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := map[string]any{"visitor_id": sess.Visitor.ID, "conversation": nil, "messages": []any{}, "agents_available": available, "playbook": nil, "appearance": nil}
-	if p, err := s.widget.Playbook(r.Context(), sess, in.PageURL); err != nil {
-		return err
-	} else if p != nil {
+	if !site.OpenAt(time.Now()) {
+		out["away"] = site.BusinessHours.AwayMessage
+	}
+	switch p, err := s.widget.Playbook(r.Context(), sess, in.PageURL); {
+	case err == nil:
 		out["playbook"], out["appearance"] = playbookView(p), p.Appearance
+	case !errs.Is(err, errs.NotFound):
+		return err
 	}
 	if sess.Token != "" {
 		out["token"] = sess.Token

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/parleyhq/parley/internal/errs"
+
 	"github.com/parleyhq/parley/internal/bot"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/playbook"
@@ -27,13 +29,13 @@ func (s *Server) widgetStart(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.widget.StartBot(r.Context(), sess, s.clientIP(r), in.PageURL)
-	if err != nil {
-		return err
-	}
-	if c == nil {
+	_, err = s.widget.StartBot(r.Context(), sess, s.clientIP(r), in.PageURL)
+	if errs.Is(err, errs.NotFound) { // no playbook runs on the page: a plain chat box
 		writeJSON(w, http.StatusOK, map[string]any{"conversation": nil, "messages": []any{}})
 		return nil
+	}
+	if err != nil {
+		return err
 	}
 	c, msgs, err := s.widget.Conversation(r.Context(), sess, 0)
 	if err != nil {

@@ -20,9 +20,36 @@ import (
 var widgetFramePage = template.Must(template.New("frame").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{.Name}}</title><link rel="stylesheet" href="/widget/assets/frame.css?v={{.CSS}}"></head>
-<body><div id="parley" data-key="{{.Key}}" data-name="{{.Name}}" data-domains="{{.Domains}}"></div>
+<body><div id="parley" data-key="{{.Key}}" data-name="{{.Name}}" data-domains="{{.Domains}}" data-lazy="{{.Lazy}}"></div>
 <script src="/widget/assets/frame.js?v={{.JS}}"></script></body></html>
 `))
+
+var widgetLivePage = template.Must(template.New("live").Parse(`<!doctype html>
+<html data-key="{{.Key}}" data-domains="{{.Domains}}"><head><meta charset="utf-8"><title>Parley</title></head>
+<body><script src="/widget/assets/live.js?v={{.JS}}"></script></body></html>
+`))
+
+// widgetLiveFrame serves the live frame's page: hidden on every page of the website, it tells
+// Parley which page the visitor is on (the inbox's Visitors screen). It may be framed only by the
+// website's allowed domains, like the chat frame.
+func (s *Server) widgetLiveFrame(w http.ResponseWriter, r *http.Request) error {
+	site, err := s.site(r)
+	if err != nil {
+		return err
+	}
+	js, ok := widgetweb.Lookup("live.js")
+	if !ok {
+		return errs.E(errs.NotFound, "the widget is not built")
+	}
+	domains, _ := json.Marshal(site.AllowedDomains)
+	h := w.Header()
+	h.Del("X-Frame-Options")
+	h.Set("Content-Security-Policy", widgetFrameCSP(site, r.Host, s.secure || r.TLS != nil))
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	return widgetLivePage.Execute(w, map[string]string{"Key": site.PublicKey, "Domains": string(domains), "JS": js.Hash})
+}
 
 // widgetLoader serves the loader. Its URL is fixed (it is in every site's snippet), so it is cached
 // briefly; what it loads later is versioned.
@@ -92,7 +119,8 @@ func (s *Server) widgetFrame(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	return widgetFramePage.Execute(w, map[string]string{"Key": site.PublicKey, "Name": site.Name, "Domains": string(domains), "JS": js.Hash, "CSS": css.Hash})
+	return widgetFramePage.Execute(w, map[string]string{"Key": site.PublicKey, "Name": site.Name, "Domains": string(domains), "JS": js.Hash, "CSS": css.Hash,
+		"Lazy": emojiAssets()})
 }
 
 // widgetFrameCSP is the frame's policy: its own scripts and styles only, images from Parley and
@@ -161,10 +189,10 @@ func (s *Server) widgetAllowed(w http.ResponseWriter, r *http.Request) error {
 	body := "/* allowed */\n"
 	if page := q.Get("url"); page != "" && site.CheckPage(page) == nil && s.widget != nil {
 		t, err := s.widget.Teaser(r.Context(), site, page)
-		if err != nil {
+		if err != nil && !errs.Is(err, errs.NotFound) {
 			return err
 		}
-		if t != nil {
+		if err == nil {
 			detail, _ := json.Marshal(map[string]any{"playbook": t}) // escapes <, >, &, U+2028 and U+2029
 			body = `document.currentScript&&document.currentScript.dispatchEvent(new CustomEvent("parley",{detail:` + string(detail) + `}));` + "\n"
 		}

@@ -118,3 +118,29 @@ func TestWidgetUIRoutes(t *testing.T) {
 		}
 	}
 }
+
+// The browser's tab shows Parley's icon: the inbox and the pages name it, /favicon.ico serves it.
+func TestFavicon(t *testing.T) {
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{}).Handler())
+	t.Cleanup(srv.Close)
+	for _, path := range []string{"/favicon.ico", "/favicon.svg"} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/svg+xml" || !bytes.HasPrefix(b, []byte("<svg ")) {
+			t.Errorf("%s: %d %s %.40s", path, res.StatusCode, res.Header.Get("Content-Type"), b)
+		}
+	}
+	res, err := http.Get(srv.URL + "/inbox/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(b), `<link rel="icon" href="/favicon.svg"`) {
+		t.Errorf("the inbox's page names no icon:\n%s", b)
+	}
+}

@@ -70,6 +70,8 @@ type Website struct {
 	Secret         string   `json:"-"` // signs identified visitors; shown only to admins on request
 	AllowedDomains []string `json:"allowed_domains"`
 	TimeZone       string   `json:"time_zone"`
+	// BusinessHours are when the website is open (hours.go); never nil once read.
+	BusinessHours *BusinessHours `json:"business_hours"`
 }
 
 // NewKey returns a random URL-safe key of n bytes with a prefix, for public keys and secrets.

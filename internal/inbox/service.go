@@ -64,6 +64,18 @@ func inboxEvent(t event.Type, actor *auth.User, ib *Inbox) event.Event {
 	return e
 }
 
+// newInboxAccess is a new inbox's access: its installer is its one member. Encoded when the event
+// is written, after the insert gave the inbox its id.
+type newInboxAccess struct{ ib *Inbox }
+
+func (p newInboxAccess) MarshalJSON() ([]byte, error) {
+	members := []int64{}
+	if p.ib.InstallerID != 0 {
+		members = append(members, p.ib.InstallerID)
+	}
+	return json.Marshal(AccessData{InboxID: p.ib.ID, Visibility: p.ib.Visibility, MemberIDs: members})
+}
+
 func accessEvent(actor *auth.User, id int64, vis Visibility, members []int64) event.Event {
 	e := event.New(event.InboxAccessChanged, AccessData{InboxID: id, Visibility: vis, MemberIDs: members})
 	e.InboxID, e.ActorID = id, actor.ID
@@ -268,12 +280,13 @@ func (w *Website) CheckPage(pageURL string) error {
 
 // WebsiteInput creates or changes a website.
 type WebsiteInput struct {
-	Name           *string   `json:"name"`
-	AllowedDomains *[]string `json:"allowed_domains"`
-	TimeZone       *string   `json:"time_zone"`
+	Name           *string        `json:"name"`
+	AllowedDomains *[]string      `json:"allowed_domains"`
+	TimeZone       *string        `json:"time_zone"`
+	BusinessHours  *BusinessHours `json:"business_hours"`
 }
 
-// CreateWebsite creates a website inbox; its creator is its installer.
+// CreateWebsite creates a website inbox; its creator is its installer and first member.
 func (s *Service) CreateWebsite(ctx context.Context, u *auth.User, in WebsiteInput) (*Website, error) {
 	if err := auth.Authorize(u, auth.ManageSetup); err != nil {
 		return nil, err
@@ -284,11 +297,13 @@ func (s *Service) CreateWebsite(ctx context.Context, u *auth.User, in WebsiteInp
 	vis, reopen := Defaults(Web)
 	now := s.now().UnixMilli()
 	w := &Website{Inbox: Inbox{Kind: Web, Visibility: vis, ReopenPolicy: reopen, InstallerID: u.ID, CreatedAt: now, UpdatedAt: now},
-		PublicKey: NewKey("pk_", 12), Secret: NewKey("sk_", 32), AllowedDomains: []string{}, TimeZone: "UTC"}
+		PublicKey: NewKey("pk_", 12), Secret: NewKey("sk_", 32), AllowedDomains: []string{}, TimeZone: "UTC", BusinessHours: &BusinessHours{}}
 	if err := applyWebsite(w, in); err != nil {
 		return nil, err
 	}
-	evs := []event.Event{inboxEvent(event.InboxCreated, u, &w.Inbox)}
+	access := event.New(event.InboxAccessChanged, newInboxAccess{&w.Inbox})
+	access.ActorID = u.ID
+	evs := []event.Event{inboxEvent(event.InboxCreated, u, &w.Inbox), access}
 	if err := s.repo.CreateWebsite(ctx, w, evs...); err != nil {
 		return nil, err
 	}
@@ -317,6 +332,13 @@ func applyWebsite(w *Website, in WebsiteInput) error {
 			return err
 		}
 		w.TimeZone = tz
+	}
+	if in.BusinessHours != nil {
+		h := *in.BusinessHours
+		if err := h.Clean(); err != nil {
+			return err
+		}
+		w.BusinessHours = &h
 	}
 	return nil
 }
@@ -379,6 +401,16 @@ func (s *Service) Secret(ctx context.Context, u *auth.User, id int64) (string, e
 		return "", err
 	}
 	return w.Secret, nil
+}
+
+// OpenAt reports whether the website is within its business hours at t (Website.OpenAt): for the
+// live chat card, the widget and reports.
+func (s *Service) OpenAt(ctx context.Context, websiteID int64, t time.Time) (bool, error) {
+	w, err := s.repo.WebsiteByID(ctx, websiteID)
+	if err != nil {
+		return false, err
+	}
+	return w.OpenAt(t), nil
 }
 
 // ByKey finds a website by its public key, for the widget. An unknown key is not found.

@@ -254,7 +254,7 @@ func (s *Service) checkTeams(ctx context.Context, f *Flow) (Problems, error) {
 			if !errs.Is(err, errs.NotFound) {
 				return nil, err
 			}
-			p := Problem{CardID: c.ID, CardType: c.Type, Field: "team_id", Message: fmt.Sprintf("team %d does not exist", c.TeamID)}
+			p := Problem{CardID: c.ID, CardType: c.Type, Field: "team_id", Message: fmt.Sprintf("team %d does not exist", c.TeamID), CardText: c.Snippet()}
 			ps = append(ps, p)
 		}
 	}

@@ -118,7 +118,7 @@ func TestServiceLifecycle(t *testing.T) {
 		c, _ = bad.Flow.Card("crd_live")
 		c.WaitingSeconds, c.TeamID = 5, 77
 		_, err = w.svc.Update(ctx, w.admin, p.ID, bad)
-		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), `card "crd_live" (live chat): waiting time must be between 10 and 3600 seconds`) {
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), `live chat card “Een moment, een collega is zo bij je.”: waiting time must be between 10 and 3600 seconds (and 1 more problem)`) {
 			t.Fatalf("bad update: %v", err)
 		}
 		ps := playbook.ProblemsOf(err)

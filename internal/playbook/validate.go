@@ -12,6 +12,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/mask"
+	"github.com/parleyhq/parley/internal/richtext"
 )
 
 // Limits on what one playbook may hold.
@@ -54,16 +55,21 @@ type Problem struct {
 	// "field.rules.pattern"), or of the playbook ("appearance.color", "targeting[0].value").
 	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
+	// CardText is the start of the card's text, which names it for people (ids are for programs).
+	CardText string `json:"card_text,omitempty"`
 }
 
-// String is the problem as one sentence naming the card: `card "crd_x" (live chat): waiting time
-// must be between 10 and 3600 seconds`.
+// String is the problem as one sentence naming the card by its type and text, as the editor
+// shows it: `live chat card “One moment, a colleague will be with you…”: waiting time must be
+// between 10 and 3600 seconds`. A card without text is named by its place in the flow.
 func (p Problem) String() string {
 	switch {
-	case p.CardID != "":
-		return fmt.Sprintf("card %q (%s): %s", p.CardID, p.CardType.label(), p.Message)
-	case p.Location != "":
-		return fmt.Sprintf("card at %s (%s): %s", p.Location, p.CardType.label(), p.Message)
+	case p.CardType != "" && p.CardText != "":
+		return fmt.Sprintf("%s card “%s”: %s", p.CardType.label(), p.CardText, p.Message)
+	case p.CardType != "" && p.Location != "":
+		return fmt.Sprintf("%s card at %s: %s", p.CardType.label(), p.Location, p.Message)
+	case p.CardType != "":
+		return fmt.Sprintf("%s card: %s", p.CardType.label(), p.Message)
 	}
 	return p.Message
 }
@@ -79,7 +85,7 @@ func (ps Problems) Err() error {
 	}
 	msg := ps[0].String()
 	if len(ps) > 1 {
-		msg += fmt.Sprintf(" (and %d more problems)", len(ps)-1)
+		msg += " (and " + plural(len(ps)-1, "more problem") + ")"
 	}
 	return errs.WithDetails(errs.Invalid, "playbook_invalid", map[string]any{"problems": ps}, "%s", msg)
 }
@@ -148,7 +154,7 @@ func (c *checker) add(field, format string, args ...any) {
 
 // on records a problem with a card.
 func (c *checker) on(card *Card, loc, field, format string, args ...any) {
-	p := Problem{CardID: card.ID, CardType: card.Type, Field: field, Message: fmt.Sprintf(format, args...)}
+	p := Problem{CardID: card.ID, CardType: card.Type, Field: field, Message: fmt.Sprintf(format, args...), CardText: card.Snippet()}
 	if card.ID == "" {
 		p.Location = loc
 	}
@@ -315,9 +321,9 @@ func (c *checker) path(path []Card, loc string, depth int, liveAbove *Card) {
 		case LiveChatCard:
 			switch {
 			case liveAbove != nil:
-				c.on(card, cloc, "type", "a route may reach only one live chat card, and this one is below live chat card %s", nameOf(liveAbove))
+				c.on(card, cloc, "type", "a route may reach only one live chat card, and this one is below the live chat card %s", nameOf(liveAbove))
 			case live != nil:
-				c.on(card, cloc, "type", "a path may hold only one live chat card, and this path already has %s", nameOf(live))
+				c.on(card, cloc, "type", "a path may hold only one live chat card, and this path already has the live chat card %s", nameOf(live))
 			}
 			live = card
 			c.liveChat(card, cloc, depth)
@@ -328,11 +334,47 @@ func (c *checker) path(path []Card, loc string, depth int, liveAbove *Card) {
 	}
 }
 
+// nameOf names another card in a problem's message, by its text as the editor shows it.
 func nameOf(c *Card) string {
-	if c.ID == "" {
-		return "(new)"
+	if t := c.Snippet(); t != "" {
+		return "“" + t + "”"
 	}
-	return fmt.Sprintf("%q", c.ID)
+	return "above it"
+}
+
+// Snippet is the start of the card's text (its message, question or online message, else its
+// field's label or action), on one line, cut to about 40 characters: how people tell cards apart.
+func (c *Card) Snippet() string {
+	text := c.Markdown
+	switch {
+	case c.Type == LiveChatCard:
+		text = c.OnlineMarkdown
+	case text == "" && c.Field != nil:
+		text = c.Field.Label
+	case text == "" && c.Type == ConsentCard:
+		text = c.CheckboxLabel
+	case text == "" && c.Type == ActionCard:
+		text = strings.ReplaceAll(string(c.Action), "_", " ")
+		switch {
+		case c.Lead != nil && c.Lead.Title != "":
+			text += ": " + c.Lead.Title
+		case c.Deal != nil && c.Deal.Title != "":
+			text += ": " + c.Deal.Title
+		case c.Activity != nil && c.Activity.Subject != "":
+			text += ": " + c.Activity.Subject
+		}
+	default:
+		text = richtext.PlainText(text)
+	}
+	text = strings.Join(strings.Fields(text), " ")
+	if r := []rune(text); len(r) > 40 {
+		cut := strings.LastIndex(string(r[:40]), " ")
+		if cut < 20 {
+			cut = len(string(r[:40]))
+		}
+		text = strings.TrimRight(string(r[:40])[:cut], " ,.;:") + "…"
+	}
+	return text
 }
 
 func plural(n int, what string) string {

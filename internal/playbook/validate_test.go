@@ -31,96 +31,96 @@ func TestValidationNamesTheCardAndField(t *testing.T) {
 		want, field string
 	}{
 		{"waiting too short", func(in *playbook.Input) { card(in, "crd_live").WaitingSeconds = 5 },
-			`card "crd_live" (live chat): waiting time must be between 10 and 3600 seconds`, "waiting_seconds"},
+			`live chat card “One moment, a colleague will be with…”: waiting time must be between 10 and 3600 seconds`, "waiting_seconds"},
 		{"waiting too long", func(in *playbook.Input) { card(in, "crd_live").WaitingSeconds = 3601 },
-			`card "crd_live" (live chat): waiting time must be between 10 and 3600 seconds`, "waiting_seconds"},
+			`live chat card “One moment, a colleague will be with…”: waiting time must be between 10 and 3600 seconds`, "waiting_seconds"},
 		{"no online message", func(in *playbook.Input) { card(in, "crd_live").OnlineMarkdown = "  " },
-			`card "crd_live" (live chat): the online message is empty`, "online_markdown"},
+			`live chat card: the online message is empty`, "online_markdown"},
 		{"no offline message", func(in *playbook.Input) { card(in, "crd_live").OfflineMarkdown = "" },
-			`card "crd_live" (live chat): the offline message is empty`, "offline_markdown"},
+			`live chat card “One moment, a colleague will be with…”: the offline message is empty`, "offline_markdown"},
 		{"live chat in the offline path", func(in *playbook.Input) {
 			c := card(in, "crd_live")
 			c.OfflinePath = append([]playbook.Card{{ID: "crd_live2", Type: playbook.LiveChatCard, OnlineMarkdown: "a", OfflineMarkdown: "b"}}, c.OfflinePath...)
-		}, `card "crd_live2" (live chat): a route may reach only one live chat card, and this one is below live chat card "crd_live"`, "type"},
+		}, `live chat card “a”: a route may reach only one live chat card, and this one is below the live chat card “One moment, a colleague will be with…”`, "type"},
 		{"two live chat cards in a path", func(in *playbook.Input) {
 			p, _ := in.Flow.AnswerPath("crd_help", "looking")
 			in.Flow.Path[2].Answers[1].Path = append([]playbook.Card{
 				{ID: "crd_l1", Type: playbook.LiveChatCard, OnlineMarkdown: "a", OfflineMarkdown: "b"},
 				{ID: "crd_l2", Type: playbook.LiveChatCard, OnlineMarkdown: "a", OfflineMarkdown: "b"}}, p...)
-		}, `card "crd_l1" (live chat): must be the last card of its path: the 3 cards after it would never be shown`, "type"},
+		}, `live chat card “a”: must be the last card of its path: the 3 cards after it would never be shown`, "type"},
 		{"card after a question", func(in *playbook.Input) {
 			in.Flow.Path = append(in.Flow.Path, playbook.Card{ID: "crd_lost", Type: playbook.MessageCard, Markdown: "hi"})
-		}, `card "crd_help" (question): must be the last card of its path: the 1 card after it would never be shown`, "type"},
+		}, `question card “How can we help?”: must be the last card of its path: the 1 card after it would never be shown`, "type"},
 		{"card after an end", func(in *playbook.Input) {
 			c := card(in, "crd_live")
 			c.OfflinePath = append(c.OfflinePath, playbook.Card{ID: "crd_lost", Type: playbook.MessageCard, Markdown: "hi"})
-		}, `card "crd_end" (end): must be the last card of its path: the 1 card after it would never be shown`, "type"},
+		}, `end card: must be the last card of its path: the 1 card after it would never be shown`, "type"},
 		{"duplicate card id", func(in *playbook.Input) { card(in, "crd_thanks").ID = "crd_email" },
-			`card "crd_email" (message): another card has the same id`, "id"},
+			`message card “Thank you! We'll get back to you as…”: another card has the same id`, "id"},
 		{"bad card id", func(in *playbook.Input) { card(in, "crd_thanks").ID = "crd x" },
-			`card "crd x" (message): id may hold only letters, digits, _ and -, at most 64`, "id"},
+			`message card “Thank you! We'll get back to you as…”: id may hold only letters, digits, _ and -, at most 64`, "id"},
 		{"unknown type", func(in *playbook.Input) { card(in, "crd_thanks").Type = "video" },
-			`card "crd_thanks" (video): unknown card type "video"`, "type"},
+			`video card “Thank you! We'll get back to you as…”: unknown card type "video"`, "type"},
 		{"duplicate answer id", func(in *playbook.Input) { card(in, "crd_help").Answers[1].ID = "talk" },
-			`card "crd_help" (question): answer 2 has the same id as another answer ("talk")`, "answers[1].id"},
+			`question card “How can we help?”: answer 2 has the same id as another answer ("talk")`, "answers[1].id"},
 		{"empty answer label", func(in *playbook.Input) { card(in, "crd_help").Answers[0].Label = " " },
-			`card "crd_help" (question): the label of answer 1 is empty`, "answers[0].label"},
+			`question card “How can we help?”: the label of answer 1 is empty`, "answers[0].label"},
 		{"no answers", func(in *playbook.Input) { card(in, "crd_help").Answers = nil },
-			`card "crd_help" (question): a question needs 1 to 10 answers, not 0`, "answers"},
+			`question card “How can we help?”: a question needs 1 to 10 answers, not 0`, "answers"},
 		{"eleven answers", func(in *playbook.Input) {
 			c := card(in, "crd_help")
 			for len(c.Answers) < 11 {
 				c.Answers = append(c.Answers, playbook.Answer{Label: "more"})
 			}
-		}, `card "crd_help" (question): a question needs 1 to 10 answers, not 11`, "answers"},
+		}, `question card “How can we help?”: a question needs 1 to 10 answers, not 11`, "answers"},
 		{"markdown too long", func(in *playbook.Input) { card(in, "crd_welcome").Markdown = long },
-			`card "crd_welcome" (message): the text is 4001 characters long; at most 4000 are allowed`, "markdown"},
+			`message card “xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…”: the text is 4001 characters long; at most 4000 are allowed`, "markdown"},
 		{"empty message", func(in *playbook.Input) { card(in, "crd_welcome").Markdown = "" },
-			`card "crd_welcome" (message): the text is empty`, "markdown"},
+			`message card: the text is empty`, "markdown"},
 		{"capture without field", func(in *playbook.Input) { card(in, "crd_email").Field = nil },
-			`card "crd_email" (capture): choose what the card asks for (name, email, phone, company or custom)`, "field"},
+			`capture card “What's your email address?”: choose what the card asks for (name, email, phone, company or custom)`, "field"},
 		{"capture type", func(in *playbook.Input) { card(in, "crd_email").Field.Type = "age" },
-			`card "crd_email" (capture): field type must be one of name, email, phone, company or custom`, "field.type"},
+			`capture card “What's your email address?”: field type must be one of name, email, phone, company or custom`, "field.type"},
 		{"built-in key is fixed", func(in *playbook.Input) { card(in, "crd_email").Field.Key = "mail" },
-			`card "crd_email" (capture): the key of an email field is always "email"`, "field.key"},
+			`capture card “What's your email address?”: the key of an email field is always "email"`, "field.key"},
 		{"custom key pattern", func(in *playbook.Input) {
 			f := card(in, "crd_email").Field
 			f.Type, f.Key = playbook.CustomField, "Order-No"
-		}, `card "crd_email" (capture): key "Order-No" must start with a lower-case letter and hold only a-z, 0-9 and _, at most 40`, "field.key"},
+		}, `capture card “What's your email address?”: key "Order-No" must start with a lower-case letter and hold only a-z, 0-9 and _, at most 40`, "field.key"},
 		{"custom key missing", func(in *playbook.Input) {
 			f := card(in, "crd_email").Field
 			f.Type, f.Key = playbook.CustomField, ""
-		}, `card "crd_email" (capture): a custom field needs a key to store its value under`, "field.key"},
+		}, `capture card “What's your email address?”: a custom field needs a key to store its value under`, "field.key"},
 		{"custom key taken by a built-in", func(in *playbook.Input) { card(in, "crd_email").Field.Type = playbook.CustomField },
-			`card "crd_email" (capture): key "email" belongs to the email field type; use that type instead`, "field.key"},
+			`capture card “What's your email address?”: key "email" belongs to the email field type; use that type instead`, "field.key"},
 		{"max length over the type's limit", func(in *playbook.Input) { card(in, "crd_email").Field.Rules.MaxLength = 255 },
-			`card "crd_email" (capture): the maximum length of an email field must be between 1 and 254`, "field.rules.max_length"},
+			`capture card “What's your email address?”: the maximum length of an email field must be between 1 and 254`, "field.rules.max_length"},
 		{"min over max", func(in *playbook.Input) { card(in, "crd_email").Field.Rules.MinLength = 300 },
-			`card "crd_email" (capture): the minimum length 300 is more than the maximum 254`, "field.rules.min_length"},
+			`capture card “What's your email address?”: the minimum length 300 is more than the maximum 254`, "field.rules.min_length"},
 		{"pattern does not compile", func(in *playbook.Input) { card(in, "crd_email").Field.Rules.Pattern = "^[a-$" },
-			`card "crd_email" (capture): the pattern is not a valid regular expression: invalid character class range: ` + "`a-$`", "field.rules.pattern"},
+			`capture card “What's your email address?”: the pattern is not a valid regular expression: invalid character class range: ` + "`a-$`", "field.rules.pattern"},
 		{"pattern with a Python group", func(in *playbook.Input) { card(in, "crd_email").Field.Rules.Pattern = "^(?P<user>.+)@.+$" },
-			`card "crd_email" (capture): the pattern uses (?P<name>…), which JavaScript does not know; write (?<name>…)`, "field.rules.pattern"},
+			`capture card “What's your email address?”: the pattern uses (?P<name>…), which JavaScript does not know; write (?<name>…)`, "field.rules.pattern"},
 		{"pattern not anchored", func(in *playbook.Input) { card(in, "crd_email").Field.Rules.Pattern = "@example" },
-			`card "crd_email" (capture): the pattern must start with ^ and end with $, so it matches the whole value`, "field.rules.pattern"},
+			`capture card “What's your email address?”: the pattern must start with ^ and end with $, so it matches the whole value`, "field.rules.pattern"},
 		{"consent without text", func(in *playbook.Input) { card(in, "crd_gdpr").Markdown = "" },
-			`card "crd_gdpr" (consent): the text is empty`, "markdown"},
+			`consent card “I agree to the processing of my data”: the text is empty`, "markdown"},
 		{"consent without version", func(in *playbook.Input) { card(in, "crd_gdpr").ConsentVersion = "" },
-			`card "crd_gdpr" (consent): the consent text's version is empty`, "version"},
+			`consent card “We store what you tell us.”: the consent text's version is empty`, "version"},
 		{"required consent with a declined path", func(in *playbook.Input) { card(in, "crd_gdpr").Required = true },
-			`card "crd_gdpr" (consent): a required consent card cannot have a declined path: the visitor must agree to go on`, "declined_path"},
+			`consent card “We store what you tell us.”: a required consent card cannot have a declined path: the visitor must agree to go on`, "declined_path"},
 		{"unknown action", func(in *playbook.Input) { card(in, "crd_lead").Action = "delete" },
-			`card "crd_lead" (action): action must be qualify, disqualify, create_person, create_lead, create_deal or create_activity`, "action"},
+			`action card “delete”: action must be qualify, disqualify, create_person, create_lead, create_deal or create_activity`, "action"},
 		{"lead without title", func(in *playbook.Input) { card(in, "crd_lead").Lead.Title = "" },
-			`card "crd_lead" (action): the lead's title is empty`, "lead.title"},
+			`action card “create lead”: the lead's title is empty`, "lead.title"},
 		{"lead value without currency", func(in *playbook.Input) { card(in, "crd_lead").Lead.Value = 5000 },
-			`card "crd_lead" (action): a lead with a value needs a currency`, "lead.currency"},
+			`action card “create lead: Website chat”: a lead with a value needs a currency`, "lead.currency"},
 		{"lead currency", func(in *playbook.Input) { card(in, "crd_lead").Lead.Currency = "euro" },
-			`card "crd_lead" (action): currency must be a three-letter ISO 4217 code such as EUR`, "lead.currency"},
+			`action card “create lead: Website chat”: currency must be a three-letter ISO 4217 code such as EUR`, "lead.currency"},
 		{"card without id is placed", func(in *playbook.Input) {
 			c := card(in, "crd_live")
 			c.OfflinePath[2] = playbook.Card{Type: playbook.MessageCard}
-		}, `card at path[2].answers[0].path[0].offline_path[2] (message): the text is empty`, "markdown"},
+		}, `message card at path[2].answers[0].path[0].offline_path[2]: the text is empty`, "markdown"},
 		{"empty flow", func(in *playbook.Input) { in.Flow = &playbook.Flow{} }, `the flow needs at least one card`, "flow"},
 		{"too deep", func(in *playbook.Input) {
 			path := []playbook.Card{{Type: playbook.EndCard}}

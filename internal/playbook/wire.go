@@ -42,6 +42,8 @@ const (
 
 	ReasonTimeout  = "timeout"
 	ReasonNoAgents = "no_agents"
+	// ReasonClosed: outside the website's business hours.
+	ReasonClosed = "closed"
 )
 
 // Visible reports whether the visitor sees the card. Action and end cards do their work silently.

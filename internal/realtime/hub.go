@@ -68,7 +68,16 @@ type Options struct {
 	// VisitorBeat is how often the node tells the others which visitors it holds (default 10 s);
 	// their word lasts VisitorTTL (default 30 s), so a dead node's visitors leave the site.
 	VisitorBeat, VisitorTTL time.Duration
-	Now                     func() time.Time // for tests
+	// VisitorGrace is how long a live visitor who left stays on the Visitors screen (default 15 s):
+	// a page load in between closes one socket and opens the next (live.go).
+	VisitorGrace time.Duration
+	// StartChat starts an agent's invited chat with a visitor whose chat frame is here (nil: none).
+	StartChat StartChat
+	// Mask removes card numbers from what loaders tell of their pages (nil: nothing is masked).
+	Mask func(string) string
+	// Locate names the country of an IP address ("" when unknown; nil: none).
+	Locate func(ip string) string
+	Now    func() time.Time // for tests
 }
 
 // Hub holds this node's sockets and delivers events to them.
@@ -81,6 +90,9 @@ type Hub struct {
 	gauge    *prometheus.GaugeVec
 	up       *gws.Upgrader
 	vs       *visitorState // which visitors are on the site (visitorstate.go)
+	live     *liveState    // who has a website open, page by page (live.go)
+	// others are the live frames' and "Try it" sockets: pinged, swept and closed with the rest
+	others map[*Conn]struct{}
 }
 
 // NewHub returns a hub; Run must be started.
@@ -91,7 +103,7 @@ func NewHub(o Options) *Hub {
 	if o.Render == nil {
 		o.Render = func(s string) string { return "" }
 	}
-	h := &Hub{o: o, log: o.Logger, vs: newVisitorState(), agents: map[int64]map[*agentClient]struct{}{}, visitors: map[int64]map[*visitorClient]struct{}{},
+	h := &Hub{o: o, log: o.Logger, vs: newVisitorState(), live: newLiveState(), others: map[*Conn]struct{}{}, agents: map[int64]map[*agentClient]struct{}{}, visitors: map[int64]map[*visitorClient]struct{}{},
 		gauge: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "parley_websocket_connections", Help: "Open WebSocket connections on this node."}, []string{"side"})}
 	if o.Registerer != nil {
 		o.Registerer.MustRegister(h.gauge)
@@ -143,12 +155,16 @@ func (h *Hub) Run(ctx context.Context) error {
 	if err := h.o.Bus.Subscribe(ctx, subjectVisitor, h.onVisitor); err != nil {
 		return err
 	}
+	if err := h.o.Bus.Subscribe(ctx, subjectLive, h.onLive); err != nil {
+		return err
+	}
 	// One ticker for every socket: pings and idle checks cost no timer per connection.
 	tick := time.NewTicker(25 * time.Second)
 	defer tick.Stop()
 	beat := time.NewTicker(h.visitorBeat())
 	defer beat.Stop()
 	h.sendVisitorBeat()
+	h.sendLiveBeat()
 	for {
 		select {
 		case <-ctx.Done():
@@ -162,8 +178,11 @@ func (h *Hub) Run(ctx context.Context) error {
 		case <-beat.C:
 			h.expireVisitors()
 			h.sendVisitorBeat()
+			h.expireLive()
+			h.sendLiveBeat()
 		case <-h.vs.wake:
 			h.sendVisitorBeat()
+			h.sendLiveBeat()
 		case <-h.presenceChanged():
 			for _, id := range h.o.Presence.TakeChanged() {
 				h.PresenceChanged(id)
@@ -220,7 +239,23 @@ func (h *Hub) conns() []*Conn {
 			out = append(out, c.conn)
 		}
 	}
+	for c := range h.others {
+		out = append(out, c)
+	}
 	return out
+}
+
+// holdOther counts a live frame's or "Try it" socket among the node's sockets (pings, sweeps,
+// shutdown); the returned function lets it go.
+func (h *Hub) holdOther(c *Conn) func() {
+	h.mu.Lock()
+	h.others[c] = struct{}{}
+	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		delete(h.others, c)
+		h.mu.Unlock()
+	}
 }
 
 // sweep pings every socket and closes those silent for too long (dead peers whose TCP close never
@@ -398,6 +433,7 @@ func (h *Hub) onChange(data []byte) {
 	for _, v := range visitors {
 		v.conn.Send(visitorFrame)
 	}
+	h.liveContactChanged(c.ContactID, c.InboxID) // in a chat or not, on the Visitors screen
 }
 
 // typingFrame tells agents that someone is typing; it carries no text.
@@ -494,7 +530,7 @@ func (h *Hub) onRecord(e *event.Event) {
 func (h *Hub) PresenceChanged(userID int64) {
 	ctx := context.Background()
 	frame, _ := json.Marshal(map[string]any{"t": "presence", "user_id": userID, "available": h.o.Presence.Available(ctx, userID),
-		"online_agents": len(h.o.Presence.OnlineUsers())})
+		"online_agents": len(h.availableAgents(ctx))})
 	for _, a := range h.agentClients() {
 		a.conn.Send(frame)
 	}

@@ -24,7 +24,7 @@ import (
 )
 
 // BenchmarkIdleVisitorMemory measures memory per idle, authenticated visitor socket after a forced
-// GC (heap in use + goroutine stacks), the way ENGINEERING.md measures it, for today's socket path
+// GC (heap in use + goroutine stacks), the way docs/architecture.md measures it, for today's socket path
 // and for the changes proposed in docs/performance.md (one shared upgrader; a 1 KiB reader instead
 // of net/http's 4 KiB one; the read loop in a fresh goroutine so the HTTP handler's goroutine, its
 // deep stack and the request it holds are freed once the handshake is done).

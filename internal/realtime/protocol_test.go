@@ -582,12 +582,18 @@ func (fx *fixtures) framesOverSockets(t *testing.T) {
 
 	// Agents connect: hello, then presence.
 	janaWS, tomWS, evaWS := dial(t, "jana", ws+"/agent/12"), dial(t, "tom", ws+"/agent/14"), dial(t, "eva", ws+"/agent/15")
-	fx.same(t, "agent-hello.json", janaWS.next("hello", 0))
+	hello := janaWS.next("hello", 0)
+	fx.same(t, "agent-hello.json", hello)
 	tomWS.next("hello", 0)
 	evaWS.next("hello", 0)
 	from := janaWS.mark()
 	h.PresenceChanged(tom.ID)
-	fx.same(t, "agent-presence.json", janaWS.next("presence", from))
+	presence := janaWS.next("presence", from)
+	fx.same(t, "agent-presence.json", presence)
+	// Tom has the inbox open but is not available: "Agents online" counts only Jana.
+	if !bytes.Contains(hello, []byte(`"online_agents":[12]`)) || !bytes.Contains(presence, []byte(`"online_agents":1`)) {
+		t.Errorf("online_agents counts agents who are not available:\n%s\n%s", hello, presence)
+	}
 
 	// A visitor's socket: auth, ready. One without a conversation gets an empty ready.
 	ana := dial(t, "ana", ws+"/visitor")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/lxzan/gws"
@@ -107,6 +108,8 @@ type agentClient struct {
 	conn  *Conn
 	user  *auth.User // as it was when the socket connected; access follows the directory
 	leave func()
+	// watchLive: the agent has the Visitors screen open and is told of live visitors (live.go)
+	watchLive atomic.Bool
 }
 
 func (a *agentClient) base() *Conn { return a.conn }
@@ -150,12 +153,25 @@ func (h *Hub) ServeAgent(w http.ResponseWriter, r *http.Request, u *auth.User) e
 	h.gauge.WithLabelValues("agent").Inc()
 	a.leave = h.o.Presence.Connect(u.ID)
 	hello, _ := json.Marshal(map[string]any{"t": "hello", "user_id": u.ID, "available": h.o.Presence.Available(r.Context(), u.ID),
-		"online_agents": h.o.Presence.OnlineUsers()})
+		"online_agents": h.availableAgents(r.Context())})
 	a.conn.Send(hello)
 	// The read loop runs in a goroutine of its own, so this handler's goroutine (its deep stack,
 	// the request and net/http's connection state) is freed once the handshake is done.
 	go cl.base().ws.ReadLoop()
 	return nil
+}
+
+// availableAgents lists the agents who are available (toggle on and the inbox open somewhere): the
+// inbox's "Agents online" counts them, so an agent who switched to "Not available" is not counted.
+func (h *Hub) availableAgents(ctx context.Context) []int64 {
+	online := h.o.Presence.OnlineUsers()
+	out := make([]int64, 0, len(online))
+	for _, id := range online {
+		if h.o.Presence.Available(ctx, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (a *agentClient) onClose() {
@@ -219,6 +235,8 @@ func (a *agentClient) onFrame(ctx context.Context, data []byte) {
 		if err := h.o.Conversations.Typing(ctx, a.user, f.ConversationID, f.On); err != nil {
 			a.conn.Send(errorFrame(f.Ref, err))
 		}
+	case "visitors":
+		h.watchLive(a, f.On)
 	default:
 		a.conn.Send(errorFrame(f.Ref, errs.E(errs.Invalid, "unknown frame type %q", f.T)))
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/parleyhq/parley/internal/bot"
 	"github.com/parleyhq/parley/internal/conversation"
@@ -44,6 +45,8 @@ type visitorClient struct {
 	// is counted out only if, and after, it was counted in.
 	countMu       sync.Mutex
 	counted, gone bool
+	// liveID is the browser's live id the frame named in its auth frame (live.go); "" when none.
+	liveID string
 }
 
 func (v *visitorClient) base() *Conn { return v.conn }
@@ -76,7 +79,11 @@ func (v *visitorClient) onClose() {
 		v.counted = false
 		h.visitorClosed(cid, v.inboxID)
 	}
+	liveID := v.liveID
 	v.countMu.Unlock()
+	if liveID != "" {
+		h.unlinkLive(v, liveID)
+	}
 	if cid == 0 {
 		return
 	}
@@ -105,6 +112,8 @@ type visitorFrame struct {
 	Value    string `json:"value"`
 	Version  string `json:"version"`
 	Accepted bool   `json:"accepted"`
+	// Live is the browser's live id (the loader's), in the auth frame.
+	Live string `json:"live"`
 }
 
 func (v *visitorClient) session() *widget.Session {
@@ -159,12 +168,12 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 		v.conn.Send(b)
 	case "start":
 		c, err := v.w.StartBot(ctx, sess, v.ip, f.URL)
-		if err != nil {
+		if err != nil && !errs.Is(err, errs.NotFound) {
 			v.conn.Send(errorFrame(f.ClientID, err))
 			return
 		}
 		out := map[string]any{"t": "ack", "client_id": f.ClientID, "conversation_id": nil}
-		if c != nil {
+		if err == nil { // otherwise no playbook runs on the page
 			out["conversation_id"], out["seq"] = c.ID, c.LastSeq
 		}
 		b, _ := json.Marshal(out)
@@ -182,6 +191,8 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 	case "page":
 		if err := v.w.PageView(ctx, sess, f.URL, f.Title); err != nil {
 			v.conn.Send(errorFrame("", err))
+		} else {
+			v.h.visitorPage(sess.Contact.ID, v.inboxID)
 		}
 	default:
 		v.conn.Send(errorFrame(f.ClientID, errs.E(errs.Invalid, "unknown frame type %q", f.T)))
@@ -204,6 +215,20 @@ func (v *visitorClient) authenticate(ctx context.Context, f visitorFrame) {
 	}
 	h.visitors[sess.Contact.ID][v] = struct{}{}
 	h.mu.Unlock()
+	if validLiveID(f.Live) {
+		// The browser's loader is on the Visitors screen: it is this contact now. An agent's
+		// invitation waiting for it starts the chat before the widget reads its conversation.
+		v.countMu.Lock()
+		gone := v.gone
+		if !gone {
+			v.liveID = f.Live
+		}
+		v.countMu.Unlock()
+		if !gone {
+			h.linkLive(v, f.Live, sess.Contact.ID)
+			h.acceptInvite(v, liveKey{f.Live, v.inboxID})
+		}
+	}
 	c := v.sendConversation(ctx, sess, 0, "ready")
 	v.countMu.Lock()
 	if !v.gone {
@@ -211,6 +236,15 @@ func (v *visitorClient) authenticate(ctx context.Context, f visitorFrame) {
 		h.visitorOpened(sess.Contact.ID, v.inboxID, c)
 	}
 	v.countMu.Unlock()
+}
+
+// awayOf says whether the website is outside its business hours at now, and its away message
+// (empty: the widget's own words).
+func awayOf(site *inbox.Website, now time.Time) (string, bool) {
+	if site == nil || site.OpenAt(now) {
+		return "", false
+	}
+	return site.BusinessHours.AwayMessage, true
 }
 
 // sendConversation sends the visitor's conversation with the entries after seq (all when 0), and
@@ -223,6 +257,9 @@ func (v *visitorClient) sendConversation(ctx context.Context, sess *widget.Sessi
 		return nil
 	}
 	frame := map[string]any{"t": t, "agents_available": online}
+	if away, closed := awayOf(sess.Site, h.now()); closed {
+		frame["away"] = away // outside business hours: the widget shows the away message
+	}
 	c, msgs, err := v.w.Conversation(ctx, sess, after)
 	switch {
 	case err == nil:

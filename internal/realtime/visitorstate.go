@@ -53,6 +53,14 @@ type visitorMsg struct {
 	Part    int        `json:"part,omitempty"`
 	Parts   int        `json:"parts,omitempty"`
 	Entries [][5]int64 `json:"entries"`
+	// Page: the entry's contact, on the site, opened this page (their browsing history grew).
+	Page *pageSeen `json:"page,omitempty"`
+}
+
+// pageSeen says when a visitor opened a page. What page is in their browsing history (GET
+// /api/v1/contacts/{id}), stored masked; the frame only rings the bell.
+type pageSeen struct {
+	At int64 `json:"at"`
 }
 
 func entryOf(k visitorKey, c visitorConv) [5]int64 {
@@ -105,6 +113,13 @@ func newVisitorState() *visitorState {
 	_, _ = rand.Read(b)
 	return &visitorState{node: hex.EncodeToString(b), local: map[visitorKey]int{}, remote: map[string]*remoteVisitors{},
 		told: map[visitorKey]bool{}, convs: map[visitorKey]visitorConv{}, wake: make(chan struct{}, 1)}
+}
+
+// isClosing reports whether the node is shutting down (its sockets close without telling the others).
+func (s *visitorState) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
 }
 
 func (h *Hub) visitorBeat() time.Duration {
@@ -266,6 +281,9 @@ func (h *Hub) onVisitor(_ string, data []byte) {
 		// echo tells them again only if they were not).
 		for _, e := range m.Entries {
 			h.tellVisitor(visitorKey{e[0], e[1]})
+			if m.Page != nil {
+				h.tellPage(visitorKey{e[0], e[1]}, m.Page)
+			}
 		}
 		return
 	}
@@ -345,6 +363,48 @@ func (h *Hub) onVisitor(_ string, data []byte) {
 	for _, k := range check {
 		h.tellVisitor(k)
 	}
+	if m.Page != nil {
+		for _, e := range m.Entries {
+			h.tellPage(visitorKey{e[0], e[1]}, m.Page)
+		}
+	}
+}
+
+// visitorPage tells every node's agents that a visitor on the site opened a page; each node tells
+// its agents when the word comes back from the bus, as for any visitor message.
+func (h *Hub) visitorPage(contactID, inboxID int64) {
+	if h.vs == nil {
+		return
+	}
+	s, k := h.vs, visitorKey{contactID, inboxID}
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	s.mu.Lock()
+	counted := s.local[k] > 0
+	vc := s.convs[k]
+	s.mu.Unlock()
+	if !counted || vc.ID == 0 {
+		return // no agent sees a visitor without a conversation
+	}
+	h.publishVisitor(visitorMsg{Node: s.node, Online: true, Entries: [][5]int64{entryOf(k, vc)},
+		Page: &pageSeen{At: h.now().UnixMilli()}})
+}
+
+// tellPage sends agents who see the visitor's latest conversation the page they opened.
+func (h *Hub) tellPage(k visitorKey, p *pageSeen) {
+	s := h.vs
+	s.mu.Lock()
+	c := s.convs[k]
+	s.mu.Unlock()
+	if c.ID == 0 {
+		return
+	}
+	frame, _ := json.Marshal(visitorFrameOut{T: "visitor", ConversationID: c.ID, InboxID: k.inbox, ContactID: k.contact, Online: true, Page: p})
+	for _, a := range h.agentClients() {
+		if a.sees(c.ID, k.inbox, c.Visibility) {
+			a.conn.Send(frame)
+		}
+	}
 }
 
 func (h *Hub) ringVisitorBeat() {
@@ -375,11 +435,12 @@ func (h *Hub) expireVisitors() {
 
 // visitorFrameOut tells agents a visitor came to or left the site.
 type visitorFrameOut struct {
-	T              string `json:"t"`
-	ConversationID int64  `json:"conversation_id"`
-	InboxID        int64  `json:"inbox_id"`
-	ContactID      int64  `json:"contact_id"`
-	Online         bool   `json:"online"`
+	T              string    `json:"t"`
+	ConversationID int64     `json:"conversation_id"`
+	InboxID        int64     `json:"inbox_id"`
+	ContactID      int64     `json:"contact_id"`
+	Online         bool      `json:"online"`
+	Page           *pageSeen `json:"page,omitempty"` // a page the visitor opened while on the site
 }
 
 // tellVisitor compares the visitor's state with what this node's agents were last told, and tells
@@ -399,6 +460,7 @@ func (h *Hub) tellVisitor(k visitorKey) {
 		delete(s.convs, k)
 	}
 	s.mu.Unlock()
+	h.liveContactChanged(k.contact, k.inbox) // the Visitors screen shows whether they are in a chat
 	if !changed || c.ID == 0 {
 		return // no conversation yet: no agent sees this visitor
 	}

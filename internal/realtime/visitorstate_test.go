@@ -45,7 +45,7 @@ func startNode(t *testing.T, bus *fakeBus, o Options) *node {
 	var once sync.Once
 	stop := func() { once.Do(func() { cancel(); <-done }) }
 	t.Cleanup(stop)
-	for bus.subscriptions() < before+2 {
+	for bus.subscriptions() < before+3 { // the feed, visitor states, live visitors
 		time.Sleep(time.Millisecond)
 	}
 	mux := http.NewServeMux()
@@ -57,6 +57,11 @@ func startNode(t *testing.T, bus *fakeBus, o Options) *node {
 	})
 	mux.HandleFunc("GET /visitor", func(w http.ResponseWriter, r *http.Request) {
 		if err := h.ServeVisitor(w, r, fakeWidget{feed}, shop, "203.0.113.7"); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	})
+	mux.HandleFunc("GET /live", func(w http.ResponseWriter, r *http.Request) {
+		if err := h.ServeLive(w, r, shop, "203.0.113.7"); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 		}
 	})
@@ -114,8 +119,16 @@ func TestVisitorStateAcrossNodes(t *testing.T) {
 	if a.h.VisitorOnline(31, 99) || a.h.VisitorOnline(32, shop.ID) {
 		t.Error("another website or contact counts as on the site")
 	}
-	// A change committed anywhere carries the state to agents.
+	// A page she opens on B reaches A's agents: her browsing history grew (the details panel reads
+	// it again); Eva, who may not see her conversation, is not told.
 	from := tomWS.mark()
+	anaB.send([]byte(`{"t":"page","url":"https://shop.example/pricing","title":"Pricing"}`))
+	var pf visitorFrameOut
+	if err := json.Unmarshal(tomWS.next("visitor", from), &pf); err != nil || pf.Page == nil || pf.Page.At == 0 || !pf.Online || pf.ContactID != 31 {
+		t.Errorf("the page frame: %+v (%v)", pf, err)
+	}
+	// A change committed anywhere carries the state to agents.
+	from = tomWS.mark()
 	publishChange(t, a.feed, conversation.Change{Conversation: liveConversation(), Messages: firstReply()})
 	var cf changeFrame
 	if err := json.Unmarshal(tomWS.next("conversation", from), &cf); err != nil || !cf.Conversation.VisitorOnline {

@@ -138,6 +138,10 @@ func addPageView(ctx context.Context, tx *Tx, visitorID int64, pv contact.PageVi
 		visitorID, pv.URL, pv.Title, pv.At); err != nil {
 		return err
 	}
+	// A page view is the visitor seen: "last seen" follows them around the site.
+	if _, err := tx.ExecContext(ctx, "UPDATE visitors SET last_seen = $1 WHERE id = $2 AND last_seen < $1", pv.At, visitorID); err != nil {
+		return err
+	}
 	if keep <= 0 {
 		return nil
 	}

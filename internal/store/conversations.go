@@ -1,17 +1,14 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
@@ -306,6 +303,13 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 				if m.Attachment, err = attachInTx(ctx, tx, m.AttachmentID, c.ID, w.Uploader); err != nil {
 					return err
 				}
+				// A picture or file without a caption, last: the list's line says what it is.
+				if i == len(w.Append)-1 && m.Body == "" && c.Preview == "" {
+					c.Preview = attachmentPreview(m.Attachment)
+					if _, err := tx.ExecContext(ctx, `UPDATE conversations SET preview = $1 WHERE id = $2`, c.Preview, c.ID); err != nil {
+						return fmt.Errorf("attachment preview: %w", err)
+					}
+				}
 			}
 			stored = append(stored, m)
 		}
@@ -321,8 +325,8 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 // pgAppend is Commit's most common write on PostgreSQL, one entry appended to an existing
 // conversation (an agent's reply, a message sent over HTTP; a socket's messages take
 // AppendToOpen), as one statement: the duplicate check, the guarded update, the entry's position
-// and the insert. It runs after sqlLockPositions in one pgx batch (one round trip, one implicit
-// transaction) instead of a transaction of five round trips. When it writes nothing, the client
+// and the insert. It runs in a pgx batch after sqlLockPositions (pgbatch.go), with the other
+// appends made meanwhile, instead of a transaction of five round trips. When it writes nothing, the client
 // id was taken or the guard failed; appendOne tells which. The position is taken only when the
 // update happened, so a write that fails its guard leaves no gap.
 const pgAppend = `WITH dup AS (SELECT 1 FROM messages WHERE conversation_id = $13 AND client_id = $16),
@@ -336,48 +340,10 @@ SELECT $13, c.last_seq, $17::text, $18::bigint, $19::text, $20::text, $21::text,
 RETURNING id, seq, position`
 
 // appendOne writes w (one entry, existing conversation, no bot run, attachment, event or job)
-// with pgAppend.
+// with pgAppend, batched with the other appends made meanwhile (pgbatch.go): one round trip, one
+// commit, and one take of the position counter's lock for the whole batch.
 func (db *DB) appendOne(ctx context.Context, w *conversation.Write) ([]conversation.Message, error) {
-	c, m := w.Conv, w.Append[0]
-	m.ConversationID = c.ID
-	conn, err := db.write.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
-		var b pgx.Batch
-		b.Queue(sqlLockPositions)
-		b.Queue(pgAppend, c.Status, nullable(c.AssigneeID), nullable(c.TeamID), 1, c.Preview, nullable(int64(c.Rating)), c.UpdatedAt,
-			c.LastMessageAt, nullable(c.FirstResponseAt), nullable(c.JoinedAt), nullable(c.ClosedAt), nullable(c.VisitorID), c.ID,
-			w.ExpectSeq, boolInt(c.WithBot), nullString(m.ClientID),
-			string(m.SenderKind), nullable(m.SenderID), string(m.Kind), m.Body, conversation.EncodePayload(&m), nullString(m.ExternalID),
-			m.CreatedAt)
-		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, &b)
-		var pos int64
-		err := br.QueryRow().Scan(&pos)
-		if err == nil {
-			err = br.QueryRow().Scan(&m.ID, &m.Seq, &m.Position)
-		}
-		return cmp.Or(err, br.Close())
-	})
-	if errors.Is(err, pgx.ErrNoRows) || errors.Is(err, sql.ErrNoRows) {
-		if m.ClientID != "" {
-			orig, err := messageByClientID(ctx, db.write, c.ID, m.ClientID)
-			if err == nil {
-				return nil, &conversation.DuplicateError{Message: *orig}
-			}
-			if !errs.Is(err, errs.NotFound) {
-				return nil, err
-			}
-		}
-		return nil, conversation.ErrStale
-	}
-	if err != nil {
-		return nil, fmt.Errorf("append message: %w", err)
-	}
-	c.LastSeq = m.Seq
-	return []conversation.Message{m}, nil
+	return db.appends.write(ctx, w)
 }
 
 // pgAppendOpen is AppendToOpen on PostgreSQL as one statement (see pgAppend): the duplicate check,
@@ -475,13 +441,18 @@ func latestUnchanged(ctx context.Context, tx *Tx, inboxID, contactID, prevID int
 	return nil
 }
 
+// A sender's name is read from the sender as they are now, never stored with the message: the
+// agent's user, the contact of the conversation for the contact's own messages (so renaming a
+// contact renames their past messages too).
 const messageColumns = `m.id, m.conversation_id, m.seq, m.sender_kind, COALESCE(m.sender_id, 0), m.kind, m.body, m.event,
 	COALESCE(m.client_id, ''), COALESCE(m.external_id, ''), COALESCE(m.attachment_id, 0), m.created_at, COALESCE(m.position, 0),
-	COALESCE(u.name, ''), COALESCE(u.avatar_url, ''),
+	COALESCE(u.name, NULLIF(ct.name, ''), NULLIF(ct.email, ''), ''), COALESCE(u.avatar_url, ''),
 	COALESCE(b.name, ''), COALESCE(b.content_type, ''), COALESCE(b.size, 0), COALESCE(b.width, 0), COALESCE(b.height, 0)`
 
 // The blob join reads only columns stored before the data, so no file is read.
 const messageFrom = ` FROM messages m LEFT JOIN users u ON u.id = m.sender_id AND m.sender_kind = 'agent'
+	LEFT JOIN conversations mc ON mc.id = m.conversation_id AND m.sender_kind = 'visitor'
+	LEFT JOIN contacts ct ON ct.id = mc.contact_id
 	LEFT JOIN blobs b ON b.id = m.attachment_id `
 
 func scanMessage(row interface{ Scan(...any) error }) (*conversation.Message, error) {
@@ -524,7 +495,7 @@ func (db *DB) Messages(ctx context.Context, q conversation.LogQuery) ([]conversa
 	}
 	after, before := q.AfterSeq, q.BeforeSeq
 	if after <= 0 && before <= 0 {
-		before = 1 << 62
+		before = math.MaxInt64 // the latest page: before every seq there is
 	}
 	out := []conversation.Message{}
 	for len(out) < q.Limit {
@@ -672,8 +643,9 @@ func (db *DB) ListConversations(ctx context.Context, q conversation.ListQuery) (
 	args = append(args, q.Limit)
 	query := "SELECT " + convColumns + `, COALESCE(NULLIF(ct.name, ''), NULLIF(ct.email, ''), ''),
 		(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'visitor'
-			AND m.seq > COALESCE((SELECT r.last_read_seq FROM read_cursors r WHERE r.conversation_id = c.id AND r.user_id = $1), 0))
-		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+			AND m.seq > COALESCE((SELECT r.last_read_seq FROM read_cursors r WHERE r.conversation_id = c.id AND r.user_id = $1), 0)),
+		COALESCE(v.country, '')
+		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN visitors v ON v.id = c.visitor_id
 		WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(" ORDER BY c.last_message_at DESC, c.id DESC LIMIT $%d", len(args))
 	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -682,13 +654,13 @@ func (db *DB) ListConversations(ctx context.Context, q conversation.ListQuery) (
 	defer rows.Close()
 	out := []conversation.Conversation{}
 	for rows.Next() {
-		var name string
+		var name, country string
 		var unread int
-		c, err := scanConversation(rows, &name, &unread)
+		c, err := scanConversation(rows, &name, &unread, &country)
 		if err != nil {
 			return nil, err
 		}
-		c.ContactName, c.Unread = name, unread
+		c.ContactName, c.Unread, c.ContactCountry = name, unread, country
 		if c.ContactName == "" {
 			c.ContactName = "Visitor"
 		}
@@ -771,6 +743,15 @@ func (db *DB) ConversationsOfContact(ctx context.Context, contactID int64) ([]co
 
 // attachInTx ties an upload to the conversation its message is in. Only the uploader's own blob,
 // not yet attached elsewhere, may be attached: ids are guessable.
+// attachmentPreview is the list line of a message that is only a picture or a file: "📷" for a
+// picture (the inbox words it in the agent's language), "📎" and the name for another file.
+func attachmentPreview(f *conversation.File) string {
+	if strings.HasPrefix(f.ContentType, "image/") {
+		return "📷"
+	}
+	return strings.TrimSpace("📎 " + f.Name)
+}
+
 func attachInTx(ctx context.Context, tx *Tx, blobID, convID int64, uploader string) (*conversation.File, error) {
 	f := conversation.File{ID: blobID}
 	var w, h sql.NullInt64

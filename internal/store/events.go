@@ -27,6 +27,8 @@ import (
 const (
 	sqlLockPositions = "SELECT position FROM event_counter WHERE id = 1 FOR UPDATE"
 	sqlTakePositions = "UPDATE event_counter SET position = position + $1 WHERE id = 1 RETURNING position"
+	sqlReadPositions = "SELECT position FROM event_counter WHERE id = 1"
+	sqlSavePositions = "UPDATE event_counter SET position = $1 WHERE id = 1"
 	sqlInsertEvent   = `INSERT INTO events (position, type, inbox_id, conversation_id, actor_id, data, created_at)
 	VALUES ($1, $2, $3, $4, $5, $6, $7)`
 )
@@ -49,6 +51,9 @@ func (tx *Tx) lockPositions(ctx context.Context) error {
 func (tx *Tx) takePositions(ctx context.Context, n int) (int64, error) {
 	if n == 0 {
 		return 0, nil
+	}
+	if tx.grp != nil {
+		return tx.grp.takePositions(ctx, tx, n) // SQLite: from the single writer's memory
 	}
 	if tx.Engine == Postgres && !tx.positionsLocked {
 		return 0, errors.New("store: event positions taken without their lock (call lockPositions first)")

@@ -168,8 +168,12 @@ func TestPositionsAreGaplessInCommitOrder(t *testing.T) {
 						m := text("hi", fmt.Sprintf("w%d-%d", i, j))
 						_, err = d.AppendToOpen(ctx, &conversation.OpenAppend{ConversationID: open[i], InboxID: ib,
 							ContactID: mustContact(t, d, open[i]), Preview: "hi", Message: &m})
-					case 1: // events that go with no log entry
+					case 1: // events that go with no log entry, and a change that fails and takes no position
 						err = d.Emit(ctx, store.Unit{Events: []event.Event{event.New(event.TeamChanged, nil), event.New(event.TeamChanged, nil)}})
+						if err == nil && d.Emit(ctx, store.Unit{Events: []event.Event{event.New(event.TeamChanged, nil),
+							event.New(event.TeamChanged, unencodable{})}}) == nil {
+							err = fmt.Errorf("a change with an event that cannot be written committed")
+						}
 					default: // a new conversation: its event and entries in one transaction
 						contact := crmRows{t, ctx, d}.contact(fmt.Sprintf("n%d-%d", i, j))
 						c := &conversation.Conversation{InboxID: ib, Channel: inbox.Web, ContactID: contact, Status: conversation.Open,

@@ -81,6 +81,13 @@ type group struct {
 	// follower its turn, and members use it one at a time.
 	batch *txStmts
 
+	// Event positions (events.go): the single writer hands them out from memory, read from the
+	// counter row once, and writes the row back once per batch, just before its commit. pos is the
+	// last position handed out (members of the running batch included), committed the row's value
+	// as last committed. Only the running member or the leader touches them.
+	pos, committed int64
+	posKnown       bool
+
 	mu      sync.Mutex
 	waiting []*request // in arrival order
 	leading bool       // a batch is running
@@ -165,7 +172,7 @@ func (g *group) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 		g.done <- outcome{err: err}
 		return err
 	}
-	tx := &Tx{Tx: stx, Engine: SQLite, shared: true, stmts: g.batch}
+	tx := &Tx{Tx: stx, Engine: SQLite, shared: true, stmts: g.batch, grp: g}
 	g.follow(r, tx, fn)
 	if err := <-r.result; err != nil {
 		return err
@@ -212,10 +219,10 @@ func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	stx, err := g.write.BeginTx(bg, nil)
 	g.batch = &txStmts{tx: stx, prepared: g.prepared}
-	tx := &Tx{Tx: stx, Engine: SQLite, shared: true, stmts: g.batch}
+	tx := &Tx{Tx: stx, Engine: SQLite, shared: true, stmts: g.batch, grp: g}
 	if err == nil {
 		if _, err = tx.ExecContext(bg, sqlSavepoint); err != nil {
-			_ = stx.Rollback()
+			g.rollback(stx)
 		}
 	}
 	if err != nil {
@@ -228,14 +235,18 @@ func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
 		// fn panicked or ended its goroutine: the transaction holds only its work (followers are
 		// taken after it), and the calls waiting form the next batch.
 		if !returned {
-			_ = stx.Rollback()
+			g.rollback(stx)
 			g.handOff(nil)
 		}
 	}()
+	ownStart := g.pos
 	own := fn(tx)
 	returned = true
+	if own != nil {
+		g.pos = ownStart // its positions were never taken
+	}
 	if err := endMember(tx, own == nil); err != nil {
-		_ = stx.Rollback()
+		g.rollback(stx)
 		g.handOff(nil)
 		return cmp.Or(own, fmt.Errorf("group commit: %w", err))
 	}
@@ -254,20 +265,25 @@ func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
 			continue
 		}
 		if _, err = tx.ExecContext(bg, sqlSavepoint); err == nil {
+			start := g.pos
 			r.wake <- stx
 			o := <-g.done
 			ran, answers = append(ran, r), append(answers, o.err)
 			if o.panicked {
 				answers[len(answers)-1] = errPanicked
 			}
-			err = endMember(tx, o.err == nil && !o.panicked)
+			kept := o.err == nil && !o.panicked
+			if !kept {
+				g.pos = start
+			}
+			err = endMember(tx, kept)
 		} else {
 			ran, answers = append(ran, r), append(answers, nil)
 		}
 		if err != nil {
 			// The transaction is gone (see endMember): nothing of the batch is kept. The followers
 			// not run yet go first in the next batch.
-			_ = stx.Rollback()
+			g.rollback(stx)
 			err = fmt.Errorf("group commit: %w", err)
 			for j, r := range ran {
 				r.result <- cmp.Or(answers[j], err)
@@ -277,7 +293,12 @@ func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
 		}
 	}
 
-	if err := stx.Commit(); err != nil {
+	err = g.savePositions(tx)
+	if err == nil {
+		err = stx.Commit()
+	}
+	if err != nil {
+		g.rollback(stx)
 		err = fmt.Errorf("commit: %w", err)
 		for j, r := range ran {
 			r.result <- cmp.Or(answers[j], err)
@@ -285,6 +306,7 @@ func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
 		g.handOff(nil)
 		return cmp.Or(own, err)
 	}
+	g.committed = g.pos
 	for j, r := range ran {
 		r.result <- answers[j]
 	}
@@ -294,6 +316,43 @@ func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	for _, f := range tx.afterCommit {
 		f()
+	}
+	return nil
+}
+
+// rollback ends the batch's transaction unwritten: the positions it handed out were never taken.
+func (g *group) rollback(stx *sql.Tx) {
+	_ = stx.Rollback()
+	g.forgetPositions()
+}
+
+// forgetPositions returns the positions handed out since the last commit (and reads the counter
+// again at the next use, in case the failed commit's state is unclear).
+func (g *group) forgetPositions() {
+	g.pos, g.posKnown = g.committed, false
+}
+
+// takePositions hands out n positions in tx, the batch's transaction, and returns the first.
+func (g *group) takePositions(ctx context.Context, tx *Tx, n int) (int64, error) {
+	if !g.posKnown {
+		var p int64
+		if err := tx.QueryRowContext(ctx, sqlReadPositions).Scan(&p); err != nil {
+			return 0, fmt.Errorf("read event positions: %w", err)
+		}
+		g.pos, g.committed, g.posKnown = p, p, true
+	}
+	first := g.pos + 1
+	g.pos += int64(n)
+	return first, nil
+}
+
+// savePositions writes the counter back before the batch commits, when it handed any out.
+func (g *group) savePositions(tx *Tx) error {
+	if !g.posKnown || g.pos == g.committed {
+		return nil
+	}
+	if _, err := tx.ExecContext(context.Background(), sqlSavePositions, g.pos); err != nil {
+		return fmt.Errorf("save event positions: %w", err)
 	}
 	return nil
 }

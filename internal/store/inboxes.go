@@ -14,6 +14,10 @@ func (db *DB) CreateWebsite(ctx context.Context, w *inbox.Website, evs ...event.
 	if err != nil {
 		return err
 	}
+	hours, err := encodeHours(w.BusinessHours)
+	if err != nil {
+		return err
+	}
 	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
 		var installer any
 		if w.InstallerID != 0 {
@@ -26,12 +30,18 @@ func (db *DB) CreateWebsite(ctx context.Context, w *inbox.Website, evs ...event.
 			return err
 		}
 		w.Kind = inbox.Web
+		if w.InstallerID != 0 { // whoever sets a website up works in it
+			if _, err := tx.ExecContext(ctx, "INSERT INTO inbox_members (inbox_id, user_id, created_at) VALUES ($1, $2, $3)",
+				w.ID, w.InstallerID, w.CreatedAt); err != nil {
+				return err
+			}
+		}
 		sealed, err := db.sealSecret(websiteSecret, w.ID, w.Secret)
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO websites (inbox_id, public_key, secret, allowed_domains, time_zone) VALUES ($1, $2, $3, $4, $5)`,
-			w.ID, w.PublicKey, sealed, string(domains), w.TimeZone)
+		_, err = tx.ExecContext(ctx, `INSERT INTO websites (inbox_id, public_key, secret, allowed_domains, time_zone, business_hours) VALUES ($1, $2, $3, $4, $5, $6)`,
+			w.ID, w.PublicKey, sealed, string(domains), w.TimeZone, hours)
 		return err
 	})
 }

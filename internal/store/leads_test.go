@@ -429,3 +429,23 @@ func TestLeadsFollowAMergedVisitor(t *testing.T) {
 		}
 	})
 }
+
+// lead.created, encoded inside the batch's transaction, carries the new lead's id.
+func TestLeadCreatedEventCarriesTheID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		l := &crm.Lead{Title: "Order", Currency: "EUR", Status: crm.LeadOpen, Source: crm.SourceAPI, Labels: []string{}, Fields: crm.Values{},
+			CreatedAt: 1, UpdatedAt: 1}
+		if err := db.Apply(ctx, crm.NewBatch(l), event.New(event.LeadCreated, l)); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := db.EventsAfter(ctx, 0, 10)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("events %v, %v", evs, err)
+		}
+		var got crm.Lead
+		if err := json.Unmarshal(evs[0].Data, &got); err != nil || got.ID == 0 || got.ID != l.ID {
+			t.Fatalf("lead.created carries id %d, the lead has %d (%v)", got.ID, l.ID, err)
+		}
+	})
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/errs"
 )
 
 // Batched appends on PostgreSQL. A message into an open conversation is one statement
@@ -33,11 +34,14 @@ const maxAppendBatch = 256
 // may cancel it.
 const batchTimeout = 10 * time.Second
 
-// appendReq is one AppendToOpen waiting for, or running in, a batch.
+// appendReq is one append waiting for, or running in, a batch: an AppendToOpen (a), or one of
+// Commit's single-entry writes (w, see appendOne).
 type appendReq struct {
 	a    *conversation.OpenAppend
-	wake chan struct{} // closed when answered, or when it is to lead the next batch
-	lead bool          // set before wake closes: lead instead of reading the answer
+	w    *conversation.Write
+	m    conversation.Message // w's entry as written
+	wake chan struct{}        // closed when answered, or when it is to lead the next batch
+	lead bool                 // set before wake closes: lead instead of reading the answer
 	c    *conversation.Conversation
 	err  error
 }
@@ -63,17 +67,35 @@ func (db *DB) QueuedAppends() int {
 
 // append writes a, in the next batch.
 func (b *pgBatcher) append(ctx context.Context, a *conversation.OpenAppend) (*conversation.Conversation, error) {
-	if err := ctx.Err(); err != nil {
+	r := &appendReq{a: a}
+	return r.c, b.do(ctx, r)
+}
+
+// write writes w (one entry, an existing conversation, no bot run, attachment, event or job), in
+// the next batch.
+func (b *pgBatcher) write(ctx context.Context, w *conversation.Write) ([]conversation.Message, error) {
+	r := &appendReq{w: w, m: w.Append[0]}
+	r.m.ConversationID = w.Conv.ID
+	if err := b.do(ctx, r); err != nil {
 		return nil, err
 	}
-	r := &appendReq{a: a, wake: make(chan struct{})}
+	w.Conv.LastSeq = r.m.Seq
+	return []conversation.Message{r.m}, nil
+}
+
+// do runs r in the next batch and returns its error.
+func (b *pgBatcher) do(ctx context.Context, r *appendReq) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r.wake = make(chan struct{})
 	b.mu.Lock()
 	b.queue = append(b.queue, r)
 	if b.running {
 		b.mu.Unlock()
 		<-r.wake // no abandoning: the batch is at most a round trip away (and bounded by batchTimeout)
 		if !r.lead {
-			return r.c, r.err
+			return r.err
 		}
 		b.mu.Lock()
 	}
@@ -97,7 +119,7 @@ func (b *pgBatcher) append(ctx context.Context, a *conversation.OpenAppend) (*co
 	for _, q := range batch[1:] {
 		close(q.wake)
 	}
-	return r.c, r.err
+	return r.err
 }
 
 // run writes a batch and fills each member's answer.
@@ -118,10 +140,30 @@ func (b *pgBatcher) run(batch []*appendReq) {
 		batch[0].err = fmt.Errorf("append message: %w", err)
 	}
 	for i, r := range batch {
-		if r.err == nil && !appended[i] {
+		if r.err != nil || appended[i] {
+			continue
+		}
+		if r.a != nil {
 			r.c, r.err = nil, notAppended(ctx, b.db, r.a)
+		} else {
+			r.err = notWritten(ctx, b.db, r.w.Conv.ID, r.m.ClientID)
 		}
 	}
+}
+
+// notWritten tells why one of Commit's single-entry writes wrote nothing: its client id is taken
+// (DuplicateError with the original) or the conversation changed since it was read (ErrStale).
+func notWritten(ctx context.Context, q Querier, convID int64, clientID string) error {
+	if clientID != "" {
+		orig, err := messageByClientID(ctx, q, convID, clientID)
+		if err == nil {
+			return &conversation.DuplicateError{Message: *orig}
+		}
+		if !errs.Is(err, errs.NotFound) {
+			return err
+		}
+	}
+	return conversation.ErrStale
 }
 
 // send runs the members as one pgx batch on one connection and sets appended[i] for each member
@@ -139,6 +181,15 @@ func (b *pgBatcher) send(ctx context.Context, batch []*appendReq, appended []boo
 		// position in the one implicit transaction, in order.
 		pb.Queue(sqlLockPositions)
 		for _, r := range batch {
+			if r.w != nil {
+				c, m, w := r.w.Conv, &r.m, r.w
+				pb.Queue(pgAppend, c.Status, nullable(c.AssigneeID), nullable(c.TeamID), 1, c.Preview, nullable(int64(c.Rating)), c.UpdatedAt,
+					c.LastMessageAt, nullable(c.FirstResponseAt), nullable(c.JoinedAt), nullable(c.ClosedAt), nullable(c.VisitorID), c.ID,
+					w.ExpectSeq, boolInt(c.WithBot), nullString(m.ClientID),
+					string(m.SenderKind), nullable(m.SenderID), string(m.Kind), m.Body, conversation.EncodePayload(m), nullString(m.ExternalID),
+					m.CreatedAt)
+				continue
+			}
 			a, m := r.a, r.a.Message
 			pb.Queue(pgAppendOpen, a.ConversationID, a.InboxID, a.ContactID, a.Preview, m.CreatedAt, nullable(a.VisitorID),
 				nullString(m.ClientID), string(m.SenderKind), string(m.Kind), m.Body, conversation.EncodePayload(m))
@@ -150,6 +201,17 @@ func (b *pgBatcher) send(ctx context.Context, batch []*appendReq, appended []boo
 			first = err
 		}
 		for i, r := range batch {
+			if r.w != nil {
+				err := br.QueryRow().Scan(&r.m.ID, &r.m.Seq, &r.m.Position)
+				switch {
+				case errors.Is(err, pgx.ErrNoRows):
+				case err != nil:
+					first = cmp.Or(first, err)
+				default:
+					appended[i] = true
+				}
+				continue
+			}
 			c, err := scanConversation(br.QueryRow(), &r.a.Message.ID, &r.a.Message.Position)
 			switch {
 			case errors.Is(err, pgx.ErrNoRows):
@@ -169,6 +231,7 @@ func (b *pgBatcher) send(ctx context.Context, batch []*appendReq, appended []boo
 			}
 			for _, r := range batch {
 				r.c = nil
+				r.m.ID, r.m.Seq, r.m.Position = 0, 0, 0
 			}
 		}
 		return first

@@ -57,7 +57,7 @@ var sqlAppendOpen = `UPDATE conversations SET last_seq = last_seq + 1, preview =
 
 // writePath lists the statements prepared on SQLite's writer connection.
 var writePath = []string{sqlSavepoint, sqlRelease, sqlRollbackTo, sqlLatestConversationID, sqlInsertConversation,
-	sqlUpdateConversation, sqlInsertMessage, sqlAppendOpen, sqlTakePositions, sqlInsertEvent}
+	sqlUpdateConversation, sqlInsertMessage, sqlAppendOpen, sqlReadPositions, sqlSavePositions, sqlInsertEvent}
 
 // prepareWrites prepares the write path's statements on the writer. Its one connection must not be
 // held by the caller (a group's leader calls it before it begins its transaction); it fails until

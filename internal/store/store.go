@@ -254,6 +254,7 @@ type Tx struct {
 	// positionsLocked: on PostgreSQL, the transaction holds the event position counter's lock
 	// (events.go).
 	positionsLocked bool
+	grp             *group // SQLite: the group whose batch this is (positions come from its memory)
 }
 
 // AfterCommit registers fn to run after a successful commit.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
@@ -11,24 +12,53 @@ import (
 var _ inbox.Repo = (*DB)(nil)
 
 const websiteSelect = `SELECT i.id, i.kind, i.name, i.visibility, i.reopen_policy, COALESCE(i.installer_id, 0), i.created_at, i.updated_at,
-	w.public_key, w.secret, w.allowed_domains, w.time_zone FROM inboxes i JOIN websites w ON w.inbox_id = i.id `
+	w.public_key, w.secret, w.allowed_domains, w.time_zone, w.business_hours FROM inboxes i JOIN websites w ON w.inbox_id = i.id `
 
 // scanWebsite reads a row of websiteSelect, opening the website's sealed secret.
 func (db *DB) scanWebsite(row interface{ Scan(...any) error }) (*inbox.Website, error) {
 	var w inbox.Website
-	var domains string
+	var domains, hours string
 	if err := row.Scan(&w.ID, &w.Kind, &w.Name, &w.Visibility, &w.ReopenPolicy, &w.InstallerID, &w.CreatedAt, &w.UpdatedAt,
-		&w.PublicKey, &w.Secret, &domains, &w.TimeZone); err != nil {
+		&w.PublicKey, &w.Secret, &domains, &w.TimeZone, &hours); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(domains), &w.AllowedDomains); err != nil {
 		return nil, err
 	}
 	var err error
+	if w.BusinessHours, err = decodeHours(hours); err != nil {
+		return nil, err
+	}
 	if w.Secret, err = db.openSecret(websiteSecret, w.ID, w.Secret); err != nil {
 		return nil, err
 	}
 	return &w, nil
+}
+
+// decodeHours reads a website's business hours (never nil, its lists never null).
+func decodeHours(s string) (*inbox.BusinessHours, error) {
+	h := &inbox.BusinessHours{}
+	if s != "" {
+		if err := json.Unmarshal([]byte(s), h); err != nil {
+			return nil, fmt.Errorf("business hours: %w", err)
+		}
+	}
+	if h.Weekly == nil {
+		h.Weekly = map[string][]inbox.Span{}
+	}
+	if h.Holidays == nil {
+		h.Holidays = []inbox.Holiday{}
+	}
+	return h, nil
+}
+
+// encodeHours is the stored form of business hours.
+func encodeHours(h *inbox.BusinessHours) (string, error) {
+	if h == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(h)
+	return string(b), err
 }
 
 // WebsiteByID returns a website.
@@ -75,9 +105,13 @@ func (db *DB) UpdateInbox(ctx context.Context, ib *inbox.Inbox, evs ...event.Eve
 	})
 }
 
-// UpdateWebsite saves a website's name, allowed domains and time zone.
+// UpdateWebsite saves a website's name, allowed domains, time zone and business hours.
 func (db *DB) UpdateWebsite(ctx context.Context, w *inbox.Website, evs ...event.Event) error {
 	domains, err := json.Marshal(w.AllowedDomains)
+	if err != nil {
+		return err
+	}
+	hours, err := encodeHours(w.BusinessHours)
 	if err != nil {
 		return err
 	}
@@ -85,7 +119,8 @@ func (db *DB) UpdateWebsite(ctx context.Context, w *inbox.Website, evs ...event.
 		if err := expectOne(tx.ExecContext(ctx, "UPDATE inboxes SET name = $1, updated_at = $2 WHERE id = $3", w.Name, w.UpdatedAt, w.ID))("website"); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "UPDATE websites SET allowed_domains = $1, time_zone = $2 WHERE inbox_id = $3", string(domains), w.TimeZone, w.ID)
+		_, err := tx.ExecContext(ctx, "UPDATE websites SET allowed_domains = $1, time_zone = $2, business_hours = $3 WHERE inbox_id = $4",
+			string(domains), w.TimeZone, hours, w.ID)
 		return err
 	})
 }

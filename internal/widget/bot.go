@@ -18,11 +18,11 @@ type Bot interface {
 	Respond(ctx context.Context, from conversation.From, r bot.Response) (*conversation.Message, error)
 }
 
-// Playbook returns the playbook that runs on the page, for its appearance and delay; nil when none
-// does.
+// Playbook returns the playbook that runs on the page, for its appearance and delay;
+// bot.ErrNoPlaybook (not found) when none does.
 func (s *Service) Playbook(ctx context.Context, sess *Session, pageURL string) (*playbook.Playbook, error) {
 	if s.bot == nil || pageURL == "" {
-		return nil, nil
+		return nil, bot.ErrNoPlaybook
 	}
 	return s.bot.Playbook(ctx, sess.Site.ID, pageURL)
 }
@@ -34,28 +34,39 @@ type Teaser struct {
 	DelaySeconds int    `json:"delay_seconds"`
 	Text         string `json:"text"`
 	BotName      string `json:"bot_name"`
+	// Language is the playbook's: the launcher speaks it before the chat frame has loaded.
+	Language string `json:"language"`
 }
 
+// ErrNoTeaser says the page's playbook (if any) shows nothing before the chat opens.
+var ErrNoTeaser = errs.Coded(errs.NotFound, "no_teaser", "no playbook greets visitors on this page")
+
 // Teaser returns the teaser of the playbook that runs on pageURL: the plain text of its first
-// card (a message or a question), cut to 140 characters; nil when no playbook runs there. No
-// visitor is needed, so passers-by leave no rows.
+// card (a message or a question; empty for another card), cut to 140 characters, and the
+// playbook's language; ErrNoTeaser when no playbook runs there. No visitor is needed, so
+// passers-by leave no rows.
 func (s *Service) Teaser(ctx context.Context, site *inbox.Website, pageURL string) (*Teaser, error) {
 	if s.bot == nil {
-		return nil, nil
+		return nil, ErrNoTeaser
 	}
 	p, err := s.bot.Playbook(ctx, site.ID, pageURL)
-	if err != nil || p == nil {
+	if errs.Is(err, errs.NotFound) {
+		return nil, ErrNoTeaser
+	}
+	if err != nil {
 		return nil, err
 	}
+	t := &Teaser{ID: p.ID, DelaySeconds: p.DelaySeconds, BotName: p.Appearance.BotName, Language: p.Appearance.Language}
 	first, ok := p.Flow.Start()
 	if !ok || (first.Type != playbook.MessageCard && first.Type != playbook.QuestionCard) {
-		return nil, nil
+		return t, nil // no words to show, but the launcher speaks the playbook's language
 	}
 	text := []rune(strings.Join(strings.Fields(first.Wire().Text), " "))
 	if len(text) > 140 {
 		text = append(text[:139], '…')
 	}
-	return &Teaser{ID: p.ID, DelaySeconds: p.DelaySeconds, Text: string(text), BotName: p.Appearance.BotName}, nil
+	t.Text = string(text)
+	return t, nil
 }
 
 // guard refuses blocked visitors and visitors sending too quickly, as for messages. A session that
@@ -83,10 +94,10 @@ func (s *Service) guard(ctx context.Context, sess *Session, ip string) error {
 }
 
 // StartBot starts the page's playbook for the visitor, unless they have an open conversation
-// (returned as it is) or no playbook runs there (nil).
+// (returned as it is) or no playbook runs there (bot.ErrNoPlaybook).
 func (s *Service) StartBot(ctx context.Context, sess *Session, ip, pageURL string) (*conversation.Conversation, error) {
 	if s.bot == nil {
-		return nil, nil
+		return nil, bot.ErrNoPlaybook
 	}
 	if err := sess.Site.CheckPage(pageURL); err != nil {
 		return nil, err

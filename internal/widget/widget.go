@@ -214,8 +214,29 @@ func (s *Service) Consent(ctx context.Context, sess *Session, text, version stri
 	return s.contacts.RecordConsent(ctx, sess.Contact.ID, text, version)
 }
 
+// StartChat starts the chat an agent invited this visitor to (a proactive chat): a conversation
+// assigned to the agent with their message, unless the visitor is blocked or already in one.
+func (s *Service) StartChat(ctx context.Context, sess *Session, agentID int64, body, clientID string) (*conversation.Conversation, error) {
+	blocked, err := s.contacts.IsBlocked(ctx, sess.Site, sess.Visitor, "")
+	if err != nil {
+		return nil, err
+	}
+	if blocked {
+		return nil, errs.Coded(errs.Forbidden, "blocked", "this visitor is blocked on this website")
+	}
+	c, err := s.convs.AgentStarts(ctx, agentID, sess.From(), body, clientID)
+	if err == nil && c.Status == conversation.Open {
+		sess.openID.Store(c.ID)
+	}
+	return c, err
+}
+
 // AgentsAvailable counts the agents of the website available now; with none, the widget offers the
-// offline contact form.
+// offline contact form. Outside the website's business hours there are none: the widget shows its
+// away message (agents can still answer what comes in).
 func (s *Service) AgentsAvailable(ctx context.Context, sess *Session) (int, error) {
+	if !sess.Site.OpenAt(time.Now()) {
+		return 0, nil
+	}
 	return s.convs.AvailableIn(ctx, sess.Site.ID)
 }

@@ -74,12 +74,18 @@ func Build(dir string, entries []Entry) error {
 	return nil
 }
 
-// Main is the whole of an app's build command: it builds the app in the working directory and
-// exits non-zero with one line on failure.
-func Main(app string, entries []Entry) {
+// Main is the whole of an app's build command: it builds the app in the working directory, then
+// runs each of also (which write more files into dist/, e.g. WriteEmojiTables), and exits non-zero
+// with one line on failure.
+func Main(app string, entries []Entry, also ...func(dir string) error) {
 	dir, err := os.Getwd()
 	if err == nil {
 		err = Build(dir, entries)
+	}
+	for _, fn := range also {
+		if err == nil {
+			err = fn(dir)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s build: %v\n", app, err)

@@ -12,10 +12,14 @@ import (
 	"github.com/parleyhq/parley/web/bundle"
 )
 
-// Budgets from ENGINEERING.md: the loader every page loads, and the whole widget, gzipped.
+// Budgets from docs/architecture.md: the loader every page loads, and the whole widget, gzipped. The
+// emoji picker is not part of the widget until it is opened: its chunk and tables load on demand,
+// and have budgets of their own.
 const (
 	loaderBudget = 5 * 1024
 	widgetBudget = 30 * 1024
+	pickerBudget = 6 * 1024  // emoji.js and emoji.css
+	tableBudget  = 64 * 1024 // one language's emoji-LANG.json
 )
 
 func gzipSize(t *testing.T, b []byte) int {
@@ -33,7 +37,8 @@ func gzipSize(t *testing.T, b []byte) int {
 
 func TestBundleBudgets(t *testing.T) {
 	total := 0
-	for _, name := range []string{"loader.js", "frame.js", "frame.css"} {
+	// live.js is the hidden live frame every page loads (the Visitors screen): part of the widget.
+	for _, name := range []string{"loader.js", "frame.js", "frame.css", "live.js"} {
 		f, ok := Lookup(name)
 		if !ok {
 			t.Fatalf("dist/%s is missing: run go generate ./web/...", name)
@@ -51,12 +56,59 @@ func TestBundleBudgets(t *testing.T) {
 	}
 }
 
+// TestEmojiPickerIsLoadedOnDemand: the picker's code, styles and tables are files of their own,
+// within their budgets, and neither the loader nor the frame carries any of them: the frame only
+// knows how to load the chunk.
+func TestEmojiPickerIsLoadedOnDemand(t *testing.T) {
+	picker := 0
+	for _, name := range []string{"emoji.js", "emoji.css"} {
+		f, ok := Lookup(name)
+		if !ok {
+			t.Fatalf("dist/%s is missing: run go generate ./web/...", name)
+		}
+		picker += gzipSize(t, f.Body)
+	}
+	t.Logf("the emoji picker: %d bytes gzipped", picker)
+	if picker > pickerBudget {
+		t.Errorf("the emoji picker is %d bytes gzipped, over its budget of %d", picker, pickerBudget)
+	}
+	for _, lang := range bundle.EmojiLanguages {
+		f, ok := Lookup("emoji-" + lang + ".json")
+		if !ok {
+			t.Fatalf("dist/emoji-%s.json is missing", lang)
+		}
+		n := gzipSize(t, f.Body)
+		t.Logf("emoji-%s.json: %d bytes, %d gzipped", lang, len(f.Body), n)
+		if n > tableBudget {
+			t.Errorf("emoji-%s.json is %d bytes gzipped, over its budget of %d", lang, n, tableBudget)
+		}
+	}
+	// What only the chunk and the tables hold: the picker's class names, its words, an emoji's name.
+	chunkOnly := []string{`"emo-e"`, "Recently used", "grinning face", "😀"}
+	emojiJS, _ := Lookup("emoji.js")
+	if !bytes.Contains(emojiJS.Body, []byte(chunkOnly[0])) || !bytes.Contains(emojiJS.Body, []byte(chunkOnly[1])) {
+		t.Fatal("emoji.js does not hold the picker")
+	}
+	for _, name := range []string{"loader.js", "frame.js", "frame.css", "live.js"} {
+		f, _ := Lookup(name)
+		for _, s := range append(chunkOnly, ".emo-g") {
+			if bytes.Contains(f.Body, []byte(s)) {
+				t.Errorf("%s holds %q: the emoji picker must load only when opened", name, s)
+			}
+		}
+	}
+	frame, _ := Lookup("frame.js")
+	if !bytes.Contains(frame.Body, []byte(`"emoji.js"`)) {
+		t.Error("frame.js does not load the emoji picker's chunk")
+	}
+}
+
 func TestBundlesHoldNoAbsolutePaths(t *testing.T) {
 	dir, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"loader.js", "frame.js", "frame.css"} {
+	for _, name := range []string{"loader.js", "frame.js", "frame.css", "live.js", "emoji.js", "emoji.css"} {
 		f, _ := Lookup(name)
 		if bytes.Contains(f.Body, []byte(dir)) || bytes.Contains(f.Body, []byte("node_modules/")) {
 			t.Errorf("dist/%s names a path of the machine that built it", name)

@@ -27,6 +27,10 @@ export interface Allowed {
   note: boolean;
   assign: boolean;
   assign_to_me: boolean;
+  /** Not available now, but could take it once available (the inbox offers to do both). */
+  assign_to_me_if_available?: boolean;
+  /** The inbox's reopen policy is final: no Reopen; the contact's next message starts a new conversation. */
+  closed_is_final?: boolean;
   close: boolean;
   reopen: boolean;
   delete: boolean;
@@ -53,6 +57,8 @@ export interface Conversation {
   joined_at?: number;
   closed_at?: number;
   contact_name?: string;
+  /** Folder rows: the website visitor's country (ISO code), when known. */
+  contact_country?: string;
   unread: number;
   /** The contact has the website open now (a widget socket on any node); live changes come as `visitor` frames. */
   visitor_online?: boolean;
@@ -309,7 +315,7 @@ export type Frame =
   | { t: "deleted"; conversation_id: number }
   | { t: "typing"; conversation_id: number; from: "visitor" | "agent" | "bot"; user_id?: number; name?: string; on: boolean }
   | { t: "presence"; user_id: number; available: boolean; online_agents: number }
-  | { t: "visitor"; conversation_id: number; inbox_id: number; contact_id: number; online: boolean }
+  | { t: "visitor"; conversation_id: number; inbox_id: number; contact_id: number; online: boolean; page?: { at: number } }
   | { t: "read"; conversation_id: number; by: "visitor" | "agent"; user_id?: number; seq: number }
   | { t: "error"; ref?: string; code: string; message: string }
   | { t: "pong" }

@@ -66,7 +66,8 @@ test("contrast is the WCAG ratio", () => {
 
 test("initials and devices", () => {
   eq(initials("Demo Owner"), "DO");
-  eq(initials("ada"), "AD");
+  eq(initials("ada"), "A", "one word, one letter: as the widget shows the bot");
+  eq(initials("Assistent"), "A");
   eq(initials("Jean Paul Sartre"), "JS");
   eq(device("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"), "Chrome · Linux");
   eq(device("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"), "Safari · iOS");

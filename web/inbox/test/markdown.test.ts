@@ -1,29 +1,60 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bullets, continueList, link, wrap } from "../src/lib/markdown";
+import { toMarkdown, webAddress, type MdNode } from "../src/lib/markdown";
 
-test("bold and italic wrap the selection, hugging the words, and unwrap it again", () => {
-  assert.deepEqual(wrap({ text: "say hello there", start: 4, end: 9 }, "**", "x"), { text: "say **hello** there", start: 6, end: 11 });
-  assert.deepEqual(wrap({ text: "say **hello** there", start: 6, end: 11 }, "**", "x"), { text: "say hello there", start: 4, end: 9 });
-  assert.deepEqual(wrap({ text: "a hello b", start: 1, end: 8 }, "_", "x"), { text: "a _hello_ b", start: 3, end: 8 });
-  // Nothing selected: a placeholder, selected so typing replaces it.
-  assert.deepEqual(wrap({ text: "ab", start: 1, end: 1 }, "**", "bold"), { text: "a**bold**b", start: 3, end: 7 });
+// A tiny DOM: el("b", "text", el("i", …)), with attributes as an object first.
+function el(name: string, ...kids: (MdNode | string | Record<string, string>)[]): MdNode {
+  const attrs: Record<string, string> = {};
+  const children: MdNode[] = [];
+  for (const k of kids) {
+    if (typeof k === "string") children.push({ nodeType: 3, nodeName: "#text", nodeValue: k, childNodes: [] });
+    else if ("nodeType" in k) children.push(k as MdNode);
+    else Object.assign(attrs, k);
+  }
+  return { nodeType: 1, nodeName: name.toUpperCase(), nodeValue: null, childNodes: children, getAttribute: (n) => attrs[n] ?? null };
+}
+const root = (...kids: (MdNode | string)[]) => el("div", ...kids);
+
+test("bold, italic and links become the markdown the server renders", () => {
+  assert.equal(toMarkdown(root("Say ", el("b", "hello"), " and ", el("i", "bye"))), "Say **hello** and _bye_");
+  assert.equal(toMarkdown(root("See ", el("a", { href: "https://example.com/prices" }, "our prices"), ".")), "See [our prices](https://example.com/prices).");
+  assert.equal(toMarkdown(root(el("b", "bold ", el("i", "both")), " plain")), "**bold _both_** plain");
+  assert.equal(toMarkdown(root(el("a", { href: "https://x.example" }, el("b", "big link")))), "[**big link**](https://x.example)");
 });
 
-test("link makes [text](url) and selects the URL to type over", () => {
-  assert.deepEqual(link({ text: "see docs now", start: 4, end: 8 }, "text"), { text: "see [docs](https://) now", start: 11, end: 19 });
-  const url = link({ text: "https://parley.example", start: 0, end: 22 }, "text");
-  assert.equal(url.text, "[https://parley.example](https://parley.example)");
+test("markers hug the words, and runs of the same style merge", () => {
+  assert.equal(toMarkdown(root("a", el("b", " spaced "), "b")), "a **spaced** b");
+  assert.equal(toMarkdown(root(el("b", "one"), el("strong", " two"))), "**one two**");
+  assert.equal(toMarkdown(root(el("b", " "), "x")), "x");
+  assert.equal(toMarkdown(root(el("span", { style: "font-weight: 700;" }, "heavy"))), "**heavy**");
 });
 
-test("bullets make lines a list and back", () => {
-  assert.deepEqual(bullets({ text: "one\ntwo", start: 0, end: 7 }), { text: "- one\n- two", start: 0, end: 11 });
-  assert.deepEqual(bullets({ text: "- one\n- two", start: 0, end: 11 }), { text: "one\ntwo", start: 0, end: 7 });
-  assert.deepEqual(bullets({ text: "intro\nitem", start: 8, end: 8 }), { text: "intro\n- item", start: 10, end: 10 });
+test("lines, empty lines and bullet lists", () => {
+  assert.equal(toMarkdown(root("one", el("br"), "two")), "one\ntwo");
+  assert.equal(toMarkdown(root("one", el("div", "two"), el("div", el("br")), el("div", "three"))), "one\ntwo\n\nthree");
+  assert.equal(toMarkdown(root("Options:", el("ul", el("li", "red"), el("li", el("b", "blue"))), "Pick one")), "Options:\n- red\n- **blue**\nPick one");
+  assert.equal(toMarkdown(root(el("ol", el("li", "first"), el("li", "second")))), "1. first\n2. second");
+  assert.equal(toMarkdown(root("a\u00a0b", el("br"), el("br"))), "a b");
 });
 
-test("a new line in a list item continues the list; on an empty item it ends it", () => {
-  assert.deepEqual(continueList({ text: "- one", start: 5, end: 5 }), { text: "- one\n- ", start: 8, end: 8 });
-  assert.deepEqual(continueList({ text: "- one\n- ", start: 8, end: 8 }), { text: "- one\n", start: 6, end: 6 });
-  assert.equal(continueList({ text: "plain", start: 5, end: 5 }), null);
+test("a link's text and target stay one link", () => {
+  assert.equal(toMarkdown(root(el("a", { href: "https://example.com/a b(1)" }, "see [1]"))), "[see \\[1\\]](https://example.com/a%20b%281%29)");
+});
+
+test("typed text is sent as typed", () => {
+  assert.equal(toMarkdown(root("**already markdown** and https://example.com/a_b_c")), "**already markdown** and https://example.com/a_b_c");
+});
+
+test("webAddress takes a bare domain, a full URL or an email, and nothing else", () => {
+  assert.equal(webAddress("example.com"), "https://example.com/");
+  assert.equal(webAddress(" example.com/prices?x=1 "), "https://example.com/prices?x=1");
+  assert.equal(webAddress("http://shop.example.de/a"), "http://shop.example.de/a");
+  assert.equal(webAddress("ana@example.com"), "mailto:ana@example.com");
+  assert.equal(webAddress("https://"), "");
+  assert.equal(webAddress("hello"), "");
+  assert.equal(webAddress("two words.com"), "");
+  assert.equal(webAddress("javascript:alert(1)"), "");
+  assert.equal(webAddress("ftp://example.com"), "");
+  assert.equal(webAddress("localhost:8080/demo"), "");
+  assert.equal(webAddress("http://localhost:8080/demo"), "http://localhost:8080/demo");
 });

@@ -34,7 +34,7 @@ test("messages in mine and in others'; nothing for closed ones or my own replies
   assert.equal(decide({ old: conv(1, { assignee_id: me }), now: conv(1, { assignee_id: me }), messages: [reply], fromSeq: 5 }, me), null);
 });
 
-test("settings default to the three events PRODUCT.md names, and survive bad storage", () => {
+test("settings default to the three events docs/product.md names, and survive bad storage", () => {
   const d = defaultSettings();
   assert.deepEqual([d.new_unassigned.desktop, d.assigned_me.sound, d.message_mine.desktop, d.message_others.desktop, d.message_unassigned.sound], [true, true, true, false, false]);
   assert.deepEqual(parseSettings("{not json"), d);

@@ -1,6 +1,9 @@
 // Command build bundles the website widget: `go generate ./web/...` runs it in web/widget. It wipes
 // dist/ and writes dist/loader.js (the script tag's loader, run in the host page), dist/frame.js and
-// dist/frame.css (the chat UI in Parley's iframe).
+// dist/frame.css (the chat UI in Parley's iframe), dist/try.js and try.css (the same chat running a
+// playbook draft in the editor's sandbox), dist/live.js (the hidden live frame that tells
+// the inbox's Visitors screen which page a visitor is on), and the emoji picker the frame loads when it is
+// first opened: dist/emoji.js, emoji.css and emoji-LANG.json (web/bundle/emoji.go).
 package main
 
 import "github.com/parleyhq/parley/web/bundle"
@@ -9,5 +12,8 @@ func main() {
 	bundle.Main("widget", []bundle.Entry{
 		{Source: "src/loader.ts", Out: "loader.js"},
 		{Source: "src/frame/main.tsx", Out: "frame.js"}, // its CSS import becomes frame.css
-	})
+		{Source: "src/live.ts", Out: "live.js"},         // the live frame, on every page
+		{Source: "src/frame/try.tsx", Out: "try.js"},    // "Try it" in the playbook editor (and try.css)
+		{Source: "src/emoji.ts", Out: "emoji.js"},       // and emoji.css
+	}, bundle.WriteEmojiTables)
 }

@@ -14,7 +14,7 @@ import { launcher as de } from "./i18n/de";
 import { launcher as nl } from "./i18n/nl";
 import { launcher as tr } from "./i18n/tr";
 import { launcher as hu } from "./i18n/hu";
-import { fill } from "./i18n/format";
+import { plural } from "./i18n/format";
 import { chooseLocale } from "./lib/locale";
 import { bridgeMessage, type Identity, type Look, type Page, type ToFrame, type ToHost } from "./lib/bridge";
 
@@ -89,6 +89,7 @@ interface Teaser {
   id: number;
   delay_seconds: number;
   text: string;
+  language?: string;
 }
 
 function main(): void {
@@ -109,12 +110,14 @@ function main(): void {
   const kLook = "parley:" + key + ":look";
   const kTeaser = "parley:" + key + ":teaser";
 
-  let fixedLocale = "";
+  let fixedLocale = script.getAttribute("data-locale") || "";
   let L = en;
   let locale = "en";
   let isOpen = false;
   let unread = 0;
   let frame: HTMLIFrameElement | null = null;
+  // The live frame (src/live.ts): hidden, on every page, for the inbox's Visitors screen.
+  let live: HTMLIFrameElement | null = null;
   let hello = false;
   let helloTimer = 0;
   let identity: Identity | undefined;
@@ -183,7 +186,7 @@ function main(): void {
 
   function label(): void {
     let text = isOpen ? L.close : L.open;
-    if (unread > 0 && !isOpen) text += ". " + fill(L.unread, { n: unread });
+    if (unread > 0 && !isOpen) text += ". " + plural(L.unread, unread);
     button.setAttribute("aria-label", text);
     button.setAttribute("aria-expanded", String(isOpen));
     badge.textContent = unread > 9 ? "9+" : String(unread);
@@ -310,7 +313,17 @@ function main(): void {
 
   button.addEventListener("click", () => (isOpen ? close(true) : open(true)));
 
+  function tellLive(): void {
+    if (live && live.contentWindow) live.contentWindow.postMessage({ parley: "page", page: page() }, origin);
+  }
+
   addEventListener("message", (e: MessageEvent) => {
+    if (live && e.source === live.contentWindow && e.origin === origin) {
+      const m = bridgeMessage<ToHost>(e.data);
+      if (m && m.parley === "live") tellLive();
+      if (m && m.parley === "invite") open(false); // an agent wrote to this visitor
+      return;
+    }
     if (!frame || e.source !== frame.contentWindow || e.origin !== origin) return;
     const m = bridgeMessage<ToHost>(e.data);
     if (!m) return;
@@ -358,6 +371,7 @@ function main(): void {
       if (location.href === lastURL) return;
       lastURL = location.href;
       post({ parley: "page", page: page() });
+      tellLive();
     }, 300);
   }
   for (const name of ["pushState", "replaceState"] as const) {
@@ -434,9 +448,21 @@ function main(): void {
   check.addEventListener("parley", (e) => (teaser = ((e as CustomEvent).detail || {}).playbook || null));
   check.onload = () => {
     hs.setProperty("visibility", "visible", "important");
+    const l = (live = document.createElement("iframe"));
+    l.src = origin + "/widget/v1/" + encodeURIComponent(key) + "/live#" + encodeURIComponent(location.origin);
+    l.title = "";
+    l.tabIndex = -1;
+    l.setAttribute("aria-hidden", "true");
+    l.style.display = "none";
+    root.appendChild(l);
     // The page's playbook greets after its delay, next to the launcher, unless this visitor is
     // already chatting or closed the greeting in this session. Nothing is stored until they open it.
     const t = teaser;
+    // This page's playbook speaks its language from the first paint, before the frame says so.
+    if (t && t.language && t.language !== look.language) {
+      look.language = t.language;
+      applyLocale();
+    }
     if (t && t.text && get(local, kActive) !== "1" && get(session, kTeaser) !== "1") {
       setTimeout(() => isOpen || disabled || showTeaser(t), Math.max(0, t.delay_seconds || 0) * 1000);
     }

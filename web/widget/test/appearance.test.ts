@@ -64,12 +64,13 @@ test("the theme keeps AA contrast whatever colours were chosen", () => {
   }
 });
 
-test("the playbook's language comes after the site's choice, before the page's and the browser's", () => {
+test("the playbook's language comes after the site's choice, before the browser's and the page's", () => {
   assert.equal(chooseLocale("", "de", ["nl"], "hu"), "hu");
   assert.equal(chooseLocale("tr", "de", ["nl"], "hu"), "tr");
   assert.equal(chooseLocale("", "", ["nl"], "hu"), "hu");
   assert.equal(chooseLocale("", "fr", ["nl"], "hu-HU"), "hu");
-  assert.equal(chooseLocale("", "de", ["nl"], ""), "de");
+  assert.equal(chooseLocale("", "de", ["nl"], ""), "nl");
+  assert.equal(chooseLocale("", "de", ["fr"], ""), "de");
   assert.equal(chooseLocale("", "fr", ["nl"], "xx"), "nl");
   assert.equal(chooseLocale(undefined, "", ["nl-BE"], undefined), "nl");
 });

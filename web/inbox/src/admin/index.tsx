@@ -1,15 +1,18 @@
-// The admin area (#/admin/…): users, teams, inboxes, websites and playbooks for admins and owners;
+// The admin area (#/admin/…): users, teams, inboxes, websites, playbooks and webhooks for admins and owners;
 // every user's own profile and API tokens. The app's router renders <Admin> for hashes starting
 // with #/admin and passes the segments after "admin".
+import { useEffect, useRef } from "preact/hooks";
 import { t } from "../i18n";
 import "./admin.css";
 import { InboxesScreen } from "./inboxes";
 import { PlaybooksArea } from "./playbooks";
 import { ProfileScreen } from "./profile";
+import { SavedRepliesScreen } from "../replies/screen";
 import { TeamsScreen } from "./teams";
 import { TokensScreen } from "./tokens";
 import type { Me } from "./types";
 import { UsersScreen } from "./users";
+import { WebhooksArea } from "./webhooks";
 import { WebsitesScreen } from "./websites";
 
 export interface AdminProps {
@@ -31,6 +34,8 @@ function sections(): Section[] {
     { id: "inboxes", label: t("admin.nav.inboxes"), admin: true },
     { id: "websites", label: t("admin.nav.websites"), admin: true },
     { id: "playbooks", label: t("admin.nav.playbooks"), admin: true },
+    { id: "webhooks", label: t("admin.nav.webhooks"), admin: true },
+    { id: "replies", label: t("replies.title"), admin: false },
     { id: "profile", label: t("admin.nav.profile"), admin: false },
     { id: "tokens", label: t("admin.nav.tokens"), admin: false },
   ];
@@ -41,6 +46,12 @@ export function isAdmin(me: Me): boolean {
 }
 
 export function Admin({ path, me, navigate }: AdminProps) {
+  const nav = useRef<HTMLElement>(null);
+  // On a phone the menu is one row that scrolls sideways: the current screen's entry is shown.
+  useEffect(() => {
+    const cur = nav.current && nav.current.querySelector<HTMLElement>("[aria-current=page]");
+    if (cur && nav.current!.scrollWidth > nav.current!.clientWidth) nav.current!.scrollLeft = cur.offsetLeft - 8;
+  }, [path[0]]);
   const admin = isAdmin(me);
   const visible = sections().filter((s) => admin || !s.admin);
   const section = path[0] || (admin ? "users" : "profile");
@@ -75,6 +86,12 @@ export function Admin({ path, me, navigate }: AdminProps) {
       case "playbooks":
         body = <PlaybooksArea path={path.slice(1)} me={me} navigate={go} />;
         break;
+      case "webhooks":
+        body = <WebhooksArea path={path.slice(1)} me={me} navigate={go} />;
+        break;
+      case "replies":
+        body = <SavedRepliesScreen me={me} />;
+        break;
       case "profile":
         body = <ProfileScreen me={me} />;
         break;
@@ -85,7 +102,7 @@ export function Admin({ path, me, navigate }: AdminProps) {
   }
   return (
     <div class="adm">
-      <nav class="adm-nav" aria-label={t("admin.nav.label")}>
+      <nav class="adm-nav" ref={nav} aria-label={t("admin.nav.label")}>
         <p class="adm-nav-title">{t("admin.title")}</p>
         <ul>
           <li class="adm-nav-back">

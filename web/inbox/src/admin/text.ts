@@ -134,8 +134,10 @@ export function contrast(a: string, b: string): number {
 
 /** initials of a name, for an avatar without a picture: "Demo Owner" → "DO". */
 export function initials(name: string): string {
+  // The widget's rule (web/widget/src/frame/app.tsx), so the editor's preview shows the bot's
+  // avatar as visitors will: the first letters of the first and last word, one letter for one word.
   const parts = name.trim().split(/\s+/).filter(Boolean);
-  const s = parts.length > 1 ? parts[0][0] + parts[parts.length - 1][0] : (parts[0] || "?").slice(0, 2);
+  const s = (parts[0] || "?").charAt(0) + (parts.length > 1 ? parts[parts.length - 1].charAt(0) : "");
   return s.toUpperCase();
 }
 

@@ -138,3 +138,52 @@ export interface PlaybookInput {
   template?: string;
   base_version?: number;
 }
+
+/** Webhook is an endpoint subscribed to events (internal/webhook Endpoint). */
+export interface Webhook {
+  id: number;
+  url: string;
+  description: string;
+  event_types: string[] | null;
+  active: boolean;
+  disabled_reason?: "gone" | "failing";
+  disabled_at?: number;
+  last_success_at?: number;
+  failing_since?: number;
+  previous_secret_until?: number;
+  created_by?: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export type DeliveryState = "pending" | "succeeded" | "failed";
+
+export interface WebhookDelivery {
+  id: number;
+  endpoint_id: number;
+  message_id: string;
+  event_type: string;
+  position: number;
+  payload?: string;
+  state: DeliveryState;
+  attempts: number;
+  next_attempt_at?: number;
+  deadline_at: number;
+  last_status?: number;
+  last_error?: string;
+  created_at: number;
+  finished_at?: number;
+}
+
+export interface WebhookAttempt {
+  id: number;
+  delivery_id: number;
+  attempt: number;
+  url: string;
+  request_headers: Record<string, string>;
+  status: number;
+  response_body: string;
+  error?: string;
+  duration_ms: number;
+  started_at: number;
+}

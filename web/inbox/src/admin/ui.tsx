@@ -6,9 +6,13 @@ import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import { lang, t } from "../i18n";
 
-/** errorText is what a failed request shows: the server's message, or a generic line. */
+/** errorText is what a failed request shows: in the user's language when the code is known, else the server's message, or a generic line. */
 export function errorText(e: unknown): string {
-  if (e instanceof ApiError) return e.message || t("admin.error.generic");
+  if (e instanceof ApiError) {
+    const k = "err." + e.code;
+    const s = t(k);
+    return s !== k ? s : e.message || t("admin.error.generic");
+  }
   return t("admin.error.generic");
 }
 

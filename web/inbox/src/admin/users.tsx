@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { api } from "../api";
 import { t } from "../i18n";
 import { generatePassword } from "./text";
-import type { Me, Role, User } from "./types";
+import type { Inbox, Me, Role, User } from "./types";
 import { browserTimeZone, Confirm, CopyBox, Loading, SelectField, Status, TextField, TimeZoneField, useLoad, useSubmit } from "./ui";
 
 function roleOptions(me: Me): { value: Role; label: string }[] {
@@ -18,7 +18,7 @@ function roleOptions(me: Me): { value: Role; label: string }[] {
 
 export function UsersScreen({ me }: { me: Me }) {
   const users = useLoad(() => api<{ users: User[] }>("GET", "users").then((r) => r.users));
-  const [created, setCreated] = useState<{ user: User; password: string } | null>(null);
+  const [created, setCreated] = useState<{ user: User; password: string; inboxes: string[] } | null>(null);
   const [adding, setAdding] = useState(false);
   const replace = (u: User) => users.set((users.data || []).map((x) => (x.id === u.id ? u : x)));
   return (
@@ -36,9 +36,9 @@ export function UsersScreen({ me }: { me: Me }) {
         <NewUser
           me={me}
           onCancel={() => setAdding(false)}
-          onCreated={(user, password) => {
+          onCreated={(user, password, inboxes) => {
             users.set([...(users.data || []), user]);
-            setCreated({ user, password });
+            setCreated({ user, password, inboxes });
             setAdding(false);
           }}
         />
@@ -54,6 +54,11 @@ export function UsersScreen({ me }: { me: Me }) {
             </>
           ) : (
             <p>{t("admin.users.createdOwnPassword", { email: created.user.email })}</p>
+          )}
+          {created.user.role === "agent" && (
+            <p class={created.inboxes.length ? "" : "adm-warn"}>
+              {created.inboxes.length ? t("admin.users.joined", { inboxes: created.inboxes.join(", ") }) : t("admin.users.joinedNone")}
+            </p>
           )}
           <button type="button" class="adm-btn" onClick={() => setCreated(null)}>
             {t("admin.done")}
@@ -130,7 +135,12 @@ function UserRow({ me, user, onChange }: { me: Me; user: User; onChange: (u: Use
   );
 }
 
-function NewUser({ me, onCancel, onCreated }: { me: Me; onCancel: () => void; onCreated: (u: User, password: string) => void }) {
+function NewUser({ me, onCancel, onCreated }: { me: Me; onCancel: () => void; onCreated: (u: User, password: string, inboxes: string[]) => void }) {
+  const inboxes = useLoad(() => api<{ inboxes: Inbox[] }>("GET", "inboxes").then((r) => r.inboxes));
+  // Which inboxes the new user joins: every inbox until the admin says otherwise (a new agent who
+  // joins none sees no conversation at all).
+  const [joins, setJoins] = useState<number[] | null>(null);
+  const chosen = joins || (inboxes.data || []).map((ib) => ib.id);
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("agent");
@@ -147,7 +157,13 @@ function NewUser({ me, onCancel, onCreated }: { me: Me; onCancel: () => void; on
         const pw = mode === "generate" ? generatePassword() : password;
         await s.run(async () => {
           const r = await api<{ user: User }>("POST", "users", { name, email, role, time_zone: tz, password: pw });
-          onCreated(r.user, mode === "generate" ? pw : "");
+          const joined: string[] = [];
+          for (const ib of inboxes.data || []) {
+            if (!chosen.includes(ib.id)) continue;
+            await api("PUT", `inboxes/${ib.id}/members`, { user_ids: [...(ib.member_ids || []), r.user.id] });
+            joined.push(ib.name);
+          }
+          onCreated(r.user, mode === "generate" ? pw : "", joined);
         });
       }}
     >
@@ -158,6 +174,30 @@ function NewUser({ me, onCancel, onCreated }: { me: Me; onCancel: () => void; on
         <SelectField label={t("admin.users.role")} name="role" value={role} options={roleOptions(me)} onValue={setRole} />
         <TimeZoneField label={t("admin.timeZone")} value={tz} onValue={setTz} />
       </div>
+      <fieldset class="adm-checks adm-new-inboxes">
+        <legend>{t("admin.users.inboxes")}</legend>
+        {!inboxes.data ? (
+          <Loading error={inboxes.error} />
+        ) : inboxes.data.length === 0 ? (
+          <p class="adm-muted">{t("admin.inboxes.none")}</p>
+        ) : (
+          inboxes.data.map((ib) => (
+            <label key={ib.id}>
+              <input
+                type="checkbox"
+                name="inbox"
+                value={String(ib.id)}
+                checked={chosen.includes(ib.id)}
+                onChange={(e) => setJoins((e.currentTarget as HTMLInputElement).checked ? [...chosen, ib.id] : chosen.filter((x) => x !== ib.id))}
+              />{" "}
+              {ib.name} <span class="adm-muted">({t("admin.kind." + ib.kind)})</span>
+            </label>
+          ))
+        )}
+        <p class={"adm-hint" + (role === "agent" && inboxes.data && inboxes.data.length > 0 && chosen.length === 0 ? " adm-warn" : "")}>
+          {role !== "agent" ? t("admin.users.inboxesAdmin") : chosen.length === 0 ? t("admin.users.inboxesNone") : t("admin.users.inboxesHint")}
+        </p>
+      </fieldset>
       <fieldset class="adm-radios">
         <legend>{t("admin.users.password")}</legend>
         <label>

@@ -7,6 +7,7 @@ import { t } from "../i18n";
 import { InboxSettings } from "./inboxes";
 import { ConfigureLiveChat } from "./playbooks";
 import { parseDomains, snippet } from "./text";
+import { BusinessHoursForm } from "../hours/form";
 import type { Inbox, Me, User, Website } from "./types";
 import { browserTimeZone, CopyBox, Field, Loading, Status, TextField, TimeZoneField, useLoad, useSubmit } from "./ui";
 
@@ -115,6 +116,7 @@ function WebsiteItem(props: { me: Me; site: Website; inbox?: Inbox; users: User[
           </button>
         </div>
       </form>
+      <BusinessHoursForm site={site} onChange={props.onChange} />
       <section class="adm-secret">
         <h3>{t("admin.websites.secret")}</h3>
         <p class="adm-hint">{t("admin.websites.secretHint")}</p>

@@ -1,2 +1,2 @@
 // The inbox's reconnect timing is the one both apps share.
-export { backoff, baseDelayMs, maxDelayMs, soon } from "../../../shared/backoff";
+export { backoff, baseDelayMs, maxDelayMs, soon } from "../../../livesocket/backoff";

@@ -1,72 +1,148 @@
-// The composer's toolbar: edits of the text and selection for the markdown subset the server
-// renders (internal/richtext: **bold**, _italic_, [links](url), "- " bullet lists). Pure, so the
-// unit tests check each one.
+// The composer edits formatted text (bold, italic, links, bullet lists) in place, as the visitor
+// will see it; what is sent is the markdown subset the server renders (internal/richtext:
+// **bold**, _italic_, [links](url), "- " bullet lists, hard line breaks). toMarkdown turns the
+// editor's DOM into that text. Pure over a minimal node shape, so the unit tests build trees by hand.
+//
+// Text is sent as typed, not escaped: markdown typed by hand (**x**, - item) still formats, as it
+// did in the plain composer, and a bare URL with "_" in it stays one link.
 
-export interface Edit {
+/** The part of a DOM node toMarkdown reads. */
+export interface MdNode {
+  nodeType: number; // 1 element, 3 text
+  nodeName: string;
+  nodeValue: string | null;
+  childNodes: ArrayLike<MdNode>;
+  getAttribute?(name: string): string | null;
+}
+
+interface Run {
   text: string;
-  start: number;
-  end: number;
+  bold: boolean;
+  italic: boolean;
+  href: string;
 }
 
-/** wrap surrounds the selection with a marker (** or _), or removes it when already there. */
-export function wrap(e: Edit, marker: string, placeholder: string): Edit {
-  const { text, start, end } = e;
-  const m = marker.length;
-  if (start >= m && text.slice(start - m, start) === marker && text.slice(end, end + m) === marker) {
-    return { text: text.slice(0, start - m) + text.slice(start, end) + text.slice(end + m), start: start - m, end: end - m };
+interface Style {
+  bold: boolean;
+  italic: boolean;
+  href: string;
+}
+
+const blockNames = new Set(["DIV", "P", "UL", "OL", "LI", "H1", "H2", "H3", "BLOCKQUOTE", "PRE"]);
+
+/** toMarkdown serialises the editor's content (its children) as markdown. */
+export function toMarkdown(root: MdNode): string {
+  const lines: string[] = [];
+  let runs: Run[] = [];
+  let open = false; // a line has started (even an empty one, after a <br>)
+  let prefix = "";
+  const flush = (force: boolean) => {
+    if (open || runs.length || force) lines.push(prefix + emit(runs));
+    runs = [];
+    open = false;
+  };
+  const walk = (n: MdNode, st: Style) => {
+    if (n.nodeType === 3) {
+      const text = (n.nodeValue || "").replace(/\u00a0/g, " ").replace(/\u200b/g, "");
+      if (text) runs.push({ text, ...st });
+      open = true;
+      return;
+    }
+    if (n.nodeType !== 1) return;
+    const name = n.nodeName.toUpperCase();
+    if (name === "BR") {
+      flush(true);
+      open = true;
+      return;
+    }
+    const next = { ...st };
+    const css = (n.getAttribute && n.getAttribute("style")) || "";
+    if (name === "B" || name === "STRONG" || /font-weight:\s*(bold|[6-9]00)/i.test(css)) next.bold = true;
+    if (name === "I" || name === "EM" || /font-style:\s*italic/i.test(css)) next.italic = true;
+    if (name === "A") next.href = (n.getAttribute && n.getAttribute("href")) || "";
+    if (name === "UL" || name === "OL") {
+      if (runs.length || open) flush(false);
+      const items = Array.from(n.childNodes);
+      let number = 1;
+      for (const li of items) {
+        if (li.nodeType !== 1) continue;
+        prefix = name === "OL" ? number++ + ". " : "- ";
+        for (const c of Array.from(li.childNodes)) walk(c, next);
+        flush(true);
+        prefix = "";
+      }
+      return;
+    }
+    const block = blockNames.has(name);
+    if (block && (runs.length || open)) flush(false);
+    for (const c of Array.from(n.childNodes)) walk(c, next);
+    // A block that holds only a <br> (an empty line Chromium keeps) is that one empty line.
+    if (block && (runs.length || open)) flush(false);
+  };
+  for (const c of Array.from(root.childNodes)) walk(c, { bold: false, italic: false, href: "" });
+  flush(false);
+  return lines.join("\n").replace(/\n{3,}/g, "\n\n").trim();
+}
+
+/** emit writes one line's runs: links around emphasis, bold around italic, markers hugging words. */
+function emit(runs: Run[]): string {
+  let out = "";
+  for (const g of groups(runs, (r) => r.href)) {
+    let inner = "";
+    for (const b of groups(g, (r) => String(r.bold))) {
+      let text = "";
+      for (const i of groups(b, (r) => String(r.italic))) {
+        const s = i.map((r) => r.text).join("");
+        text += i[0].italic ? hug(s, "_") : s;
+      }
+      inner += b[0].bold ? hug(text, "**") : text;
+    }
+    const href = g[0].href;
+    out += href && inner.trim() ? "[" + inner.replace(/[[\]]/g, "\\$&") + "](" + linkTarget(href) + ")" : inner;
   }
-  const inner = start === end ? placeholder : text.slice(start, end);
-  // Markers hug the words: spaces selected at either end stay outside.
-  const lead = inner.length - inner.replace(/^\s+/, "").length;
-  const trail = inner.length - inner.replace(/\s+$/, "").length;
-  const core = inner.slice(lead, inner.length - trail);
-  const out = text.slice(0, start) + inner.slice(0, lead) + marker + core + marker + inner.slice(inner.length - trail) + text.slice(end);
-  const s = start + lead + m;
-  return { text: out, start: s, end: s + core.length };
+  return out;
 }
 
-/** link makes the selection (or the placeholder) a link and selects the URL part to type over. */
-export function link(e: Edit, placeholder: string): Edit {
-  const { text, start, end } = e;
-  const label = start === end ? placeholder : text.slice(start, end);
-  const url = /^https?:\/\/\S+$/.test(label) ? label : "https://";
-  const out = text.slice(0, start) + "[" + label + "](" + url + ")" + text.slice(end);
-  const s = start + label.length + 3;
-  return { text: out, start: s, end: s + url.length };
-}
-
-/** bullets makes the selected lines a "- " list, or a plain paragraph again when all are items. */
-export function bullets(e: Edit): Edit {
-  const { text, start, end } = e;
-  const from = text.lastIndexOf("\n", start - 1) + 1;
-  let to = text.indexOf("\n", end);
-  if (to < 0) to = text.length;
-  const lines = text.slice(from, to).split("\n");
-  const all = lines.every((l) => /^- /.test(l));
-  const changed = lines.map((l) => (all ? l.replace(/^- /, "") : /^- /.test(l) ? l : "- " + l));
-  const block = changed.join("\n");
-  const out = text.slice(0, from) + block + text.slice(to);
-  if (start === end && !all) {
-    const s = start + 2;
-    return { text: out, start: s, end: s };
+function groups(runs: Run[], key: (r: Run) => string): Run[][] {
+  const out: Run[][] = [];
+  for (const r of runs) {
+    const last = out[out.length - 1];
+    if (last && key(last[0]) === key(r)) last.push(r);
+    else out.push([r]);
   }
-  return { text: out, start: from, end: from + block.length };
+  return out;
+}
+
+/** hug puts a marker around the words, leaving spaces at either end outside it. */
+function hug(s: string, marker: string): string {
+  const m = /^(\s*)([\s\S]*?)(\s*)$/.exec(s)!;
+  return m[2] ? m[1] + marker + m[2] + marker + m[3] : s;
+}
+
+/** linkTarget keeps a URL in one markdown link: no spaces or unbalanced brackets inside. */
+function linkTarget(href: string): string {
+  return href.replace(/[\s()<>]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0"));
 }
 
 /**
- * continueList is Enter inside a "- " item: a new item, or the end of the list on an empty one.
- * Returns null when the caret is not in a list item (Enter does what it always does).
+ * webAddress reads what an agent typed as a link's target: a full http(s) or mailto URL, or a bare
+ * domain ("example.com/prices" becomes https://example.com/prices). "" when it is not one.
  */
-export function continueList(e: Edit): Edit | null {
-  const { text, start, end } = e;
-  if (start !== end) return null;
-  const from = text.lastIndexOf("\n", start - 1) + 1;
-  const line = text.slice(from, start);
-  if (!/^- /.test(line)) return null;
-  if (line === "- ") {
-    const out = text.slice(0, from) + text.slice(start);
-    return { text: out, start: from, end: from };
+export function webAddress(typed: string): string {
+  let s = typed.trim();
+  if (!s || /\s/.test(s)) return "";
+  if (/^[^\s@/:]+@[^\s@/:]+\.[a-z]{2,}$/i.test(s)) s = "mailto:" + s;
+  else if (!/^[a-z][a-z0-9+.-]*:/i.test(s)) s = "https://" + s.replace(/^\/+/, "");
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return "";
   }
-  const out = text.slice(0, start) + "\n- " + text.slice(end);
-  return { text: out, start: start + 3, end: start + 3 };
+  if (u.protocol === "mailto:") return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(u.pathname) ? s : "";
+  if (u.protocol !== "https:" && u.protocol !== "http:") return "";
+  // A host with a dot and a real top-level name, or localhost: "https://" alone or "hello" is not one.
+  const host = u.hostname;
+  if (host !== "localhost" && !/^\d{1,3}(\.\d{1,3}){3}$/.test(host) && !/^[^.]+(\.[^.]+)*\.(xn--[a-z0-9-]+|[a-z]{2,})$/i.test(host)) return "";
+  return u.href;
 }

@@ -11,7 +11,7 @@ export interface Way {
 }
 export type NotifySettings = Record<NotifyEvent, Way>;
 
-/** The defaults: the three events PRODUCT.md names are on; others' and unassigned messages opt-in. */
+/** The defaults: the three events docs/product.md names are on; others' and unassigned messages opt-in. */
 export function defaultSettings(): NotifySettings {
   const on = (): Way => ({ desktop: true, sound: true });
   const off = (): Way => ({ desktop: false, sound: false });

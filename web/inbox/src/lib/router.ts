@@ -1,5 +1,5 @@
 // The inbox's places, in the URL's hash: #/f/<folder>, #/c/<conversation id>, #/crm/<type>/<id>,
-// #/admin/<...>.
+// #/admin/<...>, #/visitors.
 import type { Folder, RecordType } from "../types";
 
 export const recordTypes: RecordType[] = ["person", "organization", "lead", "deal", "activity"];
@@ -10,7 +10,8 @@ export type Route =
   | { kind: "folder"; folder: Folder }
   | { kind: "conversation"; id: number }
   | { kind: "record"; type: RecordType; id: number }
-  | { kind: "admin"; path: string[] };
+  | { kind: "admin"; path: string[] }
+  | { kind: "visitors" };
 
 export const defaultRoute: Route = { kind: "folder", folder: "unassigned" };
 
@@ -33,6 +34,8 @@ export function parseHash(hash: string): Route {
     }
     case "admin":
       return { kind: "admin", path: parts.slice(1) };
+    case "visitors":
+      return { kind: "visitors" };
   }
   return defaultRoute;
 }
@@ -48,6 +51,8 @@ export function hashOf(r: Route): string {
       return "#/crm/" + r.type + "/" + r.id;
     case "admin":
       return "#/admin" + r.path.map((p) => "/" + encodeURIComponent(p)).join("");
+    case "visitors":
+      return "#/visitors";
   }
 }
 

@@ -11,13 +11,15 @@ import { decide, notificationText, parseSettings, type NotifyEvent, type NotifyS
 import type { Assignee, Conversation, ConversationFrame, Counts, Folder, Frame, Message, Team, User } from "../types";
 import { AgentSocket } from "./socket";
 
-export type Topic = "list" | "counts" | "open" | "log" | "presence" | "typing" | "socket" | "settings" | "toast" | "crm";
+export type Topic = "list" | "counts" | "open" | "log" | "presence" | "typing" | "socket" | "settings" | "toast" | "visitor" | "crm";
 
 /** A message being sent: shown at once, replaced by the stored entry when it comes back. */
 export interface Pending {
   clientId: string;
   conversationId: number;
   body: string;
+  /** the text as the composer showed it (body is markdown) */
+  shown: string;
   note: boolean;
   attachmentName?: string;
   failed?: string;
@@ -84,6 +86,8 @@ export class Inbox {
   visitors = new Map<number, boolean>();
   /** crmChanged is the CRM record the last crm frame named, and how many came (the "crm" topic). */
   crmChanged = { type: "", id: 0, n: 0 };
+  /** How many `visitor` frames came for each contact (came, left, opened a page): the details panel reads them again. */
+  visitorPings = new Map<number, number>();
   /** visitorEpoch counts `visitor` frames; visitorSeen holds the epoch of each contact's last one. */
   private visitorEpoch = 0;
   private visitorSeen = new Map<number, number>();
@@ -93,6 +97,8 @@ export class Inbox {
 
   private socket: AgentSocket;
   private listeners = new Map<Topic, Set<() => void>>();
+  /** screens that read frames of their own (the Visitors screen's live_visitor frames) */
+  private frameHooks = new Set<(f: { t: string }) => void>();
   private fetching = new Map<number, boolean>(); // conversations being read, and whether to read again
   private countsTimer = 0;
   /**
@@ -487,7 +493,19 @@ export class Inbox {
 
   // ---- frames
 
+  /** onFrames hands every socket frame to fn too, until the returned function is called. */
+  onFrames(fn: (f: { t: string }) => void): () => void {
+    this.frameHooks.add(fn);
+    return () => this.frameHooks.delete(fn);
+  }
+
+  /** sendFrame sends a command on the socket; false when it is not up. */
+  sendFrame(f: object): boolean {
+    return this.socket.send(f);
+  }
+
   private onFrame(f: Frame): void {
+    for (const fn of this.frameHooks) fn(f);
     switch (f.t) {
       case "hello":
         this.available = f.available;
@@ -521,7 +539,8 @@ export class Inbox {
       case "visitor":
         this.visitorSeen.set(f.contact_id, ++this.visitorEpoch);
         this.visitors.set(f.contact_id, f.online);
-        this.emit("list", "open");
+        this.visitorPings.set(f.contact_id, (this.visitorPings.get(f.contact_id) || 0) + 1);
+        this.emit("list", "open", "visitor");
         break;
       case "read": {
         const c = this.convs.get(f.conversation_id);
@@ -574,6 +593,7 @@ export class Inbox {
     const next: Conversation = {
       ...live,
       contact_name: filled ? live.contact_name : prev && prev.contact_name,
+      contact_country: live.contact_country || (prev && prev.contact_country),
       unread: filled ? live.unread : (prev ? prev.unread : 0) + fresh,
       allowed: prev && prev.allowed,
     };
@@ -632,12 +652,12 @@ export class Inbox {
     }
   }
 
-  /** send stores a reply or note; a failed one stays on screen with a retry. */
-  send(body: string, note: boolean, attachment?: File): void {
+  /** send stores a reply or note (body in markdown; shown as the composer showed it); a failed one stays on screen with a retry. */
+  send(body: string, note: boolean, attachment?: File, shown = body): void {
     const id = this.openId;
     if (!id) return;
     this.quiet(id);
-    const p: Pending = { clientId: clientID(), conversationId: id, body, note, attachmentName: attachment && attachment.name, retry: () => {} };
+    const p: Pending = { clientId: clientID(), conversationId: id, body, shown, note, attachmentName: attachment && attachment.name, retry: () => {} };
     p.retry = () => {
       p.failed = undefined;
       this.emit("log");

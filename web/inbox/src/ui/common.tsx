@@ -100,6 +100,9 @@ const paths: Record<string, string> = {
   gear: "M12 15a3 3 0 100-6 3 3 0 000 6zM19.4 15a1.7 1.7 0 00.3 1.8l.1.1a2 2 0 11-2.8 2.8l-.1-.1a1.7 1.7 0 00-1.8-.3 1.7 1.7 0 00-1 1.5V21a2 2 0 11-4 0v-.1a1.7 1.7 0 00-1.1-1.5 1.7 1.7 0 00-1.8.3l-.1.1a2 2 0 11-2.8-2.8l.1-.1a1.7 1.7 0 00.3-1.8 1.7 1.7 0 00-1.5-1H3a2 2 0 110-4h.1a1.7 1.7 0 001.5-1.1 1.7 1.7 0 00-.3-1.8l-.1-.1a2 2 0 112.8-2.8l.1.1a1.7 1.7 0 001.8.3H9a1.7 1.7 0 001-1.5V3a2 2 0 114 0v.1a1.7 1.7 0 001 1.5 1.7 1.7 0 001.8-.3l.1-.1a2 2 0 112.8 2.8l-.1.1a1.7 1.7 0 00-.3 1.8V9a1.7 1.7 0 001.5 1H21a2 2 0 110 4h-.1a1.7 1.7 0 00-1.5 1z",
   logout: "M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10",
   inbox: "M4 13l2.5-8h11L20 13v6H4zM4 13h5l1 2h4l1-2h5",
+  reply: "M9 7L4 12l5 5M4 12h10a6 6 0 016 6",
+  smile: "M12 21a9 9 0 110-18 9 9 0 010 18zM8.5 14.5a4.5 4.5 0 007 0M9 9.5h.01M15 9.5h.01",
+  eye: "M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12zM12 15a3 3 0 100-6 3 3 0 000 6z",
 };
 
 export function Icon({ name, class: cls }: { name: string; class?: string }) {
@@ -111,7 +114,7 @@ export function Icon({ name, class: cls }: { name: string; class?: string }) {
 }
 
 /**
- * ChannelIcon marks a conversation's channel as PRODUCT.md says: website chat has none, Messenger a
+ * ChannelIcon marks a conversation's channel as docs/product.md says: website chat has none, Messenger a
  * blue Messenger icon, email a red envelope, WhatsApp its green icon.
  */
 export function ChannelIcon({ channel }: { channel: Channel }) {
@@ -260,12 +263,43 @@ export function countryName(code: string): string {
   }
 }
 
+/** languageName is a language tag ("de-AT") as words in the user's language ("German (Austria)"). */
+export function languageName(tag: string): string {
+  if (!tag) return "";
+  try {
+    const names = new (Intl as unknown as { DisplayNames: new (l: string[], o: { type: string }) => { of(c: string): string | undefined } }).DisplayNames([lang()], { type: "language" });
+    return names.of(tag) || tag;
+  } catch {
+    return tag;
+  }
+}
+
 /**
  * contactName is how a conversation's contact is named: the API says "Visitor" for an anonymous
- * one (no name or email yet), which the inbox says in the user's language.
+ * one (no name or email yet), which the inbox says in the user's language with the contact's
+ * number, so that two anonymous visitors are told apart ("Visitor 31").
  */
-export function contactName(c: { contact_name?: string }): string {
-  return !c.contact_name || c.contact_name === "Visitor" ? t("visitor") : c.contact_name;
+export function contactName(c: { contact_name?: string; contact_id?: number }): string {
+  if (c.contact_name && c.contact_name !== "Visitor") return c.contact_name;
+  return c.contact_id ? t("visitor.n", { n: c.contact_id }) : t("visitor");
+}
+
+/** flag is a country's flag (two regional indicator letters), from its ISO code; "" when none. */
+export function flag(code: string | undefined): string {
+  if (!code || !/^[a-z]{2}$/i.test(code)) return "";
+  return String.fromCodePoint(...[...code.toUpperCase()].map((ch) => 0x1f1e6 + ch.charCodeAt(0) - 65));
+}
+
+/** Flag shows where a visitor is, with the country's name for screen readers and on hover. */
+export function Flag({ code }: { code?: string }) {
+  const f = flag(code);
+  if (!f) return null;
+  const name = countryName(code!);
+  return (
+    <span class="flag" role="img" aria-label={name} title={name}>
+      {f}
+    </span>
+  );
 }
 
 export function userName(users: Map<number, User>, id: number | undefined): string {

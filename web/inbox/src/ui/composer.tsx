@@ -1,41 +1,83 @@
-// The composer: a reply or an internal note, with bold, italic, link and bullet list buttons
-// (the markdown subset the server renders), and an image or file pasted or picked.
+// The composer: a reply or an internal note. It edits formatted text in place — bold, italic,
+// links and bullet lists show as the contact will see them — and sends the markdown subset the
+// server renders (lib/markdown.ts). An image or file can be pasted, dropped or picked.
+//
+// The editor is a contenteditable element whose content Preact never touches; formatting goes
+// through the browser's editing commands (document.execCommand), which keep undo, the caret and
+// "bold from here on" right in every case a hand-written DOM edit would have to rebuild. Pasted or
+// dropped content arrives as plain text only, so the editor holds nothing but what it made itself.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { t } from "../i18n";
-import { bullets, continueList, link, wrap, type Edit } from "../lib/markdown";
+import { toMarkdown, webAddress } from "../lib/markdown";
 import type { Conversation } from "../types";
-import { contactName, Icon, useId, useInbox } from "./common";
+import { contactName, Dialog, Icon, useId, useInbox } from "./common";
 
 export interface ComposerHandle {
   focus(mode: "reply" | "note"): void;
 }
 
-// Drafts survive moving between conversations.
+// Drafts (the editor's HTML) survive moving between conversations.
 const drafts = new Map<number, string>();
 
+interface Marks {
+  bold: boolean;
+  italic: boolean;
+  list: boolean;
+}
+
+/** blank says whether the editor holds nothing to send (Chromium leaves a <br> or an empty block behind). */
+function blank(el: HTMLElement): boolean {
+  return !(el.textContent || "").replace(/[\u200b\s]/g, "") && !el.querySelector("li");
+}
+
+function command(name: string, value?: string): void {
+  // execCommand is marked deprecated but has no replacement for rich text editing; every browser keeps it.
+  document.execCommand(name, false, value);
+}
+
+function escapeHTML(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
+}
+
 export function Composer({ c, handle }: { c: Conversation; handle: { current: ComposerHandle | null } }) {
-  const inbox = useInbox("open");
+  const inbox = useInbox("open", "presence");
   const [mode, setMode] = useState<"reply" | "note">("reply");
-  const [text, setText] = useState(drafts.get(c.id) || "");
+  const [empty, setEmpty] = useState(true);
+  const [marks, setMarks] = useState<Marks>({ bold: false, italic: false, list: false });
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState("");
-  const ta = useRef<HTMLTextAreaElement>(null);
+  const [linking, setLinking] = useState<{ text: string; url: string } | null>(null);
+  const ed = useRef<HTMLDivElement>(null);
   const picker = useRef<HTMLInputElement>(null);
-  const select = useRef<[number, number] | null>(null);
-  const taId = useId("compose");
+  const saved = useRef<Range | null>(null); // the selection in the editor, kept while focus is on the toolbar or a dialog
+  const linkTo = useRef<{ url: string; text: string } | null>(null); // the link to insert once the dialog has closed
+  const edId = useId("compose");
+  const labelId = useId("compose-l");
   const hintId = useId("hint");
 
   handle.current = {
     focus(m) {
       setMode(m);
-      requestAnimationFrame(() => ta.current && ta.current.focus());
+      requestAnimationFrame(() => {
+        const el = ed.current;
+        if (!el) return;
+        el.focus();
+        const r = document.createRange();
+        r.selectNodeContents(el);
+        r.collapse(false);
+        select(r);
+      });
     },
   };
 
-  useEffect(() => {
-    setText(drafts.get(c.id) || "");
+  // The conversation's draft, when another conversation opens.
+  useLayoutEffect(() => {
+    const el = ed.current;
+    if (el) el.innerHTML = drafts.get(c.id) || "";
+    setEmpty(!el || blank(el));
     setFile(null);
     setMode("reply");
+    saved.current = null;
   }, [c.id]);
 
   useEffect(() => {
@@ -48,45 +90,141 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
     return () => URL.revokeObjectURL(u);
   }, [file]);
 
-  useLayoutEffect(() => {
-    if (select.current && ta.current) {
-      ta.current.setSelectionRange(select.current[0], select.current[1]);
-      select.current = null;
-    }
-  });
+  // The toolbar shows the formatting where the caret is; the selection is remembered for it.
+  useEffect(() => {
+    const onSelection = () => {
+      const el = ed.current;
+      const sel = document.getSelection();
+      if (!el || !sel || sel.rangeCount === 0 || !el.contains(sel.anchorNode)) return;
+      saved.current = sel.getRangeAt(0).cloneRange();
+      readMarks();
+    };
+    document.addEventListener("selectionchange", onSelection);
+    return () => document.removeEventListener("selectionchange", onSelection);
+  }, []);
+
+  // Back from the link dialog (the editor cannot take the focus while the modal is open): the link.
+  useEffect(() => {
+    if (linking || !ed.current) return;
+    const l = linkTo.current;
+    linkTo.current = null;
+    if (l) insertLink(l.url, l.text);
+    else if (saved.current) focusEditor();
+  }, [linking]);
 
   const a = c.allowed;
   const canReply = !!a && a.reply;
   const canNote = !!a && a.note;
   const enabled = mode === "reply" ? canReply : canNote;
 
-  const update = (v: string) => {
-    setText(v);
-    if (v) drafts.set(c.id, v);
-    else drafts.delete(c.id);
+  const readMarks = () => {
+    setMarks({ bold: document.queryCommandState("bold"), italic: document.queryCommandState("italic"), list: document.queryCommandState("insertUnorderedList") });
   };
 
-  const apply = (fn: (e: Edit) => Edit | null) => {
-    const el = ta.current;
-    if (!el || !enabled) return false;
-    const out = fn({ text: el.value, start: el.selectionStart, end: el.selectionEnd });
-    if (!out) return false;
-    update(out.text);
-    select.current = [out.start, out.end];
+  const select = (r: Range) => {
+    const sel = document.getSelection();
+    if (!sel) return;
+    sel.removeAllRanges();
+    sel.addRange(r);
+  };
+
+  /** changed keeps the draft and the empty state after any edit. */
+  const changed = () => {
+    const el = ed.current;
+    if (!el) return;
+    const none = blank(el);
+    if (none && /^(<br>|<(div|p)><br><\/(div|p)>)?$/.test(el.innerHTML)) el.innerHTML = ""; // the placeholder shows again
+    if (none) drafts.delete(c.id);
+    else drafts.set(c.id, el.innerHTML);
+    setEmpty(none);
+  };
+
+  /** focusEditor puts the focus back in the editor with the selection it had. */
+  const focusEditor = () => {
+    const el = ed.current;
+    if (!el) return false;
     el.focus();
+    const sel = document.getSelection();
+    if (saved.current && sel && !(sel.rangeCount && el.contains(sel.anchorNode))) select(saved.current);
     return true;
   };
 
+  const format = (name: "bold" | "italic" | "insertUnorderedList") => {
+    if (!enabled || !focusEditor()) return;
+    command(name);
+    readMarks();
+    changed();
+  };
+
+  const openLink = () => {
+    if (!enabled || !focusEditor()) return;
+    const sel = document.getSelection();
+    const r = sel && sel.rangeCount ? sel.getRangeAt(0) : null;
+    saved.current = r ? r.cloneRange() : null;
+    // Inside a link: edit that one.
+    let n: Node | null = r ? r.commonAncestorContainer : null;
+    while (n && n !== ed.current && n.nodeName !== "A") n = n.parentNode;
+    const inLink = n && n.nodeName === "A" ? (n as HTMLAnchorElement) : null;
+    if (inLink && r) {
+      const whole = document.createRange();
+      whole.selectNodeContents(inLink);
+      saved.current = whole;
+    }
+    setLinking({ text: inLink ? inLink.textContent || "" : r ? r.toString() : "", url: inLink ? inLink.getAttribute("href") || "" : "" });
+  };
+
+  /** insertLink puts the link where the selection was: the selected words become it, or the text typed for it. */
+  const insertLink = (url: string, text: string) => {
+    const el = ed.current;
+    if (!el) return;
+    el.focus();
+    if (saved.current) select(saved.current);
+    const selected = saved.current ? saved.current.toString() : "";
+    if (selected && selected === text) command("createLink", url);
+    else command("insertHTML", '<a href="' + escapeHTML(url) + '">' + escapeHTML(text || url.replace(/^(https?:\/\/|mailto:)/, "").replace(/\/$/, "")) + "</a>");
+    const sel = document.getSelection();
+    if (sel && sel.rangeCount) sel.collapseToEnd();
+    changed();
+  };
+
+  const insertText = (text: string) => {
+    if (!text) return;
+    command("insertText", text.replace(/\r\n?/g, "\n"));
+    changed();
+  };
+
   const send = () => {
-    if (!enabled || (!text.trim() && !file)) return;
-    inbox.send(text.trim(), mode === "note", file || undefined);
-    update("");
+    const el = ed.current;
+    if (!el || !enabled || (blank(el) && !file)) return;
+    const body = toMarkdown(el);
+    inbox.send(body, mode === "note", file || undefined, (el.innerText || "").trim());
+    el.innerHTML = "";
+    changed();
     setFile(null);
+    readMarks();
   };
 
   let hint = "";
-  if (mode === "reply" && !canReply && a) hint = c.status === "closed" ? t("compose.closed") : t("compose.cannot");
-  else if (mode === "reply" && c.status === "open" && !c.assignee_id && a && a.assign_to_me) hint = t("compose.takes");
+  if (mode === "reply" && !canReply && a) {
+    if (c.status === "closed") hint = a.reopen ? t("compose.closed") : a.closed_is_final ? t("compose.closedFinal") : t("compose.closedOnly");
+    else if (a.assign_to_me_if_available && !inbox.available) hint = t("compose.unavailable");
+    else hint = t("compose.cannot");
+  } else if (mode === "reply" && c.status === "open" && !c.assignee_id && a && a.assign_to_me) hint = t("compose.takes");
+
+  const tool = (name: string, label: string, keys: string, onClick: () => void, pressed?: boolean) => (
+    <button
+      type="button"
+      class={"icon-btn" + (pressed ? " on" : "")}
+      disabled={!enabled}
+      onMouseDown={(e) => e.preventDefault() /* the editor keeps its selection */}
+      onClick={onClick}
+      aria-label={label}
+      aria-pressed={pressed === undefined ? undefined : pressed ? "true" : "false"}
+      title={keys ? label + " (" + keys + ")" : label}
+    >
+      <Icon name={name} />
+    </button>
+  );
 
   return (
     <form
@@ -106,22 +244,12 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
             {t("compose.note")}
           </button>
         </div>
-        <div class="tools" role="toolbar" aria-label={t("compose.format")} aria-controls={taId}>
-          <button type="button" class="icon-btn" disabled={!enabled} onClick={() => apply((e) => wrap(e, "**", t("compose.boldText")))} aria-label={t("compose.bold")} title={t("compose.bold") + " (Ctrl+B)"}>
-            <Icon name="bold" />
-          </button>
-          <button type="button" class="icon-btn" disabled={!enabled} onClick={() => apply((e) => wrap(e, "_", t("compose.italicText")))} aria-label={t("compose.italic")} title={t("compose.italic") + " (Ctrl+I)"}>
-            <Icon name="italic" />
-          </button>
-          <button type="button" class="icon-btn" disabled={!enabled} onClick={() => apply((e) => link(e, t("compose.linkText")))} aria-label={t("compose.link")} title={t("compose.link") + " (Ctrl+K)"}>
-            <Icon name="link" />
-          </button>
-          <button type="button" class="icon-btn" disabled={!enabled} onClick={() => apply(bullets)} aria-label={t("compose.list")} title={t("compose.list")}>
-            <Icon name="list" />
-          </button>
-          <button type="button" class="icon-btn" disabled={!enabled} onClick={() => picker.current && picker.current.click()} aria-label={t("compose.attach")} title={t("compose.attach")}>
-            <Icon name="clip" />
-          </button>
+        <div class="tools" role="toolbar" aria-label={t("compose.format")} aria-controls={edId}>
+          {tool("bold", t("compose.bold"), "Ctrl+B", () => format("bold"), marks.bold)}
+          {tool("italic", t("compose.italic"), "Ctrl+I", () => format("italic"), marks.italic)}
+          {tool("link", t("compose.link"), "Ctrl+K", openLink)}
+          {tool("list", t("compose.list"), "", () => format("insertUnorderedList"), marks.list)}
+          {tool("clip", t("compose.attach"), "", () => picker.current && picker.current.click())}
           <input
             ref={picker}
             type="file"
@@ -145,46 +273,67 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
           </button>
         </div>
       )}
-      <label for={taId} class="sr">
+      <span id={labelId} class="sr">
         {mode === "note" ? t("compose.noteLabel") : t("compose.replyLabel", { name: contactName(c) })}
-      </label>
-      <textarea
-        id={taId}
-        ref={ta}
-        rows={3}
-        value={text}
-        disabled={!enabled}
+      </span>
+      <div
+        id={edId}
+        ref={ed}
+        class={"editor" + (empty ? " editor-empty" : "") + (enabled ? "" : " editor-off")}
+        contentEditable={enabled ? "true" : "false"}
+        role="textbox"
+        aria-multiline="true"
+        aria-labelledby={labelId}
+        aria-disabled={enabled ? undefined : "true"}
         aria-describedby={hint ? hintId : undefined}
-        placeholder={mode === "note" ? t("compose.notePlaceholder") : t("compose.replyPlaceholder")}
-        onInput={(e) => {
-          update((e.target as HTMLTextAreaElement).value);
+        aria-placeholder={mode === "note" ? t("compose.notePlaceholder") : t("compose.replyPlaceholder")}
+        data-placeholder={mode === "note" ? t("compose.notePlaceholder") : t("compose.replyPlaceholder")}
+        tabIndex={enabled ? 0 : -1}
+        onInput={() => {
+          changed();
           if (mode === "reply") inbox.typed();
         }}
         onPaste={(e) => {
-          const items = e.clipboardData ? Array.from(e.clipboardData.files) : [];
-          if (items.length) {
-            e.preventDefault();
-            setFile(items[0]);
+          e.preventDefault();
+          const d = e.clipboardData;
+          if (!d) return;
+          if (d.files.length) setFile(d.files[0]);
+          else insertText(d.getData("text/plain"));
+        }}
+        onDrop={(e) => {
+          e.preventDefault();
+          const d = e.dataTransfer;
+          if (!d || !enabled) return;
+          if (d.files.length) {
+            setFile(d.files[0]);
+            return;
           }
+          const at = document.caretRangeFromPoint ? document.caretRangeFromPoint(e.clientX, e.clientY) : null;
+          ed.current!.focus();
+          if (at) select(at);
+          insertText(d.getData("text/plain"));
         }}
         onKeyDown={(e) => {
           const mod = e.ctrlKey || e.metaKey;
+          const key = e.key.toLowerCase();
           if (e.key === "Enter" && !e.shiftKey && !mod && !e.isComposing) {
             e.preventDefault();
             send();
-          } else if (e.key === "Enter" && e.shiftKey) {
-            if (apply(continueList)) e.preventDefault();
-          } else if (mod && e.key.toLowerCase() === "b") {
+          } else if (e.key === "Enter" && e.shiftKey && document.queryCommandState("insertUnorderedList")) {
+            // In a list: the next item (an empty item ends the list).
             e.preventDefault();
-            apply((x) => wrap(x, "**", t("compose.boldText")));
-          } else if (mod && e.key.toLowerCase() === "i") {
+            command("insertParagraph");
+            changed();
+          } else if (mod && (key === "b" || key === "i")) {
             e.preventDefault();
-            apply((x) => wrap(x, "_", t("compose.italicText")));
-          } else if (mod && e.key.toLowerCase() === "k") {
+            format(key === "b" ? "bold" : "italic");
+          } else if (mod && key === "k") {
             e.preventDefault();
-            apply((x) => link(x, t("compose.linkText")));
+            openLink();
+          } else if (mod && key === "u") {
+            e.preventDefault(); // underline would show but never reach the contact
           } else if (e.key === "Escape") {
-            (e.target as HTMLTextAreaElement).blur();
+            (e.target as HTMLElement).blur();
           }
         }}
       />
@@ -192,11 +341,95 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
         <p class="hint small" id={hintId}>
           {hint || t("compose.keys")}
         </p>
-        <button type="submit" class={"btn " + (mode === "note" ? "btn-note" : "btn-primary")} disabled={!enabled || (!text.trim() && !file)}>
+        <button type="submit" class={"btn " + (mode === "note" ? "btn-note" : "btn-primary")} disabled={!enabled || (empty && !file)}>
           <Icon name="send" />
           <span>{mode === "note" ? t("compose.addNote") : t("compose.send")}</span>
         </button>
       </div>
+      {linking && (
+        <LinkDialog
+          initial={linking}
+          onClose={() => setLinking(null)}
+          onLink={(url, text) => {
+            linkTo.current = { url, text };
+            setLinking(null);
+          }}
+        />
+      )}
     </form>
+  );
+}
+
+/** LinkDialog asks for the web address (a bare domain will do) and the words to show. */
+function LinkDialog({ initial, onClose, onLink }: { initial: { text: string; url: string }; onClose: () => void; onLink: (url: string, text: string) => void }) {
+  const [url, setUrl] = useState(initial.url);
+  const [text, setText] = useState(initial.text);
+  const [error, setError] = useState("");
+  const ids = { url: useId("lk-u"), text: useId("lk-t"), err: useId("lk-e"), hint: useId("lk-h") };
+  return (
+    <Dialog title={t("compose.linkTitle")} onClose={onClose} initial={"#" + ids.url}>
+      <div
+        class="link-form"
+        onKeyDown={(e) => {
+          if (e.key === "Enter") {
+            e.preventDefault();
+            e.stopPropagation();
+            (e.currentTarget.querySelector(".btn-primary") as HTMLButtonElement).click();
+          }
+        }}
+      >
+        <div class="field">
+          <label for={ids.url}>{t("compose.linkUrl")}</label>
+          <input
+            id={ids.url}
+            type="text"
+            inputMode="url"
+            autocomplete="off"
+            spellcheck={false}
+            value={url}
+            placeholder="example.com"
+            aria-invalid={error ? "true" : undefined}
+            aria-describedby={error ? ids.err : ids.hint}
+            onInput={(e) => {
+              setUrl((e.target as HTMLInputElement).value);
+              setError("");
+            }}
+          />
+          {error ? (
+            <p class="err small" id={ids.err} role="alert">
+              {error}
+            </p>
+          ) : (
+            <p class="hint small" id={ids.hint}>
+              {t("compose.linkUrlHint")}
+            </p>
+          )}
+        </div>
+        <div class="field">
+          <label for={ids.text}>{t("compose.linkText")}</label>
+          <input id={ids.text} type="text" autocomplete="off" value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)} />
+        </div>
+        <div class="dlg-actions">
+          <button type="button" class="btn" onClick={onClose}>
+            {t("cancel")}
+          </button>
+          <button
+            type="button"
+            class="btn btn-primary"
+            onClick={() => {
+              const u = webAddress(url);
+              if (!u) {
+                setError(t("compose.linkBad"));
+                (document.getElementById(ids.url) as HTMLInputElement | null)?.focus();
+                return;
+              }
+              onLink(u, text.trim());
+            }}
+          >
+            {t("compose.linkAdd")}
+          </button>
+        </div>
+      </div>
+    </Dialog>
   );
 }

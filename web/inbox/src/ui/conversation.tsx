@@ -9,7 +9,7 @@ import type { Conversation, Message } from "../types";
 import { api } from "../api";
 import { errText, type Inbox, type Pending } from "../state/inbox";
 import { Composer, type ComposerHandle } from "./composer";
-import { contactName, Avatar, ChannelIcon, Dialog, formatDateTime, formatDay, formatSize, formatTime, Icon, useInbox, userName } from "./common";
+import { contactName, Avatar, ChannelIcon, Dialog, Flag, formatDateTime, formatDay, formatSize, formatTime, Icon, useInbox, userName } from "./common";
 
 interface Props {
   id: number;
@@ -46,8 +46,39 @@ export function ConversationView({ id, onBack, onDetails, detailsOpen, composer 
     <main class="main conv" id="main" aria-labelledby="conv-h">
       <Header c={c} onBack={onBack} onDetails={onDetails} detailsOpen={detailsOpen} />
       <LogView c={c} />
+      <TakeBar c={c} />
       <Composer c={c} handle={composer} />
     </main>
+  );
+}
+
+/**
+ * TakeBar tells an agent who is not available, up front, that they cannot take this unassigned
+ * conversation, with one button that turns availability on and takes it (instead of a reply that
+ * fails after it was typed).
+ */
+function TakeBar({ c }: { c: Conversation }) {
+  const inbox = useInbox("open", "presence");
+  const [busy, setBusy] = useState(false);
+  const a = c.allowed;
+  if (!a || !a.assign_to_me_if_available || inbox.available || c.status !== "open" || c.assignee_id) return null;
+  return (
+    <div class="take-bar" role="region" aria-label={t("presence.away")}>
+      <p>{t("take.text")}</p>
+      <button
+        type="button"
+        class="btn btn-primary"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          await inbox.setAvailable(true);
+          if (inbox.available) await inbox.assignToMe(c.id);
+          setBusy(false);
+        }}
+      >
+        {t("take.button")}
+      </button>
+    </div>
   );
 }
 
@@ -74,6 +105,7 @@ function Header({ c, onBack, onDetails, detailsOpen }: { c: Conversation; onBack
         <div class="menu-wrap">
           <button type="button" class="name-btn" aria-haspopup="menu" aria-expanded={menu ? "true" : "false"} onClick={() => setMenu(!menu)} id="conv-h">
             <ChannelIcon channel={c.channel} />
+            <Flag code={c.contact_country} />
             <span>{name}</span>
             <Icon name="chevron" />
           </button>
@@ -160,10 +192,15 @@ function teamName(inbox: Inbox, id: number): string {
   return tm ? tm.name : t("someone");
 }
 
-/** Menu is a small menu of buttons: arrow keys move, Escape closes and gives focus back. */
+/**
+ * Menu is a small menu of buttons: arrow keys move, Escape closes and gives focus back. Escape
+ * closes the menu only, wherever the focus is (on its button, say): it never also reaches the
+ * inbox's own Escape, which would leave the conversation.
+ */
 export function Menu({ children, onClose, label }: { children: any; onClose: () => void; label: string }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  // A layout effect: the keys are the menu's as soon as it is on screen, not a frame later.
+  useLayoutEffect(() => {
     const el = ref.current!;
     const opener = el.parentElement!.querySelector<HTMLElement>("[aria-haspopup]");
     const items = () => Array.from(el.querySelectorAll<HTMLElement>("[role^=menuitem]"));
@@ -185,10 +222,19 @@ export function Menu({ children, onClose, label }: { children: any; onClose: () 
       e.preventDefault();
       e.stopPropagation();
     };
+    const escape = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || document.querySelector("dialog[open]")) return;
+      e.preventDefault();
+      e.stopPropagation();
+      onClose();
+      opener?.focus();
+    };
     document.addEventListener("mousedown", away);
+    document.addEventListener("keydown", escape, true); // capture: before anything else hears it
     el.addEventListener("keydown", key);
     return () => {
       document.removeEventListener("mousedown", away);
+      document.removeEventListener("keydown", escape, true);
       el.removeEventListener("keydown", key);
     };
   }, []);
@@ -340,7 +386,8 @@ function LogView({ c }: { c: Conversation }) {
   }, [c.id]);
 
   const onScroll = () => {
-    const el = ref.current!;
+    const el = ref.current;
+    if (!el) return; // a scroll that arrives as the conversation closes
     stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
     if (stick.current) inbox.markReadSoon();
     if (el.scrollTop < 200 && inbox.log.more && !inbox.logLoading) {
@@ -365,7 +412,7 @@ function LogView({ c }: { c: Conversation }) {
         </li>,
       );
     }
-    items.push(<Entry key={m.seq} m={m} seen={m.seq === seenSeq} me={inbox.me.id} />);
+    items.push(<Entry key={m.seq} m={m} seen={m.seq === seenSeq} me={inbox.me.id} contact={contactName(c)} />);
   }
   return (
     <div class="log-wrap">
@@ -391,16 +438,17 @@ function LogView({ c }: { c: Conversation }) {
 }
 
 /** Entry draws one log entry; entries never change once stored, so it draws each once. */
-class Entry extends Component<{ m: Message; seen: boolean; me: number }> {
-  shouldComponentUpdate(next: { m: Message; seen: boolean }) {
-    return next.m !== this.props.m || next.seen !== this.props.seen;
+class Entry extends Component<{ m: Message; seen: boolean; me: number; contact: string }> {
+  shouldComponentUpdate(next: { m: Message; seen: boolean; contact: string }) {
+    return next.m !== this.props.m || next.seen !== this.props.seen || next.contact !== this.props.contact;
   }
   render() {
-    const { m, seen, me } = this.props;
+    const { m, seen, me, contact } = this.props;
     if (m.kind === "event") return <li class="sys">{eventLine(m)}</li>;
     const side = m.sender_kind === "visitor" ? "them" : "us";
     const cls = "msg msg-" + side + (m.kind === "note" ? " msg-note" : "") + (m.sender_kind === "bot" ? " msg-bot" : "");
-    const who = m.sender_kind === "visitor" ? m.sender_name || t("visitor") : m.sender_kind === "agent" && m.sender_id === me ? t("conv.you") : m.sender_name || (m.sender_kind === "bot" ? t("conv.bot") : "");
+    // The contact's messages carry the contact's name as it is now (renamed in the details, too).
+    const who = m.sender_kind === "visitor" ? contact : m.sender_kind === "agent" && m.sender_id === me ? t("conv.you") : m.sender_name || (m.sender_kind === "bot" ? t("conv.bot") : "");
     return (
       <li class={cls}>
         <div class="meta small">
@@ -473,7 +521,10 @@ function CardView({ m }: { m: Message }) {
       </ul>
     );
   } else if (c.type === "capture" && c.field) {
-    extra = <p class="muted small">{t("card.asks", { field: c.field.label || c.field.key })}</p>;
+    // A built-in field in the agent's language; a custom one by the label the playbook gave it.
+    const f = c.field;
+    const field = ["name", "email", "phone", "company"].includes(f.type) ? t("admin.pb.field." + f.type) : f.label || f.key;
+    extra = <p class="muted small">{t("card.asks", { field })}</p>;
   } else if (c.type === "consent" && c.checkbox_label) {
     extra = <p class="muted small">☐ {c.checkbox_label}</p>;
   } else if (c.type === "live_chat") {
@@ -540,7 +591,7 @@ function PendingEntry({ p }: { p: Pending }) {
             <span>{p.attachmentName}</span>
           </span>
         )}
-        {p.body && <p class="plain">{p.body}</p>}
+        {p.shown && <p class="plain">{p.shown}</p>}
       </div>
       {p.failed && (
         <div class="small err-line" role="alert">

@@ -7,11 +7,14 @@ import { api } from "../api";
 import { t } from "../i18n";
 import { errText } from "../state/inbox";
 import type { Contact, ContactDetails, Conversation, CreatedItem } from "../types";
-import { countryName, formatDateTime, formatWhen, Icon, useId, useInbox } from "./common";
+import { countryName, formatDateTime, formatWhen, Icon, languageName, useId, useInbox } from "./common";
 import { Attributes, CreatedItems, DealCapture } from "./crm";
 
 export function Details({ c, onClose }: { c: Conversation; onClose: () => void }) {
-  const inbox = useInbox("log");
+  const inbox = useInbox("log", "visitor");
+  // The visitor came, left or opened a page: their browsing history and "last seen" changed.
+  const pings = inbox.visitorPings.get(c.contact_id) || 0;
+  const onSite = inbox.onSite(c);
   const [d, setD] = useState<ContactDetails | null>(null);
   const [error, setError] = useState("");
   const [items, setItems] = useState<CreatedItem[] | null>(null);
@@ -34,7 +37,7 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
     return () => {
       live = false;
     };
-  }, [c.contact_id, capturedAt]);
+  }, [c.contact_id, capturedAt, pings]);
 
   useEffect(() => {
     let live = true;
@@ -104,7 +107,10 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
               {visitor.locale && (
                 <>
                   <dt>{t("details.language")}</dt>
-                  <dd>{visitor.locale}</dd>
+                  <dd>
+                    {languageName(visitor.locale)}
+                    {languageName(visitor.locale) !== visitor.locale && <span class="muted small"> ({visitor.locale})</span>}
+                  </dd>
                 </>
               )}
               <dt>{t("details.referrer")}</dt>
@@ -112,7 +118,7 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
               <dt>{t("details.firstSeen")}</dt>
               <dd>{formatDateTime(visitor.first_seen)}</dd>
               <dt>{t("details.lastSeen")}</dt>
-              <dd>{formatDateTime(visitor.last_seen)}</dd>
+              <dd>{onSite ? <span class="visitor-online">{t("details.onSiteNow")}</span> : formatDateTime(visitor.last_seen)}</dd>
             </dl>
             <BlockButton
               visitorId={visitor.id}
@@ -151,12 +157,15 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
                 <li key={i}>
                   {safeHref(p.url) ? (
                     <a href={p.url} target="_blank" rel="noopener noreferrer nofollow" class="wrap">
-                      {p.title || p.url}
+                      {p.title || pagePath(p.url)}
                     </a>
                   ) : (
                     <span class="wrap">{p.title || p.url}</span>
                   )}
-                  <div class="muted small">{formatWhen(p.at)}</div>
+                  <div class="muted small page-meta">
+                    {p.title && <span class="wrap">{pagePath(p.url)}</span>}
+                    <span>{formatWhen(p.at)}</span>
+                  </div>
                 </li>
               ))}
             </ol>
@@ -347,6 +356,16 @@ function BlockButton({ visitorId, blocked, onChange }: { visitorId: number; bloc
       </button>
     </div>
   );
+}
+
+/** pagePath is a page's address without the site: its path, query and fragment ("/demo?lang=de"). */
+export function pagePath(u: string): string {
+  try {
+    const x = new URL(u);
+    return x.pathname + x.search + x.hash;
+  } catch {
+    return u;
+  }
 }
 
 /** safeHref says whether a URL a visitor's browser reported may be a link: http and https only. */

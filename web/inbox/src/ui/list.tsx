@@ -5,7 +5,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { t } from "../i18n";
 import { tickEvery, waitingSince } from "../lib/time";
 import type { Conversation, Folder } from "../types";
-import { contactName, ChannelIcon, formatDuration, formatWhen, Icon, useInbox } from "./common";
+import { contactName, ChannelIcon, Flag, formatDuration, formatWhen, Icon, useInbox, userName } from "./common";
 
 export const rowHeight = 76;
 const overscan = 6;
@@ -71,7 +71,7 @@ export function ConversationList({ folder, openId, onMenu }: Props) {
   const rows = [];
   for (let i = first; i < last; i++) {
     const c = inbox.get(ids[i]);
-    if (c) rows.push(<Row key={c.id} c={c} index={i} total={ids.length} open={c.id === openId} now={now} />);
+    if (c) rows.push(<Row key={c.id} c={c} index={i} total={ids.length} open={c.id === openId} now={now} folder={folder} />);
   }
   const count = inbox.counts && folder !== "closed" ? inbox.counts[folder] : null;
   return (
@@ -113,7 +113,12 @@ export function ConversationList({ folder, openId, onMenu }: Props) {
   );
 }
 
-function Row({ c, index, total, open, now }: { c: Conversation; index: number; total: number; open: boolean; now: number }) {
+/** previewText is a row's last line: a picture without a caption (stored as "📷") is worded. */
+export function previewText(preview: string): string {
+  return preview === "📷" ? "📷 " + t("list.photo") : preview;
+}
+
+function Row({ c, index, total, open, now, folder }: { c: Conversation; index: number; total: number; open: boolean; now: number; folder: Folder }) {
   const inbox = useInbox();
   const typing = inbox.typing.get(c.id);
   const since = waitingSince(c);
@@ -122,11 +127,15 @@ function Row({ c, index, total, open, now }: { c: Conversation; index: number; t
   let state = "";
   if (typing && typing.from === "visitor") state = t("live.typing");
   const onSite = c.status === "open" ? inbox.onSite(c) : undefined;
+  // Where several people's conversations are listed, who has each.
+  const assignee = (folder === "open" || folder === "others" || folder === "closed") && c.assignee_id ? userName(inbox.users, c.assignee_id) : "";
+  const meta = onSite !== undefined || isNewChat || assignee;
   return (
     <li class={"row" + (open ? " row-open" : "") + (c.unread ? " row-unread" : "")} style={{ transform: `translateY(${index * rowHeight}px)` }} aria-setsize={total} aria-posinset={index + 1}>
       <a href={"#/c/" + c.id} class="row-link" aria-current={open ? "true" : undefined}>
         <span class="row-1">
           <ChannelIcon channel={c.channel} />
+          <Flag code={c.contact_country} />
           <span class="row-name">{name}</span>
           {since ? (
             <span class="row-wait" title={t("list.waiting")}>
@@ -138,15 +147,28 @@ function Row({ c, index, total, open, now }: { c: Conversation; index: number; t
           )}
         </span>
         <span class="row-2">
-          <span class={"row-preview" + (state ? " row-live" : "")}>{state || c.preview || "\u00a0"}</span>
-          {onSite !== undefined && <span class={"tag " + (onSite ? "tag-online" : "tag-left")}>{t(onSite ? "live.onSite" : "live.left")}</span>}
-          {isNewChat && <span class="tag tag-new">{t("live.new")}</span>}
+          <span class={"row-preview" + (state ? " row-live" : "")}>{state || previewText(c.preview) || "\u00a0"}</span>
           {c.unread > 0 && (
             <span class="badge" aria-label={t("list.unread", { n: c.unread })}>
               {c.unread > 99 ? "99+" : c.unread}
             </span>
           )}
         </span>
+        {meta && (
+          <span class="row-3 small">
+            {onSite !== undefined && <span class={"live " + (onSite ? "live-on" : "live-off")}>{t(onSite ? "live.onSite" : "live.left")}</span>}
+            {isNewChat && <span class="tag tag-new">{t("live.new")}</span>}
+            {assignee && (
+              <span class="row-assignee" title={t("conv.assignedTo", { name: assignee })}>
+                <span class="sr">{t("conv.assignedTo", { name: assignee })}</span>
+                <span aria-hidden="true">
+                  <Icon name="user" />
+                  {assignee}
+                </span>
+              </span>
+            )}
+          </span>
+        )}
       </a>
       {c.allowed && c.allowed.close && (
         <button type="button" class="btn-resolve row-resolve" onClick={() => void inbox.resolve(c.id)} aria-label={t("conv.resolveNamed", { name })} title={t("conv.resolve")}>

@@ -1,7 +1,8 @@
 // The signed-in inbox: sidebar, folder list, conversation and details side by side on a desk, as
 // stacked screens on a phone (list → conversation → details). Routes live in the URL's hash.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { Admin } from "../admin";
+import { Admin, isAdmin } from "../admin";
+import { WebhookAlerts } from "../admin/webhooks";
 import { t, type Lang } from "../i18n";
 import { Chord, shortcutList, type Command } from "../lib/keys";
 import { hashOf, parseHash, type Route } from "../lib/router";
@@ -15,6 +16,7 @@ import { Details } from "./details";
 import { ConversationList } from "./list";
 import { BrowserNotifier, NotifyDialog, PermissionBanner } from "./notify";
 import { Sidebar } from "./sidebar";
+import { VisitorsScreen } from "../visitors/screen";
 
 const folderKey = "parley.folder";
 
@@ -86,7 +88,7 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
       if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
       const el = e.target as HTMLElement;
       const typing = el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
-      if (typing || document.querySelector("dialog[open]")) return;
+      if (typing || document.querySelector("dialog[open]") || document.querySelector(".menu")) return; // an open menu has the keys
       const cmd = chord.press(e.key, Date.now());
       if (!cmd) return;
       e.preventDefault();
@@ -134,8 +136,9 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
     onSignOut();
   };
 
-  const active: Folder | "admin" | null = route.kind === "folder" ? route.folder : route.kind === "admin" ? "admin" : null;
-  const screen = route.kind === "conversation" ? (details ? "details" : "conversation") : route.kind === "record" ? "conversation" : route.kind === "admin" ? "admin" : "list";
+  const active: Folder | "admin" | "visitors" | null = route.kind === "folder" ? route.folder : route.kind === "admin" || route.kind === "visitors" ? route.kind : null;
+  const screen =
+    route.kind === "conversation" ? (details ? "details" : "conversation") : route.kind === "record" ? "conversation" : route.kind === "admin" || route.kind === "visitors" ? "admin" : "list";
   return (
     <InboxContext.Provider value={inbox}>
       <div class="frame">
@@ -146,7 +149,11 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
         <div class={"shell" + (drawer ? " drawer-open" : "") + (details ? " with-details" : "")} data-screen={screen}>
           <Sidebar active={active} onBell={() => setBell(true)} onLang={onLang} onSignOut={signOut} onNavigate={() => setDrawer(false)} onHelp={() => setHelp(true)} />
           {drawer && <div class="scrim" onClick={() => setDrawer(false)} />}
-          {route.kind === "admin" ? (
+          {route.kind === "visitors" ? (
+            <div class="adminpane" id="main">
+              <VisitorsScreen onMenu={() => setDrawer(true)} />
+            </div>
+          ) : route.kind === "admin" ? (
             <div class="adminpane" id="main">
               <Admin path={route.path} me={inbox.me as unknown as Parameters<typeof Admin>[0]["me"]} navigate={(h: string) => (location.hash = h)} />
             </div>
@@ -181,9 +188,11 @@ function DetailsFor({ id, onClose }: { id: number; onClose: () => void }) {
   return c ? <Details c={c} onClose={onClose} /> : null;
 }
 
-/** Bars: the reconnecting notice and the notification permission banner. */
+/** Bars: the reconnecting notice, the notification permission banner and, for admins, webhooks
+ * Parley switched off. */
 function Bars() {
   const inbox = useInbox("socket");
+  const admin = isAdmin(inbox.me as unknown as Parameters<typeof isAdmin>[0]);
   const [late, setLate] = useState(false);
   useEffect(() => {
     const h = window.setTimeout(() => setLate(true), 3000);
@@ -196,6 +205,7 @@ function Bars() {
         {down ? (inbox.everConnected ? t("socket.reconnecting") : t("socket.connecting")) : ""}
       </div>
       <PermissionBanner />
+      {admin && <WebhookAlerts />}
     </div>
   );
 }

@@ -8,7 +8,7 @@ import { Avatar, Icon, useId, useInbox } from "./common";
 const langNames: Record<Lang, string> = { en: "English", de: "Deutsch", nl: "Nederlands", tr: "Türkçe", hu: "Magyar" };
 
 interface Props {
-  active: Folder | "admin" | null;
+  active: Folder | "admin" | "visitors" | null;
   onBell: () => void;
   onLang: (l: Lang) => void;
   onSignOut: () => void;
@@ -48,6 +48,12 @@ export function Sidebar({ active, onBell, onLang, onSignOut, onNavigate, onHelp 
         })}
       </ul>
       <ul class="folders side-links">
+        <li>
+          <a href="#/visitors" class="folder" aria-current={active === "visitors" ? "page" : undefined} onClick={onNavigate}>
+            <Icon name="eye" />
+            <span>{t("visitors.title")}</span>
+          </a>
+        </li>
         <li>
           <a href="#/admin" class="folder" aria-current={active === "admin" ? "page" : undefined} onClick={onNavigate}>
             <Icon name="gear" />

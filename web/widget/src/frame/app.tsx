@@ -9,11 +9,26 @@ import { botWho, headerName } from "../lib/log";
 import { checkCapture, inputFor, invalidText, lines, mmss, responses, secondsLeft } from "../lib/cards";
 import type { Attachment, Card, Message } from "../lib/protocol";
 import { cardPending, type Pending } from "../lib/pending";
+import { loadPicker } from "../../../emoji/emoji-load";
 
 /** Whether the visitor's focus was last in the conversation (not the composer, not the header):
  * only then does a new card take the focus. A control that gets disabled or removed under the
  * focus leaves it on the body; that still counts as in the conversation. */
 let inLog = false;
+
+/**
+ * shown scrolls the log to its end when a picture that just loaded is the last thing in it and its
+ * top is in view: the space kept for it was smaller, so it would stay cut off at the bottom. A
+ * picture further up, or one the visitor scrolled away from, stays where it is.
+ */
+function shown(img: Element): void {
+  const log = img.closest(".log");
+  if (!log) return;
+  const a = img.getBoundingClientRect();
+  const b = log.getBoundingClientRect();
+  const below = log.scrollHeight - log.scrollTop - log.clientHeight; // hidden under the view
+  if (a.bottom > b.bottom && a.top < b.bottom && below <= a.bottom - b.bottom + 80) log.scrollTop = log.scrollHeight;
+}
 
 /** reveal scrolls the log (only the log, never the host page) until el is in sight. */
 function reveal(el: HTMLElement | null): void {
@@ -74,7 +89,7 @@ function File({ chat, att, clientId }: { chat: Chat; att?: Attachment; clientId?
   if (!a) return <span class="file">📎 {S.file}</span>;
   if (/^image\/(png|jpeg|gif|webp)$/.test(a.content_type)) {
     return url ? (
-      <img class="img" src={url} alt={a.name || S.image} width={a.width} height={a.height} />
+      <img class="img" src={url} alt={a.name || S.image} width={a.width} height={a.height} onLoad={(e) => shown(e.currentTarget as Element)} />
     ) : (
       <span class="img ph" role="img" aria-label={a.name || S.image} />
     );
@@ -89,7 +104,7 @@ function File({ chat, att, clientId }: { chat: Chat; att?: Attachment; clientId?
 /** Where a card stands: false when it can take no response (an earlier or closed conversation). */
 type CardState = false | { done?: Message; busy?: Pending };
 
-function Bubble({ chat, m, first, live, mark }: { chat: Chat; m: Message; first: boolean; live?: CardState; mark?: string }) {
+function Bubble({ chat, m, first, last, live, mark }: { chat: Chat; m: Message; first: boolean; last: boolean; live?: CardState; mark?: string }) {
   const S = chat.S;
   const mine = m.from === "visitor";
   const who = mine ? S.you : m.name || chat.look.bot_name || chat.cfg.name;
@@ -128,6 +143,7 @@ function Bubble({ chat, m, first, live, mark }: { chat: Chat; m: Message; first:
           <span class="sr">{who}: </span>
           {content}
         </div>
+        {last && <time class="st">{time(m.created_at, chat.locale)}</time>}
       </div>
     </div>
   );
@@ -148,14 +164,24 @@ function PendingBubble({ chat, p }: { chat: Chat; p: Pending }) {
   );
 }
 
+/** Entries of one sender written within five minutes of each other form a run: one name, one time. */
+function sameRun(a: Message | undefined, b: Message | undefined): boolean {
+  return !!a && !!b && a.kind !== "event" && b.kind !== "event" && a.from === b.from && a.name === b.name && Math.abs(b.created_at - a.created_at) < 300000;
+}
+
 function Lines({ chat, list, old }: { chat: Chat; list: Message[]; old?: boolean }) {
   let prev: Message | undefined;
   const got = responses(list);
-  // Cards take responses while the conversation is open; earlier conversations' cards are history.
+  // Cards take responses while the conversation is open and no agent has joined; earlier
+  // conversations' cards, and those an agent took over from (the offline path's capture form once
+  // someone answers in person), are history.
   const open = !old && !!chat.log.conv && chat.log.conv.status === "open";
+  let joined = 0;
+  for (const m of list) if (m.from === "agent" || (m.kind === "event" && m.event && m.event.type === "joined")) joined = Math.max(joined, m.seq);
+  const drawn = lines(list);
   return (
     <>
-      {lines(list).map((m) => {
+      {drawn.map((m, i) => {
         let el;
         if (m.kind === "event") {
           const text = chat.systemText(m);
@@ -165,12 +191,13 @@ function Lines({ chat, list, old }: { chat: Chat; list: Message[]; old?: boolean
             </p>
           ) : null;
         } else {
-          const first = !prev || prev.kind === "event" || prev.from !== m.from || prev.name !== m.name;
+          const first = !sameRun(prev, m);
           const c = m.kind === "card" && m.card;
-          const live: CardState | undefined = c ? open && { done: got.get(c.id), busy: cardPending(chat.pending, c.id) } : undefined;
+          const takes = open && (!c || c.type === "live_chat" || m.seq > joined);
+          const live: CardState | undefined = c ? takes && { done: got.get(c.id), busy: cardPending(chat.pending, c.id) } : undefined;
           // data-card marks the cards that may take the focus when they are new (App)
-          const mark = c && open ? chat.log.convId + ":" + c.id : undefined;
-          el = <Bubble key={c ? "c" + c.id : "m" + m.seq} chat={chat} m={m} first={first} live={live} mark={mark} />;
+          const mark = c && takes ? chat.log.convId + ":" + c.id : undefined;
+          el = <Bubble key={c ? "c" + c.id : "m" + m.seq} chat={chat} m={m} first={first} last={!sameRun(m, drawn[i + 1])} live={live} mark={mark} />;
         }
         prev = m;
         return el;
@@ -368,7 +395,8 @@ function Offline({ chat }: { chat: Chat }) {
   if (chat.contactEmail) return <p class="sys">{fill(S.saved, { email: chat.contactEmail })}</p>;
   // With the bot's cards in the conversation the playbook decides how to reach a human (its live
   // chat card's offline path asks for the email): no second form.
-  if (chat.log.agentsAvailable !== 0 || chat.log.list().some((m) => m.kind === "card")) return null;
+  // An agent who joined answers in person: no form either.
+  if (chat.log.agentsAvailable !== 0 || chat.log.list().some((m) => m.kind === "card" || m.from === "agent" || (m.kind === "event" && !!m.event && m.event.type === "joined"))) return null;
   const submit = async (e: Event) => {
     e.preventDefault();
     const f = e.currentTarget as HTMLFormElement;
@@ -420,6 +448,31 @@ function Composer({ chat }: { chat: Chat }) {
     }
   };
   const disabled = chat.status === "off";
+  const lazy = chat.cfg.lazy || {};
+  // The picker is a chunk of its own, loaded the first time it is opened (web/emoji/emoji-picker.ts).
+  const emoji = (e: MouseEvent) => {
+    const anchor = e.currentTarget as HTMLElement;
+    const root = anchor.closest(".chat") as HTMLElement;
+    if (root.querySelector(".emo")) return;
+    loadPicker(lazy["emoji.js"], lazy["emoji.css"]).then((open) =>
+      open({
+        container: root,
+        anchor,
+        lang: chat.locale,
+        data: lazy["emoji-" + chat.locale + ".json"] || lazy["emoji-en.json"],
+        pick: (ch) => {
+          const b = box.current!;
+          const v = b.value.slice(0, b.selectionStart) + ch + b.value.slice(b.selectionEnd);
+          const at = b.selectionStart + ch.length;
+          setText(v);
+          b.value = v;
+          b.setSelectionRange(at, at);
+          grow();
+        },
+        closed: () => box.current && box.current.focus(),
+      }),
+    );
+  };
   return (
     <form class="comp" onSubmit={submit}>
       <button type="button" class="ic" aria-label={S.attach} title={S.attach} disabled={disabled} onClick={() => fileInput.current && fileInput.current.click()}>
@@ -440,6 +493,13 @@ function Composer({ chat }: { chat: Chat }) {
           if (f) void chat.attach(f);
         }}
       />
+      {lazy["emoji.js"] && (
+        <button type="button" class="ic" aria-label={S.emoji} title={S.emoji} aria-haspopup="dialog" disabled={disabled} onClick={emoji}>
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zM7 13h10a5 5 0 0 1-10 0zm1-5h2v3H8zm6 0h2v3h-2z" />
+          </svg>
+        </button>
+      )}
       <textarea
         ref={box}
         rows={1}
@@ -546,7 +606,8 @@ export function App({ chat }: { chat: Chat }) {
   }, [chat]);
   const status =
     chat.status === "away" ? S.reconnecting : chat.status === "connecting" ? S.connecting : chat.status === "off" ? S.unavailable : "";
-  const presence = chat.log.agentsAvailable === 0 ? S.away : S.online;
+  // Once an agent has joined, the header names them: they are here, whatever the count said before.
+  const presence = chat.log.agentsAvailable === 0 && head.name === bot.name ? S.away : S.online;
   return (
     <div class="chat">
       <header class="head">
@@ -564,12 +625,21 @@ export function App({ chat }: { chat: Chat }) {
       <div class={"banner" + (status ? "" : " sr")} role="status">
         {status}
       </div>
-      <div class="log" ref={logRef} role="log" aria-live="polite" aria-relevant="additions" aria-label={head.name} onClick={openLink}>
+      <div
+        class="log"
+        ref={logRef}
+        role="log"
+        aria-live="polite"
+        aria-relevant="additions"
+        aria-label={head.name}
+        tabIndex={0 /* scrollable with the keyboard, also when it holds no control */}
+        onClick={openLink}
+      >
         {chat.log.previous.length > 0 && (
-          <>
-            <Lines chat={chat} list={chat.log.previous} old />
+          <section class="old" aria-label={S.earlier}>
             <p class="div">{S.earlier}</p>
-          </>
+            <Lines chat={chat} list={chat.log.previous} old />
+          </section>
         )}
         {list.length === 0 && pending.length === 0 && (
           <div class="m them first">
@@ -579,6 +649,11 @@ export function App({ chat }: { chat: Chat }) {
               <div class="bub">{S.greeting}</div>
             </div>
           </div>
+        )}
+        {chat.log.away !== null && (
+          <p class="away" role="note">
+            {chat.log.away || S.away}
+          </p>
         )}
         <Lines chat={chat} list={list} />
         {pending.map((p) => (

@@ -20,6 +20,16 @@ export interface Config {
   key: string;
   name: string;
   domains: string[];
+  /** the files loaded on demand (the emoji picker): name → versioned URL */
+  lazy?: Record<string, string>;
+}
+
+/** Link replaces the visitor's socket, for "Try it" in the playbook editor (src/frame/try.tsx): its
+ * URL, its first frame instead of auth, and where the frames the chat does not know go. */
+export interface Link {
+  ws: string;
+  first: () => object;
+  other: (f: Frame) => void;
 }
 
 export interface Upload {
@@ -99,6 +109,7 @@ export class Chat {
   constructor(
     public cfg: Config,
     private parentOrigin: string,
+    private link?: Link,
   ) {
     const base = "/widget/v1/" + encodeURIComponent(cfg.key);
     this.kToken = "parley:" + cfg.key + ":token";
@@ -109,12 +120,13 @@ export class Chat {
     this.pending = parsePending(load(this.kPending));
     this.api = new Api(base, () => this.token());
     const wsURL = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + base + "/ws";
-    this.sock = new Socket(wsURL, {
+    this.sock = new Socket(link ? link.ws : wsURL, {
       token: () => this.token(),
+      live: () => load("parley:" + cfg.key + ":lv"),
       frame: (f) => this.onFrame(f),
       state: (up) => this.set(() => (this.status = up ? "live" : "away")),
       refused: () => this.refused(),
-    });
+    }, link && link.first);
     addEventListener("message", (e: MessageEvent) => {
       if (e.source !== window.parent || e.origin !== this.parentOrigin) return;
       const m = bridgeMessage<ToFrame>(e.data);
@@ -271,7 +283,9 @@ export class Chat {
         page_url: withPage ? this.page.url : "",
         page_title: withPage ? this.page.title : "",
         referrer: this.page.referrer || "",
-        locale: this.locale,
+        // The browser's own first language ("de-AT"), for the agent's details panel; the widget's
+        // language (this.locale) is only what the widget speaks.
+        locale: (navigator.languages && navigator.languages[0]) || navigator.language || "",
       });
       if (r.status === 201 && r.data.token) {
         save(this.kToken, r.data.token);
@@ -450,6 +464,8 @@ export class Chat {
         this.set(() => this.log.deleted(Number(f.conversation_id)));
         this.report();
         break;
+      default:
+        if (this.link) this.link.other(f);
     }
   }
 

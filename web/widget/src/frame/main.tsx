@@ -18,6 +18,11 @@ function start(): void {
     return;
   }
   const cfg: Config = { key: root.getAttribute("data-key") || "", name: root.getAttribute("data-name") || "", domains };
+  try {
+    cfg.lazy = JSON.parse(root.getAttribute("data-lazy") || "{}");
+  } catch {
+    // no emoji picker then
+  }
   let parentOrigin = "";
   try {
     parentOrigin = decodeURIComponent(location.hash.slice(1));

@@ -2,8 +2,15 @@
 // memory when the browser blocks storage, so the chat still works for this page view.
 
 const memory = new Map<string, string>();
+let only = false;
+
+/** memoryOnly keeps everything in memory ("Try it": nothing of a sandbox run outlives its page). */
+export function memoryOnly(): void {
+  only = true;
+}
 
 function ls(): Storage | null {
+  if (only) return null;
   try {
     return window.localStorage;
   } catch {

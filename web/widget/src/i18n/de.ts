@@ -3,7 +3,7 @@ import type { Launcher, Strings } from "./en";
 export const launcher: Launcher = {
   open: "Chat öffnen",
   close: "Chat schließen",
-  unread: "{n} ungelesene Nachrichten",
+  unread: "{n} ungelesene Nachricht|{n} ungelesene Nachrichten",
   newMessage: "Neue Nachricht",
   frameTitle: "Chat",
   dismiss: "Ausblenden",
@@ -19,6 +19,7 @@ export const strings: Strings = {
   placeholder: "Nachricht schreiben…",
   messageLabel: "Nachricht",
   send: "Senden",
+  emoji: "Emoji",
   attach: "Datei anhängen",
   close: "Chat schließen",
   you: "Sie",

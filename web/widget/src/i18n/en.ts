@@ -1,11 +1,12 @@
 // English: the reference catalogue. Every other language has the same keys (checked by tsc).
 // `launcher` is what the loader shows on the host page; `strings` is the chat frame's text.
-// Placeholders: {n}, {name}, {email}.
+// Placeholders: {n}, {name}, {email}. A text with a count may hold two forms, "one|other" (plural in
+// i18n/format.ts); a language whose words do not change with the count has one.
 
 export const launcher = {
   open: "Open chat",
   close: "Close chat",
-  unread: "{n} unread messages",
+  unread: "{n} unread message|{n} unread messages",
   newMessage: "New message",
   frameTitle: "Chat",
   dismiss: "Dismiss",
@@ -21,6 +22,7 @@ export const strings = {
   placeholder: "Write a message…",
   messageLabel: "Message",
   send: "Send",
+  emoji: "Emoji",
   attach: "Attach a file",
   close: "Close chat",
   you: "You",
@@ -58,8 +60,8 @@ export const strings = {
   declined: "I don't agree",
   waiting: "Waiting for an agent… {time}",
   required: "Please fill in this field.",
-  tooShort: "Please enter at least {n} characters.",
-  tooLongField: "Please enter at most {n} characters.",
+  tooShort: "Please enter at least {n} character.|Please enter at least {n} characters.",
+  tooLongField: "Please enter at most {n} character.|Please enter at most {n} characters.",
   phoneInvalid: "Please enter a valid phone number.",
   fieldInvalid: "Please check what you entered.",
 };

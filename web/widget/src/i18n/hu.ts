@@ -19,6 +19,7 @@ export const strings: Strings = {
   placeholder: "Írjon üzenetet…",
   messageLabel: "Üzenet",
   send: "Küldés",
+  emoji: "Emoji",
   attach: "Fájl csatolása",
   close: "Csevegés bezárása",
   you: "Ön",

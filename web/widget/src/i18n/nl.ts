@@ -3,7 +3,7 @@ import type { Launcher, Strings } from "./en";
 export const launcher: Launcher = {
   open: "Chat openen",
   close: "Chat sluiten",
-  unread: "{n} ongelezen berichten",
+  unread: "{n} ongelezen bericht|{n} ongelezen berichten",
   newMessage: "Nieuw bericht",
   frameTitle: "Chat",
   dismiss: "Verbergen",
@@ -19,6 +19,7 @@ export const strings: Strings = {
   placeholder: "Typ een bericht…",
   messageLabel: "Bericht",
   send: "Versturen",
+  emoji: "Emoji",
   attach: "Bestand bijvoegen",
   close: "Chat sluiten",
   you: "Jij",
@@ -56,8 +57,8 @@ export const strings: Strings = {
   declined: "Ik ga niet akkoord",
   waiting: "Wachten op een collega… {time}",
   required: "Vul dit veld in.",
-  tooShort: "Vul minstens {n} tekens in.",
-  tooLongField: "Vul maximaal {n} tekens in.",
+  tooShort: "Vul minstens {n} teken in.|Vul minstens {n} tekens in.",
+  tooLongField: "Vul maximaal {n} teken in.|Vul maximaal {n} tekens in.",
   phoneInvalid: "Vul een geldig telefoonnummer in.",
   fieldInvalid: "Controleer wat je hebt ingevuld.",
 };

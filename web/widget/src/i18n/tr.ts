@@ -19,6 +19,7 @@ export const strings: Strings = {
   placeholder: "Bir mesaj yazın…",
   messageLabel: "Mesaj",
   send: "Gönder",
+  emoji: "Emoji",
   attach: "Dosya ekle",
   close: "Sohbeti kapat",
   you: "Siz",

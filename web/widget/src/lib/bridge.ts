@@ -47,7 +47,10 @@ export type ToHost =
   | { parley: "close" }
   | { parley: "message"; from: string; name: string; text: string }
   | { parley: "disable"; reason: string }
-  | { parley: "look"; look: Look };
+  | { parley: "look"; look: Look }
+  /** from the live frame (src/live.ts): it listens; and an agent invites this visitor to a chat */
+  | { parley: "live" }
+  | { parley: "invite" };
 
 /** bridgeMessage returns data when it is a message of ours, else null. */
 export function bridgeMessage<T extends { parley: string }>(data: unknown): T | null {

@@ -4,7 +4,7 @@
 
 import type { Field, Message } from "./protocol";
 import type { Strings } from "../i18n/en";
-import { fill } from "../i18n/format";
+import { plural } from "../i18n/format";
 
 /**
  * lines is the log as drawn: a card entry whose card.id an earlier entry already had replaces that
@@ -81,9 +81,9 @@ export function invalidText(bad: Invalid, field: Field, S: Strings): string {
   if (hint) return hint;
   switch (bad.why) {
     case "short":
-      return fill(S.tooShort, { n: bad.n || 0 });
+      return plural(S.tooShort, bad.n || 0);
     case "long":
-      return fill(S.tooLongField, { n: bad.n || 0 });
+      return plural(S.tooLongField, bad.n || 0);
     case "email":
       return S.emailInvalid;
     case "phone":

@@ -4,7 +4,8 @@
 import type { Pending } from "./pending";
 
 export const commands = {
-  auth: (token: string) => ({ t: "auth", token }),
+  /** live is the browser's live id (src/live.ts), so the Visitors screen knows who it is */
+  auth: (token: string, live?: string | null) => (live ? { t: "auth", token, live } : { t: "auth", token }),
   /** send sends what is pending: a message, or a card response (answer, capture, consent; section 4) */
   send: (p: Pending): object =>
     p.cmd

@@ -22,6 +22,8 @@ export class Log {
   /** lines of a closed conversation, kept above a divider once a new one starts */
   previous: Message[] = [];
   agentsAvailable = -1;
+  /** outside business hours: the away message to show ("": the website set none) */
+  away: string | null = null;
 
   /**
    * snapshot applies a ready frame or the answer to a resume (asked with seq after, for conversation
@@ -29,7 +31,10 @@ export class Log {
    * again after consent_version_stale, protocol 4.5).
    */
   snapshot(u: Update, after = 0, askedId = 0, overwrite = false): Next {
-    if (typeof u.agents_available === "number") this.agentsAvailable = u.agents_available;
+    if (typeof u.agents_available === "number") {
+      this.agentsAvailable = u.agents_available;
+      this.away = typeof u.away === "string" ? u.away : null;
+    }
     const c = u.conversation;
     if (!c) {
       this.clear(false);

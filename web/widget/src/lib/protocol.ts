@@ -1,7 +1,7 @@
 // Shapes of the visitor protocol (docs/widget-protocol.md). Unknown keys and frame types are
 // ignored, as the protocol asks.
 
-import { parseFrames } from "../../../shared/socket";
+import { parseFrames } from "../../../livesocket/socket";
 
 export type Sender = "visitor" | "agent" | "bot" | "system";
 
@@ -106,6 +106,8 @@ export interface Update {
   from_seq?: number;
   to_seq?: number;
   agents_available?: number;
+  /** present outside the website's business hours: its away message ("" for the widget's own) */
+  away?: string;
 }
 
 export interface Frame extends Partial<Update> {

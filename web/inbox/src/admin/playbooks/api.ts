@@ -1,4 +1,5 @@
 // The playbook endpoints (/api/v1/playbooks…), in one place.
+import { useEffect } from "preact/hooks";
 import { api } from "../../api";
 import { type Problem, problemsOf } from "../flow";
 import type { Playbook, PlaybookInput, PlaybookVersion, Template } from "../types";
@@ -10,6 +11,36 @@ export async function listPlaybooks(websiteId?: number): Promise<Playbook[]> {
 
 export async function getPlaybook(id: number): Promise<Playbook> {
   return (await api<{ playbook: Playbook }>("GET", `playbooks/${id}`)).playbook;
+}
+
+/**
+ * useInstalled reads again, every 10 s and when the window gets the focus, whether playbooks still
+ * shown as "offline only" are: a page with the widget may load one at any moment, and then the
+ * badge goes without a reload. onLoaded gets each one that changed.
+ */
+export function useInstalled(waiting: number[], onLoaded: (p: Playbook) => void): void {
+  const key = waiting.join(",");
+  useEffect(() => {
+    if (!waiting.length) return;
+    let live = true;
+    const check = async () => {
+      for (const id of waiting) {
+        try {
+          const p = await getPlaybook(id);
+          if (live && !p.offline_only) onLoaded(p);
+        } catch {
+          /* asked again on the next tick */
+        }
+      }
+    };
+    const timer = window.setInterval(check, 10000);
+    addEventListener("focus", check);
+    return () => {
+      live = false;
+      clearInterval(timer);
+      removeEventListener("focus", check);
+    };
+  }, [key]);
 }
 
 export async function createPlaybook(input: PlaybookInput): Promise<Playbook> {

@@ -14,6 +14,7 @@ import { AppearanceForm } from "./appearance";
 import { CardForm } from "./card-form";
 import { Preview } from "./preview";
 import { TargetingForm } from "./targeting";
+import { TryIt } from "./try";
 import { cardName, Tree, typeLabel } from "./tree";
 
 interface Draft {
@@ -73,6 +74,8 @@ export function Editor({ id, me, navigate }: { id: number; me: Me; navigate: (ha
 
 function EditorLoaded(props: { playbook: Playbook; teams: Team[]; users: User[]; website?: Website; me: Me; navigate: (hash: string) => void; onReload: (p: Playbook) => void }) {
   const [pb, setPb] = useState(props.playbook);
+  // A widget loading the playbook ends "offline only" while the editor is open.
+  pbapi.useInstalled(pb.offline_only ? [pb.id] : [], (p) => setPb((x) => ({ ...x, offline_only: p.offline_only, loaded_at: p.loaded_at })));
   const [draft, setDraftState] = useState<Draft>(() => draftOf(props.playbook));
   const [dirty, setDirty] = useState(false);
   const [problems, setProblems] = useState<Problem[]>([]);
@@ -391,7 +394,9 @@ function EditorLoaded(props: { playbook: Playbook; teams: Team[]; users: User[];
           </div>
         </div>
         <aside class="pb-side" aria-label={t("admin.pb.preview")}>
-          <Preview appearance={effective.appearance} flow={effective.flow} />
+          <TryIt input={inputOf(effective, pb.website_id)} blocked={problems.length > 0}>
+            <Preview appearance={effective.appearance} flow={effective.flow} />
+          </TryIt>
         </aside>
       </div>
       {modal && modal.kind === "add" && (

@@ -25,8 +25,9 @@ function PlaybookList({ navigate }: { navigate: (hash: string) => void }) {
   const books = useLoad(() => pbapi.listPlaybooks());
   const [configure, setConfigure] = useState<Website | null>(null);
   const [importTo, setImportTo] = useState<Website | null>(null);
+  const replace = (p: Playbook) => books.set((books.data || []).map((x) => (x.id === p.id ? p : x)));
+  pbapi.useInstalled((books.data || []).filter((p) => p.offline_only).map((p) => p.id), replace);
   if (!sites.data || !books.data) return <Loading error={sites.error || books.error} />;
-  const replace = (p: Playbook) => books.set(books.data!.map((x) => (x.id === p.id ? p : x)));
   return (
     <div class="adm-screen">
       <div class="adm-head">
@@ -99,15 +100,12 @@ function PlaybookRow({ p, onChange }: { p: Playbook; onChange: (p: Playbook) => 
           <a href={`#/admin/playbooks/${p.id}`} id={labelId}>
             {p.name}
           </a>
-          {p.offline_only && (
-            <span class="adm-badge adm-badge-warn" title={t("admin.pb.offlineOnlyHint")}>
-              {t("admin.pb.offlineOnly")}
-            </span>
-          )}
+          {p.offline_only && <span class="adm-badge adm-badge-warn">{t("admin.pb.offlineOnly")}</span>}
         </p>
         <p class="adm-muted">
           {t("admin.pb.version", { n: p.version })} · {(p.targeting || []).length ? t("admin.pb.nRules", { n: (p.targeting || []).length }) : t("admin.pb.everyPage")} · {t("admin.pb.priorityN", { n: p.priority })}
         </p>
+        {p.offline_only && <p class="adm-hint pb-offline-why">{t("admin.pb.offlineOnlyShort")}</p>}
       </div>
       <div class="adm-row-side">
         <button

@@ -31,7 +31,12 @@ export function secondsText(s: number): string {
 
 /** cardName names a card for problems and buttons: its type and the start of its text. */
 export function cardName(c: Card): string {
-  const text = c.type === "live_chat" ? c.online_markdown : c.type === "action" ? (c.lead && c.lead.title) || t("admin.pb.action." + (c.action || "")) : c.markdown;
+  const text =
+    c.type === "live_chat"
+      ? c.online_markdown
+      : c.type === "action"
+        ? (c.lead && c.lead.title) || (c.deal && c.deal.title) || (c.activity && c.activity.subject) || t("admin.pb.action." + (c.action || ""))
+        : c.markdown;
   const s = text ? short(text, 40) : "";
   return s ? `${typeLabel(c.type)} “${s}”` : typeLabel(c.type);
 }
@@ -83,12 +88,9 @@ function Summary({ c, teams, offlineOnly }: { c: Card; teams: Team[]; offlineOnl
           </p>
           <p class="pb-meta">
             {t("admin.pb.waits", { time: secondsText(c.waiting_seconds || 120) })} · {team ? t("admin.pb.team", { name: team.name }) : t("admin.pb.f.anyAgent")}
-            {offlineOnly && (
-              <span class="adm-badge adm-badge-warn" title={t("admin.pb.offlineOnlyHint")}>
-                {t("admin.pb.offlineOnly")}
-              </span>
-            )}
+            {offlineOnly && <span class="adm-badge adm-badge-warn">{t("admin.pb.offlineOnly")}</span>}
           </p>
+          {offlineOnly && <p class="adm-hint pb-offline-why">{t("admin.pb.offlineOnlyHint")}</p>}
           <p class="pb-text">
             <span class="pb-k">{t("admin.pb.offlineShort")}</span> {short(c.offline_markdown || "")}
           </p>
