@@ -540,7 +540,7 @@ func TestDailyScreenshots(t *testing.T) {
 	at := host[string](p, `location.hash`)
 	write := func(q *tab) {
 		q.waitHost("the composer", `document.querySelector('.composer .editor[contenteditable=true]')`)
-		host[chromedp.Void](q, `(() => { const e = document.querySelector('.composer .editor'); e.focus(); document.execCommand('insertText', false, 'Yes, it is. See '); document.execCommand('insertHTML', false, '<a href="https://example.com/sofas">our sofas</a>'); document.execCommand('insertText', false, ' – it ships '); document.execCommand('bold'); document.execCommand('insertText', false, 'this week'); document.execCommand('bold'); document.execCommand('insertText', false, '.'); e.dispatchEvent(new Event('input', {bubbles: true})); })()`)
+		host[chromedp.Void](q, `(() => { const e = document.querySelector('.composer .editor'); e.focus(); document.execCommand('selectAll'); document.execCommand('delete'); document.execCommand('insertText', false, 'Yes, it is. See '); document.execCommand('insertHTML', false, '<a href="https://example.com/sofas">our sofas</a>'); document.execCommand('insertText', false, ' – it ships '); document.execCommand('bold'); document.execCommand('insertText', false, 'this week'); document.execCommand('bold'); document.execCommand('insertText', false, '.'); e.dispatchEvent(new Event('input', {bubbles: true})); })()`)
 	}
 	write(p)
 	p.screenshot(filepath.Join(dir, "inbox-composer.png"))

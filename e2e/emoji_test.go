@@ -45,7 +45,7 @@ func TestEmoji(t *testing.T) {
 	owner := openInbox(t, s, "owner", "demo@parley.test", s.password)
 	owner.goHash(fmt.Sprintf("#/c/%d", conv))
 	owner.clickText(".conv-actions .btn", "Assign to me")
-	owner.waitHost("the composer", `document.querySelector('.conv-status').textContent === 'Assigned to you' && !document.querySelector('.composer textarea').disabled`)
+	owner.waitHost("the composer", `document.querySelector('.conv-status').textContent === 'Assigned to you' && `+composerOn)
 	host[chromedp.Void](owner, `document.querySelector('.composer .tools button[aria-haspopup=dialog]').click()`)
 	owner.waitHost("the picker", `document.querySelector('.composer .emo input[type=search]') === document.activeElement && document.querySelectorAll('.emo-e').length > 1000`)
 	owner.do(chromedp.KeyEvent("popper"))
@@ -55,14 +55,14 @@ func TestEmoji(t *testing.T) {
 		owner.screenshot(filepath.Join(shots, "inbox-emoji.png"))
 	}
 	host[chromedp.Void](owner, `document.querySelector('.emo-e').click()`)
-	owner.waitHost("the emoji in the composer", `!document.querySelector('.emo') && document.querySelector('.composer textarea').value === '🎉' && document.activeElement === document.querySelector('.composer textarea')`)
+	owner.waitHost("the emoji in the composer", `!document.querySelector('.emo') && `+composerText+` === '🎉' && document.activeElement === document.querySelector('.composer .editor')`)
 	owner.do(chromedp.KeyEvent(" Great :hear"))
 	owner.waitHost("shortcode suggestions", `document.querySelector('.cpl[data-source=emoji] .cpl-item[aria-selected=true]') && document.querySelector('.cpl .cpl-item .cpl-label').textContent === ':heart:'`)
 	if shots != "" {
 		owner.screenshot(filepath.Join(shots, "inbox-emoji-shortcode.png"))
 	}
 	owner.do(enter)
-	owner.waitHost("the heart in the composer", `document.querySelector('.composer textarea').value === '🎉 Great ❤️' && !document.querySelector('.cpl')`)
+	owner.waitHost("the heart in the composer", composerText+` === '🎉 Great ❤️' && !document.querySelector('.cpl')`)
 	owner.do(enter)
 	visitor.waitFrame("the agent's emoji", bubbles("🎉 Great ❤️")+` === 1`)
 

@@ -656,6 +656,15 @@ func (p *tab) clickLauncher() {
 	p.do(chromedp.MouseClickXY(xy[0], xy[1]))
 }
 
+// clickFrame clicks an element of the chat frame with the mouse, as a visitor does (el: an
+// expression in the frame).
+func (p *tab) clickFrame(el string) {
+	p.t.Helper()
+	f := host[[]float64](p, `(() => { const r = `+jsRoot+`.querySelector('iframe[src*="/frame"]').getBoundingClientRect(); return [r.x, r.y]; })()`)
+	e := inFrame[[]float64](p, `(() => { const r = (`+el+`).getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`)
+	p.do(chromedp.MouseClickXY(f[0]+e[0], f[1]+e[1]))
+}
+
 // openWidget opens the chat unless it is open already.
 func (p *tab) openWidget() {
 	p.t.Helper()
@@ -685,6 +694,13 @@ var enter = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 	}
 	return nil
 })
+
+// composerText is an expression for the text in the inbox's formatted composer (its spaces as typed:
+// an editor keeps a space at the end of a line as a no-break space).
+const composerText = `document.querySelector('.composer .editor').textContent.replace(/\u00a0/g, ' ')`
+
+// composerOn is an expression saying the inbox's composer takes text.
+const composerOn = `document.querySelector('.composer .editor[contenteditable=true]')`
 
 // jsQuote makes a JavaScript string literal.
 func jsQuote(s string) string {

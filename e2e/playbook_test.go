@@ -93,13 +93,19 @@ func TestPlaybookJourneyAgentTakesIt(t *testing.T) {
 }
 
 // b. Nobody is online: the offline message, an email through the capture card, a lead with that
-// email, and the conversation waits in Unassigned.
+// email, and the conversation waits in Unassigned. The visitor answers with the mouse, so the new
+// card takes the focus once its form (from the forms chunk) is there.
 func TestPlaybookJourneyNobodyOnline(t *testing.T) {
 	s := startParley(t)
 	api := login(t, s) // signed in, no inbox open: not available
-	v := talkToSomeone(t, s, "visitor")
+	v := newTab(t, "visitor", nil)
+	v.navigate(s.url + "/demo")
+	v.openWidget()
+	talk := `[...document.querySelectorAll('.cc.ans button.opt')].find((b) => b.textContent === 'Talk to someone')`
+	v.waitFrame("the bot's question", talk)
+	v.clickFrame(talk)
 	v.waitFrame("the offline message", `document.body.textContent.includes(`+jsQuote(offlineText)+`) && !document.querySelector('.cc.wait')`)
-	v.waitFrame("the email card", `document.querySelector('form.cc.cf input[type=email]')`)
+	v.waitFrame("the email card, with the focus", `document.activeElement === document.querySelector('form.cc.cf input[type=email]')`)
 	checkAxeFrame(t, v, "widget: the offline message and the email capture card")
 	if dir := screenshots(t); dir != "" {
 		v.screenshot(filepath.Join(dir, "widget-bot-offline.png"))

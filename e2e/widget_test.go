@@ -330,9 +330,15 @@ func TestWidgetChatDetails(t *testing.T) {
 	})
 	p.waitFrame("the picture shown", `[...document.querySelectorAll('.m.me:not(.pend) img.img')].some((i) => i.src.startsWith('blob:') && i.complete && i.naturalWidth === 2)`)
 
-	// The agent closes the chat: the visitor is asked for a rating.
+	// The agent closes the chat: the visitor is asked for a rating, in view at the log's end. Its
+	// form is the first of the forms chunk's this chat draws, so the chunk loads only now.
+	if inFrame[bool](p, `performance.getEntriesByType('resource').some((r) => r.name.includes('/forms.'))`) {
+		t.Fatal("the forms chunk loaded before a form was drawn")
+	}
 	ag.must(200, "POST", fmt.Sprintf("/api/v1/conversations/%d/close", convID), nil)
-	p.waitFrame("the closed line and the rating prompt", `[...document.querySelectorAll('.sys')].some((l) => l.textContent === 'The chat was closed') && document.querySelectorAll('.rate .star').length === 5`)
+	p.waitFrame("the closed line and the rating prompt", `[...document.querySelectorAll('.sys')].some((l) => l.textContent === 'The chat was closed') && document.querySelectorAll('.rate .star').length === 5 && `+
+		`performance.getEntriesByType('resource').some((r) => r.name.includes('/forms.js')) && `+
+		`document.querySelector('.rate').getBoundingClientRect().bottom <= document.querySelector('.log').getBoundingClientRect().bottom`)
 	if dir := screenshots(t); dir != "" {
 		p.screenshot(filepath.Join(dir, "widget-rating.png"))
 	}

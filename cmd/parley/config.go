@@ -32,6 +32,14 @@ type Config struct {
 	// WebhooksAllowPrivate lets webhook endpoints point at loopback, private and link-local
 	// addresses (internal/webhook/target.go).
 	WebhooksAllowPrivate bool
+	// Mail (docs/email.md): Parley's own SMTP listener, and the installation's mail set by flags
+	// instead of the admin area.
+	SMTPAddr        string
+	SMTPHostname    string
+	MailSMTP        string // smtp[s]://user:pass@host:port?security=...
+	MailFrom        string // "Name <address>" or an address
+	MailReplyDomain string
+	MailIMAP        string // imap[s]://user:pass@host:port/folder
 }
 
 // storageFlags are the flags every subcommand that opens the database shares.
@@ -56,6 +64,12 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.BoolVar(&c.WebhooksAllowPrivate, "webhooks-allow-private", false, "let webhooks go to loopback, private, link-local and cloud metadata addresses (off: only public addresses; for receivers inside your own network)")
 	fs.DurationVar(&c.VisitorGrace, "visitor-grace", 15*time.Second, "how long a visitor who closed the website's last tab stays on the inbox's Visitors screen (a page load in between closes one tab's connection and opens the next)")
 	fs.BoolVar(&c.Demo, "demo", false, "create a demo owner, website and /demo page (idempotent) and print the URLs to open")
+	fs.StringVar(&c.SMTPAddr, "smtp-addr", "", "run Parley's own SMTP listener (an MX for the reply domain and email inboxes) on this address, e.g. :25 or :2525")
+	fs.StringVar(&c.SMTPHostname, "smtp-hostname", "", "the listener's host name in its greeting and Received lines (default: the host of --base-url)")
+	fs.StringVar(&c.MailSMTP, "mail-smtp", "", "the installation's mail relay, smtp://user:password@host:587 (STARTTLS), smtps://…:465 (TLS) or smtp://host:25?security=none; set, the mail settings are fixed by flags")
+	fs.StringVar(&c.MailFrom, "mail-from", "", "the From of the installation's mail, e.g. 'Example Support <support@example.com>' (with --mail-smtp)")
+	fs.StringVar(&c.MailReplyDomain, "mail-reply-domain", "", "the domain replies come back to as reply+TOKEN@domain, received by --smtp-addr or --mail-imap (with --mail-smtp)")
+	fs.StringVar(&c.MailIMAP, "mail-imap", "", "a mailbox the reply domain's mail is fetched from, imaps://user:password@host:993/INBOX (with --mail-smtp)")
 	secretFlags(fs, c)
 }
 
@@ -88,7 +102,8 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 var envFlags = map[string]bool{
 	"addr": true, "data": true, "database": true, "nats": true, "base-url": true, "tls-cert": true, "tls-key": true,
 	"trusted-proxies": true, "demo": true, "visitor-ip-limit": true, "visitor-grace": true, "city-db": true, "log-level": true, "log-format": true,
-	"debug-addr": true, "secret-key": true, "secret-keys-old": true, "webhooks-allow-private": true,
+	"debug-addr": true, "secret-key": true, "secret-keys-old": true, "webhooks-allow-private": true, "smtp-addr": true, "smtp-hostname": true,
+	"mail-smtp": true, "mail-from": true, "mail-reply-domain": true, "mail-imap": true,
 }
 
 func envName(flagName string) string {
@@ -136,6 +151,9 @@ func (c *Config) validate() error {
 	}
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		return fmt.Errorf("--base-url must start with http:// or https://")
+	}
+	if _, err := c.mailSettings(); err != nil {
+		return err
 	}
 	return nil
 }

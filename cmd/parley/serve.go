@@ -24,6 +24,10 @@ import (
 	"github.com/parleyhq/parley/internal/blob"
 	"github.com/parleyhq/parley/internal/bot"
 	"github.com/parleyhq/parley/internal/bus"
+	"github.com/parleyhq/parley/internal/channel"
+	"github.com/parleyhq/parley/internal/channel/email"
+	"github.com/parleyhq/parley/internal/channel/emailinbox"
+	"github.com/parleyhq/parley/internal/channel/followup"
 	"github.com/parleyhq/parley/internal/clientinfo"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
@@ -35,6 +39,7 @@ import (
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/mailer"
 	"github.com/parleyhq/parley/internal/mask"
 	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/presence"
@@ -169,6 +174,15 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 			return err
 		}})
 	blobs := blob.New(db, blob.Limits{}, nil)
+
+	// Channels (internal/channel): what comes in is stored through the seam; each reply's send job
+	// runs through its channel; website visitors who left get follow-ups by email.
+	fixedMail, _ := c.mailSettings() // validated with the flags
+	mail := mailer.New(mailer.Options{Repo: db, Fixed: fixedMail, Logger: log})
+	receiver := channel.NewReceiver(convs, contacts, blobs, log)
+	emails := emailinbox.New(emailinbox.Options{Repo: db, Receiver: receiver, Convs: convs, Blobs: blobs, Mail: mail, Feed: feed, Node: node, Logger: log})
+	channel.NewDispatcher(queue, convs, map[inbox.Kind]channel.Sender{inbox.Email: emails}, log)
+	followup.New(followup.Options{Queue: queue, Repo: db, Convs: convs, Mail: mail, Inboxes: emails, Visitors: hub, Logger: log})
 	replies := savedreply.NewService(savedreply.Options{Repo: db, Conversations: convs, Uploads: blobs, Feed: feed})
 	b.OnReconnect(func() {
 		tracker.ForgetToggles()
@@ -219,6 +233,8 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		CRM:            records,
 		Webhooks:       hooks,
 		EventLog:       eventlog.NewReader(db, convs),
+		EmailInboxes:   emails,
+		Mail:           mail,
 		SavedReplies:   replies,
 		LocationCredit: locator.Attribution(),
 	})
@@ -269,6 +285,17 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		liveDone <- struct{}{}
 	}()
 	go cleanOrphans(liveCtx, blobs, log)
+	go emails.Watch(liveCtx)
+	smtpAddr := ""
+	if c.SMTPAddr != "" {
+		a, err := serveSMTP(liveCtx, c, base, emails, log)
+		if err != nil {
+			stopJobs()
+			stopLive()
+			return err
+		}
+		smtpAddr = a
+	}
 	debugURL := ""
 	if c.DebugAddr != "" {
 		dbg, addr, err := serveDebug(c.DebugAddr, log)
@@ -285,6 +312,9 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 
 	log.Info("parley serving", "addr", ln.Addr().String(), "database", db.Where(), "bus", busName(b), "node", node, "startup", time.Since(started).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "Parley is running.\n  Inbox:        %s/inbox/\n", base)
+	if smtpAddr != "" {
+		fmt.Fprintf(stdout, "  SMTP:         %s\n", smtpAddr)
+	}
 	if debugURL != "" {
 		fmt.Fprintf(stdout, "  Profiler:     %s\n", debugURL)
 	}
@@ -327,6 +357,41 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		return runErr
 	}
 	return nil
+}
+
+// serveSMTP starts Parley's own SMTP listener on --smtp-addr, for the installation's reply domain
+// and the email inboxes' addresses, and returns the address it listens on. It offers STARTTLS with
+// the HTTPS certificate when there is one, and stops when ctx ends.
+func serveSMTP(ctx context.Context, c *Config, base string, emails *emailinbox.Service, log *slog.Logger) (string, error) {
+	host := c.SMTPHostname
+	if host == "" {
+		if u, err := url.Parse(base); err == nil {
+			host = u.Hostname()
+		}
+	}
+	cfg := email.ListenerConfig{Hostname: host, Accept: emails.Accepts, Logger: log}
+	if c.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if err != nil {
+			return "", fmt.Errorf("load TLS certificate for the SMTP listener: %w", err)
+		}
+		cfg.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	l, err := email.NewListener(cfg, emails)
+	if err != nil {
+		return "", err
+	}
+	ln, err := net.Listen("tcp", c.SMTPAddr)
+	if err != nil {
+		return "", fmt.Errorf("listen on --smtp-addr %s: %w", c.SMTPAddr, err)
+	}
+	go func() {
+		if err := l.Serve(ctx, ln); err != nil {
+			log.Error("smtp listener", "err", err)
+		}
+	}()
+	log.Info("smtp listener serving", "addr", ln.Addr().String(), "hostname", host)
+	return ln.Addr().String(), nil
 }
 
 // cleanOrphans deletes uploads never sent in a message, hourly. Every node may do it: the delete

@@ -24,7 +24,8 @@ import (
 type Blob struct {
 	ID             int64 `json:"id"`
 	ConversationID int64 `json:"conversation_id,omitempty"` // 0 until attached to a conversation
-	// Uploader is "visitor:<id>" or "user:<id>" (see VisitorUploader, UserUploader).
+	// Uploader is "visitor:<id>", "user:<id>" or "inbox:<id>" (VisitorUploader, UserUploader,
+	// InboxUploader).
 	Uploader    string `json:"-"`
 	Name        string `json:"name"`         // cleaned, card numbers masked, extension fitting ContentType
 	ContentType string `json:"content_type"` // sniffed from the bytes, one of the allow-list
@@ -83,9 +84,13 @@ func VisitorUploader(visitorID int64) string { return "visitor:" + strconv.Forma
 // UserUploader names an agent (user) as an uploader.
 func UserUploader(userID int64) string { return "user:" + strconv.FormatInt(userID, 10) }
 
+// InboxUploader names a channel inbox as the uploader of the files its messages brought (an
+// email's attachments).
+func InboxUploader(inboxID int64) string { return "inbox:" + strconv.FormatInt(inboxID, 10) }
+
 func validUploader(s string) bool {
 	kind, id, ok := strings.Cut(s, ":")
-	if !ok || (kind != "visitor" && kind != "user") {
+	if !ok || (kind != "visitor" && kind != "user" && kind != "inbox") {
 		return false
 	}
 	n, err := strconv.ParseInt(id, 10, 64)

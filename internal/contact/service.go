@@ -39,6 +39,10 @@ type Repo interface {
 	AddPageView(ctx context.Context, visitorID int64, pv PageView, keep int) error
 
 	ContactByID(ctx context.Context, id int64) (*Contact, error)
+	// ContactByEmail returns the contact with this normalised email that changed last.
+	ContactByEmail(ctx context.Context, email string) (*Contact, error)
+	// CreateContact inserts a contact of no website, setting its id before evs are written.
+	CreateContact(ctx context.Context, c *Contact, evs ...event.Event) error
 	ContactByExternalID(ctx context.Context, websiteID int64, externalID string) (*Contact, error)
 	// UpdateContact saves c's editable fields and updated_at, only if its updated_at is still
 	// prevUpdatedAt (errs.Conflict "contact_changed" otherwise). c.ExternalID is set only where
@@ -722,6 +726,34 @@ func (s *Service) Details(ctx context.Context, u *auth.User, contactID int64) (*
 		return nil, err
 	}
 	return d, nil
+}
+
+// ByEmail returns the contact a channel's sender is, by their email address: the one with that
+// address that changed last, or a new contact with that address and name (masked). A sender is
+// never merged into a contact by name. An address that is not quite valid (real mail has them) is
+// kept lower-cased as it is; without any address, a new contact is made every time.
+func (s *Service) ByEmail(ctx context.Context, address, name string) (*Contact, error) {
+	email, err := auth.NormalizeEmail(address)
+	if err != nil {
+		email = strings.ToLower(strings.TrimSpace(address))
+		if len(email) > 254 || !strings.Contains(email, "@") || strings.ContainsFunc(email, unicode.IsSpace) {
+			email = ""
+		}
+	}
+	if email != "" {
+		c, err := s.repo.ContactByEmail(ctx, email)
+		if err == nil || !errs.Is(err, errs.NotFound) {
+			return c, err
+		}
+	}
+	now := s.now().UnixMilli()
+	c := &Contact{Name: maskedLine(name, 200), Email: email, Tags: []string{}, Attributes: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+	evs := []event.Event{contactEvent(event.ContactCreated, 0, c)}
+	if err := s.repo.CreateContact(ctx, c, evs...); err != nil {
+		return nil, err
+	}
+	s.committed(ctx, evs...)
+	return c, nil
 }
 
 // VisitorByID returns a visitor.

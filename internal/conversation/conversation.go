@@ -75,6 +75,11 @@ type Conversation struct {
 	// VisitorOnline: the contact has the website open (a widget socket on any node); from the
 	// realtime hub's memory.
 	VisitorOnline bool `json:"visitor_online"`
+	// Subject is an email thread's latest subject (replies follow it).
+	Subject string `json:"subject,omitempty"`
+	// Spam: a channel flagged the mail that opened it (DMARC failed, X-Spam-Flag, or no person
+	// wrote it); it waits in the Spam view, out of every folder, until released.
+	Spam bool `json:"spam,omitempty"`
 }
 
 // Message is one entry of a conversation's log.
@@ -102,15 +107,80 @@ type Message struct {
 	// Position is the entry's place in the installation's event log (docs/events.md): every log
 	// entry is an event.
 	Position int64 `json:"position,omitempty"`
+
+	// Email is what an email carries besides its text (docs/email.md): the message as mail, for a
+	// message that came or went by email.
+	Email *EmailMeta `json:"email,omitempty"`
+	// Repaired: the channel's text had NUL bytes (removed) or invalid UTF-8 (replaced).
+	Repaired bool `json:"repaired,omitempty"`
+	// Delivery is how a reply went out through a channel; nil for the website chat's socket.
+	Delivery *Delivery `json:"delivery,omitempty"`
+	// Original is what a channel hid from the message and keeps viewable (an email's quoted
+	// history), written with the message; read it with Service.Original.
+	Original *Original `json:"-"`
+}
+
+// EmailMeta is the mail side of a message. Every text in it is masked like the message.
+type EmailMeta struct {
+	Subject string   `json:"subject,omitempty"`
+	From    string   `json:"from,omitempty"`
+	To      []string `json:"to,omitempty"`
+	Cc      []string `json:"cc,omitempty"`
+	// Quoted: the mail held quoted history or a signature, hidden here and kept (GET
+	// /api/v1/conversations/{id}/messages/{message_id}/original).
+	Quoted bool `json:"quoted,omitempty"`
+	// SPF, DKIM and DMARC as checked on the way in ("pass", "fail", …; empty when unknown).
+	SPF   string `json:"spf,omitempty"`
+	DKIM  string `json:"dkim,omitempty"`
+	DMARC string `json:"dmarc,omitempty"`
+	// Spam names why a filter or DMARC marked it; AutoReply the header that shows no person
+	// wrote it (it is recorded, never answered).
+	Spam      string `json:"spam,omitempty"`
+	AutoReply string `json:"auto_reply,omitempty"`
+	// Malformed says what was wrong with a mail that was not well-formed; its raw copy is kept
+	// as an attachment.
+	Malformed string `json:"malformed,omitempty"`
+	// Refused lists attachments that could not be kept, with the reason.
+	Refused []string `json:"refused,omitempty"`
+}
+
+// Delivery is where a reply stands on its way through a channel.
+type Delivery struct {
+	Status DeliveryStatus `json:"status"`
+	// Via names the channel when it is not the conversation's own: "email" for a website chat's
+	// reply that went out by email to a visitor who had left.
+	Via   string `json:"via,omitempty"`
+	Error string `json:"error,omitempty"` // the channel's own words, for failed (and a retrying queued)
+	At    int64  `json:"at,omitempty"`
+}
+
+// DeliveryStatus is a reply's state on its channel.
+type DeliveryStatus string
+
+const (
+	Queued    DeliveryStatus = "queued"
+	Sent      DeliveryStatus = "sent"
+	Delivered DeliveryStatus = "delivered"
+	Read      DeliveryStatus = "read"
+	Failed    DeliveryStatus = "failed"
+)
+
+// Original is the whole of a channel message before its quoted part was hidden.
+type Original struct {
+	Text string `json:"text"`
+	HTML string `json:"html,omitempty"` // sanitised
 }
 
 // payload is what the log's event column holds besides a system line's event: a card with the
-// bot's name and avatar as they were when it spoke, or a response.
+// bot's name and avatar as they were when it spoke, a response, or a channel message's mail side.
 type payload struct {
 	Card     json.RawMessage `json:"card,omitempty"`
 	Response json.RawMessage `json:"response,omitempty"`
 	Name     string          `json:"name,omitempty"`
 	Avatar   string          `json:"avatar,omitempty"`
+	Email    *EmailMeta      `json:"email,omitempty"`
+	HTML     string          `json:"html,omitempty"` // a channel message's sanitised HTML
+	Repaired bool            `json:"repaired,omitempty"`
 }
 
 // EncodePayload is the stored form of an entry's structured part (the event column).
@@ -120,6 +190,16 @@ func EncodePayload(m *Message) string {
 		p := payload{Card: m.Card, Response: m.Response}
 		if m.SenderKind == FromBot {
 			p.Name, p.Avatar = m.SenderName, m.SenderAvatar
+		}
+		b, _ := json.Marshal(p)
+		return string(b)
+	case Text, Rich, Attachment:
+		if m.Email == nil && !m.Repaired {
+			break
+		}
+		p := payload{Email: m.Email, Repaired: m.Repaired}
+		if m.Email != nil && m.Kind != Rich {
+			p.HTML = m.HTML // a rich message's HTML is rendered from its body when read
 		}
 		b, _ := json.Marshal(p)
 		return string(b)
@@ -141,6 +221,18 @@ func DecodePayload(m *Message, stored string) error {
 		m.Card, m.Response = p.Card, p.Response
 		if m.SenderKind == FromBot {
 			m.SenderName, m.SenderAvatar = p.Name, p.Avatar
+		}
+	case Text, Rich, Attachment:
+		if len(stored) <= 2 { // "{}": most messages carry nothing here
+			return nil
+		}
+		var p payload
+		if err := json.Unmarshal([]byte(stored), &p); err != nil {
+			return err
+		}
+		m.Email, m.Repaired = p.Email, p.Repaired
+		if p.HTML != "" {
+			m.HTML = p.HTML
 		}
 	}
 	return nil
@@ -169,6 +261,8 @@ const (
 	EventItemCreated = "item_created"
 	// EventItemLinked: the conversation was linked to a person, lead or deal. Agents only.
 	EventItemLinked = "item_linked"
+	// EventReleased: an agent released the conversation from the Spam view. Agents only.
+	EventReleased = "released"
 )
 
 // Event is the payload of a system line. Names are stored, not just ids, so the line still reads
@@ -225,12 +319,14 @@ const (
 	FolderOthers     Folder = "others"
 	FolderOpen       Folder = "open"
 	FolderClosed     Folder = "closed"
+	// FolderSpam holds what channels flagged as spam, open or closed, until it is released.
+	FolderSpam Folder = "spam"
 )
 
 // Valid reports whether f is a known folder.
 func (f Folder) Valid() bool {
 	switch f {
-	case FolderUnassigned, FolderMine, FolderOthers, FolderOpen, FolderClosed:
+	case FolderUnassigned, FolderMine, FolderOthers, FolderOpen, FolderClosed, FolderSpam:
 		return true
 	}
 	return false

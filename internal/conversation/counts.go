@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/inbox"
 )
 
 // Counts is how many open conversations a user sees in each open folder; the inbox's sidebar shows
@@ -13,17 +14,48 @@ type Counts struct {
 	Mine       int `json:"mine"`
 	Others     int `json:"others"`
 	Open       int `json:"open"`
+	// Spam is how many conversations wait in the Spam view, open or closed.
+	Spam int `json:"spam"`
 }
 
 // Counts counts the user's open folders within the scope List uses (one inbox when inboxID is not 0).
 func (s *Service) Counts(ctx context.Context, u *auth.User, inboxID int64) (Counts, error) {
-	inboxes, err := s.repo.ListInboxes(ctx)
+	return s.CountsFiltered(ctx, u, Filter{InboxID: inboxID})
+}
+
+// CountsFiltered counts the user's open folders within the scope ListFiltered uses.
+func (s *Service) CountsFiltered(ctx context.Context, u *auth.User, f Filter) (Counts, error) {
+	sc, err := s.scope(ctx, u, f)
 	if err != nil {
 		return Counts{}, err
+	}
+	return s.repo.CountOpen(ctx, sc, f.InboxID)
+}
+
+// Filter narrows the folders: to one inbox, to one channel (the inboxes of that kind).
+type Filter struct {
+	InboxID int64
+	Channel inbox.Kind
+}
+
+// scope is the user's scope (ScopeFor) over the inboxes f leaves.
+func (s *Service) scope(ctx context.Context, u *auth.User, f Filter) (Scope, error) {
+	inboxes, err := s.repo.ListInboxes(ctx)
+	if err != nil {
+		return Scope{}, err
+	}
+	if f.Channel != "" {
+		kept := inboxes[:0:0]
+		for _, ib := range inboxes {
+			if ib.Kind == f.Channel {
+				kept = append(kept, ib)
+			}
+		}
+		inboxes = kept
 	}
 	memberOf, err := s.repo.MemberInboxIDs(ctx, u.ID)
 	if err != nil {
-		return Counts{}, err
+		return Scope{}, err
 	}
-	return s.repo.CountOpen(ctx, ScopeFor(u, inboxes, memberOf), inboxID)
+	return ScopeFor(u, inboxes, memberOf), nil
 }

@@ -63,9 +63,11 @@ type MessageData struct {
 	ExternalID     string     `json:"external_id,omitempty"`
 	AttachmentID   int64      `json:"attachment_id,omitempty"`
 	// Card and Response: a bot card and a response to one (docs/widget-protocol.md section 4).
-	Card      json.RawMessage `json:"card,omitempty"`
-	Response  json.RawMessage `json:"response,omitempty"`
-	CreatedAt int64           `json:"created_at"`
+	Card     json.RawMessage `json:"card,omitempty"`
+	Response json.RawMessage `json:"response,omitempty"`
+	// Email is the mail side of a message that came or went by email.
+	Email     *EmailMeta `json:"email,omitempty"`
+	CreatedAt int64      `json:"created_at"`
 }
 
 // LineData is the payload of the events a system line records (assigned, unassigned, closed,
@@ -75,7 +77,7 @@ type LineData struct {
 	InboxID        int64  `json:"inbox_id"`
 	MessageID      int64  `json:"message_id"`
 	Seq            int64  `json:"seq"`
-	Line           string `json:"line"` // joined, assigned, unassigned, closed, reopened, rated, item_created, item_linked
+	Line           string `json:"line"` // joined, assigned, unassigned, closed, reopened, rated, item_created, item_linked, released
 	ActorID        int64  `json:"actor_id,omitempty"`
 	ActorName      string `json:"actor_name,omitempty"`
 	// The assignee (assigned: the new one; joined: the first agent to take the chat).
@@ -107,6 +109,8 @@ func LineType(t string) event.Type {
 		return event.ConversationItemCreated
 	case EventItemLinked:
 		return event.ConversationItemLinked
+	case EventReleased:
+		return event.ConversationReleased
 	}
 	return event.MessageCreated
 }
@@ -128,7 +132,7 @@ func LogEvent(m *Message, inboxID int64) (event.Event, error) {
 		}
 		data = MessageData{ConversationID: m.ConversationID, InboxID: inboxID, MessageID: m.ID, Seq: m.Seq, SenderKind: m.SenderKind,
 			SenderID: m.SenderID, Kind: m.Kind, Body: m.Body, ClientID: m.ClientID, ExternalID: m.ExternalID,
-			AttachmentID: m.AttachmentID, Card: m.Card, Response: m.Response, CreatedAt: m.CreatedAt}
+			AttachmentID: m.AttachmentID, Card: m.Card, Response: m.Response, Email: m.Email, CreatedAt: m.CreatedAt}
 	}
 	b, err := json.Marshal(data)
 	if err != nil {

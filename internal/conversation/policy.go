@@ -165,6 +165,39 @@ func CanDelete(a Access, c *Conversation) error {
 	return nil
 }
 
+// CanStart decides whether the actor may start a conversation in the inbox of a with a contact:
+// they work in the inbox, its channel can reach a contact first (email), and they may see the
+// contact (seesContact: they see one of its conversations; admins see every contact).
+func CanStart(a Access, seesContact bool) error {
+	if !a.HasInbox() {
+		return errs.Coded(errs.Forbidden, "inbox_no_access", "you do not work in this inbox")
+	}
+	if !seesContact && !a.User.Role.IsAdmin() {
+		return errs.E(errs.NotFound, "contact not found")
+	}
+	if a.Inbox.Kind != inbox.Email {
+		return errs.Coded(errs.Invalid, "inbox_not_email", "conversations are started in an email inbox")
+	}
+	return nil
+}
+
+// CanRetry decides whether the actor may send a reply whose delivery failed again: whoever may
+// write in the conversation (a closed one too: the reply was written while it was open).
+func CanRetry(a Access, c *Conversation) error {
+	return CanNote(a, c)
+}
+
+// CanRelease decides whether the actor may take c out of the Spam view: anyone who sees it.
+func CanRelease(a Access, c *Conversation) error {
+	if !CanSee(a, c) {
+		return notVisible()
+	}
+	if !c.Spam {
+		return errs.Coded(errs.Conflict, "not_spam", "the conversation is not in Spam")
+	}
+	return nil
+}
+
 // Allowed is what the actor may do with a conversation now, for the interface to show only the
 // buttons that work.
 type Allowed struct {
@@ -181,6 +214,7 @@ type Allowed struct {
 	Close         bool `json:"close"`
 	Reopen        bool `json:"reopen"`
 	Delete        bool `json:"delete"`
+	Release       bool `json:"release,omitempty"`
 }
 
 // AllowedFor computes Allowed from the same rules the actions use.
@@ -199,6 +233,7 @@ func AllowedFor(a Access, c *Conversation, available bool) Allowed {
 		Close:           CanClose(a, c) == nil,
 		Reopen:          CanReopen(a, c) == nil,
 		Delete:          CanDelete(a, c) == nil,
+		Release:         CanRelease(a, c) == nil,
 	}
 }
 

@@ -267,3 +267,41 @@ func contains(s []int64, v int64) bool {
 	}
 	return false
 }
+
+// Starting a conversation: only in an email inbox one works in, with a contact one sees (admins see
+// every contact).
+func TestCanStart(t *testing.T) {
+	mail := &inbox.Inbox{ID: 10, Kind: inbox.Email, Visibility: inbox.Shared, ReopenPolicy: inbox.Reopen}
+	web := &inbox.Inbox{ID: 11, Kind: inbox.Web, Visibility: inbox.Private, ReopenPolicy: inbox.Final}
+	for _, c := range []struct {
+		who   string
+		ib    *inbox.Inbox
+		sees  bool
+		wants string
+	}{
+		{"me", mail, true, "ok"},
+		{"me", mail, false, "404"},
+		{"admin", mail, false, "ok"},
+		{"outsider", mail, true, "403"},
+		{"me", web, true, "400"},
+	} {
+		if got := outcome(CanStart(access(people[c.who], c.ib), c.sees)); got != c.wants {
+			t.Errorf("%s in %s (sees contact %v): %s, want %s", c.who, c.ib.Kind, c.sees, got, c.wants)
+		}
+	}
+}
+
+// Releasing from Spam: whoever sees the conversation, only while it is spam.
+func TestCanRelease(t *testing.T) {
+	ib := &inbox.Inbox{ID: 10, Kind: inbox.Email, Visibility: inbox.Shared, ReopenPolicy: inbox.Reopen}
+	spam := conv("unassigned")
+	spam.Spam = true
+	for who, want := range map[string]string{"me": "ok", "admin": "ok", "outsider": "404"} {
+		if got := outcome(CanRelease(access(people[who], ib), spam)); got != want {
+			t.Errorf("%s releases spam: %s, want %s", who, got, want)
+		}
+	}
+	if got := outcome(CanRelease(access(me, ib), conv("unassigned"))); got != "409" {
+		t.Errorf("releasing what is not spam: %s, want 409", got)
+	}
+}

@@ -17,7 +17,6 @@ import (
 	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/jobs"
-	"github.com/parleyhq/parley/internal/richtext"
 )
 
 // MaxBody is the longest message accepted, in characters.
@@ -38,6 +37,9 @@ type Write struct {
 	// Uploader owns the attachments of appended messages: the store ties each one to the
 	// conversation in the same transaction, and refuses blobs of anyone else.
 	Uploader string
+	// Blobs are more of Uploader's files tied to the conversation in the same transaction, shown
+	// by the entries without a message of their own (an email's inline images).
+	Blobs []int64
 	// Run, when set, is the conversation's playbook run as of this write, stored in the same
 	// transaction.
 	Run *BotRun
@@ -47,7 +49,7 @@ type Write struct {
 	// this one.
 	Events []event.Event
 	// Jobs are enqueued in the same transaction (the live chat card's waiting timer, an email
-	// reply's send, …).
+	// reply's send, …). Jobs with no conversation are about this one.
 	Jobs []jobs.Spec
 	// ActorID is the user making the change (0: the contact, the bot or the system), for the
 	// events the store writes.
@@ -104,6 +106,22 @@ type Repo interface {
 	DeleteConversation(ctx context.Context, c *Conversation, evs ...event.Event) error
 	ConversationsOfContact(ctx context.Context, contactID int64) ([]Conversation, error)
 	BotRun(ctx context.Context, conversationID int64) (*BotRun, error)
+
+	// Channels (channels.go).
+	WebsiteByID(ctx context.Context, id int64) (*inbox.Website, error)
+	// MessageByExternalID finds the message a channel's own id names in an inbox.
+	MessageByExternalID(ctx context.Context, inboxID int64, externalID string) (*Message, error)
+	MessageByID(ctx context.Context, conversationID, id int64) (*Message, error)
+	// Original returns what a channel hid from a message (not found when it hid nothing).
+	Original(ctx context.Context, messageID int64) (*Original, error)
+	// SetDelivery applies a delivery change with its events and jobs in one transaction;
+	// ErrDeliveryMoved when the delivery is not one the change expects.
+	SetDelivery(ctx context.Context, ch *DeliveryChange) error
+	// SetExternalID gives a message of the inbox the channel id id unless it has one, and returns
+	// the one it has.
+	SetExternalID(ctx context.Context, inboxID, msgID int64, id string) (string, error)
+	// EnqueueJobs commits jobs that go with no other change.
+	EnqueueJobs(ctx context.Context, specs ...jobs.Spec) error
 }
 
 // Presence tells whether an agent is available: toggle on and the inbox open somewhere.
@@ -179,11 +197,13 @@ func (s *Service) announce(ctx context.Context, ch Change, w *Write) {
 		return
 	}
 	n := event.Notice{}
-	b, err := json.Marshal(ch)
-	if err != nil {
-		s.log.ErrorContext(ctx, "encode change", "err", err)
-	} else {
-		n.Change = b
+	if ch.Conversation != nil {
+		b, err := json.Marshal(ch)
+		if err != nil {
+			s.log.ErrorContext(ctx, "encode change", "err", err)
+		} else {
+			n.Change = b
+		}
 	}
 	for _, m := range ch.Messages {
 		n.Position = max(n.Position, m.Position)
@@ -283,19 +303,25 @@ type ListQuery struct {
 
 // List returns a folder's conversations, newest activity first, with unread counts for the actor.
 func (s *Service) List(ctx context.Context, u *auth.User, folder Folder, inboxID, before, beforeID int64, limit int) ([]Conversation, error) {
+	return s.ListFiltered(ctx, u, folder, Filter{InboxID: inboxID}, before, beforeID, limit)
+}
+
+// ListFiltered is List narrowed by f (one inbox, one channel).
+func (s *Service) ListFiltered(ctx context.Context, u *auth.User, folder Folder, f Filter, before, beforeID int64, limit int) ([]Conversation, error) {
 	if !folder.Valid() {
-		return nil, errs.Coded(errs.Invalid, "folder_invalid", "folder must be unassigned, mine, others, open or closed")
+		return nil, errs.Coded(errs.Invalid, "folder_invalid", "folder must be unassigned, mine, others, open, closed or spam")
+	}
+	switch f.Channel {
+	case "", inbox.Web, inbox.Email, inbox.Messenger, inbox.WhatsApp:
+	default:
+		return nil, errs.Coded(errs.Invalid, "channel_invalid", "channel must be web, email, messenger or whatsapp")
 	}
 	limit = PageSize(limit)
-	inboxes, err := s.repo.ListInboxes(ctx)
+	sc, err := s.scope(ctx, u, f)
 	if err != nil {
 		return nil, err
 	}
-	memberOf, err := s.repo.MemberInboxIDs(ctx, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	return s.repo.ListConversations(ctx, ListQuery{Scope: ScopeFor(u, inboxes, memberOf), Folder: folder, InboxID: inboxID, Before: before, BeforeID: beforeID, Limit: limit})
+	return s.repo.ListConversations(ctx, ListQuery{Scope: sc, Folder: folder, InboxID: f.InboxID, Before: before, BeforeID: beforeID, Limit: limit})
 }
 
 // PageSize is the number of conversations a list page holds for a requested limit.
@@ -336,6 +362,11 @@ type MessageInput struct {
 	ClientID     string `json:"client_id"`
 	Note         bool   `json:"note"`
 	AttachmentID int64  `json:"attachment_id"` // an upload of the sender's; the body is then an optional caption
+	// Email replies only: the recipients (default: the contact) and the subject (default: the
+	// thread's latest).
+	To      []string `json:"to,omitempty"`
+	Cc      []string `json:"cc,omitempty"`
+	Subject string   `json:"subject,omitempty"`
 }
 
 // UserUploader and VisitorUploader name who uploaded an attachment (as internal/blob does).
@@ -387,15 +418,7 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 	body = s.mask(body)
 	// Agents write the markdown subset (bold, italic, links, lists, images); a plain message skips
 	// the renderer everywhere it is shown.
-	kind := Text
-	switch {
-	case in.Note:
-		kind = Note
-	case in.AttachmentID != 0:
-		kind = Attachment
-	case !richtext.IsPlain(body):
-		kind = Rich
-	}
+	kind := messageKind(body, in)
 	return retry(ctx, func() (*Message, error) {
 		c, a, err := s.load(ctx, u, id)
 		if err != nil {
@@ -433,10 +456,13 @@ func (s *Service) Reply(ctx context.Context, u *auth.User, id int64, in MessageI
 			next.LastMessageAt = now
 		}
 		next.UpdatedAt = now
-		msg := Message{SenderKind: FromAgent, SenderID: u.ID, SenderName: u.Name, SenderAvatar: u.AvatarURL, Kind: kind, Body: body, ClientID: clientID,
-			AttachmentID: in.AttachmentID, CreatedAt: now}
-		entries = append(entries, msg)
-		return s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, Uploader: UserUploader(u.ID), Run: run})
+		entries = append(entries, Message{SenderKind: FromAgent, SenderID: u.ID, SenderName: u.Name, SenderAvatar: u.AvatarURL, Kind: kind, Body: body,
+			ClientID: clientID, AttachmentID: in.AttachmentID, CreatedAt: now})
+		js, err := s.outbound(ctx, &next, &entries[len(entries)-1], in)
+		if err != nil {
+			return nil, err
+		}
+		return s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, Uploader: UserUploader(u.ID), Run: run, Jobs: js})
 	})
 }
 
@@ -638,12 +664,28 @@ func (s *Service) act(ctx context.Context, u *auth.User, id int64, rule func(Acc
 	})
 }
 
-// Close resolves the conversation.
+// Close resolves the conversation. A website set to send transcripts sends the visitor one.
 func (s *Service) Close(ctx context.Context, u *auth.User, id int64) (*Conversation, error) {
-	return s.act(ctx, u, id, CanClose, func(next *Conversation) []Message {
+	return retry(ctx, func() (*Conversation, error) {
+		c, a, err := s.load(ctx, u, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := CanClose(a, c); err != nil {
+			return nil, err
+		}
+		next := *c
 		now := s.nowMS()
 		next.Status, next.ClosedAt, next.UpdatedAt = Closed, now, now
-		return []Message{{SenderKind: FromSystem, Kind: EventKind, CreatedAt: now, Event: &Event{Type: EventClosed, ActorID: u.ID, ActorName: u.Name}}}
+		js, err := s.closeJobs(ctx, &next)
+		if err != nil {
+			return nil, err
+		}
+		line := Message{SenderKind: FromSystem, Kind: EventKind, CreatedAt: now, Event: &Event{Type: EventClosed, ActorID: u.ID, ActorName: u.Name}}
+		if _, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: []Message{line}, Jobs: js}); err != nil {
+			return nil, err
+		}
+		return &next, nil
 	})
 }
 

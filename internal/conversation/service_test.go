@@ -919,7 +919,7 @@ func TestListFolders(t *testing.T) {
 		if _, _, err := f.svc.Get(f.ctx, f.a1, w3.ID); !errs.Is(err, errs.NotFound) {
 			t.Errorf("a1 Get of Bob's private conversation: %v, want not found", err)
 		}
-		_, err := f.svc.List(f.ctx, f.a1, "spam", 0, 0, 0, 0)
+		_, err := f.svc.List(f.ctx, f.a1, "junk", 0, 0, 0, 0)
 		wantCode(t, err, errs.Invalid, "folder_invalid")
 
 		// Unread counts: the contact's messages after the user's read cursor.

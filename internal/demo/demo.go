@@ -46,11 +46,13 @@ func Seed(ctx context.Context, db *store.DB, accounts *auth.Service, playbooks *
 		vis, reopen := inbox.Defaults(inbox.Web)
 		now := time.Now().UnixMilli()
 		site = &inbox.Website{
-			Inbox:          inbox.Inbox{Name: SiteName, Visibility: vis, ReopenPolicy: reopen, InstallerID: owner.ID, CreatedAt: now, UpdatedAt: now},
-			PublicKey:      inbox.NewKey("pk_", 12),
-			Secret:         inbox.NewKey("sk_", 32),
-			AllowedDomains: []string{"localhost", "127.0.0.1"},
-			TimeZone:       "UTC",
+			Inbox:           inbox.Inbox{Name: SiteName, Visibility: vis, ReopenPolicy: reopen, InstallerID: owner.ID, CreatedAt: now, UpdatedAt: now},
+			PublicKey:       inbox.NewKey("pk_", 12),
+			Secret:          inbox.NewKey("sk_", 32),
+			AllowedDomains:  []string{"localhost", "127.0.0.1"},
+			TimeZone:        "UTC",
+			FollowUp:        true,
+			FollowUpSeconds: inbox.DefaultFollowUpSeconds,
 		}
 		err = db.CreateWebsite(ctx, site)
 	}

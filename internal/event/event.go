@@ -38,9 +38,14 @@ const (
 	// ConversationItemLinked is the line saying the conversation was linked to a person, lead or
 	// deal (its messages then go to a note on that record).
 	ConversationItemLinked Type = "conversation.item_linked"
+	// ConversationReleased is the line saying an agent released a conversation from the Spam view.
+	ConversationReleased Type = "conversation.released"
 	// MessageCreated is every other entry of a conversation's log: the contact's, an agent's or
 	// the bot's message, an internal note, a bot card or a response to one.
 	MessageCreated Type = "message.created"
+	// MessageDelivery says where a reply stands on its channel (queued, sent, delivered, read,
+	// failed with the channel's error): a row of the events table, the message's log entry stays.
+	MessageDelivery Type = "message.delivery"
 )
 
 // Contacts, CRM records, users, inboxes and playbooks: rows of the events table.
@@ -114,7 +119,7 @@ const (
 // Types lists every type, in the order docs/events.md documents them.
 var Types = []Type{
 	ConversationCreated, ConversationAssigned, ConversationUnassigned, ConversationClosed, ConversationReopened,
-	ConversationRated, ConversationDeleted, ConversationItemCreated, ConversationItemLinked, MessageCreated,
+	ConversationRated, ConversationDeleted, ConversationItemCreated, ConversationItemLinked, ConversationReleased, MessageCreated, MessageDelivery,
 	ContactCreated, ContactUpdated, ContactMerged, ContactBlocked, ContactUnblocked,
 	PersonCreated, PersonUpdated, PersonDeleted, OrganizationCreated, OrganizationUpdated, OrganizationDeleted,
 	LeadCreated, LeadUpdated, LeadDeleted, DealCreated, DealUpdated, DealDeleted,

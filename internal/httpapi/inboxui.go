@@ -37,7 +37,7 @@ func (s *Server) inboxApp(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	return inboxPage.Execute(w, map[string]string{"JS": js.Hash, "CSS": css.Hash, "Lazy": emojiAssets()})
+	return inboxPage.Execute(w, map[string]string{"JS": js.Hash, "CSS": css.Hash, "Lazy": lazyAssets()})
 }
 
 // inboxAsset serves the app's built files: immutable when asked for by their hash.

@@ -192,7 +192,8 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 		vals[i] = v
 	}
 	u := actorOf(r).user
-	list, err := s.convs.List(r.Context(), u, folder, vals[0], vals[1], vals[2], int(vals[3]))
+	filter := conversation.Filter{InboxID: vals[0], Channel: inbox.Kind(r.URL.Query().Get("channel"))}
+	list, err := s.convs.ListFiltered(r.Context(), u, folder, filter, vals[1], vals[2], int(vals[3]))
 	if err != nil {
 		return err
 	}
@@ -213,7 +214,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 		out["next"] = map[string]int64{"before": list[n-1].LastMessageAt, "before_id": list[n-1].ID}
 	}
 	if r.URL.Query().Get("counts") == "true" {
-		counts, err := s.convs.Counts(r.Context(), u, vals[0])
+		counts, err := s.convs.CountsFiltered(r.Context(), u, filter)
 		if err != nil {
 			return err
 		}

@@ -14,12 +14,14 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/blob"
+	"github.com/parleyhq/parley/internal/channel/emailinbox"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/eventlog"
 	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/mailer"
 	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/realtime"
 	"github.com/parleyhq/parley/internal/savedreply"
@@ -67,7 +69,10 @@ type Config struct {
 	CRM           *crm.Service
 	Webhooks      *webhook.Service
 	EventLog      *eventlog.Reader
-	SavedReplies  *savedreply.Service
+	// EmailInboxes and Mail are the email channel and the installation's own mail.
+	EmailInboxes *emailinbox.Service
+	Mail         *mailer.Service
+	SavedReplies *savedreply.Service
 	// LocationCredit is shown wherever a location from the IP database appears.
 	LocationCredit string
 }
@@ -103,6 +108,8 @@ type Server struct {
 	crm            *crm.Service
 	webhooks       *webhook.Service
 	eventLogs      *eventlog.Reader
+	emailInboxes   *emailinbox.Service
+	mail           *mailer.Service
 	replies        *savedreply.Service
 	locationCredit string
 }
@@ -128,7 +135,7 @@ func New(cfg Config) *Server {
 	s := &Server{auth: cfg.Auth, checks: cfg.Checks, reg: cfg.Registry, log: cfg.Logger, proxies: cfg.Proxies,
 		secure: cfg.SecureCookies, demo: cfg.Demo, metrics: newMetrics(cfg.Registry), mux: http.NewServeMux(),
 		inboxes: cfg.Inboxes, convs: cfg.Conversations, contacts: cfg.Contacts, widget: cfg.Widget, hub: cfg.Hub, presence: cfg.Presence, blobs: cfg.Blobs,
-		crm: cfg.CRM, webhooks: cfg.Webhooks, eventLogs: cfg.EventLog, locationCredit: cfg.LocationCredit}
+		crm: cfg.CRM, webhooks: cfg.Webhooks, eventLogs: cfg.EventLog, emailInboxes: cfg.EmailInboxes, mail: cfg.Mail, locationCredit: cfg.LocationCredit}
 	s.playbooks = cfg.Playbooks
 	s.replies = cfg.SavedReplies
 	s.routes = s.routeTable()
@@ -198,6 +205,14 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/api/v1/inboxes/{id}", "user", s.getInbox},
 		{"PATCH", "/api/v1/inboxes/{id}", "user", s.patchInbox},
 		{"PUT", "/api/v1/inboxes/{id}/members", "user", s.putInboxMembers},
+		{"GET", "/api/v1/email-inboxes", "user", s.listEmailInboxes},
+		{"POST", "/api/v1/email-inboxes", "user", s.createEmailInbox},
+		{"GET", "/api/v1/email-inboxes/{id}", "user", s.getEmailInbox},
+		{"PATCH", "/api/v1/email-inboxes/{id}", "user", s.patchEmailInbox},
+		{"POST", "/api/v1/email-inboxes/{id}/test", "user", s.testEmailInbox},
+		{"GET", "/api/v1/mail", "user", s.getMail},
+		{"PUT", "/api/v1/mail", "user", s.putMail},
+		{"POST", "/api/v1/mail/test", "user", s.testMail},
 		{"GET", "/api/v1/websites", "user", s.listWebsites},
 		{"POST", "/api/v1/websites", "user", s.createWebsite},
 		{"GET", "/api/v1/websites/{id}", "user", s.getWebsite},
@@ -233,6 +248,12 @@ func (s *Server) routeTable() []Route {
 		})},
 		{"POST", "/api/v1/conversations/{id}/read", "user", s.readConversation},
 		{"POST", "/api/v1/conversations/{id}/typing", "user", s.typingConversation},
+		{"POST", "/api/v1/conversations/{id}/release", "user", s.conversationAction(func(s *Server, r *http.Request, id int64) (*conversation.Conversation, error) {
+			return s.convs.Release(r.Context(), actorOf(r).user, id)
+		})},
+		{"GET", "/api/v1/conversations/{id}/messages/{message_id}/original", "user", s.getOriginal},
+		{"POST", "/api/v1/conversations/{id}/messages/{message_id}/retry", "user", s.retryDelivery},
+		{"POST", "/api/v1/contacts/{id}/conversations", "user", s.startConversation},
 		{"GET", "/api/v1/contacts/{id}", "user", s.getContact},
 		{"PATCH", "/api/v1/contacts/{id}", "user", s.patchContact},
 		{"GET", "/api/v1/webhooks", "user", s.listWebhooks},
@@ -265,6 +286,7 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/widget/v1/{key}/rating", "public", s.widgetRate},
 		{"POST", "/widget/v1/{key}/contact", "public", s.widgetContact},
 		{"POST", "/widget/v1/{key}/consent", "public", s.widgetConsent},
+		{"POST", "/widget/v1/{key}/transcript", "public", s.widgetTranscript},
 		{"POST", "/widget/v1/{key}/start", "public", s.widgetStart},
 		{"POST", "/widget/v1/{key}/answer", "public", s.widgetRespond(conversation.Answer)},
 		{"POST", "/widget/v1/{key}/capture", "public", s.widgetRespond(conversation.Capture)},

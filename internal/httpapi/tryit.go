@@ -50,7 +50,7 @@ func (s *Server) tryFrame(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	return tryPage.Execute(w, map[string]string{"Name": "Try it", "JS": js.Hash, "CSS": css.Hash, "Lazy": emojiAssets()})
+	return tryPage.Execute(w, map[string]string{"Name": "Try it", "JS": js.Hash, "CSS": css.Hash, "Lazy": lazyAssets()})
 }
 
 // trySocket runs a draft for an admin (who may edit playbooks) on a website they work in.

@@ -120,7 +120,7 @@ func (s *Server) widgetFrame(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	return widgetFramePage.Execute(w, map[string]string{"Key": site.PublicKey, "Name": site.Name, "Domains": string(domains), "JS": js.Hash, "CSS": css.Hash,
-		"Lazy": emojiAssets()})
+		"Lazy": lazyAssets()})
 }
 
 // widgetFrameCSP is the frame's policy: its own scripts and styles only, images from Parley and

@@ -5,6 +5,7 @@ package inbox
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"time"
 )
 
 // Kind is an inbox's channel.
@@ -70,8 +71,24 @@ type Website struct {
 	Secret         string   `json:"-"` // signs identified visitors; shown only to admins on request
 	AllowedDomains []string `json:"allowed_domains"`
 	TimeZone       string   `json:"time_zone"`
+	// FollowUp emails a visitor who is not on the site the replies they have not read, after
+	// FollowUpSeconds; TranscriptOnClose emails them the conversation when it is closed. Both need
+	// the visitor's email. EmailInboxID names the email inbox to send from (0: the installation's
+	// own mail).
+	FollowUp          bool  `json:"follow_up"`
+	FollowUpSeconds   int   `json:"follow_up_seconds"`
+	TranscriptOnClose bool  `json:"transcript_on_close"`
+	EmailInboxID      int64 `json:"email_inbox_id,omitempty"`
 	// BusinessHours are when the website is open (hours.go); never nil once read.
 	BusinessHours *BusinessHours `json:"business_hours"`
+}
+
+// DefaultFollowUpSeconds is a new website's follow-up delay: two minutes.
+const DefaultFollowUpSeconds = 120
+
+// FollowUpDelay is how long the website waits before emailing a reply the visitor has not read.
+func (w *Website) FollowUpDelay() time.Duration {
+	return time.Duration(max(w.FollowUpSeconds, 0)) * time.Second
 }
 
 // NewKey returns a random URL-safe key of n bytes with a prefix, for public keys and secrets.

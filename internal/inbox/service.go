@@ -284,7 +284,15 @@ type WebsiteInput struct {
 	AllowedDomains *[]string      `json:"allowed_domains"`
 	TimeZone       *string        `json:"time_zone"`
 	BusinessHours  *BusinessHours `json:"business_hours"`
+	// Follow-ups and transcripts by email (see Website).
+	FollowUp          *bool  `json:"follow_up"`
+	FollowUpSeconds   *int   `json:"follow_up_seconds"`
+	TranscriptOnClose *bool  `json:"transcript_on_close"`
+	EmailInboxID      *int64 `json:"email_inbox_id"`
 }
+
+// MaxFollowUpSeconds bounds a website's follow-up delay: a day.
+const MaxFollowUpSeconds = 86400
 
 // CreateWebsite creates a website inbox; its creator is its installer and first member.
 func (s *Service) CreateWebsite(ctx context.Context, u *auth.User, in WebsiteInput) (*Website, error) {
@@ -297,8 +305,9 @@ func (s *Service) CreateWebsite(ctx context.Context, u *auth.User, in WebsiteInp
 	vis, reopen := Defaults(Web)
 	now := s.now().UnixMilli()
 	w := &Website{Inbox: Inbox{Kind: Web, Visibility: vis, ReopenPolicy: reopen, InstallerID: u.ID, CreatedAt: now, UpdatedAt: now},
-		PublicKey: NewKey("pk_", 12), Secret: NewKey("sk_", 32), AllowedDomains: []string{}, TimeZone: "UTC", BusinessHours: &BusinessHours{}}
-	if err := applyWebsite(w, in); err != nil {
+		PublicKey: NewKey("pk_", 12), Secret: NewKey("sk_", 32), AllowedDomains: []string{}, TimeZone: "UTC", BusinessHours: &BusinessHours{},
+		FollowUp: true, FollowUpSeconds: DefaultFollowUpSeconds}
+	if err := s.applyWebsite(ctx, w, in); err != nil {
 		return nil, err
 	}
 	access := event.New(event.InboxAccessChanged, newInboxAccess{&w.Inbox})
@@ -311,7 +320,7 @@ func (s *Service) CreateWebsite(ctx context.Context, u *auth.User, in WebsiteInp
 	return w, nil
 }
 
-func applyWebsite(w *Website, in WebsiteInput) error {
+func (s *Service) applyWebsite(ctx context.Context, w *Website, in WebsiteInput) error {
 	if in.Name != nil {
 		n, err := cleanName(*in.Name)
 		if err != nil {
@@ -340,6 +349,30 @@ func applyWebsite(w *Website, in WebsiteInput) error {
 		}
 		w.BusinessHours = &h
 	}
+	if in.FollowUp != nil {
+		w.FollowUp = *in.FollowUp
+	}
+	if in.FollowUpSeconds != nil {
+		if *in.FollowUpSeconds < 0 || *in.FollowUpSeconds > MaxFollowUpSeconds {
+			return errs.Coded(errs.Invalid, "follow_up_seconds_invalid", "follow_up_seconds must be 0 to %d", MaxFollowUpSeconds)
+		}
+		w.FollowUpSeconds = *in.FollowUpSeconds
+	}
+	if in.TranscriptOnClose != nil {
+		w.TranscriptOnClose = *in.TranscriptOnClose
+	}
+	if in.EmailInboxID != nil {
+		if id := *in.EmailInboxID; id != 0 {
+			ib, err := s.repo.InboxByID(ctx, id)
+			if errs.Is(err, errs.NotFound) || (err == nil && ib.Kind != Email) {
+				return errs.Coded(errs.Invalid, "email_inbox_unknown", "there is no email inbox with id %d", id)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		w.EmailInboxID = *in.EmailInboxID
+	}
 	return nil
 }
 
@@ -352,7 +385,7 @@ func (s *Service) UpdateWebsite(ctx context.Context, u *auth.User, id int64, in 
 	if err != nil {
 		return nil, err
 	}
-	if err := applyWebsite(w, in); err != nil {
+	if err := s.applyWebsite(ctx, w, in); err != nil {
 		return nil, err
 	}
 	w.UpdatedAt = s.now().UnixMilli()

@@ -129,6 +129,8 @@ func (h *Hub) onNotice(n *event.Notice) {
 			access = true
 		case e.Type == event.ContactBlocked:
 			h.onBlocked(e)
+		case e.Type == event.MessageDelivery:
+			h.onDelivery(e)
 		default:
 			h.onRecord(e)
 		}
@@ -605,6 +607,29 @@ func (h *Hub) onRead(data []byte) {
 	vf, _ := json.Marshal(map[string]any{"t": "read", "by": r.By, "conversation_id": r.ConversationID, "seq": r.Seq})
 	for _, v := range visitors {
 		v.conn.Send(vf)
+	}
+}
+
+// deliveryFrame tells agents where a reply stands on its channel (sent, failed, …).
+type deliveryFrame struct {
+	T              string                `json:"t"`
+	ConversationID int64                 `json:"conversation_id"`
+	MessageID      int64                 `json:"message_id"`
+	Seq            int64                 `json:"seq"`
+	Delivery       conversation.Delivery `json:"delivery"`
+}
+
+// onDelivery tells the agents who see the conversation that a reply's delivery moved on.
+func (h *Hub) onDelivery(e *event.Event) {
+	var d conversation.DeliveryData
+	if json.Unmarshal(e.Data, &d) != nil {
+		return
+	}
+	frame, _ := json.Marshal(deliveryFrame{T: "delivery", ConversationID: d.ConversationID, MessageID: d.MessageID, Seq: d.Seq, Delivery: d.Delivery})
+	for _, a := range h.agentClients() {
+		if a.sees(d.ConversationID, d.InboxID, d.Visibility) {
+			a.conn.Send(frame)
+		}
 	}
 }
 

@@ -378,3 +378,26 @@ func (db *DB) ContactConsents(ctx context.Context, contactID int64) ([]contact.C
 	}
 	return out, rows.Err()
 }
+
+// ContactByEmail returns the contact with this (normalised) email that changed last.
+func (db *DB) ContactByEmail(ctx context.Context, email string) (*contact.Contact, error) {
+	c, err := scanContact(db.read.QueryRowContext(ctx, "SELECT "+contactColumns+" FROM contacts WHERE email = $1 ORDER BY updated_at DESC, id DESC LIMIT 1", email))
+	if err != nil {
+		return nil, notFound(err, "contact")
+	}
+	return c, nil
+}
+
+// CreateContact inserts a contact of no website (one a channel met: an email's sender) and sets
+// its id before evs are written, so their payload carries it.
+func (db *DB) CreateContact(ctx context.Context, c *contact.Contact, evs ...event.Event) error {
+	tags, attrs, err := contactJSON(c)
+	if err != nil {
+		return err
+	}
+	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO contacts (name, email, phone, notes, tags, attributes, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			c.Name, c.Email, c.Phone, c.Notes, tags, attrs, c.CreatedAt, c.UpdatedAt).Scan(&c.ID)
+	})
+}

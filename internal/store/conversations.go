@@ -144,18 +144,18 @@ func (db *DB) ContactByID(ctx context.Context, id int64) (*contact.Contact, erro
 
 const convColumns = `c.id, c.inbox_id, c.channel, c.contact_id, COALESCE(c.visitor_id, 0), c.status, COALESCE(c.assignee_id, 0),
 	COALESCE(c.team_id, 0), c.last_seq, c.contact_read_seq, c.preview, COALESCE(c.rating, 0), c.created_at, c.updated_at,
-	c.last_message_at, COALESCE(c.first_response_at, 0), COALESCE(c.joined_at, 0), COALESCE(c.closed_at, 0), c.with_bot`
+	c.last_message_at, COALESCE(c.first_response_at, 0), COALESCE(c.joined_at, 0), COALESCE(c.closed_at, 0), c.with_bot, c.subject, c.spam`
 
 func scanConversation(row interface{ Scan(...any) error }, extra ...any) (*conversation.Conversation, error) {
 	var c conversation.Conversation
-	var withBot int64
+	var withBot, spam int64
 	dest := []any{&c.ID, &c.InboxID, &c.Channel, &c.ContactID, &c.VisitorID, &c.Status, &c.AssigneeID, &c.TeamID, &c.LastSeq,
 		&c.ContactReadSeq, &c.Preview, &c.Rating, &c.CreatedAt, &c.UpdatedAt, &c.LastMessageAt, &c.FirstResponseAt, &c.JoinedAt, &c.ClosedAt,
-		&withBot}
+		&withBot, &c.Subject, &spam}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
-	c.WithBot = withBot != 0
+	c.WithBot, c.Spam = withBot != 0, spam != 0
 	return &c, nil
 }
 
@@ -206,9 +206,32 @@ func nullString(s string) any {
 // keep seq gapless and in commit order.
 func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation.Message, error) {
 	if db.Engine == Postgres && w.Conv.ID != 0 && len(w.Append) == 1 && w.Run == nil && w.Append[0].AttachmentID == 0 &&
-		len(w.Events) == 0 && len(w.Jobs) == 0 && w.With == nil {
+		len(w.Events) == 0 && len(w.Jobs) == 0 && len(w.Blobs) == 0 && w.Append[0].ExternalID == "" && w.Append[0].Delivery == nil &&
+		w.Append[0].Original == nil && w.With == nil {
 		return db.appendOne(ctx, w)
 	}
+	stored, err := db.commit(ctx, w)
+	var taken *externalTaken
+	if errors.As(err, &taken) {
+		// Another delivery of the same channel message won: answer with it, as for a retry.
+		orig, err := db.MessageByExternalID(ctx, taken.inboxID, taken.id)
+		if err != nil {
+			return nil, err
+		}
+		return nil, &conversation.DuplicateError{Message: *orig}
+	}
+	return stored, err
+}
+
+// externalTaken says an insert met a message of the inbox with the same channel id.
+type externalTaken struct {
+	inboxID int64
+	id      string
+}
+
+func (e *externalTaken) Error() string { return "channel message id taken" }
+
+func (db *DB) commit(ctx context.Context, w *conversation.Write) ([]conversation.Message, error) {
 	var stored []conversation.Message
 	// On failure w.Conv keeps what it was: a caller must never answer with the seq of an update
 	// that was rolled back.
@@ -228,7 +251,8 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 			}
 			err := tx.QueryRowContext(ctx, sqlInsertConversation,
 				c.InboxID, c.ContactID, nullable(c.VisitorID), c.Channel, c.Status, nullable(c.AssigneeID), nullable(c.TeamID),
-				n, c.Preview, c.CreatedAt, c.UpdatedAt, c.LastMessageAt, nullable(c.JoinedAt), boolInt(c.WithBot)).Scan(&c.ID)
+				n, c.Preview, c.CreatedAt, c.UpdatedAt, c.LastMessageAt, nullable(c.JoinedAt), boolInt(c.WithBot), c.Subject, boolInt(c.Spam),
+				nullable(c.FirstResponseAt)).Scan(&c.ID)
 			if err != nil {
 				return fmt.Errorf("insert conversation: %w", err)
 			}
@@ -237,7 +261,7 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 			err := tx.QueryRowContext(ctx, sqlUpdateConversation,
 				c.Status, nullable(c.AssigneeID), nullable(c.TeamID), n, c.Preview, nullable(int64(c.Rating)), c.UpdatedAt, c.LastMessageAt,
 				nullable(c.FirstResponseAt), nullable(c.JoinedAt), nullable(c.ClosedAt), nullable(c.VisitorID), c.ID, w.ExpectSeq,
-				boolInt(c.WithBot)).Scan(&c.LastSeq)
+				boolInt(c.WithBot), c.Subject, boolInt(c.Spam)).Scan(&c.LastSeq)
 			if errors.Is(err, sql.ErrNoRows) {
 				return conversation.ErrStale
 			}
@@ -284,9 +308,7 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 		base = c.LastSeq - n
 		for i, m := range w.Append {
 			m.ConversationID, m.Seq, m.Position = c.ID, base+int64(i)+1, first+int64(i)
-			err := tx.QueryRowContext(ctx, sqlInsertMessage,
-				m.ConversationID, m.Seq, m.SenderKind, nullable(m.SenderID), m.Kind, m.Body, conversation.EncodePayload(&m),
-				nullString(m.ClientID), nullString(m.ExternalID), nullable(m.AttachmentID), m.CreatedAt, m.Position).Scan(&m.ID)
+			err := insertMessage(ctx, tx, &m, c.InboxID)
 			if errors.Is(err, sql.ErrNoRows) {
 				// A retry: the conversation holds this client id already. Answer with the original;
 				// returning an error undoes this write.
@@ -295,6 +317,9 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 					return err
 				}
 				return &conversation.DuplicateError{Message: *orig}
+			}
+			if m.ExternalID != "" && IsUniqueViolation(err) {
+				return &externalTaken{inboxID: c.InboxID, id: m.ExternalID}
 			}
 			if err != nil {
 				return fmt.Errorf("insert message: %w", err)
@@ -311,7 +336,24 @@ func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation
 					}
 				}
 			}
+			if o := m.Original; o != nil {
+				if _, err := tx.ExecContext(ctx, "INSERT INTO message_originals (message_id, text, html) VALUES ($1, $2, $3)", m.ID, o.Text, o.HTML); err != nil {
+					return fmt.Errorf("insert original: %w", err)
+				}
+			}
+			// The caller's entry learns its id and place too: a job in this write may name it.
+			w.Append[i].ID, w.Append[i].Seq, w.Append[i].Position, w.Append[i].ConversationID = m.ID, m.Seq, m.Position, c.ID
 			stored = append(stored, m)
+		}
+		for _, id := range w.Blobs {
+			if _, err := attachInTx(ctx, tx, id, c.ID, w.Uploader); err != nil {
+				return err
+			}
+		}
+		for i := range w.Jobs {
+			if w.Jobs[i].ConversationID == 0 {
+				w.Jobs[i].ConversationID = c.ID
+			}
 		}
 		return tx.writeJobs(ctx, db, w.Jobs)
 	})
@@ -384,9 +426,7 @@ func (db *DB) AppendToOpen(ctx context.Context, a *conversation.OpenAppend) (*co
 		if m.Position, err = tx.takePositions(ctx, 1); err != nil {
 			return err
 		}
-		err = tx.QueryRowContext(ctx, sqlInsertMessage, m.ConversationID, m.Seq, m.SenderKind, nullable(m.SenderID), m.Kind, m.Body,
-			conversation.EncodePayload(m), nullString(m.ClientID), nullString(m.ExternalID), nullable(m.AttachmentID), m.CreatedAt,
-			m.Position).Scan(&m.ID)
+		err = insertMessage(ctx, tx, m, a.InboxID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notAppended(ctx, tx, a) // a retry: undo the update, answer with the original
 		}
@@ -441,11 +481,28 @@ func latestUnchanged(ctx context.Context, tx *Tx, inboxID, contactID, prevID int
 	return nil
 }
 
+// insertMessage inserts m (sqlInsertMessage) and sets its id. A channel id is unique in the inbox.
+func insertMessage(ctx context.Context, tx *Tx, m *conversation.Message, inboxID int64) error {
+	var inbox any
+	if m.ExternalID != "" {
+		inbox = inboxID
+	}
+	var d conversation.Delivery
+	if m.Delivery != nil {
+		d = *m.Delivery
+	}
+	return tx.QueryRowContext(ctx, sqlInsertMessage,
+		m.ConversationID, m.Seq, m.SenderKind, nullable(m.SenderID), m.Kind, m.Body, conversation.EncodePayload(m),
+		nullString(m.ClientID), nullString(m.ExternalID), nullable(m.AttachmentID), m.CreatedAt, m.Position,
+		inbox, string(d.Status), d.Via, d.Error, nullable(d.At)).Scan(&m.ID)
+}
+
 // A sender's name is read from the sender as they are now, never stored with the message: the
 // agent's user, the contact of the conversation for the contact's own messages (so renaming a
 // contact renames their past messages too).
 const messageColumns = `m.id, m.conversation_id, m.seq, m.sender_kind, COALESCE(m.sender_id, 0), m.kind, m.body, m.event,
 	COALESCE(m.client_id, ''), COALESCE(m.external_id, ''), COALESCE(m.attachment_id, 0), m.created_at, COALESCE(m.position, 0),
+	m.delivery, m.delivery_via, m.delivery_error, COALESCE(m.delivery_at, 0),
 	COALESCE(u.name, NULLIF(ct.name, ''), NULLIF(ct.email, ''), ''), COALESCE(u.avatar_url, ''),
 	COALESCE(b.name, ''), COALESCE(b.content_type, ''), COALESCE(b.size, 0), COALESCE(b.width, 0), COALESCE(b.height, 0)`
 
@@ -459,9 +516,14 @@ func scanMessage(row interface{ Scan(...any) error }) (*conversation.Message, er
 	var m conversation.Message
 	var stored string
 	var f conversation.File
+	var d conversation.Delivery
 	if err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderKind, &m.SenderID, &m.Kind, &m.Body, &stored, &m.ClientID, &m.ExternalID,
-		&m.AttachmentID, &m.CreatedAt, &m.Position, &m.SenderName, &m.SenderAvatar, &f.Name, &f.ContentType, &f.Size, &f.Width, &f.Height); err != nil {
+		&m.AttachmentID, &m.CreatedAt, &m.Position, &d.Status, &d.Via, &d.Error, &d.At,
+		&m.SenderName, &m.SenderAvatar, &f.Name, &f.ContentType, &f.Size, &f.Width, &f.Height); err != nil {
 		return nil, err
+	}
+	if d.Status != "" {
+		m.Delivery = &d
 	}
 	if m.AttachmentID != 0 && f.ContentType != "" {
 		f.ID = m.AttachmentID
@@ -591,6 +653,14 @@ func scopeClause(sc conversation.Scope) (string, []any) {
 	return "(" + strings.Join(visible, " OR ") + ") AND c.with_bot = 0", args
 }
 
+// folderClause keeps spam out of every folder but the Spam view, which holds only spam.
+func folderClause(f conversation.Folder) string {
+	if f == conversation.FolderSpam {
+		return "c.spam = 1"
+	}
+	return "c.spam = 0"
+}
+
 // CountOpen counts the open conversations of the folders Unassigned, Mine, Others and All open
 // within the user's scope (and one inbox, when inboxID is not 0), in one pass.
 func (db *DB) CountOpen(ctx context.Context, sc conversation.Scope, inboxID int64) (conversation.Counts, error) {
@@ -599,7 +669,7 @@ func (db *DB) CountOpen(ctx context.Context, sc conversation.Scope, inboxID int6
 	if visible == "" {
 		return n, nil
 	}
-	where := visible + " AND c.status = 'open'"
+	where := visible + " AND c.status = 'open' AND " + folderClause("")
 	if inboxID != 0 {
 		args = append(args, inboxID)
 		where += fmt.Sprintf(" AND c.inbox_id = $%d", len(args))
@@ -609,6 +679,11 @@ func (db *DB) CountOpen(ctx context.Context, sc conversation.Scope, inboxID int6
 		COALESCE(SUM(CASE WHEN c.assignee_id = $1 THEN 1 ELSE 0 END), 0)
 		FROM conversations c WHERE `+where, args...).Scan(&n.Open, &n.Unassigned, &n.Mine)
 	n.Others = n.Open - n.Unassigned - n.Mine
+	if err != nil {
+		return n, err
+	}
+	spam := strings.Replace(where, "c.status = 'open' AND "+folderClause(""), folderClause(conversation.FolderSpam), 1)
+	err = db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM conversations c WHERE "+spam, args...).Scan(&n.Spam)
 	return n, err
 }
 
@@ -619,7 +694,7 @@ func (db *DB) ListConversations(ctx context.Context, q conversation.ListQuery) (
 	if visible == "" {
 		return []conversation.Conversation{}, nil
 	}
-	where := []string{visible}
+	where := []string{visible, folderClause(q.Folder)}
 	switch q.Folder {
 	case conversation.FolderUnassigned:
 		where = append(where, "c.status = 'open'", "c.assignee_id IS NULL")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 )
@@ -40,32 +41,21 @@ func (db *DB) CreateWebsite(ctx context.Context, w *inbox.Website, evs ...event.
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO websites (inbox_id, public_key, secret, allowed_domains, time_zone, business_hours) VALUES ($1, $2, $3, $4, $5, $6)`,
-			w.ID, w.PublicKey, sealed, string(domains), w.TimeZone, hours)
+		_, err = tx.ExecContext(ctx, `INSERT INTO websites (inbox_id, public_key, secret, allowed_domains, time_zone, business_hours, follow_up,
+			follow_up_delay, transcript_on_close, email_inbox_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			w.ID, w.PublicKey, sealed, string(domains), w.TimeZone, hours, boolInt(w.FollowUp), w.FollowUpSeconds, boolInt(w.TranscriptOnClose), nullable(w.EmailInboxID))
+		if IsForeignKeyViolation(err) {
+			return errs.Coded(errs.Invalid, "email_inbox_unknown", "there is no email inbox with id %d", w.EmailInboxID)
+		}
 		return err
 	})
 }
 
 // WebsiteByName returns the first website with this name.
 func (db *DB) WebsiteByName(ctx context.Context, name string) (*inbox.Website, error) {
-	var w inbox.Website
-	var installer *int64
-	var domains string
-	err := db.read.QueryRowContext(ctx, `SELECT i.id, i.kind, i.name, i.visibility, i.reopen_policy, i.installer_id, i.created_at, i.updated_at,
-			w.public_key, w.secret, w.allowed_domains, w.time_zone
-		FROM inboxes i JOIN websites w ON w.inbox_id = i.id WHERE i.name = $1 ORDER BY i.id LIMIT 1`, name).
-		Scan(&w.ID, &w.Kind, &w.Name, &w.Visibility, &w.ReopenPolicy, &installer, &w.CreatedAt, &w.UpdatedAt, &w.PublicKey, &w.Secret, &domains, &w.TimeZone)
+	w, err := db.scanWebsite(db.read.QueryRowContext(ctx, websiteSelect+"WHERE i.name = $1 ORDER BY i.id LIMIT 1", name))
 	if err != nil {
 		return nil, notFound(err, "website")
 	}
-	if installer != nil {
-		w.InstallerID = *installer
-	}
-	if err := json.Unmarshal([]byte(domains), &w.AllowedDomains); err != nil {
-		return nil, err
-	}
-	if w.Secret, err = db.openSecret(websiteSecret, w.ID, w.Secret); err != nil {
-		return nil, err
-	}
-	return &w, nil
+	return w, nil
 }

@@ -30,7 +30,7 @@ func (c sealedColumn) purposeOf(id int64) string { return fmt.Sprintf(c.purpose,
 
 // sealedColumns lists every column holding secrets, for SealPlaintextSecrets and RotateSecrets.
 // A new kind of secret joins here.
-var sealedColumns = []sealedColumn{websiteSecret, webhookSecret}
+var sealedColumns = []sealedColumn{websiteSecret, webhookSecret, mailSMTPPassword, mailIMAPPassword, inboxSMTPPassword, inboxIMAPPassword}
 
 var websiteSecret = sealedColumn{table: "websites", id: "inbox_id", column: "secret", purpose: "website:%d:identify"}
 
@@ -146,6 +146,9 @@ func (db *DB) reseal(ctx context.Context, all bool) (int, error) {
 			if err := rows.Scan(&r.id, &r.stored); err != nil {
 				rows.Close()
 				return total, err
+			}
+			if r.stored == "" {
+				continue // an optional secret that is not set (a relay without a password)
 			}
 			if !secret.Sealed(r.stored) || (all && !db.keys.SealedWithCurrent(r.stored)) {
 				todo = append(todo, r)

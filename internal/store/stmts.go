@@ -28,19 +28,20 @@ const (
 	sqlLatestConversationID = "SELECT COALESCE(MAX(id), 0) FROM conversations WHERE inbox_id = $1 AND contact_id = $2"
 
 	sqlInsertConversation = `INSERT INTO conversations (inbox_id, contact_id, visitor_id, channel, status, assignee_id, team_id,
-	last_seq, preview, created_at, updated_at, last_message_at, joined_at, with_bot)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`
+	last_seq, preview, created_at, updated_at, last_message_at, joined_at, with_bot, subject, spam, first_response_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`
 
 	sqlUpdateConversation = `UPDATE conversations SET status = $1, assignee_id = $2, team_id = $3, last_seq = last_seq + $4,
 	preview = $5, rating = $6, updated_at = $7, last_message_at = $8, first_response_at = $9, joined_at = $10, closed_at = $11,
-	visitor_id = $12, with_bot = $15
+	visitor_id = $12, with_bot = $15, subject = $16, spam = $17
 	WHERE id = $13 AND last_seq = $14 RETURNING last_seq`
 
 	// A message whose client id the conversation already holds is not inserted (no row returned):
 	// the send is a retry, and Commit answers with the original. One statement does the duplicate
 	// check and the insert.
 	sqlInsertMessage = `INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, kind, body, event, client_id,
-	external_id, attachment_id, created_at, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+	external_id, attachment_id, created_at, position, inbox_id, delivery, delivery_via, delivery_error, delivery_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 	ON CONFLICT (conversation_id, client_id) WHERE client_id IS NOT NULL DO NOTHING RETURNING id`
 )
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 )
@@ -12,16 +13,20 @@ import (
 var _ inbox.Repo = (*DB)(nil)
 
 const websiteSelect = `SELECT i.id, i.kind, i.name, i.visibility, i.reopen_policy, COALESCE(i.installer_id, 0), i.created_at, i.updated_at,
-	w.public_key, w.secret, w.allowed_domains, w.time_zone, w.business_hours FROM inboxes i JOIN websites w ON w.inbox_id = i.id `
+	w.public_key, w.secret, w.allowed_domains, w.time_zone, w.business_hours,
+	w.follow_up, w.follow_up_delay, w.transcript_on_close, COALESCE(w.email_inbox_id, 0)
+	FROM inboxes i JOIN websites w ON w.inbox_id = i.id `
 
 // scanWebsite reads a row of websiteSelect, opening the website's sealed secret.
 func (db *DB) scanWebsite(row interface{ Scan(...any) error }) (*inbox.Website, error) {
 	var w inbox.Website
 	var domains, hours string
+	var followUp, transcript int64
 	if err := row.Scan(&w.ID, &w.Kind, &w.Name, &w.Visibility, &w.ReopenPolicy, &w.InstallerID, &w.CreatedAt, &w.UpdatedAt,
-		&w.PublicKey, &w.Secret, &domains, &w.TimeZone, &hours); err != nil {
+		&w.PublicKey, &w.Secret, &domains, &w.TimeZone, &hours, &followUp, &w.FollowUpSeconds, &transcript, &w.EmailInboxID); err != nil {
 		return nil, err
 	}
+	w.FollowUp, w.TranscriptOnClose = followUp != 0, transcript != 0
 	if err := json.Unmarshal([]byte(domains), &w.AllowedDomains); err != nil {
 		return nil, err
 	}
@@ -119,8 +124,12 @@ func (db *DB) UpdateWebsite(ctx context.Context, w *inbox.Website, evs ...event.
 		if err := expectOne(tx.ExecContext(ctx, "UPDATE inboxes SET name = $1, updated_at = $2 WHERE id = $3", w.Name, w.UpdatedAt, w.ID))("website"); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "UPDATE websites SET allowed_domains = $1, time_zone = $2, business_hours = $3 WHERE inbox_id = $4",
-			string(domains), w.TimeZone, hours, w.ID)
+		_, err := tx.ExecContext(ctx, `UPDATE websites SET allowed_domains = $1, time_zone = $2, business_hours = $3, follow_up = $4,
+			follow_up_delay = $5, transcript_on_close = $6, email_inbox_id = $7 WHERE inbox_id = $8`,
+			string(domains), w.TimeZone, hours, boolInt(w.FollowUp), w.FollowUpSeconds, boolInt(w.TranscriptOnClose), nullable(w.EmailInboxID), w.ID)
+		if IsForeignKeyViolation(err) {
+			return errs.Coded(errs.Invalid, "email_inbox_unknown", "there is no email inbox with id %d", w.EmailInboxID)
+		}
 		return err
 	})
 }

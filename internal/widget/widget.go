@@ -240,3 +240,16 @@ func (s *Service) AgentsAvailable(ctx context.Context, sess *Session) (int, erro
 	}
 	return s.convs.AvailableIn(ctx, sess.Site.ID)
 }
+
+// Transcript asks for the visitor's conversation id (0: their latest) by email, to the email
+// their contact has.
+func (s *Service) Transcript(ctx context.Context, sess *Session, id int64) error {
+	if id == 0 {
+		c, err := s.convs.ContactLatest(ctx, sess.From())
+		if err != nil {
+			return err
+		}
+		id = c.ID
+	}
+	return s.convs.RequestTranscript(ctx, sess.From(), id)
+}

@@ -17,6 +17,9 @@ import (
 type Entry struct {
 	Source string // relative to the app's folder, e.g. "src/main.tsx"
 	Out    string // e.g. "app.js"
+	// Alias maps import paths to modules of the app ("./src/…") for this bundle only: a lazily
+	// loaded chunk takes the main bundle's Preact this way instead of carrying a second copy.
+	Alias map[string]string
 }
 
 // Build wipes dir/dist and writes each entry's bundle into it.
@@ -48,6 +51,7 @@ func Build(dir string, entries []Entry) error {
 			JSX:               api.JSXAutomatic,
 			JSXImportSource:   "preact",
 			Tsconfig:          "tsconfig.json",
+			Alias:             b.Alias,
 			LogLevel:          api.LogLevelWarning,
 			Write:             false,
 		})

@@ -13,13 +13,14 @@ import (
 )
 
 // Budgets from docs/architecture.md: the loader every page loads, and the whole widget, gzipped. The
-// emoji picker is not part of the widget until it is opened: its chunk and tables load on demand,
-// and have budgets of their own.
+// emoji picker is not part of the widget until it is opened, nor the forms chunk until a chat draws
+// one of its forms: they load on demand, and have budgets of their own.
 const (
 	loaderBudget = 5 * 1024
 	widgetBudget = 30 * 1024
 	pickerBudget = 6 * 1024  // emoji.js and emoji.css
 	tableBudget  = 64 * 1024 // one language's emoji-LANG.json
+	formsBudget  = 4 * 1024  // forms.js and forms.css
 )
 
 func gzipSize(t *testing.T, b []byte) int {
@@ -103,12 +104,60 @@ func TestEmojiPickerIsLoadedOnDemand(t *testing.T) {
 	}
 }
 
+// TestFormsAreLoadedOnDemand: the forms most chats never show (capture and consent cards, the rating
+// prompt, the offline contact form) are a chunk of their own, within its budget; the frame holds
+// none of them, only how to load the chunk, and the chunk holds no second Preact (it draws with
+// the frame's).
+func TestFormsAreLoadedOnDemand(t *testing.T) {
+	size := 0
+	for _, name := range []string{"forms.js", "forms.css"} {
+		f, ok := Lookup(name)
+		if !ok {
+			t.Fatalf("dist/%s is missing: run go generate ./web/...", name)
+		}
+		size += gzipSize(t, f.Body)
+	}
+	t.Logf("the forms chunk: %d bytes gzipped", size)
+	if size > formsBudget {
+		t.Errorf("the forms chunk is %d bytes gzipped, over its budget of %d", size, formsBudget)
+	}
+	// What only the chunk holds: the contact form's and the rating prompt's ids, the consent
+	// checkbox's class, the capture rules' check.
+	chunkOnly := []string{`"pf-email"`, `"rate-q"`, `"chk"`, `"phone"`}
+	forms, _ := Lookup("forms.js")
+	for _, s := range chunkOnly {
+		if !bytes.Contains(forms.Body, []byte(s)) {
+			t.Errorf("forms.js does not hold %q", s)
+		}
+	}
+	for _, name := range []string{"loader.js", "frame.js", "live.js"} {
+		f, _ := Lookup(name)
+		for _, s := range chunkOnly {
+			if bytes.Contains(f.Body, []byte(s)) {
+				t.Errorf("%s holds %q: the forms must load only when drawn", name, s)
+			}
+		}
+	}
+	css, _ := Lookup("frame.css")
+	if bytes.Contains(css.Body, []byte(".chk")) || bytes.Contains(css.Body, []byte(".star")) {
+		t.Error("frame.css holds the forms' styles")
+	}
+	frame, _ := Lookup("frame.js")
+	if !bytes.Contains(frame.Body, []byte(`"forms.js"`)) {
+		t.Error("frame.js does not load the forms chunk")
+	}
+	// Preact's own markers (its comment hydration marker) are in the frame, not in the chunk.
+	if !bytes.Contains(frame.Body, []byte(`"$s"`)) || bytes.Contains(forms.Body, []byte(`"$s"`)) {
+		t.Error("the forms chunk carries a Preact of its own")
+	}
+}
+
 func TestBundlesHoldNoAbsolutePaths(t *testing.T) {
 	dir, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"loader.js", "frame.js", "frame.css", "live.js", "emoji.js", "emoji.css"} {
+	for _, name := range []string{"loader.js", "frame.js", "frame.css", "live.js", "forms.js", "forms.css", "emoji.js", "emoji.css"} {
 		f, _ := Lookup(name)
 		if bytes.Contains(f.Body, []byte(dir)) || bytes.Contains(f.Body, []byte("node_modules/")) {
 			t.Errorf("dist/%s names a path of the machine that built it", name)

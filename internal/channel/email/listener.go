@@ -31,6 +31,9 @@ type ListenerConfig struct {
 	// refused with 550 at RCPT, so Parley is never an open relay.
 	Domains   []string
 	Addresses []string
+	// Accept, when set, is asked about a recipient Domains and Addresses do not cover: what a
+	// listener accepts can change while it runs (email inboxes added, the reply domain changed).
+	Accept func(address string) bool
 	// MaxMessageBytes is the largest message accepted (552 above it); 0: DefaultMaxMessageBytes.
 	MaxMessageBytes int64
 	MaxRecipients   int // per message; 0: 100
@@ -79,7 +82,7 @@ type Listener struct {
 
 // NewListener makes a listener that hands each message to d.
 func NewListener(cfg ListenerConfig, d Deliverer) (*Listener, error) {
-	if len(cfg.Domains) == 0 && len(cfg.Addresses) == 0 {
+	if len(cfg.Domains) == 0 && len(cfg.Addresses) == 0 && cfg.Accept == nil {
 		return nil, errs.E(errs.Invalid, "the SMTP listener needs at least one domain or address to accept mail for")
 	}
 	if cfg.Hostname == "" {
@@ -158,7 +161,7 @@ func (l *Listener) accepts(address string) bool {
 			return true
 		}
 	}
-	return false
+	return l.cfg.Accept != nil && l.cfg.Accept(address)
 }
 
 func (l *Listener) newSession(c *smtp.Conn) (smtp.Session, error) {

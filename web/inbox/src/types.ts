@@ -3,7 +3,7 @@
 
 export type Role = "owner" | "admin" | "agent";
 export type Channel = "web" | "email" | "messenger" | "whatsapp";
-export type Folder = "unassigned" | "mine" | "others" | "open" | "closed";
+export type Folder = "unassigned" | "mine" | "others" | "open" | "closed" | "spam";
 
 export interface User {
   id: number;
@@ -34,6 +34,8 @@ export interface Allowed {
   close: boolean;
   reopen: boolean;
   delete: boolean;
+  /** In the Spam view and releasable. */
+  release?: boolean;
 }
 
 export interface Conversation {
@@ -64,6 +66,10 @@ export interface Conversation {
   visitor_online?: boolean;
   /** Present on folder rows and after GET /conversations/{id}; live frames lack it. */
   allowed?: Allowed;
+  /** Email: the thread's latest subject. */
+  subject?: string;
+  /** In the Spam view (out of every folder) until released. */
+  spam?: boolean;
 }
 
 export interface Counts {
@@ -71,6 +77,7 @@ export interface Counts {
   mine: number;
   others: number;
   open: number;
+  spam?: number;
 }
 
 export interface LogEvent {
@@ -128,6 +135,36 @@ export interface Message {
   card?: Card;
   response?: Record<string, unknown>;
   created_at: number;
+  external_id?: string;
+  /** The mail side of a message that came or went by email. */
+  email?: EmailMeta;
+  /** The channel's text had NUL bytes or invalid UTF-8, cleaned. */
+  repaired?: boolean;
+  /** Where a reply stands on its channel. */
+  delivery?: Delivery;
+}
+
+export interface EmailMeta {
+  subject?: string;
+  from?: string;
+  to?: string[] | null;
+  cc?: string[] | null;
+  quoted?: boolean;
+  spf?: string;
+  dkim?: string;
+  dmarc?: string;
+  spam?: string;
+  auto_reply?: string;
+  malformed?: string;
+  refused?: string[] | null;
+}
+
+export interface Delivery {
+  status: "queued" | "sent" | "delivered" | "read" | "failed";
+  /** The channel when not the conversation's own ("email" for a website chat's follow-up). */
+  via?: string;
+  error?: string;
+  at?: number;
 }
 
 export interface Visitor {
@@ -317,6 +354,7 @@ export type Frame =
   | { t: "presence"; user_id: number; available: boolean; online_agents: number }
   | { t: "visitor"; conversation_id: number; inbox_id: number; contact_id: number; online: boolean; page?: { at: number } }
   | { t: "read"; conversation_id: number; by: "visitor" | "agent"; user_id?: number; seq: number }
+  | { t: "delivery"; conversation_id: number; message_id: number; seq: number; delivery: Delivery }
   | { t: "error"; ref?: string; code: string; message: string }
   | { t: "pong" }
   | { t: "resync" };

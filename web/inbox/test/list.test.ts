@@ -127,3 +127,18 @@ test("ten thousand conversations: pages append and live changes keep the order",
   assert.equal(ids.length, 10000);
   for (let i = 1; i < ids.length; i++) assert.ok(s.m.get(ids[i - 1])!.last_message_at >= s.m.get(ids[i])!.last_message_at);
 });
+
+test("spam is in the Spam view only, open or closed; a channel narrows every folder", () => {
+  const spam = conv(1, { spam: true });
+  const closedSpam = conv(2, { spam: true, status: "closed" });
+  const mail = conv(3, { channel: "email" });
+  const all = ["unassigned", "mine", "others", "open", "closed", "spam"] as const;
+  assert.deepEqual(all.filter((f) => inFolder(spam, f, me)), ["spam"]);
+  assert.deepEqual(all.filter((f) => inFolder(closedSpam, f, me)), ["spam"]);
+  assert.ok(inFolder(mail, "unassigned", me, "email"));
+  assert.ok(!inFolder(mail, "unassigned", me, "web"));
+  assert.ok(!inFolder(conv(4), "unassigned", me, "email"));
+  // Released: it moves from Spam to Unassigned in the counts.
+  const n = recount({ unassigned: 0, mine: 0, others: 0, open: 0, spam: 1 }, spam, { ...spam, spam: false }, me);
+  assert.deepEqual(n, { unassigned: 1, mine: 0, others: 0, open: 1, spam: 0 });
+});

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { emptyLog, foldCards, gap, merge, ordered } from "../src/lib/log";
+import { emptyLog, foldCards, gap, merge, ordered, withDelivery } from "../src/lib/log";
 import { msg } from "./fixtures";
 
 test("entries merge by seq from pages and frames in any order; top moves over what is contiguous", () => {
@@ -35,4 +35,13 @@ test("a later card with the same id replaces the earlier one where it stands", (
   const out = foldCards([msg(1), waiting, msg(3), joined]);
   assert.deepEqual(out.map((m) => m.seq), [1, 2, 3]);
   assert.equal(out[1].card!.state, "joined");
+});
+
+test("a delivery change replaces its entry with a new object, and only that entry", () => {
+  let log = merge(emptyLog(), [msg(1), msg(2)]);
+  const before = log.bySeq.get(1);
+  log = withDelivery(log, 2, log.bySeq.get(2)!.id, { status: "sent" });
+  assert.equal(log.bySeq.get(1), before);
+  assert.deepEqual(log.bySeq.get(2)!.delivery, { status: "sent" });
+  assert.equal(withDelivery(log, 2, 999, { status: "failed" }), log, "another message's id changes nothing");
 });

@@ -34,6 +34,15 @@ test("messages in mine and in others'; nothing for closed ones or my own replies
   assert.equal(decide({ old: conv(1, { assignee_id: me }), now: conv(1, { assignee_id: me }), messages: [reply], fromSeq: 5 }, me), null);
 });
 
+test("spam and auto-replies never notify", () => {
+  assert.equal(decide({ old: null, now: conv(1, { spam: true }), messages: [msg(1)], fromSeq: 1 }, me), null);
+  const auto = [msg(5, { body: "Out of office", email: { auto_reply: "auto-submitted" } })];
+  assert.equal(decide({ old: null, now: conv(1), messages: auto, fromSeq: 1 }, me), null);
+  assert.equal(decide({ old: conv(1, { assignee_id: me }), now: conv(1, { assignee_id: me }), messages: auto, fromSeq: 5 }, me), null);
+  // A real answer in the same change still does.
+  assert.equal(decide({ old: conv(1, { assignee_id: me }), now: conv(1, { assignee_id: me }), messages: [...auto, msg(6)], fromSeq: 5 }, me), "message_mine");
+});
+
 test("settings default to the three events docs/product.md names, and survive bad storage", () => {
   const d = defaultSettings();
   assert.deepEqual([d.new_unassigned.desktop, d.assigned_me.sound, d.message_mine.desktop, d.message_others.desktop, d.message_unassigned.sound], [true, true, true, false, false]);

@@ -4,6 +4,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import { t } from "../i18n";
 import "./admin.css";
+import { EmailScreen } from "./email";
 import { InboxesScreen } from "./inboxes";
 import { PlaybooksArea } from "./playbooks";
 import { ProfileScreen } from "./profile";
@@ -33,6 +34,7 @@ function sections(): Section[] {
     { id: "teams", label: t("admin.nav.teams"), admin: true },
     { id: "inboxes", label: t("admin.nav.inboxes"), admin: true },
     { id: "websites", label: t("admin.nav.websites"), admin: true },
+    { id: "email", label: t("admin.nav.email"), admin: true },
     { id: "playbooks", label: t("admin.nav.playbooks"), admin: true },
     { id: "webhooks", label: t("admin.nav.webhooks"), admin: true },
     { id: "replies", label: t("replies.title"), admin: false },
@@ -82,6 +84,9 @@ export function Admin({ path, me, navigate }: AdminProps) {
         break;
       case "websites":
         body = <WebsitesScreen me={me} navigate={go} />;
+        break;
+      case "email":
+        body = <EmailScreen me={me} />;
         break;
       case "playbooks":
         body = <PlaybooksArea path={path.slice(1)} me={me} navigate={go} />;

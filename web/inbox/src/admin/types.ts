@@ -53,6 +53,58 @@ export interface Website {
   public_key: string;
   allowed_domains: string[] | null;
   time_zone: string;
+  follow_up?: boolean;
+  follow_up_seconds?: number;
+  transcript_on_close?: boolean;
+  email_inbox_id?: number;
+}
+
+export interface SMTPServer {
+  host: string;
+  port?: number;
+  security: string;
+  username?: string;
+  /** Write-only: never shown; empty keeps the stored one. */
+  password?: string;
+  password_set?: boolean;
+  helo_name?: string;
+}
+
+export interface IMAPServer extends SMTPServer {
+  folder?: string;
+}
+
+export interface EmailInbox {
+  id: number;
+  kind: "email";
+  name: string;
+  visibility: "private" | "shared";
+  reopen_policy: "final" | "reopen";
+  installer_id: number;
+  member_ids: number[] | null;
+  address: string;
+  from_name?: string;
+  signature?: string;
+  receive: "imap" | "listener";
+  smtp: SMTPServer;
+  imap: IMAPServer;
+}
+
+export interface MailSettings {
+  smtp: SMTPServer;
+  from_address: string;
+  from_name?: string;
+  reply_domain?: string;
+  receive: "" | "listener" | "imap";
+  imap: IMAPServer;
+  fixed?: boolean;
+  updated_at?: number;
+}
+
+export interface TestStep {
+  ok: boolean;
+  code?: string;
+  message?: string;
 }
 
 export interface Session {

@@ -9,7 +9,7 @@ import { ConfigureLiveChat } from "./playbooks";
 import { parseDomains, snippet } from "./text";
 import { BusinessHoursForm } from "../hours/form";
 import type { Inbox, Me, User, Website } from "./types";
-import { browserTimeZone, CopyBox, Field, Loading, Status, TextField, TimeZoneField, useLoad, useSubmit } from "./ui";
+import { browserTimeZone, CopyBox, Field, Loading, SelectField, Status, TextField, TimeZoneField, useLoad, useSubmit } from "./ui";
 
 export function WebsitesScreen({ me, navigate }: { me: Me; navigate: (hash: string) => void }) {
   const sites = useLoad(() => api<{ websites: Website[] }>("GET", "websites").then((r) => r.websites));
@@ -53,6 +53,7 @@ export function WebsitesScreen({ me, navigate }: { me: Me; navigate: (hash: stri
                   me={me}
                   site={w}
                   inbox={ib}
+                  emailInboxes={inboxes.data!.filter((x) => x.kind === "email")}
                   users={users.data!}
                   onChange={(n) => sites.set(sites.data!.map((x) => (x.id === n.id ? n : x)))}
                   onInbox={(n) => inboxes.set(inboxes.data!.map((x) => (x.id === n.id ? n : x)))}
@@ -68,7 +69,16 @@ export function WebsitesScreen({ me, navigate }: { me: Me; navigate: (hash: stri
   );
 }
 
-function WebsiteItem(props: { me: Me; site: Website; inbox?: Inbox; users: User[]; onChange: (w: Website) => void; onInbox: (ib: Inbox) => void; onConfigure: () => void }) {
+function WebsiteItem(props: {
+  me: Me;
+  site: Website;
+  inbox?: Inbox;
+  emailInboxes: Inbox[];
+  users: User[];
+  onChange: (w: Website) => void;
+  onInbox: (ib: Inbox) => void;
+  onConfigure: () => void;
+}) {
   const { site } = props;
   const [name, setName] = useState(site.name);
   const [domains, setDomains] = useState((site.allowed_domains || []).join("\n"));
@@ -117,6 +127,7 @@ function WebsiteItem(props: { me: Me; site: Website; inbox?: Inbox; users: User[
         </div>
       </form>
       <BusinessHoursForm site={site} onChange={props.onChange} />
+      <FollowUpForm site={site} emailInboxes={props.emailInboxes} onChange={props.onChange} />
       <section class="adm-secret">
         <h3>{t("admin.websites.secret")}</h3>
         <p class="adm-hint">{t("admin.websites.secretHint")}</p>
@@ -136,6 +147,61 @@ function WebsiteItem(props: { me: Me; site: Website; inbox?: Inbox; users: User[
         </section>
       )}
     </>
+  );
+}
+
+/** FollowUpForm sets what reaches a visitor who left by email: unread replies after a delay, and the transcript. */
+function FollowUpForm({ site, emailInboxes, onChange }: { site: Website; emailInboxes: Inbox[]; onChange: (w: Website) => void }) {
+  const [followUp, setFollowUp] = useState(site.follow_up !== false);
+  const [minutes, setMinutes] = useState(String(Math.round((site.follow_up_seconds ?? 120) / 6) / 10));
+  const [transcript, setTranscript] = useState(!!site.transcript_on_close);
+  const [from, setFrom] = useState(String(site.email_inbox_id || 0));
+  const s = useSubmit();
+  const headingId = `adm-followup-${site.id}`;
+  return (
+    <form
+      class="adm-form"
+      aria-labelledby={headingId}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const secs = Math.round(Number(minutes.replace(",", ".")) * 60);
+        if (!Number.isFinite(secs) || secs < 0) {
+          s.setError(t("admin.followUp.badDelay"));
+          return;
+        }
+        await s.run(async () => {
+          const r = await api<{ website: Website }>("PATCH", `websites/${site.id}`, {
+            follow_up: followUp,
+            follow_up_seconds: secs,
+            transcript_on_close: transcript,
+            email_inbox_id: Number(from),
+          });
+          onChange(r.website);
+        }, t("admin.saved"));
+      }}
+    >
+      <h3 id={headingId}>{t("admin.followUp.title")}</h3>
+      <p class="adm-hint">{t("admin.followUp.lead")}</p>
+      <label class="adm-check">
+        <input type="checkbox" checked={followUp} onChange={(e) => setFollowUp((e.currentTarget as HTMLInputElement).checked)} /> {t("admin.followUp.on")}
+      </label>
+      <TextField label={t("admin.followUp.delay")} type="number" min={0} step="0.5" value={minutes} onValue={setMinutes} hint={t("admin.followUp.delayHint")} />
+      <label class="adm-check">
+        <input type="checkbox" checked={transcript} onChange={(e) => setTranscript((e.currentTarget as HTMLInputElement).checked)} /> {t("admin.followUp.transcript")}
+      </label>
+      <SelectField
+        label={t("admin.followUp.from")}
+        value={from}
+        options={[{ value: "0", label: t("admin.followUp.fromInstallation") }, ...emailInboxes.map((ib) => ({ value: String(ib.id), label: ib.name }))]}
+        onValue={setFrom}
+      />
+      <Status s={s} />
+      <div class="adm-actions">
+        <button type="submit" class="adm-btn adm-primary" disabled={s.busy}>
+          {t("admin.save")}
+        </button>
+      </div>
+    </form>
   );
 }
 

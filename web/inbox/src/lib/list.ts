@@ -1,11 +1,17 @@
 // Folder lists: which folders a conversation is in, their order (newest activity first, as the
 // API pages them), and merging pages and live changes into an ordered list of ids without
 // refetching. Pure: the store keeps the conversations, these functions keep the order.
-import type { Conversation, Counts, Folder } from "../types";
+import type { Channel, Conversation, Counts, Folder } from "../types";
 
-/** inFolder says whether c belongs in folder f for user me (the folders' definitions, as the API's). */
-export function inFolder(c: Conversation, f: Folder, me: number): boolean {
+/**
+ * inFolder says whether c belongs in folder f for user me (the folders' definitions, as the API's),
+ * within one channel when channel is set. Spam is in the Spam view only, open or closed.
+ */
+export function inFolder(c: Conversation, f: Folder, me: number, channel: Channel | "" = ""): boolean {
   if (c.with_bot) return false; // only the bot has spoken: in nobody's folder yet
+  if (channel && c.channel !== channel) return false;
+  if (f === "spam") return !!c.spam;
+  if (c.spam) return false;
   const assignee = c.assignee_id || 0;
   switch (f) {
     case "closed":
@@ -91,18 +97,18 @@ export function remove(ids: number[], id: number): number[] {
   return out;
 }
 
-const countedFolders: (keyof Counts)[] = ["unassigned", "mine", "others", "open"];
+const countedFolders: ("unassigned" | "mine" | "others" | "open" | "spam")[] = ["unassigned", "mine", "others", "open", "spam"];
 
 /**
  * recount moves a conversation's contribution to the folder counts from its old state to its new
  * one (either may be undefined: not visible). Only call it when the old state is known.
  */
-export function recount(n: Counts, old: Conversation | undefined, now: Conversation | undefined, me: number): Counts {
+export function recount(n: Counts, old: Conversation | undefined, now: Conversation | undefined, me: number, channel: Channel | "" = ""): Counts {
   const out = { ...n };
   for (const f of countedFolders) {
-    const was = old ? inFolder(old, f, me) : false;
-    const is = now ? inFolder(now, f, me) : false;
-    if (was !== is) out[f] = Math.max(0, out[f] + (is ? 1 : -1));
+    const was = old ? inFolder(old, f, me, channel) : false;
+    const is = now ? inFolder(now, f, me, channel) : false;
+    if (was !== is) out[f] = Math.max(0, (out[f] || 0) + (is ? 1 : -1));
   }
   return out;
 }

@@ -29,6 +29,15 @@ export function merge(log: Log, msgs: Message[]): Log {
   return { bySeq, top, oldest, more: log.more && oldest !== 1 };
 }
 
+/** withDelivery is the log with one entry's delivery changed (a new object, so it draws again). */
+export function withDelivery(log: Log, seq: number, id: number, d: Message["delivery"]): Log {
+  const m = log.bySeq.get(seq);
+  if (!m || m.id !== id) return log;
+  const bySeq = new Map(log.bySeq);
+  bySeq.set(seq, { ...m, delivery: d });
+  return { ...log, bySeq };
+}
+
 /**
  * gap says whether a live frame starts after entries the inbox has not got (docs/widget-protocol.md
  * 3.2: from_seq should be top + 1): then ask for them with resume {id: top}.

@@ -28,7 +28,8 @@ interface Style {
   href: string;
 }
 
-const blockNames = new Set(["DIV", "P", "UL", "OL", "LI", "H1", "H2", "H3", "BLOCKQUOTE", "PRE"]);
+/** The elements that start a line of their own (lib/caret.ts reads lines the same way). */
+export const blockNames = new Set(["DIV", "P", "UL", "OL", "LI", "H1", "H2", "H3", "BLOCKQUOTE", "PRE"]);
 
 /** toMarkdown serialises the editor's content (its children) as markdown. */
 export function toMarkdown(root: MdNode): string {

@@ -48,16 +48,19 @@ export interface Change {
  */
 export function decide(c: Change, me: number): NotifyEvent | null {
   const { old, now, messages } = c;
-  if (now.status !== "open" || now.with_bot) return null;
+  // Spam waits in its own view, and an auto-reply is recorded but never notified.
+  if (now.status !== "open" || now.with_bot || now.spam) return null;
   const assignee = now.assignee_id || 0;
   const wasAssignee = old ? old.assignee_id || 0 : -1;
   const byMe = (m: Message) => (m.sender_kind === "agent" && m.sender_id === me) || (m.event && m.event.actor_id === me);
   const events = messages.filter((m) => m.kind === "event" && m.event);
+  const said = messages.filter((m) => m.sender_kind === "visitor");
+  if (said.length > 0 && events.length === 0 && said.every((m) => m.email && m.email.auto_reply)) return null;
   if (assignee === me && wasAssignee !== me) {
     const took = events.find((m) => (m.event!.type === "joined" || m.event!.type === "assigned") && m.event!.user_id === me);
     if (took && !byMe(took)) return "assigned_me";
   }
-  const fromContact = messages.some((m) => m.sender_kind === "visitor");
+  const fromContact = messages.some((m) => m.sender_kind === "visitor" && !(m.email && m.email.auto_reply));
   if (assignee === 0) {
     const wasUnassigned = old !== null && old.status === "open" && !old.assignee_id && !old.with_bot;
     if (!wasUnassigned && (c.fromSeq === 1 || (old === null && fromContact) || (old !== null && events.some((m) => !byMe(m))))) {

@@ -4,7 +4,7 @@ import type { Folder, RecordType } from "../types";
 
 export const recordTypes: RecordType[] = ["person", "organization", "lead", "deal", "activity"];
 
-export const folders: Folder[] = ["unassigned", "mine", "others", "open", "closed"];
+export const folders: Folder[] = ["unassigned", "mine", "others", "open", "closed", "spam"];
 
 export type Route =
   | { kind: "folder"; folder: Folder }

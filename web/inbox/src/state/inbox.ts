@@ -6,9 +6,9 @@ import { api, ApiError } from "../api";
 import { clientID } from "../lib/clientid";
 import { t } from "../i18n";
 import { inFolder, appendPage, isNew, place, recount, remove, type Cursor } from "../lib/list";
-import { emptyLog, gap, merge, type Log } from "../lib/log";
+import { emptyLog, gap, merge, withDelivery, type Log } from "../lib/log";
 import { decide, notificationText, parseSettings, type NotifyEvent, type NotifySettings } from "../lib/notify";
-import type { Assignee, Conversation, ConversationFrame, Counts, Folder, Frame, Message, Team, User } from "../types";
+import type { Assignee, Channel, Conversation, ConversationFrame, Counts, Folder, Frame, Message, Team, User } from "../types";
 import { AgentSocket } from "./socket";
 
 export type Topic = "list" | "counts" | "open" | "log" | "presence" | "typing" | "socket" | "settings" | "toast" | "visitor" | "crm";
@@ -22,8 +22,17 @@ export interface Pending {
   shown: string;
   note: boolean;
   attachmentName?: string;
+  /** An email reply's recipients and subject. */
+  mail?: MailFields;
   failed?: string;
   retry: () => void;
+}
+
+/** MailFields are what an email reply says besides its text. */
+export interface MailFields {
+  to?: string[];
+  cc?: string[];
+  subject?: string;
 }
 
 export interface Typing {
@@ -47,6 +56,7 @@ const pageSize = 100;
 const logPage = 50;
 const typingMs = 6000;
 const settingsKey = "parley.notify.v1";
+const channelKey = "parley.channel.v1";
 
 export class Inbox {
   me: User;
@@ -81,6 +91,8 @@ export class Inbox {
   log: Log = emptyLog();
   logLoading = false;
   pending: Pending[] = [];
+  /** The channel the folders are narrowed to ("" for all), kept in this browser. */
+  channel: Channel | "" = "";
   typing = new Map<number, Typing>();
   /** Whether each contact is on the website now, by contact id: from `visitor` frames and from what the API and live frames say. */
   visitors = new Map<number, boolean>();
@@ -114,6 +126,8 @@ export class Inbox {
   constructor(me: User) {
     this.me = me;
     this.settings = parseSettings(safeGet(settingsKey));
+    const ch = safeGet(channelKey);
+    if (ch === "web" || ch === "email" || ch === "messenger" || ch === "whatsapp") this.channel = ch;
     void this.loadSettings();
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     this.socket = new AgentSocket(proto + "//" + location.host + "/api/v1/events", {
@@ -260,7 +274,7 @@ export class Inbox {
       const ve = this.visitorEpoch;
       const r = await api<{ conversations: Conversation[]; next?: Cursor; counts?: Counts }>(
         "GET",
-        `conversations?folder=${folder}&limit=${pageSize}&counts=true`,
+        `conversations?folder=${folder}&limit=${pageSize}&counts=true${this.channelQuery()}`,
       );
       if (gen !== this.listGen) return;
       this.ids = [];
@@ -275,6 +289,24 @@ export class Inbox {
     this.emit("list");
   }
 
+  private channelQuery(): string {
+    return this.channel ? "&channel=" + this.channel : "";
+  }
+
+  /** setChannel narrows the folders to one channel ("" for all) and reads them again. */
+  setChannel(ch: Channel | ""): void {
+    if (ch === this.channel) return;
+    this.channel = ch;
+    try {
+      if (ch) localStorage.setItem(channelKey, ch);
+      else localStorage.removeItem(channelKey);
+    } catch {
+      /* private mode: for this page only */
+    }
+    this.counts = null;
+    void this.loadFolder(this.folder);
+  }
+
   /** loadMore fetches the next page (keyset: after the last row of the previous one). */
   async loadMore(): Promise<void> {
     if (this.listLoading || !this.cursor) return;
@@ -286,7 +318,7 @@ export class Inbox {
     try {
       const r = await api<{ conversations: Conversation[]; next?: Cursor }>(
         "GET",
-        `conversations?folder=${this.folder}&limit=${pageSize}&before=${cur.before}&before_id=${cur.before_id}`,
+        `conversations?folder=${this.folder}&limit=${pageSize}&before=${cur.before}&before_id=${cur.before_id}${this.channelQuery()}`,
       );
       if (gen !== this.listGen) return;
       this.takePage(r.conversations || [], r.next || null, ve);
@@ -305,7 +337,7 @@ export class Inbox {
       this.hold(c, ve);
       const held = this.convs.get(c.id)!;
       // A row that changed live since the page was read keeps its live place.
-      if (inFolder(held, this.folder, this.me.id)) keep.push(held);
+      if (inFolder(held, this.folder, this.me.id, this.channel)) keep.push(held);
     }
     this.ids = appendPage(this.ids, keep);
     this.cursor = next && rows.length > 0 ? next : null;
@@ -317,7 +349,7 @@ export class Inbox {
     this.countsTimer = window.setTimeout(async () => {
       try {
         const epoch = this.countsEpoch;
-        const r = await api<{ counts?: Counts }>("GET", "conversations?folder=closed&limit=1&counts=true");
+        const r = await api<{ counts?: Counts }>("GET", "conversations?folder=closed&limit=1&counts=true" + this.channelQuery());
         if (r.counts) {
           this.takeCounts(r.counts, epoch);
           this.emit("counts");
@@ -345,12 +377,12 @@ export class Inbox {
     this.stale.delete(next.id);
     if (this.counts) {
       const before = this.counts;
-      if (known) this.counts = recount(this.counts, old, next, this.me.id);
-      else if (isNew(fromSeq)) this.counts = recount(this.counts, undefined, next, this.me.id);
+      if (known) this.counts = recount(this.counts, old, next, this.me.id, this.channel);
+      else if (isNew(fromSeq)) this.counts = recount(this.counts, undefined, next, this.me.id, this.channel);
       else this.refreshCounts();
       if (JSON.stringify(before) !== JSON.stringify(this.counts)) this.countsEpoch++;
     }
-    this.ids = place(this.ids, (id) => this.convs.get(id), next, inFolder(next, this.folder, this.me.id), this.cursor);
+    this.ids = place(this.ids, (id) => this.convs.get(id), next, inFolder(next, this.folder, this.me.id, this.channel), this.cursor);
     this.emit("list", "counts");
     if (next.id === this.openId) this.emit("open");
   }
@@ -360,7 +392,7 @@ export class Inbox {
     this.stale.delete(id);
     if (old) {
       if (this.counts) {
-        this.counts = recount(this.counts, old, undefined, this.me.id);
+        this.counts = recount(this.counts, old, undefined, this.me.id, this.channel);
         this.countsEpoch++;
       }
     } else if (!this.hidden.has(id)) {
@@ -558,6 +590,12 @@ export class Inbox {
         this.crmChanged = { type: f.record_type, id: f.record_id, n: this.crmChanged.n + 1 };
         this.emit("crm");
         break;
+      case "delivery":
+        if (f.conversation_id === this.openId) {
+          this.log = withDelivery(this.log, f.seq, f.message_id, f.delivery);
+          this.emit("log");
+        }
+        break;
       case "resync":
         // Access changed (members, visibility, role) or this socket fell behind: the lists again.
         this.reload();
@@ -652,12 +690,12 @@ export class Inbox {
     }
   }
 
-  /** send stores a reply or note (body in markdown; shown as the composer showed it); a failed one stays on screen with a retry. */
-  send(body: string, note: boolean, attachment?: File, shown = body): void {
+  /** send stores a reply or note (body in markdown; shown as the composer showed it; an email reply with its recipients and subject); a failed one stays on screen with a retry. */
+  send(body: string, note: boolean, attachment?: File, shown = body, mail?: MailFields): void {
     const id = this.openId;
     if (!id) return;
     this.quiet(id);
-    const p: Pending = { clientId: clientID(), conversationId: id, body, shown, note, attachmentName: attachment && attachment.name, retry: () => {} };
+    const p: Pending = { clientId: clientID(), conversationId: id, body, shown, note, attachmentName: attachment && attachment.name, mail, retry: () => {} };
     p.retry = () => {
       p.failed = undefined;
       this.emit("log");
@@ -683,6 +721,7 @@ export class Inbox {
         note: p.note,
         client_id: p.clientId,
         attachment_id: attachmentId || undefined,
+        ...(p.mail && !p.note ? p.mail : {}),
       });
       this.uploaded.delete(p.clientId);
       this.pending = this.pending.filter((x) => x !== p);
@@ -728,6 +767,24 @@ export class Inbox {
 
   reopen(id: number): Promise<boolean> {
     return this.act(id, "reopen");
+  }
+
+  /** release takes a conversation out of the Spam view. */
+  release(id: number): Promise<boolean> {
+    return this.act(id, "release");
+  }
+
+  /** retryDelivery sends a reply whose delivery failed again. */
+  async retryDelivery(convId: number, msgId: number): Promise<void> {
+    try {
+      const r = await api<{ message: Message }>("POST", `conversations/${convId}/messages/${msgId}/retry`);
+      if (convId === this.openId && r.message) {
+        this.log = withDelivery(this.log, r.message.seq, r.message.id, r.message.delivery);
+        this.emit("log");
+      }
+    } catch (e) {
+      this.toast(errText(e), true);
+    }
   }
 
   async remove(id: number): Promise<boolean> {

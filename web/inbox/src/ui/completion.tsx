@@ -1,7 +1,9 @@
 // Completion in the composer: a word typed after a trigger ("/" for saved replies, ":" for emoji
 // shortcodes) opens a list of suggestions above the text field. Up and down choose, Enter or Tab
 // inserts, Escape closes it; the text field keeps the focus throughout (aria-activedescendant).
-import type { JSX, RefObject } from "preact";
+// The text field is anything that can say what stands before the caret and replace its end (a
+// Field): the composer's formatted editor reads its caret's line (lib/caret.ts).
+import type { JSX } from "preact";
 import { useRef, useState } from "preact/hooks";
 import { t } from "../i18n";
 import { useId } from "./common";
@@ -20,6 +22,14 @@ export interface Suggestion {
 export interface Insert {
   text: string;
   file?: File;
+}
+
+/** The text field completion works on. */
+export interface Field {
+  /** the text before the caret on its line; null when there is a selection or no caret in the field */
+  textBeforeCaret(): string | null;
+  /** replaceBeforeCaret puts ins in place of the n characters before the caret (0: at the caret). */
+  replaceBeforeCaret(n: number, ins: Insert): void;
 }
 
 export interface Source {
@@ -59,11 +69,12 @@ export interface Completion {
   onKey(e: KeyboardEvent): boolean;
   close(): void;
   /** the text field's ARIA attributes */
-  field: Record<string, string | undefined>;
+  aria: Record<string, string | undefined>;
   popup: JSX.Element | null;
 }
 
-export function useCompletion(ta: RefObject<HTMLTextAreaElement | null>, sources: Source[], insert: (start: number, end: number, ins: Insert) => void): Completion {
+/** useCompletion completes in field (the one of the latest render) from sources. */
+export function useCompletion(field: Field, sources: Source[]): Completion {
   const [open, setOpen] = useState<Open | null>(null);
   const current = useRef<Open | null>(null);
   current.current = open;
@@ -77,9 +88,8 @@ export function useCompletion(ta: RefObject<HTMLTextAreaElement | null>, sources
   };
 
   const check = () => {
-    const el = ta.current;
-    if (!el || el.selectionStart !== el.selectionEnd) return close();
-    const before = el.value.slice(0, el.selectionStart);
+    const before = field.textBeforeCaret();
+    if (before === null) return close();
     for (const source of sources) {
       const m = source.match(before);
       if (!m) continue;
@@ -102,18 +112,16 @@ export function useCompletion(ta: RefObject<HTMLTextAreaElement | null>, sources
 
   const pick = (i: number) => {
     const o = current.current;
-    const el = ta.current;
-    if (!o || !el || !o.items[i]) return;
+    const f = field;
+    if (!o || !o.items[i]) return;
     const s = o.items[i];
     close();
     void o.source.pick(s).then((ins) => {
       if (!ins) return;
-      const v = el.value;
       // The trigger and word typed may have changed meanwhile: then the text goes in at the caret.
-      const end = el.selectionStart;
-      const typed = o.source.match(v.slice(0, end));
-      if (typed && typed.start === o.start) insert(o.start, end, ins);
-      else insert(end, end, ins);
+      const before = f.textBeforeCaret();
+      const typed = before === null ? null : o.source.match(before);
+      f.replaceBeforeCaret(before !== null && typed && typed.start === o.start ? before.length - o.start : 0, ins);
     });
   };
 
@@ -191,7 +199,7 @@ export function useCompletion(ta: RefObject<HTMLTextAreaElement | null>, sources
     onKey,
     close,
     popup,
-    field: {
+    aria: {
       "aria-controls": open && open.items.length ? listId : undefined,
       "aria-activedescendant": open && open.items.length ? optionId(open.active) : undefined,
       "aria-autocomplete": "list",

@@ -6,11 +6,23 @@
 // through the browser's editing commands (document.execCommand), which keep undo, the caret and
 // "bold from here on" right in every case a hand-written DOM edit would have to rebuild. Pasted or
 // dropped content arrives as plain text only, so the editor holds nothing but what it made itself.
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+//
+// An email reply also says whom it goes to (To, Cc) and its subject (the thread's latest by
+// default): one line above the editor, opened by Change.
+//
+// "/" completes saved replies and ":shortcode" emoji (completion.tsx) from the text before the caret
+// on its line (lib/caret.ts); a picked one replaces the trigger and word with insertText, so undo
+// takes it back in one step. A saved reply goes in as its markdown text, which is sent as typed.
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { api } from "../api";
 import { t } from "../i18n";
+import { emojiSource, hasEmoji, openEmoji } from "../emoji/emoji";
+import { lineBefore, lineText, pointBack } from "../lib/caret";
 import { toMarkdown, webAddress } from "../lib/markdown";
+import { replySource } from "../replies/source";
 import type { Conversation } from "../types";
 import { contactName, Dialog, Icon, useId, useInbox } from "./common";
+import { useCompletion, type Field } from "./completion";
 
 export interface ComposerHandle {
   focus(mode: "reply" | "note"): void;
@@ -35,6 +47,14 @@ function command(name: string, value?: string): void {
   document.execCommand(name, false, value);
 }
 
+/** endOf is the caret at the end of el. */
+function endOf(el: HTMLElement): Range {
+  const r = document.createRange();
+  r.selectNodeContents(el);
+  r.collapse(false);
+  return r;
+}
+
 function escapeHTML(s: string): string {
   return s.replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 }
@@ -51,6 +71,19 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
   const picker = useRef<HTMLInputElement>(null);
   const saved = useRef<Range | null>(null); // the selection in the editor, kept while focus is on the toolbar or a dialog
   const linkTo = useRef<{ url: string; text: string } | null>(null); // the link to insert once the dialog has closed
+  const [to, setTo] = useState("");
+  const [cc, setCc] = useState("");
+  const [subject, setSubject] = useState("");
+  const [contactEmail, setContactEmail] = useState("");
+  const [mailOpen, setMailOpen] = useState(false);
+  const mailMode = c.channel === "email" && mode === "reply";
+  const toId = useId("to");
+  const ccId = useId("cc");
+  const subjectId = useId("subject");
+  const ours = useRef(false); // an edit of the composer's own is under way: its input event is no typing to complete
+  const emojiOpen = useRef(false);
+  const convId = useRef(c.id);
+  convId.current = c.id;
   const edId = useId("compose");
   const labelId = useId("compose-l");
   const hintId = useId("hint");
@@ -62,10 +95,7 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
         const el = ed.current;
         if (!el) return;
         el.focus();
-        const r = document.createRange();
-        r.selectNodeContents(el);
-        r.collapse(false);
-        select(r);
+        select(endOf(el));
       });
     },
   };
@@ -78,6 +108,24 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
     setFile(null);
     setMode("reply");
     saved.current = null;
+    completion.close();
+  }, [c.id]);
+
+  // An email reply's recipients and subject start afresh in each conversation; the To line shows
+  // the contact's address.
+  useEffect(() => {
+    setTo("");
+    setCc("");
+    setSubject("");
+    setContactEmail("");
+    setMailOpen(false);
+    if (c.channel !== "email") return;
+    let live = true;
+    api<{ contact: { email: string } }>("GET", "contacts/" + c.contact_id).then(
+      (r) => live && setContactEmail(r.contact.email || ""),
+      () => {},
+    );
+    return () => void (live = false);
   }, [c.id]);
 
   useEffect(() => {
@@ -139,14 +187,83 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
     setEmpty(none);
   };
 
-  /** focusEditor puts the focus back in the editor with the selection it had. */
+  /** focusEditor puts the focus back in the editor with the selection it had (the caret at the end if none). */
   const focusEditor = () => {
     const el = ed.current;
     if (!el) return false;
     el.focus();
     const sel = document.getSelection();
-    if (saved.current && sel && !(sel.rangeCount && el.contains(sel.anchorNode))) select(saved.current);
+    if (sel && !(sel.rangeCount && el.contains(sel.anchorNode))) select(saved.current || endOf(el));
     return true;
+  };
+
+  /** own runs editing commands of the composer's own (an insert, not typing): completion stays as it is. */
+  const own = (fn: () => void) => {
+    ours.current = true;
+    try {
+      fn();
+    } finally {
+      ours.current = false;
+    }
+    changed();
+  };
+
+  /** caretLine is the caret's line up to the caret, or where it was while the focus is on the toolbar or the picker. */
+  const caretLine = () => {
+    const el = ed.current;
+    const sel = document.getSelection();
+    if (!el) return null;
+    const r = sel && sel.rangeCount && el.contains(sel.anchorNode) ? sel.getRangeAt(0) : saved.current;
+    return r && r.collapsed && el.contains(r.startContainer) ? lineBefore(el, r.startContainer, r.startOffset) : null;
+  };
+
+  // Completion reads and replaces the text before the caret in the editor.
+  const field: Field = {
+    textBeforeCaret() {
+      const line = caretLine();
+      return line ? lineText(line) : null;
+    },
+    replaceBeforeCaret(n, ins) {
+      // A reply that arrives after another conversation was opened is dropped, not put into its draft.
+      if (convId.current !== c.id || !focusEditor()) return;
+      const line = caretLine();
+      const from = line && pointBack(line, n);
+      const sel = document.getSelection();
+      if (from && sel && sel.rangeCount) {
+        const r = sel.getRangeAt(0).cloneRange();
+        r.setStart(from.node as Node, from.offset);
+        select(r);
+      }
+      if (ins.text) own(() => command("insertText", ins.text.replace(/\r\n?/g, "\n")));
+      if (ins.file) setFile(ins.file);
+    },
+  };
+  const sources = useMemo(() => [replySource(() => convId.current, (text, error) => inbox.toast(text, error)), emojiSource()], []);
+  const completion = useCompletion(field, sources);
+
+  /** startReply puts "/" at the caret (after a space when needed): the saved replies' list opens. */
+  const startReply = () => {
+    if (!enabled || !focusEditor()) return;
+    const before = field.textBeforeCaret();
+    own(() => command("insertText", !before || /\s$/.test(before) ? "/" : " /"));
+    completion.check();
+  };
+
+  /** pickEmoji opens the emoji picker (loaded the first time); the emoji goes in at the caret. */
+  const pickEmoji = (btn: HTMLElement) => {
+    const form = btn.closest("form") as HTMLElement | null;
+    if (emojiOpen.current || !form || !enabled) return;
+    emojiOpen.current = true;
+    completion.close();
+    openEmoji(
+      form,
+      btn,
+      (e) => focusEditor() && own(() => command("insertText", e)),
+      () => {
+        emojiOpen.current = false;
+        focusEditor();
+      },
+    ).catch(() => (emojiOpen.current = false));
   };
 
   const format = (name: "bold" | "italic" | "insertUnorderedList") => {
@@ -197,7 +314,8 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
     const el = ed.current;
     if (!el || !enabled || (blank(el) && !file)) return;
     const body = toMarkdown(el);
-    inbox.send(body, mode === "note", file || undefined, (el.innerText || "").trim());
+    const mail = mailMode ? { to: addresses(to), cc: addresses(cc), subject: subject.trim() || undefined } : undefined;
+    inbox.send(body, mode === "note", file || undefined, (el.innerText || "").trim(), mail);
     el.innerHTML = "";
     changed();
     setFile(null);
@@ -211,15 +329,16 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
     else hint = t("compose.cannot");
   } else if (mode === "reply" && c.status === "open" && !c.assignee_id && a && a.assign_to_me) hint = t("compose.takes");
 
-  const tool = (name: string, label: string, keys: string, onClick: () => void, pressed?: boolean) => (
+  const tool = (name: string, label: string, keys: string, onClick: (b: HTMLElement) => void, pressed?: boolean, popup?: boolean) => (
     <button
       type="button"
       class={"icon-btn" + (pressed ? " on" : "")}
       disabled={!enabled}
       onMouseDown={(e) => e.preventDefault() /* the editor keeps its selection */}
-      onClick={onClick}
+      onClick={(e) => onClick(e.currentTarget as HTMLElement)}
       aria-label={label}
       aria-pressed={pressed === undefined ? undefined : pressed ? "true" : "false"}
+      aria-haspopup={popup ? "dialog" : undefined}
       title={keys ? label + " (" + keys + ")" : label}
     >
       <Icon name={name} />
@@ -249,6 +368,8 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
           {tool("italic", t("compose.italic"), "Ctrl+I", () => format("italic"), marks.italic)}
           {tool("link", t("compose.link"), "Ctrl+K", openLink)}
           {tool("list", t("compose.list"), "", () => format("insertUnorderedList"), marks.list)}
+          {tool("reply", t("replies.button"), "", startReply)}
+          {hasEmoji() && tool("smile", t("emoji.button"), "", pickEmoji, undefined, true)}
           {tool("clip", t("compose.attach"), "", () => picker.current && picker.current.click())}
           <input
             ref={picker}
@@ -273,6 +394,41 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
           </button>
         </div>
       )}
+      {mailMode && !mailOpen && (
+        <p class="mail-summary small">
+          <span class="mail-sum-text">
+            <span class="muted">{t("compose.to")}</span> <span class="mail-to">{to.trim() || contactEmail || contactName(c)}</span>
+            {cc.trim() && (
+              <>
+                {" "}
+                <span class="muted">{t("compose.cc")}</span> {cc.trim()}
+              </>
+            )}
+            {" · "}
+            <span class="mail-subj">{subject.trim() || (c.subject ? "Re: " + c.subject : "")}</span>
+          </span>
+          <button type="button" class="link-btn" aria-expanded="false" onClick={() => setMailOpen(true)} disabled={!enabled}>
+            {t("compose.mailChange")}
+          </button>
+        </p>
+      )}
+      {mailMode && mailOpen && (
+        <div class="mail-fields">
+          <div class="mail-field">
+            <label for={toId}>{t("compose.to")}</label>
+            <input id={toId} type="text" inputMode="email" autocomplete="off" value={to} placeholder={contactEmail || contactName(c)} disabled={!enabled} onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
+          </div>
+          <div class="mail-field">
+            <label for={ccId}>{t("compose.cc")}</label>
+            <input id={ccId} type="text" inputMode="email" autocomplete="off" value={cc} disabled={!enabled} onInput={(e) => setCc((e.target as HTMLInputElement).value)} />
+          </div>
+          <div class="mail-field mail-field-wide">
+            <label for={subjectId}>{t("compose.subject")}</label>
+            <input id={subjectId} type="text" autocomplete="off" maxLength={300} value={subject} placeholder={c.subject ? "Re: " + c.subject : ""} disabled={!enabled} onInput={(e) => setSubject((e.target as HTMLInputElement).value)} />
+          </div>
+        </div>
+      )}
+      {completion.popup}
       <span id={labelId} class="sr">
         {mode === "note" ? t("compose.noteLabel") : t("compose.replyLabel", { name: contactName(c) })}
       </span>
@@ -289,10 +445,15 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
         aria-placeholder={mode === "note" ? t("compose.notePlaceholder") : t("compose.replyPlaceholder")}
         data-placeholder={mode === "note" ? t("compose.notePlaceholder") : t("compose.replyPlaceholder")}
         tabIndex={enabled ? 0 : -1}
+        {...completion.aria}
         onInput={() => {
           changed();
           if (mode === "reply") inbox.typed();
+          if (!ours.current) completion.check();
         }}
+        onClick={completion.check}
+        onKeyUp={(e) => /^(Arrow(Left|Right)|Home|End)$/.test(e.key) && completion.check()}
+        onBlur={completion.close}
         onPaste={(e) => {
           e.preventDefault();
           const d = e.clipboardData;
@@ -314,6 +475,7 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
           insertText(d.getData("text/plain"));
         }}
         onKeyDown={(e) => {
+          if (completion.onKey(e)) return;
           const mod = e.ctrlKey || e.metaKey;
           const key = e.key.toLowerCase();
           if (e.key === "Enter" && !e.shiftKey && !mod && !e.isComposing) {
@@ -432,4 +594,10 @@ function LinkDialog({ initial, onClose, onLink }: { initial: { text: string; url
       </div>
     </Dialog>
   );
+}
+
+/** addresses splits what was typed in To or Cc into addresses (commas, semicolons or spaces between them). */
+export function addresses(s: string): string[] | undefined {
+  const list = s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
+  return list.length ? list : undefined;
 }

@@ -144,7 +144,13 @@ function Header({ c, onBack, onDetails, detailsOpen }: { c: Conversation; onBack
           )}
         </div>
         <span class="conv-sub">
+          {c.spam && <span class="tag tag-spam">{t("conv.spamTag")}</span>}
           <span class="muted small conv-status">{status}</span>
+          {c.channel === "email" && c.subject && (
+            <span class="small conv-subject" title={c.subject}>
+              {c.subject}
+            </span>
+          )}
           {onSite !== undefined && (
             <span class={"small visitor-state " + (onSite ? "visitor-online" : "muted visitor-left")}>{t(onSite ? "conv.onSite" : "conv.leftSite")}</span>
           )}
@@ -154,6 +160,11 @@ function Header({ c, onBack, onDetails, detailsOpen }: { c: Conversation; onBack
         <Icon name="panel" />
       </button>
       <div class="conv-actions">
+        {a && a.release && (
+          <button type="button" class="btn btn-release" onClick={() => void inbox.release(c.id)}>
+            {t("conv.release")}
+          </button>
+        )}
         {a && a.assign_to_me && (
           <button type="button" class="btn" onClick={() => void inbox.assignToMe(c.id)}>
             {t("conv.assignToMe")}
@@ -401,6 +412,7 @@ function LogView({ c }: { c: Conversation }) {
   for (const m of msgs) if (m.sender_kind === "agent" && m.kind !== "note" && m.seq <= c.contact_read_seq) seenSeq = m.seq;
 
   let lastDay = "";
+  let lastSubject = "";
   const items = [];
   for (const m of msgs) {
     const day = formatDay(m.created_at);
@@ -412,7 +424,14 @@ function LogView({ c }: { c: Conversation }) {
         </li>,
       );
     }
-    items.push(<Entry key={m.seq} m={m} seen={m.seq === seenSeq} me={inbox.me.id} contact={contactName(c)} />);
+    // An email's subject shows where the thread's subject changes, not on every message.
+    let subject = "";
+    if (m.email && m.email.subject && c.channel === "email") {
+      const s = threadSubject(m.email.subject);
+      if (s.toLowerCase() !== lastSubject.toLowerCase()) subject = m.email.subject;
+      lastSubject = s;
+    }
+    items.push(<Entry key={m.seq} m={m} seen={m.seq === seenSeq} me={inbox.me.id} contact={contactName(c)} channel={c.channel} subject={subject} />);
   }
   return (
     <div class="log-wrap">
@@ -437,13 +456,16 @@ function LogView({ c }: { c: Conversation }) {
   );
 }
 
-/** Entry draws one log entry; entries never change once stored, so it draws each once. */
-class Entry extends Component<{ m: Message; seen: boolean; me: number; contact: string }> {
-  shouldComponentUpdate(next: { m: Message; seen: boolean; contact: string }) {
-    return next.m !== this.props.m || next.seen !== this.props.seen || next.contact !== this.props.contact;
+/**
+ * Entry draws one log entry. Entries never change once stored but for a reply's delivery, which
+ * comes as a new object: it draws each once, and again when its delivery moves on.
+ */
+class Entry extends Component<{ m: Message; seen: boolean; me: number; contact: string; channel: Conversation["channel"]; subject: string }> {
+  shouldComponentUpdate(next: { m: Message; seen: boolean; contact: string; subject: string }) {
+    return next.m !== this.props.m || next.seen !== this.props.seen || next.contact !== this.props.contact || next.subject !== this.props.subject;
   }
   render() {
-    const { m, seen, me, contact } = this.props;
+    const { m, seen, me, contact, channel, subject } = this.props;
     if (m.kind === "event") return <li class="sys">{eventLine(m)}</li>;
     const side = m.sender_kind === "visitor" ? "them" : "us";
     const cls = "msg msg-" + side + (m.kind === "note" ? " msg-note" : "") + (m.sender_kind === "bot" ? " msg-bot" : "");
@@ -454,15 +476,93 @@ class Entry extends Component<{ m: Message; seen: boolean; me: number; contact: 
         <div class="meta small">
           <span class="who">{who}</span>
           {m.kind === "note" && <span class="tag tag-note">{t("conv.noteTag")}</span>}
+          {m.email && channel !== "email" && (
+            <span class="by-email" title={t("conv.byEmail")}>
+              <ChannelIcon channel="email" />
+            </span>
+          )}
           <time dateTime={new Date(m.created_at).toISOString()} title={formatDateTime(m.created_at)}>
             {formatTime(m.created_at)}
           </time>
         </div>
+        {subject && <div class="mail-subject small">{subject}</div>}
         <div class="bubble">{body(m)}</div>
+        {m.email && <MailNotes m={m} />}
+        {m.delivery && <DeliveryLine m={m} channel={channel} />}
         {seen && <div class="seen small muted">{t("conv.seen")}</div>}
       </li>
     );
   }
+}
+
+/** threadSubject is a subject without reply and forward markers, to tell a new subject from an answer's. */
+export function threadSubject(s: string): string {
+  return s.replace(/^\s*((re|aw|antw|sv|vs|wg|fwd?|tr|ynt|vá|odp)(\[\d+\])?\s*[:：]\s*)+/i, "").trim();
+}
+
+/** MailNotes says what an email carried besides its text: the hidden quoted part, and why it is marked. */
+function MailNotes({ m }: { m: Message }) {
+  const inbox = useInbox();
+  const [orig, setOrig] = useState<{ text: string; html?: string } | null>(null);
+  const [open, setOpen] = useState(false);
+  const e = m.email!;
+  const notes: string[] = [];
+  if (e.auto_reply) notes.push(t("mail.autoReply", { why: e.auto_reply }));
+  if (e.spam) notes.push(t("mail.spam", { why: e.spam }));
+  if (e.malformed) notes.push(t("mail.malformed"));
+  if (m.repaired) notes.push(t("mail.repaired"));
+  for (const r of e.refused || []) notes.push(t("mail.refused", { what: r }));
+  if (e.dmarc === "fail") notes.push(t("mail.dmarcFail"));
+  const toggle = async () => {
+    if (!open && !orig) {
+      try {
+        const r = await api<{ original: { text: string; html?: string } }>("GET", `conversations/${m.conversation_id}/messages/${m.id}/original`);
+        setOrig(r.original);
+      } catch (err) {
+        inbox.toast(errText(err), true);
+        return;
+      }
+    }
+    setOpen(!open);
+  };
+  return (
+    <div class="mail-notes small">
+      {notes.map((n) => (
+        <p class="muted" key={n}>
+          {n}
+        </p>
+      ))}
+      {e.quoted && (
+        <button type="button" class="link-btn" aria-expanded={open ? "true" : "false"} onClick={() => void toggle()}>
+          {open ? t("mail.hideQuoted") : t("mail.showQuoted")}
+        </button>
+      )}
+      {open && orig && (orig.html ? <div class="rich mail-original" dangerouslySetInnerHTML={{ __html: orig.html }} /> : <pre class="mail-original">{orig.text}</pre>)}
+    </div>
+  );
+}
+
+/** DeliveryLine says where a reply stands on its channel, with a retry when it failed. */
+function DeliveryLine({ m, channel }: { m: Message; channel: Conversation["channel"] }) {
+  const inbox = useInbox();
+  const d = m.delivery!;
+  const via = d.via && d.via !== channel ? t("delivery.via." + d.via) : "";
+  const label = t("delivery." + d.status) + (via ? " · " + via : "");
+  return (
+    <div class={"delivery small" + (d.status === "failed" ? " err-line" : " muted")} role={d.status === "failed" ? "alert" : undefined}>
+      {via && <ChannelIcon channel="email" />}
+      <span>{label}</span>
+      {d.error && <span class="delivery-err"> — {d.error}</span>}
+      {d.status === "failed" && (
+        <>
+          {" "}
+          <button type="button" class="link-btn" onClick={() => void inbox.retryDelivery(m.conversation_id, m.id)}>
+            {t("retry")}
+          </button>
+        </>
+      )}
+    </div>
+  );
 }
 
 function body(m: Message) {
@@ -559,6 +659,8 @@ export function eventLine(m: Message): string {
       return e.auto ? t("ev.reopenedAuto", { time }) : t("ev.reopened", { actor, time });
     case "rated":
       return t("ev.rated", { n: e.rating || 0 });
+    case "released":
+      return t("ev.released", { actor });
     case "item_created": {
       const item = t("item." + (e.item_type || "lead"));
       return e.auto || !e.actor_name ? t("ev.itemBot", { item, title: e.title || "", time }) : t("ev.item", { actor, item, title: e.title || "", time });

@@ -1,13 +1,14 @@
 // The contact details panel: editable name, email, phone, notes, tags and custom attributes; what
 // the visitor's browser told (location with the IP database's credit, OS and browser, IP, referrer,
 // consents, browsing history); the deal details the panel captures, Create lead, "… > Create deal",
-// linking and the Created items (crm.tsx); the contact's other conversations.
+// linking and the Created items (crm.tsx); the contact's other conversations; starting an email
+// conversation with the contact.
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { t } from "../i18n";
 import { errText } from "../state/inbox";
 import type { Contact, ContactDetails, Conversation, CreatedItem } from "../types";
-import { countryName, formatDateTime, formatWhen, Icon, languageName, useId, useInbox } from "./common";
+import { countryName, Dialog, formatDateTime, formatWhen, Icon, languageName, useId, useInbox } from "./common";
 import { Attributes, CreatedItems, DealCapture } from "./crm";
 
 export function Details({ c, onClose }: { c: Conversation; onClose: () => void }) {
@@ -19,6 +20,7 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
   const [error, setError] = useState("");
   const [items, setItems] = useState<CreatedItem[] | null>(null);
   const [made, setMade] = useState(0);
+  const [mailOpen, setMailOpen] = useState(false);
 
   // Captured details and created items arrive as log entries: read them again then.
   let capturedAt = 0;
@@ -77,6 +79,14 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
               inbox.renamed(ct.id, ct.name || ct.email);
             }}
           />
+        )}
+        {d && d.contact.email && (
+          <p class="start-mail">
+            <button type="button" class="btn btn-s" onClick={() => setMailOpen(true)}>
+              <Icon name="mail" />
+              <span>{t("mail.start")}</span>
+            </button>
+          </p>
         )}
 
         {visitor && (
@@ -192,6 +202,7 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
           </section>
         )}
       </div>
+      {mailOpen && d && <StartMailDialog contact={d.contact} onClose={() => setMailOpen(false)} />}
     </aside>
   );
 }
@@ -371,4 +382,90 @@ export function pagePath(u: string): string {
 /** safeHref says whether a URL a visitor's browser reported may be a link: http and https only. */
 function safeHref(u: string): boolean {
   return /^https?:\/\//i.test(u);
+}
+
+/** StartMailDialog starts an email conversation with the contact, from an email inbox the agent works in. */
+function StartMailDialog({ contact, onClose }: { contact: Contact; onClose: () => void }) {
+  const inbox = useInbox();
+  const [inboxes, setInboxes] = useState<{ id: number; name: string; address: string }[] | null>(null);
+  const [inboxId, setInboxId] = useState(0);
+  const [subject, setSubject] = useState("");
+  const [body, setBody] = useState("");
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  const ids = { inbox: useId("mi"), subject: useId("ms"), body: useId("mb") };
+  useEffect(() => {
+    let live = true;
+    api<{ email_inboxes: { id: number; name: string; address: string }[] }>("GET", "email-inboxes").then(
+      (r) => {
+        if (!live) return;
+        setInboxes(r.email_inboxes || []);
+        if (r.email_inboxes && r.email_inboxes.length) setInboxId(r.email_inboxes[0].id);
+      },
+      (e) => live && setError(errText(e)),
+    );
+    return () => void (live = false);
+  }, []);
+  return (
+    <Dialog title={t("mail.startTitle", { email: contact.email })} onClose={onClose}>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError("");
+          try {
+            const r = await api<{ conversation: Conversation }>("POST", `contacts/${contact.id}/conversations`, {
+              inbox_id: inboxId,
+              subject: subject.trim(),
+              body: body.trim(),
+              client_id: "start-" + Date.now().toString(36),
+            });
+            inbox.toast(t("mail.started"));
+            onClose();
+            location.hash = "#/c/" + r.conversation.id;
+          } catch (err) {
+            setError(errText(err));
+            setBusy(false);
+          }
+        }}
+      >
+        {error && (
+          <p class="err" role="alert">
+            {error}
+          </p>
+        )}
+        {inboxes && inboxes.length === 0 && <p class="muted">{t("mail.noInbox")}</p>}
+        {inboxes && inboxes.length > 0 && (
+          <>
+            <div class="field">
+              <label for={ids.inbox}>{t("mail.from")}</label>
+              <select id={ids.inbox} value={String(inboxId)} onChange={(e) => setInboxId(Number((e.target as HTMLSelectElement).value))}>
+                {inboxes.map((x) => (
+                  <option key={x.id} value={String(x.id)}>
+                    {x.name} ({x.address})
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div class="field">
+              <label for={ids.subject}>{t("compose.subject")}</label>
+              <input id={ids.subject} value={subject} required maxLength={300} onInput={(e) => setSubject((e.target as HTMLInputElement).value)} />
+            </div>
+            <div class="field">
+              <label for={ids.body}>{t("mail.message")}</label>
+              <textarea id={ids.body} rows={6} value={body} required onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)} />
+            </div>
+          </>
+        )}
+        <div class="dlg-actions">
+          <button type="button" class="btn" onClick={onClose}>
+            {t("cancel")}
+          </button>
+          <button type="submit" class="btn btn-primary" disabled={busy || !inboxId || !subject.trim() || !body.trim()}>
+            {t("mail.send")}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
 }

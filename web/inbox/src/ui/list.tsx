@@ -121,9 +121,10 @@ export function previewText(preview: string): string {
 function Row({ c, index, total, open, now, folder }: { c: Conversation; index: number; total: number; open: boolean; now: number; folder: Folder }) {
   const inbox = useInbox();
   const typing = inbox.typing.get(c.id);
-  const since = waitingSince(c);
+  // Spam waits for nobody: no waiting time, not new.
+  const since = c.spam ? 0 : waitingSince(c);
   const name = contactName(c);
-  const isNewChat = c.status === "open" && !c.first_response_at;
+  const isNewChat = c.status === "open" && !c.first_response_at && !c.spam;
   let state = "";
   if (typing && typing.from === "visitor") state = t("live.typing");
   const onSite = c.status === "open" ? inbox.onSite(c) : undefined;

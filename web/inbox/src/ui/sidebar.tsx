@@ -1,9 +1,11 @@
 // The sidebar: folders with live counts, the bell, Admin, the language, and at the bottom the
 // agent's avatar with the availability toggle and how many agents are online.
 import { langs, lang, t, type Lang } from "../i18n";
-import type { Folder } from "../types";
+import type { Channel, Folder } from "../types";
 import { folders } from "../lib/router";
 import { Avatar, Icon, useId, useInbox } from "./common";
+
+const channels: (Channel | "")[] = ["", "web", "email", "messenger", "whatsapp"];
 
 const langNames: Record<Lang, string> = { en: "English", de: "Deutsch", nl: "Nederlands", tr: "Türkçe", hu: "Magyar" };
 
@@ -21,6 +23,7 @@ export function Sidebar({ active, onBell, onLang, onSignOut, onNavigate, onHelp 
   const me = inbox.me;
   const admin = me.role === "owner" || me.role === "admin";
   const langId = useId("lang");
+  const chanId = useId("channel");
   const counts = inbox.counts;
   return (
     <nav class="side" aria-label={t("nav.label")}>
@@ -32,7 +35,7 @@ export function Sidebar({ active, onBell, onLang, onSignOut, onNavigate, onHelp 
       </div>
       <ul class="folders">
         {folders.map((f) => {
-          const n = counts && f !== "closed" ? counts[f] : null;
+          const n = counts && f !== "closed" ? (counts[f] ?? null) : null;
           return (
             <li key={f}>
               <a href={"#/f/" + f} class="folder" aria-current={active === f ? "page" : undefined} onClick={onNavigate}>
@@ -47,6 +50,16 @@ export function Sidebar({ active, onBell, onLang, onSignOut, onNavigate, onHelp 
           );
         })}
       </ul>
+      <div class="side-channel">
+        <label for={chanId}>{t("nav.channel")}</label>
+        <select id={chanId} value={inbox.channel} onChange={(e) => inbox.setChannel((e.target as HTMLSelectElement).value as Channel | "")}>
+          {channels.map((c) => (
+            <option key={c} value={c}>
+              {c ? t("channel.name." + c) : t("channel.all")}
+            </option>
+          ))}
+        </select>
+      </div>
       <ul class="folders side-links">
         <li>
           <a href="#/visitors" class="folder" aria-current={active === "visitors" ? "page" : undefined} onClick={onNavigate}>

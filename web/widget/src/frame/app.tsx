@@ -1,15 +1,21 @@
 // The chat frame's view: header, the conversation (role=log, announced politely) with the bot's
 // cards, typing, rating prompt, offline contact form, uploads and the composer. All text comes
-// from the catalogue.
+// from the catalogue. The forms most chats never show (capture and consent cards, the rating
+// prompt, the offline contact form) are a chunk of their own, loaded the first time one is drawn
+// (forms.tsx, Later below).
 
+import { Fragment, jsx } from "preact/jsx-runtime";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Chat } from "./chat";
+import type { Form, FormProps, Forms, Handover } from "./forms";
+import { reveal, sid } from "./place";
 import { fill } from "../i18n/format";
 import { botWho, headerName } from "../lib/log";
-import { checkCapture, inputFor, invalidText, lines, mmss, responses, secondsLeft } from "../lib/cards";
+import { lines, mmss, responses, secondsLeft } from "../lib/cards";
 import type { Attachment, Card, Message } from "../lib/protocol";
 import { cardPending, type Pending } from "../lib/pending";
 import { loadPicker } from "../../../emoji/emoji-load";
+import { loadChunk } from "../../../chunk/load";
 
 /** Whether the visitor's focus was last in the conversation (not the composer, not the header):
  * only then does a new card take the focus. A control that gets disabled or removed under the
@@ -28,21 +34,6 @@ function shown(img: Element): void {
   const b = log.getBoundingClientRect();
   const below = log.scrollHeight - log.scrollTop - log.clientHeight; // hidden under the view
   if (a.bottom > b.bottom && a.top < b.bottom && below <= a.bottom - b.bottom + 80) log.scrollTop = log.scrollHeight;
-}
-
-/** reveal scrolls the log (only the log, never the host page) until el is in sight. */
-function reveal(el: HTMLElement | null): void {
-  const log = el && (el.closest(".log") as HTMLElement | null);
-  if (!el || !log) return;
-  const a = el.getBoundingClientRect();
-  const b = log.getBoundingClientRect();
-  if (a.bottom > b.bottom) log.scrollTop += a.bottom - b.bottom + 8;
-  else if (a.top < b.top) log.scrollTop -= b.top - a.top + 8;
-}
-
-/** sid makes a card id safe for id and aria-describedby attributes. */
-function sid(c: Card): string {
-  return c.id.replace(/[^\w-]/g, "_");
 }
 
 function initials(name: string): string {
@@ -226,128 +217,11 @@ function CardControls({ chat, card, done, busy }: { chat: Chat; card: Card; done
         </div>
       );
     case "capture":
-      return card.field ? <Capture chat={chat} card={card} busy={!!busy} /> : null;
+      return card.field ? <Later form="Capture" chat={chat} card={card} busy={!!busy} /> : null;
     case "consent":
-      return <Consent chat={chat} card={card} busy={!!busy} />;
+      return <Later form="Consent" chat={chat} card={card} busy={!!busy} />;
   }
   return null;
-}
-
-function Capture({ chat, card, busy }: { chat: Chat; card: Card; busy: boolean }) {
-  const S = chat.S;
-  const f = card.field!;
-  const r = f.rules || {};
-  const [value, setValue] = useState("");
-  const [local, setLocal] = useState("");
-  const input = useRef<HTMLInputElement>(null);
-  const form = useRef<HTMLFormElement>(null);
-  const server = chat.cardErrors.get(card.id) || "";
-  const err = local || server;
-  useEffect(() => {
-    if (server && inLog && input.current) input.current.focus({ preventScroll: true });
-  }, [server]);
-  useEffect(() => reveal(err ? form.current : null), [err]);
-  const id = sid(card);
-  const kind = inputFor(f.type);
-  const submit = (e: Event) => {
-    e.preventDefault();
-    if (busy) return;
-    const bad = checkCapture(f, value);
-    if (bad) {
-      setLocal(invalidText(bad, f, S));
-      if (input.current) input.current.focus({ preventScroll: true });
-      return;
-    }
-    setLocal("");
-    chat.capture(card, value.trim());
-  };
-  const below = err ? "ce-" + id : r.hint ? "ch-" + id : undefined;
-  return (
-    <form ref={form} class="cc cf" onSubmit={submit} noValidate aria-busy={busy || undefined}>
-      {f.label && <label for={"cf-" + id}>{f.label}</label>}
-      <input
-        ref={input}
-        id={"cf-" + id}
-        type={kind.type as "text" /* email or tel too: preact's types take one at a time */}
-        autocomplete={kind.autocomplete}
-        value={value}
-        placeholder={f.placeholder}
-        maxLength={r.max_length || undefined}
-        required={!!r.required}
-        readOnly={busy}
-        aria-labelledby={f.label ? undefined : "cq-" + id}
-        aria-invalid={err ? "true" : undefined}
-        aria-describedby={below}
-        onInput={(e) => {
-          setValue((e.currentTarget as HTMLInputElement).value);
-          setLocal("");
-        }}
-      />
-      {err ? (
-        <p id={"ce-" + id} class="err" role="alert">
-          {err}
-        </p>
-      ) : (
-        r.hint && (
-          <p id={"ch-" + id} class="hint">
-            {r.hint}
-          </p>
-        )
-      )}
-      <div class="acts">
-        <button type="submit" class="btn">
-          {S.send}
-        </button>
-        {!r.required && (
-          <button type="button" class="btn alt" onClick={() => busy || chat.capture(card, "")}>
-            {S.skip}
-          </button>
-        )}
-      </div>
-    </form>
-  );
-}
-
-function Consent({ chat, card, busy }: { chat: Chat; card: Card; busy: boolean }) {
-  const S = chat.S;
-  const [on, setOn] = useState(false);
-  const [err, setErr] = useState(false);
-  const form = useRef<HTMLFormElement>(null);
-  useEffect(() => reveal(err ? form.current : null), [err]);
-  const id = sid(card);
-  const submit = (e: Event) => {
-    e.preventDefault();
-    if (busy) return;
-    if (!on && card.required) return setErr(true);
-    chat.consent(card, on);
-  };
-  return (
-    <form ref={form} class="cc cf" onSubmit={submit} noValidate aria-busy={busy || undefined}>
-      <label class="chk">
-        <input
-          type="checkbox"
-          checked={on}
-          aria-invalid={err ? "true" : undefined}
-          aria-describedby={err ? "ce-" + id : undefined}
-          onChange={(e) => {
-            setOn((e.currentTarget as HTMLInputElement).checked);
-            setErr(false);
-          }}
-        />
-        <span>{card.checkbox_label || S.confirm}</span>
-      </label>
-      {err && (
-        <p id={"ce-" + id} class="err" role="alert">
-          {S.consentNeeded}
-        </p>
-      )}
-      <div class="acts">
-        <button type="submit" class="btn">
-          {S.confirm}
-        </button>
-      </div>
-    </form>
-  );
 }
 
 /** Countdown shows the live chat card's waiting time; the timer itself runs on the server. */
@@ -369,60 +243,85 @@ function Countdown({ chat, card }: { chat: Chat; card: Card }) {
   );
 }
 
-function Rating({ chat }: { chat: Chat }) {
-  const S = chat.S;
-  const c = chat.log.conv;
-  if (!c || c.status !== "closed") return null;
-  if (c.rating || chat.rated.conv === c.id) return <p class="sys">{S.ratedThanks}</p>;
-  return (
-    <div class="card rate">
-      <p id="rate-q">{S.ratePrompt}</p>
-      <div role="group" aria-labelledby="rate-q">
-        {[1, 2, 3, 4, 5].map((n) => (
-          <button type="button" class="star" aria-label={fill(S.star, { n })} onClick={() => chat.rate(n)}>
-            ★
-          </button>
-        ))}
-      </div>
-    </div>
-  );
+/** The forms chunk once loaded (forms.tsx), and whether it is being asked for. */
+let forms: Forms | null = null;
+let asking = false;
+
+/**
+ * Later draws one of the forms chunk's forms, loading the chunk the first time; then the whole
+ * view draws again (a chunk that failed is asked for again when the view next draws). Until it is
+ * in, an empty placeholder (data-wait) stands in: App does not count a card as seen before its
+ * controls are there, so a new card still takes the focus once they are.
+ */
+function Later(p: FormProps & { form: keyof Forms }) {
+  const lazy = p.chat.cfg.lazy || {};
+  useEffect(() => {
+    if (forms || asking) return;
+    asking = true;
+    loadChunk<(h: Handover) => Forms>(lazy["forms.js"], lazy["forms.css"], "parley-forms").then(
+      (make) => {
+        forms = make({ jsx, Fragment, useState, useEffect, useRef, inLog: () => inLog });
+        asking = false;
+        p.chat.redraw();
+      },
+      () => (asking = false),
+    );
+  });
+  if (!forms) return <div class="cc" data-wait="" />;
+  const F: Form = forms[p.form];
+  return <F chat={p.chat} card={p.card} busy={p.busy} />;
 }
 
-function Offline({ chat }: { chat: Chat }) {
+function Rating({ chat }: { chat: Chat }) {
+  const c = chat.log.conv;
+  if (!c || c.status !== "closed") return null;
+  if (c.rating || chat.rated.conv === c.id) return <p class="sys">{chat.S.ratedThanks}</p>;
+  return <Later form="Stars" chat={chat} />;
+}
+
+/** Transcript lets the visitor of a closed chat have it by email. */
+function Transcript({ chat }: { chat: Chat }) {
   const S = chat.S;
   const [err, setErr] = useState("");
   const [busy, setBusy] = useState(false);
-  if (chat.contactEmail) return <p class="sys">{fill(S.saved, { email: chat.contactEmail })}</p>;
-  // With the bot's cards in the conversation the playbook decides how to reach a human (its live
-  // chat card's offline path asks for the email): no second form.
-  // An agent who joined answers in person: no form either.
-  if (chat.log.agentsAvailable !== 0 || chat.log.list().some((m) => m.kind === "card" || m.from === "agent" || (m.kind === "event" && !!m.event && m.event.type === "joined"))) return null;
+  const c = chat.log.conv;
+  if (!c || c.status !== "closed") return null;
+  if (chat.transcriptFor === c.id) return <p class="sys">{fill(S.transcriptSent, { email: chat.contactEmail })}</p>;
   const submit = async (e: Event) => {
     e.preventDefault();
     const f = e.currentTarget as HTMLFormElement;
+    const input = f.elements.namedItem("email") as HTMLInputElement | null;
     setBusy(true);
-    const msg = await chat.saveContact((f.elements.namedItem("name") as HTMLInputElement).value, (f.elements.namedItem("email") as HTMLInputElement).value);
+    setErr(await chat.transcript(input ? input.value : ""));
     setBusy(false);
-    setErr(msg);
   };
   return (
-    <form class="card off" onSubmit={submit} noValidate>
-      <p class="t">{S.offlineTitle}</p>
-      <p>{S.offlineText}</p>
-      <label for="pf-email">{S.emailLabel}</label>
-      <input id="pf-email" name="email" type="email" autocomplete="email" required aria-invalid={err ? "true" : undefined} aria-describedby={err ? "pf-err" : undefined} />
-      <label for="pf-name">{S.nameLabel}</label>
-      <input id="pf-name" name="name" autocomplete="name" />
+    <form class="card rate" onSubmit={submit} noValidate>
+      {!chat.contactEmail && (
+        <>
+          <label for="tr-email">{S.emailLabel}</label>
+          <input id="tr-email" name="email" type="email" autocomplete="email" required aria-invalid={err ? "true" : undefined} aria-describedby={err ? "tr-err" : undefined} />
+        </>
+      )}
       {err && (
-        <p id="pf-err" class="err" role="alert">
+        <p id="tr-err" class="err" role="alert">
           {err}
         </p>
       )}
       <button type="submit" class="btn" disabled={busy}>
-        {S.save}
+        {S.transcriptAsk}
       </button>
     </form>
   );
+}
+
+function Offline({ chat }: { chat: Chat }) {
+  if (chat.contactEmail) return <p class="sys">{fill(chat.S.saved, { email: chat.contactEmail })}</p>;
+  // With the bot's cards in the conversation the playbook decides how to reach a human (its live
+  // chat card's offline path asks for the email): no second form.
+  // An agent who joined answers in person: no form either.
+  if (chat.log.agentsAvailable !== 0 || chat.log.list().some((m) => m.kind === "card" || m.from === "agent" || (m.kind === "event" && !!m.event && m.event.type === "joined"))) return null;
+  return <Later form="Contact" chat={chat} />;
 }
 
 function Composer({ chat }: { chat: Chat }) {
@@ -454,23 +353,25 @@ function Composer({ chat }: { chat: Chat }) {
     const anchor = e.currentTarget as HTMLElement;
     const root = anchor.closest(".chat") as HTMLElement;
     if (root.querySelector(".emo")) return;
-    loadPicker(lazy["emoji.js"], lazy["emoji.css"]).then((open) =>
-      open({
-        container: root,
-        anchor,
-        lang: chat.locale,
-        data: lazy["emoji-" + chat.locale + ".json"] || lazy["emoji-en.json"],
-        pick: (ch) => {
-          const b = box.current!;
-          const v = b.value.slice(0, b.selectionStart) + ch + b.value.slice(b.selectionEnd);
-          const at = b.selectionStart + ch.length;
-          setText(v);
-          b.value = v;
-          b.setSelectionRange(at, at);
-          grow();
-        },
-        closed: () => box.current && box.current.focus(),
-      }),
+    loadPicker(lazy["emoji.js"], lazy["emoji.css"]).then(
+      (open) =>
+        open({
+          container: root,
+          anchor,
+          lang: chat.locale,
+          data: lazy["emoji-" + chat.locale + ".json"] || lazy["emoji-en.json"],
+          pick: (ch) => {
+            const b = box.current!;
+            const v = b.value.slice(0, b.selectionStart) + ch + b.value.slice(b.selectionEnd);
+            const at = b.selectionStart + ch.length;
+            setText(v);
+            b.value = v;
+            b.setSelectionRange(at, at);
+            grow();
+          },
+          closed: () => box.current && box.current.focus(),
+        }),
+      () => undefined, // not loaded: the button tries again
     );
   };
   return (
@@ -564,6 +465,7 @@ export function App({ chat }: { chat: Chat }) {
     const now = new Set<string>();
     el.querySelectorAll<HTMLElement>("[data-card]").forEach((c) => {
       const id = c.getAttribute("data-card")!;
+      if (c.querySelector("[data-wait]")) return; // its controls are on their way (Later)
       now.add(id);
       if (seen && !seen.has(id)) target = c.querySelector<HTMLElement>("button, input") || target;
     });
@@ -579,10 +481,12 @@ export function App({ chat }: { chat: Chat }) {
   const bot = botWho(list, chat.look, chat.cfg.name);
   const head = headerName(list, bot);
   const count = list.length + pending.length + chat.uploads.length + (chat.typingName ? 1 : 0);
+  // The end of the log in view: when something is added, and when the forms chunk has drawn the
+  // forms that were waiting for it (Later).
   useLayoutEffect(() => {
     const el = logRef.current;
     if (el) el.scrollTop = el.scrollHeight;
-  }, [count, chat.isOpen]);
+  }, [count, chat.isOpen, !!forms]);
   useEffect(() => {
     const esc = (e: KeyboardEvent) => {
       if (e.key === "Escape") chat.close();
@@ -670,6 +574,7 @@ export function App({ chat }: { chat: Chat }) {
           </div>
         ))}
         <Rating chat={chat} />
+        <Transcript chat={chat} />
         <Offline chat={chat} />
       </div>
       <div class="typing" aria-hidden={chat.typingName ? undefined : "true"}>

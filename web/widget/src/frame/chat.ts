@@ -20,7 +20,7 @@ export interface Config {
   key: string;
   name: string;
   domains: string[];
-  /** the files loaded on demand (the emoji picker): name → versioned URL */
+  /** the files loaded when first needed (the forms chunk, the emoji picker): name → versioned URL */
   lazy?: Record<string, string>;
 }
 
@@ -67,6 +67,8 @@ export class Chat {
   contactEmail: string;
   /** the conversation this visitor rated in this frame, and how */
   rated = { conv: 0, rating: 0 };
+  /** the conversation whose transcript this visitor asked for in this frame */
+  transcriptFor = 0;
   /** bumps when the composer should take focus */
   focusTick = 0;
   /** attachments this visitor sent, by client id (the visitor frames carry no attachment yet) */
@@ -154,6 +156,11 @@ export class Chat {
   subscribe(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** redraw has the view draw again: something it draws has arrived (the forms chunk). */
+  redraw(): void {
+    this.set(() => undefined);
   }
 
   private set(change: () => void): void {
@@ -698,6 +705,22 @@ export class Chat {
     if (!c) return;
     const r = await this.api.call("POST", "/rating", { conversation_id: c.id, rating: n });
     if (r.status === 204) this.set(() => (this.rated = { conv: c.id, rating: n }));
+  }
+
+  /** transcript asks for the conversation by email (to email, saved on the visitor, when given); it returns an error text or "". */
+  async transcript(email: string): Promise<string> {
+    const c = this.log.conv;
+    if (!c) return "";
+    email = email.trim();
+    if (email && !emailRe.test(email)) return this.S.emailInvalid;
+    const r = await this.api.call("POST", "/transcript", { conversation_id: c.id, email: email || undefined });
+    if (r.status !== 202) return r.code === "email_invalid" || r.code === "email_required" ? this.S.emailInvalid : this.S.uploadFailed;
+    if (email) save(this.kContact, email);
+    this.set(() => {
+      if (email) this.contactEmail = email;
+      this.transcriptFor = c.id;
+    });
+    return "";
   }
 
   /** saveContact sends the offline form; it returns an error text or "". */

@@ -21,7 +21,7 @@ function start(): void {
   try {
     cfg.lazy = JSON.parse(root.getAttribute("data-lazy") || "{}");
   } catch {
-    // no emoji picker then
+    // no forms chunk and no emoji picker then
   }
   let parentOrigin = "";
   try {

@@ -25,7 +25,7 @@ function start(): void {
   try {
     lazy = JSON.parse(root.getAttribute("data-lazy") || "{}");
   } catch {
-    // no emoji picker then
+    // no forms chunk and no emoji picker then
   }
   save("parley:" + key + ":token", "try"); // the chat connects once it has a "visitor"; the run is one
   addEventListener("message", (e: MessageEvent) => {

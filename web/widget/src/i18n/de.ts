@@ -61,4 +61,6 @@ export const strings: Strings = {
   tooLongField: "Bitte geben Sie höchstens {n} Zeichen ein.",
   phoneInvalid: "Bitte geben Sie eine gültige Telefonnummer ein.",
   fieldInvalid: "Bitte prüfen Sie Ihre Eingabe.",
+  transcriptAsk: "Gespräch per E-Mail senden",
+  transcriptSent: "Wir haben das Gespräch an {email} gesendet.",
 };

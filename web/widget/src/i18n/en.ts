@@ -64,6 +64,8 @@ export const strings = {
   tooLongField: "Please enter at most {n} character.|Please enter at most {n} characters.",
   phoneInvalid: "Please enter a valid phone number.",
   fieldInvalid: "Please check what you entered.",
+  transcriptAsk: "Email me this conversation",
+  transcriptSent: "We sent this conversation to {email}.",
 };
 
 export type Launcher = typeof launcher;

@@ -61,4 +61,6 @@ export const strings: Strings = {
   tooLongField: "Kérjük, legfeljebb {n} karaktert adjon meg.",
   phoneInvalid: "Kérjük, adjon meg egy érvényes telefonszámot.",
   fieldInvalid: "Kérjük, ellenőrizze a megadott adatot.",
+  transcriptAsk: "Küldjék el e-mailben ezt a beszélgetést",
+  transcriptSent: "Elküldtük a beszélgetést ide: {email}.",
 };

@@ -61,4 +61,6 @@ export const strings: Strings = {
   tooLongField: "Vul maximaal {n} teken in.|Vul maximaal {n} tekens in.",
   phoneInvalid: "Vul een geldig telefoonnummer in.",
   fieldInvalid: "Controleer wat je hebt ingevuld.",
+  transcriptAsk: "Stuur me dit gesprek per e-mail",
+  transcriptSent: "We hebben dit gesprek naar {email} gestuurd.",
 };

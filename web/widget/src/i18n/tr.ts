@@ -61,4 +61,6 @@ export const strings: Strings = {
   tooLongField: "Lütfen en fazla {n} karakter girin.",
   phoneInvalid: "Lütfen geçerli bir telefon numarası girin.",
   fieldInvalid: "Lütfen girdiğiniz bilgiyi kontrol edin.",
+  transcriptAsk: "Bu görüşmeyi bana e-postayla gönder",
+  transcriptSent: "Bu görüşmeyi {email} adresine gönderdik.",
 };

@@ -1,0 +1,269 @@
+// Package channel is the seam every channel sits behind — website chat, email, and later
+// Messenger and WhatsApp. Inbound, a channel hands Receive a message it received; Receive
+// normalises it into the conversation log through the conversation service: the contact matched
+// or created by the channel's identity, the message stored once however often it arrives (by the
+// channel's own message id, unique per inbox), its text cleaned and noted when it had to be, card
+// numbers masked, attachments kept in the blob store. Outbound, which replies go out through which
+// channel is decided by the conversation service (conversation.Service's outbound), which enqueues
+// a durable job per reply in the reply's own write; the Dispatcher runs those jobs through the
+// channel's Sender and stores the result on the message — queued, sent, delivered or failed with
+// the channel's error —, retrying temporary failures with back-off and giving up on permanent
+// ones at once. Website chat's own outbound is its socket; its path to a visitor who left is an
+// email (internal/channel/followup).
+package channel
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parleyhq/parley/internal/blob"
+	"github.com/parleyhq/parley/internal/contact"
+	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/mask"
+)
+
+// Conversations is what the seam needs of the conversation service.
+type Conversations interface {
+	Receive(ctx context.Context, in conversation.Received) (*conversation.Conversation, *conversation.Message, error)
+	Received(ctx context.Context, inboxID int64, externalID string) (*conversation.Message, error)
+}
+
+// Contacts matches a channel's sender to a contact, or makes one.
+type Contacts interface {
+	ByEmail(ctx context.Context, address, name string) (*contact.Contact, error)
+}
+
+// Blobs keeps the files messages bring.
+type Blobs interface {
+	Upload(ctx context.Context, uploader string, conversationID int64, name string, r io.Reader) (*blob.Blob, error)
+}
+
+// Identity is who wrote, as the channel knows them. Email is the only identity so far; Messenger
+// and WhatsApp add theirs.
+type Identity struct {
+	Email string
+	Name  string
+}
+
+// Attachment is a file that came with a message. An inline one is shown by the message's HTML
+// (src="cid:ContentID") rather than listed.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
+	Inline      bool
+	ContentID   string
+}
+
+// Inbound is a message a channel received, before the seam stores it.
+type Inbound struct {
+	Inbox *inbox.Inbox
+	// From is the sender; ContactID, when the channel already matched them, spares the lookup.
+	From      Identity
+	ContactID int64
+	// ExternalID is the channel's own id of the message (an email's Message-ID); the seam stores
+	// a message once per inbox however often it arrives.
+	ExternalID string
+	// Text is the message as the contact wrote it (what the channel shows); HTML its sanitised
+	// HTML, if it has one, where "cid:" images are made links to their stored files.
+	Text, HTML string
+	// Original is what the channel hid (an email's quoted history), kept and viewable.
+	Original *conversation.Original
+	// Repaired: the channel had to clean the text (NUL bytes, invalid UTF-8) before here.
+	Repaired    bool
+	Attachments []Attachment
+	// Where it goes (see conversation.Received): a matched conversation, a new one, or the rules.
+	ConversationID int64
+	New            bool
+	Subject        string
+	Spam           bool
+	AutoReply      bool
+	// Email is the mail side of an email; its texts are masked here.
+	Email *conversation.EmailMeta
+}
+
+// Receiver stores what channels receive.
+type Receiver struct {
+	convs    Conversations
+	contacts Contacts
+	blobs    Blobs
+	log      *slog.Logger
+}
+
+// NewReceiver returns the inbound side of the seam.
+func NewReceiver(convs Conversations, contacts Contacts, blobs Blobs, log *slog.Logger) *Receiver {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Receiver{convs: convs, contacts: contacts, blobs: blobs, log: log}
+}
+
+// Contact returns the contact a sender is (matched by their identity, or new).
+func (r *Receiver) Contact(ctx context.Context, from Identity) (*contact.Contact, error) {
+	return r.contacts.ByEmail(ctx, from.Email, from.Name)
+}
+
+// Duplicate reports whether the inbox already holds the message with this channel id (nil when
+// it does not), so a channel can skip the work of a second delivery.
+func (r *Receiver) Duplicate(ctx context.Context, inboxID int64, externalID string) (*conversation.Message, error) {
+	if externalID == "" {
+		return nil, nil
+	}
+	m, err := r.convs.Received(ctx, inboxID, externalID)
+	if errs.Is(err, errs.NotFound) {
+		return nil, nil
+	}
+	return m, err
+}
+
+// Receive stores a received message in the conversation log and returns where it went. A second
+// delivery of a message stores nothing and returns the first (with no error).
+func (r *Receiver) Receive(ctx context.Context, in Inbound) (*conversation.Conversation, *conversation.Message, error) {
+	if dup, err := r.Duplicate(ctx, in.Inbox.ID, in.ExternalID); err != nil || dup != nil {
+		return nil, dup, err
+	}
+	if in.ContactID == 0 {
+		ct, err := r.Contact(ctx, in.From)
+		if err != nil {
+			return nil, nil, err
+		}
+		in.ContactID = ct.ID
+	}
+	text, repaired := Clean(in.Text)
+	html, _ := Clean(in.HTML)
+	first := conversation.Message{Kind: conversation.Text, Body: text, ExternalID: in.ExternalID, Repaired: repaired || in.Repaired,
+		SenderName: maskText(strings.TrimSpace(in.From.Name))}
+	if in.Email != nil {
+		em := maskMeta(*in.Email)
+		first.Email = &em
+	}
+	if in.Original != nil {
+		t, _ := Clean(in.Original.Text)
+		h, _ := Clean(in.Original.HTML)
+		first.Original = &conversation.Original{Text: maskText(t), HTML: maskText(h)}
+	}
+
+	// Files first: a stored message never points at a file that is not there. A file the blob
+	// store refuses (its type, its size, the daily quota) is noted on the message instead.
+	uploader := blob.InboxUploader(in.Inbox.ID)
+	var inline []int64
+	var files []conversation.Message
+	var refused []string
+	for _, a := range in.Attachments {
+		name := a.Name
+		if name == "" {
+			name = "attachment"
+		}
+		cid := strings.Trim(a.ContentID, "<> ")
+		b, err := r.blobs.Upload(ctx, uploader, 0, name, bytes.NewReader(a.Data))
+		if err != nil {
+			if k := errs.KindOf(err); k == errs.Internal || k == errs.Unavailable {
+				return nil, nil, err
+			}
+			n, _ := mask.String(name)
+			_, why := errs.Public(err)
+			refused = append(refused, n+": "+why)
+			continue
+		}
+		if a.Inline && cid != "" && strings.Contains(html, "cid:"+cid) {
+			html = strings.ReplaceAll(html, "cid:"+cid, "/api/v1/attachments/"+strconv.FormatInt(b.ID, 10))
+			inline = append(inline, b.ID)
+			continue
+		}
+		files = append(files, conversation.Message{Kind: conversation.Attachment, AttachmentID: b.ID})
+	}
+	// A cid the message did not bring would only show a broken image.
+	html = strings.ReplaceAll(html, `src="cid:`, `data-missing="cid:`)
+	first.HTML = maskText(html)
+	if len(refused) > 0 {
+		if first.Email == nil {
+			first.Email = &conversation.EmailMeta{}
+		}
+		first.Email.Refused = refused
+	}
+	entries := append([]conversation.Message{first}, files...)
+	if strings.TrimSpace(first.Body) == "" && first.HTML == "" && len(files) > 0 {
+		// Only files: the first of them carries the message's id and mail side.
+		files[0].ExternalID, files[0].Email, files[0].Original, files[0].Repaired = first.ExternalID, first.Email, first.Original, first.Repaired
+		entries = files
+	}
+	c, m, err := r.convs.Receive(ctx, conversation.Received{Inbox: in.Inbox, ContactID: in.ContactID, ConversationID: in.ConversationID,
+		New: in.New, Subject: in.Subject, Spam: in.Spam, AutoReply: in.AutoReply, Entries: entries, Blobs: inline, Uploader: uploader})
+	var dup *conversation.ErrDuplicate
+	if errors.As(err, &dup) {
+		return nil, dup.Message, nil
+	}
+	return c, m, err
+}
+
+// Clean makes channel text storable: NUL bytes removed, invalid UTF-8 replaced with U+FFFD. It
+// reports whether it had to.
+func Clean(s string) (string, bool) {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s, false
+	}
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD"), true
+}
+
+func maskText(s string) string {
+	out, _ := mask.String(s)
+	return out
+}
+
+func maskMeta(m conversation.EmailMeta) conversation.EmailMeta {
+	m.Subject, m.From = maskText(m.Subject), maskText(m.From)
+	list := func(in []string) []string {
+		out := make([]string, len(in))
+		for i, s := range in {
+			out[i] = maskText(s)
+		}
+		return out
+	}
+	m.To, m.Cc, m.Refused = list(m.To), list(m.Cc), list(m.Refused)
+	m.Malformed = maskText(m.Malformed)
+	return m
+}
+
+// Failure is a send that did not work, and whether trying again later may help.
+type Failure struct {
+	Err       error
+	Temporary bool
+}
+
+func (f *Failure) Error() string { return f.Err.Error() }
+func (f *Failure) Unwrap() error { return f.Err }
+
+// Permanent marks err as a failure that trying again will not mend (an address that does not
+// exist, a refused login): the reply fails at once.
+func Permanent(err error) error { return &Failure{Err: err} }
+
+// Temporary marks err as a failure that may pass (a server down, a 4xx reply): the send is tried
+// again after a pause that grows.
+func Temporary(err error) error { return &Failure{Err: err, Temporary: true} }
+
+// IsTemporary reports whether a send that failed with err may work later. Errors a channel did
+// not classify (the database, the network on the way to it) are taken as temporary.
+func IsTemporary(err error) bool {
+	var f *Failure
+	if errors.As(err, &f) {
+		return f.Temporary
+	}
+	return true
+}
+
+// errorText is what a failed delivery shows: the channel's own words, on one line, not overlong.
+func errorText(err error) string {
+	s := strings.Join(strings.Fields(err.Error()), " ")
+	if utf8.RuneCountInString(s) > 500 {
+		s = string([]rune(s)[:500]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,27 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"sync"
+
+	widgetweb "github.com/parleyhq/parley/web/widget"
+)
+
+// What the widget's frame loads only when first needed: the forms most chats never show (forms.js,
+// forms.css: capture and consent cards, the rating prompt, the offline contact form) and the emoji
+// picker (emoji.js, emoji.css, and a table per language, emoji-LANG.json), which the inbox uses too.
+// Pages name them by hash, so browsers keep them for good.
+
+var lazyAssetNames = []string{"forms.js", "forms.css", "emoji.js", "emoji.css", "emoji-en.json", "emoji-de.json", "emoji-nl.json", "emoji-tr.json", "emoji-hu.json"}
+
+// lazyAssets is the JSON map the frame and inbox pages carry (data-lazy): file name → versioned URL.
+var lazyAssets = sync.OnceValue(func() string {
+	out := map[string]string{}
+	for _, n := range lazyAssetNames {
+		if f, ok := widgetweb.Lookup(n); ok {
+			out[n] = "/widget/assets/" + n + "?v=" + f.Hash
+		}
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+})
