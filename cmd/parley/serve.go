@@ -145,13 +145,15 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		i := clientinfo.Parse(ua)
 		return strings.TrimSpace(i.OS + " " + i.OSVersion), strings.TrimSpace(i.Browser + " " + i.BrowserVersion), clientinfo.IsCrawler(ua)
 	}})
-	leads := crm.NewService(crm.Options{Repo: db, Conversations: convs, Feed: feed, Logger: log})
+	records := crm.NewService(crm.Options{Repo: db, Conversations: convs, Presence: tracker, Feed: feed, Logger: log, Render: richtext.Render})
+	queue.Handle(crm.IndexJob, records.IndexJob)
 	hooks := webhook.NewService(webhook.Options{Repo: db, Feed: feed, AllowPrivate: c.WebhooksAllowPrivate, Logger: log})
 	queue.Handle(webhook.SendKind, hooks.Send)
-	// Durable consumers of the event log: each reads on from where it stopped, on one node at a time.
+	// Durable consumers of the event log: each reads on from where it stopped, on one node at a time
+	// (the webhooks' fan-out, the notes that follow linked conversations).
 	consumers := event.NewRunner(db, feed, event.RunnerOptions{Node: node, Logger: log},
-		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut})
-	engine := bot.New(bot.Options{Playbooks: playbooks, Versions: versions, Conversations: convs, Contacts: contacts, Leads: leads,
+		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut}, records.FollowConsumer())
+	engine := bot.New(bot.Options{Playbooks: playbooks, Versions: versions, Conversations: convs, Contacts: contacts, Records: records,
 		Jobs: queue, Hours: inboxes.OpenAt, Logger: log})
 	limits := widget.DefaultLimits
 	limits.PerIPEvery = time.Second / time.Duration(c.VisitorIPLimit)
@@ -228,7 +230,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Presence:       tracker,
 		Blobs:          blobs,
 		Playbooks:      playbooks,
-		Leads:          leads,
+		CRM:            records,
 		Webhooks:       hooks,
 		EventLog:       eventlog.NewReader(db, convs),
 		EmailInboxes:   emails,
@@ -260,6 +262,8 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- queue.Run(jobsCtx) }()
+	consumersDone := make(chan struct{})
+	go func() { consumers.Run(jobsCtx); close(consumersDone) }()
 	liveCtx, stopLive := context.WithCancel(context.WithoutCancel(ctx))
 	liveDone := make(chan struct{}, 3)
 	go dir.Run(liveCtx)
@@ -347,6 +351,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	if err := <-jobsDone; err != nil {
 		log.Warn("job runner", "err", err)
 	}
+	<-consumersDone
 	log.Info("stopped")
 	if runErr != nil && !errors.Is(runErr, http.ErrServerClosed) {
 		return runErr

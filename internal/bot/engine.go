@@ -45,9 +45,11 @@ type Contacts interface {
 	RecordConsent(ctx context.Context, contactID int64, text, version string) (*contact.Consent, error)
 }
 
-// Leads creates the leads of create-lead actions.
-type Leads interface {
-	CreateLeadByBot(ctx context.Context, contactID, conversationID int64, in crm.LeadInput) (*crm.Lead, error)
+// Records decides what the create actions of a step write (internal/crm), in the step's own
+// transaction: it only reads, since a step may be decided again (*crm.Service; a sandbox run
+// writes nothing and reports them instead).
+type Records interface {
+	BotRecords(ctx context.Context, c *conversation.Conversation, contactID int64, actions []crm.BotAction) (*crm.BotWrite, error)
 }
 
 // Options configures an Engine.
@@ -56,7 +58,7 @@ type Options struct {
 	Versions      *Versions // shared with the join hook; made from Playbooks when nil
 	Conversations *conversation.Service
 	Contacts      Contacts
-	Leads         Leads
+	Records       Records
 	Jobs          *jobs.Queue // where the waiting timer's handler is registered
 	// Hours says whether a website is within its business hours at an instant (nil: always): outside
 	// them the live chat card goes straight to its offline path.
@@ -144,7 +146,9 @@ func (e *Engine) Start(ctx context.Context, from conversation.From, pageURL stri
 	c, stored, err := e.o.Conversations.BotStart(ctx, from, func(_ *conversation.Conversation, _ *conversation.BotRun) (*conversation.BotStep, error) {
 		now := e.o.Now().UnixMilli()
 		run = &conversation.BotRun{PlaybookID: p.ID, Version: p.Version, State: conversation.RunRunning, CreatedAt: now, UpdatedAt: now}
-		return w.from(first, run, nil)
+		step, err := w.from(first, run, nil)
+		// The conversation is created by this step: its records get its id as it is written.
+		return w.records(&conversation.Conversation{InboxID: from.Inbox.ID, Channel: from.Inbox.Kind, ContactID: from.ContactID}, step, err)
 	})
 	if errs.Is(err, errs.Conflict) && c != nil {
 		return c, nil // an open conversation goes on; the playbook starts with the next one
@@ -178,7 +182,8 @@ func (e *Engine) reachLive(ctx context.Context, ver *playbook.Version, convID in
 		next := *run
 		next.UpdatedAt = e.o.Now().UnixMilli()
 		w.actions = nil
-		return w.liveChat(card, &conversation.BotStep{Run: &next})
+		step, err := w.liveChat(card, &conversation.BotStep{Run: &next})
+		return w.records(c, step, err)
 	})
 	if err != nil {
 		return err
@@ -261,7 +266,7 @@ func (e *Engine) Respond(ctx context.Context, from conversation.From, r Response
 		if step != nil {
 			step.ClientID = r.ClientID
 		}
-		return step, err
+		return w.records(c, step, err)
 	})
 	var dup *conversation.DuplicateError
 	if errors.As(err, &dup) { // a retry: the original entry is the answer
@@ -410,8 +415,9 @@ func (v *Versions) get(ctx context.Context, playbookID int64, version int) (*pla
 	return got, nil
 }
 
-// act performs the action cards a committed step passed, in order. An action that fails is
-// logged; the conversation goes on.
+// act performs the action cards a committed step passed that change the contact (qualify,
+// disqualify), in order; the create actions were written with the step (walker.records). An action
+// that fails is logged; the conversation goes on.
 func (e *Engine) act(ctx context.Context, c *conversation.Conversation, cards []*playbook.Card) {
 	for _, card := range cards {
 		if err := e.do(ctx, c, card); err != nil {
@@ -428,12 +434,6 @@ func (e *Engine) do(ctx context.Context, c *conversation.Conversation, card *pla
 			v = "no"
 		}
 		return e.o.Contacts.SetAttribute(ctx, c.ContactID, "qualified", v)
-	case playbook.CreateLead:
-		if card.Lead == nil || e.o.Leads == nil {
-			return nil
-		}
-		_, err := e.o.Leads.CreateLeadByBot(ctx, c.ContactID, c.ID, crm.LeadInput{Title: card.Lead.Title, Value: card.Lead.Value, Currency: card.Lead.Currency})
-		return err
 	}
 	return nil
 }
@@ -464,7 +464,7 @@ func (e *Engine) onTimeout(ctx context.Context, job *jobs.Job) error {
 	}
 	w := &walker{e: e, ctx: ctx, ver: ver}
 	c, stored, err := e.o.Conversations.BotContinue(ctx, nil, p.ConversationID, "", func(c *conversation.Conversation, run *conversation.BotRun) (*conversation.BotStep, error) {
-		w.inboxID, w.convID = c.InboxID, c.ID
+		w.inboxID, w.convID, w.actions = c.InboxID, c.ID, nil // decided again after a conflict: start afresh
 		if run == nil || run.State != conversation.RunWaiting || run.LiveCard != card.ID {
 			return nil, conversation.ErrNoStep
 		}
@@ -473,7 +473,8 @@ func (e *Engine) onTimeout(ctx context.Context, job *jobs.Job) error {
 		}
 		next := *run
 		next.UpdatedAt = e.o.Now().UnixMilli()
-		return w.offline(card, &next, nil, playbook.ReasonTimeout)
+		step, err := w.offline(card, &next, nil, playbook.ReasonTimeout)
+		return w.records(c, step, err)
 	})
 	if errs.Is(err, errs.NotFound) {
 		return nil // deleted meanwhile

@@ -77,9 +77,9 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	f.convs = conversation.NewService(conversation.Options{Repo: db, Presence: f.pres, Mask: masker,
 		JoinHook: JoinHook(versions, db, nil, nil)})
 	f.contacts = contact.NewService(contact.Options{Repo: db})
-	f.leads = crm.NewService(crm.Options{Repo: db, Conversations: f.convs})
+	f.leads = crm.NewService(crm.Options{Repo: db, Conversations: f.convs, Presence: f.pres})
 	f.queue = jobs.New(db, jobs.Options{})
-	f.engine = New(Options{Playbooks: f.playbooks, Versions: versions, Conversations: f.convs, Contacts: f.contacts, Leads: f.leads, Jobs: f.queue})
+	f.engine = New(Options{Playbooks: f.playbooks, Versions: versions, Conversations: f.convs, Contacts: f.contacts, Records: f.leads, Jobs: f.queue})
 	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 2)})
 	var err error
 	if f.admin, err = accounts.CreateUser(f.ctx, nil, auth.NewUser{Email: "admin@example.com", Name: "Ada Admin", Password: "correct horse battery", Role: auth.Owner}); err != nil {
@@ -286,7 +286,7 @@ func TestLiveChatJourneys(t *testing.T) {
 			if err != nil || ct.Email != "ana.berger@example.com" {
 				t.Fatalf("captured email on the contact: %v %+v", err, ct)
 			}
-			leads, err := f.leads.ListLeads(f.ctx, f.admin, crm.LeadQuery{ConversationID: c.ID})
+			leads, err := f.leads.ListLeads(f.ctx, f.admin, crm.Query{ConversationID: c.ID})
 			if err != nil || len(leads) != 1 || leads[0].ContactID != v.ContactID {
 				t.Fatalf("lead from the offline path: %v %+v", err, leads)
 			}

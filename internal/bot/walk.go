@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/conversation"
+	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/playbook"
 )
@@ -121,6 +122,66 @@ func (w *walker) offline(c *playbook.Card, run *conversation.BotRun, head []conv
 		st.Run.State = conversation.RunOffline
 	}
 	return st, nil
+}
+
+// records adds to a step what its create actions write (internal/crm): the records, their
+// events and the lines saying so, in the step's own transaction. c is the conversation as the step
+// sees it (ID 0 while the step creates it).
+func (w *walker) records(c *conversation.Conversation, step *conversation.BotStep, err error) (*conversation.BotStep, error) {
+	if err != nil || step == nil || w.e.o.Records == nil {
+		return step, err
+	}
+	var actions []crm.BotAction
+	for _, card := range w.actions {
+		if a, ok := botAction(card); ok {
+			actions = append(actions, a)
+		}
+	}
+	if len(actions) == 0 {
+		return step, nil
+	}
+	bw, err := w.e.o.Records.BotRecords(w.ctx, c, c.ContactID, actions)
+	if err != nil {
+		return nil, err
+	}
+	if bw.With != nil { // a typed nil would read as something to write
+		step.With = bw.With
+	}
+	step.Events = append(step.Events, bw.Events...)
+	step.Entries = append(step.Entries, bw.Lines...)
+	return step, nil
+}
+
+// botAction is a create action card as the CRM takes it.
+func botAction(card *playbook.Card) (crm.BotAction, bool) {
+	var a crm.BotAction
+	switch card.Action {
+	case playbook.CreatePerson:
+		a.Create = crm.PersonType
+	case playbook.CreateLead:
+		if card.Lead == nil {
+			return a, false
+		}
+		a.Create, a.Title, a.Value, a.Currency = crm.LeadType, card.Lead.Title, card.Lead.Value, card.Lead.Currency
+	case playbook.CreateDeal:
+		if card.Deal == nil {
+			return a, false
+		}
+		d := card.Deal
+		a.Create, a.Title, a.Value, a.Currency, a.PipelineID, a.StageID = crm.DealType, d.Title, d.Value, d.Currency, d.PipelineID, d.StageID
+	case playbook.CreateActivity:
+		if card.Activity == nil {
+			return a, false
+		}
+		x := card.Activity
+		a.Create, a.Title, a.ActivityType, a.DueInDays, a.DueTime = crm.ActivityType, x.Subject, crm.ActivityKind(x.Type), x.DueInDays, x.DueTime
+	default:
+		return a, false
+	}
+	if card.Owner != nil {
+		a.OwnerUserID, a.OwnerTeamID = card.Owner.UserID, card.Owner.TeamID
+	}
+	return a, true
 }
 
 // card is the bot's log entry for a card, in the playbook's name and avatar.

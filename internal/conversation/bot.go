@@ -48,6 +48,9 @@ type BotStep struct {
 	Jobs []jobs.Spec
 	// Events are committed with the step (what its action cards create).
 	Events []event.Event
+	// With holds the records its action cards create, written in the step's transaction
+	// (Write.With): a record that cannot be written rolls the step back.
+	With any
 }
 
 // ErrNoStep, returned by a BotDecide, says there is nothing to write (the conversation moved on:
@@ -92,7 +95,7 @@ func (s *Service) BotStart(ctx context.Context, from From, decide BotDecide) (*C
 			Status: Open, WithBot: !step.Handover, CreatedAt: now, UpdatedAt: now, LastMessageAt: now}
 		entries := s.stamp(step.Entries, now)
 		next.Preview = s.previewOf(entries, "")
-		w := &Write{Conv: &next, Append: entries, PrevID: prevID, Run: step.Run, Jobs: step.Jobs, Events: step.Events}
+		w := &Write{Conv: &next, Append: entries, PrevID: prevID, Run: step.Run, Jobs: step.Jobs, Events: step.Events, With: step.With}
 		stored, err := s.commitAll(ctx, w)
 		if err != nil {
 			return result{}, err
@@ -159,7 +162,7 @@ func (s *Service) BotContinue(ctx context.Context, from *From, id int64, clientI
 		if step.Handover {
 			next.WithBot = false
 		}
-		w := &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, Run: step.Run, Jobs: step.Jobs, Events: step.Events}
+		w := &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: entries, Run: step.Run, Jobs: step.Jobs, Events: step.Events, With: step.With}
 		stored, err := s.commitAll(ctx, w)
 		if err != nil {
 			return result{}, err

@@ -256,9 +256,11 @@ const (
 	EventClosed     = "closed"
 	EventReopened   = "reopened"
 	EventRated      = "rated"
-	// EventItemCreated: a CRM item (a lead; later a deal, person, …) was made from the
-	// conversation. Agents only: VisibleToContact leaves it out.
+	// EventItemCreated: a CRM record (a person, organisation, lead, deal or activity) was made
+	// from the conversation. Agents only: VisibleToContact leaves it out.
 	EventItemCreated = "item_created"
+	// EventItemLinked: the conversation was linked to a person, lead or deal. Agents only.
+	EventItemLinked = "item_linked"
 	// EventReleased: an agent released the conversation from the Spam view. Agents only.
 	EventReleased = "released"
 )
@@ -274,7 +276,7 @@ type Event struct {
 	TeamID    int64  `json:"team_id,omitempty"`
 	Rating    int    `json:"rating,omitempty"`
 	Auto      bool   `json:"auto,omitempty"` // the system did it (e.g. reopened by a contact's message)
-	// item_created: what was made, and its title when it was made.
+	// item_created, item_linked: the record, and its title then.
 	ItemType string `json:"item_type,omitempty"`
 	ItemID   int64  `json:"item_id,omitempty"`
 	Title    string `json:"title,omitempty"`

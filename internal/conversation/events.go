@@ -71,13 +71,13 @@ type MessageData struct {
 }
 
 // LineData is the payload of the events a system line records (assigned, unassigned, closed,
-// reopened, rated, item_created).
+// reopened, rated, item_created, item_linked).
 type LineData struct {
 	ConversationID int64  `json:"conversation_id"`
 	InboxID        int64  `json:"inbox_id"`
 	MessageID      int64  `json:"message_id"`
 	Seq            int64  `json:"seq"`
-	Line           string `json:"line"` // joined, assigned, unassigned, closed, reopened, rated, item_created, released
+	Line           string `json:"line"` // joined, assigned, unassigned, closed, reopened, rated, item_created, item_linked, released
 	ActorID        int64  `json:"actor_id,omitempty"`
 	ActorName      string `json:"actor_name,omitempty"`
 	// The assignee (assigned: the new one; joined: the first agent to take the chat).
@@ -107,6 +107,8 @@ func LineType(t string) event.Type {
 		return event.ConversationRated
 	case EventItemCreated:
 		return event.ConversationItemCreated
+	case EventItemLinked:
+		return event.ConversationItemLinked
 	case EventReleased:
 		return event.ConversationReleased
 	}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/store"
@@ -14,19 +15,19 @@ func TestRecordItem(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		c, from := f.started(t, f.web, "Lena")
-		item := conversation.Item{Type: "lead", ID: 7, Title: "Card 4111 1111 1111 1111 deal"}
+		item := conversation.Event{Type: conversation.EventItemCreated, ItemType: "lead", ItemID: 7, Title: "Card 4111 1111 1111 1111 deal"}
 
-		// Refused: an agent who does not see the conversation, and an item without id.
+		// Refused: an agent who does not see the conversation, and a line of another type.
 		before, published := f.conv(t, c.ID), f.pub.count()
-		_, err := f.svc.RecordItem(f.ctx, f.outsider, c.ID, item)
+		_, err := recordItem(t, f, f.outsider, c.ID, item)
 		wantKind(t, err, errs.NotFound)
-		_, err = f.svc.RecordItem(f.ctx, f.a1, c.ID, conversation.Item{Type: "lead", Title: "no id"})
+		_, err = recordItem(t, f, f.a1, c.ID, conversation.Event{Type: conversation.EventClosed, ItemType: "lead", ItemID: 7})
 		wantKind(t, err, errs.Invalid)
-		_, err = f.svc.RecordItem(f.ctx, nil, 987654, item)
+		_, err = recordItem(t, f, nil, 987654, item)
 		wantKind(t, err, errs.NotFound)
 		f.unchanged(t, c.ID, before, published)
 
-		m, err := f.svc.RecordItem(f.ctx, f.a1, c.ID, item)
+		m, err := recordItem(t, f, f.a1, c.ID, item)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +61,7 @@ func TestRecordItem(t *testing.T) {
 		if _, err := f.svc.Close(f.ctx, f.admin, c.ID); err != nil {
 			t.Fatal(err)
 		}
-		m, err = f.svc.RecordItem(f.ctx, nil, c.ID, conversation.Item{Type: "lead", ID: 8, Title: "From the bot"})
+		m, err = recordItem(t, f, nil, c.ID, conversation.Event{Type: conversation.EventItemCreated, ItemType: "lead", ItemID: 8, Title: "From the bot"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,11 +96,24 @@ func TestRecordItemFollowsVisibility(t *testing.T) {
 			t.Fatal(err)
 		}
 		before, published := f.conv(t, c.ID), f.pub.count()
-		_, err := f.svc.RecordItem(f.ctx, f.a1, c.ID, conversation.Item{Type: "lead", ID: 1, Title: "Hidden"})
+		_, err := recordItem(t, f, f.a1, c.ID, conversation.Event{Type: conversation.EventItemCreated, ItemType: "lead", ItemID: 1, Title: "Hidden"})
 		wantKind(t, err, errs.NotFound)
 		f.unchanged(t, c.ID, before, published)
-		if _, err := f.svc.RecordItem(f.ctx, f.a2, c.ID, conversation.Item{Type: "lead", ID: 1, Title: "Mine"}); err != nil {
+		if _, err := recordItem(t, f, f.a2, c.ID, conversation.Event{Type: conversation.EventItemCreated, ItemType: "lead", ItemID: 1, Title: "Mine"}); err != nil {
 			t.Fatal(err)
 		}
 	})
+}
+
+// recordItem writes one line through RecordItems, as the CRM does, and returns it as stored.
+func recordItem(t *testing.T, f *fixture, actor *auth.User, convID int64, line conversation.Event) (*conversation.Message, error) {
+	t.Helper()
+	_, err := f.svc.RecordItems(f.ctx, actor, convID, func(*conversation.Conversation) (*conversation.ItemsWrite, error) {
+		return &conversation.ItemsWrite{Lines: []*conversation.Event{&line}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	log := f.log(t, convID)
+	return &log[len(log)-1], nil
 }

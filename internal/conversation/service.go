@@ -54,6 +54,11 @@ type Write struct {
 	// ActorID is the user making the change (0: the contact, the bot or the system), for the
 	// events the store writes.
 	ActorID int64
+	// With holds another domain's rows, written in the same transaction before the log entries:
+	// the CRM records an action card or the details panel makes (a *crm.Batch, which the store
+	// knows). The conversation package never looks inside; a row that fails rolls the whole write
+	// back. Entries whose lines name those records get their ids as the rows are written.
+	With any
 }
 
 // OpenAppend is a message from the contact into a conversation known to be theirs, written without

@@ -1,105 +1,101 @@
-// Package crm holds the business's pipeline: leads now; persons, organisations, deals and
-// activities will join them. An item may be linked to the contact it is about and to the
-// conversation it was made from; that conversation lists it under Created items, and its log says
-// who created it and when. Who may do what is decided in policy.go and nowhere else.
+// Package crm holds the business's records: persons (with several emails and phones),
+// organisations, leads, deals in pipelines of ordered stages, activities, notes on any record, and
+// the custom fields admins define for each record type. A record may be made from a conversation
+// (its Created items, with a line in its log saying who made it and when) and a conversation may be
+// linked to a person, lead or deal: a note on that record then follows the conversation for 24
+// hours at a time (follow.go). Who may do what is decided in policy.go and nowhere else.
+//
+// A chat contact becomes a person only when an agent, a bot action or linking makes it one, so
+// anonymous visitors never flood the person list.
 package crm
 
 import (
+	"encoding/json"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/mask"
 )
 
-// ItemType names a kind of CRM item, in the conversation's log and its Created items.
-type ItemType string
+// RecordType names a kind of record, in notes, custom fields, links and a conversation's Created
+// items.
+type RecordType string
 
 const (
-	ItemLead ItemType = "lead"
+	PersonType       RecordType = "person"
+	OrganizationType RecordType = "organization"
+	LeadType         RecordType = "lead"
+	DealType         RecordType = "deal"
+	ActivityType     RecordType = "activity"
+
+	// NoteType names notes where a deletion names what it deletes; notes are not records that
+	// hold notes or custom fields.
+	NoteType RecordType = "note"
 )
 
-// Source says how an item came to be.
+// RecordTypes lists every record type.
+var RecordTypes = []RecordType{PersonType, OrganizationType, LeadType, DealType, ActivityType}
+
+// Valid reports whether t is a known record type.
+func (t RecordType) Valid() bool {
+	for _, k := range RecordTypes {
+		if k == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Linkable reports whether a conversation may be linked to records of type t.
+func (t RecordType) Linkable() bool { return t == PersonType || t == LeadType || t == DealType }
+
+// Source says how a record came to be.
 type Source string
 
 const (
-	SourceAgent Source = "agent" // an agent, in the inbox
-	SourceBot   Source = "bot"   // a playbook's action card; no user
-	SourceAPI   Source = "api"   // a program, with a user's API token
+	SourceChat      Source = "chat"      // from a website chat, by an agent
+	SourceBot       Source = "bot"       // a playbook's action card; no user
+	SourceEmail     Source = "email"     // from an email conversation
+	SourceMessenger Source = "messenger" // from a Messenger conversation
+	SourceWhatsApp  Source = "whatsapp"  // from a WhatsApp conversation
+	SourceManual    Source = "manual"    // made in the CRM itself, by a user
+	SourceAPI       Source = "api"       // a program, with a user's API token
 )
 
-// LeadStatus is where a lead stands.
-type LeadStatus string
+// Sources lists every source.
+var Sources = []Source{SourceChat, SourceBot, SourceEmail, SourceMessenger, SourceWhatsApp, SourceManual, SourceAPI}
 
+// SourceOfChannel is the source of a record an agent makes from a conversation of that channel.
+func SourceOfChannel(k inbox.Kind) Source {
+	switch k {
+	case inbox.Email:
+		return SourceEmail
+	case inbox.Messenger:
+		return SourceMessenger
+	case inbox.WhatsApp:
+		return SourceWhatsApp
+	}
+	return SourceChat
+}
+
+// Limits on what records hold.
 const (
-	LeadOpen LeadStatus = "open"
-	LeadWon  LeadStatus = "won"
-	LeadLost LeadStatus = "lost"
-)
-
-func (s LeadStatus) valid() bool { return s == LeadOpen || s == LeadWon || s == LeadLost }
-
-// Limits on what a lead holds.
-const (
-	MaxTitle = 200 // characters
+	MaxTitle   = 200   // characters of a title or name
+	MaxAddress = 500   // characters of an address
+	MaxLabel   = 50    // characters of a label
+	MaxLabels  = 20    // labels on one record
+	MaxNote    = 20000 // characters of a note's body
 	// MaxValue is the largest value accepted, in minor units: the largest whole number a
 	// JavaScript client holds exactly (2^53 − 1), so the inbox never shows a rounded amount.
 	MaxValue        = 1<<53 - 1
 	DefaultCurrency = "EUR"
 )
 
-// Lead is a prospective sale.
-type Lead struct {
-	ID              int64      `json:"id"`
-	Title           string     `json:"title"`
-	Value           int64      `json:"value"`    // in the currency's minor units (cents)
-	Currency        string     `json:"currency"` // ISO 4217, e.g. EUR
-	Status          LeadStatus `json:"status"`
-	ContactID       int64      `json:"contact_id,omitempty"`
-	ConversationID  int64      `json:"conversation_id,omitempty"` // the conversation it was made from; absent once that is deleted
-	OwnerUserID     int64      `json:"owner_user_id,omitempty"`
-	CreatedByUserID int64      `json:"created_by_user_id,omitempty"` // absent when a playbook's bot made it
-	Source          Source     `json:"source"`
-	CreatedAt       int64      `json:"created_at"`
-	UpdatedAt       int64      `json:"updated_at"`
-	// Filled for the reader, not stored in the leads row.
-	CreatedByName string `json:"created_by_name,omitempty"`
-}
-
-// LeadInput is a new lead. ContactID defaults to the conversation's contact; OwnerUserID to the
-// agent who creates it.
-type LeadInput struct {
-	Title          string     `json:"title"`
-	Value          int64      `json:"value"`
-	Currency       string     `json:"currency"` // default EUR
-	Status         LeadStatus `json:"status"`   // default open
-	ContactID      int64      `json:"contact_id"`
-	ConversationID int64      `json:"conversation_id"`
-	OwnerUserID    int64      `json:"owner_user_id"`
-	// Source is set by the caller, never by the client: SourceAPI for API tokens, otherwise agent.
-	Source Source `json:"-"`
-}
-
-// LeadPatch is a change to a lead; nil fields stay. An OwnerUserID of 0 leaves the lead without
-// owner. Links to the contact and conversation are not changed here.
-type LeadPatch struct {
-	Title       *string     `json:"title"`
-	Value       *int64      `json:"value"`
-	Currency    *string     `json:"currency"`
-	Status      *LeadStatus `json:"status"`
-	OwnerUserID *int64      `json:"owner_user_id"`
-}
-
-// LeadQuery selects leads, newest first.
-type LeadQuery struct {
-	ContactID      int64 // only this contact's leads
-	ConversationID int64 // only leads made from this conversation
-	BeforeID       int64 // cursor: the id of the previous page's last lead
-	Limit          int
-}
-
-// PageSize is the number of leads a list page holds for a requested limit.
+// PageSize is the number of records a list page holds for a requested limit.
 func PageSize(limit int) int {
 	if limit <= 0 || limit > 200 {
 		return 50
@@ -107,37 +103,34 @@ func PageSize(limit int) int {
 	return limit
 }
 
-// UserRef names a user where an item shows who did something.
+// Query selects records of one type, newest first. Each list uses the filters that apply to its
+// type (the API documents which); Q is a prefix search on names, titles, emails and phones.
+type Query struct {
+	Q              string
+	OwnerUserID    int64
+	PersonID       int64
+	OrganizationID int64
+	LeadID         int64
+	DealID         int64
+	ContactID      int64
+	ConversationID int64
+	PipelineID     int64
+	StageID        int64
+	Status         string
+	Done           *bool // activities: only done (true) or not done (false)
+	BeforeID       int64 // cursor: the id of the previous page's last record
+	Limit          int
+}
+
+// UserRef names a user where a record shows who did something.
 type UserRef struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
 }
 
-// Item is one entry of a conversation's Created items: a lead now, deals and others later.
-type Item struct {
-	Type      ItemType `json:"type"`
-	ID        int64    `json:"id"`
-	Title     string   `json:"title"`
-	Value     int64    `json:"value"`
-	Currency  string   `json:"currency,omitempty"`
-	Status    string   `json:"status,omitempty"`
-	Source    Source   `json:"source"`
-	CreatedAt int64    `json:"created_at"`
-	CreatedBy *UserRef `json:"created_by"` // null when a playbook's bot made it
-}
-
-// ItemOfLead is the lead as a Created items entry.
-func ItemOfLead(l *Lead) Item {
-	it := Item{Type: ItemLead, ID: l.ID, Title: l.Title, Value: l.Value, Currency: l.Currency, Status: string(l.Status),
-		Source: l.Source, CreatedAt: l.CreatedAt}
-	if l.CreatedByUserID != 0 {
-		it.CreatedBy = &UserRef{ID: l.CreatedByUserID, Name: l.CreatedByName}
-	}
-	return it
-}
-
-// cleanTitle makes the title one line of valid text with card numbers masked, and checks it.
-func cleanTitle(s string) (string, error) {
+// cleanLine makes s one line of valid text with card numbers masked, trimmed, and checks its length
+// (field names the field in errors; required refuses empty).
+func cleanLine(s, field string, limit int, required bool) (string, error) {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
@@ -147,13 +140,31 @@ func cleanTitle(s string) (string, error) {
 	}, s)
 	s, _ = mask.String(strings.TrimSpace(s))
 	switch {
-	case s == "":
-		return "", errs.Coded(errs.Invalid, "title_required", "title is required")
-	case utf8.RuneCountInString(s) > MaxTitle:
-		return "", errs.Coded(errs.Invalid, "title_too_long", "title is longer than %d characters", MaxTitle)
+	case s == "" && required:
+		return "", errs.Coded(errs.Invalid, field+"_required", "%s is required", field)
+	case utf8.RuneCountInString(s) > limit:
+		return "", errs.Coded(errs.Invalid, field+"_too_long", "%s is longer than %d characters", field, limit)
 	}
 	return s, nil
 }
+
+// cleanText checks multi-line text (a note, an address), masking card numbers.
+func cleanText(s, field string, limit int) (string, error) {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if r != '\n' && r != '\t' && unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	s, _ = mask.String(strings.TrimSpace(s))
+	if utf8.RuneCountInString(s) > limit {
+		return "", errs.Coded(errs.Invalid, field+"_too_long", "%s is longer than %d characters", field, limit)
+	}
+	return s, nil
+}
+
+func cleanTitle(s string) (string, error) { return cleanLine(s, "title", MaxTitle, true) }
 
 func checkValue(v int64) error {
 	if v < 0 || v > MaxValue {
@@ -174,75 +185,54 @@ func cleanCurrency(s string) (string, error) {
 	return s, nil
 }
 
-func checkStatus(s LeadStatus) error {
-	if !s.valid() {
-		return errs.Coded(errs.Invalid, "status_invalid", "status must be open, won or lost")
+// cleanDate checks a calendar date, YYYY-MM-DD; empty stays empty.
+func cleanDate(s, field string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	if _, err := time.Parse(time.DateOnly, s); err != nil || len(s) != 10 {
+		return "", errs.Coded(errs.Invalid, field+"_invalid", "%s must be a date written YYYY-MM-DD", field)
+	}
+	return s, nil
+}
+
+// cleanLabels trims labels, drops empty ones and duplicates (ignoring case), and checks them.
+func cleanLabels(in []string) ([]string, error) {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, l := range in {
+		l, err := cleanLine(l, "label", MaxLabel, false)
+		if err != nil {
+			return nil, err
+		}
+		if l == "" || seen[strings.ToLower(l)] {
+			continue
+		}
+		seen[strings.ToLower(l)] = true
+		out = append(out, l)
+	}
+	if len(out) > MaxLabels {
+		return nil, errs.Coded(errs.Invalid, "too_many_labels", "at most %d labels", MaxLabels)
+	}
+	return out, nil
+}
+
+func checkID(v int64, field string) error {
+	if v < 0 {
+		return errs.Coded(errs.Invalid, field+"_invalid", "%s is a positive id, or 0 for none", field)
 	}
 	return nil
 }
 
-// newLead validates in and makes the lead it describes, without references checked.
-func newLead(in LeadInput) (*Lead, error) {
-	title, err := cleanTitle(in.Title)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkValue(in.Value); err != nil {
-		return nil, err
-	}
-	cur, err := cleanCurrency(in.Currency)
-	if err != nil {
-		return nil, err
-	}
-	if in.Status == "" {
-		in.Status = LeadOpen
-	}
-	if err := checkStatus(in.Status); err != nil {
-		return nil, err
-	}
-	if in.ContactID < 0 || in.ConversationID < 0 || in.OwnerUserID < 0 {
-		return nil, errs.Coded(errs.Invalid, "id_invalid", "contact_id, conversation_id and owner_user_id are positive ids, or 0 for none")
-	}
-	return &Lead{Title: title, Value: in.Value, Currency: cur, Status: in.Status, ContactID: in.ContactID,
-		ConversationID: in.ConversationID, OwnerUserID: in.OwnerUserID}, nil
+// same reports whether two records hold the same data (a change that changes nothing writes
+// nothing).
+func same(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && string(x) == string(y)
 }
 
-// apply validates p and applies it to l.
-func (p LeadPatch) apply(l *Lead) error {
-	if p.Title != nil {
-		t, err := cleanTitle(*p.Title)
-		if err != nil {
-			return err
-		}
-		l.Title = t
-	}
-	if p.Value != nil {
-		if err := checkValue(*p.Value); err != nil {
-			return err
-		}
-		l.Value = *p.Value
-	}
-	if p.Currency != nil {
-		if strings.TrimSpace(*p.Currency) == "" {
-			return errs.Coded(errs.Invalid, "currency_invalid", "currency must be a 3-letter ISO 4217 code in capitals, such as EUR or USD")
-		}
-		c, err := cleanCurrency(*p.Currency)
-		if err != nil {
-			return err
-		}
-		l.Currency = c
-	}
-	if p.Status != nil {
-		if err := checkStatus(*p.Status); err != nil {
-			return err
-		}
-		l.Status = *p.Status
-	}
-	if p.OwnerUserID != nil {
-		if *p.OwnerUserID < 0 {
-			return errs.Coded(errs.Invalid, "owner_unknown", "owner_user_id: there is no user with id %d", *p.OwnerUserID)
-		}
-		l.OwnerUserID = *p.OwnerUserID
-	}
-	return nil
-}
+// bump is the updated_at of a change: now, but always later than the previous one, since
+// updated_at guards concurrent changes.
+func bump(now, prev int64) int64 { return max(now, prev+1) }

@@ -3,7 +3,6 @@ package crm
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -16,27 +15,68 @@ import (
 
 // Repo is the storage the CRM needs; internal/store implements it.
 type Repo interface {
-	// CreateLead inserts l and sets its ID. A contact, conversation or user that no longer exists
-	// is errs.Invalid "lead_reference_unknown".
-	CreateLead(ctx context.Context, l *Lead, evs ...event.Event) error
+	// Apply writes b and commits evs in one transaction. A record a batch points at that no longer
+	// exists is errs.Invalid "reference_unknown"; a guarded update that lost to another change is
+	// errs.Conflict "record_changed"; a record to update or delete that is gone is errs.NotFound.
+	Apply(ctx context.Context, b *Batch, evs ...event.Event) error
+
+	PersonByID(ctx context.Context, id int64) (*Person, error)
+	PersonOfContact(ctx context.Context, contactID int64) (*Person, error)
+	ListPersons(ctx context.Context, q Query) ([]Person, error)
+	OrganizationByID(ctx context.Context, id int64) (*Organization, error)
+	// OrganizationByName returns the oldest organisation of exactly that name.
+	OrganizationByName(ctx context.Context, name string) (*Organization, error)
+	ListOrganizations(ctx context.Context, q Query) ([]Organization, error)
 	LeadByID(ctx context.Context, id int64) (*Lead, error)
-	ListLeads(ctx context.Context, q LeadQuery) ([]Lead, error)
-	// UpdateLead saves title, value, currency, status, owner and updated_at, only if updated_at is
-	// still prevUpdatedAt (errs.Conflict "lead_changed" otherwise).
-	UpdateLead(ctx context.Context, l *Lead, prevUpdatedAt int64, evs ...event.Event) error
-	DeleteLead(ctx context.Context, id int64, evs ...event.Event) error
+	ListLeads(ctx context.Context, q Query) ([]Lead, error)
+	DealByID(ctx context.Context, id int64) (*Deal, error)
+	ListDeals(ctx context.Context, q Query) ([]Deal, error)
+	ActivityByID(ctx context.Context, id int64) (*Activity, error)
+	ListActivities(ctx context.Context, q Query) ([]Activity, error)
+	NoteByID(ctx context.Context, id int64) (*Note, error)
+	// ListNotes lists a record's notes, newest first (q: Q, BeforeID, Limit).
+	ListNotes(ctx context.Context, t RecordType, id int64, q Query) ([]Note, error)
+	LinksOfConversations(ctx context.Context, ids []int64) ([]Link, error)
+	DraftOf(ctx context.Context, conversationID int64) (*Draft, error)
+	// LastRotation is the user a team's round-robin owner went to last (0: none yet).
+	LastRotation(ctx context.Context, teamID int64) (int64, error)
+	// Reindex writes again the search terms of up to limit records of type t with ids above
+	// after, and returns the last id done (0 when there were none).
+	Reindex(ctx context.Context, t RecordType, after int64, limit int) (int64, error)
+
+	Pipelines(ctx context.Context) ([]Pipeline, error)
+	PipelineByID(ctx context.Context, id int64) (*Pipeline, error)
+	// SavePipeline inserts p (ID 0) or saves it with its stages, guarded by prevUpdatedAt; making
+	// it the default makes the others not. A removed stage that still holds deals is
+	// errs.Conflict "stage_in_use".
+	SavePipeline(ctx context.Context, p *Pipeline, prevUpdatedAt int64, evs ...event.Event) error
+	// DeletePipeline removes a pipeline; one that holds deals is errs.Conflict "pipeline_in_use".
+	DeletePipeline(ctx context.Context, id int64, evs ...event.Event) error
+
+	Fields(ctx context.Context, t RecordType) ([]Field, error)
+	FieldByID(ctx context.Context, id int64) (*Field, error)
+	// SaveField inserts f (ID 0; a key taken is errs.Conflict "key_taken") or saves it, guarded.
+	SaveField(ctx context.Context, f *Field, prevUpdatedAt int64, evs ...event.Event) error
+	DeleteField(ctx context.Context, id int64, evs ...event.Event) error
 
 	UserByID(ctx context.Context, id int64) (*auth.User, error)
+	TeamByID(ctx context.Context, id int64) (*auth.Team, error)
 	ContactByID(ctx context.Context, id int64) (*contact.Contact, error)
 	ConversationByID(ctx context.Context, id int64) (*conversation.Conversation, error)
+	Messages(ctx context.Context, q conversation.LogQuery) ([]conversation.Message, error)
 }
 
 // Conversations is what the CRM needs of the conversation service: its rule of who sees what, and
-// the log line that says an item was created.
+// the write that records what was made from a conversation in its log.
 type Conversations interface {
 	Get(ctx context.Context, u *auth.User, id int64) (*conversation.Conversation, conversation.Allowed, error)
 	ContactConversations(ctx context.Context, u *auth.User, contactID int64) ([]conversation.Conversation, error)
-	RecordItem(ctx context.Context, actor *auth.User, convID int64, item conversation.Item) (*conversation.Message, error)
+	RecordItems(ctx context.Context, actor *auth.User, convID int64, decide conversation.ItemsDecide) (*conversation.Conversation, error)
+}
+
+// Presence tells whether a user is available (for round-robin owners).
+type Presence interface {
+	Available(ctx context.Context, userID int64) bool
 }
 
 // Feed announces committed events to every node (internal/event).
@@ -44,36 +84,28 @@ type Feed interface {
 	Committed(ctx context.Context, n event.Notice)
 }
 
-// leadPayload encodes a lead when its event is written, after an insert gave it its id.
-type leadPayload struct{ l *Lead }
-
-func (p leadPayload) MarshalJSON() ([]byte, error) { return json.Marshal(p.l) }
-
-func leadEvent(t event.Type, actor *auth.User, l *Lead) event.Event {
-	e := event.New(t, leadPayload{l})
-	e.ConversationID = l.ConversationID
-	if actor != nil {
-		e.ActorID = actor.ID
-	}
-	return e
-}
-
 // Options configures a Service.
 type Options struct {
 	Repo          Repo
 	Conversations Conversations
+	Presence      Presence
 	Feed          Feed
 	Logger        *slog.Logger
-	Now           func() time.Time
+	// Render turns a note's markdown into sanitised HTML (internal/richtext).
+	Render func(string) string
+	Now    func() time.Time
 }
 
-// Service is every action on CRM items, for the agent API and the playbook engine alike.
+// Service is every action on CRM records, for the agent API, the playbook engine and the note that
+// follows a linked conversation.
 type Service struct {
-	repo  Repo
-	convs Conversations
-	feed  Feed
-	log   *slog.Logger
-	now   func() time.Time
+	repo     Repo
+	convs    Conversations
+	presence Presence
+	feed     Feed
+	log      *slog.Logger
+	render   func(string) string
+	now      func() time.Time
 }
 
 // NewService returns the CRM service.
@@ -84,127 +116,13 @@ func NewService(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{repo: o.Repo, convs: o.Conversations, feed: o.Feed, log: o.Logger, now: o.Now}
+	if o.Render == nil {
+		o.Render = func(string) string { return "" }
+	}
+	return &Service{repo: o.Repo, convs: o.Conversations, presence: o.Presence, feed: o.Feed, log: o.Logger, render: o.Render, now: o.Now}
 }
 
-// CreateLead makes a lead for an agent (or a program with their API token). With a conversation
-// the actor must see it, the lead's contact is the conversation's, and the conversation's log
-// gets a "lead created" line. Bad input is errs.Invalid naming the field and changes nothing.
-func (s *Service) CreateLead(ctx context.Context, actor *auth.User, in LeadInput) (*Lead, error) {
-	if err := CanUse(actor); err != nil {
-		return nil, err
-	}
-	switch in.Source {
-	case "":
-		in.Source = SourceAgent
-	case SourceAgent, SourceAPI:
-	default:
-		return nil, errs.Coded(errs.Invalid, "source_invalid", "an agent's lead comes from the inbox or the API")
-	}
-	l, err := newLead(in)
-	if err != nil {
-		return nil, err
-	}
-	if l.ConversationID != 0 {
-		c, _, err := s.convs.Get(ctx, actor, l.ConversationID)
-		if errs.Is(err, errs.NotFound) {
-			return nil, errConversationUnknown(l.ConversationID)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := linkContact(l, c); err != nil {
-			return nil, err
-		}
-	} else if l.ContactID != 0 {
-		// A contact is known to those who see one of its conversations; to anyone else it does
-		// not exist.
-		_, err := s.convs.ContactConversations(ctx, actor, l.ContactID)
-		if errs.Is(err, errs.NotFound) {
-			return nil, errContactUnknown(l.ContactID)
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if l.OwnerUserID == 0 {
-		l.OwnerUserID = actor.ID
-	} else if err := s.checkOwner(ctx, l.OwnerUserID); err != nil {
-		return nil, err
-	}
-	l.CreatedByUserID, l.CreatedByName, l.Source = actor.ID, actor.Name, in.Source
-	return s.create(ctx, actor, l)
-}
-
-// CreateLeadByBot makes a lead for a playbook's action card, in conversation conversationID (0:
-// none) with contact contactID (0: the conversation's). There is no user: the lead has no creator,
-// its owner is in.OwnerUserID (0: none), and the conversation's log line is marked auto. in's own
-// contact and conversation ids are ignored.
-func (s *Service) CreateLeadByBot(ctx context.Context, contactID, conversationID int64, in LeadInput) (*Lead, error) {
-	in.ContactID, in.ConversationID = contactID, conversationID
-	l, err := newLead(in)
-	if err != nil {
-		return nil, err
-	}
-	if l.ConversationID != 0 {
-		c, err := s.repo.ConversationByID(ctx, l.ConversationID)
-		if errs.Is(err, errs.NotFound) {
-			return nil, errConversationUnknown(l.ConversationID)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := linkContact(l, c); err != nil {
-			return nil, err
-		}
-	} else if l.ContactID != 0 {
-		_, err := s.repo.ContactByID(ctx, l.ContactID)
-		if errs.Is(err, errs.NotFound) {
-			return nil, errContactUnknown(l.ContactID)
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if l.OwnerUserID != 0 {
-		if err := s.checkOwner(ctx, l.OwnerUserID); err != nil {
-			return nil, err
-		}
-	}
-	l.Source = SourceBot
-	return s.create(ctx, nil, l)
-}
-
-// create stores l and, when it comes from a conversation, writes the conversation's log line.
-// Should that fail (the conversation was deleted or hidden from the actor meanwhile), the lead
-// is removed again, so a failed create changes nothing.
-func (s *Service) create(ctx context.Context, actor *auth.User, l *Lead) (*Lead, error) {
-	now := s.now().UnixMilli()
-	l.CreatedAt, l.UpdatedAt = now, now
-	evs := []event.Event{leadEvent(event.LeadCreated, actor, l)}
-	if err := s.repo.CreateLead(ctx, l, evs...); err != nil {
-		return nil, err
-	}
-	s.committed(ctx, evs...)
-	if l.ConversationID == 0 {
-		return l, nil
-	}
-	_, err := s.convs.RecordItem(ctx, actor, l.ConversationID, conversation.Item{Type: string(ItemLead), ID: l.ID, Title: l.Title})
-	if err == nil {
-		return l, nil
-	}
-	undos := []event.Event{leadEvent(event.LeadDeleted, actor, l)}
-	if derr := s.repo.DeleteLead(context.WithoutCancel(ctx), l.ID, undos...); derr != nil && !errs.Is(derr, errs.NotFound) {
-		s.log.ErrorContext(ctx, "lead left without its conversation's log line", "lead_id", l.ID, "conversation_id", l.ConversationID,
-			"err", errors.Join(err, derr))
-	} else if derr == nil {
-		s.committed(ctx, undos...)
-	}
-	if errs.Is(err, errs.NotFound) {
-		return nil, errConversationUnknown(l.ConversationID)
-	}
-	return nil, err
-}
+func (s *Service) nowMS() int64 { return s.now().UnixMilli() }
 
 func (s *Service) committed(ctx context.Context, evs ...event.Event) {
 	if s.feed != nil && len(evs) > 0 {
@@ -212,21 +130,115 @@ func (s *Service) committed(ctx context.Context, evs ...event.Event) {
 	}
 }
 
-// linkContact sets l's contact from the conversation it is made from; another contact is refused.
-func linkContact(l *Lead, c *conversation.Conversation) error {
-	if l.ContactID != 0 && l.ContactID != c.ContactID {
-		return errs.Coded(errs.Invalid, "contact_mismatch", "contact_id: the conversation is with another contact; leave contact_id out to use the conversation's")
+// recordPayload encodes a record when its event is written, after an insert gave it its id.
+type recordPayload struct{ rec any }
+
+func (p recordPayload) MarshalJSON() ([]byte, error) { return json.Marshal(p.rec) }
+
+// recordEvent is an event about a record; actor nil is the bot or the system.
+func recordEvent(t event.Type, actor *auth.User, rec any) event.Event {
+	e := event.New(t, recordPayload{rec})
+	if actor != nil {
+		e.ActorID = actor.ID
 	}
-	l.ContactID = c.ContactID
-	return nil
+	return e
 }
 
-func (s *Service) checkOwner(ctx context.Context, id int64) error {
-	u, err := s.repo.UserByID(ctx, id)
-	if errs.Is(err, errs.NotFound) || err == nil && u.Deactivated {
-		return errs.Coded(errs.Invalid, "owner_unknown", "owner_user_id: there is no active user with id %d", id)
+// DeletedData is the payload of pipeline.deleted and custom_field.deleted (for a custom field, the
+// record type it belongs to).
+type DeletedData struct {
+	Type RecordType `json:"record_type"`
+	ID   int64      `json:"id"`
+}
+
+func deletedEvent(t event.Type, actor *auth.User, rt RecordType, id int64) event.Event {
+	e := event.New(t, DeletedData{Type: rt, ID: id})
+	e.ActorID = actor.ID
+	return e
+}
+
+// deletedRecord is the payload of a person's, organisation's, lead's, deal's or activity's
+// *.deleted event: the record as it was, with its record_type (lead.deleted carried the lead as
+// it was before deals existed; integrations keep reading it so).
+type deletedRecord struct {
+	Type RecordType
+	Rec  any
+}
+
+func (d deletedRecord) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(d.Rec)
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return nil, err
+	}
+	fields["record_type"], _ = json.Marshal(d.Type)
+	return json.Marshal(fields)
+}
+
+// plan is what one change writes: the batch, its events, and the lines of the conversation it is
+// made from (when it is).
+type plan struct {
+	b     Batch
+	evs   []event.Event
+	lines []*conversation.Event
+}
+
+// created adds the conversation's "<record> created" line for rec, its id filled once written.
+func (p *plan) created(t RecordType, title string, id *int64) {
+	line := &conversation.Event{Type: conversation.EventItemCreated, ItemType: string(t), Title: title}
+	p.lines = append(p.lines, line)
+	p.b.after(func() { line.ItemID = *id })
+}
+
+// write commits what build plans. With a conversation, build sees it as it is now and the write
+// goes through the conversation's log (RecordItems: the actor must see it; the lines and the
+// records commit together); build may then run again when the conversation changed meanwhile.
+func (s *Service) write(ctx context.Context, actor *auth.User, convID int64, build func(c *conversation.Conversation, p *plan) error) error {
+	if convID == 0 {
+		p := &plan{}
+		if err := build(nil, p); err != nil {
+			return err
+		}
+		if err := s.repo.Apply(ctx, &p.b, p.evs...); err != nil {
+			return err
+		}
+		s.committed(ctx, p.evs...)
+		return nil
+	}
+	_, err := s.convs.RecordItems(ctx, actor, convID, func(c *conversation.Conversation) (*conversation.ItemsWrite, error) {
+		p := &plan{}
+		if err := build(c, p); err != nil {
+			return nil, err
+		}
+		return &conversation.ItemsWrite{Lines: p.lines, With: &p.b, Events: p.evs}, nil
+	})
+	if errs.Is(err, errs.NotFound) && codeOf(err) == string(errs.NotFound) {
+		return errConversationUnknown(convID)
 	}
 	return err
+}
+
+// retryChanged runs fn again (up to 5 times) while it fails because another change committed
+// between its read and its write.
+func retryChanged(fn func() error) error {
+	var err error
+	for range 5 {
+		if err = fn(); !errs.Is(err, errs.Conflict) || codeOf(err) != "record_changed" {
+			return err
+		}
+	}
+	return err
+}
+
+func (s *Service) checkOwner(ctx context.Context, id int64) (*auth.User, error) {
+	u, err := s.repo.UserByID(ctx, id)
+	if errs.Is(err, errs.NotFound) || err == nil && u.Deactivated {
+		return nil, errs.Coded(errs.Invalid, "owner_unknown", "owner_user_id: there is no active user with id %d", id)
+	}
+	return u, err
 }
 
 func errConversationUnknown(id int64) error {
@@ -237,110 +249,143 @@ func errContactUnknown(id int64) error {
 	return errs.Coded(errs.Invalid, "contact_unknown", "contact_id: there is no contact with id %d that you may see", id)
 }
 
-// GetLead returns a lead and what the actor may do with it.
-func (s *Service) GetLead(ctx context.Context, actor *auth.User, id int64) (*Lead, LeadAllowed, error) {
-	if err := CanUse(actor); err != nil {
-		return nil, LeadAllowed{}, err
-	}
-	l, err := s.repo.LeadByID(ctx, id)
-	if err != nil {
-		return nil, LeadAllowed{}, err
-	}
-	return l, LeadAllowedFor(actor, l), nil
+func errUnknown(field string, id int64) error {
+	return errs.Coded(errs.Invalid, field+"_unknown", "%s: there is no record with id %d", field, id)
 }
 
-// ListLeads returns a page of leads, newest first. Filtering by a conversation is reading about
-// it, so the actor must see that conversation.
-func (s *Service) ListLeads(ctx context.Context, actor *auth.User, q LeadQuery) ([]Lead, error) {
-	if err := CanUse(actor); err != nil {
-		return nil, err
-	}
-	if q.ConversationID != 0 {
-		if _, _, err := s.convs.Get(ctx, actor, q.ConversationID); err != nil {
-			return nil, err
-		}
-	}
-	q.Limit = PageSize(q.Limit)
-	return s.repo.ListLeads(ctx, q)
-}
-
-// UpdateLead applies a change to a lead. Bad input is errs.Invalid and changes nothing.
-func (s *Service) UpdateLead(ctx context.Context, actor *auth.User, id int64, p LeadPatch) (*Lead, error) {
-	if err := CanUse(actor); err != nil {
-		return nil, err
+// exists checks that a record a change points at exists (0: none).
+func (s *Service) exists(ctx context.Context, t RecordType, id int64) error {
+	if id == 0 {
+		return nil
 	}
 	var err error
-	for range 5 { // another change committed between read and write: reapply the patch to it
-		var cur *Lead
-		if cur, err = s.repo.LeadByID(ctx, id); err != nil {
-			return nil, err
-		}
-		next := *cur
-		if err = p.apply(&next); err != nil {
-			return nil, err
-		}
-		if next.OwnerUserID != 0 && next.OwnerUserID != cur.OwnerUserID {
-			if err = s.checkOwner(ctx, next.OwnerUserID); err != nil {
-				return nil, err
-			}
-		}
-		if next == *cur {
-			return cur, nil
-		}
-		// updated_at guards concurrent changes, so it moves even within one millisecond.
-		next.UpdatedAt = max(s.now().UnixMilli(), cur.UpdatedAt+1)
-		evs := []event.Event{leadEvent(event.LeadUpdated, actor, &next)}
-		if err = s.repo.UpdateLead(ctx, &next, cur.UpdatedAt, evs...); err == nil {
-			s.committed(ctx, evs...)
-			return &next, nil
-		}
-		if !errs.Is(err, errs.Conflict) {
-			return nil, err
-		}
+	switch t {
+	case PersonType:
+		_, err = s.repo.PersonByID(ctx, id)
+	case OrganizationType:
+		_, err = s.repo.OrganizationByID(ctx, id)
+	case LeadType:
+		_, err = s.repo.LeadByID(ctx, id)
+	case DealType:
+		_, err = s.repo.DealByID(ctx, id)
+	case ActivityType:
+		_, err = s.repo.ActivityByID(ctx, id)
 	}
-	return nil, err
+	if errs.Is(err, errs.NotFound) {
+		return errUnknown(string(t)+"_id", id)
+	}
+	return err
 }
 
-// DeleteLead removes a lead (CanDeleteLead decides who may). The conversation's log keeps its
-// "lead created" line: it is history.
-func (s *Service) DeleteLead(ctx context.Context, actor *auth.User, id int64) error {
-	if err := CanUse(actor); err != nil {
+// recordOf reads a person, organisation, lead, deal or activity (not found when it does not exist).
+func (s *Service) recordOf(ctx context.Context, t RecordType, id int64) (any, error) {
+	switch t {
+	case PersonType:
+		return s.repo.PersonByID(ctx, id)
+	case OrganizationType:
+		return s.repo.OrganizationByID(ctx, id)
+	case LeadType:
+		return s.repo.LeadByID(ctx, id)
+	case DealType:
+		return s.repo.DealByID(ctx, id)
+	case ActivityType:
+		return s.repo.ActivityByID(ctx, id)
+	}
+	return nil, errs.Coded(errs.Invalid, "record_type_invalid", "record_type must be person, organization, lead, deal or activity")
+}
+
+// origin is where a new record comes from: who makes it, the conversation it is made from (nil:
+// none) and the contact it is about.
+type origin struct {
+	actor     *auth.User // nil: a playbook's bot
+	conv      *conversation.Conversation
+	contactID int64
+	source    Source
+	now       int64
+}
+
+// sourceFor is a new record's source: the caller's (the API), else the conversation's channel,
+// else made in the CRM.
+func sourceFor(given Source, c *conversation.Conversation) Source {
+	switch {
+	case given != "":
+		return given
+	case c != nil:
+		return SourceOfChannel(c.Channel)
+	}
+	return SourceManual
+}
+
+// contactOf resolves the contact a new record is about: the conversation's (another is refused),
+// or one the actor sees a conversation of.
+func (s *Service) contactOf(ctx context.Context, actor *auth.User, c *conversation.Conversation, contactID int64) (int64, error) {
+	if c != nil {
+		if contactID != 0 && contactID != c.ContactID {
+			return 0, errs.Coded(errs.Invalid, "contact_mismatch", "contact_id: the conversation is with another contact; leave contact_id out to use the conversation's")
+		}
+		return c.ContactID, nil
+	}
+	if contactID == 0 {
+		return 0, nil
+	}
+	// A contact is known to those who see one of its conversations; to anyone else it does not
+	// exist.
+	if _, err := s.convs.ContactConversations(ctx, actor, contactID); err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return 0, errContactUnknown(contactID)
+		}
+		return 0, err
+	}
+	return contactID, nil
+}
+
+// ownerFor is a new record's owner: the one asked for (an active user), or the actor.
+func (s *Service) ownerFor(ctx context.Context, actor *auth.User, asked *int64) (int64, error) {
+	if asked != nil && *asked != 0 {
+		if _, err := s.checkOwner(ctx, *asked); err != nil {
+			return 0, err
+		}
+		return *asked, nil
+	}
+	if asked != nil || actor == nil {
+		return 0, nil // asked for none, or the bot without an owner
+	}
+	return actor.ID, nil
+}
+
+// checkOwnerChange checks a changed owner is an active user.
+func (s *Service) checkOwnerChange(ctx context.Context, prev, next int64) error {
+	if next != 0 && next != prev {
+		_, err := s.checkOwner(ctx, next)
 		return err
 	}
-	l, err := s.repo.LeadByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := CanDeleteLead(actor, l); err != nil {
-		return err
-	}
-	evs := []event.Event{leadEvent(event.LeadDeleted, actor, l)}
-	if err := s.repo.DeleteLead(ctx, id, evs...); err != nil {
-		return err
-	}
-	s.committed(ctx, evs...)
-	s.log.InfoContext(ctx, "lead deleted", "lead_id", id, "by", actor.ID)
 	return nil
 }
 
-// maxItems bounds a conversation's Created items; a conversation makes a handful.
-const maxItems = 200
+func actorID(u *auth.User) int64 {
+	if u == nil {
+		return 0
+	}
+	return u.ID
+}
 
-// ItemsOf returns the Created items of a conversation the actor may see, newest first.
-func (s *Service) ItemsOf(ctx context.Context, actor *auth.User, conversationID int64) ([]Item, error) {
-	if err := CanUse(actor); err != nil {
-		return nil, err
+func codeOf(err error) string {
+	code, _ := errs.Public(err)
+	return code
+}
+
+// shown keeps, of records' custom values, those of fields that still exist: a deleted field's
+// values stay stored but are no longer shown.
+func (s *Service) shown(ctx context.Context, t RecordType, vals ...*Values) error {
+	if len(vals) == 0 {
+		return nil
 	}
-	if _, _, err := s.convs.Get(ctx, actor, conversationID); err != nil {
-		return nil, err
-	}
-	leads, err := s.repo.ListLeads(ctx, LeadQuery{ConversationID: conversationID, Limit: maxItems})
+	fields, err := s.repo.Fields(ctx, t)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	items := make([]Item, 0, len(leads))
-	for i := range leads {
-		items = append(items, ItemOfLead(&leads[i]))
+	for _, v := range vals {
+		*v = v.visible(fields)
 	}
-	return items, nil
+	return nil
 }

@@ -2,7 +2,7 @@ package crm_test
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,6 +12,7 @@ import (
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/errs"
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/mask"
 	"github.com/parleyhq/parley/internal/store"
@@ -25,7 +26,7 @@ type fixture struct {
 	db    *store.DB
 	convs *conversation.Service
 	svc   *crm.Service
-	clock atomic.Int64
+	clock atomic.Int64 // unix ms; every reading moves it on by one
 
 	owner, admin, a1, a2, outsider *auth.User
 	web                            *inbox.Inbox // private; installed by admin; members a1 and a2
@@ -34,25 +35,25 @@ type fixture struct {
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	f := &fixture{ctx: t.Context(), db: db}
-	f.clock.Store(1_700_000_000_000)
+	f.clock.Store(time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC).UnixMilli())
 	now := func() time.Time { return time.UnixMilli(f.clock.Add(1)) }
-	f.convs = conversation.NewService(conversation.Options{Repo: db, Now: now,
+	f.convs = conversation.NewService(conversation.Options{Repo: db, Now: now, Presence: everyone{},
 		Mask: func(s string) string { out, _ := mask.String(s); return out }})
-	f.svc = crm.NewService(crm.Options{Repo: db, Conversations: f.convs, Now: now})
+	f.svc = crm.NewService(crm.Options{Repo: db, Conversations: f.convs, Now: now, Render: func(s string) string { return "<p>" + s + "</p>" }})
 
 	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 4)})
-	user := func(email, name string, role auth.Role) *auth.User {
-		u, err := accounts.CreateUser(f.ctx, nil, auth.NewUser{Email: email, Name: name, Password: "correct horse battery", Role: role})
+	user := func(email, name string, role auth.Role, zone string) *auth.User {
+		u, err := accounts.CreateUser(f.ctx, nil, auth.NewUser{Email: email, Name: name, Password: "correct horse battery", Role: role, TimeZone: zone})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return u
 	}
-	f.owner = user("owner@example.com", "Olive Owner", auth.Owner)
-	f.admin = user("admin@example.com", "Ada Admin", auth.Admin)
-	f.a1 = user("a1@example.com", "Alice Agent", auth.Agent)
-	f.a2 = user("a2@example.com", "Bob Agent", auth.Agent)
-	f.outsider = user("a3@example.com", "Carol Outsider", auth.Agent)
+	f.owner = user("owner@example.com", "Olive Owner", auth.Owner, "UTC")
+	f.admin = user("admin@example.com", "Ada Admin", auth.Admin, "UTC")
+	f.a1 = user("a1@example.com", "Alice Agent", auth.Agent, "Europe/Berlin")
+	f.a2 = user("a2@example.com", "Bob Agent", auth.Agent, "America/New_York")
+	f.outsider = user("a3@example.com", "Carol Outsider", auth.Agent, "UTC")
 
 	vis, reopen := inbox.Defaults(inbox.Web)
 	site := &inbox.Website{
@@ -72,11 +73,21 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	return f
 }
 
+// everyone is presence where every user is available.
+type everyone struct{}
+
+func (everyone) Available(context.Context, int64) bool { return true }
+func (everyone) OnlineUsers() []int64                  { return nil }
+
+// advance moves the clock on.
+func (f *fixture) advance(d time.Duration) { f.clock.Add(d.Milliseconds()) }
+
 // started is a new conversation of a new contact on the website, with one message of theirs.
 func (f *fixture) started(t *testing.T, name string) (*conversation.Conversation, conversation.From) {
 	t.Helper()
 	var contactID int64
-	if err := f.db.Writer().QueryRowContext(f.ctx, "INSERT INTO contacts (name, created_at, updated_at) VALUES ($1, 1, 1) RETURNING id", name).Scan(&contactID); err != nil {
+	if err := f.db.Writer().QueryRowContext(f.ctx, `INSERT INTO contacts (name, email, phone, attributes, created_at, updated_at)
+		VALUES ($1, $2, '+43 1 234', '{"company":"Berger & Co"}', 1, 1) RETURNING id`, name, strings.ToLower(name)+"@example.com").Scan(&contactID); err != nil {
 		t.Fatal(err)
 	}
 	from := conversation.From{Inbox: f.web, ContactID: contactID, Name: name}
@@ -87,10 +98,10 @@ func (f *fixture) started(t *testing.T, name string) (*conversation.Conversation
 	return c, from
 }
 
-func (f *fixture) leadCount(t *testing.T) int {
+func (f *fixture) count(t *testing.T, table string) int {
 	t.Helper()
 	var n int
-	if err := f.db.Reader().QueryRowContext(f.ctx, "SELECT COUNT(*) FROM leads").Scan(&n); err != nil {
+	if err := f.db.Reader().QueryRowContext(f.ctx, "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -105,7 +116,7 @@ func (f *fixture) lastSeq(t *testing.T, convID int64) int64 {
 	return c.LastSeq
 }
 
-// itemLines are the conversation's "item created" lines, as an admin reads the log.
+// itemLines are the conversation's item_created and item_linked lines, as an admin reads the log.
 func (f *fixture) itemLines(t *testing.T, convID int64) []conversation.Message {
 	t.Helper()
 	msgs, err := f.convs.History(f.ctx, f.admin, convID, 0, 0, 500)
@@ -114,7 +125,7 @@ func (f *fixture) itemLines(t *testing.T, convID int64) []conversation.Message {
 	}
 	var out []conversation.Message
 	for _, m := range msgs {
-		if m.Kind == conversation.EventKind && m.Event.Type == conversation.EventItemCreated {
+		if m.Kind == conversation.EventKind && (m.Event.Type == conversation.EventItemCreated || m.Event.Type == conversation.EventItemLinked) {
 			out = append(out, m)
 		}
 	}
@@ -133,6 +144,12 @@ func wantCode(t *testing.T, err error, k errs.Kind, code string) {
 
 func ptr[T any](v T) *T { return &v }
 
+func raw(s string) json.RawMessage { return json.RawMessage(s) }
+
+func leadIn(title string, convID int64) crm.LeadInput {
+	return crm.LeadInput{LeadPatch: crm.LeadPatch{Title: ptr(title)}, ConversationID: convID}
+}
+
 func TestCreateLeadRefusesBadInputAndChangesNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
@@ -142,9 +159,8 @@ func TestCreateLeadRefusesBadInputAndChangesNothing(t *testing.T) {
 		if err := db.DeactivateUser(f.ctx, f.a2.ID, 5); err != nil {
 			t.Fatal(err)
 		}
-		ok := crm.LeadInput{Title: "Deal", ConversationID: c.ID}
 		with := func(change func(*crm.LeadInput)) crm.LeadInput {
-			in := ok
+			in := leadIn("Deal", c.ID)
 			change(&in)
 			return in
 		}
@@ -155,21 +171,26 @@ func TestCreateLeadRefusesBadInputAndChangesNothing(t *testing.T) {
 			code  string
 			field string // the message names it
 		}{
-			{"no title", f.a1, with(func(in *crm.LeadInput) { in.Title = "  \t " }), "title_required", "title"},
-			{"long title", f.a1, with(func(in *crm.LeadInput) { in.Title = strings.Repeat("ä", crm.MaxTitle+1) }), "title_too_long", "title"},
-			{"negative value", f.a1, with(func(in *crm.LeadInput) { in.Value = -1 }), "value_invalid", "value"},
-			{"huge value", f.a1, with(func(in *crm.LeadInput) { in.Value = crm.MaxValue + 1 }), "value_invalid", "value"},
-			{"lower-case currency", f.a1, with(func(in *crm.LeadInput) { in.Currency = "eur" }), "currency_invalid", "currency"},
-			{"long currency", f.a1, with(func(in *crm.LeadInput) { in.Currency = "EURO" }), "currency_invalid", "currency"},
-			{"status", f.a1, with(func(in *crm.LeadInput) { in.Status = "maybe" }), "status_invalid", "status"},
-			{"source", f.a1, with(func(in *crm.LeadInput) { in.Source = crm.SourceBot }), "source_invalid", ""},
-			{"unknown owner", f.a1, with(func(in *crm.LeadInput) { in.OwnerUserID = 424242 }), "owner_unknown", "owner_user_id"},
-			{"deactivated owner", f.a1, with(func(in *crm.LeadInput) { in.OwnerUserID = f.a2.ID }), "owner_unknown", "owner_user_id"},
+			{"no title", f.a1, with(func(in *crm.LeadInput) { in.Title = ptr("  \t ") }), "title_required", "title"},
+			{"long title", f.a1, with(func(in *crm.LeadInput) { in.Title = ptr(strings.Repeat("ä", crm.MaxTitle+1)) }), "title_too_long", "title"},
+			{"negative value", f.a1, with(func(in *crm.LeadInput) { in.Value = ptr(int64(-1)) }), "value_invalid", "value"},
+			{"huge value", f.a1, with(func(in *crm.LeadInput) { in.Value = ptr(int64(crm.MaxValue + 1)) }), "value_invalid", "value"},
+			{"lower-case currency", f.a1, with(func(in *crm.LeadInput) { in.Currency = ptr("eur") }), "currency_invalid", "currency"},
+			{"bad date", f.a1, with(func(in *crm.LeadInput) { in.ExpectedCloseDate = ptr("31.12.2025") }), "expected_close_date_invalid", "expected_close_date"},
+			{"status", f.a1, with(func(in *crm.LeadInput) { in.Status = ptr(crm.LeadStatus("maybe")) }), "status_invalid", "status"},
+			{"converted", f.a1, with(func(in *crm.LeadInput) { in.Status = ptr(crm.LeadConverted) }), "status_invalid", "convert"},
+			{"unknown field", f.a1, with(func(in *crm.LeadInput) { in.Fields = map[string]json.RawMessage{"budget": raw("1")} }), "field_unknown", "budget"},
+			{"unknown owner", f.a1, with(func(in *crm.LeadInput) { in.OwnerUserID = ptr(int64(424242)) }), "owner_unknown", "owner_user_id"},
+			{"deactivated owner", f.a1, with(func(in *crm.LeadInput) { in.OwnerUserID = ptr(f.a2.ID) }), "owner_unknown", "owner_user_id"},
+			{"unknown person", f.a1, with(func(in *crm.LeadInput) { in.PersonID = ptr(int64(424242)) }), "person_id_unknown", "person_id"},
+			{"bad person email", f.a1, with(func(in *crm.LeadInput) {
+				in.Person = &crm.PersonPatch{Name: ptr("X"), Emails: &[]crm.Email{{Value: "nope"}}}
+			}),
+				"email_invalid", "emails"},
 			{"unknown conversation", f.a1, with(func(in *crm.LeadInput) { in.ConversationID = 424242 }), "conversation_unknown", "conversation_id"},
-			{"conversation not seen", f.outsider, ok, "conversation_unknown", "conversation_id"},
+			{"conversation not seen", f.outsider, leadIn("Deal", c.ID), "conversation_unknown", "conversation_id"},
 			{"another contact", f.a1, with(func(in *crm.LeadInput) { in.ContactID = other.ContactID }), "contact_mismatch", "contact_id"},
-			{"contact not seen", f.outsider, crm.LeadInput{Title: "Deal", ContactID: c.ContactID}, "contact_unknown", "contact_id"},
-			{"unknown contact", f.admin, crm.LeadInput{Title: "Deal", ContactID: 424242}, "contact_unknown", "contact_id"},
+			{"contact not seen", f.outsider, crm.LeadInput{LeadPatch: crm.LeadPatch{Title: ptr("Deal")}, ContactID: c.ContactID}, "contact_unknown", "contact_id"},
 		} {
 			_, err := f.svc.CreateLead(f.ctx, tc.actor, tc.in)
 			if !errs.Is(err, errs.Invalid) {
@@ -182,12 +203,12 @@ func TestCreateLeadRefusesBadInputAndChangesNothing(t *testing.T) {
 		}
 		gone := *f.a2 // as authentication reads a deactivated user
 		gone.Deactivated = true
-		_, err := f.svc.CreateLead(f.ctx, &gone, ok)
+		_, err := f.svc.CreateLead(f.ctx, &gone, leadIn("Deal", c.ID))
 		wantCode(t, err, errs.Forbidden, "")
-		_, err = f.svc.CreateLead(f.ctx, nil, ok)
-		wantCode(t, err, errs.Forbidden, "")
-		if n := f.leadCount(t); n != 0 {
-			t.Fatalf("refused input stored %d leads", n)
+		for _, table := range []string{"leads", "persons", "organizations", "notes"} {
+			if n := f.count(t, table); n != 0 {
+				t.Fatalf("refused input stored %d %s", n, table)
+			}
 		}
 		if got := f.lastSeq(t, c.ID); got != seq {
 			t.Fatalf("refused input wrote to the conversation: last_seq %d, was %d", got, seq)
@@ -195,302 +216,395 @@ func TestCreateLeadRefusesBadInputAndChangesNothing(t *testing.T) {
 	})
 }
 
-func TestCreateLeadFromConversation(t *testing.T) {
+// From the details panel: the draft the panel captured, prefilled from the contact and what the
+// bot captured; a deal made from it with its person, organisation and note, in one write with the
+// chat's lines; Created items; the conversation stays open, and a closed one takes deals too.
+func TestCreateFromTheDetailsPanel(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		c, from := f.started(t, "Lena")
-		l, err := f.svc.CreateLead(f.ctx, f.a1, crm.LeadInput{Title: "  Website 4111 1111 1111 1111 redesign ", Value: 450000, ConversationID: c.ID})
+
+		d, pre, err := f.svc.GetDraft(f.ctx, f.a1, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l.ID == 0 || l.Title != "Website •••• •••• •••• 1111 redesign" || l.Value != 450000 || l.Currency != "EUR" || l.Status != crm.LeadOpen ||
-			l.ContactID != c.ContactID || l.ConversationID != c.ID || l.OwnerUserID != f.a1.ID || l.CreatedByUserID != f.a1.ID ||
-			l.Source != crm.SourceAgent || l.CreatedAt == 0 || l.UpdatedAt != l.CreatedAt {
-			t.Fatalf("created %+v", l)
+		if d.Value != 0 || pre.PersonName != "Lena" || pre.PersonEmail != "lena@example.com" || pre.PersonPhone != "+43 1 234" ||
+			pre.OrganizationName != "Berger & Co" || pre.PersonID != 0 {
+			t.Fatalf("draft %+v prefill %+v", d, pre)
 		}
-		stored, allowed, err := f.svc.GetLead(f.ctx, f.a1, l.ID)
-		if err != nil || *stored != *l || !allowed.Edit || !allowed.Delete {
-			t.Fatalf("read back %+v %+v %v, want %+v", stored, allowed, err, l)
+		d, pre, err = f.svc.SaveDraft(f.ctx, f.a2, c.ID, crm.DraftPatch{Value: ptr(int64(120050)), Currency: ptr("CHF"), ExpectedCloseDate: ptr("2025-04-30"),
+			OrganizationName: ptr("Berger AG"), OrganizationAddress: ptr("Hauptstraße 1\n8010 Graz"), Note: ptr("Wants 40 chairs")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Value != 120050 || pre.Value != 120050 || pre.OrganizationName != "Berger AG" || pre.Note != "Wants 40 chairs" || d.UpdatedByUserID != f.a2.ID {
+			t.Fatalf("saved draft %+v prefill %+v", d, pre)
+		}
+		_, _, err = f.svc.GetDraft(f.ctx, f.outsider, c.ID)
+		wantCode(t, err, errs.NotFound, "")
+		_, _, err = f.svc.SaveDraft(f.ctx, f.a1, c.ID, crm.DraftPatch{ExpectedCloseDate: ptr("soon")})
+		wantCode(t, err, errs.Invalid, "expected_close_date_invalid")
+
+		in := crm.DealInput{DealPatch: crm.DealPatch{Title: ptr("40 chairs"), Value: &pre.Value, Currency: &pre.Currency,
+			ExpectedCloseDate: &pre.ExpectedCloseDate}, ConversationID: c.ID,
+			Person:       &crm.PersonPatch{Name: &pre.PersonName, Emails: &[]crm.Email{{Value: pre.PersonEmail}}, Phones: &[]crm.Phone{{Value: pre.PersonPhone}}},
+			Organization: &crm.OrganizationPatch{Name: &pre.OrganizationName, Address: &pre.OrganizationAddress}, Note: pre.Note}
+		deal, err := f.svc.CreateDeal(f.ctx, f.a1, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pls, _ := f.svc.ListPipelines(f.ctx, f.a1)
+		if deal.Title != "40 chairs" || deal.Value != 120050 || deal.Currency != "CHF" || deal.ExpectedCloseDate != "2025-04-30" ||
+			deal.Status != crm.DealOpen || deal.PipelineID != pls[0].ID || deal.StageID != pls[0].Stages[0].ID || deal.ContactID != c.ContactID ||
+			deal.ConversationID != c.ID || deal.OwnerUserID != f.a1.ID || deal.Source != crm.SourceChat || deal.PersonName != "Lena" ||
+			deal.OrganizationName != "Berger AG" {
+			t.Fatalf("deal %+v", deal)
+		}
+		per, err := db.PersonOfContact(f.ctx, c.ContactID)
+		if err != nil || per.ID != deal.PersonID || per.OrganizationID != deal.OrganizationID || len(per.Emails) != 1 || per.Emails[0].Value != "lena@example.com" {
+			t.Fatalf("the contact became person %+v %v", per, err)
+		}
+		notes, err := f.svc.ListNotes(f.ctx, f.a2, crm.DealType, deal.ID, crm.Query{})
+		if err != nil || len(notes) != 1 || notes[0].Body != "Wants 40 chairs" || notes[0].HTML != "<p>Wants 40 chairs</p>" {
+			t.Fatalf("notes %+v %v", notes, err)
 		}
 
-		// The chat says a lead was created, by whom and when; the contact does not see it.
+		// The chat says what was made, by whom; the contact sees none of it; the chat stays open.
 		lines := f.itemLines(t, c.ID)
-		if len(lines) != 1 {
-			t.Fatalf("item lines %+v", lines)
+		var made []string
+		for _, l := range lines {
+			made = append(made, l.Event.ItemType+":"+l.Event.Title)
+			if l.Event.ActorID != f.a1.ID || l.Event.ItemID == 0 || l.VisibleToContact() {
+				t.Fatalf("line %+v", l.Event)
+			}
 		}
-		ev := lines[0].Event
-		if ev.ItemType != "lead" || ev.ItemID != l.ID || ev.Title != l.Title || ev.ActorID != f.a1.ID || ev.ActorName != "Alice Agent" ||
-			lines[0].CreatedAt < l.CreatedAt {
-			t.Fatalf("line %+v event %+v", lines[0], ev)
+		if strings.Join(made, ",") != "organization:Berger AG,person:Lena,deal:40 chairs" {
+			t.Fatalf("lines %v", made)
 		}
-		if lines[0].VisibleToContact() {
-			t.Fatal("the item line is visible to the contact")
+		cv, _, _ := f.convs.Get(f.ctx, f.a1, c.ID)
+		if cv.Status != conversation.Open || cv.AssigneeID != 0 {
+			t.Fatalf("creating changed the conversation: %+v", cv)
 		}
-		_, seen, err := f.convs.ContactConversation(f.ctx, from, 0, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, seen, _ := f.convs.ContactConversation(f.ctx, from, 0, 0)
 		for _, m := range seen {
 			if m.Kind == conversation.EventKind {
 				t.Fatalf("the contact sees %+v", m.Event)
 			}
 		}
 
-		// Created items: whoever sees the conversation; an agent who does not gets not found.
+		// Created items, each with its record's id.
 		items, err := f.svc.ItemsOf(f.ctx, f.a2, c.ID)
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || len(items) != 3 {
+			t.Fatalf("items %+v %v", items, err)
 		}
-		want := crm.Item{Type: crm.ItemLead, ID: l.ID, Title: l.Title, Value: 450000, Currency: "EUR", Status: "open", Source: crm.SourceAgent,
-			CreatedAt: l.CreatedAt, CreatedBy: &crm.UserRef{ID: f.a1.ID, Name: "Alice Agent"}}
-		if len(items) != 1 || items[0].CreatedBy == nil || *items[0].CreatedBy != *want.CreatedBy {
-			t.Fatalf("items %+v", items)
-		}
-		items[0].CreatedBy = want.CreatedBy
-		if items[0] != want {
-			t.Fatalf("item %+v, want %+v", items[0], want)
+		for _, it := range items {
+			if !it.Created || it.CreatedBy == nil || it.CreatedBy.Name != "Alice Agent" {
+				t.Fatalf("item %+v", it)
+			}
 		}
 		_, err = f.svc.ItemsOf(f.ctx, f.outsider, c.ID)
 		wantCode(t, err, errs.NotFound, "")
-		_, err = f.svc.ListLeads(f.ctx, f.outsider, crm.LeadQuery{ConversationID: c.ID})
-		wantCode(t, err, errs.NotFound, "")
 
-		// Leads themselves are the team's: any agent reads them.
-		if _, _, err := f.svc.GetLead(f.ctx, f.outsider, l.ID); err != nil {
-			t.Fatalf("an agent cannot read a lead: %v", err)
+		// A lead for the same contact uses its person and the organisation of that name; a closed
+		// conversation takes it too.
+		if _, err := f.convs.Close(f.ctx, f.admin, c.ID); err != nil {
+			t.Fatal(err)
 		}
-		list, err := f.svc.ListLeads(f.ctx, f.outsider, crm.LeadQuery{ContactID: c.ContactID})
-		if err != nil || len(list) != 1 || list[0].ID != l.ID || list[0].CreatedByName != "Alice Agent" {
-			t.Fatalf("list %+v %v", list, err)
-		}
-
-		// A lead for a contact alone, by someone who sees one of its conversations; no log line.
-		seq := f.lastSeq(t, c.ID)
-		l2, err := f.svc.CreateLead(f.ctx, f.a2, crm.LeadInput{Title: "Follow-up", Currency: "USD", Status: crm.LeadWon, ContactID: c.ContactID,
-			OwnerUserID: f.a1.ID, Source: crm.SourceAPI})
+		lead, err := f.svc.CreateLead(f.ctx, f.a2, crm.LeadInput{LeadPatch: crm.LeadPatch{Title: ptr("Follow-up")}, ConversationID: c.ID,
+			Person: &crm.PersonPatch{Name: ptr("Lena B."), Phones: &[]crm.Phone{{Value: "+43 660 1"}}}, Organization: &crm.OrganizationPatch{Name: ptr("Berger AG")}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l2.ConversationID != 0 || l2.OwnerUserID != f.a1.ID || l2.CreatedByUserID != f.a2.ID || l2.Source != crm.SourceAPI || l2.Status != crm.LeadWon {
-			t.Fatalf("contact lead %+v", l2)
+		if lead.PersonID != per.ID || lead.OrganizationID != deal.OrganizationID || f.count(t, "organizations") != 1 || f.count(t, "persons") != 1 {
+			t.Fatalf("lead %+v", lead)
 		}
-		if got := f.lastSeq(t, c.ID); got != seq {
-			t.Fatal("a lead without conversation wrote to the conversation")
+		per, _ = db.PersonOfContact(f.ctx, c.ContactID)
+		if per.Name != "Lena" || len(per.Phones) != 2 {
+			t.Fatalf("what the panel adds to a person %+v", per)
 		}
-		if items, _ := f.svc.ItemsOf(f.ctx, f.a1, c.ID); len(items) != 1 {
-			t.Fatalf("items after a contact-only lead: %+v", items)
+		if cv, _, _ := f.convs.Get(f.ctx, f.a1, c.ID); cv.Status != conversation.Closed {
+			t.Fatal("creating reopened the conversation")
 		}
 	})
 }
 
-func TestCreateLeadByBot(t *testing.T) {
+// Agents see every record and edit what they own or nobody owns; admins edit everything; only
+// admins delete.
+func TestRecordPermissions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		c, _ := f.started(t, "Bea")
-		other, _ := f.started(t, "Ole")
-		// The arguments name the contact and conversation; the input's own are ignored.
-		l, err := f.svc.CreateLeadByBot(f.ctx, 0, c.ID, crm.LeadInput{Title: "Qualified by the bot", Value: 100, Currency: "CHF",
-			ConversationID: other.ID, ContactID: other.ContactID})
+		mine, err := f.svc.CreatePerson(f.ctx, f.a1, crm.PersonInput{PersonPatch: crm.PersonPatch{Name: ptr("Ana Berger"),
+			Emails: &[]crm.Email{{Value: " Ana@Example.COM ", Label: "work"}}, Labels: &[]string{"vip", "VIP", " hot "}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l.Source != crm.SourceBot || l.CreatedByUserID != 0 || l.OwnerUserID != 0 || l.ContactID != c.ContactID || l.ConversationID != c.ID {
-			t.Fatalf("bot lead %+v", l)
+		if mine.OwnerUserID != f.a1.ID || mine.Emails[0].Value != "ana@example.com" || strings.Join(mine.Labels, ",") != "vip,hot" ||
+			mine.Source != crm.SourceManual || mine.CreatedByName != "Alice Agent" {
+			t.Fatalf("person %+v", mine)
 		}
-		lines := f.itemLines(t, c.ID)
-		if len(lines) != 1 || !lines[0].Event.Auto || lines[0].Event.ActorID != 0 || lines[0].Event.ItemID != l.ID {
-			t.Fatalf("bot's line %+v", lines)
+		nobodys, err := f.svc.CreatePerson(f.ctx, f.a1, crm.PersonInput{PersonPatch: crm.PersonPatch{Name: ptr("Nobody's"), OwnerUserID: ptr(int64(0))}})
+		if err != nil || nobodys.OwnerUserID != 0 {
+			t.Fatalf("unowned %+v %v", nobodys, err)
 		}
-		items, err := f.svc.ItemsOf(f.ctx, f.a1, c.ID)
-		if err != nil || len(items) != 1 || items[0].CreatedBy != nil || items[0].Source != crm.SourceBot {
-			t.Fatalf("items %+v %v", items, err)
+		if _, a, err := f.svc.GetPerson(f.ctx, f.outsider, mine.ID); err != nil || a.Edit || a.Delete {
+			t.Fatalf("another agent reads %+v %v", a, err)
+		}
+		_, err = f.svc.UpdatePerson(f.ctx, f.outsider, mine.ID, crm.PersonPatch{Name: ptr("Taken")})
+		wantCode(t, err, errs.Forbidden, "")
+		if _, err := f.svc.UpdatePerson(f.ctx, f.outsider, nobodys.ID, crm.PersonPatch{Name: ptr("Anyone may")}); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := f.svc.UpdatePerson(f.ctx, f.admin, mine.ID, crm.PersonPatch{OwnerUserID: ptr(f.outsider.ID)}); err != nil || p.OwnerUserID != f.outsider.ID {
+			t.Fatalf("admin hands it over: %+v %v", p, err)
+		}
+		if _, err := f.svc.UpdatePerson(f.ctx, f.outsider, mine.ID, crm.PersonPatch{Name: ptr("Now mine")}); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, f.svc.DeletePerson(f.ctx, f.outsider, mine.ID), errs.Forbidden, "")
+		wantCode(t, f.svc.DeletePerson(f.ctx, f.a1, nobodys.ID), errs.Forbidden, "")
+		if err := f.svc.DeletePerson(f.ctx, f.admin, mine.ID); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, f.svc.DeletePerson(f.ctx, f.owner, mine.ID), errs.NotFound, "")
+		// person.deleted carries the person as they were, with record_type.
+		evs, err := f.db.EventsAfter(f.ctx, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gone struct {
+			RecordType string `json:"record_type"`
+			ID         int64  `json:"id"`
+			Name       string `json:"name"`
+		}
+		for _, e := range evs {
+			if e.Type == event.PersonDeleted {
+				if err := json.Unmarshal(e.Data, &gone); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if gone.RecordType != "person" || gone.ID != mine.ID || gone.Name != "Now mine" {
+			t.Fatalf("person.deleted carries %+v", gone)
 		}
 
-		owned, err := f.svc.CreateLeadByBot(f.ctx, c.ContactID, c.ID, crm.LeadInput{Title: "With owner", OwnerUserID: f.a2.ID})
-		if err != nil || owned.OwnerUserID != f.a2.ID {
-			t.Fatalf("owned %+v %v", owned, err)
-		}
-		contactOnly, err := f.svc.CreateLeadByBot(f.ctx, c.ContactID, 0, crm.LeadInput{Title: "Contact only"})
-		if err != nil || contactOnly.ContactID != c.ContactID || contactOnly.ConversationID != 0 {
-			t.Fatalf("contact only %+v %v", contactOnly, err)
-		}
-
-		n := f.leadCount(t)
-		_, err = f.svc.CreateLeadByBot(f.ctx, other.ContactID, c.ID, crm.LeadInput{Title: "Mismatch"})
-		wantCode(t, err, errs.Invalid, "contact_mismatch")
-		_, err = f.svc.CreateLeadByBot(f.ctx, 0, 424242, crm.LeadInput{Title: "Nowhere"})
-		wantCode(t, err, errs.Invalid, "conversation_unknown")
-		_, err = f.svc.CreateLeadByBot(f.ctx, 424242, 0, crm.LeadInput{Title: "Nobody"})
-		wantCode(t, err, errs.Invalid, "contact_unknown")
-		_, err = f.svc.CreateLeadByBot(f.ctx, 0, c.ID, crm.LeadInput{Title: ""})
-		wantCode(t, err, errs.Invalid, "title_required")
-		_, err = f.svc.CreateLeadByBot(f.ctx, 0, c.ID, crm.LeadInput{Title: "x", OwnerUserID: 424242})
-		wantCode(t, err, errs.Invalid, "owner_unknown")
-		if got := f.leadCount(t); got != n {
-			t.Fatalf("refused bot input stored %d leads", got-n)
-		}
+		// Set-up is the admins'.
+		_, err = f.svc.CreateField(f.ctx, f.a1, crm.FieldInput{RecordType: crm.PersonType, Key: "tier", Type: crm.TextField})
+		wantCode(t, err, errs.Forbidden, "")
+		_, err = f.svc.CreatePipeline(f.ctx, f.a1, crm.PipelineInput{Name: ptr("Mine"), Stages: &[]crm.StageInput{{Name: "One"}}})
+		wantCode(t, err, errs.Forbidden, "")
 	})
 }
 
-func TestDeleteLeadRule(t *testing.T) {
+// Custom fields are typed per record type; a deleted field's values are no longer shown.
+func TestCustomFields(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		c, _ := f.started(t, "Dora")
-		newLead := func(by *auth.User, owner int64) *crm.Lead {
+		def := func(key string, typ crm.FieldType, options ...string) *crm.Field {
 			t.Helper()
-			l, err := f.svc.CreateLead(f.ctx, by, crm.LeadInput{Title: "Lead", ConversationID: c.ID, OwnerUserID: owner})
+			in := crm.FieldInput{RecordType: crm.DealType, Key: key, Type: typ}
+			if options != nil {
+				in.Options = &options
+			}
+			x, err := f.svc.CreateField(f.ctx, f.admin, in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return l
+			return x
 		}
-		// Created by a1, owned by a2: other agents may not delete it, either of them may.
-		for _, who := range []*auth.User{f.a1, f.a2} {
-			l := newLead(f.a1, f.a2.ID)
-			wantCode(t, f.svc.DeleteLead(f.ctx, f.outsider, l.ID), errs.Forbidden, "")
-			if _, a, _ := f.svc.GetLead(f.ctx, f.outsider, l.ID); a.Delete {
-				t.Fatal("allowed says an unrelated agent may delete")
-			}
-			if _, a, _ := f.svc.GetLead(f.ctx, who, l.ID); !a.Delete {
-				t.Fatalf("allowed says %s may not delete", who.Name)
-			}
-			if err := f.svc.DeleteLead(f.ctx, who, l.ID); err != nil {
-				t.Fatalf("%s deleting: %v", who.Name, err)
-			}
-		}
-		// Admins and the owner may delete any lead, the bot's too.
-		bot, err := f.svc.CreateLeadByBot(f.ctx, 0, c.ID, crm.LeadInput{Title: "Bot"})
+		def("note_line", crm.TextField)
+		def("seats", crm.NumberField)
+		def("start", crm.DateField)
+		def("size", crm.OptionField, "S", "M", "L")
+		def("extras", crm.OptionsField, "delivery", "assembly")
+		budget := def("budget", crm.MoneyField)
+		_, err := f.svc.CreateField(f.ctx, f.admin, crm.FieldInput{RecordType: crm.DealType, Key: "seats", Type: crm.TextField})
+		wantCode(t, err, errs.Conflict, "key_taken")
+		_, err = f.svc.CreateField(f.ctx, f.admin, crm.FieldInput{RecordType: crm.DealType, Key: "Bad Key", Type: crm.TextField})
+		wantCode(t, err, errs.Invalid, "key_invalid")
+		_, err = f.svc.CreateField(f.ctx, f.admin, crm.FieldInput{RecordType: crm.DealType, Key: "empty", Type: crm.OptionField})
+		wantCode(t, err, errs.Invalid, "options_required")
+
+		good := map[string]json.RawMessage{"note_line": raw(`"call first"`), "seats": raw("40"), "start": raw(`"2025-05-01"`), "size": raw(`"M"`),
+			"extras": raw(`["assembly","assembly"]`), "budget": raw(`{"value":500000,"currency":"EUR"}`)}
+		d, err := f.svc.CreateDeal(f.ctx, f.a1, crm.DealInput{DealPatch: crm.DealPatch{Title: ptr("Chairs"), Fields: good}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, f.svc.DeleteLead(f.ctx, f.a1, bot.ID), errs.Forbidden, "")
-		if err := f.svc.DeleteLead(f.ctx, f.admin, bot.ID); err != nil {
+		b, _ := json.Marshal(d.Fields)
+		if string(b) != `{"budget":{"currency":"EUR","value":500000},"extras":["assembly"],"note_line":"call first","seats":40,"size":"M","start":"2025-05-01"}` {
+			t.Fatalf("fields %s", b)
+		}
+		for key, bad := range map[string]string{"seats": `"forty"`, "start": `"May"`, "size": `"XL"`, "extras": `["gift"]`, "budget": `{"value":-1}`,
+			"note_line": `5`} {
+			_, err := f.svc.UpdateDeal(f.ctx, f.a1, d.ID, crm.DealPatch{Fields: map[string]json.RawMessage{key: raw(bad)}})
+			wantCode(t, err, errs.Invalid, "")
+		}
+		d, err = f.svc.UpdateDeal(f.ctx, f.a1, d.ID, crm.DealPatch{Fields: map[string]json.RawMessage{"seats": raw("null")}})
+		if err != nil || d.Fields["seats"] != nil {
+			t.Fatalf("removing a value: %+v %v", d.Fields, err)
+		}
+		if err := f.svc.DeleteField(f.ctx, f.admin, budget.ID); err != nil {
 			t.Fatal(err)
 		}
-		l := newLead(f.a1, 0)
-		if err := f.svc.DeleteLead(f.ctx, f.owner, l.ID); err != nil {
-			t.Fatal(err)
-		}
-		wantCode(t, f.svc.DeleteLead(f.ctx, f.owner, l.ID), errs.NotFound, "")
-		if n := f.leadCount(t); n != 0 {
-			t.Fatalf("%d leads left", n)
-		}
-		// The log keeps its lines: they are history.
-		if got := len(f.itemLines(t, c.ID)); got != 4 {
-			t.Fatalf("%d item lines, want 4", got)
-		}
-		if items, _ := f.svc.ItemsOf(f.ctx, f.a1, c.ID); len(items) != 0 {
-			t.Fatalf("deleted leads still listed: %+v", items)
+		d, _, _ = f.svc.GetDeal(f.ctx, f.a1, d.ID)
+		if _, ok := d.Fields["budget"]; ok {
+			t.Fatalf("a deleted field's value shows: %+v", d.Fields)
 		}
 	})
 }
 
-func TestUpdateLead(t *testing.T) {
+// Deals live in pipelines of ordered stages; a lead converts into a deal that takes what it had.
+func TestDealsPipelinesAndConversion(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		c, _ := f.started(t, "Uma")
-		l, err := f.svc.CreateLead(f.ctx, f.a1, crm.LeadInput{Title: "First", Value: 10, ConversationID: c.ID})
-		if err != nil {
+		pls, err := f.svc.ListPipelines(f.ctx, f.a1)
+		if err != nil || len(pls) != 1 || !pls[0].Default {
+			t.Fatalf("the default pipeline %+v %v", pls, err)
+		}
+		def := pls[0]
+		enterprise, err := f.svc.CreatePipeline(f.ctx, f.admin, crm.PipelineInput{Name: ptr("Enterprise"),
+			Stages: &[]crm.StageInput{{Name: "Intro", Probability: ptr(5)}, {Name: "Pilot", Probability: ptr(50)}, {Name: "Contract"}}})
+		if err != nil || enterprise.Default || len(enterprise.Stages) != 3 || enterprise.Stages[2].Probability != 100 {
+			t.Fatalf("new pipeline %+v %v", enterprise, err)
+		}
+		d, err := f.svc.CreateDeal(f.ctx, f.a1, crm.DealInput{DealPatch: crm.DealPatch{Title: ptr("Fleet"), StageID: ptr(enterprise.Stages[1].ID)}})
+		if err != nil || d.PipelineID != enterprise.ID || d.StageName != "Pilot" || d.Probability != nil {
+			t.Fatalf("deal %+v %v", d, err)
+		}
+		_, err = f.svc.CreateDeal(f.ctx, f.a1, crm.DealInput{DealPatch: crm.DealPatch{Title: ptr("x"), PipelineID: ptr(def.ID),
+			StageID: ptr(enterprise.Stages[0].ID)}})
+		wantCode(t, err, errs.Invalid, "stage_mismatch")
+		// A pipeline alone: its first stage.
+		d, err = f.svc.UpdateDeal(f.ctx, f.a1, d.ID, crm.DealPatch{PipelineID: ptr(def.ID)})
+		if err != nil || d.PipelineID != def.ID || d.StageID != def.Stages[0].ID {
+			t.Fatalf("moved %+v %v", d, err)
+		}
+		d, err = f.svc.UpdateDeal(f.ctx, f.a1, d.ID, crm.DealPatch{Status: ptr(crm.DealLost), LostReason: ptr("Too expensive"), Probability: ptr(0)})
+		if err != nil || d.Status != crm.DealLost || d.LostReason != "Too expensive" || d.ClosedAt == 0 || *d.Probability != 0 {
+			t.Fatalf("lost %+v %v", d, err)
+		}
+		d, err = f.svc.UpdateDeal(f.ctx, f.a1, d.ID, crm.DealPatch{Status: ptr(crm.DealOpen), Probability: ptr(-1)})
+		if err != nil || d.ClosedAt != 0 || d.LostReason != "" || d.Probability != nil {
+			t.Fatalf("reopened %+v %v", d, err)
+		}
+		// Stages with deals stay; the default pipeline stays.
+		_, err = f.svc.UpdatePipeline(f.ctx, f.admin, def.ID, crm.PipelineInput{Stages: &[]crm.StageInput{{ID: def.Stages[1].ID, Name: "Only"}}})
+		wantCode(t, err, errs.Conflict, "stage_in_use")
+		wantCode(t, f.svc.DeletePipeline(f.ctx, f.admin, def.ID), errs.Conflict, "pipeline_default")
+		if _, err := f.svc.UpdatePipeline(f.ctx, f.admin, enterprise.ID, crm.PipelineInput{Default: ptr(true)}); err != nil {
 			t.Fatal(err)
 		}
-		for _, tc := range []struct {
-			p    crm.LeadPatch
-			code string
-		}{
-			{crm.LeadPatch{Title: ptr("")}, "title_required"},
-			{crm.LeadPatch{Value: ptr(int64(-5))}, "value_invalid"},
-			{crm.LeadPatch{Currency: ptr("")}, "currency_invalid"},
-			{crm.LeadPatch{Currency: ptr("usd")}, "currency_invalid"},
-			{crm.LeadPatch{Status: ptr(crm.LeadStatus("closed"))}, "status_invalid"},
-			{crm.LeadPatch{OwnerUserID: ptr(int64(424242))}, "owner_unknown"},
-			{crm.LeadPatch{Title: ptr("Fine"), Value: ptr(int64(-1))}, "value_invalid"},
-		} {
-			_, err := f.svc.UpdateLead(f.ctx, f.a2, l.ID, tc.p)
-			wantCode(t, err, errs.Invalid, tc.code)
+		if pls, _ = f.svc.ListPipelines(f.ctx, f.a1); pls[0].Default || !pls[1].Default {
+			t.Fatalf("one default: %+v", pls)
 		}
-		if got, _, _ := f.svc.GetLead(f.ctx, f.a1, l.ID); *got != *l {
-			t.Fatalf("refused patches changed the lead: %+v", got)
+		if err := f.svc.DeletePipeline(f.ctx, f.admin, def.ID); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("deleting a pipeline with deals: %v", err)
 		}
-		_, err = f.svc.UpdateLead(f.ctx, f.a2, 424242, crm.LeadPatch{Title: ptr("x")})
-		wantCode(t, err, errs.NotFound, "")
 
-		u, err := f.svc.UpdateLead(f.ctx, f.a2, l.ID, crm.LeadPatch{Title: ptr("Second 4111111111111111"), Value: ptr(int64(99)),
-			Currency: ptr("USD"), Status: ptr(crm.LeadWon), OwnerUserID: ptr(int64(0))})
+		// Convert: the deal takes the lead's title, value, person, its activities and notes.
+		per, _ := f.svc.CreatePerson(f.ctx, f.a1, crm.PersonInput{PersonPatch: crm.PersonPatch{Name: ptr("Piet")}})
+		l, err := f.svc.CreateLead(f.ctx, f.a1, crm.LeadInput{LeadPatch: crm.LeadPatch{Title: ptr("Vans"), Value: ptr(int64(9900)), Currency: ptr("USD"),
+			PersonID: ptr(per.ID), Labels: &[]string{"fleet"}}, Note: "first call went well"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u.Title != "Second ••••••••••••1111" || u.Value != 99 || u.Currency != "USD" || u.Status != crm.LeadWon || u.OwnerUserID != 0 ||
-			u.UpdatedAt <= l.UpdatedAt || u.CreatedAt != l.CreatedAt || u.CreatedByUserID != f.a1.ID || u.ConversationID != c.ID {
-			t.Fatalf("updated %+v", u)
+		act, err := f.svc.CreateActivity(f.ctx, f.a1, crm.ActivityInput{ActivityPatch: crm.ActivityPatch{Subject: ptr("Call Piet"), LeadID: ptr(l.ID)}})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if got, _, _ := f.svc.GetLead(f.ctx, f.a1, l.ID); *got != *u {
-			t.Fatalf("stored %+v, returned %+v", got, u)
+		l, deal, err := f.svc.ConvertLead(f.ctx, f.a1, l.ID, crm.ConvertInput{})
+		if err != nil {
+			t.Fatal(err)
 		}
-		// Nothing to change: nothing written.
-		same, err := f.svc.UpdateLead(f.ctx, f.a1, l.ID, crm.LeadPatch{Value: ptr(int64(99))})
-		if err != nil || same.UpdatedAt != u.UpdatedAt {
-			t.Fatalf("no-op update %+v %v", same, err)
+		if l.Status != crm.LeadConverted || l.DealID != deal.ID || deal.LeadID != l.ID || deal.Title != "Vans" || deal.Value != 9900 ||
+			deal.Currency != "USD" || deal.PersonID != per.ID || deal.PipelineID != enterprise.ID || deal.Labels[0] != "fleet" {
+			t.Fatalf("converted %+v into %+v", l, deal)
 		}
+		if a, _, _ := f.svc.GetActivity(f.ctx, f.a1, act.ID); a.DealID != deal.ID {
+			t.Fatalf("the activity stayed with the lead: %+v", a)
+		}
+		if notes, _ := f.svc.ListNotes(f.ctx, f.a1, crm.DealType, deal.ID, crm.Query{}); len(notes) != 1 {
+			t.Fatalf("the deal's notes %+v", notes)
+		}
+		_, _, err = f.svc.ConvertLead(f.ctx, f.a1, l.ID, crm.ConvertInput{})
+		wantCode(t, err, errs.Conflict, "lead_converted")
 	})
 }
 
-// Deleting a conversation removes its history, not the business's records made from it.
-func TestLeadSurvivesConversationDeletion(t *testing.T) {
+// An activity is due on its date and time in its owner's time zone.
+func TestActivitiesAreDueInTheirOwnersTimeZone(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		c, _ := f.started(t, "Gina")
-		l, err := f.svc.CreateLead(f.ctx, f.a1, crm.LeadInput{Title: "Keep me", ConversationID: c.ID})
+		a, err := f.svc.CreateActivity(f.ctx, f.a1, crm.ActivityInput{ActivityPatch: crm.ActivityPatch{Type: ptr(crm.Meeting), Subject: ptr("Demo"),
+			DueDate: ptr("2025-03-12"), DueTime: ptr("09:30")}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := f.convs.Delete(f.ctx, f.admin, c.ID); err != nil { // admin installed the website
-			t.Fatal(err)
+		berlin := time.Date(2025, 3, 12, 8, 30, 0, 0, time.UTC).UnixMilli() // 09:30 CET
+		if a.TimeZone != "Europe/Berlin" || a.DueAt != berlin || a.OwnerUserID != f.a1.ID {
+			t.Fatalf("activity %+v", a)
 		}
-		got, _, err := f.svc.GetLead(f.ctx, f.a1, l.ID)
-		if err != nil {
-			t.Fatalf("the lead went with its conversation: %v", err)
+		a, err = f.svc.UpdateActivity(f.ctx, f.a1, a.ID, crm.ActivityPatch{OwnerUserID: ptr(f.a2.ID)})
+		newYork := time.Date(2025, 3, 12, 13, 30, 0, 0, time.UTC).UnixMilli() // 09:30 EDT
+		if err != nil || a.TimeZone != "America/New_York" || a.DueAt != newYork || a.DueDate != "2025-03-12" || a.DueTime != "09:30" {
+			t.Fatalf("handed over %+v %v", a, err)
 		}
-		want := *l
-		want.ConversationID = 0
-		if *got != want {
-			t.Fatalf("after deletion %+v, want %+v", got, want)
+		a, err = f.svc.UpdateActivity(f.ctx, f.a2, a.ID, crm.ActivityPatch{Done: ptr(true)})
+		if err != nil || !a.Done || a.DoneAt == 0 {
+			t.Fatalf("done %+v %v", a, err)
 		}
-		_, err = f.svc.ItemsOf(f.ctx, f.admin, c.ID)
-		wantCode(t, err, errs.NotFound, "")
+		// Without a date: today in the creator's zone, all day.
+		today, err := f.svc.CreateActivity(f.ctx, f.a2, crm.ActivityInput{ActivityPatch: crm.ActivityPatch{Subject: ptr("Follow up")}})
+		if err != nil || today.DueDate != "2025-03-10" || today.DueTime != "" || today.Type != crm.Task {
+			t.Fatalf("today %+v %v", today, err)
+		}
+		_, err = f.svc.CreateActivity(f.ctx, f.a2, crm.ActivityInput{ActivityPatch: crm.ActivityPatch{Subject: ptr("x"), DueTime: ptr("25:00")}})
+		wantCode(t, err, errs.Invalid, "due_time_invalid")
+		done := false
+		if list, err := f.svc.ListActivities(f.ctx, f.a1, crm.Query{Done: &done}); err != nil || len(list) != 1 || list[0].ID != today.ID {
+			t.Fatalf("open activities %+v %v", list, err)
+		}
 	})
 }
 
-// failingLog is the conversation service with a log that refuses the item line.
-type failingLog struct {
-	*conversation.Service
-	err error
-}
-
-func (f failingLog) RecordItem(context.Context, *auth.User, int64, conversation.Item) (*conversation.Message, error) {
-	return nil, f.err
-}
-
-// The lead and its log line are written one after the other; when the line cannot be written the
-// lead is taken back, so a failed create leaves nothing behind.
-func TestFailedLogLineTakesTheLeadBack(t *testing.T) {
-	db := storetest.SQLite(t)
-	f := newFixture(t, db)
-	c, _ := f.started(t, "Fay")
-	for _, tc := range []struct {
-		err  error
-		kind errs.Kind
-	}{
-		{errs.E(errs.NotFound, "conversation not found"), errs.Invalid}, // deleted or hidden meanwhile
-		{errors.New("disk on fire"), errs.Internal},
-	} {
-		svc := crm.NewService(crm.Options{Repo: db, Conversations: failingLog{f.convs, tc.err}})
-		_, err := svc.CreateLead(f.ctx, f.a1, crm.LeadInput{Title: "Doomed", ConversationID: c.ID})
-		wantCode(t, err, tc.kind, "")
-		if _, err := svc.CreateLeadByBot(f.ctx, 0, c.ID, crm.LeadInput{Title: "Doomed too"}); !errs.Is(err, tc.kind) {
-			t.Fatalf("bot: %v", err)
+// A failing insert takes the whole change back: no record, no person, no line in the chat.
+func TestAFailingInsertLeavesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		c, _ := f.started(t, "Fay")
+		seq := f.lastSeq(t, c.ID)
+		failInserts(t, db, "leads")
+		_, err := f.svc.CreateLead(f.ctx, f.a1, crm.LeadInput{LeadPatch: crm.LeadPatch{Title: ptr("Doomed")}, ConversationID: c.ID,
+			Person: &crm.PersonPatch{Name: ptr("Fay")}, Organization: &crm.OrganizationPatch{Name: ptr("Fay Ltd")}})
+		if err == nil {
+			t.Fatal("the insert did not fail")
 		}
-		if n := f.leadCount(t); n != 0 {
-			t.Fatalf("%d leads left behind", n)
+		for _, table := range []string{"leads", "persons", "organizations"} {
+			if n := f.count(t, table); n != 0 {
+				t.Fatalf("%d %s left behind", n, table)
+			}
+		}
+		if got := f.lastSeq(t, c.ID); got != seq {
+			t.Fatalf("the chat got lines: last_seq %d, was %d", got, seq)
+		}
+	})
+}
+
+// failInserts makes every insert into table fail, on either engine, until the test ends.
+func failInserts(t *testing.T, db *store.DB, table string) {
+	t.Helper()
+	var stmts []string
+	if db.Engine == store.SQLite {
+		stmts = []string{"CREATE TRIGGER fail_" + table + " BEFORE INSERT ON " + table + " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"}
+	} else {
+		stmts = []string{
+			"CREATE FUNCTION fail_insert() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql",
+			"CREATE TRIGGER fail_" + table + " BEFORE INSERT ON " + table + " FOR EACH ROW EXECUTE FUNCTION fail_insert()",
+		}
+	}
+	for _, s := range stmts {
+		if _, err := db.Writer().ExecContext(t.Context(), s); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

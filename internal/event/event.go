@@ -35,6 +35,9 @@ const (
 	// ConversationItemCreated is the line saying a lead (or later a deal, person …) was made from
 	// the conversation.
 	ConversationItemCreated Type = "conversation.item_created"
+	// ConversationItemLinked is the line saying the conversation was linked to a person, lead or
+	// deal (its messages then go to a note on that record).
+	ConversationItemLinked Type = "conversation.item_linked"
 	// ConversationReleased is the line saying an agent released a conversation from the Spam view.
 	ConversationReleased Type = "conversation.released"
 	// MessageCreated is every other entry of a conversation's log: the contact's, an agent's or
@@ -53,9 +56,40 @@ const (
 	ContactBlocked   Type = "contact.blocked"
 	ContactUnblocked Type = "contact.unblocked"
 
+	PersonCreated Type = "person.created"
+	PersonUpdated Type = "person.updated"
+	PersonDeleted Type = "person.deleted"
+
+	OrganizationCreated Type = "organization.created"
+	OrganizationUpdated Type = "organization.updated"
+	OrganizationDeleted Type = "organization.deleted"
+
 	LeadCreated Type = "lead.created"
 	LeadUpdated Type = "lead.updated"
 	LeadDeleted Type = "lead.deleted"
+
+	DealCreated Type = "deal.created"
+	DealUpdated Type = "deal.updated"
+	DealDeleted Type = "deal.deleted"
+
+	PipelineCreated Type = "pipeline.created"
+	PipelineUpdated Type = "pipeline.updated"
+	PipelineDeleted Type = "pipeline.deleted"
+
+	ActivityCreated Type = "activity.created"
+	ActivityUpdated Type = "activity.updated"
+	ActivityDeleted Type = "activity.deleted"
+
+	NoteCreated Type = "note.created"
+	NoteUpdated Type = "note.updated"
+	NoteDeleted Type = "note.deleted"
+
+	CustomFieldCreated Type = "custom_field.created"
+	CustomFieldUpdated Type = "custom_field.updated"
+	CustomFieldDeleted Type = "custom_field.deleted"
+
+	// DraftUpdated: what a conversation's details panel captured for a lead or deal changed.
+	DraftUpdated Type = "draft.updated"
 
 	UserCreated     Type = "user.created"
 	UserUpdated     Type = "user.updated"
@@ -85,9 +119,12 @@ const (
 // Types lists every type, in the order docs/events.md documents them.
 var Types = []Type{
 	ConversationCreated, ConversationAssigned, ConversationUnassigned, ConversationClosed, ConversationReopened,
-	ConversationRated, ConversationDeleted, ConversationItemCreated, ConversationReleased, MessageCreated, MessageDelivery,
+	ConversationRated, ConversationDeleted, ConversationItemCreated, ConversationItemLinked, ConversationReleased, MessageCreated, MessageDelivery,
 	ContactCreated, ContactUpdated, ContactMerged, ContactBlocked, ContactUnblocked,
-	LeadCreated, LeadUpdated, LeadDeleted,
+	PersonCreated, PersonUpdated, PersonDeleted, OrganizationCreated, OrganizationUpdated, OrganizationDeleted,
+	LeadCreated, LeadUpdated, LeadDeleted, DealCreated, DealUpdated, DealDeleted,
+	PipelineCreated, PipelineUpdated, PipelineDeleted, ActivityCreated, ActivityUpdated, ActivityDeleted,
+	NoteCreated, NoteUpdated, NoteDeleted, CustomFieldCreated, CustomFieldUpdated, CustomFieldDeleted, DraftUpdated,
 	UserCreated, UserUpdated, UserRoleChanged, TeamChanged,
 	InboxCreated, InboxUpdated, InboxAccessChanged,
 	PlaybookSaved, PlaybookDeleted,

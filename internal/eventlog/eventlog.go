@@ -11,7 +11,14 @@
 //     inbox;
 //   - contact.*: whoever may see the contact now (one of its conversations);
 //   - inbox.*: whoever works in the inbox;
-//   - lead.*, user.*, team.changed, playbook.*: every user (the API lists those to everyone);
+//   - CRM records (person.*, organization.*, lead.*, deal.*, pipeline.*, activity.*,
+//     custom_field.*), user.*, team.changed, playbook.*: every user (the API lists those to
+//     everyone);
+//   - note.created and note.updated: every user, but a note holding a conversation's excerpt (one
+//     that follows a linked conversation) only whoever may see that conversation now (none but
+//     admins once it is deleted), as the notes API shows it (docs/crm.md); note.deleted, which
+//     names only the note's id: every user;
+//   - draft.updated (a conversation's deal details): whoever may see the conversation;
 //   - webhook.* and any type this version does not know: admins only.
 package eventlog
 
@@ -157,10 +164,49 @@ func (v *viewer) sees(ctx context.Context, e *event.Event) (bool, error) {
 		return v.seesContact(ctx, contactOf(e))
 	case strings.HasPrefix(t, "inbox."):
 		return v.access[inboxOf(e)].HasInbox(), nil
-	case strings.HasPrefix(t, "lead."), strings.HasPrefix(t, "user."), strings.HasPrefix(t, "team."), strings.HasPrefix(t, "playbook."):
+	case e.Type == event.DraftUpdated:
+		return v.seesConversation(ctx, e.ConversationID)
+	case e.Type == event.NoteCreated || e.Type == event.NoteUpdated:
+		if id, ok := excerptOf(e); ok {
+			return v.seesConversation(ctx, id)
+		}
+		return true, nil
+	case everyone(t):
 		return true, nil
 	}
 	return false, nil
+}
+
+// everyone says whether every user may see events of type t: the records the API lists to all.
+func everyone(t string) bool {
+	for _, p := range []string{"person.", "organization.", "lead.", "deal.", "pipeline.", "activity.", "note.", "custom_field.",
+		"user.", "team.", "playbook."} {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// excerptOf says whether a note.* event's note holds a conversation's excerpt, and which
+// conversation (0 when the payload does not name it: nobody but admins then).
+func excerptOf(e *event.Event) (int64, bool) {
+	var d struct {
+		ConversationID int64 `json:"conversation_id"`
+		Excerpt        *struct {
+			ConversationID int64 `json:"conversation_id"`
+		} `json:"excerpt"`
+	}
+	if json.Unmarshal(e.Data, &d) != nil {
+		return 0, true // unreadable: keep it to admins
+	}
+	if d.Excerpt == nil {
+		return 0, false
+	}
+	if d.Excerpt.ConversationID != 0 {
+		return d.Excerpt.ConversationID, true
+	}
+	return d.ConversationID, true
 }
 
 func (v *viewer) seesConversation(ctx context.Context, id int64) (bool, error) {

@@ -3,6 +3,7 @@ package eventlog_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/parleyhq/parley/internal/auth"
@@ -103,6 +104,70 @@ func TestPagesAndVisibility(t *testing.T) {
 	for _, q := range []eventlog.Query{{Limit: 1001}, {After: -1}, {Types: []event.Type{"no.such"}}} {
 		if _, err := r.Page(t.Context(), admin, q); !errs.Is(err, errs.Invalid) {
 			t.Errorf("%+v: %v", q, err)
+		}
+	}
+}
+
+// listLog is a log of the given events, positions 1, 2, …; conversation 1 (inbox 1) is assigned to
+// user 99, conversation 2 (inbox 1) is unassigned, others are gone.
+type listLog []event.Event
+
+func (l listLog) EventsAfter(_ context.Context, after int64, limit int) ([]event.Event, error) {
+	var out []event.Event
+	for i := after; i < int64(len(l)) && len(out) < limit; i++ {
+		e := l[i]
+		e.Position, e.At = i+1, 1
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func (listLog) ConversationByID(_ context.Context, id int64) (*conversation.Conversation, error) {
+	switch id {
+	case 1:
+		return &conversation.Conversation{ID: 1, InboxID: 1, Status: conversation.Open, AssigneeID: 99}, nil
+	case 2:
+		return &conversation.Conversation{ID: 2, InboxID: 1, Status: conversation.Open}, nil
+	}
+	return nil, errs.E(errs.NotFound, "conversation not found")
+}
+
+// CRM records are every user's; a note holding a conversation's excerpt, and a conversation's deal
+// details, only of those who may see the conversation (admins alone once it is gone).
+func TestCRMEventsVisibility(t *testing.T) {
+	ev := func(typ event.Type, conv int64, data string) event.Event {
+		return event.Event{Type: typ, ConversationID: conv, InboxID: map[bool]int64{true: 1}[conv != 0], Data: json.RawMessage(data)}
+	}
+	log := listLog{
+		ev(event.PersonCreated, 0, `{"id":1,"name":"Ana"}`),                                                                 // 1
+		ev(event.DealUpdated, 0, `{"id":2,"conversation_id":1}`),                                                            // 2
+		ev(event.NoteCreated, 0, `{"id":3,"record_type":"deal","record_id":2,"body":"call her"}`),                           // 3
+		ev(event.NoteCreated, 0, `{"id":4,"conversation_id":1,"excerpt":{"conversation_id":1,"lines":[]}}`),                 // 4
+		ev(event.NoteUpdated, 0, `{"id":5,"conversation_id":2,"excerpt":{"conversation_id":2,"lines":[]}}`),                 // 5
+		ev(event.NoteUpdated, 0, `{"id":6,"conversation_id":3,"excerpt":{"conversation_id":3,"lines":[]}}`),                 // 6: gone
+		ev(event.NoteDeleted, 0, `{"id":4}`),                                                                                // 7
+		ev(event.DraftUpdated, 1, `{"conversation_id":1,"value":500}`),                                                      // 8
+		ev(event.DraftUpdated, 2, `{"conversation_id":2,"value":500}`),                                                      // 9
+		ev(event.PipelineDeleted, 0, `{"record_type":"pipeline","id":2}`),                                                   // 10
+		ev(event.CustomFieldCreated, 0, `{"id":1,"record_type":"deal","key":"size"}`),                                       // 11
+		ev(event.ConversationItemLinked, 1, `{"conversation_id":1,"line":"item_linked"}`),                                   // 12
+		ev(event.ConversationItemLinked, 2, `{"conversation_id":2,"line":"item_linked"}`),                                   // 13
+		ev(event.ActivityCreated, 0, `{"id":1}`), ev(event.OrganizationDeleted, 0, `{"id":1,"record_type":"organization"}`), // 14, 15
+	}
+	r := eventlog.NewReader(log, rules{})
+	member := &auth.User{ID: 2, Role: auth.Agent}   // works in inbox 1: sees conversation 2, not 1 (assigned to 99)
+	outsider := &auth.User{ID: 3, Role: auth.Agent} // works nowhere
+	admin := &auth.User{ID: 1, Role: auth.Admin}
+	for _, c := range []struct {
+		u    *auth.User
+		want []int64
+	}{
+		{admin, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}},
+		{member, []int64{1, 2, 3, 5, 7, 9, 10, 11, 13, 14, 15}},
+		{outsider, []int64{1, 2, 3, 7, 10, 11, 14, 15}},
+	} {
+		if got := read(t, r, c.u, eventlog.Query{Limit: 4}); !slices.Equal(got, c.want) {
+			t.Errorf("user %d read %v, want %v", c.u.ID, got, c.want)
 		}
 	}
 }

@@ -31,7 +31,7 @@ func newCRMEnv(t *testing.T, db *store.DB) *crmEnv {
 	e.convs = conversation.NewService(conversation.Options{Repo: db, Mask: func(s string) string { out, _ := mask.String(s); return out }})
 	proxies, _ := httpapi.ParseProxies("127.0.0.1")
 	e.api = httpapi.New(httpapi.Config{Auth: e.accounts, Proxies: proxies, Conversations: e.convs,
-		Leads: crm.NewService(crm.Options{Repo: db, Conversations: e.convs})})
+		CRM: crm.NewService(crm.Options{Repo: db, Conversations: e.convs})})
 	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(e.srv.Close)
 
@@ -87,6 +87,8 @@ func num(v any) int64 {
 	return int64(f)
 }
 
+// Existing clients of /api/v1/leads keep working: the same fields and filters, and the statuses
+// won and lost, which now convert the lead into a deal of that status.
 func TestLeadsAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newCRMEnv(t, db)
@@ -104,7 +106,7 @@ func TestLeadsAPI(t *testing.T) {
 		id := itoa(int(num(lead["id"])))
 		for k, want := range map[string]any{"title": "Website redesign", "value": 450000.0, "currency": "EUR", "status": "open",
 			"contact_id": float64(c.ContactID), "conversation_id": float64(c.ID), "owner_user_id": float64(e.a1.ID),
-			"created_by_user_id": float64(e.a1.ID), "created_by_name": "alice", "source": "agent"} {
+			"created_by_user_id": float64(e.a1.ID), "created_by_name": "alice", "source": "chat"} {
 			if lead[k] != want {
 				t.Errorf("lead.%s = %v, want %v (%s)", k, lead[k], want, r.raw)
 			}
@@ -161,20 +163,29 @@ func TestLeadsAPI(t *testing.T) {
 			t.Fatalf("bad input stored %d leads", got-n)
 		}
 
-		// Any agent reads and edits leads; deleting is for admins, the owner and the creator.
+		// Every agent reads leads; the owner edits (anyone while unowned); deleting is for admins.
 		r = e.do(olga, "GET", "/api/v1/leads/"+id, "")
 		expect(t, r, 200, "")
-		if a := r.body["allowed"].(map[string]any); a["edit"] != true || a["delete"] != false {
+		if a := r.body["allowed"].(map[string]any); a["edit"] != false || a["delete"] != false {
 			t.Fatalf("allowed %s", r.raw)
 		}
-		r = e.do(bob, "PATCH", "/api/v1/leads/"+id, `{"status":"won","value":500000}`)
+		expect(t, e.do(bob, "PATCH", "/api/v1/leads/"+id, `{"value":1}`), 403, "forbidden")
+		expect(t, e.do(alice, "PATCH", "/api/v1/leads/"+id, `{"currency":"euro"}`), 400, "currency_invalid")
+		expect(t, e.do(alice, "PATCH", "/api/v1/leads/999999", `{"status":"lost"}`), 404, "")
+		// won: the lead becomes a deal that is won.
+		r = e.do(alice, "PATCH", "/api/v1/leads/"+id, `{"status":"won","value":500000}`)
 		expect(t, r, 200, "")
-		if l := r.body["lead"].(map[string]any); l["status"] != "won" || l["value"] != 500000.0 || l["title"] != "Website redesign" {
+		l := r.body["lead"].(map[string]any)
+		if l["status"] != "converted" || l["value"] != 500000.0 || l["title"] != "Website redesign" || num(l["deal_id"]) == 0 {
 			t.Fatalf("patched %s", r.raw)
 		}
-		expect(t, e.do(bob, "PATCH", "/api/v1/leads/"+id, `{"currency":"euro"}`), 400, "currency_invalid")
-		expect(t, e.do(bob, "PATCH", "/api/v1/leads/999999", `{"status":"lost"}`), 404, "")
-		expect(t, e.do(bob, "DELETE", "/api/v1/leads/"+id, ""), 403, "forbidden")
+		r = e.do(bob, "GET", "/api/v1/deals/"+itoa(int(num(l["deal_id"]))), "")
+		expect(t, r, 200, "")
+		if d := r.body["deal"].(map[string]any); d["status"] != "won" || d["value"] != 500000.0 || d["lead_id"] != lead["id"] || num(d["closed_at"]) == 0 {
+			t.Fatalf("the won lead's deal %s", r.raw)
+		}
+		expect(t, e.do(alice, "PATCH", "/api/v1/leads/"+id, `{"status":"lost"}`), 409, "lead_converted")
+		expect(t, e.do(alice, "DELETE", "/api/v1/leads/"+id, ""), 403, "forbidden")
 
 		// Lists: the conversation's leads a page at a time.
 		second := e.do(bob, "POST", "/api/v1/leads", `{"title":"Hosting","conversation_id":`+cid+`}`)
@@ -216,7 +227,7 @@ func TestLeadsAPI(t *testing.T) {
 		}
 		expect(t, e.do(alice, "GET", "/api/v1/conversations/"+cid+"/items", ""), 404, "")
 
-		expect(t, e.do(alice, "DELETE", "/api/v1/leads/"+id, ""), 204, "")
+		expect(t, e.do(admin, "DELETE", "/api/v1/leads/"+id, ""), 204, "")
 		expect(t, e.do(alice, "GET", "/api/v1/leads/"+id, ""), 404, "not_found")
 		expect(t, e.do(e.client(), "GET", "/api/v1/leads", ""), 401, "unauthenticated")
 	})

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/httpapi"
 )
 
@@ -58,5 +59,36 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	if len(served) < 20 {
 		t.Fatalf("only %d routes found", len(served))
+	}
+}
+
+// The EventType enum webhooks and the event log are documented with lists every type Parley emits
+// (event.Types), and nothing else: it is written by hand.
+func TestOpenAPIListsEveryEventType(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "\n    EventType:\n")
+	if !ok {
+		t.Fatal("no EventType schema")
+	}
+	_, rest, ok = strings.Cut(rest, "enum: [")
+	list, _, ok2 := strings.Cut(rest, "]")
+	if !ok || !ok2 {
+		t.Fatal("no enum in the EventType schema")
+	}
+	var documented []string
+	for _, f := range strings.Split(list, ",") {
+		documented = append(documented, strings.TrimSpace(f))
+	}
+	var emitted []string
+	for _, typ := range event.Types {
+		emitted = append(emitted, string(typ))
+	}
+	sort.Strings(documented)
+	sort.Strings(emitted)
+	if strings.Join(documented, " ") != strings.Join(emitted, " ") {
+		t.Fatalf("EventType in docs/openapi.yaml lists\n%v\nParley emits\n%v", documented, emitted)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/parleyhq/parley/internal/errs"
 )
@@ -115,14 +116,26 @@ func jsonError(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return errs.E(errs.Invalid, "malformed JSON: the body ends too early")
 	case errors.As(err, &typ):
-		if typ.Field != "" {
-			return errs.E(errs.Invalid, "field %q must be %s", typ.Field, jsonKind(typ.Type.Kind().String()))
+		if f := jsonField(typ.Field); f != "" {
+			return errs.E(errs.Invalid, "field %q must be %s", f, jsonKind(typ.Type.Kind().String()))
 		}
 		return errs.E(errs.Invalid, "the body must be a JSON object")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return errs.E(errs.Invalid, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	return errs.Wrap(errs.Invalid, err, "malformed JSON")
+}
+
+// jsonField is a JSON field's path as the client wrote it: encoding/json puts the Go names of
+// embedded structs in it ("LeadPatch.value"), which the client never saw.
+func jsonField(path string) string {
+	var out []string
+	for _, p := range strings.Split(path, ".") {
+		if p != "" && !unicode.IsUpper([]rune(p)[0]) {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
 }
 
 func jsonKind(goKind string) string {

@@ -66,7 +66,7 @@ type Config struct {
 	Presence      Presence
 	Blobs         *blob.Service
 	Playbooks     *playbook.Service
-	Leads         *crm.Service
+	CRM           *crm.Service
 	Webhooks      *webhook.Service
 	EventLog      *eventlog.Reader
 	// EmailInboxes and Mail are the email channel and the installation's own mail.
@@ -105,7 +105,7 @@ type Server struct {
 	presence       Presence
 	blobs          *blob.Service
 	playbooks      *playbook.Service
-	leads          *crm.Service
+	crm            *crm.Service
 	webhooks       *webhook.Service
 	eventLogs      *eventlog.Reader
 	emailInboxes   *emailinbox.Service
@@ -135,7 +135,7 @@ func New(cfg Config) *Server {
 	s := &Server{auth: cfg.Auth, checks: cfg.Checks, reg: cfg.Registry, log: cfg.Logger, proxies: cfg.Proxies,
 		secure: cfg.SecureCookies, demo: cfg.Demo, metrics: newMetrics(cfg.Registry), mux: http.NewServeMux(),
 		inboxes: cfg.Inboxes, convs: cfg.Conversations, contacts: cfg.Contacts, widget: cfg.Widget, hub: cfg.Hub, presence: cfg.Presence, blobs: cfg.Blobs,
-		leads: cfg.Leads, webhooks: cfg.Webhooks, eventLogs: cfg.EventLog, emailInboxes: cfg.EmailInboxes, mail: cfg.Mail, locationCredit: cfg.LocationCredit}
+		crm: cfg.CRM, webhooks: cfg.Webhooks, eventLogs: cfg.EventLog, emailInboxes: cfg.EmailInboxes, mail: cfg.Mail, locationCredit: cfg.LocationCredit}
 	s.playbooks = cfg.Playbooks
 	s.replies = cfg.SavedReplies
 	s.routes = s.routeTable()
@@ -248,7 +248,6 @@ func (s *Server) routeTable() []Route {
 		})},
 		{"POST", "/api/v1/conversations/{id}/read", "user", s.readConversation},
 		{"POST", "/api/v1/conversations/{id}/typing", "user", s.typingConversation},
-		{"GET", "/api/v1/conversations/{id}/items", "user", s.listConversationItems},
 		{"POST", "/api/v1/conversations/{id}/release", "user", s.conversationAction(func(s *Server, r *http.Request, id int64) (*conversation.Conversation, error) {
 			return s.convs.Release(r.Context(), actorOf(r).user, id)
 		})},
@@ -257,11 +256,6 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/api/v1/contacts/{id}/conversations", "user", s.startConversation},
 		{"GET", "/api/v1/contacts/{id}", "user", s.getContact},
 		{"PATCH", "/api/v1/contacts/{id}", "user", s.patchContact},
-		{"GET", "/api/v1/leads", "user", s.listLeads},
-		{"POST", "/api/v1/leads", "user", s.createLead},
-		{"GET", "/api/v1/leads/{id}", "user", s.getLead},
-		{"PATCH", "/api/v1/leads/{id}", "user", s.patchLead},
-		{"DELETE", "/api/v1/leads/{id}", "user", s.deleteLead},
 		{"GET", "/api/v1/webhooks", "user", s.listWebhooks},
 		{"POST", "/api/v1/webhooks", "user", s.createWebhook},
 		{"GET", "/api/v1/webhooks/{id}", "user", s.getWebhook},
@@ -315,6 +309,7 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/inbox/logout", "page", s.pageLogout},
 		{"GET", "/demo", "page", s.pageDemo},
 	}
+	routes = append(routes, s.crmRoutes()...)
 	routes = append(routes, s.savedReplyRoutes()...)
 	routes = append(routes, s.visitorRoutes()...)
 	routes = append(routes, s.tryRoutes()...)

@@ -68,8 +68,13 @@ type Card struct {
 	DeclinedPath   []Card `json:"declined_path,omitempty"` // only when not required
 
 	// action
-	Action ActionKind `json:"action,omitempty"`
-	Lead   *Lead      `json:"lead,omitempty"` // create_lead
+	Action   ActionKind `json:"action,omitempty"`
+	Lead     *Lead      `json:"lead,omitempty"`     // create_lead
+	Deal     *Deal      `json:"deal,omitempty"`     // create_deal
+	Activity *Activity  `json:"activity,omitempty"` // create_activity
+	// Owner owns what a create_* action makes: a user, or round-robin over a team's available
+	// members (all its members when none is available); nil: nobody until someone takes it.
+	Owner *Owner `json:"owner,omitempty"`
 
 	// live_chat
 	OnlineMarkdown  string `json:"online_markdown,omitempty"`
@@ -136,11 +141,21 @@ type ActionKind string
 const (
 	Qualify    ActionKind = "qualify"
 	Disqualify ActionKind = "disqualify"
-	CreateLead ActionKind = "create_lead"
+	// The create actions make CRM records for the conversation's contact, in the same write as the
+	// step of the bot that passes the card.
+	CreatePerson   ActionKind = "create_person" // the contact becomes a person (once)
+	CreateLead     ActionKind = "create_lead"
+	CreateDeal     ActionKind = "create_deal"
+	CreateActivity ActionKind = "create_activity" // linked to the deal or lead made before it, and the person
 )
 
 // ActionKinds lists every action.
-var ActionKinds = []ActionKind{Qualify, Disqualify, CreateLead}
+var ActionKinds = []ActionKind{Qualify, Disqualify, CreatePerson, CreateLead, CreateDeal, CreateActivity}
+
+// Creates reports whether the action makes a CRM record.
+func (k ActionKind) Creates() bool {
+	return k == CreatePerson || k == CreateLead || k == CreateDeal || k == CreateActivity
+}
 
 // Lead is the lead a create_lead action makes for the conversation's contact.
 type Lead struct {
@@ -148,6 +163,30 @@ type Lead struct {
 	// Value is the lead's expected value in the currency's minor unit (cents); 0 when unknown.
 	Value    int64  `json:"value,omitempty"`
 	Currency string `json:"currency,omitempty"` // ISO 4217, e.g. "EUR"; required with a value
+}
+
+// Deal is the deal a create_deal action makes, in the default pipeline's first stage unless told.
+type Deal struct {
+	Title      string `json:"title"`
+	Value      int64  `json:"value,omitempty"`
+	Currency   string `json:"currency,omitempty"`
+	PipelineID int64  `json:"pipeline_id,omitempty"`
+	StageID    int64  `json:"stage_id,omitempty"`
+}
+
+// Activity is the activity a create_activity action makes, due DueInDays after the day it is
+// made, in its owner's time zone.
+type Activity struct {
+	Type      string `json:"type"` // call, meeting, task, email or deadline
+	Subject   string `json:"subject"`
+	DueInDays int    `json:"due_in_days,omitempty"`
+	DueTime   string `json:"due_time,omitempty"` // HH:MM; empty: all day
+}
+
+// Owner is who owns what a create action makes: a user, or a team's members in turn.
+type Owner struct {
+	UserID int64 `json:"user_id,omitempty"`
+	TeamID int64 `json:"team_id,omitempty"`
 }
 
 // Start returns the flow's first card; false for an empty flow.

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/errs"
@@ -354,8 +355,13 @@ func (c *Card) Snippet() string {
 		text = c.CheckboxLabel
 	case text == "" && c.Type == ActionCard:
 		text = strings.ReplaceAll(string(c.Action), "_", " ")
-		if c.Lead != nil && c.Lead.Title != "" {
+		switch {
+		case c.Lead != nil && c.Lead.Title != "":
 			text += ": " + c.Lead.Title
+		case c.Deal != nil && c.Deal.Title != "":
+			text += ": " + c.Deal.Title
+		case c.Activity != nil && c.Activity.Subject != "":
+			text += ": " + c.Activity.Subject
 		}
 	default:
 		text = richtext.PlainText(text)
@@ -392,7 +398,7 @@ func keepFieldsOf(c Card) Card {
 		out.Markdown, out.ConsentVersion, out.CheckboxLabel, out.Required, out.DeclinedPath =
 			c.Markdown, c.ConsentVersion, c.CheckboxLabel, c.Required, c.DeclinedPath
 	case ActionCard:
-		out.Action, out.Lead = c.Action, c.Lead
+		out.Action, out.Lead, out.Deal, out.Activity, out.Owner = c.Action, c.Lead, c.Deal, c.Activity, c.Owner
 	case LiveChatCard:
 		out.OnlineMarkdown, out.WaitingSeconds, out.OfflineMarkdown, out.TeamID, out.OfflinePath =
 			c.OnlineMarkdown, c.WaitingSeconds, c.OfflineMarkdown, c.TeamID, c.OfflinePath
@@ -546,26 +552,84 @@ func withArticle(t FieldType) string {
 var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 
 func (c *checker) action(card *Card, loc string) {
-	switch card.Action {
-	case Qualify, Disqualify:
+	if !card.Action.Creates() {
+		card.Owner = nil
+	}
+	if card.Action != CreateLead {
 		card.Lead = nil
+	}
+	if card.Action != CreateDeal {
+		card.Deal = nil
+	}
+	if card.Action != CreateActivity {
+		card.Activity = nil
+	}
+	switch card.Action {
+	case Qualify, Disqualify, CreatePerson:
 	case CreateLead:
 		if card.Lead == nil {
 			card.Lead = &Lead{}
 		}
 		l := card.Lead
 		c.text(card, loc, "lead.title", "the lead's title", &l.Title, maxLeadTitle, true)
-		l.Currency = strings.ToUpper(strings.TrimSpace(l.Currency))
-		switch {
-		case l.Value < 0:
-			c.on(card, loc, "lead.value", "the lead's value cannot be negative")
-		case l.Currency != "" && !currencyCode.MatchString(l.Currency):
-			c.on(card, loc, "lead.currency", "currency must be a three-letter ISO 4217 code such as EUR")
-		case l.Value > 0 && l.Currency == "":
-			c.on(card, loc, "lead.currency", "a lead with a value needs a currency")
+		c.money(card, loc, "lead", &l.Value, &l.Currency)
+	case CreateDeal:
+		if card.Deal == nil {
+			card.Deal = &Deal{}
+		}
+		d := card.Deal
+		c.text(card, loc, "deal.title", "the deal's title", &d.Title, maxLeadTitle, true)
+		c.money(card, loc, "deal", &d.Value, &d.Currency)
+		if d.PipelineID < 0 || d.StageID < 0 {
+			c.on(card, loc, "deal.stage_id", "pipeline_id and stage_id are ids, or 0 for the default pipeline's first stage")
+		}
+	case CreateActivity:
+		if card.Activity == nil {
+			card.Activity = &Activity{}
+		}
+		a := card.Activity
+		c.text(card, loc, "activity.subject", "the activity's subject", &a.Subject, maxLeadTitle, true)
+		if a.Type == "" {
+			a.Type = "task"
+		}
+		switch a.Type {
+		case "call", "meeting", "task", "email", "deadline":
+		default:
+			c.on(card, loc, "activity.type", "the activity's type must be call, meeting, task, email or deadline")
+		}
+		if a.DueInDays < 0 || a.DueInDays > 365 {
+			c.on(card, loc, "activity.due_in_days", "the activity is due 0 to 365 days after it is made")
+		}
+		if a.DueTime != "" {
+			if t, err := time.Parse("15:04", a.DueTime); err != nil || t.Format("15:04") != a.DueTime {
+				c.on(card, loc, "activity.due_time", "the time is written HH:MM, or left empty for all day")
+			}
 		}
 	default:
-		c.on(card, loc, "action", "action must be qualify, disqualify or create_lead")
+		c.on(card, loc, "action", "action must be qualify, disqualify, create_person, create_lead, create_deal or create_activity")
+	}
+	if o := card.Owner; o != nil {
+		switch {
+		case o.UserID < 0 || o.TeamID < 0:
+			c.on(card, loc, "owner", "the owner is a user's or a team's id")
+		case o.UserID != 0 && o.TeamID != 0:
+			c.on(card, loc, "owner", "the owner is a user or a team, not both")
+		case o.UserID == 0 && o.TeamID == 0:
+			card.Owner = nil
+		}
+	}
+}
+
+// money checks an action's value and currency.
+func (c *checker) money(card *Card, loc, what string, value *int64, currency *string) {
+	*currency = strings.ToUpper(strings.TrimSpace(*currency))
+	switch {
+	case *value < 0:
+		c.on(card, loc, what+".value", "the %s's value cannot be negative", what)
+	case *currency != "" && !currencyCode.MatchString(*currency):
+		c.on(card, loc, what+".currency", "currency must be a three-letter ISO 4217 code such as EUR")
+	case *value > 0 && *currency == "":
+		c.on(card, loc, what+".currency", "a %s with a value needs a currency", what)
 	}
 }
 

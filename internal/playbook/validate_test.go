@@ -110,7 +110,7 @@ func TestValidationNamesTheCardAndField(t *testing.T) {
 		{"required consent with a declined path", func(in *playbook.Input) { card(in, "crd_gdpr").Required = true },
 			`consent card “We store what you tell us.”: a required consent card cannot have a declined path: the visitor must agree to go on`, "declined_path"},
 		{"unknown action", func(in *playbook.Input) { card(in, "crd_lead").Action = "delete" },
-			`action card “delete: Website chat”: action must be qualify, disqualify or create_lead`, "action"},
+			`action card “delete”: action must be qualify, disqualify, create_person, create_lead, create_deal or create_activity`, "action"},
 		{"lead without title", func(in *playbook.Input) { card(in, "crd_lead").Lead.Title = "" },
 			`action card “create lead”: the lead's title is empty`, "lead.title"},
 		{"lead value without currency", func(in *playbook.Input) { card(in, "crd_lead").Lead.Value = 5000 },

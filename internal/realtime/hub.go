@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -130,6 +131,8 @@ func (h *Hub) onNotice(n *event.Notice) {
 			h.onBlocked(e)
 		case e.Type == event.MessageDelivery:
 			h.onDelivery(e)
+		default:
+			h.onRecord(e)
 		}
 	}
 	if access {
@@ -497,6 +500,31 @@ func (h *Hub) onTyping(data []byte) {
 		for _, v := range visitors {
 			v.conn.Send(vf)
 		}
+	}
+}
+
+// onRecord tells this node's agents that a CRM record or note changed, so screens showing it read
+// it again. The frame names the record only: every user sees every record, and what a note holds
+// of a conversation is read through the API, which applies the conversation's rule.
+func (h *Hub) onRecord(e *event.Event) {
+	kind, _, _ := strings.Cut(string(e.Type), ".")
+	switch kind {
+	case "person", "organization", "lead", "deal", "activity", "note":
+	default:
+		return
+	}
+	var p struct {
+		ID         int64  `json:"id"`
+		RecordType string `json:"record_type"`
+		RecordID   int64  `json:"record_id"`
+	}
+	_ = json.Unmarshal(e.Data, &p)
+	if kind != "note" {
+		p.RecordType, p.RecordID = kind, p.ID
+	}
+	frame, _ := json.Marshal(map[string]any{"t": "crm", "event": e.Type, "id": p.ID, "record_type": p.RecordType, "record_id": p.RecordID})
+	for _, a := range h.agentClients() {
+		a.conn.Send(frame)
 	}
 }
 

@@ -30,12 +30,14 @@ import (
 
 // Action is something the run would have done outside the conversation.
 type Action struct {
-	Kind string `json:"kind"` // lead, qualified, disqualified, contact, attribute, consent, timer, handover
-	// What: the lead's title, the captured field and value, the timer's seconds, …
+	// person, lead, deal, activity, qualified, disqualified, contact, attribute, consent, timer, handover
+	Kind string `json:"kind"`
+	// What: the record's title (an activity's subject), the captured field and value, the timer's
+	// seconds, …
 	Field    string `json:"field,omitempty"`
 	Value    string `json:"value,omitempty"`
 	Title    string `json:"title,omitempty"`
-	Amount   int64  `json:"amount,omitempty"` // a lead's value in minor units
+	Amount   int64  `json:"amount,omitempty"` // a lead's or deal's value in minor units
 	Currency string `json:"currency,omitempty"`
 	Seconds  int    `json:"seconds,omitempty"`
 	At       int64  `json:"at"`
@@ -72,6 +74,9 @@ type Run struct {
 	book   *playbook.Playbook
 	mu     sync.Mutex
 	handed map[int64]bool // conversations noted as gone to the agents
+	// records are the lines of records a step decided to create, and what to report once the
+	// step's write commits (a step decided again makes new lines; unwritten ones are never reported).
+	records map[*conversation.Event]Action
 }
 
 // New checks the draft and prepares a run; a draft that could not be saved fails with
@@ -94,7 +99,7 @@ func New(o Options) (*Run, error) {
 	}
 	now := o.Now().UnixMilli()
 	ib := o.Website.Inbox
-	r := &Run{o: o, handed: map[int64]bool{}}
+	r := &Run{o: o, handed: map[int64]bool{}, records: map[*conversation.Event]Action{}}
 	r.book = &playbook.Playbook{ID: 0, WebsiteID: ib.ID, Name: in.Name, Active: true, Appearance: in.Appearance, Version: 1, Flow: in.Flow,
 		LoadedAt: &now, CreatedAt: now, UpdatedAt: now}
 	r.mem = &memory{inbox: &ib, contact: &contact.Contact{ID: 1, WebsiteID: ib.ID, Tags: []string{}, Attributes: map[string]string{}, CreatedAt: now, UpdatedAt: now},
@@ -102,7 +107,7 @@ func New(o Options) (*Run, error) {
 		runs: map[int64]*conversation.BotRun{}, wrote: r.wrote}
 	r.convs = conversation.NewService(conversation.Options{Repo: r.mem, Presence: presence{online: o.Online}, Feed: feed{r}, Mask: o.Mask,
 		Logger: o.Logger, Now: o.Now})
-	r.engine = bot.New(bot.Options{Playbooks: draft{r.book}, Conversations: r.convs, Contacts: contacts{r}, Leads: leads{r},
+	r.engine = bot.New(bot.Options{Playbooks: draft{r.book}, Conversations: r.convs, Contacts: contacts{r}, Records: records{r},
 		Logger: o.Logger, Now: o.Now})
 	r.from = conversation.From{Inbox: &ib, ContactID: 1}
 	return r, nil
@@ -160,9 +165,18 @@ func (r *Run) act(a Action) {
 	}
 }
 
-// wrote turns what a write would have caused besides its entries into actions: the waiting timer,
-// and the conversation going to the agents.
+// wrote turns what a write would have caused besides its entries into actions: the records its
+// action cards create, the waiting timer, and the conversation going to the agents.
 func (r *Run) wrote(w *conversation.Write) {
+	for _, m := range w.Append {
+		r.mu.Lock()
+		a, ok := r.records[m.Event]
+		delete(r.records, m.Event)
+		r.mu.Unlock()
+		if ok {
+			r.act(a)
+		}
+	}
 	for _, j := range w.Jobs {
 		if j.Kind == bot.TimeoutJob && !j.RunAt.IsZero() {
 			r.act(Action{Kind: "timer", Seconds: int(time.Until(j.RunAt).Round(time.Second) / time.Second)})
@@ -279,10 +293,22 @@ func (c contacts) RecordConsent(_ context.Context, _ int64, text, version string
 	return &contact.Consent{Text: text, Version: version, GivenAt: c.r.o.Now().UnixMilli()}, nil
 }
 
-// leads reports the leads a create-lead action would make.
-type leads struct{ r *Run }
+// records stands in for the CRM: a step's create actions write no record, only the agents' line
+// the real ones would ("The bot created deal …"); each is reported once the step's write commits.
+type records struct{ r *Run }
 
-func (l leads) CreateLeadByBot(_ context.Context, _, _ int64, in crm.LeadInput) (*crm.Lead, error) {
-	l.r.act(Action{Kind: "lead", Title: in.Title, Amount: in.Value, Currency: in.Currency})
-	return &crm.Lead{Title: in.Title, Value: in.Value, Currency: in.Currency}, nil
+func (x records) BotRecords(_ context.Context, _ *conversation.Conversation, _ int64, actions []crm.BotAction) (*crm.BotWrite, error) {
+	w := &crm.BotWrite{}
+	x.r.mu.Lock()
+	defer x.r.mu.Unlock()
+	for _, a := range actions {
+		line := &conversation.Event{Type: conversation.EventItemCreated, ItemType: string(a.Create), Title: a.Title, Auto: true}
+		w.Lines = append(w.Lines, conversation.Message{SenderKind: conversation.FromSystem, Kind: conversation.EventKind, Event: line})
+		act := Action{Kind: string(a.Create), Title: a.Title}
+		if a.Create == crm.LeadType || a.Create == crm.DealType {
+			act.Amount, act.Currency = a.Value, a.Currency
+		}
+		x.r.records[line] = act
+	}
+	return w, nil
 }

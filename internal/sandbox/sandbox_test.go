@@ -149,3 +149,61 @@ func TestSandboxRefusesAnInvalidDraft(t *testing.T) {
 		t.Fatalf("got %v, want invalid with problems", err)
 	}
 }
+
+// Action cards that create CRM records write none: each is reported, with its title and value,
+// once the step that passes it is written; the visitor's log shows no line of them.
+func TestSandboxReportsTheRecordsActionCardsWouldCreate(t *testing.T) {
+	tpl, err := playbook.TemplateByName(playbook.LiveChatTemplate, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flow := tpl.Flow
+	talk := &flow.Path[1].Answers[0]
+	talk.Path = append([]playbook.Card{
+		{ID: "crd_person", Type: playbook.ActionCard, Action: playbook.CreatePerson},
+		{ID: "crd_deal", Type: playbook.ActionCard, Action: playbook.CreateDeal, Deal: &playbook.Deal{Title: "Website deal", Value: 5000, Currency: "EUR"}},
+		{ID: "crd_call", Type: playbook.ActionCard, Action: playbook.CreateActivity, Activity: &playbook.Activity{Type: "call", Subject: "Call back", DueInDays: 1}},
+	}, talk.Path...)
+	rec := &recorder{}
+	run, err := sandbox.New(sandbox.Options{
+		Playbook: playbook.Input{Name: "Draft", Flow: flow, Appearance: playbook.Appearance{Color: "#1f6f43", TextColor: "#ffffff", Icon: "chat", BotName: "Bot", Language: "en", Side: "right"}},
+		Website:  &inbox.Website{Inbox: inbox.Inbox{ID: 7, Kind: inbox.Web, Name: "Shop", Visibility: inbox.Private, ReopenPolicy: inbox.Final}},
+		Online:   true,
+		Acted:    func(a sandbox.Action) { rec.mu.Lock(); rec.actions = append(rec.actions, a); rec.mu.Unlock() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if _, err := run.Start(ctx, "https://shop.example/"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.Respond(ctx, bot.Response{Kind: conversation.Answer, CardID: "crd_help", AnswerID: "talk", ClientID: "a-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.kinds(); !slices.Equal(got, []string{"person", "deal", "activity", "timer", "handover"}) {
+		t.Fatalf("actions %v, want person, deal, activity, timer, handover", got)
+	}
+	rec.mu.Lock()
+	deal, call := rec.actions[1], rec.actions[2]
+	rec.mu.Unlock()
+	if deal.Title != "Website deal" || deal.Amount != 5000 || deal.Currency != "EUR" || call.Title != "Call back" {
+		t.Fatalf("the deal %+v and the activity %+v", deal, call)
+	}
+	// A retried answer writes nothing and reports nothing again.
+	if _, err := run.Respond(ctx, bot.Response{Kind: conversation.Answer, CardID: "crd_help", AnswerID: "talk", ClientID: "a-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.kinds()); n != 5 {
+		t.Fatalf("%d actions after a retried answer", n)
+	}
+	_, msgs, err := run.Conversation(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if m.Kind == conversation.EventKind {
+			t.Fatalf("the visitor sees the line %+v", m.Event)
+		}
+	}
+}

@@ -207,8 +207,8 @@ func updateContact(ctx context.Context, tx *Tx, c *contact.Contact, prevUpdatedA
 }
 
 // MergeVisitorInto moves a visitor from an anonymous contact to the contact of the user it was
-// identified as, with its conversations and their leads; the anonymous contact, once nobody is
-// left on it, hands over its conversations, consents and leads and is deleted. into is saved when
+// identified as, with its conversations and their leads and deals; the anonymous contact, once nobody
+// is left on it, hands over its conversations, consents, leads, deals and person and is deleted. into is saved when
 // its updated_at differs from prevUpdatedAt.
 func (db *DB) MergeVisitorInto(ctx context.Context, visitorID int64, from, into *contact.Contact, prevUpdatedAt int64, evs ...event.Event) error {
 	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
@@ -234,15 +234,24 @@ func (db *DB) MergeVisitorInto(ctx context.Context, visitorID int64, from, into 
 			if _, err := tx.ExecContext(ctx, "UPDATE conversations SET contact_id = $1 WHERE contact_id = $2 AND visitor_id = $3", into.ID, from.ID, visitorID); err != nil {
 				return err
 			}
-			// Leads made from the conversations that moved go with them.
-			_, err := tx.ExecContext(ctx, `UPDATE leads SET contact_id = $1 WHERE contact_id = $2
-				AND conversation_id IN (SELECT id FROM conversations WHERE contact_id = $1 AND visitor_id = $3)`, into.ID, from.ID, visitorID)
-			return err
+			// Leads and deals made from the conversations that moved go with them.
+			for _, table := range []string{"leads", "deals"} {
+				_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET contact_id = $1 WHERE contact_id = $2
+					AND conversation_id IN (SELECT id FROM conversations WHERE contact_id = $1 AND visitor_id = $3)`, into.ID, from.ID, visitorID)
+				if err != nil {
+					return err
+				}
+			}
+			return nil
 		}
 		for _, q := range []string{
 			"UPDATE conversations SET contact_id = $1 WHERE contact_id = $2",
 			"UPDATE consents SET contact_id = $1 WHERE contact_id = $2",
 			"UPDATE leads SET contact_id = $1 WHERE contact_id = $2",
+			"UPDATE deals SET contact_id = $1 WHERE contact_id = $2",
+			// The person the anonymous contact became is the identified one's, unless that one is a
+			// person already (one person per contact; the other keeps its records, without the contact).
+			"UPDATE persons SET contact_id = $1 WHERE contact_id = $2 AND NOT EXISTS (SELECT 1 FROM persons p WHERE p.contact_id = $1)",
 		} {
 			if _, err := tx.ExecContext(ctx, q, into.ID, from.ID); err != nil {
 				return err

@@ -207,7 +207,7 @@ func nullString(s string) any {
 func (db *DB) Commit(ctx context.Context, w *conversation.Write) ([]conversation.Message, error) {
 	if db.Engine == Postgres && w.Conv.ID != 0 && len(w.Append) == 1 && w.Run == nil && w.Append[0].AttachmentID == 0 &&
 		len(w.Events) == 0 && len(w.Jobs) == 0 && len(w.Blobs) == 0 && w.Append[0].ExternalID == "" && w.Append[0].Delivery == nil &&
-		w.Append[0].Original == nil {
+		w.Append[0].Original == nil && w.With == nil {
 		return db.appendOne(ctx, w)
 	}
 	stored, err := db.commit(ctx, w)
@@ -280,6 +280,11 @@ func (db *DB) commit(ctx context.Context, w *conversation.Write) ([]conversation
 			if err != nil {
 				return fmt.Errorf("write bot run: %w", err)
 			}
+		}
+		// Another domain's rows (the CRM records of an action card or the details panel): written
+		// before the events and entries, whose payloads and lines carry the ids they get.
+		if err := tx.applyWith(ctx, w.With, c.ID); err != nil {
+			return err
 		}
 		// The change's other events first (a new conversation's conversation.created), then its
 		// log entries.

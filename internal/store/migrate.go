@@ -42,6 +42,19 @@ func (db *DB) Migrate(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
+// MigrateTo applies pending migrations up to and including version (to build a database as an
+// earlier version of Parley left it, in tests of later migrations).
+func (db *DB) MigrateTo(ctx context.Context, version int64) (int64, error) {
+	p, err := db.migrationProvider()
+	if err != nil {
+		return 0, err
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return 0, fmt.Errorf("migrate %s to %d: %w", db.where, version, err)
+	}
+	return p.GetDBVersion(ctx)
+}
+
 // MigrationStatus reports the current and latest schema versions.
 func (db *DB) MigrationStatus(ctx context.Context) (current, latest int64, err error) {
 	p, err := db.migrationProvider()

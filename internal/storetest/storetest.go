@@ -103,6 +103,57 @@ func PostgresDatabase(t testing.TB) string {
 	return withDatabase(base, name)
 }
 
+// Another opens a second handle on db's PostgreSQL database, as another node would, closed when t
+// ends.
+func Another(t testing.TB, db *store.DB) *store.DB {
+	t.Helper()
+	var name string
+	if err := db.Reader().QueryRowContext(context.Background(), "SELECT current_database()").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	other, err := store.Open(context.Background(), store.Options{URL: withDatabase(testenv.PostgresURL(t), name), Secrets: Keyring()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return other
+}
+
+// Unmigrated opens a fresh database of the engine with no migration applied, closed (and on
+// PostgreSQL dropped) when t ends: a test migrates it step by step.
+func Unmigrated(t testing.TB, e store.Engine) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	opt := store.Options{DataDir: t.TempDir(), Secrets: Keyring()}
+	if e == store.Postgres {
+		base := testenv.PostgresURL(t)
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer admin.Close()
+		name := "parley_e_" + randomHex(8)
+		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			a, err := sql.Open("pgx", base)
+			if err != nil {
+				return
+			}
+			defer a.Close()
+			_, _ = a.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		})
+		opt = store.Options{URL: withDatabase(base, name), Secrets: Keyring()}
+	}
+	db, err := store.Open(ctx, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // cloneDatabase copies the template; PostgreSQL refuses a copy while another session is connected
 // to the template, which a concurrent clone from another test process briefly is, so retry.
 func cloneDatabase(ctx context.Context, admin *sql.DB, name, tpl string) error {

@@ -189,6 +189,7 @@ export interface Contact {
   tags: string[] | null;
   attributes?: Record<string, string> | null;
   created_at: number;
+  updated_at: number;
 }
 
 export interface ContactDetails {
@@ -206,16 +207,123 @@ export interface Assignee {
   avatar_url?: string;
 }
 
+export type RecordType = "person" | "organization" | "lead" | "deal" | "activity";
+
+/** CreatedItem is one of a conversation's Created items: a record made from it or linked to it. */
 export interface CreatedItem {
-  type: string;
+  type: RecordType;
   id: number;
   title: string;
-  value: number;
+  value?: number;
   currency?: string;
   status?: string;
-  source: string;
+  source?: string;
+  linked: boolean;
+  created: boolean;
   created_at: number;
   created_by: { id: number; name: string } | null;
+}
+
+/** Draft is what the details panel captured for a lead or deal not made yet. */
+export interface Draft {
+  value: number;
+  currency: string;
+  expected_close_date: string;
+  organization_name: string;
+  organization_address: string;
+  note: string;
+}
+
+/** Prefill is what Create lead and Create deal start with. */
+export interface Prefill extends Draft {
+  title: string;
+  person_id?: number;
+  person_name: string;
+  person_email: string;
+  person_phone: string;
+  organization_id?: number;
+}
+
+export interface Stage {
+  id: number;
+  name: string;
+  probability: number;
+}
+
+export interface Pipeline {
+  id: number;
+  name: string;
+  default: boolean;
+  stages: Stage[];
+}
+
+export interface ExcerptLine {
+  seq: number;
+  at: number;
+  from: "visitor" | "agent" | "bot";
+  name: string;
+  text: string;
+}
+
+export interface Note {
+  id: number;
+  record_type: RecordType;
+  record_id: number;
+  body: string;
+  html: string;
+  conversation_id?: number;
+  excerpt?: { conversation_id: number; url: string; status: string; assignee_name?: string; until: number; lines: ExcerptLine[] };
+  hidden?: boolean;
+  created_by_name?: string;
+  edited_by_name?: string;
+  edited_at?: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** CRMRecord is what the read-only record page shows of any record type. */
+export interface CRMRecord {
+  id: number;
+  name?: string;
+  title?: string;
+  subject?: string;
+  value?: number;
+  currency?: string;
+  status?: string;
+  stage_name?: string;
+  expected_close_date?: string;
+  emails?: { value: string; label?: string }[];
+  phones?: { value: string; label?: string }[];
+  address?: string;
+  person_id?: number;
+  person_name?: string;
+  organization_id?: number;
+  organization_name?: string;
+  owner_name?: string;
+  labels?: string[];
+  fields?: Record<string, unknown>;
+  source?: string;
+  conversation_id?: number;
+  due_date?: string;
+  due_time?: string;
+  time_zone?: string;
+  type?: string;
+  done?: boolean;
+  deal_id?: number;
+  lead_id?: number;
+  created_at: number;
+  created_by_name?: string;
+}
+
+export interface Activity {
+  id: number;
+  type: string;
+  subject: string;
+  due_date: string;
+  due_time: string;
+  due_at: number;
+  done: boolean;
+  owner_name?: string;
 }
 
 // ---- socket frames
@@ -228,7 +336,16 @@ export interface ConversationFrame {
   to_seq?: number;
 }
 
+export interface CRMFrame {
+  t: "crm";
+  event: string;
+  id: number;
+  record_type: string;
+  record_id: number;
+}
+
 export type Frame =
+  | CRMFrame
   | { t: "hello"; user_id: number; available: boolean; online_agents: number[] }
   | ConversationFrame
   | { t: "hidden"; conversation_id: number }

@@ -4,14 +4,15 @@ import { backoff, maxDelayMs, soon } from "../src/lib/backoff";
 import { Chord } from "../src/lib/keys";
 import { hashOf, parseHash } from "../src/lib/router";
 
-test("routes: folders, conversations, admin; anything else is Unassigned", () => {
+test("routes: folders, conversations, records, admin; anything else is Unassigned", () => {
   assert.deepEqual(parseHash("#/f/mine"), { kind: "folder", folder: "mine" });
   assert.deepEqual(parseHash("#/c/4821"), { kind: "conversation", id: 4821 });
+  assert.deepEqual(parseHash("#/crm/deal/7"), { kind: "record", type: "deal", id: 7 });
   assert.deepEqual(parseHash("#/admin/websites/3"), { kind: "admin", path: ["websites", "3"] });
   assert.deepEqual(parseHash("#/admin"), { kind: "admin", path: [] });
-  for (const bad of ["", "#", "#/f/junk", "#/c/abc", "#/c/-1", "#/x"]) assert.deepEqual(parseHash(bad), { kind: "folder", folder: "unassigned" }, bad);
+  for (const bad of ["", "#", "#/f/junk", "#/c/abc", "#/c/-1", "#/x", "#/crm/note/1", "#/crm/deal/0", "#/crm/deal"]) assert.deepEqual(parseHash(bad), { kind: "folder", folder: "unassigned" }, bad);
   assert.deepEqual(parseHash("#/f/spam"), { kind: "folder", folder: "spam" });
-  for (const h of ["#/f/closed", "#/c/12", "#/admin/users"]) assert.equal(hashOf(parseHash(h)), h);
+  for (const h of ["#/f/closed", "#/c/12", "#/crm/person/3", "#/admin/users"]) assert.equal(hashOf(parseHash(h)), h);
 });
 
 test("shortcuts: single keys and g followed by a folder letter", () => {

@@ -9,8 +9,8 @@ export const cardTypes: CardType[] = ["message", "question", "capture", "consent
 export type FieldType = "name" | "email" | "phone" | "company" | "custom";
 export const fieldTypes: FieldType[] = ["name", "email", "phone", "company", "custom"];
 
-export type ActionKind = "qualify" | "disqualify" | "create_lead";
-export const actionKinds: ActionKind[] = ["qualify", "disqualify", "create_lead"];
+export type ActionKind = "qualify" | "disqualify" | "create_person" | "create_lead" | "create_deal" | "create_activity";
+export const actionKinds: ActionKind[] = ["qualify", "disqualify", "create_person", "create_lead", "create_deal", "create_activity"];
 
 export interface Rules {
   required: boolean;
@@ -34,6 +34,26 @@ export interface Lead {
   currency?: string;
 }
 
+/** Deal is what a create_deal action makes (default: the default pipeline's first stage). */
+export interface Deal extends Lead {
+  pipeline_id?: number;
+  stage_id?: number;
+}
+
+/** Activity is what a create_activity action makes, due due_in_days after it is made. */
+export interface Activity {
+  type: string;
+  subject: string;
+  due_in_days?: number;
+  due_time?: string;
+}
+
+/** Owner owns what a create action makes: a user, or a team's members in turn. */
+export interface Owner {
+  user_id?: number;
+  team_id?: number;
+}
+
 export interface Answer {
   id: string;
   label: string;
@@ -52,6 +72,9 @@ export interface Card {
   declined_path?: Card[];
   action?: ActionKind;
   lead?: Lead;
+  deal?: Deal;
+  activity?: Activity;
+  owner?: Owner;
   online_markdown?: string;
   waiting_seconds?: number;
   offline_markdown?: string;

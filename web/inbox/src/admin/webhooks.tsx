@@ -114,7 +114,7 @@ let sessionSecret: { id: number; secret: string } | null = null;
 const groups: { id: string; prefixes: string[] }[] = [
   { id: "conversations", prefixes: ["conversation.", "message."] },
   { id: "contacts", prefixes: ["contact."] },
-  { id: "leads", prefixes: ["lead."] },
+  { id: "crm", prefixes: ["person.", "organization.", "lead.", "deal.", "pipeline.", "activity.", "note.", "custom_field.", "draft."] },
   { id: "people", prefixes: ["user.", "team."] },
   { id: "setup", prefixes: ["inbox.", "playbook.", "webhook."] },
 ];

@@ -1,12 +1,15 @@
-// The inbox's places, in the URL's hash: #/f/<folder>, #/c/<conversation id>, #/admin/<...>,
-// #/visitors.
-import type { Folder } from "../types";
+// The inbox's places, in the URL's hash: #/f/<folder>, #/c/<conversation id>, #/crm/<type>/<id>,
+// #/admin/<...>, #/visitors.
+import type { Folder, RecordType } from "../types";
+
+export const recordTypes: RecordType[] = ["person", "organization", "lead", "deal", "activity"];
 
 export const folders: Folder[] = ["unassigned", "mine", "others", "open", "closed", "spam"];
 
 export type Route =
   | { kind: "folder"; folder: Folder }
   | { kind: "conversation"; id: number }
+  | { kind: "record"; type: RecordType; id: number }
   | { kind: "admin"; path: string[] }
   | { kind: "visitors" };
 
@@ -24,6 +27,11 @@ export function parseHash(hash: string): Route {
       if (Number.isSafeInteger(id) && id > 0) return { kind: "conversation", id };
       break;
     }
+    case "crm": {
+      const id = Number(parts[2]);
+      if (recordTypes.includes(parts[1] as RecordType) && Number.isSafeInteger(id) && id > 0) return { kind: "record", type: parts[1] as RecordType, id };
+      break;
+    }
     case "admin":
       return { kind: "admin", path: parts.slice(1) };
     case "visitors":
@@ -39,6 +47,8 @@ export function hashOf(r: Route): string {
       return "#/f/" + r.folder;
     case "conversation":
       return "#/c/" + r.id;
+    case "record":
+      return "#/crm/" + r.type + "/" + r.id;
     case "admin":
       return "#/admin" + r.path.map((p) => "/" + encodeURIComponent(p)).join("");
     case "visitors":

@@ -11,7 +11,7 @@ import { decide, notificationText, parseSettings, type NotifyEvent, type NotifyS
 import type { Assignee, Channel, Conversation, ConversationFrame, Counts, Folder, Frame, Message, Team, User } from "../types";
 import { AgentSocket } from "./socket";
 
-export type Topic = "list" | "counts" | "open" | "log" | "presence" | "typing" | "socket" | "settings" | "toast" | "visitor";
+export type Topic = "list" | "counts" | "open" | "log" | "presence" | "typing" | "socket" | "settings" | "toast" | "visitor" | "crm";
 
 /** A message being sent: shown at once, replaced by the stored entry when it comes back. */
 export interface Pending {
@@ -96,6 +96,8 @@ export class Inbox {
   typing = new Map<number, Typing>();
   /** Whether each contact is on the website now, by contact id: from `visitor` frames and from what the API and live frames say. */
   visitors = new Map<number, boolean>();
+  /** crmChanged is the CRM record the last crm frame named, and how many came (the "crm" topic). */
+  crmChanged = { type: "", id: 0, n: 0 };
   /** How many `visitor` frames came for each contact (came, left, opened a page): the details panel reads them again. */
   visitorPings = new Map<number, number>();
   /** visitorEpoch counts `visitor` frames; visitorSeen holds the epoch of each contact's last one. */
@@ -583,6 +585,11 @@ export class Inbox {
         this.emit("list", "open", "log");
         break;
       }
+      case "crm":
+        // A CRM record or a note on one changed: screens showing it read it again.
+        this.crmChanged = { type: f.record_type, id: f.record_id, n: this.crmChanged.n + 1 };
+        this.emit("crm");
+        break;
       case "delivery":
         if (f.conversation_id === this.openId) {
           this.log = withDelivery(this.log, f.seq, f.message_id, f.delivery);

@@ -665,6 +665,8 @@ export function eventLine(m: Message): string {
       const item = t("item." + (e.item_type || "lead"));
       return e.auto || !e.actor_name ? t("ev.itemBot", { item, title: e.title || "", time }) : t("ev.item", { actor, item, title: e.title || "", time });
     }
+    case "item_linked":
+      return t("ev.linked", { actor, item: t("item." + (e.item_type || "person")), title: e.title || "", time });
   }
   return e.type;
 }

@@ -1,12 +1,15 @@
-// The contact details panel: editable name, email, phone, notes and tags; what the visitor's
-// browser told (location with the IP database's credit, OS and browser, IP, referrer, consents,
-// browsing history); the contact's other conversations; Create lead and the Created items.
+// The contact details panel: editable name, email, phone, notes, tags and custom attributes; what
+// the visitor's browser told (location with the IP database's credit, OS and browser, IP, referrer,
+// consents, browsing history); the deal details the panel captures, Create lead, "… > Create deal",
+// linking and the Created items (crm.tsx); the contact's other conversations; starting an email
+// conversation with the contact.
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { t } from "../i18n";
 import { errText } from "../state/inbox";
 import type { Contact, ContactDetails, Conversation, CreatedItem } from "../types";
-import { countryName, Dialog, formatDateTime, formatMoney, formatWhen, Icon, languageName, minorUnits, useId, useInbox } from "./common";
+import { countryName, Dialog, formatDateTime, formatWhen, Icon, languageName, useId, useInbox } from "./common";
+import { Attributes, CreatedItems, DealCapture } from "./crm";
 
 export function Details({ c, onClose }: { c: Conversation; onClose: () => void }) {
   const inbox = useInbox("log", "visitor");
@@ -16,7 +19,7 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
   const [d, setD] = useState<ContactDetails | null>(null);
   const [error, setError] = useState("");
   const [items, setItems] = useState<CreatedItem[] | null>(null);
-  const [leadOpen, setLeadOpen] = useState(false);
+  const [made, setMade] = useState(0);
   const [mailOpen, setMailOpen] = useState(false);
 
   // Captured details and created items arrive as log entries: read them again then.
@@ -24,7 +27,7 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
   let itemsAt = 0;
   for (const m of inbox.log.bySeq.values()) {
     if (m.kind === "capture" || m.kind === "consent") capturedAt = Math.max(capturedAt, m.seq);
-    if (m.kind === "event" && m.event && m.event.type === "item_created") itemsAt = Math.max(itemsAt, m.seq);
+    if (m.kind === "event" && m.event && (m.event.type === "item_created" || m.event.type === "item_linked")) itemsAt = Math.max(itemsAt, m.seq);
   }
 
   useEffect(() => {
@@ -47,7 +50,7 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
     return () => {
       live = false;
     };
-  }, [c.id, itemsAt]);
+  }, [c.id, itemsAt, made]);
 
   const visitor = d && d.visitors && d.visitors[0];
   const others = d ? (d.conversations || []).filter((x) => x.id !== c.id) : [];
@@ -127,7 +130,11 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
               <dt>{t("details.lastSeen")}</dt>
               <dd>{onSite ? <span class="visitor-online">{t("details.onSiteNow")}</span> : formatDateTime(visitor.last_seen)}</dd>
             </dl>
-            <BlockButton visitorId={visitor.id} blocked={visitor.blocked} onChange={(b) => setD({ ...d!, visitors: d!.visitors!.map((v) => (v.id === visitor.id ? { ...v, blocked: b } : v)) })} />
+            <BlockButton
+              visitorId={visitor.id}
+              blocked={visitor.blocked}
+              onChange={(b) => setD({ ...d!, visitors: d!.visitors!.map((v) => (v.id === visitor.id ? { ...v, blocked: b } : v)) })}
+            />
           </section>
         )}
 
@@ -149,28 +156,8 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
           </section>
         )}
 
-        <section class="sect" aria-labelledby="crm-h">
-          <div class="sect-head">
-            <h3 id="crm-h">{t("items.title")}</h3>
-            <button type="button" class="btn btn-s" onClick={() => setLeadOpen(true)}>
-              {t("lead.create")}
-            </button>
-          </div>
-          {items && items.length === 0 && <p class="muted small">{t("items.none")}</p>}
-          {items && items.length > 0 && (
-            <ul class="items">
-              {items.map((it) => (
-                <li key={it.type + it.id}>
-                  <span class="tag">{t("item." + it.type)}</span> <strong>{it.title}</strong>
-                  {it.value > 0 && <span> · {formatMoney(it.value, it.currency || "EUR")}</span>}
-                  <div class="muted small">
-                    {it.created_by ? t("items.by", { name: it.created_by.name, when: formatDateTime(it.created_at) }) : t("items.byBot", { when: formatDateTime(it.created_at) })}
-                  </div>
-                </li>
-              ))}
-            </ul>
-          )}
-        </section>
+        <DealCapture c={c} refresh={(d ? d.contact.updated_at : 0) + capturedAt} />
+        {d && <CreatedItems c={c} contact={d.contact} items={items} onMade={() => setMade((n) => n + 1)} />}
 
         {d && d.page_views && d.page_views.length > 0 && (
           <section class="sect" aria-labelledby="pages-h">
@@ -215,7 +202,6 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
           </section>
         )}
       </div>
-      {leadOpen && d && <LeadDialog c={c} contact={d.contact} onClose={() => setLeadOpen(false)} onCreated={(it) => setItems([it, ...(items || [])])} />}
       {mailOpen && d && <StartMailDialog contact={d.contact} onClose={() => setMailOpen(false)} />}
     </aside>
   );
@@ -247,14 +233,30 @@ function ContactForm({ contact, onSaved }: { contact: Contact; onSaved: (c: Cont
       <EditField label={t("details.name")} value={contact.name} autocomplete="off" onSave={(v) => save({ name: v })} />
       <EditField label={t("details.email")} type="email" value={contact.email} autocomplete="off" onSave={(v) => save({ email: v })} />
       <EditField label={t("details.phone")} type="tel" value={contact.phone} autocomplete="off" onSave={(v) => save({ phone: v })} />
-      <EditField label={t("details.notes")} multiline value={contact.notes} autocomplete="off" hint={t("details.notesHint")} onSave={(v) => save({ notes: v })} />
+      <EditField
+        label={t("details.notes")}
+        multiline
+        value={contact.notes}
+        autocomplete="off"
+        hint={t("details.notesHint")}
+        onSave={(v) => save({ notes: v })}
+      />
       <Tags tags={contact.tags || []} onSave={(tags) => save({ tags })} />
+      <Attributes contact={contact} onSave={(attributes) => save({ attributes })} />
     </section>
   );
 }
 
 /** EditField saves when it loses focus (or on Enter in one-line fields) if the value changed. */
-function EditField(props: { label: string; value: string; type?: string; multiline?: boolean; autocomplete: string; hint?: string; onSave: (v: string) => Promise<boolean> }) {
+function EditField(props: {
+  label: string;
+  value: string;
+  type?: string;
+  multiline?: boolean;
+  autocomplete: string;
+  hint?: string;
+  onSave: (v: string) => Promise<boolean>;
+}) {
   const [v, setV] = useState(props.value);
   const id = useId("ed");
   const hintId = useId("edh");
@@ -461,87 +463,6 @@ function StartMailDialog({ contact, onClose }: { contact: Contact; onClose: () =
           </button>
           <button type="submit" class="btn btn-primary" disabled={busy || !inboxId || !subject.trim() || !body.trim()}>
             {t("mail.send")}
-          </button>
-        </div>
-      </form>
-    </Dialog>
-  );
-}
-
-const currencies = ["EUR", "USD", "GBP", "CHF", "TRY", "HUF", "PLN", "SEK", "DKK", "NOK", "CZK", "JPY"];
-
-function LeadDialog({ c, contact, onClose, onCreated }: { c: Conversation; contact: Contact; onClose: () => void; onCreated: (it: CreatedItem) => void }) {
-  const inbox = useInbox();
-  const [title, setTitle] = useState(contact.name ? t("lead.defaultTitle", { name: contact.name }) : "");
-  const [value, setValue] = useState("");
-  const [currency, setCurrency] = useState("EUR");
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
-  const ids = { title: useId("lt"), value: useId("lv"), currency: useId("lc"), hint: useId("lh") };
-  return (
-    <Dialog title={t("lead.title")} onClose={onClose}>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const minor = value.trim() ? minorUnits(value, currency) : 0;
-          if (Number.isNaN(minor)) {
-            setError(t("lead.badValue"));
-            return;
-          }
-          setBusy(true);
-          setError("");
-          try {
-            const r = await api<{ lead: { id: number; title: string; value: number; currency: string; status: string; created_at: number } }>("POST", "leads", {
-              title: title.trim(),
-              value: minor,
-              currency,
-              contact_id: c.contact_id,
-              conversation_id: c.id,
-            });
-            const l = r.lead;
-            onCreated({ type: "lead", id: l.id, title: l.title, value: l.value, currency: l.currency, status: l.status, source: "agent", created_at: l.created_at, created_by: { id: inbox.me.id, name: inbox.me.name } });
-            inbox.toast(t("lead.created", { title: l.title }));
-            onClose();
-          } catch (err) {
-            setError(errText(err));
-            setBusy(false);
-          }
-        }}
-      >
-        {error && (
-          <p class="err" role="alert">
-            {error}
-          </p>
-        )}
-        <div class="field">
-          <label for={ids.title}>{t("lead.name")}</label>
-          <input id={ids.title} value={title} required maxLength={200} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} />
-        </div>
-        <div class="field-row">
-          <div class="field">
-            <label for={ids.value}>{t("lead.value")}</label>
-            <input id={ids.value} value={value} inputMode="decimal" aria-describedby={ids.hint} onInput={(e) => setValue((e.target as HTMLInputElement).value)} />
-          </div>
-          <div class="field">
-            <label for={ids.currency}>{t("lead.currency")}</label>
-            <select id={ids.currency} value={currency} onChange={(e) => setCurrency((e.target as HTMLSelectElement).value)}>
-              {currencies.map((x) => (
-                <option key={x} value={x}>
-                  {x}
-                </option>
-              ))}
-            </select>
-          </div>
-        </div>
-        <p class="hint small" id={ids.hint}>
-          {t("lead.hint")}
-        </p>
-        <div class="dlg-actions">
-          <button type="button" class="btn" onClick={onClose}>
-            {t("cancel")}
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy || !title.trim()}>
-            {t("lead.submit")}
           </button>
         </div>
       </form>

@@ -11,6 +11,7 @@ import type { Folder } from "../types";
 import { Dialog, InboxContext, useInbox } from "./common";
 import type { ComposerHandle } from "./composer";
 import { ConversationView, setTeamNames } from "./conversation";
+import { RecordPage } from "./crm";
 import { Details } from "./details";
 import { ConversationList } from "./list";
 import { BrowserNotifier, NotifyDialog, PermissionBanner } from "./notify";
@@ -58,7 +59,7 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
       }
       if (inbox.folder !== route.folder || (!inbox.listLoaded && !inbox.listLoading)) void inbox.loadFolder(route.folder);
       inbox.close();
-    } else if (route.kind === "conversation") {
+    } else if (route.kind === "conversation" || route.kind === "record") {
       if (!inbox.listLoaded && !inbox.listLoading) {
         let f: Folder = "unassigned";
         try {
@@ -68,7 +69,8 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
         }
         void inbox.loadFolder(parseHash("#/f/" + f).kind === "folder" ? f : "unassigned");
       }
-      inbox.open(route.id);
+      if (route.kind === "conversation") inbox.open(route.id);
+      else inbox.close();
     } else {
       inbox.close();
     }
@@ -135,7 +137,8 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
   };
 
   const active: Folder | "admin" | "visitors" | null = route.kind === "folder" ? route.folder : route.kind === "admin" || route.kind === "visitors" ? route.kind : null;
-  const screen = route.kind === "conversation" ? (details ? "details" : "conversation") : route.kind === "admin" || route.kind === "visitors" ? "admin" : "list";
+  const screen =
+    route.kind === "conversation" ? (details ? "details" : "conversation") : route.kind === "record" ? "conversation" : route.kind === "admin" || route.kind === "visitors" ? "admin" : "list";
   return (
     <InboxContext.Provider value={inbox}>
       <div class="frame">
@@ -159,6 +162,8 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
               <ConversationList folder={route.kind === "folder" ? route.folder : inbox.folder} openId={route.kind === "conversation" ? route.id : 0} onMenu={() => setDrawer(true)} />
               {route.kind === "conversation" ? (
                 <ConversationView id={route.id} onBack={() => go({ kind: "folder", folder: inbox.folder })} onDetails={() => setDetails(!details)} detailsOpen={details} composer={composer} />
+              ) : route.kind === "record" ? (
+                <RecordPage type={route.type} id={route.id} onBack={() => history.back()} />
               ) : (
                 <main class="main main-empty" id="main">
                   <p class="muted">{t("conv.none")}</p>

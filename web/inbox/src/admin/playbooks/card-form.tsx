@@ -2,7 +2,7 @@
 // next to the field they concern.
 import { t } from "../../i18n";
 import { type ActionKind, actionKinds, type Answer, type Card, countCards, type FieldType, fieldTypes, newId, type Problem } from "../flow";
-import type { Team } from "../types";
+import type { Team, User } from "../types";
 import { Field, IconButton, SelectField, TextField } from "../ui";
 import { MarkdownField } from "./markdown-field";
 
@@ -15,7 +15,7 @@ function num(v: string): number | undefined {
   return Number.isFinite(n) ? Math.trunc(n) : undefined;
 }
 
-export function CardForm({ card, onChange, problems, teams }: { card: Card; onChange: (c: Card) => void; problems: Problem[]; teams: Team[] }) {
+export function CardForm({ card, onChange, problems, teams, users = [] }: { card: Card; onChange: (c: Card) => void; problems: Problem[]; teams: Team[]; users?: User[] }) {
   const used = new Set<Problem>();
   const err = (field: string) => {
     const p = problems.find((x) => x.field === field || (field.endsWith("*") && (x.field || "").startsWith(field.slice(0, -1))));
@@ -106,34 +106,104 @@ export function CardForm({ card, onChange, problems, teams }: { card: Card; onCh
       );
       break;
     case "action": {
-      const lead = card.lead || { title: "" };
-      const setLead = (patch: Partial<typeof lead>) => set({ lead: { ...lead, ...patch } });
+      const action = card.action || "create_lead";
+      const money = action === "create_deal" ? card.deal || { title: "" } : card.lead || { title: "" };
+      const which = action === "create_deal" ? "deal" : "lead";
+      const setMoney = (patch: Partial<typeof money>) => set({ [which]: { ...money, ...patch } } as Partial<Card>);
+      const act = card.activity || { type: "task", subject: "" };
+      const setAct = (patch: Partial<typeof act>) => set({ activity: { ...act, ...patch } });
+      const owner = card.owner ? (card.owner.team_id ? "t" + card.owner.team_id : card.owner.user_id ? "u" + card.owner.user_id : "") : "";
       body = (
         <>
           <SelectField
             label={t("admin.pb.f.action")}
-            value={card.action || "create_lead"}
+            value={action}
             options={actionKinds.map((a) => ({ value: a, label: t("admin.pb.action." + a) }))}
-            onValue={(action: ActionKind) => set({ action, lead: action === "create_lead" ? card.lead || { title: "" } : undefined })}
+            onValue={(next: ActionKind) =>
+              set({
+                action: next,
+                lead: next === "create_lead" ? card.lead || { title: "" } : undefined,
+                deal: next === "create_deal" ? card.deal || { title: "" } : undefined,
+                activity: next === "create_activity" ? card.activity || { type: "task", subject: "" } : undefined,
+                owner: next.startsWith("create_") ? card.owner : undefined,
+              })
+            }
           />
-          <p class="adm-hint">{t("admin.pb.action." + (card.action || "create_lead") + ".hint")}</p>
-          {(card.action || "create_lead") === "create_lead" && (
+          <p class="adm-hint">{t("admin.pb.action." + action + ".hint")}</p>
+          {(action === "create_lead" || action === "create_deal") && (
             <div class="adm-grid">
-              <TextField label={t("admin.pb.f.leadTitle")} value={lead.title} onValue={(title) => setLead({ title })} error={err("lead.title")} autocomplete="off" />
+              <TextField
+                label={t(action === "create_deal" ? "admin.pb.f.dealTitle" : "admin.pb.f.leadTitle")}
+                value={money.title}
+                onValue={(title) => setMoney({ title })}
+                error={err(which + ".title")}
+                autocomplete="off"
+              />
               <TextField
                 label={t("admin.pb.f.leadValue")}
                 type="number"
                 min={0}
                 step="0.01"
-                value={lead.value ? String(lead.value / 100) : ""}
+                value={money.value ? String(money.value / 100) : ""}
                 onValue={(v) => {
                   const n = v.trim() === "" ? undefined : Math.round(Number(v) * 100);
-                  setLead({ value: n !== undefined && Number.isFinite(n) ? n : undefined });
+                  setMoney({ value: n !== undefined && Number.isFinite(n) ? n : undefined });
                 }}
-                error={err("lead.value")}
+                error={err(which + ".value")}
               />
-              <TextField label={t("admin.pb.f.currency")} value={lead.currency || ""} onValue={(currency) => setLead({ currency: currency.toUpperCase() })} maxLength={3} placeholder="EUR" hint={t("admin.pb.f.currencyHint")} error={err("lead.currency")} autocomplete="off" />
+              <TextField
+                label={t("admin.pb.f.currency")}
+                value={money.currency || ""}
+                onValue={(currency) => setMoney({ currency: currency.toUpperCase() })}
+                maxLength={3}
+                placeholder="EUR"
+                hint={t("admin.pb.f.currencyHint")}
+                error={err(which + ".currency")}
+                autocomplete="off"
+              />
             </div>
+          )}
+          {action === "create_activity" && (
+            <div class="adm-grid">
+              <TextField label={t("admin.pb.f.actSubject")} value={act.subject} onValue={(subject) => setAct({ subject })} error={err("activity.subject")} autocomplete="off" />
+              <SelectField
+                label={t("admin.pb.f.actType")}
+                value={act.type || "task"}
+                options={["call", "meeting", "task", "email", "deadline"].map((x) => ({ value: x, label: t("act." + x) }))}
+                onValue={(type) => setAct({ type })}
+              />
+              <TextField
+                label={t("admin.pb.f.actDueIn")}
+                type="number"
+                min={0}
+                max={365}
+                value={String(act.due_in_days || 0)}
+                onValue={(v) => setAct({ due_in_days: num(v) || undefined })}
+                error={err("activity.due_in_days")}
+              />
+              <TextField
+                label={t("admin.pb.f.actDueTime")}
+                value={act.due_time || ""}
+                onValue={(due_time) => setAct({ due_time: due_time || undefined })}
+                placeholder="10:00"
+                hint={t("admin.pb.f.actDueTimeHint")}
+                error={err("activity.due_time")}
+                autocomplete="off"
+              />
+            </div>
+          )}
+          {action.startsWith("create_") && (
+            <SelectField
+              label={t("admin.pb.f.owner")}
+              value={owner}
+              options={[
+                { value: "", label: t("admin.pb.f.ownerNobody") },
+                ...teams.map((x) => ({ value: "t" + x.id, label: t("admin.pb.f.ownerTeam", { name: x.name }) })),
+                ...users.map((x) => ({ value: "u" + x.id, label: x.name })),
+              ]}
+              onValue={(v) => set({ owner: v.startsWith("t") ? { team_id: Number(v.slice(1)) } : v.startsWith("u") ? { user_id: Number(v.slice(1)) } : undefined })}
+              hint={t("admin.pb.f.ownerHint")}
+            />
           )}
         </>
       );

@@ -55,6 +55,7 @@ type Tab = "flow" | "targeting" | "appearance";
 export function Editor({ id, me, navigate }: { id: number; me: Me; navigate: (hash: string) => void }) {
   const pb = useLoad(() => pbapi.getPlaybook(id), [id]);
   const teams = useLoad(() => api<{ teams: Team[] }>("GET", "teams").then((r) => r.teams));
+  const users = useLoad(() => api<{ users: User[] }>("GET", "users").then((r) => r.users.filter((u) => !u.deactivated)));
   const sites = useLoad(() => api<{ websites: Website[] }>("GET", "websites").then((r) => r.websites));
   if (!pb.data || !teams.data) return <Loading error={pb.error || teams.error} />;
   return (
@@ -62,6 +63,7 @@ export function Editor({ id, me, navigate }: { id: number; me: Me; navigate: (ha
       key={pb.data.id}
       playbook={pb.data}
       teams={teams.data}
+      users={users.data || []}
       website={(sites.data || []).find((w) => w.id === pb.data!.website_id)}
       me={me}
       navigate={navigate}
@@ -70,7 +72,7 @@ export function Editor({ id, me, navigate }: { id: number; me: Me; navigate: (ha
   );
 }
 
-function EditorLoaded(props: { playbook: Playbook; teams: Team[]; website?: Website; me: Me; navigate: (hash: string) => void; onReload: (p: Playbook) => void }) {
+function EditorLoaded(props: { playbook: Playbook; teams: Team[]; users: User[]; website?: Website; me: Me; navigate: (hash: string) => void; onReload: (p: Playbook) => void }) {
   const [pb, setPb] = useState(props.playbook);
   // A widget loading the playbook ends "offline only" while the editor is open.
   pbapi.useInstalled(pb.offline_only ? [pb.id] : [], (p) => setPb((x) => ({ ...x, offline_only: p.offline_only, loaded_at: p.loaded_at })));
@@ -418,7 +420,7 @@ function EditorLoaded(props: { playbook: Playbook; teams: Team[]; website?: Webs
               focusCard(m.card.id);
             }}
           >
-            <CardForm card={modal.card} onChange={(card) => setModal({ ...modal, card })} problems={grouped.cards.get(modal.card.id) || []} teams={props.teams} />
+            <CardForm card={modal.card} onChange={(card) => setModal({ ...modal, card })} problems={grouped.cards.get(modal.card.id) || []} teams={props.teams} users={props.users} />
             <p class="adm-muted" role="status">
               {checking === "busy" ? t("admin.pb.checking") : (grouped.cards.get(modal.card.id) || []).length ? "" : checking === "done" ? t("admin.pb.cardOk") : ""}
             </p>

@@ -31,7 +31,12 @@ export function secondsText(s: number): string {
 
 /** cardName names a card for problems and buttons: its type and the start of its text. */
 export function cardName(c: Card): string {
-  const text = c.type === "live_chat" ? c.online_markdown : c.type === "action" ? (c.lead && c.lead.title) || t("admin.pb.action." + (c.action || "")) : c.markdown;
+  const text =
+    c.type === "live_chat"
+      ? c.online_markdown
+      : c.type === "action"
+        ? (c.lead && c.lead.title) || (c.deal && c.deal.title) || (c.activity && c.activity.subject) || t("admin.pb.action." + (c.action || ""))
+        : c.markdown;
   const s = text ? short(text, 40) : "";
   return s ? `${typeLabel(c.type)} “${s}”` : typeLabel(c.type);
 }
@@ -69,6 +74,9 @@ function Summary({ c, teams, offlineOnly }: { c: Card; teams: Team[]; offlineOnl
           {t("admin.pb.action." + (c.action || ""))}
           {c.action === "create_lead" && c.lead ? `: ${c.lead.title}` : ""}
           {c.action === "create_lead" && c.lead && c.lead.value ? ` · ${(c.lead.value / 100).toFixed(2)} ${c.lead.currency || ""}` : ""}
+          {c.action === "create_deal" && c.deal ? `: ${c.deal.title}` : ""}
+          {c.action === "create_deal" && c.deal && c.deal.value ? ` · ${(c.deal.value / 100).toFixed(2)} ${c.deal.currency || ""}` : ""}
+          {c.action === "create_activity" && c.activity ? `: ${c.activity.subject}` : ""}
         </p>
       );
     case "live_chat": {

@@ -2,7 +2,8 @@
 // /inbox/try) running the draft through the real engine in a sandbox conversation
 // (internal/sandbox): nothing is saved, no agent sees it. The admin picks whether an agent is
 // online, so both branches of a live chat card can be walked; what the run would have done —
-// a lead, a captured email, the waiting timer — is listed below the widget.
+// the CRM records its action cards create, a captured email, the waiting timer — is listed below
+// the widget.
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { lang, t } from "../../i18n";
@@ -19,8 +20,12 @@ interface Action {
 
 function actionText(a: Action): string {
   switch (a.kind) {
+    case "person":
+      return t("try.person.created");
     case "lead":
-      return t("try.lead.created", { title: a.title || "" });
+    case "deal":
+    case "activity":
+      return t("try." + a.kind + ".created", { title: a.title || "" });
     case "contact":
       return t("try.contact", { field: a.field || "", value: a.value || "" });
     case "attribute":
