@@ -177,7 +177,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	// runs through its channel; website visitors who left get follow-ups by email.
 	fixedMail, _ := c.mailSettings() // validated with the flags
 	mail := mailer.New(mailer.Options{Repo: db, Fixed: fixedMail, Logger: log})
-	receiver := channel.NewReceiver(convs, contacts, blobs, log)
+	receiver := channel.NewReceiver(channel.ReceiverOptions{Conversations: convs, Contacts: contacts, Blobs: blobs, Logger: log})
 	emails := emailinbox.New(emailinbox.Options{Repo: db, Receiver: receiver, Convs: convs, Blobs: blobs, Mail: mail, Feed: feed, Node: node, Logger: log})
 	channel.NewDispatcher(queue, convs, map[inbox.Kind]channel.Sender{inbox.Email: emails}, log)
 	followup.New(followup.Options{Queue: queue, Repo: db, Convs: convs, Mail: mail, Inboxes: emails, Visitors: hub, Logger: log})
