@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/inbox"
 )
@@ -45,9 +46,9 @@ type WindowFacts struct {
 // out freely; after it a Messenger reply goes with Tag until TagUntil, and a WhatsApp reply must
 // be an approved template (TemplatesOnly).
 type ReplyWindow struct {
-	LastInboundAt int64 `json:"last_inbound_at,omitempty"`
-	ClosesAt      int64 `json:"closes_at"`
-	Open          bool  `json:"open"`
+	LastInboundAt int64  `json:"last_inbound_at,omitempty"`
+	ClosesAt      int64  `json:"closes_at"`
+	Open          bool   `json:"open"`
 	Tag           string `json:"tag,omitempty"`
 	TagUntil      int64  `json:"tag_until,omitempty"`
 	TemplatesOnly bool   `json:"templates_only,omitempty"`
@@ -165,4 +166,20 @@ func (s *Service) cleanTemplate(t Template) (*Template, error) {
 		t.Name = string([]rune(t.Name)[:200])
 	}
 	return &t, nil
+}
+
+// ContactPicture returns the blob id of a contact's picture from their channel's profile, for
+// someone who may see the contact (errs.NotFound when there is none).
+func (s *Service) ContactPicture(ctx context.Context, u *auth.User, contactID int64) (int64, error) {
+	if err := s.SeesContact(ctx, u, contactID); err != nil {
+		return 0, err
+	}
+	id, err := s.repo.ContactPicture(ctx, contactID)
+	if err != nil {
+		return 0, err
+	}
+	if id == 0 {
+		return 0, errs.E(errs.NotFound, "the contact has no picture")
+	}
+	return id, nil
 }

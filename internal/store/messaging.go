@@ -25,11 +25,11 @@ var (
 )
 
 var (
-	messengerToken        = sealedColumn{table: "messenger_inboxes", id: "inbox_id", column: "access_token", purpose: "messenger_inbox:%d:access_token"}
-	messengerAppSecret    = sealedColumn{table: "messenger_inboxes", id: "inbox_id", column: "app_secret", purpose: "messenger_inbox:%d:app_secret"}
-	messengerVerifyToken  = sealedColumn{table: "messenger_inboxes", id: "inbox_id", column: "verify_token", purpose: "messenger_inbox:%d:verify_token"}
-	whatsappAuthToken     = sealedColumn{table: "whatsapp_inboxes", id: "inbox_id", column: "auth_token", purpose: "whatsapp_inbox:%d:auth_token"}
-	whatsappAPIKeySecret  = sealedColumn{table: "whatsapp_inboxes", id: "inbox_id", column: "api_key_secret", purpose: "whatsapp_inbox:%d:api_key_secret"}
+	messengerToken       = sealedColumn{table: "messenger_inboxes", id: "inbox_id", column: "access_token", purpose: "messenger_inbox:%d:access_token"}
+	messengerAppSecret   = sealedColumn{table: "messenger_inboxes", id: "inbox_id", column: "app_secret", purpose: "messenger_inbox:%d:app_secret"}
+	messengerVerifyToken = sealedColumn{table: "messenger_inboxes", id: "inbox_id", column: "verify_token", purpose: "messenger_inbox:%d:verify_token"}
+	whatsappAuthToken    = sealedColumn{table: "whatsapp_inboxes", id: "inbox_id", column: "auth_token", purpose: "whatsapp_inbox:%d:auth_token"}
+	whatsappAPIKeySecret = sealedColumn{table: "whatsapp_inboxes", id: "inbox_id", column: "api_key_secret", purpose: "whatsapp_inbox:%d:api_key_secret"}
 )
 
 // insertInbox inserts the inboxes row of a channel inbox, with its installer as its first member.

@@ -42,21 +42,21 @@ func (e *graphError) Error() string {
 	return fmt.Sprintf("Messenger error %s: %s", code, e.Message)
 }
 
-// rateLimitWait is how long a send waits after Meta said the Page or app sends too much.
-const rateLimitWait = time.Minute
+// DefaultRateLimitWait is how long a send waits after Meta said the Page or app sends too much.
+const DefaultRateLimitWait = time.Minute
 
 // classify tells the seam what a Graph API failure means for a send: Meta's rate limits (codes 4,
 // 17, 32, 613) wait and try again, its passing troubles (1, 2, 1200, HTTP 5xx) are tried again,
 // and the rest — an invalid token (190), a message outside the allowed window (10/2018278), a
 // person who cannot be reached (551), a bad parameter (100) — fail the reply at once.
-func classify(err error) error {
+func classify(err error, wait time.Duration) error {
 	ge, ok := err.(*graphError)
 	if !ok {
 		return channel.Temporary(err) // the network on the way to Meta
 	}
 	switch {
 	case ge.Code == 4 || ge.Code == 17 || ge.Code == 32 || ge.Code == 613:
-		return channel.RateLimited(ge, rateLimitWait)
+		return channel.RateLimited(ge, wait)
 	case ge.Code == 1 || ge.Code == 2 || ge.Code == 1200 || ge.Status >= 500:
 		return channel.Temporary(ge)
 	}

@@ -34,14 +34,14 @@ type messagingEvent struct {
 	Recipient struct{ ID string } `json:"recipient"`
 	Timestamp int64               `json:"timestamp"`
 	Message   *struct {
-		Mid         string      `json:"mid"`
-		Text        string      `json:"text"`
-		IsEcho      bool        `json:"is_echo"`
-		AppID       json.Number `json:"app_id"`
-		Metadata    string      `json:"metadata"`
-		StickerID   json.Number `json:"sticker_id"`
+		Mid         string                    `json:"mid"`
+		Text        string                    `json:"text"`
+		IsEcho      bool                      `json:"is_echo"`
+		AppID       json.Number               `json:"app_id"`
+		Metadata    string                    `json:"metadata"`
+		StickerID   json.Number               `json:"sticker_id"`
 		QuickReply  *struct{ Payload string } `json:"quick_reply"`
-		Attachments []attachment `json:"attachments"`
+		Attachments []attachment              `json:"attachments"`
 	} `json:"message"`
 	Postback *struct {
 		Mid     string `json:"mid"`

@@ -145,8 +145,11 @@ type Options struct {
 	// below Meta's rate limits.
 	SendEvery time.Duration
 	SendBurst int
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// RateLimitWait is how long a send waits when Meta says it is rate limited
+	// (DefaultRateLimitWait).
+	RateLimitWait time.Duration
+	Logger        *slog.Logger
+	Now           func() time.Time
 }
 
 // Service is the Messenger channel.
@@ -179,6 +182,9 @@ func New(o Options) *Service {
 	}
 	if o.SendBurst <= 0 {
 		o.SendBurst = 40
+	}
+	if o.RateLimitWait <= 0 {
+		o.RateLimitWait = DefaultRateLimitWait
 	}
 	s := &Service{o: o, log: o.Logger, graph: &graph{base: strings.TrimSuffix(o.GraphURL, "/") + "/" + GraphVersion, client: o.Client},
 		sends: ratelimit.New(o.SendEvery, o.SendBurst)}

@@ -54,7 +54,7 @@ func (s *Service) Send(ctx context.Context, c *conversation.Conversation, m *con
 		}
 		mid, err := s.graph.sendFile(ctx, page.AccessToken, page.PageID, req, kind, b.Name, b.ContentType, data)
 		if err != nil {
-			return channel.Result{}, classify(err)
+			return channel.Result{}, classify(err, s.o.RateLimitWait)
 		}
 		if first, err = s.o.Convs.AssignExternalID(ctx, c.ID, m.ID, mid); err != nil {
 			return channel.Result{ExternalID: mid}, nil // sent; recording the id is the dispatcher's next step
@@ -69,7 +69,7 @@ func (s *Service) Send(ctx context.Context, c *conversation.Conversation, m *con
 		req.Text = text
 		mid, err := s.graph.sendText(ctx, page.AccessToken, page.PageID, req)
 		if err != nil {
-			return channel.Result{}, classify(err)
+			return channel.Result{}, classify(err, s.o.RateLimitWait)
 		}
 		if first == "" {
 			first = mid
@@ -81,9 +81,10 @@ func (s *Service) Send(ctx context.Context, c *conversation.Conversation, m *con
 	return channel.Result{ExternalID: first}, nil
 }
 
-// plainText is a reply as Messenger shows it: plain text (rich text's formatting dropped).
+// plainText is a reply as Messenger shows it: plain text (rich text's formatting dropped, a
+// file's caption included).
 func plainText(m *conversation.Message) string {
-	if m.Kind == conversation.Rich {
+	if m.Kind == conversation.Rich || !richtext.IsPlain(m.Body) {
 		return richtext.PlainText(m.Body)
 	}
 	return m.Body

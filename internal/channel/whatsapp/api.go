@@ -39,24 +39,24 @@ func (e *twilioError) Error() string {
 	return fmt.Sprintf("Twilio error %d: %s", e.Code, e.Message)
 }
 
-// rateLimitWait is how long a send waits after Twilio said too many requests, unless it says.
-const rateLimitWait = 10 * time.Second
+// DefaultRateLimitWait is how long a send waits after Twilio said too many requests, unless it
+// says how long.
+const DefaultRateLimitWait = 10 * time.Second
 
 // classify tells the seam what a failed Twilio call means for a send: too many requests (HTTP 429,
 // error 20429) wait and try again, Twilio's own trouble (HTTP 5xx) and the network are tried
 // again, and the rest — wrong credentials (20003), an invalid or unreachable number (21211,
 // 63003), a free-form message outside the 24-hour window (63016), a template that does not exist
 // — fail the reply at once.
-func classify(err error) error {
+func classify(err error, wait time.Duration) error {
 	te, ok := err.(*twilioError)
 	if !ok {
 		return channel.Temporary(err)
 	}
 	switch {
 	case te.Status == http.StatusTooManyRequests || te.Code == 20429:
-		wait := te.RetryAfter
-		if wait <= 0 {
-			wait = rateLimitWait
+		if te.RetryAfter > 0 {
+			wait = te.RetryAfter
 		}
 		return channel.RateLimited(te, wait)
 	case te.Status >= 500:

@@ -53,7 +53,7 @@ func (s *Service) Send(ctx context.Context, c *conversation.Conversation, m *con
 		}
 	} else {
 		text := m.Body
-		if m.Kind == conversation.Rich {
+		if m.Kind == conversation.Rich || !richtext.IsPlain(m.Body) {
 			text = richtext.PlainText(m.Body)
 		}
 		if text != "" {
@@ -68,7 +68,7 @@ func (s *Service) Send(ctx context.Context, c *conversation.Conversation, m *con
 	}
 	sid, err := s.api.send(ctx, n, form)
 	if err != nil {
-		return channel.Result{}, classify(err)
+		return channel.Result{}, classify(err, s.o.RateLimitWait)
 	}
 	if _, err := s.o.Convs.AssignExternalID(ctx, c.ID, m.ID, sid); err != nil {
 		s.log.WarnContext(ctx, "whatsapp: record a sent message's SID", "message_id", m.ID, "err", err)

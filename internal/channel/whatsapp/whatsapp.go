@@ -145,8 +145,11 @@ type Options struct {
 	// below Twilio's queueing limits.
 	SendEvery time.Duration
 	SendBurst int
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// RateLimitWait is how long a send waits when Twilio says too many requests without saying
+	// how long (DefaultRateLimitWait).
+	RateLimitWait time.Duration
+	Logger        *slog.Logger
+	Now           func() time.Time
 }
 
 // Service is the WhatsApp channel.
@@ -185,6 +188,9 @@ func New(o Options) *Service {
 	}
 	if o.SendBurst <= 0 {
 		o.SendBurst = 40
+	}
+	if o.RateLimitWait <= 0 {
+		o.RateLimitWait = DefaultRateLimitWait
 	}
 	s := &Service{o: o, log: o.Logger, api: &twilioAPI{base: strings.TrimSuffix(o.APIURL, "/"), content: strings.TrimSuffix(o.ContentURL, "/"),
 		client: o.Client}, sends: ratelimit.New(o.SendEvery, o.SendBurst)}
