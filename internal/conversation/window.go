@@ -43,8 +43,8 @@ type WindowFacts struct {
 }
 
 // ReplyWindow is where a Messenger or WhatsApp conversation stands: until ClosesAt a reply goes
-// out freely; after it a Messenger reply goes with Tag until TagUntil, and a WhatsApp reply must
-// be an approved template (TemplatesOnly).
+// out freely; after it a Messenger reply goes with Tag until TagUntil (set when the Page has the
+// human agent tag), and a WhatsApp reply must be an approved template (TemplatesOnly).
 type ReplyWindow struct {
 	LastInboundAt int64  `json:"last_inbound_at,omitempty"`
 	ClosesAt      int64  `json:"closes_at"`
@@ -66,8 +66,12 @@ func WindowFor(kind inbox.Kind, f WindowFacts, now int64) *ReplyWindow {
 	}
 	switch kind {
 	case inbox.Messenger:
-		if !w.Open && f.HumanAgent && f.LastInboundAt > 0 && now < f.LastInboundAt+HumanAgentWindow.Milliseconds() {
-			w.Tag, w.TagUntil = TagHumanAgent, f.LastInboundAt+HumanAgentWindow.Milliseconds()
+		// TagUntil is told while the window is open too, so the composer knows what comes after it.
+		if f.HumanAgent && f.LastInboundAt > 0 {
+			w.TagUntil = f.LastInboundAt + HumanAgentWindow.Milliseconds()
+			if !w.Open && now < w.TagUntil {
+				w.Tag = TagHumanAgent
+			}
 		}
 	case inbox.WhatsApp:
 		w.TemplatesOnly = !w.Open
