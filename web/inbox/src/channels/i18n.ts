@@ -106,7 +106,7 @@ export const channelCatalogues: Record<"en" | "de" | "nl" | "tr" | "hu", Catalog
     "channels.wa.webhook": "URL „A message comes in“ für Twilio",
     "channels.wa.connect": "Nummer verbinden",
     "channels.wa.testOk": "Die Zugangsdaten funktionieren: {account}, {n} genehmigte Vorlage.|Die Zugangsdaten funktionieren: {account}, {n} genehmigte Vorlagen.",
-    "channels.window.open": "Antworten gehen frei hinaus bis {time}.",
+    "channels.window.open": "Antworten sind bis {time} ohne Einschränkung möglich.",
     "channels.window.closedMessenger": "Seit {name} zuletzt geschrieben hat, sind mehr als 24 Stunden vergangen: Messenger nimmt keine Antwort an, bis die Person wieder schreibt.",
     "channels.window.tag": "Das 24-Stunden-Fenster ist vorbei: Antworten gehen bis {time} mit dem Human-Agent-Tag von Messenger hinaus.",
     "channels.window.closedWhatsApp": "Seit {name} zuletzt geschrieben hat, sind mehr als 24 Stunden vergangen: WhatsApp nimmt nur eine genehmigte Vorlage an, bis die Person wieder schreibt.",
