@@ -88,7 +88,7 @@ func (g *graph) do(ctx context.Context, token string, req *http.Request, out any
 		return nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("Graph API answer: %w", err)
+		return fmt.Errorf("read the Graph API's answer: %w", err)
 	}
 	return nil
 }

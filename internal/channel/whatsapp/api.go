@@ -101,7 +101,7 @@ func (a *twilioAPI) do(ctx context.Context, n *Number, req *http.Request, out an
 		return nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("Twilio's answer: %w", err)
+		return fmt.Errorf("read the answer from Twilio: %w", err)
 	}
 	return nil
 }
