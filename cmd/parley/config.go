@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
+
+	"github.com/parleyhq/parley/internal/channel/messenger"
+	"github.com/parleyhq/parley/internal/channel/whatsapp"
 )
 
 // Config is everything `parley` is told at start: flags, each with a PARLEY_* environment variable
@@ -40,6 +44,11 @@ type Config struct {
 	MailFrom        string // "Name <address>" or an address
 	MailReplyDomain string
 	MailIMAP        string // imap[s]://user:pass@host:port/folder
+	// Messenger and WhatsApp (docs/channels.md): the base URLs of Meta's Graph API and Twilio's
+	// APIs, changed only to point tests at fake servers.
+	MetaGraphURL     string
+	TwilioAPIURL     string
+	TwilioContentURL string
 }
 
 // storageFlags are the flags every subcommand that opens the database shares.
@@ -70,6 +79,9 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.MailFrom, "mail-from", "", "the From of the installation's mail, e.g. 'Example Support <support@example.com>' (with --mail-smtp)")
 	fs.StringVar(&c.MailReplyDomain, "mail-reply-domain", "", "the domain replies come back to as reply+TOKEN@domain, received by --smtp-addr or --mail-imap (with --mail-smtp)")
 	fs.StringVar(&c.MailIMAP, "mail-imap", "", "a mailbox the reply domain's mail is fetched from, imaps://user:password@host:993/INBOX (with --mail-smtp)")
+	fs.StringVar(&c.MetaGraphURL, "meta-graph-url", messenger.DefaultGraphURL, "the base URL of Meta's Graph API (Messenger); change it only to point at a test server")
+	fs.StringVar(&c.TwilioAPIURL, "twilio-api-url", whatsapp.DefaultAPIURL, "the base URL of Twilio's REST API (WhatsApp); change it only to point at a test server")
+	fs.StringVar(&c.TwilioContentURL, "twilio-content-url", whatsapp.DefaultContentURL, "the base URL of Twilio's Content API (WhatsApp templates); change it only to point at a test server")
 	secretFlags(fs, c)
 }
 
@@ -104,6 +116,7 @@ var envFlags = map[string]bool{
 	"trusted-proxies": true, "demo": true, "visitor-ip-limit": true, "visitor-grace": true, "city-db": true, "log-level": true, "log-format": true,
 	"debug-addr": true, "secret-key": true, "secret-keys-old": true, "webhooks-allow-private": true, "smtp-addr": true, "smtp-hostname": true,
 	"mail-smtp": true, "mail-from": true, "mail-reply-domain": true, "mail-imap": true,
+	"meta-graph-url": true, "twilio-api-url": true, "twilio-content-url": true,
 }
 
 func envName(flagName string) string {
@@ -154,6 +167,11 @@ func (c *Config) validate() error {
 	}
 	if _, err := c.mailSettings(); err != nil {
 		return err
+	}
+	for flag, v := range map[string]string{"meta-graph-url": c.MetaGraphURL, "twilio-api-url": c.TwilioAPIURL, "twilio-content-url": c.TwilioContentURL} {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("--%s must be an http(s) URL, not %q", flag, v)
+		}
 	}
 	return nil
 }

@@ -28,6 +28,8 @@ import (
 	"github.com/parleyhq/parley/internal/channel/email"
 	"github.com/parleyhq/parley/internal/channel/emailinbox"
 	"github.com/parleyhq/parley/internal/channel/followup"
+	"github.com/parleyhq/parley/internal/channel/messenger"
+	"github.com/parleyhq/parley/internal/channel/whatsapp"
 	"github.com/parleyhq/parley/internal/clientinfo"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
@@ -179,9 +181,8 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	// runs through its channel; website visitors who left get follow-ups by email.
 	fixedMail, _ := c.mailSettings() // validated with the flags
 	mail := mailer.New(mailer.Options{Repo: db, Fixed: fixedMail, Logger: log})
-	receiver := channel.NewReceiver(convs, contacts, blobs, log)
+	receiver := channel.NewReceiver(channel.ReceiverOptions{Conversations: convs, Contacts: contacts, Blobs: blobs, Logger: log})
 	emails := emailinbox.New(emailinbox.Options{Repo: db, Receiver: receiver, Convs: convs, Blobs: blobs, Mail: mail, Feed: feed, Node: node, Logger: log})
-	channel.NewDispatcher(queue, convs, map[inbox.Kind]channel.Sender{inbox.Email: emails}, log)
 	followup.New(followup.Options{Queue: queue, Repo: db, Convs: convs, Mail: mail, Inboxes: emails, Visitors: hub, Logger: log})
 	replies := savedreply.NewService(savedreply.Options{Repo: db, Conversations: convs, Uploads: blobs, Feed: feed})
 	b.OnReconnect(func() {
@@ -200,6 +201,13 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	}
 	defer ln.Close()
 	base := baseURL(c, ln.Addr().String())
+	// Messenger and WhatsApp tell Meta and Twilio where to call back: they start once the public
+	// URL is known (before the job runner, which runs their webhooks' jobs).
+	pages := messenger.New(messenger.Options{Repo: db, Receiver: receiver, Convs: convs, Blobs: blobs, Feed: feed, Queue: queue,
+		GraphURL: c.MetaGraphURL, BaseURL: base, Logger: log})
+	senders := whatsapp.New(whatsapp.Options{Repo: db, Receiver: receiver, Convs: convs, Blobs: blobs, Feed: feed, Queue: queue,
+		APIURL: c.TwilioAPIURL, ContentURL: c.TwilioContentURL, BaseURL: base, Logger: log})
+	channel.NewDispatcher(queue, convs, map[inbox.Kind]channel.Sender{inbox.Email: emails, inbox.Messenger: pages, inbox.WhatsApp: senders}, log)
 	var demoSite *httpapi.DemoSite
 	var seeded *demo.Result
 	if c.Demo {
@@ -236,6 +244,9 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		EmailInboxes:   emails,
 		Mail:           mail,
 		SavedReplies:   replies,
+		Messenger:      pages,
+		WhatsApp:       senders,
+		BaseURL:        base,
 		LocationCredit: locator.Attribution(),
 	})
 	srv := &http.Server{

@@ -1,5 +1,5 @@
-// Package channel is the seam every channel sits behind — website chat, email, and later
-// Messenger and WhatsApp. Inbound, a channel hands Receive a message it received; Receive
+// Package channel is the seam every channel sits behind — website chat, email, Messenger and
+// WhatsApp. Inbound, a channel hands Receive a message it received; Receive
 // normalises it into the conversation log through the conversation service: the contact matched
 // or created by the channel's identity, the message stored once however often it arrives (by the
 // channel's own message id, unique per inbox), its text cleaned and noted when it had to be, card
@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/blob"
@@ -39,6 +40,26 @@ type Conversations interface {
 // Contacts matches a channel's sender to a contact, or makes one.
 type Contacts interface {
 	ByEmail(ctx context.Context, address, name string) (*contact.Contact, error)
+	ByChannel(ctx context.Context, p contact.ChannelPerson) (*contact.Contact, bool, error)
+	SamePhone(ctx context.Context, c *contact.Contact) ([]int64, error)
+}
+
+// MergeOffers is told of a contact a channel has just made whose phone another contact already
+// has: the two may be one person, and agents are to be offered to merge them. The merge of people
+// belongs to the CRM (being built separately); until it is there, nothing implements this and
+// ReceiverOptions.MergeOffers stays nil.
+type MergeOffers interface {
+	OfferMerge(ctx context.Context, contactID int64, samePhone []int64) error
+}
+
+// ReceiverOptions configures a Receiver.
+type ReceiverOptions struct {
+	Conversations Conversations
+	Contacts      Contacts
+	Blobs         Blobs
+	// MergeOffers, when set, hears of new channel contacts that may be someone already known.
+	MergeOffers MergeOffers
+	Logger      *slog.Logger
 }
 
 // Blobs keeps the files messages bring.
@@ -46,11 +67,16 @@ type Blobs interface {
 	Upload(ctx context.Context, uploader string, conversationID int64, name string, r io.Reader) (*blob.Blob, error)
 }
 
-// Identity is who wrote, as the channel knows them. Email is the only identity so far; Messenger
-// and WhatsApp add theirs.
+// Identity is who wrote, as the channel knows them: an email address, or a channel's own id of
+// them in an inbox (a Messenger Page-scoped id, a WhatsApp number).
 type Identity struct {
 	Email string
 	Name  string
+	// InboxID and ChannelID: the channel's own id of the sender in the inbox; set, it is what
+	// matches them (Email is not used). Phone is their number when the id is one.
+	InboxID   int64
+	ChannelID string
+	Phone     string
 }
 
 // Attachment is a file that came with a message. An inline one is shown by the message's HTML
@@ -88,6 +114,12 @@ type Inbound struct {
 	AutoReply      bool
 	// Email is the mail side of an email; its texts are masked here.
 	Email *conversation.EmailMeta
+	// Channel is what a Messenger or WhatsApp message carries besides its text; masked here.
+	Channel *conversation.ChannelMeta
+	// Echo: the business itself sent it outside Parley (a Page's message from Meta's inbox): it is
+	// stored as the business's, named EchoName, and reopens nothing.
+	Echo     bool
+	EchoName string
 }
 
 // Receiver stores what channels receive.
@@ -95,20 +127,37 @@ type Receiver struct {
 	convs    Conversations
 	contacts Contacts
 	blobs    Blobs
+	offers   MergeOffers
 	log      *slog.Logger
 }
 
 // NewReceiver returns the inbound side of the seam.
-func NewReceiver(convs Conversations, contacts Contacts, blobs Blobs, log *slog.Logger) *Receiver {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+func NewReceiver(o ReceiverOptions) *Receiver {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Receiver{convs: convs, contacts: contacts, blobs: blobs, log: log}
+	return &Receiver{convs: o.Conversations, contacts: o.Contacts, blobs: o.Blobs, offers: o.MergeOffers, log: o.Logger}
 }
 
-// Contact returns the contact a sender is (matched by their identity, or new).
+// Contact returns the contact a sender is (matched by their identity, or new). A new contact made
+// for a channel's id whose phone another contact has is offered for merging (MergeOffers).
 func (r *Receiver) Contact(ctx context.Context, from Identity) (*contact.Contact, error) {
-	return r.contacts.ByEmail(ctx, from.Email, from.Name)
+	if from.ChannelID == "" {
+		return r.contacts.ByEmail(ctx, from.Email, from.Name)
+	}
+	c, created, err := r.contacts.ByChannel(ctx, contact.ChannelPerson{InboxID: from.InboxID, ExternalID: from.ChannelID, Name: from.Name, Phone: from.Phone})
+	if err != nil || !created || r.offers == nil {
+		return c, err
+	}
+	same, err := r.contacts.SamePhone(ctx, c)
+	if err == nil && len(same) > 0 {
+		err = r.offers.OfferMerge(ctx, c.ID, same)
+	}
+	if err != nil {
+		// The contact is made; only the offer is missing, which an agent can still make by hand.
+		r.log.WarnContext(ctx, "offer a channel contact for merging", "contact_id", c.ID, "err", err)
+	}
+	return c, nil
 }
 
 // Duplicate reports whether the inbox already holds the message with this channel id (nil when
@@ -144,6 +193,10 @@ func (r *Receiver) Receive(ctx context.Context, in Inbound) (*conversation.Conve
 	if in.Email != nil {
 		em := maskMeta(*in.Email)
 		first.Email = &em
+	}
+	if in.Channel != nil {
+		cm := maskChannel(*in.Channel)
+		first.Channel = &cm
 	}
 	if in.Original != nil {
 		t, _ := Clean(in.Original.Text)
@@ -184,19 +237,28 @@ func (r *Receiver) Receive(ctx context.Context, in Inbound) (*conversation.Conve
 	html = strings.ReplaceAll(html, `src="cid:`, `data-missing="cid:`)
 	first.HTML = maskText(html)
 	if len(refused) > 0 {
-		if first.Email == nil {
-			first.Email = &conversation.EmailMeta{}
+		switch {
+		case first.Email != nil:
+			first.Email.Refused = refused
+		case in.Inbox.Kind == inbox.Messenger || in.Inbox.Kind == inbox.WhatsApp:
+			if first.Channel == nil {
+				first.Channel = &conversation.ChannelMeta{}
+			}
+			first.Channel.Refused = append(first.Channel.Refused, refused...)
+		default:
+			first.Email = &conversation.EmailMeta{Refused: refused}
 		}
-		first.Email.Refused = refused
 	}
 	entries := append([]conversation.Message{first}, files...)
 	if strings.TrimSpace(first.Body) == "" && first.HTML == "" && len(files) > 0 {
 		// Only files: the first of them carries the message's id and mail side.
 		files[0].ExternalID, files[0].Email, files[0].Original, files[0].Repaired = first.ExternalID, first.Email, first.Original, first.Repaired
+		files[0].Channel = first.Channel
 		entries = files
 	}
 	c, m, err := r.convs.Receive(ctx, conversation.Received{Inbox: in.Inbox, ContactID: in.ContactID, ConversationID: in.ConversationID,
-		New: in.New, Subject: in.Subject, Spam: in.Spam, AutoReply: in.AutoReply, Entries: entries, Blobs: inline, Uploader: uploader})
+		New: in.New, Subject: in.Subject, Spam: in.Spam, AutoReply: in.AutoReply, Echo: in.Echo, EchoName: in.EchoName, Entries: entries, Blobs: inline,
+		Uploader: uploader})
 	var dup *conversation.ErrDuplicate
 	if errors.As(err, &dup) {
 		return nil, dup.Message, nil
@@ -232,10 +294,23 @@ func maskMeta(m conversation.EmailMeta) conversation.EmailMeta {
 	return m
 }
 
+func maskChannel(m conversation.ChannelMeta) conversation.ChannelMeta {
+	m.QuickReply, m.Postback, m.Sticker = maskText(m.QuickReply), maskText(m.Postback), maskText(m.Sticker)
+	refused := make([]string, len(m.Refused))
+	for i, s := range m.Refused {
+		refused[i] = maskText(s)
+	}
+	m.Refused = refused
+	return m
+}
+
 // Failure is a send that did not work, and whether trying again later may help.
 type Failure struct {
 	Err       error
 	Temporary bool
+	// RetryAfter, when set, is how long the channel asked to wait (a rate limit): the send waits
+	// that long without counting it as an attempt.
+	RetryAfter time.Duration
 }
 
 func (f *Failure) Error() string { return f.Err.Error() }
@@ -248,6 +323,12 @@ func Permanent(err error) error { return &Failure{Err: err} }
 // Temporary marks err as a failure that may pass (a server down, a 4xx reply): the send is tried
 // again after a pause that grows.
 func Temporary(err error) error { return &Failure{Err: err, Temporary: true} }
+
+// RateLimited marks err as the channel's refusal to take more for now: the send is tried again
+// after d, which does not count as a failed attempt.
+func RateLimited(err error, d time.Duration) error {
+	return &Failure{Err: err, Temporary: true, RetryAfter: max(d, time.Second)}
+}
 
 // IsTemporary reports whether a send that failed with err may work later. Errors a channel did
 // not classify (the database, the network on the way to it) are taken as temporary.

@@ -3,6 +3,7 @@ package channel
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 
 	"github.com/parleyhq/parley/internal/conversation"
@@ -89,6 +90,15 @@ func (d *Dispatcher) send(ctx context.Context, job *jobs.Job) error {
 // channel when it is not the conversation's own.
 func (d *Dispatcher) Fail(ctx context.Context, job *jobs.Job, convID, msgID int64, via string, err error) error {
 	text := errorText(err)
+	var f *Failure
+	if errors.As(err, &f) && f.RetryAfter > 0 {
+		// The channel's rate limit: wait as long as it asks, without spending an attempt.
+		d.log.InfoContext(ctx, "channel send rate limited; waiting", "conversation_id", convID, "message_id", msgID, "for", f.RetryAfter)
+		if rerr := d.convs.RecordDelivery(ctx, convID, msgID, conversation.Delivery{Status: conversation.Queued, Via: via, Error: text}, ""); rerr != nil {
+			d.log.WarnContext(ctx, "record delivery", "err", rerr)
+		}
+		return jobs.Snooze(f.RetryAfter)
+	}
 	if IsTemporary(err) && job.Attempt < job.MaxAttempts {
 		d.log.WarnContext(ctx, "channel send failed; will retry", "conversation_id", convID, "message_id", msgID, "attempt", job.Attempt, "err", err)
 		if rerr := d.convs.RecordDelivery(ctx, convID, msgID, conversation.Delivery{Status: conversation.Queued, Via: via, Error: text}, ""); rerr != nil {

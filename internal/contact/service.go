@@ -43,6 +43,13 @@ type Repo interface {
 	ContactByEmail(ctx context.Context, email string) (*Contact, error)
 	// CreateContact inserts a contact of no website, setting its id before evs are written.
 	CreateContact(ctx context.Context, c *Contact, evs ...event.Event) error
+	// ContactByChannel returns the contact a channel knows by its own id in an inbox
+	// (channel.go); CreateChannelContact inserts a contact with that id, failing with errs.Conflict
+	// "channel_contact_taken" when another took it meanwhile.
+	ContactByChannel(ctx context.Context, inboxID int64, externalID string) (*Contact, error)
+	CreateChannelContact(ctx context.Context, c *Contact, inboxID int64, externalID string, evs ...event.Event) error
+	// ContactsWithPhone lists up to limit contacts with this phone, newest first.
+	ContactsWithPhone(ctx context.Context, phone string, limit int) ([]int64, error)
 	ContactByExternalID(ctx context.Context, websiteID int64, externalID string) (*Contact, error)
 	// UpdateContact saves c's editable fields and updated_at, only if its updated_at is still
 	// prevUpdatedAt (errs.Conflict "contact_changed" otherwise). c.ExternalID is set only where

@@ -73,8 +73,9 @@ const maxSubject = 300
 
 // outbound decides, in this one place, how an agent's reply m reaches the contact of c (next is
 // the conversation as the reply leaves it): the website chat's socket needs nothing more, but a
-// visitor who is not there to read it gets it by email after the website's delay; an email
-// conversation's reply goes out by a durable job. It fills in the mail side of m and returns the
+// visitor who is not there to read it gets it by email after the website's delay; an email,
+// Messenger or WhatsApp conversation's reply goes out by a durable job (Messenger and WhatsApp
+// only within their reply windows, window.go). It fills in the mail side of m and returns the
 // jobs, which the reply's own write carries, so a reply is never stored without its send.
 func (s *Service) outbound(ctx context.Context, next *Conversation, m *Message, in MessageInput) ([]jobs.Spec, error) {
 	if m.Kind == Note {
@@ -89,6 +90,12 @@ func (s *Service) outbound(ctx context.Context, next *Conversation, m *Message, 
 		m.Email = meta
 		m.Delivery = &Delivery{Status: Queued, At: m.CreatedAt}
 		next.Subject = meta.Subject
+		return []jobs.Spec{sendJob(next, m)}, nil
+	case inbox.Messenger, inbox.WhatsApp:
+		if err := s.messagingReply(ctx, next, m, in); err != nil {
+			return nil, err
+		}
+		m.Delivery = &Delivery{Status: Queued, At: m.CreatedAt}
 		return []jobs.Spec{sendJob(next, m)}, nil
 	case inbox.Web:
 		return s.followUp(ctx, next)
@@ -310,6 +317,10 @@ type Received struct {
 	// AutoReply: no person wrote it (an out-of-office note): recorded, but it neither reopens a
 	// closed conversation nor changes what agents are shown as its last message.
 	AutoReply bool
+	// Echo: the business wrote it outside Parley (a Messenger Page's message sent from Meta's own
+	// inbox); it is stored as the business's (EchoName), and never reopens a conversation.
+	Echo     bool
+	EchoName string
 	// Entries are the message and its attachments (attachment messages), FromVisitor; the first
 	// carries the channel's ExternalID. Bodies are masked and checked here again.
 	Entries []Message
@@ -343,6 +354,9 @@ func (s *Service) Receive(ctx context.Context, in Received) (*Conversation, *Mes
 	entries := make([]Message, len(in.Entries))
 	for i, m := range in.Entries {
 		m.SenderKind, m.SenderID = FromVisitor, 0
+		if in.Echo {
+			m.SenderKind, m.SenderName = FromAgent, s.mask(strings.TrimSpace(in.EchoName))
+		}
 		m.Body = s.mask(strings.TrimSpace(m.Body))
 		if utf8.RuneCountInString(m.Body) > 4*MaxBody {
 			// A channel's message may be longer than a chat message; beyond this the rest stays
@@ -355,6 +369,8 @@ func (s *Service) Receive(ctx context.Context, in Received) (*Conversation, *Mes
 		entries[i] = m
 	}
 	subject := s.mask(cleanSubject(in.Subject))
+	// What no person of the contact's side wrote never reopens a conversation.
+	quiet := in.AutoReply || in.Echo
 	type result struct {
 		c *Conversation
 		m *Message
@@ -387,7 +403,7 @@ func (s *Service) Receive(ctx context.Context, in Received) (*Conversation, *Mes
 		var lines []Message
 		var expect, prevID int64
 		switch {
-		case target == nil || (target.Status == Closed && ib.ReopenPolicy == inbox.Final && !in.AutoReply):
+		case target == nil || (target.Status == Closed && ib.ReopenPolicy == inbox.Final && !quiet):
 			// A new conversation, with the same person as the thread it answers.
 			latest, err := s.repo.LatestConversation(ctx, ib.ID, contactID)
 			if err != nil && !errs.Is(err, errs.NotFound) {
@@ -400,7 +416,7 @@ func (s *Service) Receive(ctx context.Context, in Received) (*Conversation, *Mes
 			if target != nil {
 				next.VisitorID = target.VisitorID
 			}
-		case target.Status == Closed && !in.AutoReply:
+		case target.Status == Closed && !quiet:
 			next, expect = *target, target.LastSeq
 			lines = s.reopenEntries(ctx, &next, nil, true)
 		default:

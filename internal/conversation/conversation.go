@@ -80,6 +80,12 @@ type Conversation struct {
 	// Spam: a channel flagged the mail that opened it (DMARC failed, X-Spam-Flag, or no person
 	// wrote it); it waits in the Spam view, out of every folder, until released.
 	Spam bool `json:"spam,omitempty"`
+	// ReplyWindow says until when replies may go out freely on Messenger and WhatsApp, and how
+	// after that (window.go); the API's single conversation and channel messages' changes only.
+	ReplyWindow *ReplyWindow `json:"reply_window,omitempty"`
+	// ContactPicture is the contact's picture from their channel's profile, when Parley has one
+	// (the API's single conversation only).
+	ContactPicture string `json:"contact_picture,omitempty"`
 }
 
 // Message is one entry of a conversation's log.
@@ -115,6 +121,8 @@ type Message struct {
 	Repaired bool `json:"repaired,omitempty"`
 	// Delivery is how a reply went out through a channel; nil for the website chat's socket.
 	Delivery *Delivery `json:"delivery,omitempty"`
+	// Channel is what a Messenger or WhatsApp message carries besides its text.
+	Channel *ChannelMeta `json:"channel_meta,omitempty"`
 	// Original is what a channel hid from the message and keeps viewable (an email's quoted
 	// history), written with the message; read it with Service.Original.
 	Original *Original `json:"-"`
@@ -142,6 +150,34 @@ type EmailMeta struct {
 	Malformed string `json:"malformed,omitempty"`
 	// Refused lists attachments that could not be kept, with the reason.
 	Refused []string `json:"refused,omitempty"`
+}
+
+// ChannelMeta is what a Messenger or WhatsApp message carries besides its text (docs/channels.md).
+// Every text in it is masked like the message.
+type ChannelMeta struct {
+	// Echo: the business sent it from outside Parley (the Page's inbox at Meta, another app); it
+	// is shown as the Page's.
+	Echo bool `json:"echo,omitempty"`
+	// QuickReply and Postback are the payloads of a button the person pressed (the message's
+	// text is the button's title); Sticker is the sticker they sent ("like": the thumbs-up).
+	QuickReply string `json:"quick_reply,omitempty"`
+	Postback   string `json:"postback,omitempty"`
+	Sticker    string `json:"sticker,omitempty"`
+	// Tag is the Messenger message tag a reply outside the standard messaging window went with
+	// (HUMAN_AGENT).
+	Tag string `json:"tag,omitempty"`
+	// Template is the approved WhatsApp template a reply was sent as (the only kind of reply
+	// outside the 24-hour session); the message's body is its text as the agent saw it.
+	Template *Template `json:"template,omitempty"`
+	// Refused lists files that came with the message but could not be kept, with the reason.
+	Refused []string `json:"refused,omitempty"`
+}
+
+// Template names an approved WhatsApp template (Twilio's Content API) and its variables.
+type Template struct {
+	SID       string            `json:"sid"`
+	Name      string            `json:"name,omitempty"`
+	Variables map[string]string `json:"variables,omitempty"`
 }
 
 // Delivery is where a reply stands on its way through a channel.
@@ -179,6 +215,7 @@ type payload struct {
 	Name     string          `json:"name,omitempty"`
 	Avatar   string          `json:"avatar,omitempty"`
 	Email    *EmailMeta      `json:"email,omitempty"`
+	Channel  *ChannelMeta    `json:"channel,omitempty"`
 	HTML     string          `json:"html,omitempty"` // a channel message's sanitised HTML
 	Repaired bool            `json:"repaired,omitempty"`
 }
@@ -194,10 +231,13 @@ func EncodePayload(m *Message) string {
 		b, _ := json.Marshal(p)
 		return string(b)
 	case Text, Rich, Attachment:
-		if m.Email == nil && !m.Repaired {
+		if m.Email == nil && m.Channel == nil && !m.Repaired {
 			break
 		}
-		p := payload{Email: m.Email, Repaired: m.Repaired}
+		p := payload{Email: m.Email, Channel: m.Channel, Repaired: m.Repaired}
+		if m.SenderKind == FromAgent && m.SenderID == 0 {
+			p.Name = m.SenderName // a channel's echo: the Page's name, as no user wrote it
+		}
 		if m.Email != nil && m.Kind != Rich {
 			p.HTML = m.HTML // a rich message's HTML is rendered from its body when read
 		}
@@ -230,7 +270,10 @@ func DecodePayload(m *Message, stored string) error {
 		if err := json.Unmarshal([]byte(stored), &p); err != nil {
 			return err
 		}
-		m.Email, m.Repaired = p.Email, p.Repaired
+		m.Email, m.Channel, m.Repaired = p.Email, p.Channel, p.Repaired
+		if p.Name != "" && m.SenderName == "" {
+			m.SenderName = p.Name
+		}
 		if p.HTML != "" {
 			m.HTML = p.HTML
 		}

@@ -66,8 +66,10 @@ type MessageData struct {
 	Card     json.RawMessage `json:"card,omitempty"`
 	Response json.RawMessage `json:"response,omitempty"`
 	// Email is the mail side of a message that came or went by email.
-	Email     *EmailMeta `json:"email,omitempty"`
-	CreatedAt int64      `json:"created_at"`
+	Email *EmailMeta `json:"email,omitempty"`
+	// Channel is what a Messenger or WhatsApp message carries besides its text.
+	Channel   *ChannelMeta `json:"channel_meta,omitempty"`
+	CreatedAt int64        `json:"created_at"`
 }
 
 // LineData is the payload of the events a system line records (assigned, unassigned, closed,
@@ -132,7 +134,8 @@ func LogEvent(m *Message, inboxID int64) (event.Event, error) {
 		}
 		data = MessageData{ConversationID: m.ConversationID, InboxID: inboxID, MessageID: m.ID, Seq: m.Seq, SenderKind: m.SenderKind,
 			SenderID: m.SenderID, Kind: m.Kind, Body: m.Body, ClientID: m.ClientID, ExternalID: m.ExternalID,
-			AttachmentID: m.AttachmentID, Card: m.Card, Response: m.Response, Email: m.Email, CreatedAt: m.CreatedAt}
+			AttachmentID: m.AttachmentID, Card: m.Card, Response: m.Response, Email: m.Email, Channel: m.Channel,
+			CreatedAt: m.CreatedAt}
 	}
 	b, err := json.Marshal(data)
 	if err != nil {

@@ -122,6 +122,12 @@ type Repo interface {
 	SetExternalID(ctx context.Context, inboxID, msgID int64, id string) (string, error)
 	// EnqueueJobs commits jobs that go with no other change.
 	EnqueueJobs(ctx context.Context, specs ...jobs.Spec) error
+	// ReplyWindowFacts is what the reply windows of Messenger and WhatsApp need to know of a
+	// contact in an inbox (window.go).
+	ReplyWindowFacts(ctx context.Context, inboxID, contactID int64) (WindowFacts, error)
+	// ContactPicture returns the blob id of the contact's picture from a channel's profile (0:
+	// none).
+	ContactPicture(ctx context.Context, contactID int64) (int64, error)
 }
 
 // Presence tells whether an agent is available: toggle on and the inbox open somewhere.
@@ -284,6 +290,18 @@ func (s *Service) fill(ctx context.Context, c *Conversation) error {
 		return err
 	}
 	c.ContactName = ct.DisplayName("Visitor")
+	if c.ReplyWindow, err = s.replyWindow(ctx, c); err != nil {
+		return err
+	}
+	if c.Channel == inbox.Messenger || c.Channel == inbox.WhatsApp {
+		pic, err := s.repo.ContactPicture(ctx, c.ContactID)
+		if err != nil {
+			return err
+		}
+		if pic != 0 {
+			c.ContactPicture = fmt.Sprintf("/api/v1/contacts/%d/picture", c.ContactID)
+		}
+	}
 	return nil
 }
 
@@ -367,6 +385,9 @@ type MessageInput struct {
 	To      []string `json:"to,omitempty"`
 	Cc      []string `json:"cc,omitempty"`
 	Subject string   `json:"subject,omitempty"`
+	// WhatsApp replies only: an approved template to send (the body is its text as the agent
+	// saw it); outside the 24-hour session nothing else goes out.
+	Template *Template `json:"template,omitempty"`
 }
 
 // UserUploader and VisitorUploader name who uploaded an attachment (as internal/blob does).

@@ -15,6 +15,8 @@ import (
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/blob"
 	"github.com/parleyhq/parley/internal/channel/emailinbox"
+	"github.com/parleyhq/parley/internal/channel/messenger"
+	"github.com/parleyhq/parley/internal/channel/whatsapp"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/crm"
@@ -73,6 +75,11 @@ type Config struct {
 	EmailInboxes *emailinbox.Service
 	Mail         *mailer.Service
 	SavedReplies *savedreply.Service
+	// Messenger and WhatsApp are their channels; BaseURL is Parley's public URL (the URL Twilio
+	// signs its callbacks with, behind a proxy).
+	Messenger *messenger.Service
+	WhatsApp  *whatsapp.Service
+	BaseURL   string
 	// LocationCredit is shown wherever a location from the IP database appears.
 	LocationCredit string
 }
@@ -111,6 +118,9 @@ type Server struct {
 	emailInboxes   *emailinbox.Service
 	mail           *mailer.Service
 	replies        *savedreply.Service
+	messenger      *messenger.Service
+	whatsapp       *whatsapp.Service
+	baseURL        string
 	locationCredit string
 }
 
@@ -138,12 +148,14 @@ func New(cfg Config) *Server {
 		crm: cfg.CRM, webhooks: cfg.Webhooks, eventLogs: cfg.EventLog, emailInboxes: cfg.EmailInboxes, mail: cfg.Mail, locationCredit: cfg.LocationCredit}
 	s.playbooks = cfg.Playbooks
 	s.replies = cfg.SavedReplies
+	s.messenger, s.whatsapp, s.baseURL = cfg.Messenger, cfg.WhatsApp, cfg.BaseURL
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
 	for _, rt := range s.routes {
 		var h http.Handler = s.adapt(rt)
-		if rt.Method != http.MethodGet && rt.Method != http.MethodHead {
-			// Browsers send cookies cross-site; refuse cross-origin state changes outright.
+		if rt.Method != http.MethodGet && rt.Method != http.MethodHead && !strings.HasPrefix(rt.Path, "/hooks/") {
+			// Browsers send cookies cross-site; refuse cross-origin state changes outright. Channels'
+			// callbacks come from servers and prove themselves by signature.
 			h = csrf.Handler(h)
 		}
 		if rt.Access == "socket" || rt.Access == "widget-socket" {
@@ -313,6 +325,7 @@ func (s *Server) routeTable() []Route {
 	routes = append(routes, s.savedReplyRoutes()...)
 	routes = append(routes, s.visitorRoutes()...)
 	routes = append(routes, s.tryRoutes()...)
+	routes = append(routes, s.messagingRoutes()...)
 	return routes
 }
 

@@ -3,6 +3,7 @@
 package ratelimit
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -65,4 +66,24 @@ func TakeBoth(now time.Time, a *Keyed, ka string, b *Keyed, kb string) (ok bool,
 		return false, nil
 	}
 	return true, refund
+}
+
+// Wait takes a token from key's bucket, waiting for one as long as it takes (or until ctx ends).
+// A channel's sends to one account use it to stay under the provider's rate.
+func (k *Keyed) Wait(ctx context.Context, key string) error {
+	now := time.Now()
+	r := k.reserve(key, now)
+	d := r.DelayFrom(now)
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		r.CancelAt(now)
+		return ctx.Err()
+	}
 }

@@ -48,3 +48,11 @@ func (m *memory) SetExternalID(context.Context, int64, int64, string) (string, e
 func (m *memory) EnqueueJobs(context.Context, ...jobs.Spec) error {
 	return notHere("queue work")
 }
+
+// ReplyWindowFacts: a sandbox run is a website chat, which has no reply window.
+func (m *memory) ReplyWindowFacts(context.Context, int64, int64) (conversation.WindowFacts, error) {
+	return conversation.WindowFacts{}, nil
+}
+
+// ContactPicture: a sandbox's contact has no channel profile.
+func (m *memory) ContactPicture(context.Context, int64) (int64, error) { return 0, nil }

@@ -104,15 +104,18 @@ func (db *DB) UploaderBytesSince(ctx context.Context, uploader string, since int
 }
 
 // DeleteOrphanBlobs deletes up to limit blobs that have no conversation, are no saved reply's
-// attachment and were created before olderThan. The outer conditions repeat the inner ones so that
-// a blob attached meanwhile is kept (PostgreSQL rechecks them on the row's newest version).
+// attachment nor anyone's channel profile picture, and were created before olderThan. The outer
+// conditions repeat the inner ones so that a blob attached meanwhile is kept (PostgreSQL rechecks
+// them on the row's newest version).
 func (db *DB) DeleteOrphanBlobs(ctx context.Context, olderThan int64, limit int) (int, error) {
 	var n int64
 	err := db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE conversation_id IS NULL AND created_at < $1
-			AND NOT EXISTS (SELECT 1 FROM saved_replies r WHERE r.attachment_id = blobs.id) AND id IN (
+			AND NOT EXISTS (SELECT 1 FROM saved_replies r WHERE r.attachment_id = blobs.id)
+			AND NOT EXISTS (SELECT 1 FROM channel_contacts cc WHERE cc.picture_id = blobs.id) AND id IN (
 			SELECT b.id FROM blobs b WHERE b.conversation_id IS NULL AND b.created_at < $1
-			AND NOT EXISTS (SELECT 1 FROM saved_replies r WHERE r.attachment_id = b.id) ORDER BY b.id LIMIT $2)`, olderThan, limit)
+			AND NOT EXISTS (SELECT 1 FROM saved_replies r WHERE r.attachment_id = b.id)
+			AND NOT EXISTS (SELECT 1 FROM channel_contacts cc WHERE cc.picture_id = b.id) ORDER BY b.id LIMIT $2)`, olderThan, limit)
 		if err != nil {
 			return err
 		}

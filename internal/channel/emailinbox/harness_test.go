@@ -147,7 +147,7 @@ func newEnvWith(t *testing.T, db *store.DB, opt func(*emailinbox.Options)) *env 
 	queue := jobs.New(db, jobs.Options{Node: "test", Lease: 5 * time.Second, MaxSleep: time.Minute, Drain: 200 * time.Millisecond,
 		Backoff: func(int) time.Duration { return 50 * time.Millisecond }, Logger: log})
 	e.feed.queue = queue
-	recv := channel.NewReceiver(e.convs, e.contacts, e.blobs, log)
+	recv := channel.NewReceiver(channel.ReceiverOptions{Conversations: e.convs, Contacts: e.contacts, Blobs: e.blobs, Logger: log})
 	e.opts = emailinbox.Options{Repo: db, Receiver: recv, Convs: e.convs, Blobs: e.blobs, Mail: e.mail, Feed: e.feed,
 		Node: "test", Resolver: e.dns, Logger: log, IMAPMinBackoff: 20 * time.Millisecond, LeaseTTL: 3 * time.Second}
 	if opt != nil {

@@ -70,6 +70,40 @@ export interface Conversation {
   subject?: string;
   /** In the Spam view (out of every folder) until released. */
   spam?: boolean;
+  /** Messenger and WhatsApp: until when replies go out freely, and how after that (GET only). */
+  reply_window?: ReplyWindow;
+  /** The contact's picture from their Messenger profile (GET only). */
+  contact_picture?: string;
+}
+
+/** Where a Messenger or WhatsApp conversation stands on its 24-hour window (conversation.ReplyWindow). */
+export interface ReplyWindow {
+  last_inbound_at?: number;
+  closes_at: number;
+  open: boolean;
+  /** Messenger, outside the window: the tag replies go with (HUMAN_AGENT), until tag_until. */
+  tag?: string;
+  tag_until?: number;
+  /** WhatsApp, outside the session: only approved templates go out. */
+  templates_only?: boolean;
+}
+
+/** What a Messenger or WhatsApp message carries besides its text. */
+export interface ChannelMeta {
+  echo?: boolean;
+  quick_reply?: string;
+  postback?: string;
+  sticker?: string;
+  tag?: string;
+  template?: TemplateRef;
+  refused?: string[] | null;
+}
+
+/** An approved WhatsApp template and its variables, as a reply sends it. */
+export interface TemplateRef {
+  sid: string;
+  name?: string;
+  variables?: Record<string, string>;
 }
 
 export interface Counts {
@@ -142,6 +176,8 @@ export interface Message {
   repaired?: boolean;
   /** Where a reply stands on its channel. */
   delivery?: Delivery;
+  /** Messenger and WhatsApp: what the message carries besides its text. */
+  channel_meta?: ChannelMeta;
 }
 
 export interface EmailMeta {

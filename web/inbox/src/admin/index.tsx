@@ -1,10 +1,12 @@
-// The admin area (#/admin/…): users, teams, inboxes, websites, playbooks and webhooks for admins and owners;
+// The admin area (#/admin/…): users, teams, inboxes, websites, email, Messenger and WhatsApp,
+// playbooks and webhooks for admins and owners;
 // every user's own profile and API tokens. The app's router renders <Admin> for hashes starting
 // with #/admin and passes the segments after "admin".
 import { useEffect, useRef } from "preact/hooks";
 import { t } from "../i18n";
 import "./admin.css";
 import { EmailScreen } from "./email";
+import { MessagingScreen } from "../channels/admin";
 import { InboxesScreen } from "./inboxes";
 import { PlaybooksArea } from "./playbooks";
 import { ProfileScreen } from "./profile";
@@ -35,6 +37,7 @@ function sections(): Section[] {
     { id: "inboxes", label: t("admin.nav.inboxes"), admin: true },
     { id: "websites", label: t("admin.nav.websites"), admin: true },
     { id: "email", label: t("admin.nav.email"), admin: true },
+    { id: "messaging", label: t("channels.nav"), admin: true },
     { id: "playbooks", label: t("admin.nav.playbooks"), admin: true },
     { id: "webhooks", label: t("admin.nav.webhooks"), admin: true },
     { id: "replies", label: t("replies.title"), admin: false },
@@ -87,6 +90,9 @@ export function Admin({ path, me, navigate }: AdminProps) {
         break;
       case "email":
         body = <EmailScreen me={me} />;
+        break;
+      case "messaging":
+        body = <MessagingScreen me={me} />;
         break;
       case "playbooks":
         body = <PlaybooksArea path={path.slice(1)} me={me} navigate={go} />;

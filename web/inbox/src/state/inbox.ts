@@ -8,7 +8,7 @@ import { t } from "../i18n";
 import { inFolder, appendPage, isNew, place, recount, remove, type Cursor } from "../lib/list";
 import { emptyLog, gap, merge, withDelivery, type Log } from "../lib/log";
 import { decide, notificationText, parseSettings, type NotifyEvent, type NotifySettings } from "../lib/notify";
-import type { Assignee, Channel, Conversation, ConversationFrame, Counts, Folder, Frame, Message, Team, User } from "../types";
+import type { Assignee, Channel, Conversation, ConversationFrame, Counts, Folder, Frame, Message, Team, TemplateRef, User } from "../types";
 import { AgentSocket } from "./socket";
 
 export type Topic = "list" | "counts" | "open" | "log" | "presence" | "typing" | "socket" | "settings" | "toast" | "visitor" | "crm";
@@ -28,11 +28,12 @@ export interface Pending {
   retry: () => void;
 }
 
-/** MailFields are what an email reply says besides its text. */
+/** MailFields are what a reply says besides its text: an email's recipients and subject, or the WhatsApp template it is. */
 export interface MailFields {
   to?: string[];
   cc?: string[];
   subject?: string;
+  template?: TemplateRef;
 }
 
 export interface Typing {
@@ -632,6 +633,9 @@ export class Inbox {
       ...live,
       contact_name: filled ? live.contact_name : prev && prev.contact_name,
       contact_country: live.contact_country || (prev && prev.contact_country),
+      // Only the API's single conversation tells these; live frames keep what it said.
+      reply_window: live.reply_window || (prev && prev.reply_window),
+      contact_picture: live.contact_picture || (prev && prev.contact_picture),
       unread: filled ? live.unread : (prev ? prev.unread : 0) + fresh,
       allowed: prev && prev.allowed,
     };

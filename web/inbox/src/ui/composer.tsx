@@ -8,7 +8,10 @@
 // dropped content arrives as plain text only, so the editor holds nothing but what it made itself.
 //
 // An email reply also says whom it goes to (To, Cc) and its subject (the thread's latest by
-// default): one line above the editor, opened by Change.
+// default): one line above the editor, opened by Change. A Messenger or WhatsApp reply goes out
+// only within the channel's 24-hour window (a notice says until when); outside it a Messenger Page
+// with the human agent tag still answers, and WhatsApp takes an approved template instead of text
+// (src/channels).
 //
 // "/" completes saved replies and ":shortcode" emoji (completion.tsx) from the text before the caret
 // on its line (lib/caret.ts); a picked one replaces the trigger and word with insertText, so undo
@@ -20,6 +23,8 @@ import { emojiSource, hasEmoji, openEmoji } from "../emoji/emoji";
 import { lineBefore, lineText, pointBack } from "../lib/caret";
 import { toMarkdown, webAddress } from "../lib/markdown";
 import { replySource } from "../replies/source";
+import { TemplatePicker, WindowNotice } from "../channels/compose";
+import { effectiveWindow, nextChange } from "../channels/window";
 import type { Conversation } from "../types";
 import { contactName, Dialog, Icon, useId, useInbox } from "./common";
 import { useCompletion, type Field } from "./completion";
@@ -60,7 +65,7 @@ function escapeHTML(s: string): string {
 }
 
 export function Composer({ c, handle }: { c: Conversation; handle: { current: ComposerHandle | null } }) {
-  const inbox = useInbox("open", "presence");
+  const inbox = useInbox("open", "presence", "log");
   const [mode, setMode] = useState<"reply" | "note">("reply");
   const [empty, setEmpty] = useState(true);
   const [marks, setMarks] = useState<Marks>({ bold: false, italic: false, list: false });
@@ -160,10 +165,22 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
     else if (saved.current) focusEditor();
   }, [linking]);
 
+  // The reply window moves with the clock: the composer changes when it closes.
+  const [now, setNow] = useState(Date.now());
+  const win = effectiveWindow(c, inbox.log.bySeq.values(), now);
+  const changeAt = nextChange(win, now);
+  useEffect(() => {
+    if (!changeAt) return;
+    const id = window.setTimeout(() => setNow(Date.now()), Math.min(Math.max(changeAt - Date.now(), 0) + 500, 2 ** 31 - 1));
+    return () => clearTimeout(id);
+  }, [changeAt]);
+  const windowClosed = !!win && c.channel === "messenger" && !win.open && !win.tag;
+  const templatesOnly = mode === "reply" && !!win && c.channel === "whatsapp" && !!win.templates_only;
+
   const a = c.allowed;
   const canReply = !!a && a.reply;
   const canNote = !!a && a.note;
-  const enabled = mode === "reply" ? canReply : canNote;
+  const enabled = mode === "reply" ? canReply && !windowClosed && !templatesOnly : canNote;
 
   const readMarks = () => {
     setMarks({ bold: document.queryCommandState("bold"), italic: document.queryCommandState("italic"), list: document.queryCommandState("insertUnorderedList") });
@@ -429,12 +446,15 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
         </div>
       )}
       {completion.popup}
-      <span id={labelId} class="sr">
+      {mode === "reply" && win && <WindowNotice c={c} w={win} />}
+      {templatesOnly && <TemplatePicker c={c} disabled={!canReply} onSend={(text, tpl) => inbox.send(text, false, undefined, text, { template: tpl })} />}
+      <span id={labelId} class="sr" hidden={templatesOnly}>
         {mode === "note" ? t("compose.noteLabel") : t("compose.replyLabel", { name: contactName(c) })}
       </span>
       <div
         id={edId}
         ref={ed}
+        hidden={templatesOnly}
         class={"editor" + (empty ? " editor-empty" : "") + (enabled ? "" : " editor-off")}
         contentEditable={enabled ? "true" : "false"}
         role="textbox"
@@ -499,7 +519,7 @@ export function Composer({ c, handle }: { c: Conversation; handle: { current: Co
           }
         }}
       />
-      <div class="compose-foot">
+      <div class="compose-foot" hidden={templatesOnly}>
         <p class="hint small" id={hintId}>
           {hint || t("compose.keys")}
         </p>

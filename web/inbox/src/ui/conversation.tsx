@@ -5,6 +5,7 @@ import { Component } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { t } from "../i18n";
 import { foldCards, ordered } from "../lib/log";
+import { ChannelNotes } from "../channels/notes";
 import type { Conversation, Message } from "../types";
 import { api } from "../api";
 import { errText, type Inbox, type Pending } from "../state/inbox";
@@ -106,6 +107,7 @@ function Header({ c, onBack, onDetails, detailsOpen }: { c: Conversation; onBack
           <button type="button" class="name-btn" aria-haspopup="menu" aria-expanded={menu ? "true" : "false"} onClick={() => setMenu(!menu)} id="conv-h">
             <ChannelIcon channel={c.channel} />
             <Flag code={c.contact_country} />
+            {c.contact_picture && <img class="contact-pic" src={c.contact_picture} alt={t("channels.picture", { name })} width={24} height={24} />}
             <span>{name}</span>
             <Icon name="chevron" />
           </button>
@@ -488,6 +490,7 @@ class Entry extends Component<{ m: Message; seen: boolean; me: number; contact: 
         {subject && <div class="mail-subject small">{subject}</div>}
         <div class="bubble">{body(m)}</div>
         {m.email && <MailNotes m={m} />}
+        {m.channel_meta && <ChannelNotes meta={m.channel_meta} />}
         {m.delivery && <DeliveryLine m={m} channel={channel} />}
         {seen && <div class="seen small muted">{t("conv.seen")}</div>}
       </li>
