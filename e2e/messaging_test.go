@@ -151,6 +151,9 @@ func TestMessengerAndWhatsAppJourney(t *testing.T) {
 		owner.navigate(s.url + "/inbox/#/c/" + strconv.FormatInt(waConv, 10))
 		owner.waitHost("the template picker", `document.querySelector('.template-picker select')`)
 	}
+	// After the restart the owner is available again only once their socket is back: until then a
+	// reply could not take the conversation and the picker is disabled (typing would go nowhere).
+	owner.waitHost("the template picker enabled", `document.querySelector('.template-picker select') && !document.querySelector('.template-picker select').disabled`)
 	host[chromedp.Void](owner, `(() => { const s = document.querySelector('.template-picker select'); s.value = `+jsQuote(e2eTemplate)+`; s.dispatchEvent(new Event('change', {bubbles: true})); })()`)
 	owner.waitHost("the template's variables", `document.querySelectorAll('.template-picker input').length === 2`)
 	owner.fill(`.template-picker .field:nth-of-type(2) input`, "Ana")
