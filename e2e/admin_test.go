@@ -71,7 +71,8 @@ func playbookOf(t *testing.T, a *agent, id int64) map[string]any {
 	return a.must(200, "GET", fmt.Sprintf("/api/v1/playbooks/%d", id), nil)["playbook"].(map[string]any)
 }
 
-// TestAdminJourney: an admin creates a team and an agent (with a generated password shown once),
+// TestAdminJourney: an admin creates a team and invites an agent (the demo has no mail set up, so
+// the one-time link is shown to pass on; the agent sets a password with it, once),
 // makes the demo website's inbox shared, copies the embed snippet, creates a playbook from the
 // "Chat with your leads" template through "Configure live chat", gives the live chat card a
 // waiting time of 1 second and sees the error on that card, fixes it, saves version 2, activates
@@ -91,7 +92,7 @@ func TestAdminJourney(t *testing.T) {
 	p.waitHost("the new team", `document.querySelector('[data-team="Support"]') && document.body.textContent.includes('Team Support created.')`)
 	checkAxe(t, p.ctx, "admin: teams")
 
-	// An agent, with a password generated and shown once.
+	// An agent, invited: with no mail set up, the one-time link is shown to pass on.
 	p.goHash("#/admin/users")
 	p.waitHost("the users", `document.querySelector('[data-email="demo@parley.test"]')`)
 	p.clickText("button", "Add user")
@@ -100,14 +101,14 @@ func TestAdminJourney(t *testing.T) {
 	if role := host[string](p, `document.querySelector('.adm-new-user select[name=role]').value`); role != "agent" {
 		t.Fatalf("a new user's role starts as %q, want agent", role)
 	}
-	p.clickText(".adm-new-user button", "Create user")
-	p.waitHost("the password, shown once", `document.querySelector('#adm-new-password') && document.querySelector('[data-email="ada@parley.test"]')`)
-	password := p.text(`#adm-new-password`)
-	if len(password) != 16 {
-		t.Fatalf("the generated password is %q", password)
+	p.clickText(".adm-new-user button", "Invite")
+	p.waitHost("the invitation link, shown", `document.querySelector('.adm-created [id^=adm-invite-link-]') && document.querySelector('[data-email="ada@parley.test"] .adm-badge-invited')`)
+	link := p.text(`.adm-created [id^=adm-invite-link-]`)
+	if !strings.HasPrefix(link, s.url+"/inbox/#/password/plk_") {
+		t.Fatalf("the invitation link is %q", link)
 	}
-	if !strings.Contains(p.text(".adm-created"), "Parley sends no invitation emails") {
-		t.Errorf("the new user's panel does not say that no invitation is sent: %q", p.text(".adm-created"))
+	if !strings.Contains(p.text(".adm-created"), "mail is not set up") {
+		t.Errorf("the new user's panel does not say why no email went out: %q", p.text(".adm-created"))
 	}
 	checkAxe(t, p.ctx, "admin: users")
 	if shots != "" {
@@ -262,8 +263,20 @@ func TestAdminJourney(t *testing.T) {
 		adminShots(t, p, s, shots, pbID)
 	}
 
-	// The agent signs in with the password the admin was shown: no admin screens.
-	ag := openInbox(t, s, "agent", "ada@parley.test", password)
+	// The agent opens the link and chooses a password: they are in, with no admin screens. The
+	// link works once.
+	const password = "ada's own long password"
+	ag := newTab(t, "agent", nil)
+	grantNotifications(ag, s.url)
+	ag.navigate(link)
+	ag.waitHost("the invitation's page", `document.querySelector('form.card h1') && document.querySelector('form.card h1').textContent === 'Welcome, Ada Agent'`)
+	checkAxe(t, ag.ctx, "invitation: choose a password")
+	ag.do(chromedp.SendKeys(`form.card input[type=password]`, password), chromedp.Click(`form.card button[type=submit]`))
+	ag.waitHost("the inbox", `document.querySelector('nav.side') && document.querySelector('.me-n').textContent === 'Ada Agent'`)
+	again := newTab(t, "link-again", nil)
+	again.navigate(link)
+	again.waitHost("the spent link refused", `document.querySelector('.card h1') && document.querySelector('.card h1').textContent === 'This link does not work'`)
+	loginAs(t, s, "ada@parley.test", password) // the password the link set signs in
 	ag.goHash("#/admin")
 	ag.waitHost("the agent's profile", `document.querySelector('.adm-nav') && document.querySelector('#adm-profile-h')`)
 	links := host[string](ag, `[...document.querySelectorAll('.adm-nav a')].map((a) => a.getAttribute('href')).join(' ')`)

@@ -436,7 +436,7 @@ func TestAdminDailyUse(t *testing.T) {
 	p.fill(`.adm-new-user input[name=name]`, "Ada Agent")
 	p.fill(`.adm-new-user input[name=email]`, "ada@parley.test")
 	checkAxe(t, p.ctx, "admin: a new user with the inboxes they join")
-	p.clickText(".adm-new-user button", "Create user")
+	p.clickText(".adm-new-user button", "Invite")
 	p.waitHost("where they work", `document.querySelector('.adm-created') && document.querySelector('.adm-created').textContent.includes('They work in: Demo site.')`)
 	var ada float64
 	for _, u := range api.must(200, "GET", "/api/v1/users", nil)["users"].([]any) {

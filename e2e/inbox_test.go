@@ -153,6 +153,8 @@ func TestInboxJourney(t *testing.T) {
 		window.Notification.permission = N.permission;
 		window.Notification.requestPermission = () => N.requestPermission();
 		HTMLMediaElement.prototype.play = function () { window.__sounds++; return Promise.resolve(); };
+		const start = AudioBufferSourceNode.prototype.start;
+		AudioBufferSourceNode.prototype.start = function (...a) { window.__sounds++; return start.apply(this, a); };
 		document.hasFocus = () => false;
 	})()`)
 
@@ -274,13 +276,13 @@ func TestInboxJourney(t *testing.T) {
 	owner.do(chromedp.KeyEvent("\x1b"))
 	owner.waitHost("the shortcuts closed", `!document.querySelector('dialog[open]')`)
 
-	// The bell: notification settings per event, kept in this browser.
+	// The bell: notification settings per event and way, kept on the server.
 	host[chromedp.Void](owner, `document.querySelector('.side-top .icon-btn').click()`)
 	owner.waitHost("the notification settings", `document.querySelector('dialog[open] .notify-table')`)
 	checkAxe(t, owner.ctx, "notification settings")
 	owner.waitHost("permission granted, said so", `document.querySelector('dialog[open]').textContent.includes('allowed in this browser')`)
-	host[chromedp.Void](owner, `document.querySelector('dialog[open] tbody tr:nth-child(4) td:nth-child(2) input').click()`)
-	owner.waitHost("the setting kept", `JSON.parse(localStorage.getItem('parley.notify.v1')).message_others.desktop === true`)
+	host[chromedp.Void](owner, `document.querySelector('dialog[open] tbody tr:nth-child(4) input[aria-label$="Desktop"]').click()`)
+	owner.waitHost("the setting kept", `JSON.parse(localStorage.getItem('parley.notify.v2')).notify.message_others.desktop === true`)
 	eventually(t, "the setting kept on the server, for every device", func() bool {
 		n, _ := api.must(200, "GET", "/api/v1/me/settings", nil)["notify"].(map[string]any)
 		w, _ := n["message_others"].(map[string]any)

@@ -49,6 +49,8 @@ type Config struct {
 	MetaGraphURL     string
 	TwilioAPIURL     string
 	TwilioContentURL string
+	// NotifyBatch is how long an email to an agent waits for more of its kind (docs/notifications.md).
+	NotifyBatch time.Duration
 }
 
 // storageFlags are the flags every subcommand that opens the database shares.
@@ -78,6 +80,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.MailSMTP, "mail-smtp", "", "the installation's mail relay, smtp://user:password@host:587 (STARTTLS), smtps://…:465 (TLS) or smtp://host:25?security=none; set, the mail settings are fixed by flags")
 	fs.StringVar(&c.MailFrom, "mail-from", "", "the From of the installation's mail, e.g. 'Example Support <support@example.com>' (with --mail-smtp)")
 	fs.StringVar(&c.MailReplyDomain, "mail-reply-domain", "", "the domain replies come back to as reply+TOKEN@domain, received by --smtp-addr or --mail-imap (with --mail-smtp)")
+	fs.DurationVar(&c.NotifyBatch, "notify-batch", 3*time.Minute, "how long an email to an agent waits for more of its kind before it goes: a busy chat makes one email per this long")
 	fs.StringVar(&c.MailIMAP, "mail-imap", "", "a mailbox the reply domain's mail is fetched from, imaps://user:password@host:993/INBOX (with --mail-smtp)")
 	fs.StringVar(&c.MetaGraphURL, "meta-graph-url", messenger.DefaultGraphURL, "the base URL of Meta's Graph API (Messenger); change it only to point at a test server")
 	fs.StringVar(&c.TwilioAPIURL, "twilio-api-url", whatsapp.DefaultAPIURL, "the base URL of Twilio's REST API (WhatsApp); change it only to point at a test server")
@@ -115,7 +118,7 @@ var envFlags = map[string]bool{
 	"addr": true, "data": true, "database": true, "nats": true, "base-url": true, "tls-cert": true, "tls-key": true,
 	"trusted-proxies": true, "demo": true, "visitor-ip-limit": true, "visitor-grace": true, "city-db": true, "log-level": true, "log-format": true,
 	"debug-addr": true, "secret-key": true, "secret-keys-old": true, "webhooks-allow-private": true, "smtp-addr": true, "smtp-hostname": true,
-	"mail-smtp": true, "mail-from": true, "mail-reply-domain": true, "mail-imap": true,
+	"mail-smtp": true, "mail-from": true, "mail-reply-domain": true, "mail-imap": true, "notify-batch": true,
 	"meta-graph-url": true, "twilio-api-url": true, "twilio-content-url": true,
 }
 
@@ -161,6 +164,9 @@ func (c *Config) validate() error {
 	}
 	if c.VisitorGrace < 100*time.Millisecond || c.VisitorGrace > time.Hour {
 		return fmt.Errorf("--visitor-grace must be between 100ms and 1h")
+	}
+	if c.NotifyBatch < time.Second || c.NotifyBatch > 24*time.Hour {
+		return fmt.Errorf("--notify-batch must be between 1s and 24h")
 	}
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		return fmt.Errorf("--base-url must start with http:// or https://")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -43,8 +44,10 @@ import (
 	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/mailer"
 	"github.com/parleyhq/parley/internal/mask"
+	"github.com/parleyhq/parley/internal/notify"
 	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/presence"
+	"github.com/parleyhq/parley/internal/push"
 	"github.com/parleyhq/parley/internal/realtime"
 	"github.com/parleyhq/parley/internal/richtext"
 	"github.com/parleyhq/parley/internal/savedreply"
@@ -84,6 +87,14 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+
+	// Listening first: links in mails and pushes name the address (--base-url, or this one).
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	defer ln.Close()
+	base := baseURL(c, ln.Addr().String())
 
 	node := nodeName()
 	installation, err := db.InstallationID(ctx)
@@ -151,10 +162,6 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	queue.Handle(crm.IndexJob, records.IndexJob)
 	hooks := webhook.NewService(webhook.Options{Repo: db, Feed: feed, AllowPrivate: c.WebhooksAllowPrivate, Logger: log})
 	queue.Handle(webhook.SendKind, hooks.Send)
-	// Durable consumers of the event log: each reads on from where it stopped, on one node at a time
-	// (the webhooks' fan-out, the notes that follow linked conversations).
-	consumers := event.NewRunner(db, feed, event.RunnerOptions{Node: node, Logger: log},
-		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut}, records.FollowConsumer())
 	engine := bot.New(bot.Options{Playbooks: playbooks, Versions: versions, Conversations: convs, Contacts: contacts, Records: records,
 		Jobs: queue, Hours: inboxes.OpenAt, Logger: log})
 	limits := widget.DefaultLimits
@@ -168,7 +175,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		}
 		return locator.Lookup(a).CountryCode
 	}
-	hub := realtime.NewHub(realtime.Options{Bus: events, Feed: feed, Presence: tracker, Conversations: convs, Directory: dir,
+	hub := realtime.NewHub(realtime.Options{Bus: events, Feed: feed, Presence: tracker, Attention: tracker, Conversations: convs, Directory: dir,
 		Registerer: reg, Logger: log, Render: richtext.Render, OriginAllowed: sameOrigin, VisitorGrace: c.VisitorGrace,
 		Locate: locate, Mask: func(s string) string { out, _ := mask.String(s); return out },
 		StartChat: func(ctx context.Context, sess *widget.Session, inv realtime.Invite) error {
@@ -193,14 +200,19 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.DefaultHashParams, runtime.NumCPU()), Logger: log, Feed: feed})
+	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.DefaultHashParams, runtime.NumCPU()), Logger: log, Feed: feed,
+		MailReady: func(ctx context.Context) bool {
+			st, err := mail.Settings(ctx)
+			return err == nil && st.Configured()
+		},
+		PasswordLink: func(token string) string { return base + "/inbox/#/password/" + token }})
 
-	ln, err := net.Listen("tcp", c.Addr)
+	// Notifications (docs/notifications.md): web push to agents' devices and emails, decided by a
+	// durable consumer of the event log; invitation and reset mails.
+	nkeys, err := db.NotifyKeys(ctx, newNotifyKeys)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+		return fmt.Errorf("the notification keys: %w", err)
 	}
-	defer ln.Close()
-	base := baseURL(c, ln.Addr().String())
 	// Messenger and WhatsApp tell Meta and Twilio where to call back: they start once the public
 	// URL is known (before the job runner, which runs their webhooks' jobs).
 	pages := messenger.New(messenger.Options{Repo: db, Receiver: receiver, Convs: convs, Blobs: blobs, Feed: feed, Queue: queue,
@@ -208,6 +220,22 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	senders := whatsapp.New(whatsapp.Options{Repo: db, Receiver: receiver, Convs: convs, Blobs: blobs, Feed: feed, Queue: queue,
 		APIURL: c.TwilioAPIURL, ContentURL: c.TwilioContentURL, BaseURL: base, Logger: log})
 	channel.NewDispatcher(queue, convs, map[inbox.Kind]channel.Sender{inbox.Email: emails, inbox.Messenger: pages, inbox.WhatsApp: senders}, log)
+	vapid, err := push.ParseKeys(nkeys.VAPIDPrivate)
+	if err != nil {
+		return err
+	}
+	pushes := push.NewService(push.Options{Repo: db, Sender: &push.Sender{Keys: vapid, Subject: pushContact(base)}, Logger: log,
+		Describe: describeDevice})
+	notifier := notify.New(notify.Options{Repo: db, Queue: queue, Feed: feed, Directory: dir, Presence: tracker, Visitors: hub, Push: pushes,
+		Mail: mail, Accounts: accounts, Keys: nkeys, BaseURL: base, Batch: c.NotifyBatch,
+		// A chat is missed once the visitor's last page has been gone for the grace period: look as
+		// often as that.
+		MissedCheck: c.VisitorGrace, Logger: log})
+	// Durable consumers of the event log: each reads on from where it stopped, on one node at a time
+	// (the webhooks' fan-out, the notes that follow linked conversations, agents' notifications).
+	consumers := event.NewRunner(db, feed, event.RunnerOptions{Node: node, Logger: log},
+		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut}, records.FollowConsumer(), notifier.Consumer())
+
 	var demoSite *httpapi.DemoSite
 	var seeded *demo.Result
 	if c.Demo {
@@ -247,6 +275,8 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Messenger:      pages,
 		WhatsApp:       senders,
 		BaseURL:        base,
+		Push:           pushes,
+		Notify:         notifier,
 		LocationCredit: locator.Attribution(),
 	})
 	srv := &http.Server{
@@ -422,6 +452,46 @@ func cleanOrphans(ctx context.Context, blobs *blob.Service, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// newNotifyKeys makes the installation's notification keys on its first start.
+func newNotifyKeys() (string, *notify.Keys, error) {
+	vapid, err := push.GenerateKeys()
+	if err != nil {
+		return "", nil, err
+	}
+	unsub := make([]byte, 32)
+	if _, err := rand.Read(unsub); err != nil {
+		return "", nil, err
+	}
+	return vapid.PublicKey(), &notify.Keys{VAPIDPrivate: vapid.PrivateKey(), Unsubscribe: unsub}, nil
+}
+
+// pushContact is how push services may reach the operator (RFC 8292's subject): the public https
+// URL, else a postmaster address at its host.
+func pushContact(base string) string {
+	if strings.HasPrefix(base, "https://") {
+		return base
+	}
+	host := "localhost"
+	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return "mailto:postmaster@" + host
+}
+
+// describeDevice names a subscribed browser for the profile's device list.
+func describeDevice(ua string) string {
+	i := clientinfo.Parse(ua)
+	browser := strings.TrimSpace(i.Browser + " " + i.BrowserVersion)
+	system := strings.TrimSpace(i.OS + " " + i.OSVersion)
+	switch {
+	case browser != "" && system != "":
+		return browser + " · " + system
+	case browser != "":
+		return browser
+	}
+	return system
 }
 
 // sameOrigin reports whether a browser's Origin is the host it connects to.

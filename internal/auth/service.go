@@ -11,12 +11,15 @@ import (
 
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/event"
+	"github.com/parleyhq/parley/internal/jobs"
 )
 
 // Repo is the storage the auth service needs; internal/store implements it.
 type Repo interface {
-	UserSettings(ctx context.Context, userID int64) (notify string, err error)
-	SetUserSettings(ctx context.Context, userID int64, notify string, at int64) error
+	UserSettings(ctx context.Context, userID int64) (*StoredSettings, error)
+	SetUserSettings(ctx context.Context, userID int64, s *StoredSettings) error
+	CompanySettings(ctx context.Context) (*CompanySettings, error)
+	SaveCompanySettings(ctx context.Context, s *CompanySettings) error
 	HasOwner(ctx context.Context) (bool, error)
 	CountActiveOwners(ctx context.Context) (int, error)
 	CreateUser(ctx context.Context, u *User, onlyIfNoOwner bool, evs ...event.Event) error
@@ -25,6 +28,16 @@ type Repo interface {
 	ListUsers(ctx context.Context) ([]User, error)
 	UpdateUser(ctx context.Context, u *User, evs ...event.Event) error
 	SetPassword(ctx context.Context, userID int64, hash string, keepSessionID int64) error
+	// CreateInvitedUser inserts a user with no password yet, with the jobs that mail the link; lang
+	// (when set) is their mail's language until they choose one.
+	CreateInvitedUser(ctx context.Context, u *User, lang string, specs []jobs.Spec, evs ...event.Event) error
+	EnqueueJobs(ctx context.Context, specs ...jobs.Spec) error
+	// CreateAccountToken stores a one-time link, deleting the user's unused ones of its purpose.
+	CreateAccountToken(ctx context.Context, t *AccountToken) error
+	AccountTokenByHash(ctx context.Context, hash string) (*AccountToken, error)
+	// SetPasswordWithToken spends the unexpired, unused token of hash (not-found otherwise), sets
+	// its user's password, deletes their other links and ends their sessions: one transaction.
+	SetPasswordWithToken(ctx context.Context, tokenHash, passwordHash string, now int64) error
 	DeactivateUser(ctx context.Context, userID int64, at int64, evs ...event.Event) error
 	ReactivateUser(ctx context.Context, userID int64, at int64, evs ...event.Event) error
 
@@ -89,8 +102,13 @@ type Options struct {
 	Limits     LoginLimits
 	SessionTTL time.Duration // idle lifetime of a session, default 30 days
 	Feed       Feed          // optional: no announcements without it
-	Logger     *slog.Logger
-	Now        func() time.Time // tests only
+	// MailReady reports whether the installation's mail can send invitations and reset links
+	// (nil: it cannot; invitations then give the admin the link to pass on).
+	MailReady func(ctx context.Context) bool
+	// PasswordLink is the URL of a one-time link's page for token (nil: a path on this server).
+	PasswordLink func(token string) string
+	Logger       *slog.Logger
+	Now          func() time.Time // tests only
 }
 
 // Service is accounts: sign-in, users, teams, sessions and tokens.
@@ -104,6 +122,9 @@ type Service struct {
 	now       func() time.Time
 	dummyOnce sync.Once
 	dummyHash string
+	mailOK    func(ctx context.Context) bool
+	linkOf    func(token string) string
+	links     *linkLimits
 }
 
 // NewService returns the accounts service.
@@ -123,7 +144,8 @@ func NewService(repo Repo, opt Options) *Service {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Service{repo: repo, hasher: opt.Hasher, limiter: newLoginLimiter(opt.Limits), ttl: opt.SessionTTL, feed: opt.Feed, log: opt.Logger, now: opt.Now}
+	return &Service{repo: repo, hasher: opt.Hasher, limiter: newLoginLimiter(opt.Limits), ttl: opt.SessionTTL, feed: opt.Feed, log: opt.Logger, now: opt.Now,
+		mailOK: opt.MailReady, linkOf: opt.PasswordLink, links: newLinkLimits()}
 }
 
 // dummy returns a hash checked against when the email is unknown, so a wrong email costs as long
@@ -254,17 +276,17 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 		return nil, "", nil, err
 	}
 	var hash string
-	if u != nil {
+	if u != nil && !u.Invited {
 		hash = u.PasswordHash
 	} else {
-		hash = s.dummy(ctx)
+		hash = s.dummy(ctx) // unknown, or invited and without a password yet
 	}
 	match, err := s.hasher.Verify(ctx, hash, password)
 	if err != nil {
 		done(false)
 		return nil, "", nil, err
 	}
-	if u == nil || !match || u.Deactivated {
+	if u == nil || u.Invited || !match || u.Deactivated {
 		done(false)
 		return nil, "", nil, errs.Coded(errs.Unauthenticated, "invalid_credentials", "wrong email or password")
 	}

@@ -29,13 +29,15 @@ func (r Role) IsAdmin() bool { return r == Owner || r == Admin }
 
 // User is a person who signs in to the inbox.
 type User struct {
-	ID            int64  `json:"id"`
-	Email         string `json:"email"`
-	Name          string `json:"name"`
-	AvatarURL     string `json:"avatar_url"`
-	TimeZone      string `json:"time_zone"`
-	Role          Role   `json:"role"`
-	Deactivated   bool   `json:"deactivated"`
+	ID          int64  `json:"id"`
+	Email       string `json:"email"`
+	Name        string `json:"name"`
+	AvatarURL   string `json:"avatar_url"`
+	TimeZone    string `json:"time_zone"`
+	Role        Role   `json:"role"`
+	Deactivated bool   `json:"deactivated"`
+	// Invited: invited by email and no password set yet (the link sets it).
+	Invited       bool   `json:"invited"`
 	CreatedAt     int64  `json:"created_at"`
 	UpdatedAt     int64  `json:"updated_at"`
 	PasswordHash  string `json:"-"`

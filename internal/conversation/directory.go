@@ -1,6 +1,7 @@
 package conversation
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -244,3 +245,22 @@ func (d *Directory) Access(userID, inboxID int64) (Access, bool) {
 
 // Members lists an inbox's members (Directory for the conversation service).
 func (d *Directory) Members(inboxID int64) []int64 { return d.cur.Load().members[inboxID] }
+
+// Seers lists the active users who may see c now (CanSee), from memory: the notifications decide
+// whom to tell with it.
+func (d *Directory) Seers(c *Conversation) []*auth.User {
+	st := d.cur.Load()
+	ib := st.inboxes[c.InboxID]
+	if ib == nil {
+		return nil
+	}
+	var out []*auth.User
+	for _, u := range st.users {
+		_, member := slices.BinarySearch(st.members[c.InboxID], u.ID)
+		if CanSee(Access{User: u, Inbox: ib, Member: member}, c) {
+			out = append(out, u)
+		}
+	}
+	slices.SortFunc(out, func(a, b *auth.User) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}

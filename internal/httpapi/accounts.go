@@ -156,7 +156,7 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) error {
-	var in auth.Settings
+	var in auth.SettingsPatch
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -272,12 +272,32 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// createUser creates a user with the password given, or — with none — invites them by email to
+// set their own (the admin area's way).
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
-	var in auth.NewUser
+	var in struct {
+		Email     string    `json:"email"`
+		Name      string    `json:"name"`
+		Password  string    `json:"password"`
+		Role      auth.Role `json:"role"`
+		TimeZone  string    `json:"time_zone"`
+		AvatarURL string    `json:"avatar_url"`
+		// Language of the invitation mail (the inviting admin's).
+		Language string `json:"language"`
+	}
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	u, err := s.auth.CreateUser(r.Context(), actorOf(r).user, in)
+	nu := auth.NewUser{Email: in.Email, Name: in.Name, Password: in.Password, Role: in.Role, TimeZone: in.TimeZone, AvatarURL: in.AvatarURL}
+	if in.Password == "" {
+		u, inv, err := s.auth.Invite(r.Context(), actorOf(r).user, nu, in.Language)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"user": u, "invitation": inv})
+		return nil
+	}
+	u, err := s.auth.CreateUser(r.Context(), actorOf(r).user, nu)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/push"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/storetest"
 )
@@ -35,8 +36,13 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	e.accounts = auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 4),
 		Limits: auth.LoginLimits{PerIPBurst: 50, PerIPInterval: time.Minute, PerAccountBurst: 3, PerAccountInterval: time.Hour}})
 	proxies, _ := httpapi.ParseProxies("127.0.0.1")
+	vapid, err := push.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.api = httpapi.New(httpapi.Config{
 		Auth: e.accounts,
+		Push: push.NewService(push.Options{Repo: db, Sender: &push.Sender{Keys: vapid}}),
 		Checks: map[string]httpapi.Checker{"database": db, "bus": httpapi.CheckFunc(func(context.Context) error {
 			if e.busDown {
 				return errors.New("bus down")
@@ -377,8 +383,9 @@ func TestClientIPTrustsOnlyConfiguredProxies(t *testing.T) {
 	}
 }
 
-// An agent's own settings follow them to every device; unknown events are refused and change
-// nothing; nobody else's settings are touched.
+// An agent's own settings follow them to every device: every event and way with the defaults
+// filled in, changed by naming some; unknown events, ways or sounds are refused and change nothing;
+// nobody else's settings are touched.
 func TestOwnSettings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
@@ -388,21 +395,81 @@ func TestOwnSettings(t *testing.T) {
 		e.login(c, "agent@example.com")
 		e.login(other, "other@example.com")
 		got := e.do(c, "GET", "/api/v1/me/settings", "")
-		if got.status != 200 || got.raw != `{"notify":{}}`+"\n" && got.raw != `{"notify":{}}` {
+		n := got.body["notify"].(map[string]any)
+		if got.status != 200 || len(n) != 7 || n["assigned_me"].(map[string]any)["push"] != true || n["message_others"].(map[string]any)["desktop"] != false ||
+			n["missed_chat"].(map[string]any)["email"] != true || got.body["volume"] != float64(70) {
 			t.Fatalf("settings never set: %d %q", got.status, got.raw)
 		}
-		put := e.do(c, "PUT", "/api/v1/me/settings", `{"notify":{"message_others":{"desktop":true,"sound":false},"assigned_me":{"sound":false}}}`)
+		put := e.do(c, "PUT", "/api/v1/me/settings", `{"notify":{"message_others":{"desktop":true,"sound":false},"assigned_me":{"sound":false}},"sounds":{"assigned_me":"knock"},"volume":40,"language":"de"}`)
 		expect(t, put, 200, "")
 		expect(t, e.do(c, "PUT", "/api/v1/me/settings", `{"notify":{"lunch_time":{"desktop":true}}}`), 400, "notify_invalid")
 		expect(t, e.do(c, "PUT", "/api/v1/me/settings", `{"notify":{"assigned_me":{"pigeon":true}}}`), 400, "notify_invalid")
+		expect(t, e.do(c, "PUT", "/api/v1/me/settings", `{"notify":{"missed_chat":{"push":true}}}`), 400, "notify_invalid")
+		expect(t, e.do(c, "PUT", "/api/v1/me/settings", `{"sounds":{"assigned_me":"trumpet"}}`), 400, "sound_invalid")
+		expect(t, e.do(c, "PUT", "/api/v1/me/settings", `{"volume":101}`), 400, "volume_invalid")
 		again := e.do(c, "GET", "/api/v1/me/settings", "")
-		n := again.body["notify"].(map[string]any)
-		if n["message_others"].(map[string]any)["desktop"] != true || n["assigned_me"].(map[string]any)["sound"] != false || len(n) != 2 {
+		n = again.body["notify"].(map[string]any)
+		if n["message_others"].(map[string]any)["desktop"] != true || n["assigned_me"].(map[string]any)["sound"] != false ||
+			n["assigned_me"].(map[string]any)["desktop"] != true || again.body["sounds"].(map[string]any)["assigned_me"] != "knock" ||
+			again.body["volume"] != float64(40) || again.body["language"] != "de" {
 			t.Fatalf("stored settings: %s", again.raw)
 		}
-		if o := e.do(other, "GET", "/api/v1/me/settings", ""); len(o.body["notify"].(map[string]any)) != 0 {
+		if o := e.do(other, "GET", "/api/v1/me/settings", ""); o.body["notify"].(map[string]any)["message_others"].(map[string]any)["desktop"] != false {
 			t.Fatalf("another agent's settings changed: %s", o.raw)
 		}
 		expect(t, e.do(e.client(), "GET", "/api/v1/me/settings", ""), 401, "")
+	})
+}
+
+// A browser subscribes to web push with its PushSubscription as toJSON() gives it; the device is
+// listed for its agent only, and removed by them only. The company's switch is read by everyone,
+// changed by admins.
+func TestPushDevicesAndCompanySettings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.user("agent@example.com", auth.Agent)
+		e.user("other@example.com", auth.Agent)
+		e.user("admin@example.com", auth.Admin)
+		c, other, admin := e.client(), e.client(), e.client()
+		e.login(c, "agent@example.com")
+		e.login(other, "other@example.com")
+		e.login(admin, "admin@example.com")
+		key := e.do(c, "GET", "/api/v1/push/key", "")
+		if key.status != 200 || len(key.body["public_key"].(string)) != 87 {
+			t.Fatalf("push key: %d %s", key.status, key.raw)
+		}
+		browserKey, err := push.GenerateKeys()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub := `{"endpoint":"https://fcm.googleapis.com/fcm/send/abc:def","expirationTime":null,"keys":{"p256dh":"` + browserKey.PublicKey() + `","auth":"BTBZMqHH6r4Tts7J_aSIgg"}}`
+		made := e.do(c, "POST", "/api/v1/me/push-subscriptions", sub)
+		if made.status != 201 {
+			t.Fatalf("subscribe: %d %s", made.status, made.raw)
+		}
+		d := made.body["device"].(map[string]any)
+		if d["service"] != "fcm.googleapis.com" || strings.Contains(made.raw, "abc:def") || strings.Contains(made.raw, "BTBZ") {
+			t.Fatalf("the device shows %s", made.raw)
+		}
+		expect(t, e.do(c, "POST", "/api/v1/me/push-subscriptions", `{"endpoint":"http://10.0.0.1/push","keys":{"p256dh":"`+browserKey.PublicKey()+`","auth":"BTBZMqHH6r4Tts7J_aSIgg"}}`), 400, "endpoint_invalid")
+		expect(t, e.do(c, "POST", "/api/v1/me/push-subscriptions", `{"endpoint":"https://push.example/x","keys":{"p256dh":"AAAA","auth":"BTBZMqHH6r4Tts7J_aSIgg"}}`), 400, "p256dh_invalid")
+		if list := e.do(other, "GET", "/api/v1/me/push-subscriptions", ""); len(list.body["devices"].([]any)) != 0 {
+			t.Fatalf("another agent sees the device: %s", list.raw)
+		}
+		id := strconv.FormatInt(int64(d["id"].(float64)), 10)
+		expect(t, e.do(other, "DELETE", "/api/v1/me/push-subscriptions/"+id, ""), 404, "")
+		expect(t, e.do(c, "DELETE", "/api/v1/me/push-subscriptions/"+id, ""), 204, "")
+		if list := e.do(c, "GET", "/api/v1/me/push-subscriptions", ""); len(list.body["devices"].([]any)) != 0 {
+			t.Fatalf("the removed device is still listed: %s", list.raw)
+		}
+
+		if got := e.do(c, "GET", "/api/v1/company-settings", ""); got.status != 200 || got.body["in_app_notifications"] != true {
+			t.Fatalf("company settings: %d %s", got.status, got.raw)
+		}
+		expect(t, e.do(c, "PATCH", "/api/v1/company-settings", `{"in_app_notifications":false}`), 403, "")
+		expect(t, e.do(admin, "PATCH", "/api/v1/company-settings", `{"in_app_notifications":false}`), 200, "")
+		if got := e.do(c, "GET", "/api/v1/company-settings", ""); got.body["in_app_notifications"] != false {
+			t.Fatalf("the switch did not stay off: %s", got.raw)
+		}
 	})
 }

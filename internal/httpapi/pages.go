@@ -50,6 +50,13 @@ button{margin-top:1.2rem;width:100%;padding:.7rem;border:0;border-radius:6px;bac
 <p>This is a plain page of the demo website. The chat widget appears on it.</p>
 <p class="hint">Website key: <code>{{.Key}}</code></p>
 <script src="/widget.js" data-website-key="{{.Key}}" async></script>
+{{else if eq .Kind "unsubscribe"}}
+<h1>{{.Title}}</h1>
+<p>{{.Text}}</p>
+<form method="post" action="{{.Action}}"><button type="submit">{{.Button}}</button></form>
+{{else if eq .Kind "message"}}
+<h1>{{.Title}}</h1>
+<p>{{.Text}}</p>
 {{else}}
 <h1>{{.Title}}</h1>
 {{end}}
@@ -57,6 +64,7 @@ button{margin-top:1.2rem;width:100%;padding:.7rem;border:0;border-radius:6px;bac
 
 type pageData struct {
 	Kind, Title, Error, Name, Email, Key string
+	Text, Button, Action                 string // a message page's words; a one-button form's
 	Lang                                 string // the page's language, when not English
 	User                                 *auth.User
 }

@@ -24,7 +24,9 @@ import (
 	"github.com/parleyhq/parley/internal/eventlog"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/mailer"
+	"github.com/parleyhq/parley/internal/notify"
 	"github.com/parleyhq/parley/internal/playbook"
+	"github.com/parleyhq/parley/internal/push"
 	"github.com/parleyhq/parley/internal/realtime"
 	"github.com/parleyhq/parley/internal/savedreply"
 	"github.com/parleyhq/parley/internal/webhook"
@@ -80,6 +82,9 @@ type Config struct {
 	Messenger *messenger.Service
 	WhatsApp  *whatsapp.Service
 	BaseURL   string
+	// Push keeps agents' devices for web push; Notify signs and follows unsubscribe links.
+	Push   *push.Service
+	Notify *notify.Service
 	// LocationCredit is shown wherever a location from the IP database appears.
 	LocationCredit string
 }
@@ -121,6 +126,8 @@ type Server struct {
 	messenger      *messenger.Service
 	whatsapp       *whatsapp.Service
 	baseURL        string
+	push           *push.Service
+	notify         *notify.Service
 	locationCredit string
 }
 
@@ -149,6 +156,7 @@ func New(cfg Config) *Server {
 	s.playbooks = cfg.Playbooks
 	s.replies = cfg.SavedReplies
 	s.messenger, s.whatsapp, s.baseURL = cfg.Messenger, cfg.WhatsApp, cfg.BaseURL
+	s.push, s.notify = cfg.Push, cfg.Notify
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
 	for _, rt := range s.routes {
@@ -316,6 +324,8 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/{$}", "page", s.pageRoot},
 		{"GET", "/inbox/{$}", "page", s.inboxApp},
 		{"GET", "/inbox/assets/{file}", "page", s.inboxAsset},
+		{"GET", "/inbox/sw.js", "page", s.inboxWorker},
+		{"GET", "/inbox/manifest.webmanifest", "page", s.inboxManifest},
 		{"POST", "/inbox/setup", "page", s.pageSetup},
 		{"POST", "/inbox/login", "page", s.pageLogin},
 		{"POST", "/inbox/logout", "page", s.pageLogout},
@@ -326,6 +336,7 @@ func (s *Server) routeTable() []Route {
 	routes = append(routes, s.visitorRoutes()...)
 	routes = append(routes, s.tryRoutes()...)
 	routes = append(routes, s.messagingRoutes()...)
+	routes = append(routes, s.notificationRoutes()...)
 	return routes
 }
 

@@ -38,6 +38,10 @@ type Message struct {
 	Automated bool
 	// FromName, when set, replaces the configured sender name (an agent's name on a follow-up).
 	FromName string
+	// Unsubscribe is the URL that stops this kind of mail for its recipient: with https, one POST
+	// to it unsubscribes (RFC 8058, List-Unsubscribe-Post); over plain http (an installation
+	// without TLS) only List-Unsubscribe is set, as RFC 8058 allows one-click only over https.
+	Unsubscribe string
 }
 
 // Mailer sends mail. It returns the Message-ID the mail went out with.
@@ -346,6 +350,12 @@ func Send(ctx context.Context, sender *email.Sender, replyDomain string, m *Mess
 	}
 	out := &email.Outgoing{From: from, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Attachments: m.Attachments,
 		InReplyTo: m.InReplyTo, References: m.References, Automated: m.Automated}
+	switch {
+	case strings.HasPrefix(m.Unsubscribe, "https://"):
+		out.Unsubscribe = m.Unsubscribe
+	case m.Unsubscribe != "":
+		out.Headers = append(out.Headers, email.Header{Name: "List-Unsubscribe", Value: "<" + m.Unsubscribe + ">"})
+	}
 	domain := DomainOf(from.Address)
 	out.MessageID = NewMessageID(m.ReplyToken, domain)
 	if m.ReplyToken != "" && replyDomain != "" {

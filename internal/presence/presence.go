@@ -2,6 +2,10 @@
 // inbox open somewhere — any tab, any device, any node. Sockets are counted in memory on each node
 // and shared between nodes by heartbeats on the bus, so an idle connection costs no database write;
 // only the toggle is stored.
+//
+// It also knows which agents are looking: an inbox tab of theirs is visible and was used lately
+// (Attend). Pushes to their other devices wait while they are, so a forgotten desktop tab does not
+// silence the phone, and an agent at work is not told twice.
 package presence
 
 import (
@@ -53,8 +57,10 @@ type Tracker struct {
 	leaving map[int64]time.Time // user -> end of grace, once their last local socket closed
 	remote  map[string]nodeBeat // node -> what it last said
 	toggles map[int64]bool      // cache of the stored toggle
-	wake    chan struct{}
-	ready   chan struct{}
+	// attention: user -> tab -> until when the tab counts as looked at, for tabs on this node
+	attention map[int64]map[uint64]time.Time
+	wake      chan struct{}
+	ready     chan struct{}
 
 	chMu      sync.Mutex
 	pending   map[int64]struct{} // agents whose availability may have changed, not yet taken
@@ -62,14 +68,18 @@ type Tracker struct {
 }
 
 type nodeBeat struct {
-	users   map[int64]bool
-	expires time.Time
+	users     map[int64]bool
+	attentive map[int64]time.Time // until when, on this node's clock
+	expires   time.Time
 }
 
 type beat struct {
 	Node  string  `json:"node"`
 	Users []int64 `json:"users"`
 	Gone  bool    `json:"gone,omitempty"` // the node is shutting down: its agents get the grace period
+	// Attentive: users with a tab in use, and for how many more milliseconds (relative, so nodes'
+	// clocks need not agree).
+	Attentive map[int64]int64 `json:"attentive,omitempty"`
 }
 
 type toggleMsg struct {
@@ -98,7 +108,7 @@ func New(o Options) *Tracker {
 		o.OnChange = func(int64) {}
 	}
 	return &Tracker{o: o, local: map[int64]int{}, leaving: map[int64]time.Time{}, remote: map[string]nodeBeat{},
-		toggles: map[int64]bool{}, wake: make(chan struct{}, 1), ready: make(chan struct{}),
+		toggles: map[int64]bool{}, attention: map[int64]map[uint64]time.Time{}, wake: make(chan struct{}, 1), ready: make(chan struct{}),
 		pending: map[int64]struct{}{}, changedCh: make(chan struct{}, 1)}
 }
 
@@ -206,8 +216,19 @@ func (t *Tracker) heldLocked(now time.Time) []int64 {
 }
 
 func (t *Tracker) send(ctx context.Context, gone bool) {
+	now := t.o.Now()
 	t.mu.Lock()
-	b := beat{Node: t.o.Node, Users: t.heldLocked(t.o.Now()), Gone: gone}
+	b := beat{Node: t.o.Node, Users: t.heldLocked(now), Gone: gone}
+	if !gone {
+		for u := range t.attention {
+			if until := t.attentiveUntilLocked(u); until.After(now) {
+				if b.Attentive == nil {
+					b.Attentive = map[int64]int64{}
+				}
+				b.Attentive[u] = until.Sub(now).Milliseconds()
+			}
+		}
+	}
 	t.mu.Unlock()
 	data, _ := json.Marshal(b)
 	if err := t.o.Bus.Publish(ctx, subjectBeat, data); err != nil {
@@ -249,15 +270,23 @@ func (t *Tracker) onBeat(_ string, data []byte) {
 	for _, u := range b.Users {
 		users[u] = true
 	}
+	now := t.o.Now()
+	var attentive map[int64]time.Time
+	for u, ms := range b.Attentive {
+		if attentive == nil {
+			attentive = map[int64]time.Time{}
+		}
+		attentive[u] = now.Add(time.Duration(ms) * time.Millisecond)
+	}
 	t.mu.Lock()
 	prev, known := t.remote[b.Node]
 	old := prev.users
 	if b.Gone {
 		// A node shutting down (a rolling restart): its agents keep their grace period, as if their
 		// tab had closed, so they stay assignable while their browsers reconnect elsewhere.
-		t.remote[b.Node] = nodeBeat{users: users, expires: t.o.Now().Add(t.o.Grace)}
+		t.remote[b.Node] = nodeBeat{users: users, expires: now.Add(t.o.Grace)}
 	} else {
-		t.remote[b.Node] = nodeBeat{users: users, expires: t.o.Now().Add(t.o.TTL)}
+		t.remote[b.Node] = nodeBeat{users: users, attentive: attentive, expires: now.Add(t.o.TTL)}
 	}
 	t.mu.Unlock()
 	if !known && !b.Gone {
@@ -301,6 +330,61 @@ func (t *Tracker) Online(userID int64) bool {
 	}
 	for _, nb := range t.remote {
 		if nb.users[userID] && now.Before(nb.expires) {
+			return true
+		}
+	}
+	return false
+}
+
+// Attend records whether one of the user's inbox tabs on this node is being looked at: until is
+// when it stops counting (the tab is visible and was used until-2min, say), zero when it is hidden
+// or closed. Other nodes learn it at once when the user starts or stops looking anywhere here.
+func (t *Tracker) Attend(userID int64, tab uint64, until time.Time) {
+	now := t.o.Now()
+	t.mu.Lock()
+	was := t.attentiveUntilLocked(userID).After(now)
+	tabs := t.attention[userID]
+	if until.IsZero() || !until.After(now) {
+		delete(tabs, tab)
+		if len(tabs) == 0 {
+			delete(t.attention, userID)
+		}
+	} else {
+		if tabs == nil {
+			tabs = map[uint64]time.Time{}
+			t.attention[userID] = tabs
+		}
+		tabs[tab] = until
+	}
+	is := t.attentiveUntilLocked(userID).After(now)
+	t.mu.Unlock()
+	if was != is {
+		t.ring()
+	}
+}
+
+// attentiveUntilLocked is the latest time one of the user's tabs on this node counts as looked at.
+func (t *Tracker) attentiveUntilLocked(userID int64) time.Time {
+	var until time.Time
+	for _, u := range t.attention[userID] {
+		if u.After(until) {
+			until = u
+		}
+	}
+	return until
+}
+
+// Attentive reports whether the user is looking at an inbox tab now, on any node: one is visible
+// and was used lately.
+func (t *Tracker) Attentive(userID int64) bool {
+	now := t.o.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.attentiveUntilLocked(userID).After(now) {
+		return true
+	}
+	for _, nb := range t.remote {
+		if until, ok := nb.attentive[userID]; ok && until.After(now) && now.Before(nb.expires) {
 			return true
 		}
 	}

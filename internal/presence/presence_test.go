@@ -180,3 +180,49 @@ func TestDeadNodeExpiresAfterTTL(t *testing.T) {
 		t.Fatalf("online users %v", tr.OnlineUsers())
 	}
 }
+
+// An agent looking at a tab on one node is attentive on every node, until the tab's time runs out,
+// it is hidden, or it closes; a tab somewhere else keeps them attentive.
+func TestAttentionAcrossNodes(t *testing.T) {
+	busA, _ := buses(t)["embedded"](t)
+	clk := &clock{now: time.Unix(1_800_000_000, 0)}
+	tg := &toggles{on: map[int64]bool{}}
+	mk := func(node string) *Tracker {
+		return New(Options{Node: node, Bus: busA, Toggles: tg, Heartbeat: time.Hour, Now: clk.Now})
+	}
+	a, b := mk("a"), mk("b")
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() { _ = a.Run(ctx) }()
+	go func() { _ = b.Run(ctx) }()
+	<-a.Ready()
+	<-b.Ready()
+	if a.Attentive(7) || b.Attentive(7) {
+		t.Fatal("attentive with no tab")
+	}
+	a.Connect(7)
+	a.Attend(7, 1, clk.Now().Add(2*time.Minute))
+	if !a.Attentive(7) {
+		t.Fatal("not attentive on the tab's node")
+	}
+	eventually(t, "b to learn that 7 looks", func() bool { return b.Attentive(7) })
+
+	// Time passes without use: the tab no longer counts, here or there.
+	clk.Add(2*time.Minute + time.Second)
+	if a.Attentive(7) || b.Attentive(7) {
+		t.Fatal("an unused tab still counts after its time")
+	}
+	// Used again, then hidden: b hears it at once.
+	a.Attend(7, 1, clk.Now().Add(2*time.Minute))
+	eventually(t, "b to learn that 7 looks again", func() bool { return b.Attentive(7) })
+	a.Attend(7, 2, clk.Now().Add(time.Minute)) // a second tab
+	a.Attend(7, 1, time.Time{})
+	if !a.Attentive(7) {
+		t.Fatal("hiding one tab hid the other")
+	}
+	a.Attend(7, 2, time.Time{})
+	if a.Attentive(7) {
+		t.Fatal("attentive with every tab hidden")
+	}
+	eventually(t, "b to learn that 7 stopped looking", func() bool { return !b.Attentive(7) })
+}

@@ -87,3 +87,13 @@ func (k *Keyed) Wait(ctx context.Context, key string) error {
 		return ctx.Err()
 	}
 }
+
+// Take takes one token from key's bucket; false when it is empty.
+func (k *Keyed) Take(now time.Time, key string) bool {
+	r := k.reserve(key, now)
+	if r.DelayFrom(now) > 0 {
+		r.CancelAt(now)
+		return false
+	}
+	return true
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lxzan/gws"
@@ -34,6 +35,11 @@ type Presence interface {
 	TakeChanged() []int64
 }
 
+// Attention records which inbox tabs agents are looking at (presence.Tracker.Attend).
+type Attention interface {
+	Attend(userID int64, tab uint64, until time.Time)
+}
+
 // Feed delivers what every node committed (internal/event).
 type Feed interface {
 	Subscribe(fn func(*event.Notice))
@@ -53,9 +59,11 @@ type Render func(body string) string
 
 // Options configures the hub.
 type Options struct {
-	Bus           Bus
-	Feed          Feed
-	Presence      Presence
+	Bus      Bus
+	Feed     Feed
+	Presence Presence
+	// Attention hears the inbox tabs' "activity" frames (nil: nobody listens).
+	Attention     Attention
 	Conversations Conversations
 	// Directory says who may see which inbox's conversations, from memory: fan-out never reads
 	// the database.
@@ -93,6 +101,7 @@ type Hub struct {
 	live     *liveState    // who has a website open, page by page (live.go)
 	// others are the live frames' and "Try it" sockets: pinged, swept and closed with the rest
 	others map[*Conn]struct{}
+	tabs   atomic.Uint64 // numbers agent sockets for Attention
 }
 
 // NewHub returns a hub; Run must be started.

@@ -108,6 +108,7 @@ type agentClient struct {
 	conn  *Conn
 	user  *auth.User // as it was when the socket connected; access follows the directory
 	leave func()
+	tab   uint64 // this socket's number for Attention
 	// watchLive: the agent has the Visitors screen open and is told of live visitors (live.go)
 	watchLive atomic.Bool
 }
@@ -138,7 +139,7 @@ func (h *Hub) ServeAgent(w http.ResponseWriter, r *http.Request, u *auth.User) e
 	var a *agentClient
 	cl, err := h.upgrade(w, r, func(c *Conn) client {
 		c.maxFrames, c.maxBytes, c.gather = maxAgentPendingFrames, maxAgentPendingBytes, agentGather
-		a = &agentClient{h: h, conn: c, user: u}
+		a = &agentClient{h: h, conn: c, user: u, tab: h.tabs.Add(1)}
 		return a
 	})
 	if err != nil {
@@ -186,7 +187,14 @@ func (a *agentClient) onClose() {
 	if a.leave != nil {
 		a.leave()
 	}
+	if h.o.Attention != nil {
+		h.o.Attention.Attend(a.user.ID, a.tab, time.Time{})
+	}
 }
+
+// attentionWindow is how long after its last use a visible inbox tab counts as looked at: pushes
+// to the agent's other devices wait meanwhile (docs/notifications.md).
+const attentionWindow = 2 * time.Minute
 
 // agentFrame is a command from the inbox.
 type agentFrame struct {
@@ -196,6 +204,7 @@ type agentFrame struct {
 	Seq            int64            `json:"seq"`
 	On             bool             `json:"on"`
 	Cursors        map[string]int64 `json:"cursors"`
+	Visible        bool             `json:"visible"`
 }
 
 func (a *agentClient) onFrame(ctx context.Context, data []byte) {
@@ -237,6 +246,16 @@ func (a *agentClient) onFrame(ctx context.Context, data []byte) {
 		}
 	case "visitors":
 		h.watchLive(a, f.On)
+	case "activity":
+		// The tab was used while visible (sent again at most every half minute while in use), or
+		// was hidden.
+		if h.o.Attention != nil {
+			until := time.Time{}
+			if f.Visible {
+				until = h.now().Add(attentionWindow)
+			}
+			h.o.Attention.Attend(a.user.ID, a.tab, until)
+		}
 	default:
 		a.conn.Send(errorFrame(f.Ref, errs.E(errs.Invalid, "unknown frame type %q", f.T)))
 	}

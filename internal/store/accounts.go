@@ -10,6 +10,7 @@ import (
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/event"
+	"github.com/parleyhq/parley/internal/jobs"
 )
 
 // The accounts queries: users, teams, sessions and API tokens (auth.Repo).
@@ -24,6 +25,7 @@ func scanUser(row interface{ Scan(...any) error }) (*auth.User, error) {
 		return nil, err
 	}
 	u.Deactivated = u.DeactivatedAt != 0
+	u.Invited = u.PasswordHash == ""
 	return &u, nil
 }
 
@@ -436,21 +438,153 @@ func (db *DB) SetAvailability(ctx context.Context, userID int64, on bool) error 
 	})
 }
 
-// UserSettings returns a user's stored notification settings (JSON); not-found when never set.
-func (db *DB) UserSettings(ctx context.Context, userID int64) (string, error) {
-	var notify string
-	err := db.read.QueryRowContext(ctx, "SELECT notify FROM user_settings WHERE user_id = $1", userID).Scan(&notify)
+// UserSettings returns a user's stored settings; not-found when never set.
+func (db *DB) UserSettings(ctx context.Context, userID int64) (*auth.StoredSettings, error) {
+	var st auth.StoredSettings
+	err := db.read.QueryRowContext(ctx, "SELECT notify, sounds, volume, language, updated_at FROM user_settings WHERE user_id = $1", userID).
+		Scan(&st.Notify, &st.Sounds, &st.Volume, &st.Language, &st.UpdatedAt)
 	if err != nil {
-		return "", notFound(err, "settings")
+		return nil, notFound(err, "settings")
 	}
-	return notify, nil
+	return &st, nil
 }
 
-// SetUserSettings stores a user's notification settings (JSON), replacing what was there.
-func (db *DB) SetUserSettings(ctx context.Context, userID int64, notify string, at int64) error {
+// UsersSettings returns the stored settings of the users named (those never set are left out).
+func (db *DB) UsersSettings(ctx context.Context, ids []int64) (map[int64]*auth.StoredSettings, error) {
+	out := map[int64]*auth.StoredSettings{}
+	for chunk := range slices.Chunk(ids, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := db.read.QueryContext(ctx, "SELECT user_id, notify, sounds, volume, language, updated_at FROM user_settings WHERE user_id IN ("+
+			placeholders(1, len(chunk))+")", args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var st auth.StoredSettings
+			if err := rows.Scan(&id, &st.Notify, &st.Sounds, &st.Volume, &st.Language, &st.UpdatedAt); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = &st
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// SetUserSettings stores a user's settings, replacing what was there.
+func (db *DB) SetUserSettings(ctx context.Context, userID int64, st *auth.StoredSettings) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO user_settings (user_id, notify, updated_at) VALUES ($1, $2, $3)
-			ON CONFLICT (user_id) DO UPDATE SET notify = excluded.notify, updated_at = excluded.updated_at`, userID, notify, at)
+		_, err := tx.ExecContext(ctx, `INSERT INTO user_settings (user_id, notify, sounds, volume, language, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (user_id) DO UPDATE SET notify = excluded.notify, sounds = excluded.sounds, volume = excluded.volume,
+			language = excluded.language, updated_at = excluded.updated_at`, userID, st.Notify, st.Sounds, st.Volume, st.Language, st.UpdatedAt)
+		return err
+	})
+}
+
+// CompanySettings returns the company's settings (the defaults when never saved).
+func (db *DB) CompanySettings(ctx context.Context) (*auth.CompanySettings, error) {
+	var inApp int
+	var at int64
+	err := db.read.QueryRowContext(ctx, "SELECT in_app_notifications, updated_at FROM company_settings WHERE singleton = 1").Scan(&inApp, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &auth.CompanySettings{InAppNotifications: true}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &auth.CompanySettings{InAppNotifications: inApp != 0, UpdatedAt: at}, nil
+}
+
+// SaveCompanySettings stores the company's settings.
+func (db *DB) SaveCompanySettings(ctx context.Context, s *auth.CompanySettings) error {
+	inApp := 0
+	if s.InAppNotifications {
+		inApp = 1
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO company_settings (singleton, in_app_notifications, updated_at) VALUES (1, $1, $2)
+			ON CONFLICT (singleton) DO UPDATE SET in_app_notifications = excluded.in_app_notifications, updated_at = excluded.updated_at`, inApp, s.UpdatedAt)
+		return err
+	})
+}
+
+// CreateInvitedUser inserts a user who has no password yet, with the jobs that mail their link;
+// lang, when set, starts their settings (the language of the mail Parley sends them).
+func (db *DB) CreateInvitedUser(ctx context.Context, u *auth.User, lang string, specs []jobs.Spec, evs ...event.Event) error {
+	u.PasswordHash = ""
+	return db.eventTx(ctx, &Unit{Events: evs}, func(tx *Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, avatar_url, time_zone, role, password_hash, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, '', $6, $7) RETURNING id`,
+			u.Email, u.Name, u.AvatarURL, u.TimeZone, u.Role, u.CreatedAt, u.UpdatedAt).Scan(&u.ID)
+		if IsUniqueViolation(err) {
+			return errs.Coded(errs.Conflict, "email_taken", "a user with email %s already exists", u.Email)
+		}
+		if err != nil {
+			return err
+		}
+		if lang != "" {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO user_settings (user_id, language, updated_at) VALUES ($1, $2, $3)", u.ID, lang, u.CreatedAt); err != nil {
+				return err
+			}
+		}
+		for i := range specs {
+			if p, ok := specs[i].Payload.(auth.AccountMail); ok && p.UserID == 0 {
+				p.UserID = u.ID // the mail is for the user just inserted
+				specs[i].Payload = p
+			}
+		}
+		return tx.writeJobs(ctx, db, specs)
+	})
+}
+
+// CreateAccountToken stores a one-time link, deleting the user's unused ones of the same purpose
+// (a new invitation or reset replaces the one before).
+func (db *DB) CreateAccountToken(ctx context.Context, t *auth.AccountToken) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL", t.UserID, t.Purpose); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `INSERT INTO account_tokens (user_id, purpose, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)
+			RETURNING id`, t.UserID, t.Purpose, t.TokenHash, t.ExpiresAt, t.CreatedAt).Scan(&t.ID)
+	})
+}
+
+// AccountTokenByHash returns a one-time link by its token's hash.
+func (db *DB) AccountTokenByHash(ctx context.Context, hash string) (*auth.AccountToken, error) {
+	var t auth.AccountToken
+	err := db.read.QueryRowContext(ctx, `SELECT id, user_id, purpose, token_hash, expires_at, created_at, COALESCE(used_at, 0)
+		FROM account_tokens WHERE token_hash = $1`, hash).Scan(&t.ID, &t.UserID, &t.Purpose, &t.TokenHash, &t.ExpiresAt, &t.CreatedAt, &t.UsedAt)
+	if err != nil {
+		return nil, notFound(err, "link")
+	}
+	return &t, nil
+}
+
+// SetPasswordWithToken spends a one-time link and sets its user's password in one transaction:
+// the link works once however many requests race with it. The user's other links and sessions end.
+func (db *DB) SetPasswordWithToken(ctx context.Context, tokenHash, passwordHash string, now int64) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		var userID int64
+		err := tx.QueryRowContext(ctx, `UPDATE account_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+			RETURNING user_id`, now, tokenHash).Scan(&userID)
+		if err != nil {
+			return notFound(err, "link")
+		}
+		if err := expectOne(tx.ExecContext(ctx, "UPDATE users SET password_hash = $1 WHERE id = $2 AND deactivated_at IS NULL", passwordHash, userID))("user"); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM account_tokens WHERE user_id = $1 AND used_at IS NULL", userID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1", userID)
 		return err
 	})
 }

@@ -31,7 +31,8 @@ func (c sealedColumn) purposeOf(id int64) string { return fmt.Sprintf(c.purpose,
 // sealedColumns lists every column holding secrets, for SealPlaintextSecrets and RotateSecrets.
 // A new kind of secret joins here.
 var sealedColumns = []sealedColumn{websiteSecret, webhookSecret, mailSMTPPassword, mailIMAPPassword, inboxSMTPPassword, inboxIMAPPassword,
-	messengerToken, messengerAppSecret, messengerVerifyToken, whatsappAuthToken, whatsappAPIKeySecret}
+	messengerToken, messengerAppSecret, messengerVerifyToken, whatsappAuthToken, whatsappAPIKeySecret,
+	vapidPrivateKey, unsubscribeKey, pushAuthSecret}
 
 var websiteSecret = sealedColumn{table: "websites", id: "inbox_id", column: "secret", purpose: "website:%d:identify"}
 

@@ -1,5 +1,6 @@
 // Command build bundles the agent inbox: `go generate ./web/...` runs it in web/inbox. It wipes
-// dist/ and writes dist/app.js and dist/app.css.
+// dist/ and writes dist/app.js and dist/app.css, the service worker dist/sw.js (web push and the
+// installed app), and the app's icons (icons.go).
 package main
 
 import "github.com/parleyhq/parley/web/bundle"
@@ -7,5 +8,6 @@ import "github.com/parleyhq/parley/web/bundle"
 func main() {
 	bundle.Main("inbox", []bundle.Entry{
 		{Source: "src/main.tsx", Out: "app.js"}, // its CSS import becomes app.css
-	})
+		{Source: "src/sw.ts", Out: "sw.js"},
+	}, writeIcons)
 }

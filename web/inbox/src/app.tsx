@@ -6,17 +6,35 @@ import { Inbox } from "./state/inbox";
 import type { User } from "./types";
 import { setTimeZone } from "./ui/common";
 import { Shell } from "./ui/shell";
-import { Setup, SignIn } from "./ui/signin";
+import { SetPassword, Setup, SignIn } from "./ui/signin";
 
 export const langKey = "parley.lang";
 
-type State = { kind: "loading" } | { kind: "setup" } | { kind: "signin" } | { kind: "in"; me: User } | { kind: "error"; message: string };
+type State =
+  | { kind: "loading" }
+  | { kind: "setup" }
+  | { kind: "signin" }
+  | { kind: "password"; token: string }
+  | { kind: "in"; me: User }
+  | { kind: "error"; message: string };
+
+/** linkToken is the token of a one-time link's page (#/password/TOKEN), if the page is one. */
+function linkToken(): string {
+  const m = /^#\/password\/([A-Za-z0-9_-]+)$/.exec(location.hash);
+  return m ? m[1] : "";
+}
 
 export function App() {
   const [state, setState] = useState<State>({ kind: "loading" });
   const [language, setLanguage] = useState<Lang>(lang());
 
   const boot = async () => {
+    // An invitation or reset link shows its page whoever is signed in here.
+    const token = linkToken();
+    if (token) {
+      setState({ kind: "password", token });
+      return;
+    }
     try {
       const r = await api<{ user: User }>("GET", "me");
       setState({ kind: "in", me: r.user });
@@ -83,6 +101,8 @@ export function App() {
       return <Setup onDone={(u) => setState({ kind: "in", me: u })} />;
     case "signin":
       return <SignIn onDone={(u) => setState({ kind: "in", me: u })} />;
+    case "password":
+      return <SetPassword token={state.token} onDone={(u) => setState({ kind: "in", me: u })} />;
     case "in":
       return (
         <Shell

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import { inline, parse, plain, safeURL } from "../src/admin/markdown";
-import { contrast, device, duration, exportFileName, format, generatePassword, initials, parseDomains, snippet } from "../src/admin/text";
-import { eq, ok } from "./admin-check";
+import { contrast, device, duration, exportFileName, format, initials, parseDomains, snippet } from "../src/admin/text";
+import { eq } from "./admin-check";
 
 test("the embed snippet is one script tag with the website's key", () => {
   eq(snippet("https://chat.example.com", "pk_abc123"), '<script src="https://chat.example.com/widget.js" data-website-key="pk_abc123" async></script>');
@@ -12,17 +12,6 @@ test("allowed domains are read one per line, by commas or spaces, and from paste
   eq(parseDomains("shop.example\n*.brand.example, Example.org  localhost"), ["shop.example", "*.brand.example", "example.org", "localhost"]);
   eq(parseDomains("https://shop.example/cart?x=1\nhttp://shop.example/"), ["shop.example"]);
   eq(parseDomains("  \n ,, "), []);
-});
-
-test("generated passwords are long, varied and unambiguous", () => {
-  const seen = new Set<string>();
-  for (let i = 0; i < 100; i++) {
-    const p = generatePassword();
-    eq(p.length, 16);
-    ok(/^[a-km-zA-HJ-NP-Z2-9]+$/.test(p), `${p} uses only unambiguous characters`);
-    seen.add(p);
-  }
-  eq(seen.size, 100);
 });
 
 test("bold and italic wrap the selection, or a selected placeholder; again unwraps", () => {

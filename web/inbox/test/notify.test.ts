@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decide, defaultSettings, notificationText, parseSettings } from "../src/lib/notify";
-import { chime } from "../src/lib/wav";
+import { attentive, decide, defaultSettings, howToTell, notificationText, notifyPatch, parseSettings, waysOf } from "../src/lib/notify";
+import { chime, wav } from "../src/lib/wav";
 import { conv, msg } from "./fixtures";
 
 const me = 7;
@@ -43,15 +43,47 @@ test("spam and auto-replies never notify", () => {
   assert.equal(decide({ old: conv(1, { assignee_id: me }), now: conv(1, { assignee_id: me }), messages: [...auto, msg(6)], fromSeq: 5 }, me), "message_mine");
 });
 
-test("settings default to the three events docs/product.md names, and survive bad storage", () => {
+test("settings default as the server's do, and survive bad storage", () => {
   const d = defaultSettings();
-  assert.deepEqual([d.new_unassigned.desktop, d.assigned_me.sound, d.message_mine.desktop, d.message_others.desktop, d.message_unassigned.sound], [true, true, true, false, false]);
+  const n = d.notify;
+  assert.deepEqual([n.new_unassigned.desktop, n.assigned_me.sound, n.message_mine.push, n.message_others.desktop, n.message_unassigned.sound], [true, true, true, false, false]);
+  assert.deepEqual([n.assigned_me.email, n.new_unassigned.email, n.offline_message.email, n.missed_chat.email, n.missed_chat.push], [true, false, true, true, false]);
   assert.deepEqual(parseSettings("{not json"), d);
-  const s = parseSettings(JSON.stringify({ message_others: { desktop: true, sound: false }, bogus: 1 }));
-  assert.deepEqual(s.message_others, { desktop: true, sound: false });
-  assert.deepEqual(s.new_unassigned, d.new_unassigned);
+  const s = parseSettings({ notify: { message_others: { desktop: true, sound: false }, missed_chat: { push: true }, bogus: 1 }, sounds: { assigned_me: "knock", message_mine: "trumpet" }, volume: 30 });
+  assert.equal(s.notify.message_others.desktop, true);
+  assert.equal(s.notify.missed_chat.push, false, "a way the event does not have stays off");
+  assert.deepEqual(s.notify.new_unassigned, d.notify.new_unassigned);
+  assert.equal(s.sounds.assigned_me, "knock");
+  assert.equal(s.sounds.message_mine, "chime", "an unknown sound keeps the default");
+  assert.equal(s.volume, 30);
+  assert.deepEqual(waysOf("offline_message"), ["email"]);
+  // What goes to the server names only the ways each event has (it refuses the others).
+  const patch = notifyPatch(d);
+  assert.deepEqual(patch.missed_chat, { email: true });
+  assert.deepEqual(Object.keys(patch.assigned_me), ["in_app", "desktop", "sound", "push", "email"]);
   assert.equal(notificationText([msg(1, { body: "first" }), msg(2, { sender_kind: "agent", body: "reply" })], "x"), "first");
   assert.equal(notificationText([], "preview"), "preview");
+});
+
+test("never two of the same thing: an idle tab leaves the desktop notification to the push", () => {
+  const s = defaultSettings();
+  const base = { inAppAllowed: true, focused: false, attentive: true, pushHere: true, permission: "granted" };
+  assert.deepEqual(howToTell("message_mine", s, base), { inApp: true, desktop: true, sound: true });
+  // Not in use: the server pushes to this browser too, so the tab stays quiet but for its own note.
+  assert.deepEqual(howToTell("message_mine", s, { ...base, attentive: false }), { inApp: true, desktop: false, sound: false });
+  // No subscription here: the tab tells.
+  assert.deepEqual(howToTell("message_mine", s, { ...base, attentive: false, pushHere: false }), { inApp: true, desktop: true, sound: true });
+  // Focused: no desktop notification; the company switched in-app off.
+  assert.deepEqual(howToTell("message_mine", s, { ...base, focused: true, inAppAllowed: false }), { inApp: false, desktop: false, sound: true });
+  assert.equal(howToTell("message_others", s, base).sound, false);
+  assert.equal(howToTell("message_mine", { ...s, volume: 0 }, base).sound, false);
+});
+
+test("a tab counts as in use while visible and used in the last two minutes", () => {
+  const now = 1_000_000;
+  assert.equal(attentive({ visible: true, usedAt: now - 60_000 }, now), true);
+  assert.equal(attentive({ visible: true, usedAt: now - 121_000 }, now), false);
+  assert.equal(attentive({ visible: false, usedAt: now }, now), false);
 });
 
 test("the chime is a valid mono 16-bit WAV", () => {
@@ -67,4 +99,15 @@ test("the chime is a valid mono 16-bit WAV", () => {
   assert.equal(d.getUint16(34, true), 16);
   assert.equal(d.getUint32(40, true), w.length - 44);
   assert.ok(w.length < 20000, "small: " + w.length);
+});
+
+test("every sound is a short valid WAV, and they differ", () => {
+  const seen = new Set<string>();
+  for (const name of ["chime", "bell", "knock"] as const) {
+    const w = wav(name, 8000);
+    assert.equal(String.fromCharCode(...Array.from(w.subarray(0, 4))), "RIFF", name);
+    assert.ok(w.length > 44 && w.length < 40000, name + ": " + w.length);
+    seen.add(Array.from(w.subarray(44, 400)).join(","));
+  }
+  assert.equal(seen.size, 3);
 });

@@ -8,6 +8,7 @@ import "./admin.css";
 import { EmailScreen } from "./email";
 import { MessagingScreen } from "../channels/admin";
 import { InboxesScreen } from "./inboxes";
+import { CompanyNotificationsScreen } from "./notifications";
 import { PlaybooksArea } from "./playbooks";
 import { ProfileScreen } from "./profile";
 import { SavedRepliesScreen } from "../replies/screen";
@@ -22,6 +23,8 @@ export interface AdminProps {
   path: string[];
   me: Me;
   navigate: (hash: string) => void;
+  /** the company's in-app notifications were switched on or off here */
+  onInApp?: (on: boolean) => void;
 }
 
 interface Section {
@@ -40,6 +43,7 @@ function sections(): Section[] {
     { id: "messaging", label: t("channels.nav"), admin: true },
     { id: "playbooks", label: t("admin.nav.playbooks"), admin: true },
     { id: "webhooks", label: t("admin.nav.webhooks"), admin: true },
+    { id: "notifications", label: t("admin.nav.notifications"), admin: true },
     { id: "replies", label: t("replies.title"), admin: false },
     { id: "profile", label: t("admin.nav.profile"), admin: false },
     { id: "tokens", label: t("admin.nav.tokens"), admin: false },
@@ -50,7 +54,7 @@ export function isAdmin(me: Me): boolean {
   return me.role === "owner" || me.role === "admin";
 }
 
-export function Admin({ path, me, navigate }: AdminProps) {
+export function Admin({ path, me, navigate, onInApp }: AdminProps) {
   const nav = useRef<HTMLElement>(null);
   // On a phone the menu is one row that scrolls sideways: the current screen's entry is shown.
   useEffect(() => {
@@ -99,6 +103,9 @@ export function Admin({ path, me, navigate }: AdminProps) {
         break;
       case "webhooks":
         body = <WebhooksArea path={path.slice(1)} me={me} navigate={go} />;
+        break;
+      case "notifications":
+        body = <CompanyNotificationsScreen onInApp={onInApp} />;
         break;
       case "replies":
         body = <SavedRepliesScreen me={me} />;

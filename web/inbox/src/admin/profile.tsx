@@ -3,6 +3,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import { lang, langs, t, type Lang } from "../i18n";
+import { Devices } from "./notifications";
 import { device } from "./text";
 import type { Me, Session, User } from "./types";
 import { Confirm, fmtTime, Loading, SelectField, Status, TextField, TimeZoneField, useLoad, useSubmit } from "./ui";
@@ -19,6 +20,7 @@ export function ProfileScreen({ me }: { me: Me }) {
       <ProfileForm me={me} />
       <LanguageForm />
       <PasswordForm me={me} />
+      <Devices me={me} />
       <Sessions me={me} />
     </div>
   );

@@ -24,24 +24,6 @@ export function parseDomains(text: string): string[] {
   return out;
 }
 
-const passwordAlphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-
-/**
- * generatePassword makes a password for a new user, shown once to the admin who hands it over:
- * 16 characters from letters and digits that are hard to confuse (no 0/O, 1/l/I), about 93 bits.
- */
-export function generatePassword(length = 16): string {
-  const out: string[] = [];
-  const b = new Uint8Array(1);
-  while (out.length < length) {
-    crypto.getRandomValues(b);
-    // Reject the top of the byte range so every character is equally likely.
-    if (b[0] >= 256 - (256 % passwordAlphabet.length)) continue;
-    out.push(passwordAlphabet[b[0] % passwordAlphabet.length]);
-  }
-  return out.join("");
-}
-
 export type Format = "bold" | "italic" | "link" | "list";
 
 /** An edit of a text field: the new value and the selection to put back. */

@@ -21,8 +21,28 @@ export interface User {
   time_zone: string;
   role: Role;
   deactivated: boolean;
+  /** invited by email, no password set yet */
+  invited?: boolean;
   created_at: number;
   updated_at: number;
+}
+
+/** How an invitation went out (POST /api/v1/users without a password). */
+export interface Invitation {
+  emailed: boolean;
+  /** the one-time link itself, when the installation's mail is not set up */
+  url?: string;
+  expires_at?: number;
+}
+
+/** A device subscribed to web push (GET /api/v1/me/push-subscriptions). */
+export interface PushDevice {
+  id: number;
+  service: string;
+  user_agent: string;
+  device: string;
+  created_at: number;
+  last_sent_at: number;
 }
 
 export interface Team {

@@ -1,10 +1,11 @@
-// Users: the list with roles and status, adding a user (with a password the admin sets or one
-// generated and shown once: Parley sends no invitations), changing roles, deactivating.
+// Users: the list with roles and status, inviting a user by email (a one-time link that sets their
+// password; when the installation's mail is not set up, the link is shown to pass on), sending an
+// invitation again, changing roles, deactivating. `parley user create` in the shell still takes a
+// password.
 import { useState } from "preact/hooks";
 import { api } from "../api";
-import { t } from "../i18n";
-import { generatePassword } from "./text";
-import type { Inbox, Me, Role, User } from "./types";
+import { lang, t } from "../i18n";
+import type { Inbox, Invitation, Me, Role, User } from "./types";
 import { browserTimeZone, Confirm, CopyBox, Loading, SelectField, Status, TextField, TimeZoneField, useLoad, useSubmit } from "./ui";
 
 function roleOptions(me: Me): { value: Role; label: string }[] {
@@ -18,7 +19,7 @@ function roleOptions(me: Me): { value: Role; label: string }[] {
 
 export function UsersScreen({ me }: { me: Me }) {
   const users = useLoad(() => api<{ users: User[] }>("GET", "users").then((r) => r.users));
-  const [created, setCreated] = useState<{ user: User; password: string; inboxes: string[] } | null>(null);
+  const [created, setCreated] = useState<{ user: User; invitation: Invitation; inboxes: string[] } | null>(null);
   const [adding, setAdding] = useState(false);
   const replace = (u: User) => users.set((users.data || []).map((x) => (x.id === u.id ? u : x)));
   return (
@@ -36,9 +37,9 @@ export function UsersScreen({ me }: { me: Me }) {
         <NewUser
           me={me}
           onCancel={() => setAdding(false)}
-          onCreated={(user, password, inboxes) => {
+          onCreated={(user, invitation, inboxes) => {
             users.set([...(users.data || []), user]);
-            setCreated({ user, password, inboxes });
+            setCreated({ user, invitation, inboxes });
             setAdding(false);
           }}
         />
@@ -46,15 +47,7 @@ export function UsersScreen({ me }: { me: Me }) {
       {created && (
         <section class="adm-panel adm-created" aria-labelledby="adm-created-title">
           <h2 id="adm-created-title">{t("admin.users.created", { name: created.user.name })}</h2>
-          {created.password ? (
-            <>
-              <p>{t("admin.users.passwordOnce", { email: created.user.email })}</p>
-              <CopyBox text={created.password} label={t("admin.users.password")} id="adm-new-password" />
-              <p class="adm-hint">{t("admin.users.noInvite")}</p>
-            </>
-          ) : (
-            <p>{t("admin.users.createdOwnPassword", { email: created.user.email })}</p>
-          )}
+          <InvitationNote user={created.user} invitation={created.invitation} />
           {created.user.role === "agent" && (
             <p class={created.inboxes.length ? "" : "adm-warn"}>
               {created.inboxes.length ? t("admin.users.joined", { inboxes: created.inboxes.join(", ") }) : t("admin.users.joinedNone")}
@@ -81,6 +74,7 @@ export function UsersScreen({ me }: { me: Me }) {
 function UserRow({ me, user, onChange }: { me: Me; user: User; onChange: (u: User) => void }) {
   const s = useSubmit();
   const [confirm, setConfirm] = useState(false);
+  const [resent, setResent] = useState<Invitation | null>(null);
   const self = user.id === me.id;
   // Only owners change owners; nobody changes their own role here (they could lock themselves out).
   const locked = self || (user.role === "owner" && me.role !== "owner");
@@ -93,8 +87,10 @@ function UserRow({ me, user, onChange }: { me: Me; user: User; onChange: (u: Use
           {user.name}
           {self && <span class="adm-badge">{t("admin.users.you")}</span>}
           {user.deactivated && <span class="adm-badge adm-badge-off">{t("admin.users.deactivated")}</span>}
+          {user.invited && !user.deactivated && <span class="adm-badge adm-badge-invited">{t("admin.users.pending")}</span>}
         </p>
         <p class="adm-muted">{user.email}</p>
+        {resent && <InvitationNote user={user} invitation={resent} again />}
       </div>
       <div class="adm-row-side">
         <SelectField
@@ -104,6 +100,21 @@ function UserRow({ me, user, onChange }: { me: Me; user: User; onChange: (u: Use
           options={locked && user.role === "owner" ? [{ value: "owner", label: t("admin.role.owner") }] : roleOptions(me)}
           onValue={(role) => patch({ role }, t("admin.users.roleSaved", { name: user.name }))}
         />
+        {user.invited && !user.deactivated && !(user.role === "owner" && me.role !== "owner") && (
+          <button
+            type="button"
+            class="adm-btn"
+            disabled={s.busy}
+            onClick={() =>
+              s.run(async () => {
+                const r = await api<{ invitation: Invitation }>("POST", `users/${user.id}/invitation`, { language: lang() });
+                setResent(r.invitation);
+              })
+            }
+          >
+            {t("admin.users.resend")}
+          </button>
+        )}
         {!self && !(user.role === "owner" && me.role !== "owner") && (
           <button
             type="button"
@@ -135,7 +146,18 @@ function UserRow({ me, user, onChange }: { me: Me; user: User; onChange: (u: Use
   );
 }
 
-function NewUser({ me, onCancel, onCreated }: { me: Me; onCancel: () => void; onCreated: (u: User, password: string, inboxes: string[]) => void }) {
+/** InvitationNote says how an invitation went: by email, or the link to pass on when Parley's mail is not set up. */
+function InvitationNote({ user, invitation, again }: { user: User; invitation: Invitation; again?: boolean }) {
+  if (invitation.emailed) return <p class="adm-ok">{t(again ? "admin.users.resent" : "admin.users.invited", { email: user.email })}</p>;
+  return (
+    <>
+      <p>{t("admin.users.inviteLink", { name: user.name })}</p>
+      <CopyBox text={invitation.url || ""} label={t("admin.users.link")} id={"adm-invite-link-" + user.id} />
+    </>
+  );
+}
+
+function NewUser({ me, onCancel, onCreated }: { me: Me; onCancel: () => void; onCreated: (u: User, inv: Invitation, inboxes: string[]) => void }) {
   const inboxes = useLoad(() => api<{ inboxes: Inbox[] }>("GET", "inboxes").then((r) => r.inboxes));
   // Which inboxes the new user joins: every inbox until the admin says otherwise (a new agent who
   // joins none sees no conversation at all).
@@ -145,8 +167,6 @@ function NewUser({ me, onCancel, onCreated }: { me: Me; onCancel: () => void; on
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("agent");
   const [tz, setTz] = useState(browserTimeZone());
-  const [mode, setMode] = useState<"generate" | "set">("generate");
-  const [password, setPassword] = useState("");
   const s = useSubmit();
   return (
     <form
@@ -154,16 +174,16 @@ function NewUser({ me, onCancel, onCreated }: { me: Me; onCancel: () => void; on
       aria-labelledby="adm-new-user-title"
       onSubmit={async (e) => {
         e.preventDefault();
-        const pw = mode === "generate" ? generatePassword() : password;
         await s.run(async () => {
-          const r = await api<{ user: User }>("POST", "users", { name, email, role, time_zone: tz, password: pw });
+          // No password: the server invites them by email, in this admin's language.
+          const r = await api<{ user: User; invitation: Invitation }>("POST", "users", { name, email, role, time_zone: tz, language: lang() });
           const joined: string[] = [];
           for (const ib of inboxes.data || []) {
             if (!chosen.includes(ib.id)) continue;
             await api("PUT", `inboxes/${ib.id}/members`, { user_ids: [...(ib.member_ids || []), r.user.id] });
             joined.push(ib.name);
           }
-          onCreated(r.user, mode === "generate" ? pw : "", joined);
+          onCreated(r.user, r.invitation, joined);
         });
       }}
     >
@@ -198,26 +218,14 @@ function NewUser({ me, onCancel, onCreated }: { me: Me; onCancel: () => void; on
           {role !== "agent" ? t("admin.users.inboxesAdmin") : chosen.length === 0 ? t("admin.users.inboxesNone") : t("admin.users.inboxesHint")}
         </p>
       </fieldset>
-      <fieldset class="adm-radios">
-        <legend>{t("admin.users.password")}</legend>
-        <label>
-          <input type="radio" name="pwmode" checked={mode === "generate"} onChange={() => setMode("generate")} /> {t("admin.users.generate")}
-        </label>
-        <label>
-          <input type="radio" name="pwmode" checked={mode === "set"} onChange={() => setMode("set")} /> {t("admin.users.setPassword")}
-        </label>
-      </fieldset>
-      {mode === "set" && (
-        <TextField label={t("admin.users.password")} type="password" autocomplete="new-password" value={password} onValue={setPassword} hint={t("admin.passwordRules")} required />
-      )}
-      <p class="adm-hint">{t("admin.users.noInvite")}</p>
+      <p class="adm-hint">{t("admin.users.inviteHint")}</p>
       <Status s={s} />
       <div class="adm-actions">
         <button type="button" class="adm-btn" onClick={onCancel}>
           {t("admin.cancel")}
         </button>
         <button type="submit" class="adm-btn adm-primary" disabled={s.busy}>
-          {t("admin.users.create")}
+          {t("admin.users.invite")}
         </button>
       </div>
     </form>

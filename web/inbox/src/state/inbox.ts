@@ -4,10 +4,10 @@
 // Components subscribe to topics and re-render when one changes.
 import { api, ApiError } from "../api";
 import { clientID } from "../lib/clientid";
-import { t } from "../i18n";
+import { lang, t } from "../i18n";
 import { inFolder, appendPage, isNew, place, recount, remove, type Cursor } from "../lib/list";
 import { emptyLog, gap, merge, withDelivery, type Log } from "../lib/log";
-import { decide, notificationText, parseSettings, type NotifyEvent, type NotifySettings } from "../lib/notify";
+import { attentive, decide, notificationText, notifyPatch, parseSettings, type Attention, type NotifyEvent, type NotifySettings } from "../lib/notify";
 import type { Assignee, Channel, Conversation, ConversationFrame, Counts, Folder, Frame, Message, Team, TemplateRef, User } from "../types";
 import { AgentSocket } from "./socket";
 
@@ -46,17 +46,29 @@ export interface Toast {
   id: number;
   text: string;
   error: boolean;
+  /** an in-app notification: its conversation opens on a click */
+  conversationId?: number;
+  title?: string;
+}
+
+/** What a notification needs to know besides the event: the settings and the tab's state. */
+export interface NotifyContext {
+  settings: NotifySettings;
+  /** the company allows in-app notifications */
+  inAppAllowed: boolean;
+  /** this tab is visible and was used lately */
+  attentive: boolean;
 }
 
 export interface Notifier {
-  /** Shows a desktop notification and/or plays the sound, as the settings say. */
-  fire(ev: NotifyEvent, c: Conversation, text: string, settings: NotifySettings): void;
+  /** Tells of an event as the settings say: in the app, a desktop notification, a sound. */
+  fire(ev: NotifyEvent, c: Conversation, text: string, ctx: NotifyContext): void;
 }
 
 const pageSize = 100;
 const logPage = 50;
 const typingMs = 6000;
-const settingsKey = "parley.notify.v1";
+const settingsKey = "parley.notify.v2";
 const channelKey = "parley.channel.v1";
 
 export class Inbox {
@@ -106,7 +118,13 @@ export class Inbox {
   private visitorSeen = new Map<number, number>();
 
   settings: NotifySettings;
+  /** the company's switch for in-app notifications (GET /api/v1/company-settings) */
+  inAppAllowed = true;
   toasts: Toast[] = [];
+  /** whether this tab is visible, and when it was last used: the server hears of it (activity frames) */
+  attention: Attention = { visible: true, usedAt: Date.now() };
+  private activitySent = 0;
+  private activityVisible = false;
 
   private socket: AgentSocket;
   private listeners = new Map<Topic, Set<() => void>>();
@@ -135,6 +153,7 @@ export class Inbox {
       frame: (f) => this.onFrame(f),
       state: (up) => {
         this.connected = up;
+        if (up) this.sendActivity(true);
         if (up) {
           // What changed before this socket was up is not coming live: read the lists again
           // (on the first connect too, when they were read before the socket was up).
@@ -178,12 +197,47 @@ export class Inbox {
     this.socket.start();
     void this.loadPeople();
     void this.loadKnownUnassigned();
+    void this.loadCompany();
     addEventListener("focus", () => this.markReadSoon());
     document.addEventListener("visibilitychange", () => this.markReadSoon());
+    this.attention = { visible: document.visibilityState === "visible", usedAt: Date.now() };
+    document.addEventListener("visibilitychange", this.onVisibility);
+    for (const ev of ["pointerdown", "keydown", "wheel", "touchstart"]) addEventListener(ev, this.onUse, { capture: true, passive: true });
+  }
+
+  // ---- attention: the server holds pushes back while a tab of the agent's is visible and in use
+
+  private onVisibility = () => {
+    this.attention = { visible: document.visibilityState === "visible", usedAt: this.attention.usedAt };
+    if (this.attention.visible) this.attention.usedAt = Date.now();
+    this.sendActivity(true);
+  };
+
+  private onUse = () => {
+    this.attention.usedAt = Date.now();
+    this.sendActivity(false);
+  };
+
+  /** sendActivity tells the server the tab is in use (at most every 30 s) or hidden (at once). */
+  private sendActivity(force: boolean): void {
+    const now = Date.now();
+    const visible = attentive(this.attention, now);
+    if (!force && visible === this.activityVisible && (!visible || now - this.activitySent < 30_000)) return;
+    if (this.socket.send({ t: "activity", visible })) {
+      this.activitySent = now;
+      this.activityVisible = visible;
+    }
+  }
+
+  /** attentive says whether this tab is in use now. */
+  isAttentive(): boolean {
+    return attentive(this.attention, Date.now());
   }
 
   stop(): void {
     this.socket.stop();
+    document.removeEventListener("visibilitychange", this.onVisibility);
+    for (const ev of ["pointerdown", "keydown", "wheel", "touchstart"]) removeEventListener(ev, this.onUse, { capture: true });
   }
 
   /** reload fetches what a reconnect may have missed: the lists and counts again, the open log's rest. */
@@ -646,7 +700,7 @@ export class Inbox {
     if (!next.contact_name || !next.allowed || moved) void this.fetchConversation(id);
     const ev = decide({ old: held || null, now: next, messages: msgs, fromSeq: f.from_seq }, this.me.id);
     if (ev && this.notifier && !(id === this.openId && document.visibilityState === "visible" && document.hasFocus())) {
-      this.notifier.fire(ev, next, notificationText(msgs, next.preview), this.settings);
+      this.notifier.fire(ev, next, notificationText(msgs, next.preview), { settings: this.settings, inAppAllowed: this.inAppAllowed, attentive: this.isAttentive() });
     }
   }
 
@@ -821,22 +875,38 @@ export class Inbox {
 
   /**
    * loadSettings reads the agent's settings from the server, where they follow the agent to every
-   * device; this browser's copy is only a cache. Settings made in this browser before they were
-   * kept on the server go up once.
+   * device; this browser's copy is only for the first moment of a page load. The server learns the
+   * language the inbox shows, for the mail it sends.
    */
   private async loadSettings(): Promise<void> {
     try {
-      const r = await api<{ notify: Record<string, unknown> }>("GET", "me/settings");
-      if (r.notify && Object.keys(r.notify).length > 0) {
-        this.settings = parseSettings(JSON.stringify(r.notify));
+      const r = await api<unknown>("GET", "me/settings");
+      this.settings = parseSettings(r);
+      this.cacheSettings();
+      this.emit("settings");
+      if (this.settings.language !== lang()) {
+        this.settings = parseSettings(await api<unknown>("PUT", "me/settings", { language: lang() }));
         this.cacheSettings();
-        this.emit("settings");
-      } else if (safeGet(settingsKey)) {
-        await api("PUT", "me/settings", { notify: this.settings });
       }
     } catch {
       /* the cached copy (or the defaults) stands */
     }
+  }
+
+  private async loadCompany(): Promise<void> {
+    try {
+      const r = await api<{ in_app_notifications: boolean }>("GET", "company-settings");
+      this.inAppAllowed = r.in_app_notifications !== false;
+      this.emit("settings");
+    } catch {
+      /* allowed, as by default */
+    }
+  }
+
+  /** setInAppAllowed follows the admin's change of the company switch in this tab. */
+  setInAppAllowed(on: boolean): void {
+    this.inAppAllowed = on;
+    this.emit("settings");
   }
 
   private cacheSettings(): void {
@@ -851,7 +921,23 @@ export class Inbox {
     this.settings = s;
     this.cacheSettings();
     this.emit("settings");
-    api("PUT", "me/settings", { notify: s }).catch((e) => this.toast(errText(e), true));
+    api("PUT", "me/settings", { notify: notifyPatch(s), sounds: s.sounds, volume: s.volume }).catch((e) => this.toast(errText(e), true));
+  }
+
+  /** notice shows an in-app notification: a note that opens its conversation. */
+  notice(title: string, text: string, conversationId: number): void {
+    const t: Toast = { id: ++this.toastSeq, text, title, error: false, conversationId };
+    this.toasts = [...this.toasts, t].slice(-3);
+    this.emit("toast");
+    window.setTimeout(() => {
+      this.toasts = this.toasts.filter((x) => x !== t);
+      this.emit("toast");
+    }, 8000);
+  }
+
+  dismiss(id: number): void {
+    this.toasts = this.toasts.filter((x) => x.id !== id);
+    this.emit("toast");
   }
 
   toast(text: string, error = false): void {

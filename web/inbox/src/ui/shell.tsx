@@ -8,7 +8,7 @@ import { Chord, shortcutList, type Command } from "../lib/keys";
 import { hashOf, parseHash, type Route } from "../lib/router";
 import type { Inbox } from "../state/inbox";
 import type { Folder } from "../types";
-import { Dialog, InboxContext, useInbox } from "./common";
+import { Dialog, Icon, InboxContext, useInbox } from "./common";
 import type { ComposerHandle } from "./composer";
 import { ConversationView, setTeamNames } from "./conversation";
 import { RecordPage } from "./crm";
@@ -36,17 +36,26 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
   const [bell, setBell] = useState(false);
   const [help, setHelp] = useState(false);
   const composer = useRef<ComposerHandle | null>(null);
-  const notifier = useMemo(() => new BrowserNotifier(), []);
+  const notifier = useMemo(() => new BrowserNotifier((title, text, id) => inbox.notice(title, text, id)), []);
 
   useEffect(() => {
     inbox.setNotifier(notifier);
+    // A click on a push notification opens its conversation here (the service worker asks).
+    const onWorker = (e: MessageEvent) => {
+      const d = e.data as { t?: string; conversation_id?: number } | null;
+      if (d && d.t === "open" && d.conversation_id) location.hash = "#/c/" + d.conversation_id;
+    };
+    if ("serviceWorker" in navigator) navigator.serviceWorker.addEventListener("message", onWorker);
     setTeamNames((id) => {
       const tm = inbox.teams.find((x) => x.id === id);
       return tm ? tm.name : t("someone");
     });
     const onHash = () => setRoute(parseHash(location.hash));
     addEventListener("hashchange", onHash);
-    return () => removeEventListener("hashchange", onHash);
+    return () => {
+      removeEventListener("hashchange", onHash);
+      if ("serviceWorker" in navigator) navigator.serviceWorker.removeEventListener("message", onWorker);
+    };
   }, []);
 
   // Follow the route: a folder loads its list; a conversation opens (over the last folder's list).
@@ -145,7 +154,7 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
         <a href="#main" class="skip">
           {t("skip")}
         </a>
-        <Bars />
+        <Bars notifier={notifier} />
         <div class={"shell" + (drawer ? " drawer-open" : "") + (details ? " with-details" : "")} data-screen={screen}>
           <Sidebar active={active} onBell={() => setBell(true)} onLang={onLang} onSignOut={signOut} onNavigate={() => setDrawer(false)} onHelp={() => setHelp(true)} />
           {drawer && <div class="scrim" onClick={() => setDrawer(false)} />}
@@ -155,7 +164,12 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
             </div>
           ) : route.kind === "admin" ? (
             <div class="adminpane" id="main">
-              <Admin path={route.path} me={inbox.me as unknown as Parameters<typeof Admin>[0]["me"]} navigate={(h: string) => (location.hash = h)} />
+              <Admin
+                path={route.path}
+                me={inbox.me as unknown as Parameters<typeof Admin>[0]["me"]}
+                navigate={(h: string) => (location.hash = h)}
+                onInApp={(on) => inbox.setInAppAllowed(on)}
+              />
             </div>
           ) : (
             <>
@@ -190,7 +204,7 @@ function DetailsFor({ id, onClose }: { id: number; onClose: () => void }) {
 
 /** Bars: the reconnecting notice, the notification permission banner and, for admins, webhooks
  * Parley switched off. */
-function Bars() {
+function Bars({ notifier }: { notifier: BrowserNotifier }) {
   const inbox = useInbox("socket");
   const admin = isAdmin(inbox.me as unknown as Parameters<typeof isAdmin>[0]);
   const [late, setLate] = useState(false);
@@ -204,7 +218,7 @@ function Bars() {
       <div class={"reconnect" + (down ? "" : " hidden")} role="status" aria-live="polite">
         {down ? (inbox.everConnected ? t("socket.reconnecting") : t("socket.connecting")) : ""}
       </div>
-      <PermissionBanner />
+      <PermissionBanner notifier={notifier} />
       {admin && <WebhookAlerts />}
     </div>
   );
@@ -214,11 +228,27 @@ function Toasts() {
   const inbox = useInbox("toast");
   return (
     <div class="toasts" role="status" aria-live="polite">
-      {inbox.toasts.map((x) => (
-        <p key={x.id} class={"toast" + (x.error ? " toast-err" : "")}>
-          {x.text}
-        </p>
-      ))}
+      {inbox.toasts.map((x) =>
+        x.conversationId ? (
+          // An in-app notification: a click opens its conversation.
+          <p key={x.id} class="toast toast-note">
+            <a
+              href={"#/c/" + x.conversationId}
+              onClick={() => inbox.dismiss(x.id)}
+            >
+              <strong>{x.title}</strong>
+              <span>{x.text}</span>
+            </a>
+            <button type="button" class="icon-btn toast-x" aria-label={t("close")} onClick={() => inbox.dismiss(x.id)}>
+              <Icon name="x" />
+            </button>
+          </p>
+        ) : (
+          <p key={x.id} class={"toast" + (x.error ? " toast-err" : "")}>
+            {x.text}
+          </p>
+        ),
+      )}
     </div>
   );
 }
