@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -278,5 +279,47 @@ func TestTeams(t *testing.T) {
 		}
 		_, err = s.GetTeam(ctx, admin, team.ID)
 		wantKind(t, err, errs.NotFound)
+	})
+}
+
+// Emailed invitations are throttled per inviting admin and, for resends, per invited user; a
+// refused one changes nothing, and time gives the allowance back.
+func TestInvitationsThrottled(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		now := time.Unix(1_800_000_000, 0)
+		s := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 4),
+			MailReady: func(context.Context) bool { return true }, Now: func() time.Time { return now }})
+		ctx := context.Background()
+		owner := mustCreate(t, s, nil, "owner@example.com", auth.Owner)
+		var first *auth.User
+		for i := range 50 {
+			u, inv, err := s.Invite(ctx, owner, auth.NewUser{Email: fmt.Sprintf("u%d@example.com", i), Name: "U"}, "en")
+			if err != nil {
+				t.Fatalf("invitation %d: %v", i, err)
+			}
+			if !inv.Emailed {
+				t.Fatalf("invitation %d was not emailed", i)
+			}
+			if first == nil {
+				first = u
+			}
+		}
+		_, _, err := s.Invite(ctx, owner, auth.NewUser{Email: "one-too-many@example.com", Name: "U"}, "en")
+		wantKind(t, err, errs.RateLimited)
+		if _, err := db.UserByEmail(ctx, "one-too-many@example.com"); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("a refused invitation made a user: %v", err)
+		}
+		now = now.Add(time.Hour) // the admin's allowance is back
+		for i := range 3 {
+			if _, err := s.ResendInvitation(ctx, owner, first.ID, "en"); err != nil {
+				t.Fatalf("resend %d: %v", i, err)
+			}
+		}
+		_, err = s.ResendInvitation(ctx, owner, first.ID, "en")
+		wantKind(t, err, errs.RateLimited)
+		now = now.Add(10 * time.Minute)
+		if _, err := s.ResendInvitation(ctx, owner, first.ID, "en"); err != nil {
+			t.Fatalf("resend after waiting: %v", err)
+		}
 	})
 }

@@ -18,14 +18,38 @@ import (
 // never tells whether the address has an account.
 
 // linkLimits throttle asking for resets (per IP and per address, whether it has an account or
-// not) and using links (per IP; a token cannot be guessed, but nobody needs to try often).
+// not), using links (per IP; a token cannot be guessed, but nobody needs to try often) and sending
+// invitations (per inviting admin, and resending per invited user), so neither an account taken
+// over nor a mistake can turn the installation's mail into a spam cannon.
 type linkLimits struct {
 	resetsByIP, resetsByEmail, usesByIP *ratelimit.Keyed
+	invitesByAdmin, resendsByUser       *ratelimit.Keyed
 }
 
 func newLinkLimits() *linkLimits {
 	return &linkLimits{resetsByIP: ratelimit.New(5*time.Minute, 10), resetsByEmail: ratelimit.New(20*time.Minute, 3),
-		usesByIP: ratelimit.New(30*time.Second, 10)}
+		usesByIP:       ratelimit.New(30*time.Second, 10),
+		invitesByAdmin: ratelimit.New(time.Minute, 50), resendsByUser: ratelimit.New(10*time.Minute, 3)}
+}
+
+// takeInvite takes one emailed invitation from the admin's allowance (50 at once, then one a
+// minute) and, for a resend, from the invited user's (3, then one every 10 minutes).
+func (s *Service) takeInvite(actor *User, userID int64) error {
+	now := s.now()
+	admin := "0"
+	if actor != nil {
+		admin = strconv.FormatInt(actor.ID, 10)
+	}
+	ok := true
+	if userID == 0 {
+		ok = s.links.invitesByAdmin.Take(now, admin)
+	} else {
+		ok, _ = ratelimit.TakeBoth(now, s.links.invitesByAdmin, admin, s.links.resendsByUser, strconv.FormatInt(userID, 10))
+	}
+	if !ok {
+		return errs.Coded(errs.RateLimited, "too_many_invitations", "too many invitation emails in a short time; wait a few minutes and try again")
+	}
+	return nil
 }
 
 // Purposes of one-time links.
@@ -108,6 +132,9 @@ func (s *Service) Invite(ctx context.Context, actor *User, in NewUser, lang stri
 	mail := s.mailReady(ctx)
 	var specs []jobs.Spec
 	if mail {
+		if err := s.takeInvite(actor, 0); err != nil {
+			return nil, nil, err
+		}
 		specs = []jobs.Spec{inviteJob(0, lang, actor)}
 	}
 	if !slices.Contains(Languages, lang) {
@@ -142,6 +169,9 @@ func (s *Service) ResendInvitation(ctx context.Context, actor *User, userID int6
 	}
 	if !s.mailReady(ctx) {
 		return s.linkForAdmin(ctx, u)
+	}
+	if err := s.takeInvite(actor, u.ID); err != nil {
+		return nil, err
 	}
 	if err := s.repo.EnqueueJobs(ctx, inviteJob(u.ID, lang, actor)); err != nil {
 		return nil, err

@@ -399,179 +399,187 @@ func TestEmailsAreBatchedAndOptOutHolds(t *testing.T) {
 
 // A message read before its batch goes out is not emailed.
 func TestReadMessageCancelsItsEmail(t *testing.T) {
-	f := newFixture(t, storetest.SQLite(t), time.Second)
-	bo := f.visitor("Bo")
-	c := f.write(bo, "Are you open on Sunday?")
-	deadline := time.Now().Add(10 * time.Second)
-	for n := 0; n == 0; {
-		_ = f.db.Reader().QueryRowContext(f.ctx, "SELECT COUNT(*) FROM notify_emails WHERE user_id = $1", f.a1.ID).Scan(&n)
-		if time.Now().After(deadline) {
-			t.Fatal("no email queued for a1")
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, time.Second)
+		bo := f.visitor("Bo")
+		c := f.write(bo, "Are you open on Sunday?")
+		deadline := time.Now().Add(10 * time.Second)
+		for n := 0; n == 0; {
+			_ = f.db.Reader().QueryRowContext(f.ctx, "SELECT COUNT(*) FROM notify_emails WHERE user_id = $1", f.a1.ID).Scan(&n)
+			if time.Now().After(deadline) {
+				t.Fatal("no email queued for a1")
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if err := f.db.MarkRead(f.ctx, c.ID, f.a1.ID, c.LastSeq); err != nil {
-		t.Fatal(err)
-	}
-	f.settle()
-	if n := len(f.mailsTo("a1@example.com")); n != 0 {
-		t.Fatalf("a1 got %d emails for a message they read", n)
-	}
-	if n := len(f.mailsTo("a2@example.com")); n != 1 {
-		t.Fatalf("a2, offline and unread, got %d emails, want 1", n)
-	}
+		if err := f.db.MarkRead(f.ctx, c.ID, f.a1.ID, c.LastSeq); err != nil {
+			t.Fatal(err)
+		}
+		f.settle()
+		if n := len(f.mailsTo("a1@example.com")); n != 0 {
+			t.Fatalf("a1 got %d emails for a message they read", n)
+		}
+		if n := len(f.mailsTo("a2@example.com")); n != 1 {
+			t.Fatalf("a2, offline and unread, got %d emails, want 1", n)
+		}
+	})
 }
 
 // A missed chat: the visitor's last page is gone for the grace period with their words unanswered;
 // the agent who was online gets its email. Not when an agent answered in time.
 func TestMissedChat(t *testing.T) {
-	f := newFixture(t, storetest.SQLite(t), 100*time.Millisecond)
-	f.people.set(f.people.online, f.a1.ID, true)
-	f.people.set(f.people.online, f.a2.ID, true)
-	f.people.set(f.people.attentive, f.a2.ID, true) // looking: no away-emails for a2
-	cleo := f.visitor("Cleo")
-	f.people.set(f.people.visitors, cleo.ContactID, true)
-	c := f.write(cleo, "Can I pay by invoice?")
-	// While the visitor is on the site, the check waits.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var runs int
-		_ = f.db.Reader().QueryRowContext(f.ctx, `SELECT COUNT(*) FROM jobs WHERE kind = $1 AND state = 'available' AND updated_at > created_at`, notify.JobMissedChat).Scan(&runs)
-		if runs > 0 {
-			break // it ran and snoozed
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, 100*time.Millisecond)
+		f.people.set(f.people.online, f.a1.ID, true)
+		f.people.set(f.people.online, f.a2.ID, true)
+		f.people.set(f.people.attentive, f.a2.ID, true) // looking: no away-emails for a2
+		cleo := f.visitor("Cleo")
+		f.people.set(f.people.visitors, cleo.ContactID, true)
+		c := f.write(cleo, "Can I pay by invoice?")
+		// While the visitor is on the site, the check waits.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var runs int
+			_ = f.db.Reader().QueryRowContext(f.ctx, `SELECT COUNT(*) FROM jobs WHERE kind = $1 AND state = 'available' AND updated_at > created_at`, notify.JobMissedChat).Scan(&runs)
+			if runs > 0 {
+				break // it ran and snoozed
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the missed-chat check never looked")
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the missed-chat check never looked")
+		if n := len(f.mailsTo("a1@example.com")); n != 0 {
+			t.Fatalf("a missed-chat email while the visitor is still on the site")
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if n := len(f.mailsTo("a1@example.com")); n != 0 {
-		t.Fatalf("a missed-chat email while the visitor is still on the site")
-	}
-	f.people.set(f.people.visitors, cleo.ContactID, false) // gone for the grace period
-	m := f.sink.WaitFor(t, 10*time.Second, func(r mailtest.Received) bool { return len(r.To) == 1 && r.To[0] == "a1@example.com" })
-	msg, _ := mail.ReadMessage(strings.NewReader(string(m.Data)))
-	if s := subject(msg); s != "Missed chat with Cleo" {
-		t.Errorf("subject %q", s)
-	}
-	if !strings.Contains(bodyOf(t, msg), "Can I pay by invoice?") {
-		t.Error("the missed chat's words are not in the email")
-	}
-	f.settle()
-	if n := len(f.mailsTo("a2@example.com")); n != 1 {
-		t.Fatalf("a2 (online, opted in by default) got %d missed-chat emails, want 1", n)
-	}
+		f.people.set(f.people.visitors, cleo.ContactID, false) // gone for the grace period
+		m := f.sink.WaitFor(t, 10*time.Second, func(r mailtest.Received) bool { return len(r.To) == 1 && r.To[0] == "a1@example.com" })
+		msg, _ := mail.ReadMessage(strings.NewReader(string(m.Data)))
+		if s := subject(msg); s != "Missed chat with Cleo" {
+			t.Errorf("subject %q", s)
+		}
+		if !strings.Contains(bodyOf(t, msg), "Can I pay by invoice?") {
+			t.Error("the missed chat's words are not in the email")
+		}
+		f.settle()
+		if n := len(f.mailsTo("a2@example.com")); n != 1 {
+			t.Fatalf("a2 (online, opted in by default) got %d missed-chat emails, want 1", n)
+		}
 
-	// Answered in time: no missed chat.
-	dan := f.visitor("Dan")
-	f.people.set(f.people.visitors, dan.ContactID, true)
-	c2 := f.write(dan, "Do you ship to Norway?")
-	if _, err := f.convs.Reply(f.ctx, f.a1, c2.ID, conversation.MessageInput{Body: "Yes, we do."}); err != nil {
-		t.Fatal(err)
-	}
-	f.people.set(f.people.visitors, dan.ContactID, false)
-	f.settleMissed()
-	for _, r := range f.sink.Messages() {
-		if strings.Contains(string(r.Data), "Dan") {
-			t.Fatalf("an email about the answered chat went to %v:\n%s", r.To, r.Data)
+		// Answered in time: no missed chat.
+		dan := f.visitor("Dan")
+		f.people.set(f.people.visitors, dan.ContactID, true)
+		c2 := f.write(dan, "Do you ship to Norway?")
+		if _, err := f.convs.Reply(f.ctx, f.a1, c2.ID, conversation.MessageInput{Body: "Yes, we do."}); err != nil {
+			t.Fatal(err)
 		}
-	}
-	_ = c
+		f.people.set(f.people.visitors, dan.ContactID, false)
+		f.settleMissed()
+		for _, r := range f.sink.Messages() {
+			if strings.Contains(string(r.Data), "Dan") {
+				t.Fatalf("an email about the answered chat went to %v:\n%s", r.To, r.Data)
+			}
+		}
+		_ = c
+	})
 }
 
 // Pushes go to the devices of an agent who is not looking at an inbox tab, never to one who is;
 // a subscription the push service says is gone is forgotten.
 func TestPushFollowsAttention(t *testing.T) {
-	f := newFixture(t, storetest.SQLite(t), time.Minute)
-	f.people.set(f.people.online, f.a1.ID, true)
-	f.people.set(f.people.attentive, f.a1.ID, true)
-	f.people.set(f.people.online, f.a2.ID, true)
-	f.people.set(f.people.attentive, f.a2.ID, true)
-	eve := f.visitor("Eve")
-	f.people.set(f.people.visitors, eve.ContactID, true)
-	f.write(eve, "Hi!")
-	f.settle()
-	if n := f.pushes.count("/a1-phone"); n != 0 {
-		t.Fatalf("%d pushes while a1 looked at the inbox", n)
-	}
-	// A second device, which the push service no longer knows.
-	p := push.NewService(push.Options{Repo: f.db, AllowHTTP: true})
-	d := push.SubscribeInput{Endpoint: f.pushes.srv.URL + "/a1-laptop/gone"}
-	d.Keys.P256DH, d.Keys.Auth = testKeys(t)
-	if _, err := p.Subscribe(f.ctx, f.a1, d, ""); err != nil {
-		t.Fatal(err)
-	}
-	f.people.set(f.people.attentive, f.a1.ID, false) // the tab is forgotten on the desk
-	finn := f.visitor("Finn")
-	f.people.set(f.people.visitors, finn.ContactID, true)
-	f.write(finn, "Hello?")
-	f.settle()
-	if n := f.pushes.count("/a1-phone"); n != 1 {
-		t.Fatalf("a1's phone got %d pushes, want 1", n)
-	}
-	list, err := p.Devices(f.ctx, f.a1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(list) != 1 || list[0].Service != "127.0.0.1" {
-		t.Fatalf("devices after a 410: %+v", list)
-	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, time.Minute)
+		f.people.set(f.people.online, f.a1.ID, true)
+		f.people.set(f.people.attentive, f.a1.ID, true)
+		f.people.set(f.people.online, f.a2.ID, true)
+		f.people.set(f.people.attentive, f.a2.ID, true)
+		eve := f.visitor("Eve")
+		f.people.set(f.people.visitors, eve.ContactID, true)
+		f.write(eve, "Hi!")
+		f.settle()
+		if n := f.pushes.count("/a1-phone"); n != 0 {
+			t.Fatalf("%d pushes while a1 looked at the inbox", n)
+		}
+		// A second device, which the push service no longer knows.
+		p := push.NewService(push.Options{Repo: f.db, AllowHTTP: true})
+		d := push.SubscribeInput{Endpoint: f.pushes.srv.URL + "/a1-laptop/gone"}
+		d.Keys.P256DH, d.Keys.Auth = testKeys(t)
+		if _, err := p.Subscribe(f.ctx, f.a1, d, ""); err != nil {
+			t.Fatal(err)
+		}
+		f.people.set(f.people.attentive, f.a1.ID, false) // the tab is forgotten on the desk
+		finn := f.visitor("Finn")
+		f.people.set(f.people.visitors, finn.ContactID, true)
+		f.write(finn, "Hello?")
+		f.settle()
+		if n := f.pushes.count("/a1-phone"); n != 1 {
+			t.Fatalf("a1's phone got %d pushes, want 1", n)
+		}
+		list, err := p.Devices(f.ctx, f.a1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 1 || list[0].Service != "127.0.0.1" {
+			t.Fatalf("devices after a 410: %+v", list)
+		}
+	})
 }
 
 // An invitation's emailed link sets the password once, then no longer works; asking for a reset of
 // an unknown address answers the same as for a known one, and sends nothing.
 func TestInvitationAndReset(t *testing.T) {
-	f := newFixture(t, storetest.SQLite(t), time.Minute)
-	u, inv, err := f.accounts.Invite(f.ctx, f.owner, auth.NewUser{Email: "new@example.com", Name: "Nina New"}, "de")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !inv.Emailed || inv.URL != "" || !u.Invited {
-		t.Fatalf("invitation %+v, user %+v", inv, u)
-	}
-	if _, _, _, err := f.accounts.Login(f.ctx, "new@example.com", "", "10.0.0.1", ""); err == nil {
-		t.Fatal("an invited user signed in without a password")
-	}
-	r := f.sink.WaitFor(t, 10*time.Second, func(r mailtest.Received) bool { return r.To[0] == "new@example.com" })
-	m, _ := mail.ReadMessage(strings.NewReader(string(r.Data)))
-	if s := subject(m); s != "Ihre Einladung zu Parley" {
-		t.Errorf("subject %q, want the inviting admin's language", s)
-	}
-	link := regexp.MustCompile(`https://chat\.example\.test/inbox/#/password/(plk_[A-Za-z0-9_-]+)`).FindStringSubmatch(bodyOf(t, m))
-	if link == nil {
-		t.Fatal("no link in the invitation")
-	}
-	info, err := f.accounts.LinkInfo(f.ctx, link[1])
-	if err != nil || info.Purpose != auth.PurposeInvite || info.Email != "new@example.com" {
-		t.Fatalf("link info %+v, %v", info, err)
-	}
-	if _, _, _, err := f.accounts.UseLink(f.ctx, link[1], "a new long password", "10.0.0.1", ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, _, err := f.accounts.UseLink(f.ctx, link[1], "another long password", "10.0.0.1", ""); err == nil {
-		t.Fatal("the invitation link worked twice")
-	}
-	if _, _, _, err := f.accounts.Login(f.ctx, "new@example.com", "a new long password", "10.0.0.1", ""); err != nil {
-		t.Fatalf("sign in with the password the link set: %v", err)
-	}
-
-	if err := f.accounts.RequestReset(f.ctx, "nobody@example.com", "10.0.0.2", "en"); err != nil {
-		t.Fatalf("reset for an unknown address: %v", err)
-	}
-	if err := f.accounts.RequestReset(f.ctx, "a1@example.com", "10.0.0.2", "en"); err != nil {
-		t.Fatal(err)
-	}
-	r = f.sink.WaitFor(t, 10*time.Second, func(r mailtest.Received) bool { return r.To[0] == "a1@example.com" })
-	m, _ = mail.ReadMessage(strings.NewReader(string(r.Data)))
-	if s := subject(m); s != "Reset your Parley password" {
-		t.Errorf("reset subject %q", s)
-	}
-	f.settle()
-	for _, r := range f.sink.Messages() {
-		if r.To[0] == "nobody@example.com" {
-			t.Fatal("a mail went to an address with no account")
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, time.Minute)
+		u, inv, err := f.accounts.Invite(f.ctx, f.owner, auth.NewUser{Email: "new@example.com", Name: "Nina New"}, "de")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		if !inv.Emailed || inv.URL != "" || !u.Invited {
+			t.Fatalf("invitation %+v, user %+v", inv, u)
+		}
+		if _, _, _, err := f.accounts.Login(f.ctx, "new@example.com", "", "10.0.0.1", ""); err == nil {
+			t.Fatal("an invited user signed in without a password")
+		}
+		r := f.sink.WaitFor(t, 10*time.Second, func(r mailtest.Received) bool { return r.To[0] == "new@example.com" })
+		m, _ := mail.ReadMessage(strings.NewReader(string(r.Data)))
+		if s := subject(m); s != "Ihre Einladung zu Parley" {
+			t.Errorf("subject %q, want the inviting admin's language", s)
+		}
+		link := regexp.MustCompile(`https://chat\.example\.test/inbox/#/password/(plk_[A-Za-z0-9_-]+)`).FindStringSubmatch(bodyOf(t, m))
+		if link == nil {
+			t.Fatal("no link in the invitation")
+		}
+		info, err := f.accounts.LinkInfo(f.ctx, link[1])
+		if err != nil || info.Purpose != auth.PurposeInvite || info.Email != "new@example.com" {
+			t.Fatalf("link info %+v, %v", info, err)
+		}
+		if _, _, _, err := f.accounts.UseLink(f.ctx, link[1], "a new long password", "10.0.0.1", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := f.accounts.UseLink(f.ctx, link[1], "another long password", "10.0.0.1", ""); err == nil {
+			t.Fatal("the invitation link worked twice")
+		}
+		if _, _, _, err := f.accounts.Login(f.ctx, "new@example.com", "a new long password", "10.0.0.1", ""); err != nil {
+			t.Fatalf("sign in with the password the link set: %v", err)
+		}
+
+		if err := f.accounts.RequestReset(f.ctx, "nobody@example.com", "10.0.0.2", "en"); err != nil {
+			t.Fatalf("reset for an unknown address: %v", err)
+		}
+		if err := f.accounts.RequestReset(f.ctx, "a1@example.com", "10.0.0.2", "en"); err != nil {
+			t.Fatal(err)
+		}
+		r = f.sink.WaitFor(t, 10*time.Second, func(r mailtest.Received) bool { return r.To[0] == "a1@example.com" })
+		m, _ = mail.ReadMessage(strings.NewReader(string(r.Data)))
+		if s := subject(m); s != "Reset your Parley password" {
+			t.Errorf("reset subject %q", s)
+		}
+		f.settle()
+		for _, r := range f.sink.Messages() {
+			if r.To[0] == "nobody@example.com" {
+				t.Fatal("a mail went to an address with no account")
+			}
+		}
+	})
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
