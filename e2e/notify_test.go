@@ -286,3 +286,49 @@ func waitAsync(p *tab, what, promise string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestSoundAndCompanySwitch: the sound an agent chose for an event is the one played when the
+// event happens; with the company's in-app switch off, a new chat plays its sound but shows no
+// in-app notification, and with it on it shows one.
+func TestSoundAndCompanySwitch(t *testing.T) {
+	s := startParley(t)
+	owner := openInbox(t, s, "owner", "demo@parley.test", s.password)
+	host[chromedp.Void](owner, `window.__sounds = []; document.addEventListener('parley-sound', (e) => window.__sounds.push(e.detail.name))`)
+	host[chromedp.Void](owner, `document.querySelector('.side-top .icon-btn').click()`)
+	owner.waitHost("the bell dialog", `document.querySelectorAll('dialog[open] select.notify-sound').length === 5`)
+	// The first sound is a new conversation's; the choice is saved on the server.
+	host[chromedp.Void](owner, `(() => {
+		const sel = document.querySelectorAll('dialog[open] select.notify-sound')[0];
+		sel.value = 'knock';
+		sel.dispatchEvent(new Event('change', { bubbles: true }));
+	})()`)
+	owner.waitHost("the chosen sound previewed", `window.__sounds.join() === 'knock'`)
+	owner.do(chromedp.KeyEvent("\x1b"))
+	owner.waitHost("the dialog closed", `!document.querySelector('dialog[open]')`)
+	waitAsync(owner, "the choice saved", `fetch('/api/v1/me/settings').then((r) => r.json()).then((b) => JSON.stringify(b).includes('"new_unassigned":"knock"'))`)
+	host[chromedp.Void](owner, `window.__sounds = []`)
+
+	first := newTab(t, "visitor", nil)
+	first.navigate(s.url + "/demo")
+	first.openWidget()
+	first.typeMessage("Do you ship to Ghent?")
+	owner.waitHost("the chosen sound played", `window.__sounds.join() === 'knock'`)
+	owner.waitHost("the in-app notification", `[...document.querySelectorAll('.toast-note')].some((n) => n.textContent.includes('Do you ship to Ghent?'))`)
+
+	// The company switch off: the sound still plays, no in-app notification shows.
+	owner.goHash("#/admin/notifications")
+	owner.waitHost("the switch on", `document.querySelector('.adm-switch[role=switch][aria-checked=true]')`)
+	host[chromedp.Void](owner, `document.querySelector('.adm-switch[role=switch]').click()`)
+	owner.waitHost("switched off", `document.querySelector('.adm-switch[aria-checked=false]')`)
+	owner.goHash("#/f/unassigned")
+	host[chromedp.Void](owner, `window.__sounds = []; document.querySelectorAll('.toast-x').forEach((b) => b.click())`)
+	second := newTab(t, "second visitor", nil)
+	second.navigate(s.url + "/demo")
+	second.openWidget()
+	second.typeMessage("Is there a shop in Utrecht?")
+	owner.waitHost("the row", rowWith("Is there a shop in Utrecht?"))
+	owner.waitHost("the sound played", `window.__sounds.join() === 'knock'`)
+	if host[bool](owner, `[...document.querySelectorAll('.toast-note')].some((n) => n.textContent.includes('Utrecht'))`) {
+		t.Fatal("an in-app notification showed with the company's in-app notifications off")
+	}
+}

@@ -52,9 +52,18 @@ export class SoundPlayer {
     return this.ctx;
   }
 
-  /** play plays a sound at a volume from 0 to 100; it returns false when the browser would not. */
+  /**
+   * play plays a sound at a volume from 0 to 100; it returns false when the browser would not. The
+   * document hears a "parley-sound" event naming what was played (browser tests listen to it).
+   */
   play(name: SoundName, volume: number): boolean {
     if (volume <= 0) return true;
+    const played = this.start(name, volume);
+    document.dispatchEvent(new CustomEvent("parley-sound", { detail: { name, volume, played } }));
+    return played;
+  }
+
+  private start(name: SoundName, volume: number): boolean {
     const c = this.context();
     if (!c) return this.playElement(name, volume);
     if (c.state !== "running") {
