@@ -29,6 +29,10 @@ type Config struct {
 	LogFormat      string
 	CityDB         string
 	VisitorIPLimit int
+	// VisitorMessageRate and VisitorMessageBurst limit one visitor's messages: a burst, then
+	// VisitorMessageRate a second.
+	VisitorMessageRate  float64
+	VisitorMessageBurst int
 	VisitorGrace   time.Duration
 	DebugAddr      string
 	SecretKey      string // base64 or hex; empty: SQLite's DATA/secret.key (secrets.go)
@@ -72,6 +76,8 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.CityDB, "city-db", "", "a MaxMind/DB-IP city database (.mmdb) to show visitors' cities; default: the bundled country database")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it off public networks")
 	fs.IntVar(&c.VisitorIPLimit, "visitor-ip-limit", 5, "widget messages per second allowed from one IP address (burst: 12 seconds' worth); raise it when many visitors share an address")
+	fs.Float64Var(&c.VisitorMessageRate, "visitor-message-rate", 1, "widget messages per second one visitor may send after the burst (0.01 to 1000)")
+	fs.IntVar(&c.VisitorMessageBurst, "visitor-message-burst", 10, "widget messages one visitor may send at once before --visitor-message-rate applies (1 to 10000)")
 	fs.BoolVar(&c.WebhooksAllowPrivate, "webhooks-allow-private", false, "let webhooks go to loopback, private, link-local and cloud metadata addresses (off: only public addresses; for receivers inside your own network)")
 	fs.DurationVar(&c.VisitorGrace, "visitor-grace", 15*time.Second, "how long a visitor who closed the website's last tab stays on the inbox's Visitors screen (a page load in between closes one tab's connection and opens the next)")
 	fs.BoolVar(&c.Demo, "demo", false, "create a demo owner, website and /demo page (idempotent) and print the URLs to open")
@@ -116,7 +122,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 // arguments of one-off commands such as a new user's email.
 var envFlags = map[string]bool{
 	"addr": true, "data": true, "database": true, "nats": true, "base-url": true, "tls-cert": true, "tls-key": true,
-	"trusted-proxies": true, "demo": true, "visitor-ip-limit": true, "visitor-grace": true, "city-db": true, "log-level": true, "log-format": true,
+	"trusted-proxies": true, "demo": true, "visitor-ip-limit": true, "visitor-message-rate": true, "visitor-message-burst": true, "visitor-grace": true, "city-db": true, "log-level": true, "log-format": true,
 	"debug-addr": true, "secret-key": true, "secret-keys-old": true, "webhooks-allow-private": true, "smtp-addr": true, "smtp-hostname": true,
 	"mail-smtp": true, "mail-from": true, "mail-reply-domain": true, "mail-imap": true, "notify-batch": true,
 	"meta-graph-url": true, "twilio-api-url": true, "twilio-content-url": true,
@@ -161,6 +167,12 @@ func (c *Config) validate() error {
 	}
 	if c.VisitorIPLimit < 1 {
 		return fmt.Errorf("--visitor-ip-limit must be at least 1")
+	}
+	if !(c.VisitorMessageRate >= 0.01 && c.VisitorMessageRate <= 1000) {
+		return fmt.Errorf("--visitor-message-rate must be between 0.01 and 1000 messages a second")
+	}
+	if c.VisitorMessageBurst < 1 || c.VisitorMessageBurst > 10000 {
+		return fmt.Errorf("--visitor-message-burst must be between 1 and 10000")
 	}
 	if c.VisitorGrace < 100*time.Millisecond || c.VisitorGrace > time.Hour {
 		return fmt.Errorf("--visitor-grace must be between 100ms and 1h")

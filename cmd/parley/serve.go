@@ -167,6 +167,8 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	limits := widget.DefaultLimits
 	limits.PerIPEvery = time.Second / time.Duration(c.VisitorIPLimit)
 	limits.PerIPBurst = 12 * c.VisitorIPLimit
+	limits.PerVisitorEvery = time.Duration(float64(time.Second) / c.VisitorMessageRate)
+	limits.PerVisitorBurst = c.VisitorMessageBurst
 	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs, Bot: engine, Feed: feed, Limits: limits})
 	locate := func(ip string) string {
 		a, err := netip.ParseAddr(ip)
