@@ -33,10 +33,10 @@ type Config struct {
 	// VisitorMessageRate a second.
 	VisitorMessageRate  float64
 	VisitorMessageBurst int
-	VisitorGrace   time.Duration
-	DebugAddr      string
-	SecretKey      string // base64 or hex; empty: SQLite's DATA/secret.key (secrets.go)
-	SecretKeysOld  string // comma-separated keys SecretKey replaced
+	VisitorGrace        time.Duration
+	DebugAddr           string
+	SecretKey           string // base64 or hex; empty: SQLite's DATA/secret.key (secrets.go)
+	SecretKeysOld       string // comma-separated keys SecretKey replaced
 	// WebhooksAllowPrivate lets webhook endpoints point at loopback, private and link-local
 	// addresses (internal/webhook/target.go).
 	WebhooksAllowPrivate bool
