@@ -14,7 +14,9 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -137,11 +139,23 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	})
 
 	tracker := presence.New(presence.Options{Node: node, Bus: events, Toggles: db, Logger: log})
-	locator, err := geo.Open(c.CityDB)
+	locator, err := openLocator(c)
 	if err != nil {
 		return err
 	}
-	go func() { _ = locator.Load() }() // warm the country database so the first visitor does not wait
+	printed := make(chan struct{}) // closed once the start-up lines are printed
+	go func() {                    // warm the country database so the first visitor does not wait
+		if err := locator.MapError(); err != nil {
+			log.Warn("the country database is held in memory: no directory could keep its copy", "err", err)
+		}
+		// Start-up (migrations, the demo's data, the database's copy) leaves garbage the
+		// runtime would keep mapped for minutes: give it back once, so an idle node is small.
+		select {
+		case <-printed:
+			debug.FreeOSMemory()
+		case <-ctx.Done():
+		}
+	}()
 	inboxes := inbox.NewService(db, feed)
 	playbooks := playbook.NewService(db, feed)
 	versions := bot.NewVersions(playbooks)
@@ -373,6 +387,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		}
 	}
 
+	close(printed)
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -550,4 +565,21 @@ func serveDebug(addr string, log *slog.Logger) (*http.Server, string, error) {
 	go func() { _ = srv.Serve(ln) }()
 	log.Info("profiler serving", "addr", ln.Addr().String())
 	return srv, ln.Addr().String(), nil
+}
+
+// openLocator opens the operator's city database, or the embedded country database mapped from a
+// copy kept in the data directory (SQLite) or the user's cache directory, so its 8 MB are page
+// cache rather than heap.
+func openLocator(c *Config) (*geo.Locator, error) {
+	if c.CityDB != "" {
+		return geo.Open(c.CityDB)
+	}
+	var dirs []string
+	if c.Database == "" {
+		dirs = append(dirs, c.DataDir)
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		dirs = append(dirs, filepath.Join(d, "parley"))
+	}
+	return geo.OpenEmbedded(dirs...), nil
 }

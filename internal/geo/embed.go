@@ -2,12 +2,18 @@ package geo
 
 import (
 	"compress/gzip"
+	"crypto/sha256"
 	_ "embed"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/oschwald/maxminddb-golang/v2"
 )
 
 // countryDBGz is data/dbip-country.mmdb.gz (see data/README.md), kept as a
@@ -40,4 +46,73 @@ func embeddedCountryDB() ([]byte, error) {
 		return nil, fmt.Errorf("geo: embedded country database: size mismatch or corrupt data (%v)", err)
 	}
 	return buf, nil
+}
+
+// embeddedSHA256 is the SHA-256 of the decompressed embedded database (data/README.md gives it
+// too; TestEmbeddedChecksum keeps the two equal after a refresh).
+const embeddedSHA256 = "4e7f53dd9c6ebe0e7244d5dd4cc03639bc9dbe0a5a83eca90db50eeaeea72024"
+
+// mapEmbedded opens a decompressed copy of the embedded database kept in dir, writing it first
+// when it is missing or does not match. The reader maps the file, so the database's pages belong
+// to the page cache (read in as lookups touch them, dropped by the kernel when memory is short)
+// instead of 8 MB of the heap.
+func mapEmbedded(dir string) (*maxminddb.Reader, error) {
+	path := filepath.Join(dir, "dbip-country-"+embeddedSHA256[:16]+".mmdb")
+	if sum, err := fileSum(path); err != nil || sum != embeddedSHA256 {
+		if err := writeEmbedded(path); err != nil {
+			return nil, err
+		}
+	}
+	db, err := maxminddb.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("geo: map %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// fileSum is the hex SHA-256 of the file at path.
+func fileSum(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// writeEmbedded decompresses the embedded database to path through a temporary file renamed into
+// place, so a reader (or a second server starting) never sees half a file.
+func writeEmbedded(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("geo: %w", err)
+	}
+	zr, err := gzip.NewReader(strings.NewReader(countryDBGz))
+	if err != nil {
+		return fmt.Errorf("geo: embedded country database: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".dbip-country-*.tmp")
+	if err != nil {
+		return fmt.Errorf("geo: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	h := sha256.New()
+	_, err = io.Copy(io.MultiWriter(tmp, h), zr)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("geo: write %s: %w", tmp.Name(), err)
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); sum != embeddedSHA256 {
+		return fmt.Errorf("geo: embedded country database: sha256 %s, want %s", sum, embeddedSHA256)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("geo: %w", err)
+	}
+	return nil
 }

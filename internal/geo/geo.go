@@ -8,6 +8,7 @@
 package geo
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -38,11 +39,16 @@ const (
 // for concurrent use by multiple goroutines.
 type Locator struct {
 	path string // "" = the embedded country database
+	// cacheDirs are where the embedded database may be kept decompressed, to be mapped from
+	// there (OpenEmbedded); the first that works is used, and with none it is held in memory.
+	cacheDirs []string
 
 	once   sync.Once
 	db     *maxminddb.Reader
 	err    error
 	layout int
+	mapped bool  // the embedded database, mapped from a copy in one of cacheDirs
+	mapErr error // why no directory of cacheDirs could hold it (it is in memory then)
 
 	attribution    string
 	attributionURL string
@@ -81,6 +87,21 @@ func Open(cityDBPath string) (*Locator, error) {
 	return l, nil
 }
 
+// OpenEmbedded returns a Locator of the embedded country database that, on first use, maps a
+// decompressed copy of it kept in the first of cacheDirs that can hold one (written there once,
+// checked against its SHA-256 on every start) rather than holding it in the heap. With no usable
+// directory it decompresses into memory as [Open] does.
+func OpenEmbedded(cacheDirs ...string) *Locator {
+	return &Locator{cacheDirs: cacheDirs, attribution: "IP geolocation by DB-IP", attributionURL: "https://db-ip.com"}
+}
+
+// Mapped reports whether the loaded database is mapped from a file (an operator's, or the
+// embedded one's copy) rather than held in the heap.
+func (l *Locator) Mapped() bool {
+	l.once.Do(l.loadEmbedded)
+	return l.db != nil && (l.path != "" || l.mapped)
+}
+
 // Load makes sure the database is loaded and reports whether it could be. It
 // is optional: Lookup loads on first use. Call it, e.g. in a background
 // goroutine after start-up, to take the one-off cost (tens of milliseconds
@@ -91,6 +112,17 @@ func (l *Locator) Load() error {
 }
 
 func (l *Locator) loadEmbedded() {
+	for _, dir := range l.cacheDirs {
+		if dir == "" {
+			continue
+		}
+		db, err := mapEmbedded(dir)
+		if err == nil {
+			l.db, l.layout, l.mapped = db, layoutFlat, true
+			return
+		}
+		l.mapErr = errors.Join(l.mapErr, err)
+	}
 	buf, err := embeddedCountryDB()
 	if err != nil {
 		l.err = err
@@ -102,6 +134,13 @@ func (l *Locator) loadEmbedded() {
 		return
 	}
 	l.db, l.layout = db, layoutFlat
+}
+
+// MapError says why the embedded database could not be mapped from any of the directories given
+// to [OpenEmbedded] (nil when it was, or none were given).
+func (l *Locator) MapError() error {
+	l.once.Do(l.loadEmbedded)
+	return l.mapErr
 }
 
 // Lookup returns the location of ip. Private, loopback, link-local,
