@@ -568,18 +568,18 @@ func serveDebug(addr string, log *slog.Logger) (*http.Server, string, error) {
 }
 
 // openLocator opens the operator's city database, or the embedded country database mapped from a
-// copy kept in the data directory (SQLite) or the user's cache directory, so its 8 MB are page
-// cache rather than heap.
+// copy kept in the user's cache directory (or, failing that, the SQLite data directory), so its
+// 8 MB are page cache rather than heap.
 func openLocator(c *Config) (*geo.Locator, error) {
 	if c.CityDB != "" {
 		return geo.Open(c.CityDB)
 	}
-	var dirs []string
-	if c.Database == "" {
-		dirs = append(dirs, c.DataDir)
-	}
+	var dirs []string // one copy per user serves every data directory, so it comes first
 	if d, err := os.UserCacheDir(); err == nil {
 		dirs = append(dirs, filepath.Join(d, "parley"))
+	}
+	if c.Database == "" {
+		dirs = append(dirs, c.DataDir)
 	}
 	return geo.OpenEmbedded(dirs...), nil
 }
