@@ -249,8 +249,12 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		MissedCheck: c.VisitorGrace, Logger: log})
 	// Durable consumers of the event log: each reads on from where it stopped, on one node at a time
 	// (the webhooks' fan-out, the notes that follow linked conversations, agents' notifications).
+	// Each lets events gather for a moment after a batch, so a busy site's consumers read and
+	// commit hundreds of events at once rather than a few per message (docs/performance.md).
+	follow, notes := records.FollowConsumer(), notifier.Consumer()
+	follow.Gather, notes.Gather = consumerGather, consumerGather
 	consumers := event.NewRunner(db, feed, event.RunnerOptions{Node: node, Logger: log},
-		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut}, records.FollowConsumer(), notifier.Consumer())
+		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut, Gather: consumerGather}, follow, notes)
 
 	var demoSite *httpapi.DemoSite
 	var seeded *demo.Result
@@ -566,6 +570,9 @@ func serveDebug(addr string, log *slog.Logger) (*http.Server, string, error) {
 	log.Info("profiler serving", "addr", ln.Addr().String())
 	return srv, ln.Addr().String(), nil
 }
+
+// consumerGather is how long the event consumers let events gather after a batch.
+const consumerGather = 100 * time.Millisecond
 
 // openLocator opens the operator's city database, or the embedded country database mapped from a
 // copy kept in the user's cache directory (or, failing that, the SQLite data directory), so its

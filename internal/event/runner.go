@@ -35,6 +35,10 @@ type Consumer struct {
 	FromStart bool
 	// Batch is how many events one Handle call gets at most (default 100).
 	Batch int
+	// Gather is how long the consumer lets events gather after a batch that was not full before
+	// it reads again: on a busy site it then reads and handles many events at once instead of a
+	// few per commit, at the price of that much delay. Zero reads again at once.
+	Gather time.Duration
 	// Handle gets the next events in position order. An error leaves the cursor where it was: the
 	// same events come again after a back-off, so Handle must be idempotent. It may return having
 	// handled a prefix only by returning that prefix's last position.
@@ -180,6 +184,14 @@ func (r *Runner) run(ctx context.Context, c *Consumer, wake chan struct{}) {
 				break // lost it: claim again (another node may have it now)
 			}
 			pos, renewed = upTo, time.Now()
+			if c.Gather > 0 && len(events) < batch {
+				t := time.NewTimer(c.Gather) // notices meanwhile stay in wake for the next look
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+				}
+				t.Stop()
+			}
 		}
 	}
 }

@@ -149,3 +149,63 @@ func TestConsumerMovesToAnotherNode(t *testing.T) {
 		}
 	})
 }
+
+// sizes records how many events each Handle call got.
+type sizes struct {
+	mu    sync.Mutex
+	calls []int
+	last  int64
+	more  chan struct{}
+}
+
+func (s *sizes) handle(_ context.Context, events []event.Event) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, len(events))
+	s.last = events[len(events)-1].Position
+	select {
+	case s.more <- struct{}{}:
+	default:
+	}
+	return s.last, nil
+}
+
+// A consumer with Gather lets the events that commit one by one after a batch gather, and
+// handles them in one call.
+func TestConsumerGathersEvents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := &sizes{more: make(chan struct{}, 1)}
+		r := event.NewRunner(db, nil, event.RunnerOptions{Node: "a", Poll: 20 * time.Millisecond},
+			event.Consumer{Name: "gather", FromStart: true, Gather: 2 * time.Second, Handle: s.handle})
+		waitFor := func(last int64) []int {
+			t.Helper()
+			deadline := time.After(20 * time.Second)
+			for {
+				s.mu.Lock()
+				done, calls := s.last >= last, append([]int(nil), s.calls...)
+				s.mu.Unlock()
+				if done {
+					return calls
+				}
+				select {
+				case <-s.more:
+				case <-deadline:
+					t.Fatalf("handled up to %d in calls %v, want up to %d", s.last, calls, last)
+				}
+			}
+		}
+		first := emit(t, db, 1)
+		run(t, r)
+		if calls := waitFor(first); len(calls) != 1 {
+			t.Fatalf("calls %v, want one", calls)
+		}
+		var last int64
+		for range 5 {
+			last = emit(t, db, 1)
+			r.Wake()
+		}
+		if calls := waitFor(last); len(calls) != 2 || calls[1] != 5 {
+			t.Fatalf("calls %v, want the five events that committed one by one in a second call", calls)
+		}
+	})
+}

@@ -183,35 +183,60 @@ func (s *Service) Handle(ctx context.Context, events []event.Event) (int64, erro
 	if err != nil {
 		return 0, err
 	}
+	// A push job for someone with no device would only find nothing to send: with twenty agents
+	// and no phones, a busy site made twenty jobs per new chat for the job runner to throw away.
+	devices, err := s.o.Repo.UsersWithPushDevices(ctx, users)
+	if err != nil {
+		return 0, err
+	}
+	// Which notices would make a push or an email at all; the rest cost nothing more (most of a
+	// busy site's: others' and unassigned conversations' messages are off by default).
+	type way struct {
+		told
+		push  bool
+		email string
+	}
+	var ways []way
+	for _, t := range all {
+		st, u := settings[t.n.UserID], t.n.UserID
+		wy := way{told: t, push: devices[u] && st.Notify.On(t.n.Event, auth.WayPush), email: s.emailKind(t.n.Event, st, u)}
+		if wy.push || wy.email != "" {
+			ways = append(ways, wy)
+		}
+	}
 	// What an agent has seen since (read, or answered) tells them nothing new: the consumer may
 	// run behind the conversation.
 	seen := map[int64]map[int64]int64{}
-	for _, u := range users {
+	for _, wy := range ways {
+		u := wy.n.UserID
+		if _, ok := seen[u]; ok {
+			continue
+		}
 		var convs []int64
-		for _, t := range all {
-			if t.n.UserID == u {
-				convs = append(convs, t.c.ID)
+		for _, o := range ways {
+			if o.n.UserID == u {
+				convs = append(convs, o.c.ID)
 			}
 		}
 		if seen[u], err = s.seen(ctx, u, convs); err != nil {
 			return 0, err
 		}
 	}
-	for _, t := range all {
-		st, u := settings[t.n.UserID], t.n.UserID
+	for _, wy := range ways {
+		u := wy.n.UserID
 		// Notices share their seqs' arrays: filter a copy.
-		t.n.Seqs = slices.DeleteFunc(slices.Clone(t.n.Seqs), func(seq int64) bool { return seq <= seen[u][t.c.ID] })
-		if len(t.n.Seqs) == 0 {
+		seqs := slices.DeleteFunc(slices.Clone(wy.n.Seqs), func(seq int64) bool { return seq <= seen[u][wy.c.ID] })
+		if len(seqs) == 0 {
 			continue
 		}
-		if st.Notify.On(t.n.Event, auth.WayPush) {
-			w.Jobs = append(w.Jobs, jobs.Spec{Kind: JobPush, MaxAttempts: 5, ConversationID: t.c.ID,
-				Payload:   pushPayload{UserID: u, ConversationID: t.c.ID, Event: t.n.Event, Seq: slices.Max(t.n.Seqs)},
-				UniqueKey: "user:" + strconv.FormatInt(u, 10) + ":conversation:" + strconv.FormatInt(t.c.ID, 10)})
+		if wy.push {
+			w.Jobs = append(w.Jobs, jobs.Spec{Kind: JobPush, MaxAttempts: 5, ConversationID: wy.c.ID,
+				Payload:   pushPayload{UserID: u, ConversationID: wy.c.ID, Event: wy.n.Event, Seq: slices.Max(seqs)},
+				UniqueKey: "user:" + strconv.FormatInt(u, 10) + ":conversation:" + strconv.FormatInt(wy.c.ID, 10)})
 		}
-		if kind := s.emailKind(t.n.Event, st, u); kind != "" {
-			for _, seq := range t.n.Seqs {
-				w.Emails = append(w.Emails, EmailItem{UserID: u, Kind: kind, ConversationID: t.c.ID, Seq: seq})
+		if wy.email != "" {
+			for _, seq := range seqs {
+				w.Emails = append(w.Emails, EmailItem{UserID: u, Kind: wy.email, ConversationID: wy.c.ID, Seq: seq})
 			}
 		}
 	}

@@ -89,6 +89,8 @@ type Repo interface {
 	// LastSaid returns the seq of the user's own last message in each conversation (none: left out).
 	LastSaid(ctx context.Context, userID int64, conversationIDs []int64) (map[int64]int64, error)
 	UsersSettings(ctx context.Context, ids []int64) (map[int64]*auth.StoredSettings, error)
+	// UsersWithPushDevices says which users have a push subscription (the others get no push job).
+	UsersWithPushDevices(ctx context.Context, ids []int64) (map[int64]bool, error)
 	UserByID(ctx context.Context, id int64) (*auth.User, error)
 	ConversationByID(ctx context.Context, id int64) (*conversation.Conversation, error)
 	ContactByID(ctx context.Context, id int64) (*contact.Contact, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -583,3 +584,34 @@ func TestInvitationAndReset(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// Only agents with a device get push jobs: a new chat for an agent without one makes none (with
+// many agents and busy sites, they were most of the job runner's work and found nothing to send).
+func TestNoPushJobsWithoutDevices(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, time.Minute)
+		f.people.set(f.people.online, f.a1.ID, true) // online, not looking: no emails, pushes
+		f.people.set(f.people.online, f.a2.ID, true)
+		gia := f.visitor("Gia")
+		f.people.set(f.people.visitors, gia.ContactID, true)
+		f.write(gia, "Anyone there?")
+		f.settle()
+		if n := f.pushes.count("/a1-phone"); n != 1 {
+			t.Fatalf("a1's phone got %d pushes, want 1", n)
+		}
+		var withDevice, without int
+		err := db.InTx(f.ctx, func(tx *store.Tx) error {
+			q := "SELECT COUNT(*) FROM jobs WHERE kind = $1 AND payload LIKE $2"
+			if err := tx.QueryRowContext(f.ctx, q, notify.JobPush, fmt.Sprintf(`%%"user_id":%d,%%`, f.a1.ID)).Scan(&withDevice); err != nil {
+				return err
+			}
+			return tx.QueryRowContext(f.ctx, q, notify.JobPush, fmt.Sprintf(`%%"user_id":%d,%%`, f.a2.ID)).Scan(&without)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if withDevice != 1 || without != 0 {
+			t.Fatalf("push jobs: %d for the agent with a phone (want 1), %d for the one without (want 0)", withDevice, without)
+		}
+	})
+}

@@ -217,6 +217,9 @@ func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
 	if g.prepared == nil {
 		g.prepared, _ = prepareWrites(bg, g.write) // fails before migrations: statements then run unprepared
 	}
+	if g.prepared != nil && g.batch != nil {
+		g.learn(bg, g.batch.missed) // the last batch's members are done with it
+	}
 	stx, err := g.write.BeginTx(bg, nil)
 	g.batch = &txStmts{tx: stx, prepared: g.prepared}
 	tx := &Tx{Tx: stx, Engine: SQLite, shared: true, stmts: g.batch, grp: g}
@@ -318,6 +321,22 @@ func (g *group) lead(ctx context.Context, fn func(tx *Tx) error) error {
 		f()
 	}
 	return nil
+}
+
+// learn prepares on the writer the statements a batch ran unprepared, so what writes run again and
+// again beyond the message path (a consumer's job insert, a notification's state, an event row of
+// another kind) is compiled once rather than at every call. The writer's one connection is free:
+// the leader calls it before it begins its transaction. A statement that does not compile (before
+// migrations) stays unprepared and is tried again when a batch runs it next.
+func (g *group) learn(ctx context.Context, missed map[string]struct{}) {
+	for q := range missed {
+		if len(g.prepared) >= maxWriteStmts {
+			return
+		}
+		if s, err := g.write.PrepareContext(ctx, q); err == nil {
+			g.prepared[q] = s
+		}
+	}
 }
 
 // rollback ends the batch's transaction unwritten: the positions it handed out were never taken.
@@ -442,6 +461,7 @@ type txStmts struct {
 	tx       *sql.Tx
 	prepared map[string]*sql.Stmt
 	bound    map[string]*sql.Stmt
+	missed   map[string]struct{} // run unprepared here: the next leader prepares them (learn)
 }
 
 // get returns query's statement bound to the transaction, or nil when it is not a prepared one.
@@ -454,6 +474,12 @@ func (t *txStmts) get(ctx context.Context, query string) *sql.Stmt {
 	}
 	p := t.prepared[query]
 	if p == nil {
+		if t.prepared != nil && len(t.missed) < maxWriteStmts {
+			if t.missed == nil {
+				t.missed = map[string]struct{}{}
+			}
+			t.missed[query] = struct{}{}
+		}
 		return nil
 	}
 	s := t.tx.StmtContext(ctx, p)

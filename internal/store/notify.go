@@ -338,6 +338,30 @@ func (db *DB) ReadSeqs(ctx context.Context, userID int64, ids []int64) (map[int6
 }
 
 // LastSaid returns the seq of the user's own last message in each conversation.
+// UsersWithPushDevices says which of the users have at least one push subscription.
+func (db *DB) UsersWithPushDevices(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	for chunk := range slices.Chunk(ids, 500) {
+		rows, err := db.read.QueryContext(ctx, "SELECT DISTINCT user_id FROM push_subscriptions WHERE user_id IN ("+placeholders(1, len(chunk))+")", int64Args(chunk)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func (db *DB) LastSaid(ctx context.Context, userID int64, ids []int64) (map[int64]int64, error) {
 	out := map[int64]int64{}
 	for chunk := range slices.Chunk(ids, 500) {

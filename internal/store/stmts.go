@@ -12,12 +12,16 @@ import (
 // a prepared statement, and compiling was a fifth of a message send's CPU. So the read pool keeps
 // a statement per query text (prepared on each connection the first time it runs there), and the
 // writer's transactions run the statements of the message path, prepared once when the writer
-// is first used after migrations. PostgreSQL needs neither: pgx keeps a statement cache per connection.
+// is first used after migrations, and every other statement from the second batch that runs it. PostgreSQL needs neither: pgx keeps a statement cache per connection.
 
 // maxCachedReads bounds the read pool's statement cache. Queries are constants or built from a few
 // shapes (placeholders for n ids), so this is never reached in practice; beyond it, queries run
 // unprepared.
 const maxCachedReads = 512
+
+// maxWriteStmts bounds the statements the writer keeps prepared: the message path's, and those
+// it learns from the batches it runs (group.learn).
+const maxWriteStmts = 512
 
 // The statements of the message path, run on every send in the writer's transaction.
 const (

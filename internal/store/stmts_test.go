@@ -51,3 +51,52 @@ func TestReadPoolKeepsPreparedStatements(t *testing.T) {
 		t.Fatalf("%d statements kept, want at most %d", got, maxCachedReads)
 	}
 }
+
+// The writer learns its statements: one a transaction runs that is not of the message path runs
+// unprepared the first time and prepared from the next batch on; one that fails to compile is not
+// kept and still reports its error.
+func TestWriterLearnsItsStatements(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const q = "UPDATE users SET updated_at = updated_at WHERE id = $1"
+	run := func() {
+		t.Helper()
+		if err := db.InTx(ctx, func(tx *Tx) error {
+			_, err := tx.ExecContext(ctx, q, 1)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	if db.group.prepared[q] != nil {
+		t.Fatal("prepared before a batch ran it")
+	}
+	run() // its leader prepares what the first batch ran unprepared
+	if db.group.prepared[q] == nil {
+		t.Fatal("the writer did not keep the statement a batch ran")
+	}
+	bound := db.group.batch.bound[q]
+	if bound == nil {
+		t.Fatal("the second batch ran the statement unprepared")
+	}
+	for range 2 {
+		err := db.InTx(ctx, func(tx *Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE nowhere SET x = 1")
+			return err
+		})
+		if err == nil {
+			t.Fatal("a statement that does not compile ran")
+		}
+	}
+	if db.group.prepared["UPDATE nowhere SET x = 1"] != nil {
+		t.Fatal("a statement that does not compile was kept")
+	}
+}
