@@ -246,6 +246,52 @@ func TestBadInputChangesNothing(t *testing.T) {
 	expect(t, e.do(c, "GET", "/api/v1/nothing-here", ""), 404, "not_found")
 }
 
+// Text that cannot be stored as sent — NUL, invalid UTF-8, a lone surrogate — is refused at the
+// decoding boundary with 400 invalid_text naming the field, the same on both engines (PostgreSQL
+// used to answer 500 for NUL while SQLite stored it), in bodies, queries, paths and forms.
+func TestBadTextRefusedAtTheBoundary(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.user("admin@example.com", auth.Admin)
+		c := e.client()
+		e.login(c, "admin@example.com")
+		cases := []struct{ method, path, body, field string }{
+			{"POST", "/api/v1/users", `{"email":"a@example.com","name":"A\u0000B","password":"correct horse battery"}`, "name"},
+			{"POST", "/api/v1/users", "{\"email\":\"a@example.com\",\"name\":\"A\xffB\",\"password\":\"correct horse battery\"}", "name"},
+			{"POST", "/api/v1/users", `{"email":"a@example.com","name":"A\ud800","password":"correct horse battery"}`, "name"},
+			{"PATCH", "/api/v1/me", `{"name":"\udc00"}`, "name"},
+			{"POST", "/api/v1/session", `{"email":"admin@example.com\u0000","password":"x"}`, "email"},
+			{"GET", "/api/v1/users?q=%00", "", "query parameter q"},
+			{"GET", "/api/v1/users/%FF", "", "path"},
+		}
+		for _, tc := range cases {
+			r := e.do(c, tc.method, tc.path, tc.body)
+			expect(t, r, 400, "invalid_text")
+			if d, _ := r.body["error"].(map[string]any)["details"].(map[string]any); d["field"] != tc.field {
+				t.Errorf("%s %s: details %v, want field %q", tc.method, tc.path, d, tc.field)
+			}
+		}
+		users, _ := e.db.ListUsers(context.Background())
+		if len(users) != 1 {
+			t.Fatalf("bad text created users: %d", len(users))
+		}
+		// The sign-in form (a page) refuses it too, without a 500.
+		res, err := c.PostForm(e.srv.URL+"/inbox/login", url.Values{"email": {"admin@example.com\x00"}, "password": {"x"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode >= 500 {
+			t.Fatalf("form with NUL: %d", res.StatusCode)
+		}
+		// Good text with escapes goes through.
+		r := e.do(c, "PATCH", "/api/v1/me", `{"name":"Zo\u00eb \ud83d\ude00"}`)
+		if u, _ := r.body["user"].(map[string]any); r.status != 200 || u["name"] != "Zoë 😀" {
+			t.Fatalf("good escapes: %d %s", r.status, r.raw)
+		}
+	})
+}
+
 func TestInternalErrorsLeakNothing(t *testing.T) {
 	db := storetest.SQLite(t)
 	e := newEnv(t, db)

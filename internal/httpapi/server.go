@@ -17,6 +17,7 @@ import (
 	"github.com/parleyhq/parley/internal/channel/emailinbox"
 	"github.com/parleyhq/parley/internal/channel/messenger"
 	"github.com/parleyhq/parley/internal/channel/whatsapp"
+	"github.com/parleyhq/parley/internal/clienttext"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/crm"
@@ -352,8 +353,8 @@ func (s *Server) adapt(rt Route) http.Handler {
 		} else if rt.Access == "page" {
 			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		}
-		var err error
-		if rt.Access == "user" || rt.Access == "socket" {
+		err := checkRequestText(r, rt.Access == "page")
+		if err == nil && (rt.Access == "user" || rt.Access == "socket") {
 			var a *actor
 			a, err = s.authenticate(r)
 			if err == nil {
@@ -371,6 +372,26 @@ func (s *Server) adapt(rt Route) http.Handler {
 			writeError(w, r, s.log, err)
 		}
 	})
+}
+
+// checkRequestText refuses a path, query or form (pages) holding text that cannot be stored, as
+// JSON bodies are (decodeJSON): the same answer on every engine, before any of it reaches a query.
+func checkRequestText(r *http.Request, form bool) error {
+	if err := clienttext.CheckString("path", r.URL.Path); err != nil {
+		return err
+	}
+	if r.URL.RawQuery != "" {
+		if err := clienttext.CheckValues("query parameter", r.URL.Query()); err != nil {
+			return err
+		}
+	}
+	if form && r.Method == http.MethodPost {
+		if err := r.ParseForm(); err != nil {
+			return errs.Wrap(errs.Invalid, err, "the form could not be read")
+		}
+		return clienttext.CheckValues("form field", r.PostForm)
+	}
+	return nil
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {

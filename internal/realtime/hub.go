@@ -548,6 +548,9 @@ func (h *Hub) PresenceChanged(userID int64) {
 }
 
 // errorFrame tells a client why a command failed.
+// notAFrame is the error for a frame that is not JSON at all.
+const notAFrame = "frames are JSON objects with a \"t\" field"
+
 func errorFrame(ref string, err error) []byte {
 	code, msg := errs.Public(err)
 	b, _ := json.Marshal(map[string]any{"t": "error", "ref": ref, "code": code, "message": msg})

@@ -11,6 +11,7 @@ import (
 	"github.com/lxzan/gws"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/clienttext"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
 )
@@ -209,8 +210,9 @@ type agentFrame struct {
 
 func (a *agentClient) onFrame(ctx context.Context, data []byte) {
 	var f agentFrame
-	if err := json.Unmarshal(data, &f); err != nil {
-		a.conn.Send(errorFrame("", errs.E(errs.Invalid, "frames are JSON objects with a \"t\" field")))
+	if err := clienttext.DecodeFrame(data, &f, notAFrame); err != nil {
+		_ = json.Unmarshal(data, &f) // refused text: the frame's ref still says what was refused
+		a.conn.Send(errorFrame(f.Ref, err))
 		return
 	}
 	h := a.h

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/bot"
+	"github.com/parleyhq/parley/internal/clienttext"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/inbox"
@@ -124,8 +125,9 @@ func (v *visitorClient) session() *widget.Session {
 
 func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 	var f visitorFrame
-	if err := json.Unmarshal(data, &f); err != nil {
-		v.conn.Send(errorFrame("", errs.E(errs.Invalid, "frames are JSON objects with a \"t\" field")))
+	if err := clienttext.DecodeFrame(data, &f, notAFrame); err != nil {
+		_ = json.Unmarshal(data, &f) // refused text: the frame's ref still says what was refused
+		v.conn.Send(errorFrame(f.ClientID, err))
 		return
 	}
 	if f.T == "ping" {
