@@ -167,6 +167,9 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	limits := widget.DefaultLimits
 	limits.PerIPEvery = time.Second / time.Duration(c.VisitorIPLimit)
 	limits.PerIPBurst = 12 * c.VisitorIPLimit
+	// An office behind one address that needs more messages starts more visitors too.
+	limits.SessionsPerIPBurst = 6 * c.VisitorIPLimit
+	limits.SessionsPerIPEvery = 50 * time.Second / time.Duration(c.VisitorIPLimit)
 	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs, Bot: engine, Feed: feed, Limits: limits})
 	locate := func(ip string) string {
 		a, err := netip.ParseAddr(ip)
@@ -325,7 +328,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		}
 		liveDone <- struct{}{}
 	}()
-	go cleanOrphans(liveCtx, blobs, log)
+	go cleanOrphans(liveCtx, blobs, contacts, log)
 	go emails.Watch(liveCtx)
 	smtpAddr := ""
 	if c.SMTPAddr != "" {
@@ -435,9 +438,10 @@ func serveSMTP(ctx context.Context, c *Config, base string, emails *emailinbox.S
 	return ln.Addr().String(), nil
 }
 
-// cleanOrphans deletes uploads never sent in a message, hourly. Every node may do it: the delete
-// is guarded, so doing it twice is harmless.
-func cleanOrphans(ctx context.Context, blobs *blob.Service, log *slog.Logger) {
+// cleanOrphans deletes uploads never sent in a message, and website visitors who never wrote nor
+// gave details and have not been seen for 30 days, hourly. Every node may do it: the deletes are
+// guarded, so doing them twice is harmless.
+func cleanOrphans(ctx context.Context, blobs *blob.Service, contacts *contact.Service, log *slog.Logger) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
@@ -449,6 +453,11 @@ func cleanOrphans(ctx context.Context, blobs *blob.Service, log *slog.Logger) {
 				log.Warn("clean orphan uploads", "err", err)
 			} else if n > 0 {
 				log.Info("orphan uploads deleted", "count", n)
+			}
+			if n, err := contacts.ForgetAnonymous(ctx); err != nil {
+				log.Warn("forget anonymous visitors", "err", err)
+			} else if n > 0 {
+				log.Info("anonymous visitors forgotten", "count", n)
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,6 +75,7 @@ func rawLiteral(s string) string {
 type textTarget struct {
 	engine         string
 	base           string
+	database       string // the SQLite file or the PostgreSQL URL
 	c              *http.Client
 	bearer         string
 	key, secret    string
@@ -103,30 +105,34 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startTextTarget runs `parley serve` in this process on the engine, with an owner, an API token,
-// a website and a visitor with a conversation.
-func startTextTarget(f *testing.F, engine string) *textTarget {
-	f.Helper()
+// serveInProcess runs `parley serve` in this process on the engine ("sqlite" or "postgres"),
+// trusting 127.0.0.1 as a proxy, until the test ends. It returns the base URL, the database (the
+// SQLite file or the PostgreSQL URL) and the server's log.
+func serveInProcess(tb testing.TB, engine string) (base, database string, log *syncBuffer) {
+	tb.Helper()
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--trusted-proxies", "127.0.0.1", "--log-level", "warn"}
 	if engine == "sqlite" {
-		args = append(args, "--data", f.TempDir())
+		dir := tb.TempDir()
+		database = filepath.Join(dir, "parley.db")
+		args = append(args, "--data", dir)
 	} else {
-		args = append(args, "--database", storetest.PostgresDatabase(f), "--secret-key", testSecretKey)
+		database = storetest.PostgresDatabase(tb)
+		args = append(args, "--database", database, "--secret-key", testSecretKey)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	tg := &textTarget{engine: engine, c: &http.Client{Timeout: 30 * time.Second}, log: &syncBuffer{}}
+	log = &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, args, strings.NewReader(""), pw, tg.log, func(string) string { return "" })
+		done <- run(ctx, args, strings.NewReader(""), pw, log, func(string) string { return "" })
 		pw.Close()
 	}()
-	f.Cleanup(func() {
+	tb.Cleanup(func() {
 		cancel()
 		select {
 		case <-done:
 		case <-time.After(30 * time.Second):
-			f.Errorf("%s server did not stop", engine)
+			tb.Errorf("%s server did not stop", engine)
 		}
 	})
 	urls := make(chan string, 1)
@@ -139,34 +145,56 @@ func startTextTarget(f *testing.F, engine string) *textTarget {
 		}
 	}()
 	select {
-	case tg.base = <-urls:
+	case base = <-urls:
 	case code := <-done:
-		f.Fatalf("%s server exited (%d): %s", engine, code, tg.log)
+		tb.Fatalf("%s server exited (%d): %s", engine, code, log)
 	case <-time.After(60 * time.Second):
-		f.Fatalf("%s server printed no URL: %s", engine, tg.log)
+		tb.Fatalf("%s server printed no URL: %s", engine, log)
 	}
+	return base, database, log
+}
 
-	must := func(status int, method, path, body string, hdr ...string) map[string]any {
-		f.Helper()
-		got, out := tg.request(method, path, body, hdr...)
-		if got != status {
-			f.Fatalf("%s %s %s: %d %v", engine, method, path, got, out)
-		}
-		return out
-	}
-	must(201, "POST", "/api/v1/setup", `{"email":"owner@example.com","name":"Owner","password":"correct horse battery"}`)
+// startSite runs a server on the engine with an owner, their API token (tg.bearer) and a website
+// on shop.example (tg.key, tg.secret).
+func startSite(tb testing.TB, engine string) *textTarget {
+	tb.Helper()
+	tg := &textTarget{engine: engine, c: &http.Client{Timeout: 30 * time.Second}}
+	tg.base, tg.database, tg.log = serveInProcess(tb, engine)
+	tg.must(tb, 201, "POST", "/api/v1/setup", `{"email":"owner@example.com","name":"Owner","password":"correct horse battery"}`)
 	login, _ := http.NewRequest("POST", tg.base+"/api/v1/session", strings.NewReader(`{"email":"owner@example.com","password":"correct horse battery"}`))
 	res, err := tg.c.Do(login)
 	if err != nil || res.StatusCode != 200 {
-		f.Fatalf("sign in: %v %v", err, res)
+		tb.Fatalf("sign in: %v %v", err, res)
 	}
 	res.Body.Close()
 	cookie := res.Cookies()[0]
-	tok := must(201, "POST", "/api/v1/tokens", `{"name":"fuzz"}`, "Cookie", cookie.Name+"="+cookie.Value)
+	tok := tg.must(tb, 201, "POST", "/api/v1/tokens", `{"name":"test"}`, "Cookie", cookie.Name+"="+cookie.Value)
 	tg.bearer = "Bearer " + tok["secret"].(string)
-	site := must(201, "POST", "/api/v1/websites", `{"name":"Shop","allowed_domains":["shop.example"]}`)["website"].(map[string]any)
+	site := tg.must(tb, 201, "POST", "/api/v1/websites", `{"name":"Shop","allowed_domains":["shop.example"]}`)["website"].(map[string]any)
 	tg.key = site["public_key"].(string)
-	tg.secret = must(200, "GET", fmt.Sprintf("/api/v1/websites/%d/secret", num(site["id"])), "")["secret"].(string)
+	tg.secret = tg.must(tb, 200, "GET", fmt.Sprintf("/api/v1/websites/%d/secret", num(site["id"])), "")["secret"].(string)
+	return tg
+}
+
+// must sends a request (request) and requires the status.
+func (tg *textTarget) must(tb testing.TB, status int, method, path, body string, hdr ...string) map[string]any {
+	tb.Helper()
+	got, out := tg.request(method, path, body, hdr...)
+	if got != status {
+		tb.Fatalf("%s %s %s: %d %v", tg.engine, method, path, got, out)
+	}
+	return out
+}
+
+// startTextTarget runs a server on the engine with a website and a visitor with a conversation,
+// whose socket is open.
+func startTextTarget(f *testing.F, engine string) *textTarget {
+	f.Helper()
+	tg := startSite(f, engine)
+	must := func(status int, method, path, body string, hdr ...string) map[string]any {
+		f.Helper()
+		return tg.must(f, status, method, path, body, hdr...)
+	}
 	sess := must(201, "POST", "/widget/v1/"+tg.key+"/session", `{"page_url":"https://shop.example/"}`)
 	tg.visitorToken = sess["token"].(string)
 	sent := must(201, "POST", "/widget/v1/"+tg.key+"/messages", `{"body":"hello","client_id":"c0"}`, "Authorization", "Visitor "+tg.visitorToken)
