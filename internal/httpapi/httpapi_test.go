@@ -34,7 +34,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
 	e := &env{t: t, db: db}
 	e.accounts = auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 4),
-		Limits: auth.LoginLimits{PerIPBurst: 50, PerIPInterval: time.Minute, PerAccountBurst: 3, PerAccountInterval: time.Hour}})
+		Limits: auth.LoginLimits{PerIPBurst: 50, PerIPInterval: time.Minute, PerAccountIPBurst: 3, PerAccountIPInterval: time.Hour}})
 	proxies, _ := httpapi.ParseProxies("127.0.0.1")
 	vapid, err := push.GenerateKeys()
 	if err != nil {
@@ -173,7 +173,8 @@ func TestLoginLogoutAndThrottle(t *testing.T) {
 		expect(t, e.do(c, "DELETE", "/api/v1/session", ""), 204, "")
 		expect(t, e.do(c, "GET", "/api/v1/me", ""), 401, "")
 
-		// Wrong passwords: 401 until the per-account limit, then 429 even for the right one.
+		// Wrong passwords: 401 until the limit of the account from this address, then 429 from it
+		// even for the right one.
 		for range 2 {
 			expect(t, e.do(c, "POST", "/api/v1/session", `{"email":"agent@example.com","password":"wrong password!"}`), 401, "")
 		}
@@ -183,6 +184,10 @@ func TestLoginLogoutAndThrottle(t *testing.T) {
 			t.Fatal("429 without Retry-After")
 		}
 		expect(t, e.do(c, "POST", "/api/v1/session", `{"email":"agent@example.com","password":"correct horse battery"}`), 429, "")
+		// Whoever made those failures cannot keep the owner out: the right password from an
+		// address without failures (behind the trusted proxy) signs in.
+		expect(t, e.do(e.client(), "POST", "/api/v1/session", `{"email":"agent@example.com","password":"correct horse battery"}`,
+			"X-Forwarded-For", "198.51.100.23"), 200, "")
 	})
 }
 
