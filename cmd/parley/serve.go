@@ -81,6 +81,13 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	metricsFrom, err := httpapi.ParseNetworks(c.MetricsNetworks)
+	if err != nil {
+		return err
+	}
+	if metricsFrom == nil {
+		metricsFrom = httpapi.Networks{} // empty: nobody, not the default
+	}
 
 	db, keys, err := openSealedStore(ctx, c, stderr) // migrated, its secret key checked
 	if err != nil {
@@ -281,6 +288,9 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Push:           pushes,
 		Notify:         notifier,
 		LocationCredit: locator.Attribution(),
+
+		MetricsNetworks:  metricsFrom,
+		MetricsElsewhere: c.MetricsAddr != "",
 	})
 	srv := &http.Server{
 		Handler:           api.Handler(),
@@ -340,6 +350,17 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		}
 		smtpAddr = a
 	}
+	metricsURL := ""
+	if c.MetricsAddr != "" {
+		msrv, addr, err := serveMetrics(c.MetricsAddr, api.MetricsHandler(), log)
+		if err != nil {
+			stopJobs()
+			stopLive()
+			return err
+		}
+		defer msrv.Close()
+		metricsURL = "http://" + addr + "/metrics"
+	}
 	debugURL := ""
 	if c.DebugAddr != "" {
 		dbg, addr, err := serveDebug(c.DebugAddr, log)
@@ -361,6 +382,9 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	}
 	if debugURL != "" {
 		fmt.Fprintf(stdout, "  Profiler:     %s\n", debugURL)
+	}
+	if metricsURL != "" {
+		fmt.Fprintf(stdout, "  Metrics:      %s\n", metricsURL)
 	}
 	if keys.generated {
 		fmt.Fprintf(stdout, "  Secret key:   %s, made now: back it up apart from the database\n", keys.file)
@@ -542,6 +566,20 @@ func nodeName() string {
 
 // serveDebug serves the profiler on its own listener, so it is never reachable through the public
 // address or a proxy in front of it.
+// serveMetrics serves the Prometheus metrics on --metrics-addr, a listener of their own.
+func serveMetrics(addr string, metrics http.Handler, log *slog.Logger) (*http.Server, string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("listen on --metrics-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("metrics serving", "addr", ln.Addr().String())
+	return srv, ln.Addr().String(), nil
+}
+
 func serveDebug(addr string, log *slog.Logger) (*http.Server, string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

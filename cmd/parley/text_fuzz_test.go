@@ -107,10 +107,10 @@ func (s *syncBuffer) String() string {
 
 // serveInProcess runs `parley serve` in this process on the engine ("sqlite" or "postgres"),
 // trusting 127.0.0.1 as a proxy, until the test ends. It returns the base URL, the database (the
-// SQLite file or the PostgreSQL URL) and the server's log.
-func serveInProcess(tb testing.TB, engine string) (base, database string, log *syncBuffer) {
+// SQLite file or the PostgreSQL URL) and the server's log. extra are more flags.
+func serveInProcess(tb testing.TB, engine string, extra ...string) (base, database string, log *syncBuffer) {
 	tb.Helper()
-	args := []string{"serve", "--addr", "127.0.0.1:0", "--trusted-proxies", "127.0.0.1", "--log-level", "warn"}
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--trusted-proxies", "127.0.0.1", "--log-level", "warn"}, extra...)
 	if engine == "sqlite" {
 		dir := tb.TempDir()
 		database = filepath.Join(dir, "parley.db")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"database/sql"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -102,4 +103,28 @@ func countRows(t *testing.T, tg *textTarget, query string) int {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
+}
+
+// With --metrics-addr the metrics are served there, and the public listener has no /metrics, not
+// even for loopback.
+func TestMetricsOnTheirOwnListener(t *testing.T) {
+	addr := freeLoopbackAddr(t)
+	base, _, _ := serveInProcess(t, "sqlite", "--metrics-addr", addr)
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 404 {
+		t.Fatalf("public /metrics: %d, want 404", res.StatusCode)
+	}
+	res, err = http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || !strings.Contains(string(body), `parley_http_request_duration_seconds_count{code="404",route="GET /metrics"} 1`) {
+		t.Fatalf("metrics listener: %d\n%.500s", res.StatusCode, body)
+	}
 }

@@ -408,6 +408,83 @@ func TestMetricsExposed(t *testing.T) {
 	}
 }
 
+// /metrics answers only the allowed networks (loopback and private ranges by default), judged by
+// the client's address behind a trusted proxy; a request a proxy forwards without being trusted
+// gets nothing (its loopback peer address is not the client's), and with a metrics listener of its
+// own the public listener has no /metrics at all. Refusals are the JSON 404 of any unknown path.
+func TestMetricsOnlyToAllowedNetworks(t *testing.T) {
+	get := func(h http.Handler, hdr ...string) (int, string) {
+		r := httptest.NewRequest("GET", "/metrics", nil)
+		r.RemoteAddr = "127.0.0.1:5555"
+		for i := 0; i+1 < len(hdr); i += 2 {
+			r.Header.Set(hdr[i], hdr[i+1])
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code, w.Body.String()
+	}
+	trusted, _ := httpapi.ParseProxies("127.0.0.1")
+	h := httpapi.New(httpapi.Config{Proxies: trusted}).Handler()
+	for _, tc := range []struct {
+		hdr    []string
+		status int
+	}{
+		{nil, 200}, // loopback itself
+		{[]string{"X-Forwarded-For", "10.1.2.3"}, 200},
+		{[]string{"X-Forwarded-For", "203.0.113.5"}, 404},
+		{[]string{"X-Forwarded-For", "10.1.2.3, 203.0.113.5"}, 404}, // the right-most untrusted hop counts
+	} {
+		status, body := get(h, tc.hdr...)
+		if status != tc.status {
+			t.Errorf("forwarded for %v: %d, want %d", tc.hdr, status, tc.status)
+		}
+		if status == 404 && !strings.Contains(body, `"code":"not_found"`) {
+			t.Errorf("refusal body %s, want the JSON error", body)
+		}
+		if status == 200 && strings.Contains(body, `"error"`) {
+			t.Errorf("metrics body %.200s", body)
+		}
+	}
+	// A proxy that is not trusted passes on someone's request from loopback: refused.
+	untrusting := httpapi.New(httpapi.Config{}).Handler()
+	if status, _ := get(untrusting, "X-Forwarded-For", "10.1.2.3"); status != 404 {
+		t.Errorf("forwarded by an untrusted proxy: %d, want 404", status)
+	}
+	if status, _ := get(untrusting, "X-Real-IP", "203.0.113.5"); status != 404 {
+		t.Errorf("X-Real-IP from an untrusted proxy: %d, want 404", status)
+	}
+	if status, _ := get(untrusting); status != 200 {
+		t.Errorf("loopback, no proxy: %d, want 200", status)
+	}
+	// Networks of the operator's choosing, and none at all.
+	nets, err := httpapi.ParseNetworks("192.0.2.0/24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := httpapi.New(httpapi.Config{Proxies: trusted, MetricsNetworks: nets}).Handler()
+	if status, _ := get(own); status != 404 {
+		t.Errorf("loopback outside the configured networks: %d, want 404", status)
+	}
+	if status, _ := get(own, "X-Forwarded-For", "192.0.2.9"); status != 200 {
+		t.Errorf("inside the configured networks: %d, want 200", status)
+	}
+	if status, _ := get(httpapi.New(httpapi.Config{MetricsNetworks: httpapi.Networks{}}).Handler()); status != 404 {
+		t.Errorf("no networks allowed: %d, want 404", status)
+	}
+	// On a listener of its own.
+	apart := httpapi.New(httpapi.Config{MetricsElsewhere: true})
+	if status, _ := get(apart.Handler()); status != 404 {
+		t.Errorf("public /metrics with --metrics-addr: %d, want 404", status)
+	}
+	get(apart.Handler()) // a request to measure
+	if status, body := get(apart.MetricsHandler()); status != 200 || !strings.Contains(body, "parley_http_request_duration_seconds") {
+		t.Errorf("the metrics listener: %d %.100s", status, body)
+	}
+	if _, err := httpapi.ParseNetworks("10.0.0.0/8, nonsense"); err == nil {
+		t.Error("a bad network was accepted")
+	}
+}
+
 func TestClientIPTrustsOnlyConfiguredProxies(t *testing.T) {
 	p, err := httpapi.ParseProxies("10.0.0.0/8, 192.168.1.1")
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -88,6 +89,10 @@ type Config struct {
 	Notify *notify.Service
 	// LocationCredit is shown wherever a location from the IP database appears.
 	LocationCredit string
+	// MetricsNetworks may read /metrics on the public listener (nil: DefaultMetricsNetworks);
+	// MetricsElsewhere: it is served on a listener of its own (MetricsHandler), not here at all.
+	MetricsNetworks  Networks
+	MetricsElsewhere bool
 }
 
 // Presence is what the API needs of presence.
@@ -130,6 +135,8 @@ type Server struct {
 	push           *push.Service
 	notify         *notify.Service
 	locationCredit string
+	metricsFrom    Networks
+	metricsAway    bool
 }
 
 // Route is one entry of the route table.
@@ -158,6 +165,10 @@ func New(cfg Config) *Server {
 	s.replies = cfg.SavedReplies
 	s.messenger, s.whatsapp, s.baseURL = cfg.Messenger, cfg.WhatsApp, cfg.BaseURL
 	s.push, s.notify = cfg.Push, cfg.Notify
+	s.metricsFrom, s.metricsAway = cfg.MetricsNetworks, cfg.MetricsElsewhere
+	if s.metricsFrom == nil {
+		s.metricsFrom, _ = ParseNetworks(DefaultMetricsNetworks)
+	}
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
 	for _, rt := range s.routes {
@@ -419,7 +430,22 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// metricsHandler serves /metrics on the public listener to the allowed networks only, judged by
+// the client's address (behind a trusted proxy, the one it forwards); anyone else, and everyone
+// when metrics have a listener of their own, finds nothing there. A request forwarded by a proxy
+// --trusted-proxies does not name is refused too: its peer address is the proxy's, not the
+// client's.
 func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) error {
-	promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	ip, err := netip.ParseAddr(s.clientIP(r))
+	if s.metricsAway || err != nil || !s.metricsFrom.Contains(ip) || s.proxies.forwardedByStranger(r) {
+		return errs.E(errs.NotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+	}
+	s.MetricsHandler().ServeHTTP(w, r)
 	return nil
+}
+
+// MetricsHandler serves the Prometheus metrics to whoever reaches it: for a listener of its own
+// (--metrics-addr).
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
 }
