@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/channel/messenger"
-	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/channel/whatsapp"
+	"github.com/parleyhq/parley/internal/httpapi"
 )
 
 // Config is everything `parley` is told at start: flags, each with a PARLEY_* environment variable
@@ -36,8 +36,8 @@ type Config struct {
 	// a listener of its own instead (and nowhere else).
 	MetricsNetworks string
 	MetricsAddr     string
-	SecretKey      string // base64 or hex; empty: SQLite's DATA/secret.key (secrets.go)
-	SecretKeysOld  string // comma-separated keys SecretKey replaced
+	SecretKey       string // base64 or hex; empty: SQLite's DATA/secret.key (secrets.go)
+	SecretKeysOld   string // comma-separated keys SecretKey replaced
 	// WebhooksAllowPrivate lets webhook endpoints point at loopback, private and link-local
 	// addresses (internal/webhook/target.go).
 	WebhooksAllowPrivate bool
