@@ -128,3 +128,27 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 		t.Fatalf("metrics listener: %d\n%.500s", res.StatusCode, body)
 	}
 }
+
+// A request without the WebSocket handshake to a WebSocket endpoint gets the JSON error every
+// other refusal has (the WebSocket library used to answer it in plain text).
+func TestWebSocketEndpointsAnswerJSON(t *testing.T) {
+	tg := startSite(t, "sqlite")
+	for _, tc := range []struct {
+		path string
+		hdr  []string
+		code string
+	}{
+		{"/api/v1/events", nil, "websocket_required"},
+		{"/widget/v1/" + tg.key + "/ws", []string{"Authorization", ""}, "websocket_required"},
+		{"/widget/v1/" + tg.key + "/ws", []string{"Authorization", "", "Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Version", "8"}, "websocket_version"},
+		{"/api/v1/events", []string{"Connection", "keep-alive, Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Version", "13"}, "websocket_key"},
+	} {
+		status, out := tg.request("GET", tc.path, "", tc.hdr...)
+		if status != 400 || errorCode(out) != tc.code {
+			t.Errorf("GET %s %v: %d %v, want 400 %s", tc.path, tc.hdr, status, out, tc.code)
+		}
+		if e, _ := out["error"].(map[string]any); e["request_id"] == nil || e["message"] == nil {
+			t.Errorf("GET %s: %v, want the JSON error", tc.path, out)
+		}
+	}
+}

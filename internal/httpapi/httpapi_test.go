@@ -355,6 +355,49 @@ func TestCrossOriginStateChangesRefused(t *testing.T) {
 	expect(t, e.do(c, "POST", "/api/v1/teams", `{"name":"Good"}`, "Sec-Fetch-Site", "same-origin"), 201, "")
 }
 
+// Under the API's prefixes every refusal has the one JSON format, {"error":{code,message,
+// request_id}}: a wrong method is 405 with Allow (the /api/ catch-all used to answer 404), an
+// unknown path 404, a cross-origin state change 403 (net/http's plain text before).
+func TestOneErrorFormat(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	e.user("admin@example.com", auth.Admin)
+	c := e.client()
+	e.login(c, "admin@example.com")
+	for _, tc := range []struct {
+		method, path string
+		hdr          []string
+		status       int
+		code, allow  string
+	}{
+		{"PUT", "/api/v1/me", nil, 405, "method_not_allowed", "GET, HEAD, PATCH"},
+		{"POST", "/api/v1/users/1", nil, 405, "method_not_allowed", "GET, HEAD, PATCH"},
+		{"DELETE", "/api/v1/setup", nil, 405, "method_not_allowed", "GET, HEAD, POST"},
+		{"GET", "/widget/v1/pk_x/session", nil, 405, "method_not_allowed", "POST"},
+		{"PUT", "/hooks/messenger", nil, 405, "method_not_allowed", ""},
+		{"GET", "/api/v1/nothing-here", nil, 404, "not_found", ""},
+		{"GET", "/widget/v1/pk_x/nothing", nil, 404, "not_found", ""},
+		{"POST", "/api/v1/teams", []string{"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}, 403, "cross_origin", ""},
+	} {
+		r := e.do(c, tc.method, tc.path, `{"name":"x"}`, tc.hdr...)
+		if r.status != tc.status || r.errCode() != tc.code {
+			t.Errorf("%s %s: %d %s, want %d %s", tc.method, tc.path, r.status, r.raw, tc.status, tc.code)
+			continue
+		}
+		if !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s %s: content type %q", tc.method, tc.path, r.header.Get("Content-Type"))
+		}
+		if id, _ := r.body["error"].(map[string]any)["request_id"].(string); id == "" || id != r.header.Get("X-Request-Id") {
+			t.Errorf("%s %s: request id %q in %s", tc.method, tc.path, id, r.raw)
+		}
+		if tc.allow != "" && r.header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s: Allow %q, want %q", tc.method, tc.path, r.header.Get("Allow"), tc.allow)
+		}
+		if tc.status == 405 && r.header.Get("Allow") == "" {
+			t.Errorf("%s %s: 405 without Allow", tc.method, tc.path)
+		}
+	}
+}
+
 func TestSetupFlow(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
 	c := e.client()

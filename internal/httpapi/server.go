@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -171,6 +172,9 @@ func New(cfg Config) *Server {
 	}
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.log, errs.Coded(errs.Forbidden, "cross_origin", "cross-origin request refused: state changes come from Parley's own pages or from clients that are not browsers"))
+	}))
 	for _, rt := range s.routes {
 		var h http.Handler = s.adapt(rt)
 		if rt.Method != http.MethodGet && rt.Method != http.MethodHead && !strings.HasPrefix(rt.Path, "/hooks/") {
@@ -185,10 +189,38 @@ func New(cfg Config) *Server {
 		}
 		s.mux.Handle(rt.Method+" "+rt.Path, s.metrics.instrument(rt.Method+" "+rt.Path, h))
 	}
-	s.mux.Handle("/api/", s.adapt(Route{Access: "public", h: func(w http.ResponseWriter, r *http.Request) error {
-		return errs.E(errs.NotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
-	}}))
+	// What no route takes under the API's prefixes is answered in JSON like everything else
+	// there: 405 with Allow for a path that exists with other methods, 404 otherwise. (Without
+	// these, the mux's own plain-text answers would show; and a catch-all matching every method
+	// must work out the 405 itself, since the mux prefers it to "method not allowed".)
+	for _, prefix := range noRoutePrefixes {
+		s.mux.Handle(prefix, s.adapt(Route{Access: "public", h: s.noRoute}))
+	}
 	return s
+}
+
+// noRoutePrefixes are the prefixes whose unmatched requests noRoute answers.
+var noRoutePrefixes = []string{"/api/", "/widget/", "/hooks/"}
+
+// noRoute answers a request no route takes: 405 naming the methods the path has, or 404.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) error {
+	if allow := s.allowedMethods(r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return errs.E(errs.MethodNotAllowed, "%s is not allowed on %s; it takes %s", r.Method, r.URL.Path, strings.Join(allow, ", "))
+	}
+	return errs.E(errs.NotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+}
+
+// allowedMethods lists the methods some route takes for r's path, asking the mux itself.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := s.mux.Handler(probe); pattern != "" && !slices.Contains(noRoutePrefixes, pattern) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Routes lists the route table, for documentation checks.
