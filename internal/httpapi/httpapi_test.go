@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -395,6 +396,53 @@ func TestOneErrorFormat(t *testing.T) {
 		if tc.status == 405 && r.header.Get("Allow") == "" {
 			t.Errorf("%s %s: 405 without Allow", tc.method, tc.path)
 		}
+	}
+}
+
+// publicAPI are the /api/v1 routes anyone may call: the first owner's setup, signing in and out,
+// and resetting a forgotten password. Every other route of the agent API answers 401 to a request
+// without credentials, or with a wrong token or cookie.
+var publicAPI = map[string]bool{
+	"GET /api/v1/setup": true, "POST /api/v1/setup": true,
+	"POST /api/v1/session": true, "DELETE /api/v1/session": true,
+	"POST /api/v1/password/forgot": true, "POST /api/v1/password/link": true, "POST /api/v1/password/reset": true,
+}
+
+func TestEveryAPIRouteNeedsSignIn(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	params := regexp.MustCompile(`\{[^}]+\}`)
+	seen, checked := map[string]bool{}, 0
+	for _, rt := range e.api.Routes() {
+		if !strings.HasPrefix(rt.Path, "/api/v1/") {
+			continue
+		}
+		key := rt.Method + " " + rt.Path
+		seen[key] = true
+		if publicAPI[key] {
+			if rt.Access != httpapi.Public {
+				t.Errorf("%s is listed as public but has access %s", key, rt.Access)
+			}
+			continue
+		}
+		if rt.Access != httpapi.User && rt.Access != httpapi.UserSocket {
+			t.Errorf("%s has access %s: only the routes listed in publicAPI may be reached without signing in", key, rt.Access)
+		}
+		path := params.ReplaceAllString(rt.Path, "1")
+		for _, creds := range [][]string{nil, {"Authorization", "Bearer plt_wrong"}, {"Cookie", "parley_session=wrong"}} {
+			r := e.do(&http.Client{}, rt.Method, path, "", creds...)
+			if r.status != 401 || r.errCode() != "unauthenticated" {
+				t.Errorf("%s %s with %v: %d %s, want 401 unauthenticated", rt.Method, path, creds, r.status, r.raw)
+			}
+		}
+		checked++
+	}
+	for key := range publicAPI {
+		if !seen[key] {
+			t.Errorf("publicAPI lists %s, which is no route", key)
+		}
+	}
+	if checked < 100 {
+		t.Fatalf("only %d routes checked", checked)
 	}
 }
 
