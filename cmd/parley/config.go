@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/channel/messenger"
 	"github.com/parleyhq/parley/internal/channel/whatsapp"
+	"github.com/parleyhq/parley/internal/httpapi"
 )
 
 // Config is everything `parley` is told at start: flags, each with a PARLEY_* environment variable
@@ -35,8 +36,12 @@ type Config struct {
 	VisitorMessageBurst int
 	VisitorGrace        time.Duration
 	DebugAddr           string
-	SecretKey           string // base64 or hex; empty: SQLite's DATA/secret.key (secrets.go)
-	SecretKeysOld       string // comma-separated keys SecretKey replaced
+	// MetricsNetworks may read /metrics on the public listener; MetricsAddr, when set, serves it on
+	// a listener of its own instead (and nowhere else).
+	MetricsNetworks string
+	MetricsAddr     string
+	SecretKey       string // base64 or hex; empty: SQLite's DATA/secret.key (secrets.go)
+	SecretKeysOld   string // comma-separated keys SecretKey replaced
 	// WebhooksAllowPrivate lets webhook endpoints point at loopback, private and link-local
 	// addresses (internal/webhook/target.go).
 	WebhooksAllowPrivate bool
@@ -74,8 +79,10 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM) for --tls-cert")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed")
 	fs.StringVar(&c.CityDB, "city-db", "", "a MaxMind/DB-IP city database (.mmdb) to show visitors' cities; default: the bundled country database")
+	fs.StringVar(&c.MetricsNetworks, "metrics-allowed-networks", httpapi.DefaultMetricsNetworks, "comma-separated IPs or CIDRs that may read /metrics on --addr (the client's address, behind --trusted-proxies); empty: nobody")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "serve /metrics on this address of its own instead, e.g. 127.0.0.1:9090 (then --addr has none)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it off public networks")
-	fs.IntVar(&c.VisitorIPLimit, "visitor-ip-limit", 5, "widget messages per second allowed from one IP address (burst: 12 seconds' worth); raise it when many visitors share an address")
+	fs.IntVar(&c.VisitorIPLimit, "visitor-ip-limit", 5, "widget messages per second allowed from one IP address (burst: 12 seconds' worth), and new visitors (6× it at once, then one every 50 s ÷ it); raise it when many visitors share an address")
 	fs.Float64Var(&c.VisitorMessageRate, "visitor-message-rate", 1, "widget messages per second one visitor may send after the burst (0.01 to 1000)")
 	fs.IntVar(&c.VisitorMessageBurst, "visitor-message-burst", 10, "widget messages one visitor may send at once before --visitor-message-rate applies (1 to 10000)")
 	fs.BoolVar(&c.WebhooksAllowPrivate, "webhooks-allow-private", false, "let webhooks go to loopback, private, link-local and cloud metadata addresses (off: only public addresses; for receivers inside your own network)")
@@ -123,7 +130,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 var envFlags = map[string]bool{
 	"addr": true, "data": true, "database": true, "nats": true, "base-url": true, "tls-cert": true, "tls-key": true,
 	"trusted-proxies": true, "demo": true, "visitor-ip-limit": true, "visitor-message-rate": true, "visitor-message-burst": true, "visitor-grace": true, "city-db": true, "log-level": true, "log-format": true,
-	"debug-addr": true, "secret-key": true, "secret-keys-old": true, "webhooks-allow-private": true, "smtp-addr": true, "smtp-hostname": true,
+	"debug-addr": true, "metrics-allowed-networks": true, "metrics-addr": true, "secret-key": true, "secret-keys-old": true, "webhooks-allow-private": true, "smtp-addr": true, "smtp-hostname": true,
 	"mail-smtp": true, "mail-from": true, "mail-reply-domain": true, "mail-imap": true, "notify-batch": true,
 	"meta-graph-url": true, "twilio-api-url": true, "twilio-content-url": true,
 }
@@ -164,6 +171,9 @@ func (c *Config) validate() error {
 	}
 	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
 		return fmt.Errorf("--database must be a postgres:// URL (leave it empty for SQLite under --data)")
+	}
+	if _, err := httpapi.ParseNetworks(c.MetricsNetworks); err != nil {
+		return fmt.Errorf("--metrics-allowed-networks: %v", err)
 	}
 	if c.VisitorIPLimit < 1 {
 		return fmt.Errorf("--visitor-ip-limit must be at least 1")

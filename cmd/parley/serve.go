@@ -83,6 +83,13 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	metricsFrom, err := httpapi.ParseNetworks(c.MetricsNetworks)
+	if err != nil {
+		return err
+	}
+	if metricsFrom == nil {
+		metricsFrom = httpapi.Networks{} // empty: nobody, not the default
+	}
 
 	db, keys, err := openSealedStore(ctx, c, stderr) // migrated, its secret key checked
 	if err != nil {
@@ -183,6 +190,9 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	limits.PerIPBurst = 12 * c.VisitorIPLimit
 	limits.PerVisitorEvery = time.Duration(float64(time.Second) / c.VisitorMessageRate)
 	limits.PerVisitorBurst = c.VisitorMessageBurst
+	// An office behind one address that needs more messages starts more visitors too.
+	limits.SessionsPerIPBurst = 6 * c.VisitorIPLimit
+	limits.SessionsPerIPEvery = 50 * time.Second / time.Duration(c.VisitorIPLimit)
 	chat := widget.New(widget.Options{Contacts: contacts, Conversations: convs, Bot: engine, Feed: feed, Limits: limits})
 	locate := func(ip string) string {
 		a, err := netip.ParseAddr(ip)
@@ -298,6 +308,9 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Push:           pushes,
 		Notify:         notifier,
 		LocationCredit: locator.Attribution(),
+
+		MetricsNetworks:  metricsFrom,
+		MetricsElsewhere: c.MetricsAddr != "",
 	})
 	srv := &http.Server{
 		Handler:           api.Handler(),
@@ -345,7 +358,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		}
 		liveDone <- struct{}{}
 	}()
-	go cleanOrphans(liveCtx, blobs, log)
+	go cleanOrphans(liveCtx, blobs, contacts, log)
 	go emails.Watch(liveCtx)
 	smtpAddr := ""
 	if c.SMTPAddr != "" {
@@ -356,6 +369,17 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 			return err
 		}
 		smtpAddr = a
+	}
+	metricsURL := ""
+	if c.MetricsAddr != "" {
+		msrv, addr, err := serveMetrics(c.MetricsAddr, api.MetricsHandler(), log)
+		if err != nil {
+			stopJobs()
+			stopLive()
+			return err
+		}
+		defer msrv.Close()
+		metricsURL = "http://" + addr + "/metrics"
 	}
 	debugURL := ""
 	if c.DebugAddr != "" {
@@ -378,6 +402,9 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	}
 	if debugURL != "" {
 		fmt.Fprintf(stdout, "  Profiler:     %s\n", debugURL)
+	}
+	if metricsURL != "" {
+		fmt.Fprintf(stdout, "  Metrics:      %s\n", metricsURL)
 	}
 	if keys.generated {
 		fmt.Fprintf(stdout, "  Secret key:   %s, made now: back it up apart from the database\n", keys.file)
@@ -456,9 +483,10 @@ func serveSMTP(ctx context.Context, c *Config, base string, emails *emailinbox.S
 	return ln.Addr().String(), nil
 }
 
-// cleanOrphans deletes uploads never sent in a message, hourly. Every node may do it: the delete
-// is guarded, so doing it twice is harmless.
-func cleanOrphans(ctx context.Context, blobs *blob.Service, log *slog.Logger) {
+// cleanOrphans deletes uploads never sent in a message, and website visitors who never wrote nor
+// gave details and have not been seen for 30 days, hourly. Every node may do it: the deletes are
+// guarded, so doing them twice is harmless.
+func cleanOrphans(ctx context.Context, blobs *blob.Service, contacts *contact.Service, log *slog.Logger) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
@@ -470,6 +498,11 @@ func cleanOrphans(ctx context.Context, blobs *blob.Service, log *slog.Logger) {
 				log.Warn("clean orphan uploads", "err", err)
 			} else if n > 0 {
 				log.Info("orphan uploads deleted", "count", n)
+			}
+			if n, err := contacts.ForgetAnonymous(ctx); err != nil {
+				log.Warn("forget anonymous visitors", "err", err)
+			} else if n > 0 {
+				log.Info("anonymous visitors forgotten", "count", n)
 			}
 		}
 	}
@@ -554,6 +587,20 @@ func nodeName() string {
 
 // serveDebug serves the profiler on its own listener, so it is never reachable through the public
 // address or a proxy in front of it.
+// serveMetrics serves the Prometheus metrics on --metrics-addr, a listener of their own.
+func serveMetrics(addr string, metrics http.Handler, log *slog.Logger) (*http.Server, string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("listen on --metrics-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("metrics serving", "addr", ln.Addr().String())
+	return srv, ln.Addr().String(), nil
+}
+
 func serveDebug(addr string, log *slog.Logger) (*http.Server, string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

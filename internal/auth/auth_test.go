@@ -186,23 +186,55 @@ func TestLoginSessionsAndTokens(t *testing.T) {
 	})
 }
 
+// Failures are throttled per address, per account from one address, and per account as a higher
+// ceiling; none of it keeps the right password from an address without recent failures out, so
+// knowing someone's email is not enough to lock them out.
 func TestLoginThrottle(t *testing.T) {
 	db := storetest.SQLite(t)
 	s := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 1),
-		Limits: auth.LoginLimits{PerIPBurst: 100, PerIPInterval: time.Hour, PerAccountBurst: 3, PerAccountInterval: time.Hour}})
+		Limits: auth.LoginLimits{PerIPBurst: 100, PerIPInterval: time.Hour, PerAccountIPBurst: 3, PerAccountIPInterval: time.Hour,
+			PerAccountBurst: 6, PerAccountInterval: time.Hour}})
 	ctx := context.Background()
 	mustCreate(t, s, nil, "a@example.com", auth.Agent)
+	login := func(password, ip string) error {
+		_, _, _, err := s.Login(ctx, "a@example.com", password, ip, "")
+		return err
+	}
 	// Successes do not count against the limit.
 	for range 5 {
-		if _, _, _, err := s.Login(ctx, "a@example.com", "correct horse battery", "1.1.1.1", ""); err != nil {
+		if err := login("correct horse battery", "1.1.1.1"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for range 3 {
-		_, _, _, err := s.Login(ctx, "a@example.com", "wrong password!!", "1.1.1.1", "")
+		wantKind(t, login("wrong password!!", "1.1.1.1"), errs.Unauthenticated)
+	}
+	// That address is done with this account for now, even with the right password…
+	wantKind(t, login("correct horse battery", "1.1.1.1"), errs.RateLimited)
+	// …but the owner, elsewhere, signs in.
+	if err := login("correct horse battery", "2.2.2.2"); err != nil {
+		t.Fatalf("the right password from another address: %v", err)
+	}
+	// Failures from many addresses spend the account's ceiling (6: three above, three here)…
+	for _, ip := range []string{"3.3.3.3", "3.3.3.4", "3.3.3.5"} {
+		wantKind(t, login("wrong password!!", ip), errs.Unauthenticated)
+	}
+	// …after which an address may try once, and only while it has no failure of the account.
+	wantKind(t, login("wrong password!!", "4.4.4.4"), errs.Unauthenticated)
+	wantKind(t, login("wrong password!!", "4.4.4.4"), errs.RateLimited)
+	wantKind(t, login("correct horse battery", "3.3.3.3"), errs.RateLimited)
+	if err := login("correct horse battery", "5.5.5.5"); err != nil {
+		t.Fatalf("the right password from a fresh address once the account's ceiling is spent: %v", err)
+	}
+
+	// One address trying many accounts is stopped by its own limit.
+	s2 := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 1),
+		Limits: auth.LoginLimits{PerIPBurst: 4, PerIPInterval: time.Hour}})
+	for i := range 4 {
+		_, _, _, err := s2.Login(ctx, fmt.Sprintf("u%d@example.com", i), "wrong password!!", "6.6.6.6", "")
 		wantKind(t, err, errs.Unauthenticated)
 	}
-	_, _, _, err := s.Login(ctx, "a@example.com", "correct horse battery", "2.2.2.2", "")
+	_, _, _, err := s2.Login(ctx, "a@example.com", "correct horse battery", "6.6.6.6", "")
 	wantKind(t, err, errs.RateLimited)
 }
 

@@ -110,7 +110,11 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 
 // visitor starts a new visitor on the website.
 func (f *fixture) visitor() conversation.From {
-	v, c, _, err := f.contacts.Start(f.ctx, f.site, contact.SessionInput{UserAgent: "Mozilla/5.0", IP: "203.0.113.9", PageURL: "https://shop.example/"})
+	v, _, err := f.contacts.Start(f.ctx, f.site, contact.SessionInput{UserAgent: "Mozilla/5.0", IP: "203.0.113.9", PageURL: "https://shop.example/"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	c, err := f.contacts.ContactOf(f.ctx, v)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -166,6 +166,7 @@ func (r *Receiver) Duplicate(ctx context.Context, inboxID int64, externalID stri
 	if externalID == "" {
 		return nil, nil
 	}
+	externalID, _ = Clean(externalID) // as Receive stores it
 	m, err := r.convs.Received(ctx, inboxID, externalID)
 	if errs.Is(err, errs.NotFound) {
 		return nil, nil
@@ -176,6 +177,14 @@ func (r *Receiver) Duplicate(ctx context.Context, inboxID int64, externalID stri
 // Receive stores a received message in the conversation log and returns where it went. A second
 // delivery of a message stores nothing and returns the first (with no error).
 func (r *Receiver) Receive(ctx context.Context, in Inbound) (*conversation.Conversation, *conversation.Message, error) {
+	// Whatever else the channel hands over that is stored as text is made storable too (what the
+	// message says is cleaned below); the message is marked repaired when any of it had to be.
+	var fixed [4]bool
+	in.ExternalID, fixed[0] = Clean(in.ExternalID)
+	in.Subject, fixed[1] = Clean(in.Subject)
+	in.From.Name, fixed[2] = Clean(in.From.Name)
+	in.EchoName, fixed[3] = Clean(in.EchoName)
+	in.Repaired = in.Repaired || fixed != [4]bool{}
 	if dup, err := r.Duplicate(ctx, in.Inbox.ID, in.ExternalID); err != nil || dup != nil {
 		return nil, dup, err
 	}

@@ -25,12 +25,19 @@ import (
 
 // Repo is what the contact service needs from storage (*store.DB implements it).
 type Repo interface {
-	// CreateVisitor inserts v, and c first when c.ID is 0 (otherwise saves c as UpdateContact
-	// does if c.UpdatedAt differs from prevUpdatedAt), and the first page view if given, in one
-	// transaction.
+	// CreateVisitor inserts v — without a contact when c is nil, with c otherwise, inserted first
+	// when c.ID is 0 (else saved as UpdateContact does if c.UpdatedAt differs from prevUpdatedAt)
+	// — and the first page view, if given, in one transaction.
 	// A contact whose (website, external id) exists already fails with errs.Conflict
 	// "external_id_taken"; IDs are set only once it has committed.
 	CreateVisitor(ctx context.Context, v *Visitor, c *Contact, prevUpdatedAt int64, first *PageView, evs ...event.Event) error
+	// AttachContact gives the visitor, who has no contact, c: inserted when c.ID is 0 (else saved
+	// as CreateVisitor does). A visitor that got one meanwhile fails with errs.Conflict
+	// "visitor_moved"; c.ID is set only once it has committed.
+	AttachContact(ctx context.Context, visitorID int64, c *Contact, prevUpdatedAt int64, evs ...event.Event) error
+	// DeleteAnonymousVisitors deletes up to limit visitors without a contact last seen before the
+	// time (unix ms), with their page views, and says how many.
+	DeleteAnonymousVisitors(ctx context.Context, before int64, limit int) (int, error)
 	VisitorByTokenHash(ctx context.Context, hash string) (*Visitor, error)
 	VisitorByID(ctx context.Context, id int64) (*Visitor, error)
 	// TouchVisitor saves v's last_seen, IP, user agent, OS, browser and country.
@@ -90,6 +97,9 @@ const (
 	detailPageViews = 50
 	// touchEvery is how stale last_seen may get: resuming writes at most this often.
 	touchEvery = time.Minute
+	// anonymousFor is how long a visitor who never wrote nor gave details is kept after they were
+	// last seen.
+	anonymousFor = 30 * 24 * time.Hour
 	// tokenBytes of randomness: 256 bits, far beyond guessing.
 	tokenBytes = 32
 )
@@ -192,7 +202,8 @@ func errBlocked() error {
 	return errs.Coded(errs.Forbidden, "blocked", "this visitor is blocked on this website")
 }
 
-// Resume finds the visitor for a token on this website. An unknown token, or one of another
+// Resume finds the visitor for a token on this website, with their contact (nil while they have
+// none: ContactOf makes it). An unknown token, or one of another
 // website, is errs.Unauthenticated "visitor_token_invalid"; a blocked visitor or IP is
 // errs.Forbidden "blocked". Last seen, IP and user agent are saved at most once a minute, so a
 // page load costs no write.
@@ -233,6 +244,9 @@ func (s *Service) Resume(ctx context.Context, site *inbox.Website, in SessionInp
 		}
 		v = &next
 	}
+	if v.ContactID == 0 {
+		return v, nil, nil
+	}
 	c, err := s.repo.ContactByID(ctx, v.ContactID)
 	if err != nil {
 		return nil, nil, err
@@ -240,27 +254,29 @@ func (s *Service) Resume(ctx context.Context, site *inbox.Website, in SessionInp
 	return v, c, nil
 }
 
-// Start creates a visitor and an anonymous contact on the website and returns the visitor's token,
-// which is stored only as its SHA-256. Crawlers get errs.Invalid "crawler" and leave no rows; a
-// blocked IP gets errs.Forbidden "blocked". The first page view is recorded when PageURL is set.
-func (s *Service) Start(ctx context.Context, site *inbox.Website, in SessionInput) (*Visitor, *Contact, string, error) {
+// Start creates a visitor on the website and returns the visitor's token, which is stored only as
+// its SHA-256. The visitor has no contact yet: one is made when they first write or give details
+// (ContactOf), so a script or a crawler that starts sessions leaves a visitor row at most. Crawlers
+// get errs.Invalid "crawler" and leave no rows; a blocked IP gets errs.Forbidden "blocked". The
+// first page view is recorded when PageURL is set.
+func (s *Service) Start(ctx context.Context, site *inbox.Website, in SessionInput) (*Visitor, string, error) {
 	ua := cleanLine(in.UserAgent, maxUserAgent)
 	osName, browser, crawler := s.parseUA(ua)
 	if crawler {
-		return nil, nil, "", errs.Coded(errs.Invalid, "crawler", "crawlers get no visitor identity")
+		return nil, "", errs.Coded(errs.Invalid, "crawler", "crawlers get no visitor identity")
 	}
 	ip := cleanIP(in.IP)
 	if blocked, err := s.repo.VisitorBlocked(ctx, site.ID, 0, ip); err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	} else if blocked {
-		return nil, nil, "", errBlocked()
+		return nil, "", errBlocked()
 	}
 	now := s.now().UnixMilli()
 	var first *PageView
 	if in.PageURL != "" {
 		pv, err := newPageView(in.PageURL, in.PageTitle, now)
 		if err != nil {
-			return nil, nil, "", err
+			return nil, "", err
 		}
 		first = &pv
 	}
@@ -280,13 +296,50 @@ func (s *Service) Start(ctx context.Context, site *inbox.Website, in SessionInpu
 	if ip != "" {
 		v.Country = s.locate(ip)
 	}
-	c := &Contact{WebsiteID: site.ID, Tags: []string{}, Attributes: map[string]string{}, CreatedAt: now, UpdatedAt: now}
-	evs := []event.Event{contactEvent(event.ContactCreated, 0, c)}
-	if err := s.repo.CreateVisitor(ctx, v, c, 0, first, evs...); err != nil {
-		return nil, nil, "", err
+	if err := s.repo.CreateVisitor(ctx, v, nil, 0, first); err != nil {
+		return nil, "", err
 	}
-	s.committed(ctx, evs...)
-	return v, c, token, nil
+	return v, token, nil
+}
+
+// ForgetAnonymous deletes the visitors who never got a contact (they never wrote nor gave details)
+// and were not seen for 30 days, with their page views; it says how many. Every node may run it.
+func (s *Service) ForgetAnonymous(ctx context.Context) (int, error) {
+	before := s.now().Add(-anonymousFor).UnixMilli()
+	total := 0
+	for {
+		n, err := s.repo.DeleteAnonymousVisitors(ctx, before, 1000) // in batches: short transactions
+		total += n
+		if err != nil || n < 1000 {
+			return total, err
+		}
+	}
+}
+
+// ContactOf returns the visitor's contact, making an anonymous one on their website first when
+// they have none yet (they are about to write or give details). Of two concurrent calls (two tabs,
+// two nodes) one makes it and both get it.
+func (s *Service) ContactOf(ctx context.Context, v *Visitor) (*Contact, error) {
+	for range 3 {
+		if v.ContactID != 0 {
+			return s.repo.ContactByID(ctx, v.ContactID)
+		}
+		now := s.now().UnixMilli()
+		c := &Contact{WebsiteID: v.WebsiteID, Tags: []string{}, Attributes: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+		evs := []event.Event{contactEvent(event.ContactCreated, 0, c)}
+		err := s.repo.AttachContact(ctx, v.ID, c, 0, evs...)
+		if err == nil {
+			s.committed(ctx, evs...)
+			return c, nil
+		}
+		if !hasCode(err, "visitor_moved") {
+			return nil, err
+		}
+		if v, err = s.repo.VisitorByID(ctx, v.ID); err != nil { // someone else was first: theirs
+			return nil, err
+		}
+	}
+	return nil, errs.E(errs.Conflict, "the visitor's contact keeps changing; try again")
 }
 
 func newToken() string {
@@ -381,11 +434,14 @@ func (s *Service) identify(ctx context.Context, site *inbox.Website, visitorID i
 	if v.Blocked {
 		return nil, nil, "", errBlocked()
 	}
+	now := s.now().UnixMilli()
+	if v.ContactID == 0 {
+		return s.identifyAnonymous(ctx, site, v, in, now)
+	}
 	cur, err := s.repo.ContactByID(ctx, v.ContactID)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	now := s.now().UnixMilli()
 
 	if cur.ExternalID == in.UserID {
 		next := cloneContact(cur)
@@ -475,6 +531,42 @@ func (s *Service) identify(ctx context.Context, site *inbox.Website, visitorID i
 	}
 	s.committed(ctx, evs...)
 	return v, next, "", nil
+}
+
+// identifyAnonymous ties a visitor who has no contact yet to the user: to the user's contact, or a
+// new one made for them (the visitor gives details, so now they have a contact).
+func (s *Service) identifyAnonymous(ctx context.Context, site *inbox.Website, v *Visitor, in IdentifyInput, now int64) (*Visitor, *Contact, string, error) {
+	target, err := s.repo.ContactByExternalID(ctx, site.ID, in.UserID)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return nil, nil, "", err
+	}
+	prev := int64(0)
+	if target == nil {
+		target = &Contact{WebsiteID: site.ID, ExternalID: in.UserID, Tags: []string{}, Attributes: map[string]string{}, CreatedAt: now}
+	} else {
+		prev = target.UpdatedAt
+		target = cloneContact(target)
+	}
+	before := cloneContact(target)
+	if err := s.applyPatch(target, identifyPatch(in, target)); err != nil {
+		return nil, nil, "", err
+	}
+	var evs []event.Event
+	switch {
+	case target.ID == 0:
+		target.UpdatedAt = bump(now, prev)
+		evs = append(evs, contactEvent(event.ContactCreated, 0, target))
+	case !sameContact(before, target):
+		target.UpdatedAt = bump(now, prev)
+		evs = append(evs, contactEvent(event.ContactUpdated, 0, target))
+	}
+	if err := s.repo.AttachContact(ctx, v.ID, target, prev, evs...); err != nil {
+		return nil, nil, "", err
+	}
+	s.committed(ctx, evs...)
+	out := *v
+	out.ContactID = target.ID
+	return &out, target, "", nil
 }
 
 // identifyPatch turns what the site sent into a Patch: only what is given changes, and given

@@ -108,10 +108,15 @@ func newSite(t *testing.T, db *store.DB, name string) *inbox.Website {
 
 func (f *fixture) start(t *testing.T, site *inbox.Website, ip string) (*contact.Visitor, *contact.Contact, string) {
 	t.Helper()
-	v, c, tok, err := f.svc.Start(context.Background(), site, contact.SessionInput{UserAgent: chromeUA, IP: ip, Locale: "en-US"})
+	v, tok, err := f.svc.Start(context.Background(), site, contact.SessionInput{UserAgent: chromeUA, IP: ip, Locale: "en-US"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	c, err := f.svc.ContactOf(context.Background(), v) // as when they first write
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.ContactID = c.ID
 	return v, c, tok
 }
 
@@ -138,7 +143,7 @@ func TestStartAndResume(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := setup(t, db)
-		v, c, tok, err := f.svc.Start(ctx, f.site, contact.SessionInput{
+		v, tok, err := f.svc.Start(ctx, f.site, contact.SessionInput{
 			UserAgent: chromeUA, IP: "203.0.113.9", Referrer: "https://www.google.com/search?q=" + strings.ReplaceAll(card, " ", "") + strings.Repeat("x", 2000),
 			Locale: "de_DE", PageURL: "https://example.com/pricing", PageTitle: "Pricing",
 		})
@@ -148,9 +153,25 @@ func TestStartAndResume(t *testing.T) {
 		if !strings.HasPrefix(tok, "pv_") || len(tok) != 46 {
 			t.Fatalf("token %q: want pv_ and 43 base64url characters", tok)
 		}
-		if v.ID == 0 || c.ID == 0 || v.ContactID != c.ID || c.WebsiteID != f.site.ID || c.ExternalID != "" {
-			t.Fatalf("visitor %+v contact %+v", v, c)
+		// A new visitor is a visitor row alone: the contact comes when they write or give details.
+		if v.ID == 0 || v.ContactID != 0 || count(t, db, "SELECT COUNT(*) FROM contacts") != 0 {
+			t.Fatalf("visitor %+v, %d contacts: want a visitor without a contact", v, count(t, db, "SELECT COUNT(*) FROM contacts"))
 		}
+		if rv, rc, err := f.svc.Resume(ctx, f.site, contact.SessionInput{Token: tok, UserAgent: chromeUA}); err != nil || rv.ID != v.ID || rc != nil {
+			t.Fatalf("resume before a contact: %+v %+v %v", rv, rc, err)
+		}
+		c, err := f.svc.ContactOf(ctx, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := f.svc.ContactOf(ctx, v) // this copy still says no contact: the one made is found
+		if err != nil || again.ID != c.ID || count(t, db, "SELECT COUNT(*) FROM contacts") != 1 {
+			t.Fatalf("second ContactOf: %+v %v, %d contacts", again, err, count(t, db, "SELECT COUNT(*) FROM contacts"))
+		}
+		if c.ID == 0 || c.WebsiteID != f.site.ID || c.ExternalID != "" {
+			t.Fatalf("contact %+v", c)
+		}
+		v.ContactID = c.ID
 		if v.OS != "Windows 10" || v.Browser != "Chrome 126.0" || v.UserAgent != chromeUA || v.IP != "203.0.113.9" || v.Country != "NL" ||
 			v.Locale != "de-DE" || v.FirstSeen == 0 || v.LastSeen != v.FirstSeen {
 			t.Fatalf("visitor %+v", v)
@@ -255,10 +276,40 @@ func TestTokenIsStoredOnlyHashed(t *testing.T) {
 	})
 }
 
+// Visitors who never wrote nor gave details are forgotten 30 days after they were last seen; a
+// visitor with a contact stays.
+func TestAnonymousVisitorsForgotten(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		if _, _, err := f.svc.Start(ctx, f.site, contact.SessionInput{UserAgent: chromeUA, IP: "203.0.113.9", PageURL: "https://example.com/"}); err != nil {
+			t.Fatal(err)
+		}
+		kept, _, _ := f.start(t, f.site, "203.0.113.10") // has a contact
+		f.clock.Advance(29 * 24 * time.Hour)
+		if n, err := f.svc.ForgetAnonymous(ctx); err != nil || n != 0 {
+			t.Fatalf("after 29 days: forgot %d, %v", n, err)
+		}
+		f.clock.Advance(2 * 24 * time.Hour)
+		if n, err := f.svc.ForgetAnonymous(ctx); err != nil || n != 1 {
+			t.Fatalf("after 31 days: forgot %d, %v; want the anonymous visitor", n, err)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM visitors"); n != 1 {
+			t.Fatalf("%d visitors left, want 1", n)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM page_views"); n != 0 {
+			t.Fatalf("%d page views left, want none", n)
+		}
+		if _, err := f.svc.VisitorByID(ctx, kept.ID); err != nil {
+			t.Fatalf("the visitor with a contact: %v", err)
+		}
+	})
+}
+
 func TestCrawlerGetsNoRows(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
-		_, _, _, err := f.svc.Start(context.Background(), f.site, contact.SessionInput{UserAgent: botUA, IP: "203.0.113.9", PageURL: "https://example.com/"})
+		_, _, err := f.svc.Start(context.Background(), f.site, contact.SessionInput{UserAgent: botUA, IP: "203.0.113.9", PageURL: "https://example.com/"})
 		wantCode(t, err, errs.Invalid, "crawler")
 		for _, table := range []string{"visitors", "contacts", "page_views"} {
 			if n := count(t, db, "SELECT COUNT(*) FROM "+table); n != 0 {
@@ -295,11 +346,11 @@ func TestBlock(t *testing.T) {
 		if blocked, _ := f.svc.IsBlocked(ctx, f.other, nil, "203.0.113.9"); blocked {
 			t.Fatal("the IP is blocked on another website too")
 		}
-		_, _, _, err = f.svc.Start(ctx, f.site, contact.SessionInput{UserAgent: chromeUA, IP: "203.0.113.9"})
+		_, _, err = f.svc.Start(ctx, f.site, contact.SessionInput{UserAgent: chromeUA, IP: "203.0.113.9"})
 		wantCode(t, err, errs.Forbidden, "blocked")
 		_, _, err = f.svc.Resume(ctx, f.site, contact.SessionInput{Token: tok, IP: "192.0.2.1"})
 		wantCode(t, err, errs.Forbidden, "blocked")
-		if _, _, _, err := f.svc.Start(ctx, f.other, contact.SessionInput{UserAgent: chromeUA, IP: "203.0.113.9"}); err != nil {
+		if _, _, err := f.svc.Start(ctx, f.other, contact.SessionInput{UserAgent: chromeUA, IP: "203.0.113.9"}); err != nil {
 			t.Fatalf("start on another website: %v", err)
 		}
 
@@ -469,6 +520,41 @@ func TestIdentify(t *testing.T) {
 	})
 }
 
+// A visitor who never wrote has no contact: identifying gives them the user's (a new one, or the
+// one the user has from another browser), with the details given, and no anonymous contact is made
+// on the way.
+func TestIdentifyBeforeAContact(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		a, _, err := f.svc.Start(ctx, f.site, contact.SessionInput{UserAgent: chromeUA, IP: "203.0.113.9"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		av, c, tok, err := f.svc.Identify(ctx, f.site, a, contact.IdentifyInput{UserID: "u7", Name: "Grace", Signature: sign(f.site, "u7")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok != "" || av.ID != a.ID || av.ContactID != c.ID || c.ExternalID != "u7" || c.Name != "Grace" || c.WebsiteID != f.site.ID {
+			t.Fatalf("identify: token %q visitor %+v contact %+v", tok, av, c)
+		}
+		b, _, err := f.svc.Start(ctx, f.site, contact.SessionInput{UserAgent: chromeUA, IP: "203.0.113.10"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bv, bc, _, err := f.svc.Identify(ctx, f.site, b, contact.IdentifyInput{UserID: "u7", Email: "grace@example.com", Signature: sign(f.site, "u7")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bc.ID != c.ID || bv.ContactID != c.ID || bc.Email != "grace@example.com" || bc.Name != "Grace" {
+			t.Fatalf("second browser: visitor %+v contact %+v, want contact %d with the email added", bv, bc, c.ID)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM contacts"); n != 1 {
+			t.Fatalf("%d contacts, want the user's alone", n)
+		}
+	})
+}
+
 func TestIdentifyRefusesBadInput(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -603,7 +689,7 @@ func TestStartLocatesWithGeo(t *testing.T) {
 		return loc.Lookup(a).CountryCode
 	}})
 	site := newSite(t, db, "Shop")
-	v, _, _, err := svc.Start(context.Background(), site, contact.SessionInput{UserAgent: chromeUA, IP: "8.8.8.8"})
+	v, _, err := svc.Start(context.Background(), site, contact.SessionInput{UserAgent: chromeUA, IP: "8.8.8.8"})
 	if err != nil {
 		t.Fatal(err)
 	}

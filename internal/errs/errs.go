@@ -22,6 +22,8 @@ const (
 	Unavailable     Kind = "unavailable"      // a dependency is down; try later
 	TooLarge        Kind = "too_large"        // the request body or file is over its limit
 	Unsupported     Kind = "unsupported_type" // the request's content type is not accepted
+	// MethodNotAllowed: the path exists, but not with this method (the answer says which it has).
+	MethodNotAllowed Kind = "method_not_allowed"
 )
 
 // Error is an error with a kind, a stable machine-readable code and a message safe to show a user.

@@ -212,8 +212,11 @@ func (s *Server) widgetTranscript(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
+	if sess.Contact() == nil {
+		return errs.E(errs.NotFound, "no conversation yet") // a visitor who never wrote has none
+	}
 	if in.Email != "" {
-		if _, err := s.contacts.Save(r.Context(), sess.Contact.ID, contact.Patch{Email: &in.Email}); err != nil {
+		if _, err := s.contacts.Save(r.Context(), sess.Contact().ID, contact.Patch{Email: &in.Email}); err != nil {
 			return err
 		}
 	}

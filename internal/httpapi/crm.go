@@ -153,132 +153,132 @@ func deleteHandler(fn func(*http.Request, *auth.User, int64) error) handler {
 func (s *Server) crmRoutes() []Route {
 	c := s.crm
 	return []Route{
-		{"GET", "/api/v1/persons", "user", listHandler("persons", []string{"organization_id", "owner_user_id", "contact_id", "conversation_id"},
+		{"GET", "/api/v1/persons", User, listHandler("persons", []string{"organization_id", "owner_user_id", "contact_id", "conversation_id"},
 			func(r *http.Request, u *auth.User, q crm.Query) ([]crm.Person, error) {
 				return c.ListPersons(r.Context(), u, q)
 			},
 			func(x *crm.Person) int64 { return x.ID })},
-		{"POST", "/api/v1/persons", "user", createHandler("person", func(r *http.Request, u *auth.User, in crm.PersonInput) (*crm.Person, error) {
+		{"POST", "/api/v1/persons", User, createHandler("person", func(r *http.Request, u *auth.User, in crm.PersonInput) (*crm.Person, error) {
 			in.Source = source(r)
 			return c.CreatePerson(r.Context(), u, in)
 		})},
-		{"GET", "/api/v1/persons/{id}", "user", getHandler("person", func(r *http.Request, u *auth.User, id int64) (*crm.Person, crm.Allowed, error) {
+		{"GET", "/api/v1/persons/{id}", User, getHandler("person", func(r *http.Request, u *auth.User, id int64) (*crm.Person, crm.Allowed, error) {
 			return c.GetPerson(r.Context(), u, id)
 		})},
-		{"PATCH", "/api/v1/persons/{id}", "user", patchHandler("person", func(r *http.Request, u *auth.User, id int64, p crm.PersonPatch) (*crm.Person, error) {
+		{"PATCH", "/api/v1/persons/{id}", User, patchHandler("person", func(r *http.Request, u *auth.User, id int64, p crm.PersonPatch) (*crm.Person, error) {
 			return c.UpdatePerson(r.Context(), u, id, p)
 		})},
-		{"DELETE", "/api/v1/persons/{id}", "user", deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeletePerson(r.Context(), u, id) })},
+		{"DELETE", "/api/v1/persons/{id}", User, deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeletePerson(r.Context(), u, id) })},
 
-		{"GET", "/api/v1/organizations", "user", listHandler("organizations", []string{"owner_user_id", "conversation_id"},
+		{"GET", "/api/v1/organizations", User, listHandler("organizations", []string{"owner_user_id", "conversation_id"},
 			func(r *http.Request, u *auth.User, q crm.Query) ([]crm.Organization, error) {
 				return c.ListOrganizations(r.Context(), u, q)
 			},
 			func(x *crm.Organization) int64 { return x.ID })},
-		{"POST", "/api/v1/organizations", "user", createHandler("organization", func(r *http.Request, u *auth.User, in crm.OrganizationInput) (*crm.Organization, error) {
+		{"POST", "/api/v1/organizations", User, createHandler("organization", func(r *http.Request, u *auth.User, in crm.OrganizationInput) (*crm.Organization, error) {
 			in.Source = source(r)
 			return c.CreateOrganization(r.Context(), u, in)
 		})},
-		{"GET", "/api/v1/organizations/{id}", "user", getHandler("organization", func(r *http.Request, u *auth.User, id int64) (*crm.Organization, crm.Allowed, error) {
+		{"GET", "/api/v1/organizations/{id}", User, getHandler("organization", func(r *http.Request, u *auth.User, id int64) (*crm.Organization, crm.Allowed, error) {
 			return c.GetOrganization(r.Context(), u, id)
 		})},
-		{"PATCH", "/api/v1/organizations/{id}", "user", patchHandler("organization", func(r *http.Request, u *auth.User, id int64, p crm.OrganizationPatch) (*crm.Organization, error) {
+		{"PATCH", "/api/v1/organizations/{id}", User, patchHandler("organization", func(r *http.Request, u *auth.User, id int64, p crm.OrganizationPatch) (*crm.Organization, error) {
 			return c.UpdateOrganization(r.Context(), u, id, p)
 		})},
-		{"DELETE", "/api/v1/organizations/{id}", "user", deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeleteOrganization(r.Context(), u, id) })},
+		{"DELETE", "/api/v1/organizations/{id}", User, deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeleteOrganization(r.Context(), u, id) })},
 
-		{"GET", "/api/v1/leads", "user", listHandler("leads", []string{"person_id", "organization_id", "owner_user_id", "contact_id", "conversation_id", "status"},
+		{"GET", "/api/v1/leads", User, listHandler("leads", []string{"person_id", "organization_id", "owner_user_id", "contact_id", "conversation_id", "status"},
 			func(r *http.Request, u *auth.User, q crm.Query) ([]crm.Lead, error) {
 				return c.ListLeads(r.Context(), u, q)
 			},
 			func(x *crm.Lead) int64 { return x.ID })},
-		{"POST", "/api/v1/leads", "user", createHandler("lead", func(r *http.Request, u *auth.User, in crm.LeadInput) (*crm.Lead, error) {
+		{"POST", "/api/v1/leads", User, createHandler("lead", func(r *http.Request, u *auth.User, in crm.LeadInput) (*crm.Lead, error) {
 			in.Source = source(r)
 			return c.CreateLead(r.Context(), u, in)
 		})},
-		{"GET", "/api/v1/leads/{id}", "user", getHandler("lead", func(r *http.Request, u *auth.User, id int64) (*crm.Lead, crm.Allowed, error) {
+		{"GET", "/api/v1/leads/{id}", User, getHandler("lead", func(r *http.Request, u *auth.User, id int64) (*crm.Lead, crm.Allowed, error) {
 			return c.GetLead(r.Context(), u, id)
 		})},
-		{"PATCH", "/api/v1/leads/{id}", "user", patchHandler("lead", func(r *http.Request, u *auth.User, id int64, p crm.LeadPatch) (*crm.Lead, error) {
+		{"PATCH", "/api/v1/leads/{id}", User, patchHandler("lead", func(r *http.Request, u *auth.User, id int64, p crm.LeadPatch) (*crm.Lead, error) {
 			return c.UpdateLead(r.Context(), u, id, p)
 		})},
-		{"DELETE", "/api/v1/leads/{id}", "user", deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeleteLead(r.Context(), u, id) })},
-		{"POST", "/api/v1/leads/{id}/convert", "user", s.convertLead},
+		{"DELETE", "/api/v1/leads/{id}", User, deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeleteLead(r.Context(), u, id) })},
+		{"POST", "/api/v1/leads/{id}/convert", User, s.convertLead},
 
-		{"GET", "/api/v1/deals", "user", listHandler("deals", []string{"pipeline_id", "stage_id", "person_id", "organization_id", "owner_user_id", "contact_id",
+		{"GET", "/api/v1/deals", User, listHandler("deals", []string{"pipeline_id", "stage_id", "person_id", "organization_id", "owner_user_id", "contact_id",
 			"conversation_id", "lead_id", "status"},
 			func(r *http.Request, u *auth.User, q crm.Query) ([]crm.Deal, error) {
 				return c.ListDeals(r.Context(), u, q)
 			},
 			func(x *crm.Deal) int64 { return x.ID })},
-		{"POST", "/api/v1/deals", "user", createHandler("deal", func(r *http.Request, u *auth.User, in crm.DealInput) (*crm.Deal, error) {
+		{"POST", "/api/v1/deals", User, createHandler("deal", func(r *http.Request, u *auth.User, in crm.DealInput) (*crm.Deal, error) {
 			in.Source = source(r)
 			return c.CreateDeal(r.Context(), u, in)
 		})},
-		{"GET", "/api/v1/deals/{id}", "user", getHandler("deal", func(r *http.Request, u *auth.User, id int64) (*crm.Deal, crm.Allowed, error) {
+		{"GET", "/api/v1/deals/{id}", User, getHandler("deal", func(r *http.Request, u *auth.User, id int64) (*crm.Deal, crm.Allowed, error) {
 			return c.GetDeal(r.Context(), u, id)
 		})},
-		{"PATCH", "/api/v1/deals/{id}", "user", patchHandler("deal", func(r *http.Request, u *auth.User, id int64, p crm.DealPatch) (*crm.Deal, error) {
+		{"PATCH", "/api/v1/deals/{id}", User, patchHandler("deal", func(r *http.Request, u *auth.User, id int64, p crm.DealPatch) (*crm.Deal, error) {
 			return c.UpdateDeal(r.Context(), u, id, p)
 		})},
-		{"DELETE", "/api/v1/deals/{id}", "user", deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeleteDeal(r.Context(), u, id) })},
+		{"DELETE", "/api/v1/deals/{id}", User, deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeleteDeal(r.Context(), u, id) })},
 
-		{"GET", "/api/v1/pipelines", "user", s.listPipelines},
-		{"POST", "/api/v1/pipelines", "user", createHandler("pipeline", func(r *http.Request, u *auth.User, in crm.PipelineInput) (*crm.Pipeline, error) {
+		{"GET", "/api/v1/pipelines", User, s.listPipelines},
+		{"POST", "/api/v1/pipelines", User, createHandler("pipeline", func(r *http.Request, u *auth.User, in crm.PipelineInput) (*crm.Pipeline, error) {
 			return c.CreatePipeline(r.Context(), u, in)
 		})},
-		{"GET", "/api/v1/pipelines/{id}", "user", getHandler("pipeline", func(r *http.Request, u *auth.User, id int64) (*crm.Pipeline, crm.Allowed, error) {
+		{"GET", "/api/v1/pipelines/{id}", User, getHandler("pipeline", func(r *http.Request, u *auth.User, id int64) (*crm.Pipeline, crm.Allowed, error) {
 			p, err := c.GetPipeline(r.Context(), u, id)
 			return p, crm.Allowed{Edit: crm.CanConfigure(u) == nil, Delete: crm.CanConfigure(u) == nil && p != nil && !p.Default}, err
 		})},
-		{"PATCH", "/api/v1/pipelines/{id}", "user", patchHandler("pipeline", func(r *http.Request, u *auth.User, id int64, p crm.PipelineInput) (*crm.Pipeline, error) {
+		{"PATCH", "/api/v1/pipelines/{id}", User, patchHandler("pipeline", func(r *http.Request, u *auth.User, id int64, p crm.PipelineInput) (*crm.Pipeline, error) {
 			return c.UpdatePipeline(r.Context(), u, id, p)
 		})},
-		{"DELETE", "/api/v1/pipelines/{id}", "user", deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeletePipeline(r.Context(), u, id) })},
+		{"DELETE", "/api/v1/pipelines/{id}", User, deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeletePipeline(r.Context(), u, id) })},
 
-		{"GET", "/api/v1/activities", "user", listHandler("activities", []string{"person_id", "organization_id", "lead_id", "deal_id", "owner_user_id",
+		{"GET", "/api/v1/activities", User, listHandler("activities", []string{"person_id", "organization_id", "lead_id", "deal_id", "owner_user_id",
 			"conversation_id", "done"},
 			func(r *http.Request, u *auth.User, q crm.Query) ([]crm.Activity, error) {
 				return c.ListActivities(r.Context(), u, q)
 			},
 			func(x *crm.Activity) int64 { return x.ID })},
-		{"POST", "/api/v1/activities", "user", createHandler("activity", func(r *http.Request, u *auth.User, in crm.ActivityInput) (*crm.Activity, error) {
+		{"POST", "/api/v1/activities", User, createHandler("activity", func(r *http.Request, u *auth.User, in crm.ActivityInput) (*crm.Activity, error) {
 			in.Source = source(r)
 			return c.CreateActivity(r.Context(), u, in)
 		})},
-		{"GET", "/api/v1/activities/{id}", "user", getHandler("activity", func(r *http.Request, u *auth.User, id int64) (*crm.Activity, crm.Allowed, error) {
+		{"GET", "/api/v1/activities/{id}", User, getHandler("activity", func(r *http.Request, u *auth.User, id int64) (*crm.Activity, crm.Allowed, error) {
 			return c.GetActivity(r.Context(), u, id)
 		})},
-		{"PATCH", "/api/v1/activities/{id}", "user", patchHandler("activity", func(r *http.Request, u *auth.User, id int64, p crm.ActivityPatch) (*crm.Activity, error) {
+		{"PATCH", "/api/v1/activities/{id}", User, patchHandler("activity", func(r *http.Request, u *auth.User, id int64, p crm.ActivityPatch) (*crm.Activity, error) {
 			return c.UpdateActivity(r.Context(), u, id, p)
 		})},
-		{"DELETE", "/api/v1/activities/{id}", "user", deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeleteActivity(r.Context(), u, id) })},
+		{"DELETE", "/api/v1/activities/{id}", User, deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeleteActivity(r.Context(), u, id) })},
 
-		{"GET", "/api/v1/notes", "user", s.listNotes},
-		{"POST", "/api/v1/notes", "user", createHandler("note", func(r *http.Request, u *auth.User, in crm.NoteInput) (*crm.Note, error) {
+		{"GET", "/api/v1/notes", User, s.listNotes},
+		{"POST", "/api/v1/notes", User, createHandler("note", func(r *http.Request, u *auth.User, in crm.NoteInput) (*crm.Note, error) {
 			return c.CreateNote(r.Context(), u, in)
 		})},
-		{"GET", "/api/v1/notes/{id}", "user", getHandler("note", func(r *http.Request, u *auth.User, id int64) (*crm.Note, crm.Allowed, error) {
+		{"GET", "/api/v1/notes/{id}", User, getHandler("note", func(r *http.Request, u *auth.User, id int64) (*crm.Note, crm.Allowed, error) {
 			return c.GetNoteAllowed(r.Context(), u, id)
 		})},
-		{"PATCH", "/api/v1/notes/{id}", "user", patchHandler("note", func(r *http.Request, u *auth.User, id int64, p crm.NotePatch) (*crm.Note, error) {
+		{"PATCH", "/api/v1/notes/{id}", User, patchHandler("note", func(r *http.Request, u *auth.User, id int64, p crm.NotePatch) (*crm.Note, error) {
 			return c.UpdateNote(r.Context(), u, id, p)
 		})},
-		{"DELETE", "/api/v1/notes/{id}", "user", deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeleteNote(r.Context(), u, id) })},
+		{"DELETE", "/api/v1/notes/{id}", User, deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeleteNote(r.Context(), u, id) })},
 
-		{"GET", "/api/v1/custom-fields", "user", s.listFields},
-		{"POST", "/api/v1/custom-fields", "user", createHandler("field", func(r *http.Request, u *auth.User, in crm.FieldInput) (*crm.Field, error) {
+		{"GET", "/api/v1/custom-fields", User, s.listFields},
+		{"POST", "/api/v1/custom-fields", User, createHandler("field", func(r *http.Request, u *auth.User, in crm.FieldInput) (*crm.Field, error) {
 			return c.CreateField(r.Context(), u, in)
 		})},
-		{"PATCH", "/api/v1/custom-fields/{id}", "user", patchHandler("field", func(r *http.Request, u *auth.User, id int64, p crm.FieldPatch) (*crm.Field, error) {
+		{"PATCH", "/api/v1/custom-fields/{id}", User, patchHandler("field", func(r *http.Request, u *auth.User, id int64, p crm.FieldPatch) (*crm.Field, error) {
 			return c.UpdateField(r.Context(), u, id, p)
 		})},
-		{"DELETE", "/api/v1/custom-fields/{id}", "user", deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeleteField(r.Context(), u, id) })},
+		{"DELETE", "/api/v1/custom-fields/{id}", User, deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeleteField(r.Context(), u, id) })},
 
-		{"GET", "/api/v1/conversations/{id}/items", "user", s.listConversationItems},
-		{"GET", "/api/v1/conversations/{id}/draft", "user", s.getDraft},
-		{"PATCH", "/api/v1/conversations/{id}/draft", "user", s.patchDraft},
-		{"POST", "/api/v1/conversations/{id}/links", "user", s.linkConversation},
+		{"GET", "/api/v1/conversations/{id}/items", User, s.listConversationItems},
+		{"GET", "/api/v1/conversations/{id}/draft", User, s.getDraft},
+		{"PATCH", "/api/v1/conversations/{id}/draft", User, s.patchDraft},
+		{"POST", "/api/v1/conversations/{id}/links", User, s.linkConversation},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -34,7 +35,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
 	e := &env{t: t, db: db}
 	e.accounts = auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 4),
-		Limits: auth.LoginLimits{PerIPBurst: 50, PerIPInterval: time.Minute, PerAccountBurst: 3, PerAccountInterval: time.Hour}})
+		Limits: auth.LoginLimits{PerIPBurst: 50, PerIPInterval: time.Minute, PerAccountIPBurst: 3, PerAccountIPInterval: time.Hour}})
 	proxies, _ := httpapi.ParseProxies("127.0.0.1")
 	vapid, err := push.GenerateKeys()
 	if err != nil {
@@ -173,7 +174,8 @@ func TestLoginLogoutAndThrottle(t *testing.T) {
 		expect(t, e.do(c, "DELETE", "/api/v1/session", ""), 204, "")
 		expect(t, e.do(c, "GET", "/api/v1/me", ""), 401, "")
 
-		// Wrong passwords: 401 until the per-account limit, then 429 even for the right one.
+		// Wrong passwords: 401 until the limit of the account from this address, then 429 from it
+		// even for the right one.
 		for range 2 {
 			expect(t, e.do(c, "POST", "/api/v1/session", `{"email":"agent@example.com","password":"wrong password!"}`), 401, "")
 		}
@@ -183,6 +185,10 @@ func TestLoginLogoutAndThrottle(t *testing.T) {
 			t.Fatal("429 without Retry-After")
 		}
 		expect(t, e.do(c, "POST", "/api/v1/session", `{"email":"agent@example.com","password":"correct horse battery"}`), 429, "")
+		// Whoever made those failures cannot keep the owner out: the right password from an
+		// address without failures (behind the trusted proxy) signs in.
+		expect(t, e.do(e.client(), "POST", "/api/v1/session", `{"email":"agent@example.com","password":"correct horse battery"}`,
+			"X-Forwarded-For", "198.51.100.23"), 200, "")
 	})
 }
 
@@ -246,6 +252,52 @@ func TestBadInputChangesNothing(t *testing.T) {
 	expect(t, e.do(c, "GET", "/api/v1/nothing-here", ""), 404, "not_found")
 }
 
+// Text that cannot be stored as sent — NUL, invalid UTF-8, a lone surrogate — is refused at the
+// decoding boundary with 400 invalid_text naming the field, the same on both engines (PostgreSQL
+// used to answer 500 for NUL while SQLite stored it), in bodies, queries, paths and forms.
+func TestBadTextRefusedAtTheBoundary(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.user("admin@example.com", auth.Admin)
+		c := e.client()
+		e.login(c, "admin@example.com")
+		cases := []struct{ method, path, body, field string }{
+			{"POST", "/api/v1/users", `{"email":"a@example.com","name":"A\u0000B","password":"correct horse battery"}`, "name"},
+			{"POST", "/api/v1/users", "{\"email\":\"a@example.com\",\"name\":\"A\xffB\",\"password\":\"correct horse battery\"}", "name"},
+			{"POST", "/api/v1/users", `{"email":"a@example.com","name":"A\ud800","password":"correct horse battery"}`, "name"},
+			{"PATCH", "/api/v1/me", `{"name":"\udc00"}`, "name"},
+			{"POST", "/api/v1/session", `{"email":"admin@example.com\u0000","password":"x"}`, "email"},
+			{"GET", "/api/v1/users?q=%00", "", "query parameter q"},
+			{"GET", "/api/v1/users/%FF", "", "path"},
+		}
+		for _, tc := range cases {
+			r := e.do(c, tc.method, tc.path, tc.body)
+			expect(t, r, 400, "invalid_text")
+			if d, _ := r.body["error"].(map[string]any)["details"].(map[string]any); d["field"] != tc.field {
+				t.Errorf("%s %s: details %v, want field %q", tc.method, tc.path, d, tc.field)
+			}
+		}
+		users, _ := e.db.ListUsers(context.Background())
+		if len(users) != 1 {
+			t.Fatalf("bad text created users: %d", len(users))
+		}
+		// The sign-in form (a page) refuses it too, without a 500.
+		res, err := c.PostForm(e.srv.URL+"/inbox/login", url.Values{"email": {"admin@example.com\x00"}, "password": {"x"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode >= 500 {
+			t.Fatalf("form with NUL: %d", res.StatusCode)
+		}
+		// Good text with escapes goes through.
+		r := e.do(c, "PATCH", "/api/v1/me", `{"name":"Zo\u00eb \ud83d\ude00"}`)
+		if u, _ := r.body["user"].(map[string]any); r.status != 200 || u["name"] != "Zoë 😀" {
+			t.Fatalf("good escapes: %d %s", r.status, r.raw)
+		}
+	})
+}
+
 func TestInternalErrorsLeakNothing(t *testing.T) {
 	db := storetest.SQLite(t)
 	e := newEnv(t, db)
@@ -304,6 +356,96 @@ func TestCrossOriginStateChangesRefused(t *testing.T) {
 	expect(t, e.do(c, "POST", "/api/v1/teams", `{"name":"Good"}`, "Sec-Fetch-Site", "same-origin"), 201, "")
 }
 
+// Under the API's prefixes every refusal has the one JSON format, {"error":{code,message,
+// request_id}}: a wrong method is 405 with Allow (the /api/ catch-all used to answer 404), an
+// unknown path 404, a cross-origin state change 403 (net/http's plain text before).
+func TestOneErrorFormat(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	e.user("admin@example.com", auth.Admin)
+	c := e.client()
+	e.login(c, "admin@example.com")
+	for _, tc := range []struct {
+		method, path string
+		hdr          []string
+		status       int
+		code, allow  string
+	}{
+		{"PUT", "/api/v1/me", nil, 405, "method_not_allowed", "GET, HEAD, PATCH"},
+		{"POST", "/api/v1/users/1", nil, 405, "method_not_allowed", "GET, HEAD, PATCH"},
+		{"DELETE", "/api/v1/setup", nil, 405, "method_not_allowed", "GET, HEAD, POST"},
+		{"GET", "/widget/v1/pk_x/session", nil, 405, "method_not_allowed", "POST"},
+		{"PUT", "/hooks/messenger", nil, 405, "method_not_allowed", ""},
+		{"GET", "/api/v1/nothing-here", nil, 404, "not_found", ""},
+		{"GET", "/widget/v1/pk_x/nothing", nil, 404, "not_found", ""},
+		{"POST", "/api/v1/teams", []string{"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}, 403, "cross_origin", ""},
+	} {
+		r := e.do(c, tc.method, tc.path, `{"name":"x"}`, tc.hdr...)
+		if r.status != tc.status || r.errCode() != tc.code {
+			t.Errorf("%s %s: %d %s, want %d %s", tc.method, tc.path, r.status, r.raw, tc.status, tc.code)
+			continue
+		}
+		if !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s %s: content type %q", tc.method, tc.path, r.header.Get("Content-Type"))
+		}
+		if id, _ := r.body["error"].(map[string]any)["request_id"].(string); id == "" || id != r.header.Get("X-Request-Id") {
+			t.Errorf("%s %s: request id %q in %s", tc.method, tc.path, id, r.raw)
+		}
+		if tc.allow != "" && r.header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s: Allow %q, want %q", tc.method, tc.path, r.header.Get("Allow"), tc.allow)
+		}
+		if tc.status == 405 && r.header.Get("Allow") == "" {
+			t.Errorf("%s %s: 405 without Allow", tc.method, tc.path)
+		}
+	}
+}
+
+// publicAPI are the /api/v1 routes anyone may call: the first owner's setup, signing in and out,
+// and resetting a forgotten password. Every other route of the agent API answers 401 to a request
+// without credentials, or with a wrong token or cookie.
+var publicAPI = map[string]bool{
+	"GET /api/v1/setup": true, "POST /api/v1/setup": true,
+	"POST /api/v1/session": true, "DELETE /api/v1/session": true,
+	"POST /api/v1/password/forgot": true, "POST /api/v1/password/link": true, "POST /api/v1/password/reset": true,
+}
+
+func TestEveryAPIRouteNeedsSignIn(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	params := regexp.MustCompile(`\{[^}]+\}`)
+	seen, checked := map[string]bool{}, 0
+	for _, rt := range e.api.Routes() {
+		if !strings.HasPrefix(rt.Path, "/api/v1/") {
+			continue
+		}
+		key := rt.Method + " " + rt.Path
+		seen[key] = true
+		if publicAPI[key] {
+			if rt.Access != httpapi.Public {
+				t.Errorf("%s is listed as public but has access %s", key, rt.Access)
+			}
+			continue
+		}
+		if rt.Access != httpapi.User && rt.Access != httpapi.UserSocket {
+			t.Errorf("%s has access %s: only the routes listed in publicAPI may be reached without signing in", key, rt.Access)
+		}
+		path := params.ReplaceAllString(rt.Path, "1")
+		for _, creds := range [][]string{nil, {"Authorization", "Bearer plt_wrong"}, {"Cookie", "parley_session=wrong"}} {
+			r := e.do(&http.Client{}, rt.Method, path, "", creds...)
+			if r.status != 401 || r.errCode() != "unauthenticated" {
+				t.Errorf("%s %s with %v: %d %s, want 401 unauthenticated", rt.Method, path, creds, r.status, r.raw)
+			}
+		}
+		checked++
+	}
+	for key := range publicAPI {
+		if !seen[key] {
+			t.Errorf("publicAPI lists %s, which is no route", key)
+		}
+	}
+	if checked < 100 {
+		t.Fatalf("only %d routes checked", checked)
+	}
+}
+
 func TestSetupFlow(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
 	c := e.client()
@@ -354,6 +496,83 @@ func TestMetricsExposed(t *testing.T) {
 	r := e.do(c, "GET", "/metrics", "")
 	if !strings.Contains(r.raw, `parley_http_request_duration_seconds_count{code="200",route="GET /healthz"} 1`) {
 		t.Fatalf("metrics:\n%s", r.raw)
+	}
+}
+
+// /metrics answers only the allowed networks (loopback and private ranges by default), judged by
+// the client's address behind a trusted proxy; a request a proxy forwards without being trusted
+// gets nothing (its loopback peer address is not the client's), and with a metrics listener of its
+// own the public listener has no /metrics at all. Refusals are the JSON 404 of any unknown path.
+func TestMetricsOnlyToAllowedNetworks(t *testing.T) {
+	get := func(h http.Handler, hdr ...string) (int, string) {
+		r := httptest.NewRequest("GET", "/metrics", nil)
+		r.RemoteAddr = "127.0.0.1:5555"
+		for i := 0; i+1 < len(hdr); i += 2 {
+			r.Header.Set(hdr[i], hdr[i+1])
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code, w.Body.String()
+	}
+	trusted, _ := httpapi.ParseProxies("127.0.0.1")
+	h := httpapi.New(httpapi.Config{Proxies: trusted}).Handler()
+	for _, tc := range []struct {
+		hdr    []string
+		status int
+	}{
+		{nil, 200}, // loopback itself
+		{[]string{"X-Forwarded-For", "10.1.2.3"}, 200},
+		{[]string{"X-Forwarded-For", "203.0.113.5"}, 404},
+		{[]string{"X-Forwarded-For", "10.1.2.3, 203.0.113.5"}, 404}, // the right-most untrusted hop counts
+	} {
+		status, body := get(h, tc.hdr...)
+		if status != tc.status {
+			t.Errorf("forwarded for %v: %d, want %d", tc.hdr, status, tc.status)
+		}
+		if status == 404 && !strings.Contains(body, `"code":"not_found"`) {
+			t.Errorf("refusal body %s, want the JSON error", body)
+		}
+		if status == 200 && strings.Contains(body, `"error"`) {
+			t.Errorf("metrics body %.200s", body)
+		}
+	}
+	// A proxy that is not trusted passes on someone's request from loopback: refused.
+	untrusting := httpapi.New(httpapi.Config{}).Handler()
+	if status, _ := get(untrusting, "X-Forwarded-For", "10.1.2.3"); status != 404 {
+		t.Errorf("forwarded by an untrusted proxy: %d, want 404", status)
+	}
+	if status, _ := get(untrusting, "X-Real-IP", "203.0.113.5"); status != 404 {
+		t.Errorf("X-Real-IP from an untrusted proxy: %d, want 404", status)
+	}
+	if status, _ := get(untrusting); status != 200 {
+		t.Errorf("loopback, no proxy: %d, want 200", status)
+	}
+	// Networks of the operator's choosing, and none at all.
+	nets, err := httpapi.ParseNetworks("192.0.2.0/24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := httpapi.New(httpapi.Config{Proxies: trusted, MetricsNetworks: nets}).Handler()
+	if status, _ := get(own); status != 404 {
+		t.Errorf("loopback outside the configured networks: %d, want 404", status)
+	}
+	if status, _ := get(own, "X-Forwarded-For", "192.0.2.9"); status != 200 {
+		t.Errorf("inside the configured networks: %d, want 200", status)
+	}
+	if status, _ := get(httpapi.New(httpapi.Config{MetricsNetworks: httpapi.Networks{}}).Handler()); status != 404 {
+		t.Errorf("no networks allowed: %d, want 404", status)
+	}
+	// On a listener of its own.
+	apart := httpapi.New(httpapi.Config{MetricsElsewhere: true})
+	if status, _ := get(apart.Handler()); status != 404 {
+		t.Errorf("public /metrics with --metrics-addr: %d, want 404", status)
+	}
+	get(apart.Handler()) // a request to measure
+	if status, body := get(apart.MetricsHandler()); status != 200 || !strings.Contains(body, "parley_http_request_duration_seconds") {
+		t.Errorf("the metrics listener: %d %.100s", status, body)
+	}
+	if _, err := httpapi.ParseNetworks("10.0.0.0/8, nonsense"); err == nil {
+		t.Error("a bad network was accepted")
 	}
 }
 

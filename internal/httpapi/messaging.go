@@ -27,24 +27,24 @@ const (
 
 func (s *Server) messagingRoutes() []Route {
 	return []Route{
-		{"GET", "/api/v1/messenger-pages", "user", s.listMessengerPages},
-		{"POST", "/api/v1/messenger-pages", "user", s.createMessengerPage},
-		{"GET", "/api/v1/messenger-pages/{id}", "user", s.getMessengerPage},
-		{"PATCH", "/api/v1/messenger-pages/{id}", "user", s.patchMessengerPage},
-		{"POST", "/api/v1/messenger-pages/{id}/test", "user", s.testMessengerPage},
-		{"GET", "/api/v1/whatsapp-senders", "user", s.listWhatsAppSenders},
-		{"POST", "/api/v1/whatsapp-senders", "user", s.createWhatsAppSender},
-		{"GET", "/api/v1/whatsapp-senders/{id}", "user", s.getWhatsAppSender},
-		{"PATCH", "/api/v1/whatsapp-senders/{id}", "user", s.patchWhatsAppSender},
-		{"POST", "/api/v1/whatsapp-senders/{id}/test", "user", s.testWhatsAppSender},
-		{"GET", "/api/v1/conversations/{id}/templates", "user", s.listTemplates},
-		{"GET", "/api/v1/contacts/{id}/picture", "user", s.contactPicture},
+		{"GET", "/api/v1/messenger-pages", User, s.listMessengerPages},
+		{"POST", "/api/v1/messenger-pages", User, s.createMessengerPage},
+		{"GET", "/api/v1/messenger-pages/{id}", User, s.getMessengerPage},
+		{"PATCH", "/api/v1/messenger-pages/{id}", User, s.patchMessengerPage},
+		{"POST", "/api/v1/messenger-pages/{id}/test", User, s.testMessengerPage},
+		{"GET", "/api/v1/whatsapp-senders", User, s.listWhatsAppSenders},
+		{"POST", "/api/v1/whatsapp-senders", User, s.createWhatsAppSender},
+		{"GET", "/api/v1/whatsapp-senders/{id}", User, s.getWhatsAppSender},
+		{"PATCH", "/api/v1/whatsapp-senders/{id}", User, s.patchWhatsAppSender},
+		{"POST", "/api/v1/whatsapp-senders/{id}/test", User, s.testWhatsAppSender},
+		{"GET", "/api/v1/conversations/{id}/templates", User, s.listTemplates},
+		{"GET", "/api/v1/contacts/{id}/picture", User, s.contactPicture},
 
-		{"GET", messenger.HookPath, "public", s.messengerVerify},
-		{"POST", messenger.HookPath, "public", s.messengerHook},
-		{"POST", whatsapp.HookPrefix + "{id}", "public", s.whatsappHook(whatsapp.HookMessage)},
-		{"POST", whatsapp.HookPrefix + "{id}/status", "public", s.whatsappHook(whatsapp.HookStatus)},
-		{"GET", whatsapp.HookPrefix + "{id}/media/{blob}/{expires}/{sig}", "public", s.whatsappMedia},
+		{"GET", messenger.HookPath, Public, s.messengerVerify},
+		{"POST", messenger.HookPath, Public, s.messengerHook},
+		{"POST", whatsapp.HookPrefix + "{id}", Public, s.whatsappHook(whatsapp.HookMessage)},
+		{"POST", whatsapp.HookPrefix + "{id}/status", Public, s.whatsappHook(whatsapp.HookStatus)},
+		{"GET", whatsapp.HookPrefix + "{id}/media/{blob}/{expires}/{sig}", Public, s.whatsappMedia},
 	}
 }
 

@@ -145,7 +145,36 @@ type Proxies []netip.Prefix
 
 // ParseProxies reads a comma-separated list of IPs and CIDR prefixes.
 func ParseProxies(s string) (Proxies, error) {
-	var out Proxies
+	p, err := parsePrefixes(s, "trusted proxy")
+	return Proxies(p), err
+}
+
+// Networks is a set of IP networks, such as those allowed to read /metrics.
+type Networks []netip.Prefix
+
+// ParseNetworks reads a comma-separated list of IPs and CIDR prefixes.
+func ParseNetworks(s string) (Networks, error) {
+	p, err := parsePrefixes(s, "network")
+	return Networks(p), err
+}
+
+// DefaultMetricsNetworks are the networks allowed to read /metrics unless told otherwise: loopback
+// and the private ranges, where Prometheus runs.
+const DefaultMetricsNetworks = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+
+// Contains reports whether a is in one of the networks.
+func (n Networks) Contains(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range n {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func parsePrefixes(s, what string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
 		if f == "" {
@@ -154,14 +183,14 @@ func ParseProxies(s string) (Proxies, error) {
 		if !strings.Contains(f, "/") {
 			a, err := netip.ParseAddr(f)
 			if err != nil {
-				return nil, fmt.Errorf("trusted proxy %q is not an IP address or CIDR prefix", f)
+				return nil, fmt.Errorf("%s %q is not an IP address or CIDR prefix", what, f)
 			}
 			out = append(out, netip.PrefixFrom(a, a.BitLen()))
 			continue
 		}
 		p, err := netip.ParsePrefix(f)
 		if err != nil {
-			return nil, fmt.Errorf("trusted proxy %q is not an IP address or CIDR prefix", f)
+			return nil, fmt.Errorf("%s %q is not an IP address or CIDR prefix", what, f)
 		}
 		out = append(out, p.Masked())
 	}
@@ -206,3 +235,18 @@ func (p Proxies) ClientIP(r *http.Request) string {
 }
 
 func (s *Server) clientIP(r *http.Request) string { return s.proxies.ClientIP(r) }
+
+// forwardedByStranger reports whether the request carries forwarding headers from a peer that is
+// not a trusted proxy: a reverse proxy that --trusted-proxies does not name, passing on someone
+// else's request from its own (often loopback) address.
+func (p Proxies) forwardedByStranger(r *http.Request) bool {
+	if r.Header.Get("X-Forwarded-For") == "" && r.Header.Get("Forwarded") == "" && r.Header.Get("X-Real-Ip") == "" {
+		return false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	return err != nil || !p.trusts(peer)
+}

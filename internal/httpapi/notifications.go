@@ -14,18 +14,18 @@ import (
 
 func (s *Server) notificationRoutes() []Route {
 	return []Route{
-		{"GET", "/api/v1/push/key", "user", s.getPushKey},
-		{"GET", "/api/v1/me/push-subscriptions", "user", s.listPushSubscriptions},
-		{"POST", "/api/v1/me/push-subscriptions", "user", s.createPushSubscription},
-		{"DELETE", "/api/v1/me/push-subscriptions/{id}", "user", s.deletePushSubscription},
-		{"GET", "/api/v1/company-settings", "user", s.getCompanySettings},
-		{"PATCH", "/api/v1/company-settings", "user", s.patchCompanySettings},
-		{"POST", "/api/v1/users/{id}/invitation", "user", s.resendInvitation},
-		{"POST", "/api/v1/password/forgot", "public", s.forgotPassword},
-		{"POST", "/api/v1/password/link", "public", s.passwordLink},
-		{"POST", "/api/v1/password/reset", "public", s.resetPassword},
-		{"GET", "/unsubscribe/{token}", "page", s.pageUnsubscribe},
-		{"POST", "/unsubscribe/{token}", "page", s.pageUnsubscribe},
+		{"GET", "/api/v1/push/key", User, s.getPushKey},
+		{"GET", "/api/v1/me/push-subscriptions", User, s.listPushSubscriptions},
+		{"POST", "/api/v1/me/push-subscriptions", User, s.createPushSubscription},
+		{"DELETE", "/api/v1/me/push-subscriptions/{id}", User, s.deletePushSubscription},
+		{"GET", "/api/v1/company-settings", User, s.getCompanySettings},
+		{"PATCH", "/api/v1/company-settings", User, s.patchCompanySettings},
+		{"POST", "/api/v1/users/{id}/invitation", User, s.resendInvitation},
+		{"POST", "/api/v1/password/forgot", Public, s.forgotPassword},
+		{"POST", "/api/v1/password/link", Public, s.passwordLink},
+		{"POST", "/api/v1/password/reset", Public, s.resetPassword},
+		{"GET", "/unsubscribe/{token}", Page, s.pageUnsubscribe},
+		{"POST", "/unsubscribe/{token}", Page, s.pageUnsubscribe},
 	}
 }
 

@@ -37,7 +37,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	served := map[string]bool{}
 	for _, r := range httpapi.New(httpapi.Config{}).Routes() {
-		if r.Access != "page" {
+		if r.Access != httpapi.Page {
 			served[r.Method+" "+r.Path] = true
 		}
 	}

@@ -20,7 +20,7 @@ func newPlaybookEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
 	e := &env{t: t, db: db}
 	e.accounts = auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 4),
-		Limits: auth.LoginLimits{PerIPBurst: 50, PerIPInterval: time.Minute, PerAccountBurst: 3, PerAccountInterval: time.Hour}})
+		Limits: auth.LoginLimits{PerIPBurst: 50, PerIPInterval: time.Minute, PerAccountIPBurst: 3, PerAccountIPInterval: time.Hour}})
 	proxies, _ := httpapi.ParseProxies("127.0.0.1")
 	e.api = httpapi.New(httpapi.Config{Auth: e.accounts, Proxies: proxies, Playbooks: playbook.NewService(db, nil)})
 	e.srv = httptest.NewServer(e.api.Handler())

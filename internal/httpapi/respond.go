@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
 
+	"github.com/parleyhq/parley/internal/clienttext"
 	"github.com/parleyhq/parley/internal/errs"
 )
 
@@ -42,6 +42,8 @@ func statusOf(k errs.Kind) int {
 		return http.StatusTooManyRequests
 	case errs.Unavailable:
 		return http.StatusServiceUnavailable
+	case errs.MethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	}
 	return http.StatusInternalServerError
 }
@@ -84,72 +86,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // decodeJSON reads one JSON object into dst, refusing unknown fields, other content types,
-// oversized bodies and trailing data with errors that say what is wrong.
+// oversized bodies, trailing data and text that cannot be stored (internal/clienttext) with errors
+// that say what is wrong.
 func decodeJSON(r *http.Request, dst any) error {
 	// The content type is not insisted on (curl -d labels JSON as a form), only forms with files
 	// are refused; cross-site requests are stopped by the Origin checks, not by content types.
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); strings.HasPrefix(mt, "multipart/") {
 		return errs.E(errs.Unsupported, "send the body as application/json")
 	}
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return jsonError(err)
-	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return errs.E(errs.Invalid, "the body must hold exactly one JSON object")
-	}
-	return nil
-}
-
-func jsonError(err error) error {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+	data, err := io.ReadAll(r.Body)
 	var tooLarge *http.MaxBytesError
 	switch {
-	case errors.Is(err, io.EOF):
-		return errs.E(errs.Invalid, "the request body is empty; send a JSON object")
 	case errors.As(err, &tooLarge):
 		return errs.E(errs.TooLarge, "the request body is larger than %d bytes", tooLarge.Limit)
-	case errors.As(err, &syntax):
-		return errs.E(errs.Invalid, "malformed JSON at byte %d", syntax.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errs.E(errs.Invalid, "malformed JSON: the body ends too early")
-	case errors.As(err, &typ):
-		if f := jsonField(typ.Field); f != "" {
-			return errs.E(errs.Invalid, "field %q must be %s", f, jsonKind(typ.Type.Kind().String()))
-		}
-		return errs.E(errs.Invalid, "the body must be a JSON object")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return errs.E(errs.Invalid, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	case err != nil:
+		return errs.Wrap(errs.Invalid, err, "the request body could not be read")
 	}
-	return errs.Wrap(errs.Invalid, err, "malformed JSON")
-}
-
-// jsonField is a JSON field's path as the client wrote it: encoding/json puts the Go names of
-// embedded structs in it ("LeadPatch.value"), which the client never saw.
-func jsonField(path string) string {
-	var out []string
-	for _, p := range strings.Split(path, ".") {
-		if p != "" && !unicode.IsUpper([]rune(p)[0]) {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, ".")
-}
-
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "slice", "array":
-		return "an array"
-	case "struct", "map":
-		return "an object"
-	}
-	return "a number"
+	return clienttext.Decode(data, dst)
 }
 
 // pathID reads a numeric path value; anything else names nothing that exists.

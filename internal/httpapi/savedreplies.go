@@ -13,15 +13,15 @@ import (
 
 func (s *Server) savedReplyRoutes() []Route {
 	return []Route{
-		{"GET", "/api/v1/saved-replies", "user", s.listSavedReplies},
-		{"POST", "/api/v1/saved-replies", "user", s.createSavedReply},
-		{"GET", "/api/v1/saved-replies/{id}", "user", s.getSavedReply},
-		{"PATCH", "/api/v1/saved-replies/{id}", "user", s.patchSavedReply},
-		{"DELETE", "/api/v1/saved-replies/{id}", "user", s.deleteSavedReply},
-		{"PUT", "/api/v1/saved-replies/{id}/attachment", "user", s.putSavedReplyAttachment},
-		{"GET", "/api/v1/saved-replies/{id}/attachment", "user", s.getSavedReplyAttachment},
-		{"DELETE", "/api/v1/saved-replies/{id}/attachment", "user", s.deleteSavedReplyAttachment},
-		{"GET", "/api/v1/saved-replies/{id}/fill", "user", s.fillSavedReply},
+		{"GET", "/api/v1/saved-replies", User, s.listSavedReplies},
+		{"POST", "/api/v1/saved-replies", User, s.createSavedReply},
+		{"GET", "/api/v1/saved-replies/{id}", User, s.getSavedReply},
+		{"PATCH", "/api/v1/saved-replies/{id}", User, s.patchSavedReply},
+		{"DELETE", "/api/v1/saved-replies/{id}", User, s.deleteSavedReply},
+		{"PUT", "/api/v1/saved-replies/{id}/attachment", User, s.putSavedReplyAttachment},
+		{"GET", "/api/v1/saved-replies/{id}/attachment", User, s.getSavedReplyAttachment},
+		{"DELETE", "/api/v1/saved-replies/{id}/attachment", User, s.deleteSavedReplyAttachment},
+		{"GET", "/api/v1/saved-replies/{id}/fill", User, s.fillSavedReply},
 	}
 }
 

@@ -23,8 +23,8 @@ import (
 
 func (s *Server) tryRoutes() []Route {
 	return []Route{
-		{"GET", "/api/v1/playbooks/try", "socket", s.trySocket},
-		{"GET", "/inbox/try", "page", s.tryFrame},
+		{"GET", "/api/v1/playbooks/try", UserSocket, s.trySocket},
+		{"GET", "/inbox/try", Page, s.tryFrame},
 	}
 }
 

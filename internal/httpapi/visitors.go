@@ -13,10 +13,10 @@ import (
 
 func (s *Server) visitorRoutes() []Route {
 	return []Route{
-		{"GET", "/api/v1/visitors", "user", s.listLiveVisitors},
-		{"POST", "/api/v1/visitors/live/{id}/chat", "user", s.inviteLiveVisitor},
-		{"GET", "/widget/v1/{key}/live/ws", "widget-socket", s.widgetLive},
-		{"GET", "/widget/v1/{key}/live", "public", s.widgetLiveFrame},
+		{"GET", "/api/v1/visitors", User, s.listLiveVisitors},
+		{"POST", "/api/v1/visitors/live/{id}/chat", User, s.inviteLiveVisitor},
+		{"GET", "/widget/v1/{key}/live/ws", VisitorSocket, s.widgetLive},
+		{"GET", "/widget/v1/{key}/live", Public, s.widgetLiveFrame},
 	}
 }
 

@@ -97,3 +97,24 @@ func (k *Keyed) Take(now time.Time, key string) bool {
 	}
 	return true
 }
+
+// TakeOne takes one token from key's bucket, or none when it is empty (ok false). refund gives it
+// back, e.g. for a login that succeeded.
+func (k *Keyed) TakeOne(now time.Time, key string) (ok bool, refund func()) {
+	r := k.reserve(key, now)
+	refund = func() { r.CancelAt(now) }
+	if r.DelayFrom(now) > 0 {
+		refund()
+		return false, nil
+	}
+	return true, refund
+}
+
+// Full reports whether key's bucket holds all its tokens at now: nothing was taken from it
+// recently (or it has refilled since).
+func (k *Keyed) Full(now time.Time, key string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	e := k.m[key]
+	return e == nil || e.lim.TokensAt(now) >= float64(k.burst)
+}

@@ -35,3 +35,27 @@ func TestTakeBoth(t *testing.T) {
 		t.Fatal("no refill after the interval")
 	}
 }
+
+func TestTakeOneAndFull(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	k := New(time.Minute, 2)
+	if !k.Full(now, "x") {
+		t.Fatal("an untouched key is not full")
+	}
+	ok, refund := k.TakeOne(now, "x")
+	if !ok || k.Full(now, "x") {
+		t.Fatal("a take left the bucket full")
+	}
+	refund()
+	if !k.Full(now, "x") {
+		t.Fatal("a refund did not fill the bucket again")
+	}
+	k.TakeOne(now, "x")
+	k.TakeOne(now, "x")
+	if ok, _ := k.TakeOne(now, "x"); ok {
+		t.Fatal("took past the burst")
+	}
+	if !k.Full(now.Add(2*time.Minute), "x") {
+		t.Fatal("not full after refilling")
+	}
+}

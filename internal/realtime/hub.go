@@ -95,10 +95,14 @@ type Hub struct {
 	mu       sync.RWMutex
 	agents   map[int64]map[*agentClient]struct{}   // by user
 	visitors map[int64]map[*visitorClient]struct{} // by contact
-	gauge    *prometheus.GaugeVec
-	up       *gws.Upgrader
-	vs       *visitorState // which visitors are on the site (visitorstate.go)
-	live     *liveState    // who has a website open, page by page (live.go)
+	// pending are the sockets of visitors who have no contact yet (they have not written), by
+	// visitor: they have no conversation to be sent. The first conversation of their visitor moves
+	// them to visitors (adopt).
+	pending map[int64]map[*visitorClient]struct{}
+	gauge   *prometheus.GaugeVec
+	up      *gws.Upgrader
+	vs      *visitorState // which visitors are on the site (visitorstate.go)
+	live    *liveState    // who has a website open, page by page (live.go)
 	// others are the live frames' and "Try it" sockets: pinged, swept and closed with the rest
 	others map[*Conn]struct{}
 	tabs   atomic.Uint64 // numbers agent sockets for Attention
@@ -113,7 +117,8 @@ func NewHub(o Options) *Hub {
 		o.Render = func(s string) string { return "" }
 	}
 	h := &Hub{o: o, log: o.Logger, vs: newVisitorState(), live: newLiveState(), others: map[*Conn]struct{}{}, agents: map[int64]map[*agentClient]struct{}{}, visitors: map[int64]map[*visitorClient]struct{}{},
-		gauge: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "parley_websocket_connections", Help: "Open WebSocket connections on this node."}, []string{"side"})}
+		pending: map[int64]map[*visitorClient]struct{}{},
+		gauge:   prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "parley_websocket_connections", Help: "Open WebSocket connections on this node."}, []string{"side"})}
 	if o.Registerer != nil {
 		o.Registerer.MustRegister(h.gauge)
 	}
@@ -246,6 +251,11 @@ func (h *Hub) conns() []*Conn {
 		}
 	}
 	for _, set := range h.visitors {
+		for c := range set {
+			out = append(out, c.conn)
+		}
+	}
+	for _, set := range h.pending {
 		for c := range set {
 			out = append(out, c.conn)
 		}
@@ -429,6 +439,7 @@ func (h *Hub) onChange(data []byte) {
 		hiddenFrame, _ = json.Marshal(idFrame{T: "hidden", ConversationID: c.ID})
 		visitorFrame, _ = json.Marshal(visitorChangeFrame{T: "conversation", Conversation: toVisitorView(c),
 			Messages: h.toVisitorMessages(ch.Messages), FromSeq: from, ToSeq: to})
+		h.adopt(c)
 	}
 	agents, visitors := h.agentClients(), h.visitorClients(c.ContactID, c.InboxID)
 	for _, a := range agents {
@@ -548,6 +559,9 @@ func (h *Hub) PresenceChanged(userID int64) {
 }
 
 // errorFrame tells a client why a command failed.
+// notAFrame is the error for a frame that is not JSON at all.
+const notAFrame = "frames are JSON objects with a \"t\" field"
+
 func errorFrame(ref string, err error) []byte {
 	code, msg := errs.Public(err)
 	b, _ := json.Marshal(map[string]any{"t": "error", "ref": ref, "code": code, "message": msg})

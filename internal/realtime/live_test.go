@@ -46,8 +46,8 @@ func TestLiveVisitorsAcrossNodes(t *testing.T) {
 		StartChat: func(_ context.Context, sess *widget.Session, inv Invite) error {
 			mu.Lock()
 			defer mu.Unlock()
-			if sess.Contact.ID != 31 {
-				t.Errorf("invitation accepted for contact %d", sess.Contact.ID)
+			if sess.ContactID() != 31 {
+				t.Errorf("invitation accepted for contact %d", sess.ContactID())
 			}
 			started = append(started, inv)
 			return nil

@@ -37,8 +37,8 @@ type memWidget struct{ next atomic.Int64 }
 
 func (w *memWidget) Authenticate(_ context.Context, site *inbox.Website, token, ip, ua string) (*widget.Session, error) {
 	id := w.next.Add(1)
-	return &widget.Session{Site: site, Visitor: &contact.Visitor{ID: id, WebsiteID: site.ID, ContactID: id, UserAgent: ua, IP: ip},
-		Contact: &contact.Contact{ID: id, Tags: []string{}, Attributes: map[string]string{}}}, nil
+	return widget.NewSession(site, &contact.Visitor{ID: id, WebsiteID: site.ID, ContactID: id, UserAgent: ua, IP: ip},
+		&contact.Contact{ID: id, Tags: []string{}, Attributes: map[string]string{}}, ""), nil
 }
 
 func (*memWidget) Send(context.Context, *widget.Session, string, conversation.MessageInput) (*conversation.Conversation, *conversation.Message, error) {

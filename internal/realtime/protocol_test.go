@@ -365,8 +365,8 @@ func (fakeWidget) Authenticate(_ context.Context, site *inbox.Website, token, _,
 	default:
 		return nil, errs.Coded(errs.Unauthenticated, "visitor_token_invalid", "the visitor token is not valid for this website")
 	}
-	return &widget.Session{Site: site, Visitor: &contact.Visitor{ID: contactID + 26, WebsiteID: site.ID, ContactID: contactID},
-		Contact: &contact.Contact{ID: contactID, WebsiteID: site.ID}}, nil
+	return widget.NewSession(site, &contact.Visitor{ID: contactID + 26, WebsiteID: site.ID, ContactID: contactID},
+		&contact.Contact{ID: contactID, WebsiteID: site.ID}, ""), nil
 }
 
 func (fakeWidget) AgentsAvailable(context.Context, *widget.Session) (int, error) { return 2, nil }
@@ -380,7 +380,7 @@ func (fakeWidget) Send(_ context.Context, _ *widget.Session, _ string, in conver
 }
 
 func (fakeWidget) Conversation(_ context.Context, s *widget.Session, afterSeq int64) (*conversation.Conversation, []conversation.Message, error) {
-	if s.Contact.ID != 31 {
+	if s.ContactID() != 31 {
 		return nil, nil, errs.E(errs.NotFound, "conversation not found")
 	}
 	switch {
@@ -401,7 +401,7 @@ func (f fakeWidget) Typing(ctx context.Context, s *widget.Session, on bool) erro
 	c := resumedConversation()
 	if f.feed != nil {
 		f.feed.Signal(ctx, conversation.SignalTyping, conversation.TypingSignal{ConversationID: c.ID, InboxID: c.InboxID,
-			ContactID: s.Contact.ID, From: "visitor", On: on, Visibility: conversation.Visibility{Status: c.Status, AssigneeID: c.AssigneeID}})
+			ContactID: s.ContactID(), From: "visitor", On: on, Visibility: conversation.Visibility{Status: c.Status, AssigneeID: c.AssigneeID}})
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/parleyhq/parley/internal/bot"
+	"github.com/parleyhq/parley/internal/clienttext"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/playbook"
@@ -72,8 +73,9 @@ func (s *sandboxClient) acted(a sandbox.Action) {
 
 func (s *sandboxClient) onFrame(ctx context.Context, data []byte) {
 	var f visitorFrame
-	if err := json.Unmarshal(data, &f); err != nil {
-		s.conn.Send(errorFrame("", errs.E(errs.Invalid, "frames are JSON objects with a \"t\" field")))
+	if err := clienttext.DecodeFrame(data, &f, notAFrame); err != nil {
+		_ = json.Unmarshal(data, &f) // refused text: the frame's ref still says what was refused
+		s.conn.Send(errorFrame(f.ClientID, err))
 		return
 	}
 	if f.T == "ping" {

@@ -3,14 +3,17 @@ package realtime
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/lxzan/gws"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/clienttext"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
 )
@@ -81,6 +84,9 @@ func (h *Hub) newUpgrader() *gws.Upgrader {
 
 // upgrade hijacks the request (through any wrapping ResponseWriter) and completes the handshake.
 func (h *Hub) upgrade(w http.ResponseWriter, r *http.Request, c func(*Conn) client) (client, error) {
+	if err := checkHandshake(r); err != nil {
+		return nil, err // answered like any other error, before the connection is taken over
+	}
 	netConn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, err, "cannot upgrade this connection")
@@ -100,6 +106,34 @@ func (h *Hub) upgrade(w http.ResponseWriter, r *http.Request, c func(*Conn) clie
 	cl := c(newConn(ws))
 	ws.Session().Store("c", cl)
 	return cl, nil
+}
+
+// checkHandshake refuses a request that is not a WebSocket opening handshake (RFC 6455 4.2.1)
+// while it can still be answered in JSON: once hijacked, the WebSocket library would answer a bad
+// one in plain text.
+func checkHandshake(r *http.Request) error {
+	key, _ := base64.StdEncoding.DecodeString(r.Header.Get("Sec-WebSocket-Key"))
+	switch {
+	case !headerHasToken(r.Header, "Connection", "upgrade") || !headerHasToken(r.Header, "Upgrade", "websocket"):
+		return errs.Coded(errs.Invalid, "websocket_required", "this is a WebSocket endpoint: open it with a WebSocket (Connection: Upgrade, Upgrade: websocket)")
+	case r.Header.Get("Sec-WebSocket-Version") != "13":
+		return errs.Coded(errs.Invalid, "websocket_version", "only WebSocket version 13 is spoken (Sec-WebSocket-Version: 13)")
+	case len(key) != 16:
+		return errs.Coded(errs.Invalid, "websocket_key", "Sec-WebSocket-Key must be 16 bytes in base64")
+	}
+	return nil
+}
+
+// headerHasToken reports whether a comma-separated header holds token (case-insensitive).
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // agentClient is an agent's socket.
@@ -209,8 +243,9 @@ type agentFrame struct {
 
 func (a *agentClient) onFrame(ctx context.Context, data []byte) {
 	var f agentFrame
-	if err := json.Unmarshal(data, &f); err != nil {
-		a.conn.Send(errorFrame("", errs.E(errs.Invalid, "frames are JSON objects with a \"t\" field")))
+	if err := clienttext.DecodeFrame(data, &f, notAFrame); err != nil {
+		_ = json.Unmarshal(data, &f) // refused text: the frame's ref still says what was refused
+		a.conn.Send(errorFrame(f.Ref, err))
 		return
 	}
 	h := a.h

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/bot"
+	"github.com/parleyhq/parley/internal/clienttext"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/inbox"
@@ -70,13 +71,24 @@ func (h *Hub) ServeVisitor(w http.ResponseWriter, r *http.Request, wg Widget, si
 func (v *visitorClient) onClose() {
 	h := v.h
 	h.gauge.WithLabelValues("visitor").Dec()
+	// Out of the maps first, under the hub's lock, so adopt cannot move a closed socket.
+	h.mu.Lock()
 	v.mu.Lock()
-	cid := v.contactID
+	cid, sess := v.contactID, v.sess
 	v.mu.Unlock()
+	if cid != 0 {
+		forget(h.visitors, cid, v)
+	} else if sess != nil {
+		forget(h.pending, sess.Visitor.ID, v)
+	}
+	h.mu.Unlock()
 	v.countMu.Lock()
 	v.gone = true
 	if v.counted {
 		v.counted = false
+		v.mu.Lock()
+		cid = v.contactID // adopt may have given it one meanwhile
+		v.mu.Unlock()
 		h.visitorClosed(cid, v.inboxID)
 	}
 	liveID := v.liveID
@@ -84,15 +96,81 @@ func (v *visitorClient) onClose() {
 	if liveID != "" {
 		h.unlinkLive(v, liveID)
 	}
-	if cid == 0 {
+}
+
+// forget removes v from the set of key, and the set when it is empty.
+func forget(m map[int64]map[*visitorClient]struct{}, key int64, v *visitorClient) {
+	delete(m[key], v)
+	if len(m[key]) == 0 {
+		delete(m, key)
+	}
+}
+
+// keep adds v to the set of key.
+func keep(m map[int64]map[*visitorClient]struct{}, key int64, v *visitorClient) {
+	if m[key] == nil {
+		m[key] = map[*visitorClient]struct{}{}
+	}
+	m[key][v] = struct{}{}
+}
+
+// adopt moves the sockets of c's visitor that were waiting for a contact (pending) to c's contact:
+// on every node, their first conversation reaches them, and they count as on the site from then.
+func (h *Hub) adopt(c *conversation.Conversation) {
+	if c.VisitorID == 0 || c.ContactID == 0 {
+		return
+	}
+	h.mu.RLock()
+	var list []*visitorClient
+	for v := range h.pending[c.VisitorID] {
+		if v.inboxID == c.InboxID {
+			list = append(list, v)
+		}
+	}
+	h.mu.RUnlock()
+	for _, v := range list {
+		h.promote(v, c.ContactID, c)
+	}
+}
+
+// promote moves a pending socket to the contact its visitor now has (a no-op for a socket that
+// closed or was moved already), counts it as on the site and links its browser on the Visitors
+// screen to the contact. c is the contact's conversation, nil when not known.
+func (h *Hub) promote(v *visitorClient, contactID int64, c *conversation.Conversation) {
+	sess := v.session()
+	if sess == nil || contactID == 0 {
 		return
 	}
 	h.mu.Lock()
-	delete(h.visitors[cid], v)
-	if len(h.visitors[cid]) == 0 {
-		delete(h.visitors, cid)
+	if _, ok := h.pending[sess.Visitor.ID][v]; !ok {
+		h.mu.Unlock()
+		return
 	}
+	forget(h.pending, sess.Visitor.ID, v)
+	v.mu.Lock()
+	v.contactID = contactID
+	v.mu.Unlock()
+	keep(h.visitors, contactID, v)
 	h.mu.Unlock()
+	v.countMu.Lock()
+	liveID := ""
+	if !v.gone && !v.counted {
+		v.counted = true
+		h.visitorOpened(contactID, v.inboxID, c)
+		liveID = v.liveID
+	}
+	v.countMu.Unlock()
+	if liveID != "" {
+		h.linkLive(v, liveID, contactID)
+	}
+}
+
+// promoted moves the socket out of pending once its own session has a contact (it wrote, or its
+// first read found the contact another tab made). c is the conversation, when known.
+func (v *visitorClient) promoted(sess *widget.Session, c *conversation.Conversation) {
+	if id := sess.ContactID(); id != 0 {
+		v.h.promote(v, id, c)
+	}
 }
 
 // visitorFrame is a command from the widget.
@@ -124,8 +202,9 @@ func (v *visitorClient) session() *widget.Session {
 
 func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 	var f visitorFrame
-	if err := json.Unmarshal(data, &f); err != nil {
-		v.conn.Send(errorFrame("", errs.E(errs.Invalid, "frames are JSON objects with a \"t\" field")))
+	if err := clienttext.DecodeFrame(data, &f, notAFrame); err != nil {
+		_ = json.Unmarshal(data, &f) // refused text: the frame's ref still says what was refused
+		v.conn.Send(errorFrame(f.ClientID, err))
 		return
 	}
 	if f.T == "ping" {
@@ -146,7 +225,8 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 	}
 	switch f.T {
 	case "send":
-		_, m, err := v.w.Send(ctx, sess, v.ip, conversation.MessageInput{Body: f.Body, ClientID: f.ClientID, AttachmentID: f.AttachmentID})
+		c, m, err := v.w.Send(ctx, sess, v.ip, conversation.MessageInput{Body: f.Body, ClientID: f.ClientID, AttachmentID: f.AttachmentID})
+		v.promoted(sess, c)
 		if err != nil {
 			v.conn.Send(errorFrame(f.ClientID, err))
 			return
@@ -156,6 +236,7 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 	case "answer", "capture", "consent":
 		m, err := v.w.Respond(ctx, sess, v.ip, bot.Response{Kind: conversation.Kind(f.T), CardID: f.CardID, AnswerID: f.AnswerID,
 			Value: f.Value, Version: f.Version, Accepted: f.Accepted, ClientID: f.ClientID})
+		v.promoted(sess, nil)
 		if err != nil {
 			ref := f.ClientID
 			if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
@@ -168,6 +249,7 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 		v.conn.Send(b)
 	case "start":
 		c, err := v.w.StartBot(ctx, sess, v.ip, f.URL)
+		v.promoted(sess, c)
 		if err != nil && !errs.Is(err, errs.NotFound) {
 			v.conn.Send(errorFrame(f.ClientID, err))
 			return
@@ -179,7 +261,7 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 		b, _ := json.Marshal(out)
 		v.conn.Send(b)
 	case "resume":
-		v.sendConversation(ctx, sess, f.Seq, "conversation")
+		v.promoted(sess, v.sendConversation(ctx, sess, f.Seq, "conversation"))
 	case "read":
 		if err := v.w.MarkRead(ctx, sess, 0, f.Seq); err != nil && !errs.Is(err, errs.NotFound) {
 			v.conn.Send(errorFrame("", err))
@@ -191,8 +273,8 @@ func (v *visitorClient) onFrame(ctx context.Context, data []byte) {
 	case "page":
 		if err := v.w.PageView(ctx, sess, f.URL, f.Title); err != nil {
 			v.conn.Send(errorFrame("", err))
-		} else {
-			v.h.visitorPage(sess.Contact.ID, v.inboxID)
+		} else if cid := v.contact(); cid != 0 {
+			v.h.visitorPage(cid, v.inboxID)
 		}
 	default:
 		v.conn.Send(errorFrame(f.ClientID, errs.E(errs.Invalid, "unknown frame type %q", f.T)))
@@ -205,15 +287,18 @@ func (v *visitorClient) authenticate(ctx context.Context, f visitorFrame) {
 		v.conn.CloseAfter(errorFrame("auth", err))
 		return
 	}
-	v.mu.Lock()
-	v.sess, v.contactID = sess, sess.Contact.ID
-	v.mu.Unlock()
+	// A visitor with no contact yet waits in pending: nothing is sent to them until they have one.
+	cid := sess.ContactID()
 	h := v.h
 	h.mu.Lock()
-	if h.visitors[sess.Contact.ID] == nil {
-		h.visitors[sess.Contact.ID] = map[*visitorClient]struct{}{}
+	v.mu.Lock()
+	v.sess, v.contactID = sess, cid
+	v.mu.Unlock()
+	if cid != 0 {
+		keep(h.visitors, cid, v)
+	} else {
+		keep(h.pending, sess.Visitor.ID, v)
 	}
-	h.visitors[sess.Contact.ID][v] = struct{}{}
 	h.mu.Unlock()
 	if validLiveID(f.Live) {
 		// The browser's loader is on the Visitors screen: it is this contact now. An agent's
@@ -225,17 +310,28 @@ func (v *visitorClient) authenticate(ctx context.Context, f visitorFrame) {
 		}
 		v.countMu.Unlock()
 		if !gone {
-			h.linkLive(v, f.Live, sess.Contact.ID)
+			h.linkLive(v, f.Live, cid)
 			h.acceptInvite(v, liveKey{f.Live, v.inboxID})
 		}
 	}
 	c := v.sendConversation(ctx, sess, 0, "ready")
+	if cid == 0 {
+		v.promoted(sess, c) // another tab may have made the contact since this session was read
+		return
+	}
 	v.countMu.Lock()
 	if !v.gone {
 		v.counted = true
-		h.visitorOpened(sess.Contact.ID, v.inboxID, c)
+		h.visitorOpened(cid, v.inboxID, c)
 	}
 	v.countMu.Unlock()
+}
+
+// contact is the contact the socket is registered under; 0 while it waits for one.
+func (v *visitorClient) contact() int64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.contactID
 }
 
 // awayOf says whether the website is outside its business hours at now, and its away message

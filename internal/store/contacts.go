@@ -16,7 +16,7 @@ import (
 
 var _ contact.Repo = (*DB)(nil)
 
-const visitorColumns = `id, website_id, contact_id, token_hash, user_agent, os, browser, ip, country, referrer, locale,
+const visitorColumns = `id, website_id, COALESCE(contact_id, 0), token_hash, user_agent, os, browser, ip, country, referrer, locale,
 	first_seen, last_seen, COALESCE(blocked_at, 0)`
 
 func scanVisitor(row interface{ Scan(...any) error }) (*contact.Visitor, error) {
@@ -53,34 +53,21 @@ func errExternalIDTaken() error {
 	return errs.Coded(errs.Conflict, "external_id_taken", "another contact of this website has that user id")
 }
 
-// CreateVisitor inserts a visitor, with a new contact (c.ID 0) or an existing one (saved when its
-// updated_at differs from prevUpdatedAt), and the first page view, in one transaction.
+// CreateVisitor inserts a visitor — without a contact (c nil), with a new one (c.ID 0) or an
+// existing one (saved when its updated_at differs from prevUpdatedAt) — and the first page view, in
+// one transaction.
 func (db *DB) CreateVisitor(ctx context.Context, v *contact.Visitor, c *contact.Contact, prevUpdatedAt int64, first *contact.PageView, evs ...event.Event) error {
 	var visitorID, contactID int64
 	err := db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
-		contactID = c.ID
-		if contactID == 0 {
-			tags, attrs, err := contactJSON(c)
-			if err != nil {
-				return err
-			}
-			err = tx.QueryRowContext(ctx, `INSERT INTO contacts (name, email, phone, notes, tags, attributes, website_id, external_id, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-				c.Name, c.Email, c.Phone, c.Notes, tags, attrs, nullable(c.WebsiteID), nullString(c.ExternalID), c.CreatedAt, c.UpdatedAt).Scan(&contactID)
-			if IsUniqueViolation(err) {
-				return errExternalIDTaken()
-			}
-			if err != nil {
-				return err
-			}
-		} else if c.UpdatedAt != prevUpdatedAt {
-			if err := updateContact(ctx, tx, c, prevUpdatedAt); err != nil {
+		if c != nil {
+			var err error
+			if contactID, err = saveVisitorContact(ctx, tx, c, prevUpdatedAt); err != nil {
 				return err
 			}
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO visitors (website_id, contact_id, token_hash, user_agent, os, browser, ip, country, referrer, locale,
 			first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-			v.WebsiteID, contactID, v.TokenHash, v.UserAgent, v.OS, v.Browser, v.IP, v.Country, v.Referrer, v.Locale, v.FirstSeen, v.LastSeen).Scan(&visitorID)
+			v.WebsiteID, nullable(contactID), v.TokenHash, v.UserAgent, v.OS, v.Browser, v.IP, v.Country, v.Referrer, v.Locale, v.FirstSeen, v.LastSeen).Scan(&visitorID)
 		if err != nil {
 			return err
 		}
@@ -92,8 +79,76 @@ func (db *DB) CreateVisitor(ctx context.Context, v *contact.Visitor, c *contact.
 	if err != nil {
 		return err
 	}
-	c.ID, v.ID, v.ContactID = contactID, visitorID, contactID
+	if c != nil {
+		c.ID = contactID
+	}
+	v.ID, v.ContactID = visitorID, contactID
 	return nil
+}
+
+// saveVisitorContact inserts c (c.ID 0) or saves it (when its updated_at differs from
+// prevUpdatedAt), and returns its id.
+func saveVisitorContact(ctx context.Context, tx *Tx, c *contact.Contact, prevUpdatedAt int64) (int64, error) {
+	if c.ID != 0 {
+		if c.UpdatedAt != prevUpdatedAt {
+			if err := updateContact(ctx, tx, c, prevUpdatedAt); err != nil {
+				return 0, err
+			}
+		}
+		return c.ID, nil
+	}
+	tags, attrs, err := contactJSON(c)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO contacts (name, email, phone, notes, tags, attributes, website_id, external_id, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		c.Name, c.Email, c.Phone, c.Notes, tags, attrs, nullable(c.WebsiteID), nullString(c.ExternalID), c.CreatedAt, c.UpdatedAt).Scan(&id)
+	if IsUniqueViolation(err) {
+		return 0, errExternalIDTaken()
+	}
+	return id, err
+}
+
+// AttachContact gives a visitor without a contact one: c, inserted when c.ID is 0 (otherwise saved
+// when its updated_at differs from prevUpdatedAt), in one transaction. A visitor that got a contact
+// meanwhile fails with errs.Conflict "visitor_moved" and changes nothing; c.ID is set only once it
+// has committed.
+func (db *DB) AttachContact(ctx context.Context, visitorID int64, c *contact.Contact, prevUpdatedAt int64, evs ...event.Event) error {
+	var contactID int64
+	err := db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
+		var err error
+		if contactID, err = saveVisitorContact(ctx, tx, c, prevUpdatedAt); err != nil {
+			return err
+		}
+		return expectOne(tx.ExecContext(ctx, "UPDATE visitors SET contact_id = $1 WHERE id = $2 AND contact_id IS NULL", contactID, visitorID))("visitor")
+	})
+	if errs.Is(err, errs.NotFound) {
+		return errs.Coded(errs.Conflict, "visitor_moved", "the visitor got a contact meanwhile; try again")
+	}
+	if err != nil {
+		return err
+	}
+	c.ID = contactID
+	return nil
+}
+
+// DeleteAnonymousVisitors deletes up to limit visitors that never got a contact (they never wrote
+// nor gave details) and were last seen before the given time, with their page views; it returns
+// how many it deleted.
+func (db *DB) DeleteAnonymousVisitors(ctx context.Context, before int64, limit int) (int, error) {
+	var n int64
+	err := db.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM visitors WHERE id IN
+			(SELECT id FROM visitors WHERE contact_id IS NULL AND last_seen < $1 ORDER BY last_seen LIMIT $2)`, before, limit)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
 }
 
 // VisitorByTokenHash finds a visitor by the hash of its token.

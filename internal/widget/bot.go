@@ -105,6 +105,15 @@ func (s *Service) StartBot(ctx context.Context, sess *Session, ip, pageURL strin
 	if err := s.guard(ctx, sess, ip); err != nil {
 		return nil, err
 	}
+	if sess.ContactID() == 0 {
+		// A playbook's conversation needs a contact: made only when one runs on the page.
+		if _, err := s.bot.Playbook(ctx, sess.Site.ID, pageURL); err != nil {
+			return nil, err
+		}
+		if _, err := s.contactOf(ctx, sess); err != nil {
+			return nil, err
+		}
+	}
 	return s.bot.Start(ctx, sess.From(), pageURL)
 }
 
@@ -115,6 +124,9 @@ func (s *Service) Respond(ctx context.Context, sess *Session, ip string, r bot.R
 	}
 	if err := s.guard(ctx, sess, ip); err != nil {
 		return nil, err
+	}
+	if ok, err := s.hasContact(ctx, sess); !ok {
+		return nil, errOr(err, errs.Coded(errs.Invalid, "card_invalid", "card %q: no conversation yet", r.CardID))
 	}
 	return s.bot.Respond(ctx, sess.From(), r)
 }

@@ -14,18 +14,23 @@ import (
 	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
-// Limits bound how fast visitors may send: per visitor and per IP (an office behind one address
-// gets more room than one browser).
+// Limits bound how fast visitors may send, per visitor and per IP (an office behind one address
+// gets more room than one browser), and how fast one IP may start new visitors.
 type Limits struct {
 	PerVisitorBurst int
 	PerVisitorEvery time.Duration
 	PerIPBurst      int
 	PerIPEvery      time.Duration
+	// SessionsPerIPBurst new visitors from one IP at once, then one more every SessionsPerIPEvery
+	// (resuming a visitor by their token is not limited: it makes nothing).
+	SessionsPerIPBurst int
+	SessionsPerIPEvery time.Duration
 }
 
 // DefaultLimits allow a quick burst of 10 messages per visitor, then one a second; 60 per IP, then
-// five a second.
-var DefaultLimits = Limits{PerVisitorBurst: 10, PerVisitorEvery: time.Second, PerIPBurst: 60, PerIPEvery: 200 * time.Millisecond}
+// five a second; 30 new visitors per IP, then one every 10 seconds (docs/widget.md, "Limits").
+var DefaultLimits = Limits{PerVisitorBurst: 10, PerVisitorEvery: time.Second, PerIPBurst: 60, PerIPEvery: 200 * time.Millisecond,
+	SessionsPerIPBurst: 30, SessionsPerIPEvery: 10 * time.Second}
 
 // Feed delivers what every node committed (internal/event).
 type Feed interface {
@@ -49,6 +54,7 @@ type Service struct {
 	convs    *conversation.Service
 	byVis    *ratelimit.Keyed
 	byIP     *ratelimit.Keyed
+	newByIP  *ratelimit.Keyed // new visitors (sessions without a token)
 	bot      Bot
 	// blocks counts the blocks announced on any node (BlocksChanged); sessions remember the count
 	// at which they were last found not blocked (guard).
@@ -80,8 +86,12 @@ func New(o Options) *Service {
 	if o.Limits == (Limits{}) {
 		o.Limits = DefaultLimits
 	}
+	if o.Limits.SessionsPerIPBurst == 0 {
+		o.Limits.SessionsPerIPBurst, o.Limits.SessionsPerIPEvery = DefaultLimits.SessionsPerIPBurst, DefaultLimits.SessionsPerIPEvery
+	}
 	s := &Service{contacts: o.Contacts, convs: o.Conversations, bot: o.Bot,
-		byVis: ratelimit.New(o.Limits.PerVisitorEvery, o.Limits.PerVisitorBurst), byIP: ratelimit.New(o.Limits.PerIPEvery, o.Limits.PerIPBurst)}
+		byVis: ratelimit.New(o.Limits.PerVisitorEvery, o.Limits.PerVisitorBurst), byIP: ratelimit.New(o.Limits.PerIPEvery, o.Limits.PerIPBurst),
+		newByIP: ratelimit.New(o.Limits.SessionsPerIPEvery, o.Limits.SessionsPerIPBurst)}
 	if o.Feed != nil {
 		o.Feed.Subscribe(s.onNotice)
 	} else {
@@ -91,7 +101,9 @@ func New(o Options) *Service {
 }
 
 // Session starts a visitor (no token) or resumes one (token). It is called only once the visitor
-// interacts, so crawlers and passers-by make no rows.
+// interacts, so crawlers and passers-by make no rows; a new visitor is a visitor row alone, whose
+// contact is made when they first write or give details. One IP starts at most
+// Limits.SessionsPerIPBurst new visitors at once (errs.RateLimited "too_many_sessions").
 func (s *Service) Session(ctx context.Context, site *inbox.Website, in contact.SessionInput) (*Session, error) {
 	if in.Token != "" {
 		v, c, err := s.contacts.Resume(ctx, site, in)
@@ -103,13 +115,65 @@ func (s *Service) Session(ctx context.Context, site *inbox.Website, in contact.S
 				return nil, err
 			}
 		}
-		return &Session{Site: site, Visitor: v, Contact: c}, nil
+		return NewSession(site, v, c, ""), nil
 	}
-	v, c, token, err := s.contacts.Start(ctx, site, in)
+	if !s.newByIP.Take(time.Now(), in.IP) {
+		return nil, errs.Coded(errs.RateLimited, "too_many_sessions", "too many new chat sessions from this address; try again in a minute")
+	}
+	v, token, err := s.contacts.Start(ctx, site, in)
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Site: site, Visitor: v, Contact: c, Token: token}, nil
+	return NewSession(site, v, nil, token), nil
+}
+
+// contactOf returns the session's contact, making it first when the visitor has none yet: they are
+// about to write or give details.
+func (s *Service) contactOf(ctx context.Context, sess *Session) (*contact.Contact, error) {
+	if c := sess.Contact(); c != nil {
+		return c, nil
+	}
+	c, err := s.contacts.ContactOf(ctx, sess.Visitor)
+	if err != nil {
+		return nil, err
+	}
+	sess.contact.Store(c)
+	return c, nil
+}
+
+// knownContactID is the session's contact id (0: none), read again when the session has none: the
+// visitor's other tab, or one of their HTTP calls, may have made it since the session began.
+func (s *Service) knownContactID(ctx context.Context, sess *Session) (int64, error) {
+	if id := sess.ContactID(); id != 0 {
+		return id, nil
+	}
+	v, err := s.contacts.VisitorByID(ctx, sess.Visitor.ID)
+	if err != nil || v.ContactID == 0 {
+		return 0, err
+	}
+	c, err := s.contacts.ContactOf(ctx, v)
+	if err != nil {
+		return 0, err
+	}
+	sess.contact.Store(c)
+	return c.ID, nil
+}
+
+// errNoConversation is what a visitor without a contact gets for their conversation: they have none.
+func errNoConversation() error { return errs.E(errs.NotFound, "no conversation yet") }
+
+// errOr is err, or otherwise when err is nil.
+func errOr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
+}
+
+// hasContact reports whether the visitor has a contact (and so may have conversations).
+func (s *Service) hasContact(ctx context.Context, sess *Session) (bool, error) {
+	id, err := s.knownContactID(ctx, sess)
+	return id != 0, err
 }
 
 // Authenticate resumes the visitor of a token (the socket's first frame).
@@ -121,7 +185,7 @@ func (s *Service) Authenticate(ctx context.Context, site *inbox.Website, token, 
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Site: site, Visitor: v, Contact: c}, nil
+	return NewSession(site, v, c, ""), nil
 }
 
 // allow takes one message from the visitor's and the IP's allowance.
@@ -136,6 +200,9 @@ func (s *Service) Send(ctx context.Context, sess *Session, ip string, in convers
 	if err := s.guard(ctx, sess, ip); err != nil {
 		return nil, nil, err
 	}
+	if _, err := s.contactOf(ctx, sess); err != nil {
+		return nil, nil, err
+	}
 	c, m, err := s.convs.ContactWrites(ctx, sess.From(), in)
 	if err == nil && c.Status == conversation.Open {
 		sess.openID.Store(c.ID)
@@ -145,11 +212,17 @@ func (s *Service) Send(ctx context.Context, sess *Session, ip string, in convers
 
 // Conversation returns the visitor's latest conversation with what they may see after afterSeq.
 func (s *Service) Conversation(ctx context.Context, sess *Session, afterSeq int64) (*conversation.Conversation, []conversation.Message, error) {
+	if ok, err := s.hasContact(ctx, sess); !ok {
+		return nil, nil, errOr(err, errNoConversation())
+	}
 	return s.convs.ContactConversation(ctx, sess.From(), afterSeq, 500)
 }
 
 // MarkRead records that the visitor has read conversation id (0: their latest) up to seq.
 func (s *Service) MarkRead(ctx context.Context, sess *Session, id, seq int64) error {
+	if ok, err := s.hasContact(ctx, sess); !ok {
+		return errOr(err, errNoConversation())
+	}
 	if id == 0 {
 		c, err := s.convs.ContactLatest(ctx, sess.From())
 		if err != nil {
@@ -163,6 +236,9 @@ func (s *Service) MarkRead(ctx context.Context, sess *Session, id, seq int64) er
 // Typing tells the agents who see the visitor's open conversation that they are typing (or
 // stopped); with no open conversation there is nothing to type into yet.
 func (s *Service) Typing(ctx context.Context, sess *Session, on bool) error {
+	if sess.ContactID() == 0 {
+		return nil
+	}
 	c, err := s.convs.ContactLatest(ctx, sess.From())
 	if errs.Is(err, errs.NotFound) || (err == nil && c.Status != conversation.Open) {
 		return nil
@@ -183,6 +259,9 @@ func (s *Service) PageView(ctx context.Context, sess *Session, url, title string
 
 // Rate records the visitor's rating of their closed conversation.
 func (s *Service) Rate(ctx context.Context, sess *Session, conversationID int64, rating int) (*conversation.Conversation, error) {
+	if ok, err := s.hasContact(ctx, sess); !ok {
+		return nil, errOr(err, errNoConversation())
+	}
 	return s.convs.Rate(ctx, sess.From(), conversationID, rating)
 }
 
@@ -193,7 +272,7 @@ func (s *Service) Identify(ctx context.Context, sess *Session, in contact.Identi
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Site: sess.Site, Visitor: v, Contact: c, Token: token}, nil
+	return NewSession(sess.Site, v, c, token), nil
 }
 
 // Describe lets the visitor give their name and email (the offline contact form), so replies can
@@ -206,12 +285,20 @@ func (s *Service) Describe(ctx context.Context, sess *Session, name, email strin
 	if email != "" {
 		p.Email = &email
 	}
-	return s.contacts.Save(ctx, sess.Contact.ID, p)
+	c, err := s.contactOf(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
+	return s.contacts.Save(ctx, c.ID, p)
 }
 
 // Consent records the visitor's GDPR consent to a text of a version, with the time.
 func (s *Service) Consent(ctx context.Context, sess *Session, text, version string) (*contact.Consent, error) {
-	return s.contacts.RecordConsent(ctx, sess.Contact.ID, text, version)
+	c, err := s.contactOf(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
+	return s.contacts.RecordConsent(ctx, c.ID, text, version)
 }
 
 // StartChat starts the chat an agent invited this visitor to (a proactive chat): a conversation
@@ -223,6 +310,9 @@ func (s *Service) StartChat(ctx context.Context, sess *Session, agentID int64, b
 	}
 	if blocked {
 		return nil, errs.Coded(errs.Forbidden, "blocked", "this visitor is blocked on this website")
+	}
+	if _, err := s.contactOf(ctx, sess); err != nil {
+		return nil, err
 	}
 	c, err := s.convs.AgentStarts(ctx, agentID, sess.From(), body, clientID)
 	if err == nil && c.Status == conversation.Open {
@@ -244,6 +334,9 @@ func (s *Service) AgentsAvailable(ctx context.Context, sess *Session) (int, erro
 // Transcript asks for the visitor's conversation id (0: their latest) by email, to the email
 // their contact has.
 func (s *Service) Transcript(ctx context.Context, sess *Session, id int64) error {
+	if ok, err := s.hasContact(ctx, sess); !ok {
+		return errOr(err, errNoConversation())
+	}
 	if id == 0 {
 		c, err := s.convs.ContactLatest(ctx, sess.From())
 		if err != nil {

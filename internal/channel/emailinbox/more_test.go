@@ -169,7 +169,11 @@ func TestWebsiteFollowUpByEmail(t *testing.T) {
 	if err := e.db.CreateWebsite(e.ctx, site); err != nil {
 		t.Fatal(err)
 	}
-	v, ct, _, err := e.contacts.Start(e.ctx, site, contact.SessionInput{UserAgent: "test", IP: "192.0.2.7", Locale: "de-AT"})
+	v, _, err := e.contacts.Start(e.ctx, site, contact.SessionInput{UserAgent: "test", IP: "192.0.2.7", Locale: "de-AT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := e.contacts.ContactOf(e.ctx, v)
 	if err != nil {
 		t.Fatal(err)
 	}

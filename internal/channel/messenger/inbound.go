@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/blob"
 	"github.com/parleyhq/parley/internal/channel"
+	"github.com/parleyhq/parley/internal/clienttext"
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/jobs"
@@ -55,6 +56,19 @@ type messagingEvent struct {
 	Read *struct {
 		Watermark int64 `json:"watermark"`
 	} `json:"read"`
+	// repaired: the event's JSON held text encoding/json had to replace (invalid UTF-8, a lone
+	// surrogate) or that holds NUL; the message is marked so (channel.Inbound.Repaired).
+	repaired bool
+}
+
+func (ev *messagingEvent) UnmarshalJSON(b []byte) error {
+	type plain messagingEvent
+	if err := json.Unmarshal(b, (*plain)(ev)); err != nil {
+		return err
+	}
+	_, p := clienttext.Find(b)
+	ev.repaired = p != ""
+	return nil
 }
 
 type attachment struct {
@@ -205,7 +219,7 @@ func (s *Service) message(ctx context.Context, page *Page, ev messagingEvent) er
 	if err := s.o.Repo.TouchChannelContact(ctx, page.ID, psid, eventTime(ev.Timestamp, s.o.Now())); err != nil {
 		return err
 	}
-	in := channel.Inbound{Inbox: &page.Inbox, From: from, ContactID: ct.ID, ExternalID: m.Mid, Text: m.Text}
+	in := channel.Inbound{Inbox: &page.Inbox, From: from, ContactID: ct.ID, ExternalID: m.Mid, Text: m.Text, Repaired: ev.repaired}
 	meta := &conversation.ChannelMeta{}
 	if m.QuickReply != nil {
 		meta.QuickReply = m.QuickReply.Payload
@@ -335,7 +349,7 @@ func (s *Service) postback(ctx context.Context, page *Page, ev messagingEvent) e
 		text = pb.Payload
 	}
 	_, _, err = s.o.Receiver.Receive(ctx, channel.Inbound{Inbox: &page.Inbox, From: from, ContactID: ct.ID, ExternalID: ext, Text: text,
-		Channel: &conversation.ChannelMeta{Postback: pb.Payload}})
+		Channel: &conversation.ChannelMeta{Postback: pb.Payload}, Repaired: ev.repaired})
 	return err
 }
 
@@ -363,7 +377,7 @@ func (s *Service) echo(ctx context.Context, page *Page, ev messagingEvent) error
 	if name == "" {
 		name = page.Name
 	}
-	in := channel.Inbound{Inbox: &page.Inbox, From: from, ContactID: ct.ID, ExternalID: m.Mid, Text: m.Text, Echo: true, EchoName: name}
+	in := channel.Inbound{Inbox: &page.Inbox, From: from, ContactID: ct.ID, ExternalID: m.Mid, Text: m.Text, Echo: true, EchoName: name, Repaired: ev.repaired}
 	meta := &conversation.ChannelMeta{Echo: true}
 	if err := s.attachments(ctx, &in, meta, string(m.StickerID), m.Attachments); err != nil {
 		return err

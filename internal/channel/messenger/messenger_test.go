@@ -224,6 +224,31 @@ func TestInboundSamples(t *testing.T) {
 	})
 }
 
+// Text Meta sends that cannot be stored as it is — a NUL, a UTF-16 surrogate without its pair — is
+// never refused: the message is kept with the NUL removed and the surrogate replaced, and marked
+// repaired so the inbox says so, the same on both engines.
+func TestRepairedText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		bad := fill(graphtest.SampleQuickReply, "hello, world!", `nul\u0000 here \ud800 there`, "1458692752478", now())
+		lone := fill(graphtest.SampleQuickReply, "hello, world!", `lone \udc00 surrogate`, "mid.1457764197618:41d102a3e1ae206a38", "m_lone", "1458692752478", now())
+		good := fill(graphtest.SampleQuickReply, "hello, world!", "fine", "mid.1457764197618:41d102a3e1ae206a38", "m_good", "1458692752478", now())
+		if status := w.deliver(bad, lone, good); status != 200 {
+			t.Fatalf("delivery answered %d", status)
+		}
+		c := w.Only(conversation.FolderUnassigned)
+		want := map[string]struct {
+			body     string
+			repaired bool
+		}{"mid.1457764197618:41d102a3e1ae206a38": {"nul here \uFFFD there", true}, "m_lone": {"lone \uFFFD surrogate", true}, "m_good": {"fine", false}}
+		for _, m := range w.WaitSaid(c.ID, conversation.FromVisitor, 3) {
+			if wm := want[m.ExternalID]; m.Body != wm.body || m.Repaired != wm.repaired {
+				t.Errorf("message %s: %q repaired=%v, want %q repaired=%v", m.ExternalID, m.Body, m.Repaired, wm.body, wm.repaired)
+			}
+		}
+	})
+}
+
 // The Page's own messages sent from elsewhere come back as echoes and are shown as the Page's;
 // Parley's own replies come back as echoes too and are not stored twice.
 func TestEchoes(t *testing.T) {

@@ -491,6 +491,7 @@ class Entry extends Component<{ m: Message; seen: boolean; me: number; contact: 
         <div class="bubble">{body(m)}</div>
         {m.email && <MailNotes m={m} />}
         {m.channel_meta && <ChannelNotes meta={m.channel_meta} />}
+        {m.repaired && !m.email && <p class="channel-notes small muted">{t("mail.repaired")}</p>}
         {m.delivery && <DeliveryLine m={m} channel={channel} />}
         {seen && <div class="seen small muted">{t("conv.seen")}</div>}
       </li>

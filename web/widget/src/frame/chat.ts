@@ -304,7 +304,8 @@ export class Chat {
         withPage = false; // a page Parley cannot record (file:, odd URLs): start without it
         continue;
       }
-      if (!this.fatal(r.code) && r.status !== 0 && r.status < 500) {
+      // Too many new sessions from this address (429) passes: try again later, like a 5xx.
+      if (!this.fatal(r.code) && r.status !== 0 && r.status < 500 && r.status !== 429) {
         console.warn("Parley: the chat session failed:", r.code);
         this.off("session_failed");
       }
