@@ -19,14 +19,14 @@ func TestBlockSilencesOpenSockets(t *testing.T) {
 	}
 	s := startServer(t, nil, "--data", dir)
 	host := strings.TrimPrefix(s.url, "http://")
-	owner := &api{t: t, base: s.url, c: browser()}
+	owner := &api{t: t, base: s.url, c: browser(t)}
 	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
 	site := owner.must(201, "POST", "/api/v1/websites", map[string]any{"name": "Shop", "allowed_domains": []string{"localhost", "shop.example"}})["website"].(map[string]any)
 	key := site["public_key"].(string)
 
 	// Two visitors on the same IP (loopback), each with a socket, each sends a message.
 	open := func(name string) *socket {
-		v := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
+		v := &api{t: t, base: s.url, c: client(t), header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
 		token := v.must(201, "POST", "/widget/v1/"+key+"/session", map[string]string{"page_url": "https://shop.example/" + name})["token"].(string)
 		ws := dialSocket(t, "ws://"+host+"/widget/v1/"+key+"/ws", http.Header{"Origin": {s.url}})
 		ws.send(map[string]string{"t": "auth", "token": token})

@@ -23,9 +23,9 @@ func TestBotLiveChatSurvivesRestart(t *testing.T) {
 		}
 	}
 	s := startServer(t, nil, "--data", dir)
-	owner := &api{t: t, base: s.url, c: browser()}
+	owner := &api{t: t, base: s.url, c: browser(t)}
 	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
-	agent := &api{t: t, base: s.url, c: browser()}
+	agent := &api{t: t, base: s.url, c: browser(t)}
 	agentID := num(agent.must(200, "POST", "/api/v1/session", map[string]string{"email": "agent@example.com", "password": "correct horse battery"})["user"].(map[string]any)["id"])
 	site := owner.must(201, "POST", "/api/v1/websites", map[string]any{"name": "Shop", "allowed_domains": []string{"localhost", "shop.example"}})["website"].(map[string]any)
 	siteID, key := num(site["id"]), site["public_key"].(string)
@@ -70,7 +70,7 @@ func TestBotLiveChatSurvivesRestart(t *testing.T) {
 		t.Fatalf("allowed.js with the page: %d %s", res.StatusCode, script)
 	}
 
-	visitor := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
+	visitor := &api{t: t, base: s.url, c: client(t), header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
 	sess := visitor.must(201, "POST", "/widget/v1/"+key+"/session", map[string]string{"page_url": "https://shop.example/pricing"})
 	if ap, _ := sess["appearance"].(map[string]any); ap == nil || ap["bot_name"] != "Shop assistant" {
 		t.Fatalf("the session carries the playbook's look: %v", sess)
@@ -119,7 +119,7 @@ func TestBotLiveChatSurvivesRestart(t *testing.T) {
 	ack := ws.waitFor("capture ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "c2" })
 	convID := num(ack["conversation_id"])
 
-	owner = &api{t: t, base: s.url, c: browser()}
+	owner = &api{t: t, base: s.url, c: browser(t)}
 	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
 	leads := owner.must(200, "GET", fmt.Sprintf("/api/v1/leads?conversation_id=%d", convID), nil)["leads"].([]any)
 	if len(leads) != 1 {

@@ -115,7 +115,7 @@ type clusterAgent struct {
 // signIn logs the user in on node s.
 func (c *cluster) signIn(s *server, name string) *clusterAgent {
 	c.t.Helper()
-	a := &api{t: c.t, base: s.url, c: browser()}
+	a := &api{t: c.t, base: s.url, c: browser(c.t)}
 	me := a.must(200, "POST", "/api/v1/session", map[string]string{"email": name + "@example.com", "password": clusterPassword})
 	u, _ := url.Parse(s.url)
 	cookies := a.c.Jar.Cookies(u)
@@ -127,7 +127,7 @@ func (c *cluster) signIn(s *server, name string) *clusterAgent {
 
 // on is an API client for the user on node s.
 func (ag *clusterAgent) on(s *server) *api {
-	return &api{t: ag.t, base: s.url, c: &http.Client{Timeout: 30 * time.Second}, header: http.Header{"Cookie": {ag.cookie}}}
+	return &api{t: ag.t, base: s.url, c: client(ag.t), header: http.Header{"Cookie": {ag.cookie}}}
 }
 
 // socket opens the user's event socket on node s and waits for its hello, available.
@@ -148,14 +148,14 @@ const clusterUA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Fire
 
 func newClusterVisitor(t *testing.T, s *server, key string) *clusterVisitor {
 	t.Helper()
-	a := &api{t: t, base: s.url, c: &http.Client{Timeout: 30 * time.Second}, header: http.Header{"User-Agent": {clusterUA}}}
+	a := &api{t: t, base: s.url, c: client(t), header: http.Header{"User-Agent": {clusterUA}}}
 	sess := a.must(201, "POST", "/widget/v1/"+key+"/session", map[string]string{"page_url": "https://shop.example/", "page_title": "Shop"})
 	return &clusterVisitor{t: t, key: key, token: sess["token"].(string)}
 }
 
 // on is the widget's HTTP client for the visitor on node s.
 func (v *clusterVisitor) on(s *server) *api {
-	return &api{t: v.t, base: s.url, c: &http.Client{Timeout: 30 * time.Second},
+	return &api{t: v.t, base: s.url, c: client(v.t),
 		header: http.Header{"User-Agent": {clusterUA}, "Authorization": {"Visitor " + v.token}}}
 }
 

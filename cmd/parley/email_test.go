@@ -40,7 +40,7 @@ func TestEmailThroughTheServer(t *testing.T) {
 			t.Fatal("the SMTP listener's address was not printed")
 		}
 	}
-	owner := &api{t: t, base: s.url, c: browser()}
+	owner := &api{t: t, base: s.url, c: browser(t)}
 	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
 	// The owner opens the inbox: available, and told live.
 	u, _ := url.Parse(s.url)

@@ -203,9 +203,9 @@ func TestLiveChatJourney(t *testing.T) {
 	}
 	s := startServer(t, nil, "--data", dir)
 	host := strings.TrimPrefix(s.url, "http://")
-	owner := &api{t: t, base: s.url, c: browser()}
+	owner := &api{t: t, base: s.url, c: browser(t)}
 	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
-	agent := &api{t: t, base: s.url, c: browser()}
+	agent := &api{t: t, base: s.url, c: browser(t)}
 	me := agent.must(200, "POST", "/api/v1/session", map[string]string{"email": "agent@example.com", "password": "correct horse battery"})
 	agentID := num(me["user"].(map[string]any)["id"])
 
@@ -214,7 +214,7 @@ func TestLiveChatJourney(t *testing.T) {
 	if site["visibility"] != "private" || site["reopen_policy"] != "final" {
 		t.Fatalf("website defaults: %v", site)
 	}
-	colleague := &api{t: t, base: s.url, c: browser()}
+	colleague := &api{t: t, base: s.url, c: browser(t)}
 	colleagueID := num(colleague.must(200, "POST", "/api/v1/session", map[string]string{"email": "colleague@example.com", "password": "correct horse battery"})["user"].(map[string]any)["id"])
 	owner.must(200, "PUT", fmt.Sprintf("/api/v1/inboxes/%d/members", siteID), map[string]any{"user_ids": []int64{agentID, colleagueID}})
 
@@ -234,11 +234,11 @@ func TestLiveChatJourney(t *testing.T) {
 
 	// A page on a domain the website does not allow gets no session.
 	// A real browser: crawlers and scripts get no visitor identity.
-	visitor := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
+	visitor := &api{t: t, base: s.url, c: client(t), header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
 	if code, out := visitor.call("POST", "/widget/v1/"+key+"/session", map[string]string{}); code != 201 {
 		t.Fatalf("browser session: %d %v", code, out)
 	}
-	bot := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"User-Agent": {"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}}}
+	bot := &api{t: t, base: s.url, c: client(t), header: http.Header{"User-Agent": {"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}}}
 	if code, out := bot.call("POST", "/widget/v1/"+key+"/session", map[string]string{}); code != 400 || out["error"].(map[string]any)["code"] != "crawler" {
 		t.Fatalf("crawler session: %d %v", code, out)
 	}
@@ -319,8 +319,9 @@ func TestLiveChatJourney(t *testing.T) {
 	png := tinyPNG(t)
 	req, _ := http.NewRequest("POST", s.url+"/widget/v1/"+key+"/attachments?name=shoe%204111111111111111.png", bytes.NewReader(png))
 	req.Header.Set("Authorization", "Visitor "+token)
+	req.Header.Set("Content-Type", "image/png") // as a browser sends a file
 	req.Header.Set("User-Agent", visitor.header.Get("User-Agent"))
-	res, err := http.DefaultClient.Do(req)
+	res, err := client(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +445,7 @@ func TestLiveChatJourney(t *testing.T) {
 	}
 
 	// A forged token is refused and stores nothing.
-	forged := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"Authorization": {"Visitor pv_forged"}}}
+	forged := &api{t: t, base: s.url, c: client(t), header: http.Header{"Authorization": {"Visitor pv_forged"}}}
 	if code, _ := forged.call("POST", "/widget/v1/"+key+"/messages", map[string]string{"body": "hi"}); code != 401 {
 		t.Fatalf("forged token: %d", code)
 	}
