@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,6 +27,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/lxzan/gws"
 
+	"github.com/parleyhq/parley/internal/openapitest"
 	"github.com/parleyhq/parley/internal/testenv"
 )
 
@@ -105,8 +107,9 @@ type parleyServer struct {
 	t        *testing.T
 	bin      string
 	data     string
-	addr     string // host:port, the same across restarts
-	url      string
+	addr     string // the server's own host:port, the same across restarts
+	url      string // where clients reach it: the validating proxy (--base-url)
+	proxy    *openapitest.Proxy
 	password string // the demo owner's, printed on the first start
 	cmd      *exec.Cmd
 	done     chan error
@@ -164,7 +167,12 @@ func (s *parleyServer) startPlain() {
 
 func (s *parleyServer) start() {
 	s.t.Helper()
-	args := []string{"serve", "--data", s.data, "--addr", s.addr}
+	// Browsers and API clients reach Parley through a reverse proxy that checks every exchange on a
+	// documented route against docs/openapi.yaml; Parley knows the proxy's address as its own.
+	if s.proxy == nil {
+		s.proxy = openapitest.NewProxy(s.t)
+	}
+	args := []string{"serve", "--data", s.data, "--addr", s.addr, "--base-url", s.proxy.URL}
 	if !s.plain {
 		args = append(args, "--demo")
 	}
@@ -224,8 +232,31 @@ func (s *parleyServer) start() {
 		for range lines {
 		}
 	}()
+	if base != s.proxy.URL {
+		s.t.Fatalf("parley printed %s, not its --base-url %s", base, s.proxy.URL)
+	}
 	s.url = base
-	s.addr = strings.TrimPrefix(base, "http://")
+	s.addr = s.listenAddr()
+	if err := s.proxy.SetTarget("http://" + s.addr); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+var servingLine = regexp.MustCompile(`msg="parley serving" addr=(\S+)`)
+
+// listenAddr reads the address Parley listens on from its log (the last start's).
+func (s *parleyServer) listenAddr() string {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := servingLine.FindAllStringSubmatch(s.stderr.String(), -1); len(m) > 0 {
+			return m[len(m)-1][1]
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("parley logged no listening address within 10 s:\n%s", s.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // stop ends the server with SIGTERM and waits for it.
@@ -296,7 +327,7 @@ func (a *agent) goOnline(s *parleyServer) {
 		cookie = append(cookie, c.Name+"="+c.Value)
 	}
 	a.ws = &agentSocket{signal: make(chan struct{}, 1)}
-	conn, _, err := gws.NewClient(a.ws, &gws.ClientOption{Addr: "ws://" + s.addr + "/api/v1/events",
+	conn, _, err := gws.NewClient(a.ws, &gws.ClientOption{Addr: "ws://" + strings.TrimPrefix(s.url, "http://") + "/api/v1/events",
 		RequestHeader: http.Header{"Cookie": {strings.Join(cookie, "; ")}, "Origin": {s.url}}})
 	if err != nil {
 		t.Fatalf("agent socket: %v", err)

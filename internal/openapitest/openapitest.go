@@ -13,6 +13,7 @@ package openapitest
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -119,6 +120,15 @@ func (c *Checker) Check(req *http.Request, reqBody []byte, res *http.Response, r
 	req.Body = io.NopCloser(bytes.NewReader(reqBody))
 	req.ContentLength = int64(len(reqBody))
 	res2 := *res
+	if res.Header.Get("Content-Encoding") == "gzip" && len(resBody) > 0 {
+		// A browser asked for gzip and the proxy passes it on as it is: check what it unpacks to.
+		zr, err := gzip.NewReader(bytes.NewReader(resBody))
+		if err == nil {
+			if plain, err := io.ReadAll(io.LimitReader(zr, maxBody)); err == nil {
+				resBody = plain
+			}
+		}
+	}
 	res2.Body = io.NopCloser(bytes.NewReader(resBody))
 
 	specMu.Lock()

@@ -40,7 +40,14 @@ func NewProxy(t testing.TB) *Proxy {
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(p.backend())
-			r.Out.Host = r.In.Host // the server sees the address the browser used, as behind a real proxy
+			// Transparent: the server sees the address the browser used and the forwarding headers
+			// the client sent (Rewrite drops them otherwise), as if the proxy were not there.
+			r.Out.Host = r.In.Host
+			for _, h := range []string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
+				if v, ok := r.In.Header[h]; ok {
+					r.Out.Header[h] = v
+				}
+			}
 		},
 		ModifyResponse: p.check,
 		FlushInterval:  -1,
