@@ -119,6 +119,11 @@ func (c *Checker) Check(req *http.Request, reqBody []byte, res *http.Response, r
 	req = req.Clone(req.Context())
 	req.Body = io.NopCloser(bytes.NewReader(reqBody))
 	req.ContentLength = int64(len(reqBody))
+	if len(reqBody) > 0 && req.Header.Get("Content-Type") == "" {
+		// A file a browser sends without a type (RFC 9110 section 8.3: the receiver may take it as
+		// application/octet-stream, which the spec's */* accepts).
+		req.Header.Set("Content-Type", "application/octet-stream")
+	}
 	res2 := *res
 	if res.Header.Get("Content-Encoding") == "gzip" && len(resBody) > 0 {
 		// A browser asked for gzip and the proxy passes it on as it is: check what it unpacks to.
