@@ -25,10 +25,10 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/lxzan/gws"
 
 	"github.com/parleyhq/parley/internal/openapitest"
 	"github.com/parleyhq/parley/internal/testenv"
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // The browser journeys drive the real widget in headless Chromium against a real `parley serve`
@@ -291,7 +291,7 @@ type agent struct {
 	t    *testing.T
 	base string
 	c    *http.Client
-	ws   *agentSocket
+	ws   *wstest.Conn
 }
 
 // signIn signs in as the demo owner and opens the inbox's socket, which makes them available.
@@ -326,16 +326,13 @@ func (a *agent) goOnline(s *parleyServer) {
 	for _, c := range a.c.Jar.Cookies(u) {
 		cookie = append(cookie, c.Name+"="+c.Value)
 	}
-	a.ws = &agentSocket{signal: make(chan struct{}, 1)}
-	conn, _, err := gws.NewClient(a.ws, &gws.ClientOption{Addr: "ws://" + strings.TrimPrefix(s.url, "http://") + "/api/v1/events",
-		RequestHeader: http.Header{"Cookie": {strings.Join(cookie, "; ")}, "Origin": {s.url}}})
-	if err != nil {
-		t.Fatalf("agent socket: %v", err)
-	}
-	go conn.ReadLoop()
-	t.Cleanup(func() { conn.NetConn().Close() })
-	a.ws.waitFor(t, "hello", func(e map[string]any) bool { return e["t"] == "hello" })
+	a.ws = wstest.DialNamed(t, "the agent's socket", "ws://"+strings.TrimPrefix(s.url, "http://")+"/api/v1/events",
+		http.Header{"Cookie": {strings.Join(cookie, "; ")}, "Origin": {s.url}})
+	a.ws.WaitWithin(socketWait, "hello", wstest.Type("hello"))
 }
+
+// socketWait is how long a test waits for a frame on the agent's socket.
+const socketWait = 20 * time.Second
 
 // eventually waits up to 20 s for cond, asking again every 100 ms (for state only the API shows).
 func eventually(t *testing.T, what string, cond func() bool) {
@@ -383,7 +380,7 @@ func (a *agent) must(status int, method, path string, body any) map[string]any {
 // waitMessage waits for a visitor message with this body and returns its conversation's id.
 func (a *agent) waitMessage(body string) int64 {
 	a.t.Helper()
-	e := a.ws.waitFor(a.t, "the visitor's message "+body, func(e map[string]any) bool {
+	e := a.ws.WaitWithin(socketWait, "the visitor's message "+body, func(e map[string]any) bool {
 		msgs, _ := e["messages"].([]any)
 		for _, m := range msgs {
 			if mm, _ := m.(map[string]any); mm["body"] == body {
@@ -413,53 +410,6 @@ func (a *agent) count(convID int64, body string) int {
 		}
 	}
 	return n
-}
-
-type agentSocket struct {
-	gws.BuiltinEventHandler
-	mu     sync.Mutex
-	events []map[string]any
-	signal chan struct{}
-}
-
-func (s *agentSocket) OnMessage(c *gws.Conn, m *gws.Message) {
-	defer m.Close()
-	raw := m.Bytes()
-	var batch []map[string]any
-	if len(raw) > 0 && raw[0] == '[' {
-		_ = json.Unmarshal(raw, &batch)
-	} else {
-		var one map[string]any
-		_ = json.Unmarshal(raw, &one)
-		batch = []map[string]any{one}
-	}
-	s.mu.Lock()
-	s.events = append(s.events, batch...)
-	s.mu.Unlock()
-	select {
-	case s.signal <- struct{}{}:
-	default:
-	}
-}
-
-func (s *agentSocket) waitFor(t *testing.T, what string, pred func(map[string]any) bool) map[string]any {
-	t.Helper()
-	deadline := time.After(20 * time.Second)
-	for {
-		s.mu.Lock()
-		for _, e := range s.events {
-			if pred(e) {
-				s.mu.Unlock()
-				return e
-			}
-		}
-		s.mu.Unlock()
-		select {
-		case <-s.signal:
-		case <-deadline:
-			t.Fatalf("agent: no %s within 20 s", what)
-		}
-	}
 }
 
 // ---- a browser tab

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // TestInboxListAndAssignees: what the inbox app needs beyond the conversation itself — each folder
@@ -28,8 +30,8 @@ func TestInboxListAndAssignees(t *testing.T) {
 	online := func(a *api) {
 		u, _ := url.Parse(s.url)
 		c := a.c.Jar.Cookies(u)
-		ws := dialSocket(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {c[0].Name + "=" + c[0].Value}, "Origin": {s.url}})
-		ws.waitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" })
+		ws := wstest.Dial(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {c[0].Name + "=" + c[0].Value}, "Origin": {s.url}})
+		ws.WaitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" })
 	}
 	owner, _ := signIn("owner@example.com")
 	agent, agentID := signIn("agent@example.com")
