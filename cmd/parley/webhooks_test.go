@@ -13,6 +13,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/parleyhq/parley/internal/openapitest"
 	"github.com/parleyhq/parley/internal/storetest"
 	"github.com/parleyhq/parley/internal/testenv"
 )
@@ -41,6 +42,7 @@ func newHookReceiver(t *testing.T) *hookReceiver {
 	r := &hookReceiver{t: t, arrive: make(chan struct{}, 100)}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
+		openapitest.CheckWebhook(t, req, body)
 		r.mu.Lock()
 		wh, err := standardwebhooks.NewWebhook(r.secret)
 		q := hookRequest{id: req.Header.Get("webhook-id"), body: string(body), verified: err}

@@ -14,6 +14,7 @@ package openapitest
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +29,8 @@ import (
 	validator "github.com/pb33f/libopenapi-validator"
 	verrors "github.com/pb33f/libopenapi-validator/errors"
 	"github.com/pb33f/libopenapi-validator/helpers"
+	"github.com/pb33f/libopenapi-validator/schema_validation"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 )
 
 // maxBody is the most of a body that is kept to validate; larger bodies (files) are not JSON.
@@ -36,6 +39,7 @@ const maxBody = 4 << 20
 var (
 	specOnce sync.Once
 	spec     validator.Validator
+	model    *v3.Document
 	specErr  error
 	specMu   sync.Mutex // the validator's caches are not documented as safe for concurrent use
 )
@@ -58,6 +62,12 @@ func load() (validator.Validator, error) {
 			specErr = fmt.Errorf("openapitest: %s: %w", path, err)
 			return
 		}
+		m, err := doc.BuildV3Model()
+		if err != nil {
+			specErr = fmt.Errorf("openapitest: %s: %w", path, err)
+			return
+		}
+		model = &m.Model
 		v, errs := validator.NewValidator(doc)
 		if len(errs) > 0 {
 			specErr = fmt.Errorf("openapitest: %s: %w", path, errors.Join(errs...))
@@ -273,4 +283,52 @@ func readBody(res *http.Response) ([]byte, error) {
 type readCloser struct {
 	io.Reader
 	io.Closer
+}
+
+// CheckWebhook checks a webhook delivery a test endpoint received against the spec's webhooks
+// (the test event, or an event of the log): its headers and its body. A violation fails t (with
+// Errorf: the receiver runs on its server's goroutine).
+func CheckWebhook(t testing.TB, req *http.Request, body []byte) {
+	t.Helper()
+	if _, err := load(); err != nil {
+		t.Error(err)
+		return
+	}
+	var head struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(body, &head)
+	name := "event"
+	if head.Type == "webhook.test" {
+		name = "test"
+	}
+	item, ok := model.Webhooks.Get(name)
+	if !ok || item.Post == nil {
+		t.Errorf("docs/openapi.yaml has no webhook %q", name)
+		return
+	}
+	op := item.Post
+	for _, p := range op.Parameters {
+		if p.In == "header" && p.Required != nil && *p.Required && req.Header.Get(p.Name) == "" {
+			t.Errorf("docs/openapi.yaml disagrees with the server: the %s webhook came without its %s header", name, p.Name)
+		}
+	}
+	mt, ok := op.RequestBody.Content.Get("application/json")
+	if !ok || mt.Schema == nil {
+		t.Errorf("docs/openapi.yaml: the %s webhook has no JSON body", name)
+		return
+	}
+	specMu.Lock()
+	valid, problems := schema_validation.NewSchemaValidator().ValidateSchemaBytes(mt.Schema.Schema(), body)
+	specMu.Unlock()
+	if !valid {
+		for _, p := range problems {
+			var b strings.Builder
+			fmt.Fprintf(&b, "the %s webhook %s: %s", name, body, p.Message)
+			for _, f := range p.SchemaValidationErrors {
+				fmt.Fprintf(&b, "\n\t%s", f.Error())
+			}
+			t.Errorf("docs/openapi.yaml disagrees with the server: %s", b.String())
+		}
+	}
 }

@@ -82,3 +82,29 @@ func TestCheckerFindsDisagreements(t *testing.T) {
 		})
 	}
 }
+
+// A delivery is checked against the webhooks the spec describes: its headers and its body.
+func TestCheckWebhook(t *testing.T) {
+	headers := http.Header{"Webhook-Id": {"msg_1"}, "Webhook-Timestamp": {"1735787045"}, "Webhook-Signature": {"v1,x"}}
+	for _, c := range []struct {
+		name, body string
+		header     http.Header
+		want       bool // a problem
+	}{
+		{"an event", `{"type":"conversation.created","position":7,"timestamp":"2025-01-02T03:04:05.006Z","data":{}}`, headers, false},
+		{"the test event", `{"type":"webhook.test","position":0,"timestamp":"2025-01-02T03:04:05.006Z","data":{"webhook_id":1,"message":"hi"}}`, headers, false},
+		{"an unknown type", `{"type":"conversation.exploded","position":7,"timestamp":"2025-01-02T03:04:05.006Z","data":{}}`, headers, true},
+		{"no position", `{"type":"conversation.created","timestamp":"2025-01-02T03:04:05.006Z","data":{}}`, headers, true},
+		{"no signature", `{"type":"conversation.created","position":7,"timestamp":"2025-01-02T03:04:05.006Z","data":{}}`, http.Header{"Webhook-Id": {"msg_1"}, "Webhook-Timestamp": {"1"}}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := &recorder{TB: t}
+			req := httptest.NewRequest("POST", "/parley", strings.NewReader(c.body))
+			req.Header = c.header
+			CheckWebhook(rec, req, []byte(c.body))
+			if c.want != (len(rec.errors) > 0) {
+				t.Fatalf("problems reported: %v, want some: %v", rec.errors, c.want)
+			}
+		})
+	}
+}
