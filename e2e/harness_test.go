@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,9 +25,10 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/lxzan/gws"
 
+	"github.com/parleyhq/parley/internal/openapitest"
 	"github.com/parleyhq/parley/internal/testenv"
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // The browser journeys drive the real widget in headless Chromium against a real `parley serve`
@@ -105,8 +107,9 @@ type parleyServer struct {
 	t        *testing.T
 	bin      string
 	data     string
-	addr     string // host:port, the same across restarts
-	url      string
+	addr     string // the server's own host:port, the same across restarts
+	url      string // where clients reach it: the validating proxy (--base-url)
+	proxy    *openapitest.Proxy
 	password string // the demo owner's, printed on the first start
 	cmd      *exec.Cmd
 	done     chan error
@@ -164,7 +167,12 @@ func (s *parleyServer) startPlain() {
 
 func (s *parleyServer) start() {
 	s.t.Helper()
-	args := []string{"serve", "--data", s.data, "--addr", s.addr}
+	// Browsers and API clients reach Parley through a reverse proxy that checks every exchange on a
+	// documented route against docs/openapi.yaml; Parley knows the proxy's address as its own.
+	if s.proxy == nil {
+		s.proxy = openapitest.NewProxy(s.t)
+	}
+	args := []string{"serve", "--data", s.data, "--addr", s.addr, "--base-url", s.proxy.URL}
 	if !s.plain {
 		args = append(args, "--demo")
 	}
@@ -224,8 +232,31 @@ func (s *parleyServer) start() {
 		for range lines {
 		}
 	}()
+	if base != s.proxy.URL {
+		s.t.Fatalf("parley printed %s, not its --base-url %s", base, s.proxy.URL)
+	}
 	s.url = base
-	s.addr = strings.TrimPrefix(base, "http://")
+	s.addr = s.listenAddr()
+	if err := s.proxy.SetTarget("http://" + s.addr); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+var servingLine = regexp.MustCompile(`msg="parley serving" addr=(\S+)`)
+
+// listenAddr reads the address Parley listens on from its log (the last start's).
+func (s *parleyServer) listenAddr() string {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := servingLine.FindAllStringSubmatch(s.stderr.String(), -1); len(m) > 0 {
+			return m[len(m)-1][1]
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("parley logged no listening address within 10 s:\n%s", s.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // stop ends the server with SIGTERM and waits for it.
@@ -260,7 +291,7 @@ type agent struct {
 	t    *testing.T
 	base string
 	c    *http.Client
-	ws   *agentSocket
+	ws   *wstest.Conn
 }
 
 // signIn signs in as the demo owner and opens the inbox's socket, which makes them available.
@@ -295,16 +326,13 @@ func (a *agent) goOnline(s *parleyServer) {
 	for _, c := range a.c.Jar.Cookies(u) {
 		cookie = append(cookie, c.Name+"="+c.Value)
 	}
-	a.ws = &agentSocket{signal: make(chan struct{}, 1)}
-	conn, _, err := gws.NewClient(a.ws, &gws.ClientOption{Addr: "ws://" + s.addr + "/api/v1/events",
-		RequestHeader: http.Header{"Cookie": {strings.Join(cookie, "; ")}, "Origin": {s.url}}})
-	if err != nil {
-		t.Fatalf("agent socket: %v", err)
-	}
-	go conn.ReadLoop()
-	t.Cleanup(func() { conn.NetConn().Close() })
-	a.ws.waitFor(t, "hello", func(e map[string]any) bool { return e["t"] == "hello" })
+	a.ws = wstest.DialNamed(t, "the agent's socket", "ws://"+strings.TrimPrefix(s.url, "http://")+"/api/v1/events",
+		http.Header{"Cookie": {strings.Join(cookie, "; ")}, "Origin": {s.url}})
+	a.ws.WaitWithin(socketWait, "hello", wstest.Type("hello"))
 }
+
+// socketWait is how long a test waits for a frame on the agent's socket.
+const socketWait = 20 * time.Second
 
 // eventually waits up to 20 s for cond, asking again every 100 ms (for state only the API shows).
 func eventually(t *testing.T, what string, cond func() bool) {
@@ -352,7 +380,7 @@ func (a *agent) must(status int, method, path string, body any) map[string]any {
 // waitMessage waits for a visitor message with this body and returns its conversation's id.
 func (a *agent) waitMessage(body string) int64 {
 	a.t.Helper()
-	e := a.ws.waitFor(a.t, "the visitor's message "+body, func(e map[string]any) bool {
+	e := a.ws.WaitWithin(socketWait, "the visitor's message "+body, func(e map[string]any) bool {
 		msgs, _ := e["messages"].([]any)
 		for _, m := range msgs {
 			if mm, _ := m.(map[string]any); mm["body"] == body {
@@ -382,53 +410,6 @@ func (a *agent) count(convID int64, body string) int {
 		}
 	}
 	return n
-}
-
-type agentSocket struct {
-	gws.BuiltinEventHandler
-	mu     sync.Mutex
-	events []map[string]any
-	signal chan struct{}
-}
-
-func (s *agentSocket) OnMessage(c *gws.Conn, m *gws.Message) {
-	defer m.Close()
-	raw := m.Bytes()
-	var batch []map[string]any
-	if len(raw) > 0 && raw[0] == '[' {
-		_ = json.Unmarshal(raw, &batch)
-	} else {
-		var one map[string]any
-		_ = json.Unmarshal(raw, &one)
-		batch = []map[string]any{one}
-	}
-	s.mu.Lock()
-	s.events = append(s.events, batch...)
-	s.mu.Unlock()
-	select {
-	case s.signal <- struct{}{}:
-	default:
-	}
-}
-
-func (s *agentSocket) waitFor(t *testing.T, what string, pred func(map[string]any) bool) map[string]any {
-	t.Helper()
-	deadline := time.After(20 * time.Second)
-	for {
-		s.mu.Lock()
-		for _, e := range s.events {
-			if pred(e) {
-				s.mu.Unlock()
-				return e
-			}
-		}
-		s.mu.Unlock()
-		select {
-		case <-s.signal:
-		case <-deadline:
-			t.Fatalf("agent: no %s within 20 s", what)
-		}
-	}
 }
 
 // ---- a browser tab

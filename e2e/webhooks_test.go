@@ -12,11 +12,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/parleyhq/parley/internal/openapitest"
 )
 
 // hookSink is a webhook receiver on loopback that checks every request with the Standard Webhooks
 // reference library.
 type hookSink struct {
+	t        testing.TB // checks each delivery against docs/openapi.yaml's webhooks
 	mu       sync.Mutex
 	secret   string
 	status   int
@@ -27,6 +30,7 @@ type hookSink struct {
 
 func (h *hookSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	openapitest.CheckWebhook(h.t, r, body)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	wh, err := standardwebhooks.NewWebhook(h.secret)
@@ -69,7 +73,7 @@ func TestWebhooksAdmin(t *testing.T) {
 	s := startParley(t, "--webhooks-allow-private")
 	api := login(t, s)
 	shots := screenshots(t)
-	sink := &hookSink{status: http.StatusNoContent}
+	sink := &hookSink{t: t, status: http.StatusNoContent}
 	rcv := httptest.NewServer(sink)
 	defer rcv.Close()
 

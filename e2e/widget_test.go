@@ -284,7 +284,7 @@ func TestWidgetChatDetails(t *testing.T) {
 
 	// The visitor types: the agent sees it, with no text.
 	p.do(chromedp.KeyEvent("Where"))
-	typing := ag.ws.waitFor(t, "the visitor typing", func(e map[string]any) bool { return e["t"] == "typing" && e["from"] == "visitor" && e["on"] == true })
+	typing := ag.ws.WaitWithin(socketWait, "the visitor typing", func(e map[string]any) bool { return e["t"] == "typing" && e["from"] == "visitor" && e["on"] == true })
 	if _, ok := typing["body"]; ok {
 		t.Fatalf("typing carries text: %v", typing)
 	}
@@ -319,7 +319,7 @@ func TestWidgetChatDetails(t *testing.T) {
 		input.files = dt.files;
 		input.dispatchEvent(new Event('change', { bubbles: true }));
 	})()`)
-	ag.ws.waitFor(t, "the picture", func(e map[string]any) bool {
+	ag.ws.WaitWithin(socketWait, "the picture", func(e map[string]any) bool {
 		msgs, _ := e["messages"].([]any)
 		for _, m := range msgs {
 			if mm := m.(map[string]any); mm["kind"] == "attachment" {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // Live access follows changes at once, on every node: an admin demoted to agent, an agent removed
@@ -25,11 +27,11 @@ func TestClusterAccessFollowsChanges(t *testing.T) {
 	// A shop conversation that Ann takes; everyone can see it come in.
 	shopVisitor := newClusterVisitor(t, c.a, shopKey)
 	sv, _ := shopVisitor.socket(c.a)
-	sv.send(map[string]string{"t": "send", "client_id": "s1", "body": "Shop question"})
-	_, ack := clusterNext(sv, 0, 10*time.Second, "ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "s1" })
+	sv.Send(map[string]string{"t": "send", "client_id": "s1", "body": "Shop question"})
+	_, ack := sv.Next(0, 10*time.Second, "ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "s1" })
 	shopConv := num(ack["conversation_id"])
 	ann.on(c.a).must(200, "POST", fmt.Sprintf("/api/v1/conversations/%d/assign", shopConv), map[string]any{"user_id": ann.id})
-	clusterNext(adamWS, 0, 10*time.Second, "the assignment, seen by the admin", clusterBoth(clusterConv(shopConv), clusterAssignedTo(ann.id)))
+	adamWS.Next(0, 10*time.Second, "the assignment, seen by the admin", clusterBoth(clusterConv(shopConv), clusterAssignedTo(ann.id)))
 
 	blogVisitor := newClusterVisitor(t, c.a, blogKey)
 	bv, _ := blogVisitor.socket(c.a)
@@ -37,19 +39,17 @@ func TestClusterAccessFollowsChanges(t *testing.T) {
 	marker := func() string { // a message in the blog's unassigned conversation, sent over node A
 		n++
 		body := fmt.Sprintf("Blog marker %d", n)
-		bv.send(map[string]string{"t": "send", "client_id": fmt.Sprintf("b%d", n), "body": body})
+		bv.Send(map[string]string{"t": "send", "client_id": fmt.Sprintf("b%d", n), "body": body})
 		return body
 	}
-	resync := func(ws *socket, from int, who string) {
+	resync := func(ws *wstest.Conn, from int, who string) {
 		t.Helper()
-		clusterNext(ws, from, 10*time.Second, who+"'s resync", func(e map[string]any) bool { return e["t"] == "resync" })
+		ws.Next(from, 10*time.Second, who+"'s resync", func(e map[string]any) bool { return e["t"] == "resync" })
 	}
-	withheld := func(ws *socket, from int, who, secret, seen string) {
+	withheld := func(ws *wstest.Conn, from int, who, secret, seen string) {
 		t.Helper()
-		i, _ := clusterNext(ws, from, 10*time.Second, who+" gets "+seen, hasMessage(seen))
-		ws.mu.Lock()
-		defer ws.mu.Unlock()
-		for _, e := range ws.events[from:i] {
+		i, _ := ws.Next(from, 10*time.Second, who+" gets "+seen, hasMessage(seen))
+		for _, e := range ws.Events()[from:i] {
 			if hasMessage(secret)(e) {
 				t.Fatalf("%s still received %q after the change: %v", who, secret, e)
 			}
@@ -57,14 +57,14 @@ func TestClusterAccessFollowsChanges(t *testing.T) {
 	}
 
 	// 1. Adam, admin, is made an agent (on node A): his socket on B stops getting the shop.
-	from := len(adamWS.all())
+	from := len(adamWS.Events())
 	owner.on(c.a).must(200, "PATCH", fmt.Sprintf("/api/v1/users/%d", adam.id), map[string]any{"role": "agent"})
 	resync(adamWS, from, "Adam")
 	ann.on(c.a).must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", shopConv), map[string]any{"body": "For members only"})
 	withheld(adamWS, from, "Adam (demoted)", "For members only", marker())
 
 	// 2. Ann is removed from the blog (on node B): her socket stops getting the blog's conversation.
-	from = len(annWS.all())
+	from = len(annWS.Events())
 	owner.on(c.b).must(200, "PUT", fmt.Sprintf("/api/v1/inboxes/%d/members", num(clusterInboxOf(t, owner.on(c.a), blogKey))),
 		map[string]any{"user_ids": []int64{adam.id}})
 	resync(annWS, from, "Ann")
@@ -75,17 +75,17 @@ func TestClusterAccessFollowsChanges(t *testing.T) {
 	// 3. The shop turns shared, Bob sees Ann's conversation; it turns private again (on node A):
 	// Bob's socket stops getting it.
 	owner.on(c.a).must(200, "PATCH", fmt.Sprintf("/api/v1/inboxes/%d", shopID), map[string]any{"visibility": "shared"})
-	from = len(bobWS.all())
+	from = len(bobWS.Events())
 	ann.on(c.a).must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", shopConv), map[string]any{"body": "Shared now"})
-	clusterNext(bobWS, from, 10*time.Second, "Bob gets the shared conversation", hasMessage("Shared now"))
-	from = len(bobWS.all())
+	bobWS.Next(from, 10*time.Second, "Bob gets the shared conversation", hasMessage("Shared now"))
+	from = len(bobWS.Events())
 	owner.on(c.a).must(200, "PATCH", fmt.Sprintf("/api/v1/inboxes/%d", shopID), map[string]any{"visibility": "private"})
 	resync(bobWS, from, "Bob")
 	ann.on(c.a).must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", shopConv), map[string]any{"body": "Private again"})
 	// Bob is no member of the blog: his marker is a new shop conversation, unassigned.
 	other := newClusterVisitor(t, c.a, shopKey)
 	ov, _ := other.socket(c.a)
-	ov.send(map[string]string{"t": "send", "client_id": "o1", "body": "Another shop visitor"})
+	ov.Send(map[string]string{"t": "send", "client_id": "o1", "body": "Another shop visitor"})
 	withheld(bobWS, from, "Bob (inbox made private)", "Private again", "Another shop visitor")
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // Blocking a visitor silences them at once on open sockets: their own socket is told and closed,
@@ -19,22 +21,22 @@ func TestBlockSilencesOpenSockets(t *testing.T) {
 	}
 	s := startServer(t, nil, "--data", dir)
 	host := strings.TrimPrefix(s.url, "http://")
-	owner := &api{t: t, base: s.url, c: browser()}
+	owner := &api{t: t, base: s.url, c: browser(t)}
 	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
 	site := owner.must(201, "POST", "/api/v1/websites", map[string]any{"name": "Shop", "allowed_domains": []string{"localhost", "shop.example"}})["website"].(map[string]any)
 	key := site["public_key"].(string)
 
 	// Two visitors on the same IP (loopback), each with a socket, each sends a message.
-	open := func(name string) *socket {
-		v := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
+	open := func(name string) *wstest.Conn {
+		v := &api{t: t, base: s.url, c: client(t), header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
 		token := v.must(201, "POST", "/widget/v1/"+key+"/session", map[string]string{"page_url": "https://shop.example/" + name})["token"].(string)
-		ws := dialSocket(t, "ws://"+host+"/widget/v1/"+key+"/ws", http.Header{"Origin": {s.url}})
-		ws.send(map[string]string{"t": "auth", "token": token})
-		ws.waitFor("ready", func(e map[string]any) bool { return e["t"] == "ready" })
+		ws := wstest.Dial(t, "ws://"+host+"/widget/v1/"+key+"/ws", http.Header{"Origin": {s.url}})
+		ws.Send(map[string]string{"t": "auth", "token": token})
+		ws.WaitFor("ready", func(e map[string]any) bool { return e["t"] == "ready" })
 		for i := range 2 {
 			id := fmt.Sprintf("%s-%d", name, i)
-			ws.send(map[string]string{"t": "send", "client_id": id, "body": "Hello from " + name})
-			ws.waitFor("ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == id })
+			ws.Send(map[string]string{"t": "send", "client_id": id, "body": "Hello from " + name})
+			ws.WaitFor("ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == id })
 		}
 		return ws
 	}
@@ -52,15 +54,15 @@ func TestBlockSilencesOpenSockets(t *testing.T) {
 	owner.must(204, "POST", fmt.Sprintf("/api/v1/visitors/%d/block", visitorID), nil)
 
 	isBlocked := func(e map[string]any) bool { return e["t"] == "error" && e["code"] == "blocked" }
-	rude.waitFor("the blocked notice", isBlocked)
+	rude.WaitFor("the blocked notice", isBlocked)
 	select {
-	case <-rude.closed:
+	case <-rude.Closed():
 	case <-time.After(10 * time.Second):
 		t.Fatal("the blocked visitor's socket stayed open")
 	}
-	neighbour.send(map[string]string{"t": "send", "client_id": "neighbour-after", "body": "Still here"})
-	neighbour.waitFor("refusal of a blocked IP", isBlocked)
-	for _, e := range neighbour.all() {
+	neighbour.Send(map[string]string{"t": "send", "client_id": "neighbour-after", "body": "Still here"})
+	neighbour.WaitFor("refusal of a blocked IP", isBlocked)
+	for _, e := range neighbour.Events() {
 		if e["t"] == "ack" && e["client_id"] == "neighbour-after" {
 			t.Fatal("a visitor on a blocked IP got a message through")
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // The chatbot over the real widget socket, in a real process: the page's playbook comes with the
@@ -23,9 +25,9 @@ func TestBotLiveChatSurvivesRestart(t *testing.T) {
 		}
 	}
 	s := startServer(t, nil, "--data", dir)
-	owner := &api{t: t, base: s.url, c: browser()}
+	owner := &api{t: t, base: s.url, c: browser(t)}
 	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
-	agent := &api{t: t, base: s.url, c: browser()}
+	agent := &api{t: t, base: s.url, c: browser(t)}
 	agentID := num(agent.must(200, "POST", "/api/v1/session", map[string]string{"email": "agent@example.com", "password": "correct horse battery"})["user"].(map[string]any)["id"])
 	site := owner.must(201, "POST", "/api/v1/websites", map[string]any{"name": "Shop", "allowed_domains": []string{"localhost", "shop.example"}})["website"].(map[string]any)
 	siteID, key := num(site["id"]), site["public_key"].(string)
@@ -56,8 +58,8 @@ func TestBotLiveChatSurvivesRestart(t *testing.T) {
 		}
 		return ""
 	}
-	agentWS := dialSocket(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {cookie(agent)}, "Origin": {s.url}})
-	agentWS.waitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" && e["available"] == true })
+	agentWS := wstest.Dial(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {cookie(agent)}, "Origin": {s.url}})
+	agentWS.WaitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" && e["available"] == true })
 
 	// Before any session, the loader's allowed.js hands it the page's greeting (and writes no visitor).
 	res, err := http.Get(s.url + "/widget/v1/" + key + "/allowed.js?host=shop.example&url=" + url.QueryEscape("https://shop.example/pricing"))
@@ -70,7 +72,7 @@ func TestBotLiveChatSurvivesRestart(t *testing.T) {
 		t.Fatalf("allowed.js with the page: %d %s", res.StatusCode, script)
 	}
 
-	visitor := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
+	visitor := &api{t: t, base: s.url, c: client(t), header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
 	sess := visitor.must(201, "POST", "/widget/v1/"+key+"/session", map[string]string{"page_url": "https://shop.example/pricing"})
 	if ap, _ := sess["appearance"].(map[string]any); ap == nil || ap["bot_name"] != "Shop assistant" {
 		t.Fatalf("the session carries the playbook's look: %v", sess)
@@ -81,20 +83,20 @@ func TestBotLiveChatSurvivesRestart(t *testing.T) {
 		t.Fatalf("once a widget loaded it, the playbook is no longer offline only: %v", got["offline_only"])
 	}
 
-	ws := dialSocket(t, "ws://"+host+"/widget/v1/"+key+"/ws", http.Header{"Origin": {s.url}})
-	ws.send(map[string]string{"t": "auth", "token": token})
-	ws.waitFor("ready", func(e map[string]any) bool { return e["t"] == "ready" })
-	ws.send(map[string]string{"t": "start", "url": "https://shop.example/pricing", "client_id": "s1"})
-	ws.waitFor("start ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "s1" })
-	ws.waitFor("the question card", hasCard("crd_help", ""))
+	ws := wstest.Dial(t, "ws://"+host+"/widget/v1/"+key+"/ws", http.Header{"Origin": {s.url}})
+	ws.Send(map[string]string{"t": "auth", "token": token})
+	ws.WaitFor("ready", func(e map[string]any) bool { return e["t"] == "ready" })
+	ws.Send(map[string]string{"t": "start", "url": "https://shop.example/pricing", "client_id": "s1"})
+	ws.WaitFor("start ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "s1" })
+	ws.WaitFor("the question card", hasCard("crd_help", ""))
 	if list := agent.must(200, "GET", "/api/v1/conversations?folder=unassigned", nil)["conversations"].([]any); len(list) != 0 {
 		t.Fatalf("a conversation only the bot spoke in is in Unassigned: %v", list)
 	}
 
-	ws.send(map[string]string{"t": "answer", "card_id": "crd_help", "answer_id": "talk", "client_id": "a1"})
-	ws.waitFor("answer ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "a1" })
-	ws.waitFor("the waiting card", hasCard("crd_live", "waiting"))
-	agentWS.waitFor("the chat in Unassigned", hasCard("crd_live", "waiting"))
+	ws.Send(map[string]string{"t": "answer", "card_id": "crd_help", "answer_id": "talk", "client_id": "a1"})
+	ws.WaitFor("answer ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "a1" })
+	ws.WaitFor("the waiting card", hasCard("crd_live", "waiting"))
+	agentWS.WaitFor("the chat in Unassigned", hasCard("crd_live", "waiting"))
 	if list := agent.must(200, "GET", "/api/v1/conversations?folder=unassigned", nil)["conversations"].([]any); len(list) != 1 {
 		t.Fatalf("after the live chat answer the conversation is in Unassigned: %v", list)
 	}
@@ -103,23 +105,23 @@ func TestBotLiveChatSurvivesRestart(t *testing.T) {
 	s.stop()
 	s = startServer(t, nil, "--data", dir)
 	host = strings.TrimPrefix(s.url, "http://")
-	ws = dialSocket(t, "ws://"+host+"/widget/v1/"+key+"/ws", http.Header{"Origin": {s.url}})
-	ws.send(map[string]string{"t": "auth", "token": token})
-	ws.waitFor("ready", func(e map[string]any) bool { return e["t"] == "ready" })
+	ws = wstest.Dial(t, "ws://"+host+"/widget/v1/"+key+"/ws", http.Header{"Origin": {s.url}})
+	ws.Send(map[string]string{"t": "auth", "token": token})
+	ws.WaitFor("ready", func(e map[string]any) bool { return e["t"] == "ready" })
 	// The timer's job is due 10 s after the answer; the runner finds it after the restart.
-	ws.waitWithin(40*time.Second, "the offline card", hasCard("crd_live", "offline"))
-	ws.waitFor("the email capture card", hasCard("crd_email", ""))
+	ws.WaitWithin(40*time.Second, "the offline card", hasCard("crd_live", "offline"))
+	ws.WaitFor("the email capture card", hasCard("crd_email", ""))
 
-	ws.send(map[string]string{"t": "capture", "card_id": "crd_email", "value": "nope", "client_id": "c1"})
-	bad := ws.waitFor("capture_invalid", func(e map[string]any) bool { return e["t"] == "error" && e["code"] == "capture_invalid" })
+	ws.Send(map[string]string{"t": "capture", "card_id": "crd_email", "value": "nope", "client_id": "c1"})
+	bad := ws.WaitFor("capture_invalid", func(e map[string]any) bool { return e["t"] == "error" && e["code"] == "capture_invalid" })
 	if bad["ref"] != "crd_email" || !strings.Contains(fmt.Sprint(bad["message"]), "email") {
 		t.Fatalf("invalid capture: %v", bad)
 	}
-	ws.send(map[string]string{"t": "capture", "card_id": "crd_email", "value": "ana@example.com", "client_id": "c2"})
-	ack := ws.waitFor("capture ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "c2" })
+	ws.Send(map[string]string{"t": "capture", "card_id": "crd_email", "value": "ana@example.com", "client_id": "c2"})
+	ack := ws.WaitFor("capture ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "c2" })
 	convID := num(ack["conversation_id"])
 
-	owner = &api{t: t, base: s.url, c: browser()}
+	owner = &api{t: t, base: s.url, c: browser(t)}
 	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
 	leads := owner.must(200, "GET", fmt.Sprintf("/api/v1/leads?conversation_id=%d", convID), nil)["leads"].([]any)
 	if len(leads) != 1 {

@@ -8,14 +8,12 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/lxzan/gws"
-
 	"github.com/parleyhq/parley/internal/storetest"
 	"github.com/parleyhq/parley/internal/testenv"
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // Cluster tests: two `parley serve` processes, node A and node B, on one PostgreSQL database and
@@ -115,7 +113,7 @@ type clusterAgent struct {
 // signIn logs the user in on node s.
 func (c *cluster) signIn(s *server, name string) *clusterAgent {
 	c.t.Helper()
-	a := &api{t: c.t, base: s.url, c: browser()}
+	a := &api{t: c.t, base: s.url, c: browser(c.t)}
 	me := a.must(200, "POST", "/api/v1/session", map[string]string{"email": name + "@example.com", "password": clusterPassword})
 	u, _ := url.Parse(s.url)
 	cookies := a.c.Jar.Cookies(u)
@@ -127,14 +125,14 @@ func (c *cluster) signIn(s *server, name string) *clusterAgent {
 
 // on is an API client for the user on node s.
 func (ag *clusterAgent) on(s *server) *api {
-	return &api{t: ag.t, base: s.url, c: &http.Client{Timeout: 30 * time.Second}, header: http.Header{"Cookie": {ag.cookie}}}
+	return &api{t: ag.t, base: s.url, c: client(ag.t), header: http.Header{"Cookie": {ag.cookie}}}
 }
 
 // socket opens the user's event socket on node s and waits for its hello, available.
-func (ag *clusterAgent) socket(s *server) *socket {
+func (ag *clusterAgent) socket(s *server) *wstest.Conn {
 	ag.t.Helper()
-	ws := clusterDial(ag.t, "ws://"+strings.TrimPrefix(s.url, "http://")+"/api/v1/events", http.Header{"Cookie": {ag.cookie}, "Origin": {s.url}})
-	clusterNext(ws, 0, 10*time.Second, "hello", func(e map[string]any) bool { return e["t"] == "hello" && e["available"] == true })
+	ws := wstest.Dial(ag.t, "ws://"+strings.TrimPrefix(s.url, "http://")+"/api/v1/events", http.Header{"Cookie": {ag.cookie}, "Origin": {s.url}})
+	ws.Next(0, 10*time.Second, "hello", func(e map[string]any) bool { return e["t"] == "hello" && e["available"] == true })
 	return ws
 }
 
@@ -148,24 +146,24 @@ const clusterUA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Fire
 
 func newClusterVisitor(t *testing.T, s *server, key string) *clusterVisitor {
 	t.Helper()
-	a := &api{t: t, base: s.url, c: &http.Client{Timeout: 30 * time.Second}, header: http.Header{"User-Agent": {clusterUA}}}
+	a := &api{t: t, base: s.url, c: client(t), header: http.Header{"User-Agent": {clusterUA}}}
 	sess := a.must(201, "POST", "/widget/v1/"+key+"/session", map[string]string{"page_url": "https://shop.example/", "page_title": "Shop"})
 	return &clusterVisitor{t: t, key: key, token: sess["token"].(string)}
 }
 
 // on is the widget's HTTP client for the visitor on node s.
 func (v *clusterVisitor) on(s *server) *api {
-	return &api{t: v.t, base: s.url, c: &http.Client{Timeout: 30 * time.Second},
+	return &api{t: v.t, base: s.url, c: client(v.t),
 		header: http.Header{"User-Agent": {clusterUA}, "Authorization": {"Visitor " + v.token}}}
 }
 
 // socket opens the visitor's socket on node s, authenticates and returns it with its ready frame.
-func (v *clusterVisitor) socket(s *server) (*socket, map[string]any) {
+func (v *clusterVisitor) socket(s *server) (*wstest.Conn, map[string]any) {
 	v.t.Helper()
-	ws := clusterDial(v.t, "ws://"+strings.TrimPrefix(s.url, "http://")+"/widget/v1/"+v.key+"/ws",
+	ws := wstest.Dial(v.t, "ws://"+strings.TrimPrefix(s.url, "http://")+"/widget/v1/"+v.key+"/ws",
 		http.Header{"Origin": {s.url}, "User-Agent": {clusterUA}})
-	ws.send(map[string]string{"t": "auth", "token": v.token})
-	_, ready := clusterNext(ws, 0, 10*time.Second, "ready", func(e map[string]any) bool { return e["t"] == "ready" })
+	ws.Send(map[string]string{"t": "auth", "token": v.token})
+	_, ready := ws.Next(0, 10*time.Second, "ready", func(e map[string]any) bool { return e["t"] == "ready" })
 	return ws, ready
 }
 
@@ -176,74 +174,6 @@ func clusterWebsite(owner *api, members ...int64) (int64, string) {
 	id := num(site["id"])
 	owner.must(200, "PUT", fmt.Sprintf("/api/v1/inboxes/%d/members", id), map[string]any{"user_ids": members})
 	return id, site["public_key"].(string)
-}
-
-// clusterCloseReasons holds why each socket closed, for failure messages.
-var clusterCloseReasons sync.Map // *socket -> error
-
-// clusterCloseRecorder is a socket's handler that also remembers why it closed.
-type clusterCloseRecorder struct{ *socket }
-
-func (r clusterCloseRecorder) OnClose(c *gws.Conn, err error) {
-	clusterCloseReasons.Store(r.socket, err)
-	r.socket.OnClose(c, err)
-}
-
-// clusterDial is dialSocket, remembering why the socket closes.
-func clusterDial(t *testing.T, addr string, header http.Header) *socket {
-	t.Helper()
-	s := &socket{t: t, signal: make(chan struct{}, 1), closed: make(chan struct{})}
-	conn, res, err := gws.NewClient(clusterCloseRecorder{s}, &gws.ClientOption{Addr: addr, RequestHeader: header})
-	if err != nil {
-		status := 0
-		if res != nil {
-			status = res.StatusCode
-		}
-		t.Fatalf("dial %s: %v (status %d)", addr, err, status)
-	}
-	s.conn = conn
-	go conn.ReadLoop()
-	t.Cleanup(func() { conn.NetConn().Close() })
-	return s
-}
-
-// clusterNext waits up to d for the first event at index from or later that matches pred, and
-// returns its index and the event.
-func clusterNext(s *socket, from int, d time.Duration, what string, pred func(map[string]any) bool) (int, map[string]any) {
-	s.t.Helper()
-	deadline := time.NewTimer(d)
-	defer deadline.Stop()
-	for {
-		s.mu.Lock()
-		for i := from; i < len(s.events); i++ {
-			if pred(s.events[i]) {
-				e := s.events[i]
-				s.mu.Unlock()
-				return i, e
-			}
-		}
-		s.mu.Unlock()
-		select {
-		case <-s.signal:
-		case <-s.closed:
-			// Look once more: the event may have arrived just before the close.
-			s.mu.Lock()
-			for i := from; i < len(s.events); i++ {
-				if pred(s.events[i]) {
-					e := s.events[i]
-					s.mu.Unlock()
-					return i, e
-				}
-			}
-			defer s.mu.Unlock()
-			why, _ := clusterCloseReasons.Load(s)
-			s.t.Fatalf("socket closed (%v) before %s; got %v", why, what, s.events[min(from, len(s.events)):])
-		case <-deadline.C:
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			s.t.Fatalf("no %s within %s; got %v", what, d, s.events[min(from, len(s.events)):])
-		}
-	}
 }
 
 // clusterConv matches a conversation frame (agent or visitor) of conversation id.
@@ -353,48 +283,48 @@ func TestClusterVisitorAndAgentOnDifferentNodes(t *testing.T) {
 	}
 
 	// The visitor writes over A; Ann on B receives it live, and so does Bob on A.
-	vWS.send(map[string]string{"t": "send", "client_id": "v1", "body": "Hello from node A"})
-	_, ack := clusterNext(vWS, 0, 10*time.Second, "ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "v1" })
+	vWS.Send(map[string]string{"t": "send", "client_id": "v1", "body": "Hello from node A"})
+	_, ack := vWS.Next(0, 10*time.Second, "ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "v1" })
 	convID := num(ack["conversation_id"])
-	_, got := clusterNext(annWS, 0, 10*time.Second, "the visitor's message on B", hasMessage("Hello from node A"))
+	_, got := annWS.Next(0, 10*time.Second, "the visitor's message on B", hasMessage("Hello from node A"))
 	if conv := got["conversation"].(map[string]any); num(conv["id"]) != convID || conv["status"] != "open" || conv["assignee_id"] != nil {
 		t.Fatalf("Ann got %v, want conversation %d, open and unassigned", conv, convID)
 	}
-	clusterNext(bobWS, 0, 10*time.Second, "the visitor's message on A", hasMessage("Hello from node A"))
+	bobWS.Next(0, 10*time.Second, "the visitor's message on A", hasMessage("Hello from node A"))
 
 	// Typing crosses too.
-	vWS.send(map[string]any{"t": "typing", "on": true})
-	clusterNext(annWS, 0, 10*time.Second, "the visitor typing", func(e map[string]any) bool {
+	vWS.Send(map[string]any{"t": "typing", "on": true})
+	annWS.Next(0, 10*time.Second, "the visitor typing", func(e map[string]any) bool {
 		return e["t"] == "typing" && e["from"] == "visitor" && num(e["conversation_id"]) == convID
 	})
 
 	// Ann replies through B's API: the visitor on A sees her join, then the reply; in the private
 	// inbox the chat leaves Bob's view on A.
 	ann.on(c.b).must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), map[string]string{"body": "Hi, Ann here", "client_id": "a1"})
-	clusterNext(vWS, 0, 10*time.Second, "joined", hasEvent("joined"))
-	clusterNext(vWS, 0, 10*time.Second, "the reply", hasMessage("Hi, Ann here"))
-	clusterNext(bobWS, 0, 10*time.Second, "the chat hidden from Bob", clusterHidden(convID))
+	vWS.Next(0, 10*time.Second, "joined", hasEvent("joined"))
+	vWS.Next(0, 10*time.Second, "the reply", hasMessage("Hi, Ann here"))
+	bobWS.Next(0, 10*time.Second, "the chat hidden from Bob", clusterHidden(convID))
 
 	// Ann hands it to Bob from B: Bob's socket on A gets it, the visitor on A sees the assignment,
 	// and it leaves Ann's view on B.
-	na, nb, nv := len(annWS.all()), len(bobWS.all()), len(vWS.all())
+	na, nb, nv := len(annWS.Events()), len(bobWS.Events()), len(vWS.Events())
 	out := ann.on(c.b).must(200, "POST", fmt.Sprintf("/api/v1/conversations/%d/assign", convID), map[string]any{"user_id": bob.id})
 	if num(out["conversation"].(map[string]any)["assignee_id"]) != bob.id {
 		t.Fatalf("assign answered %v", out)
 	}
-	clusterNext(bobWS, nb, 10*time.Second, "the chat assigned to Bob on A", clusterBoth(clusterConv(convID), clusterBoth(clusterAssignedTo(bob.id), hasEvent("assigned"))))
-	clusterNext(vWS, nv, 10*time.Second, "the assignment on A", hasEvent("assigned"))
-	clusterNext(annWS, na, 10*time.Second, "the chat hidden from Ann on B", clusterHidden(convID))
+	bobWS.Next(nb, 10*time.Second, "the chat assigned to Bob on A", clusterBoth(clusterConv(convID), clusterBoth(clusterAssignedTo(bob.id), hasEvent("assigned"))))
+	vWS.Next(nv, 10*time.Second, "the assignment on A", hasEvent("assigned"))
+	annWS.Next(na, 10*time.Second, "the chat hidden from Ann on B", clusterHidden(convID))
 
 	// The owner, on B, gives it back to Unassigned: everyone sees it, on both nodes.
-	na, nb, nv = len(annWS.all()), len(bobWS.all()), len(vWS.all())
+	na, nb, nv = len(annWS.Events()), len(bobWS.Events()), len(vWS.Events())
 	owner.on(c.b).must(200, "POST", fmt.Sprintf("/api/v1/conversations/%d/assign", convID), map[string]any{})
-	clusterNext(vWS, nv, 10*time.Second, "the unassignment on A", hasEvent("unassigned"))
-	clusterNext(bobWS, nb, 10*time.Second, "the unassigned chat on A", clusterBoth(clusterConv(convID), clusterBoth(clusterAssignedTo(0), hasEvent("unassigned"))))
-	clusterNext(annWS, na, 10*time.Second, "the unassigned chat on B", clusterBoth(clusterConv(convID), clusterBoth(clusterAssignedTo(0), hasEvent("unassigned"))))
+	vWS.Next(nv, 10*time.Second, "the unassignment on A", hasEvent("unassigned"))
+	bobWS.Next(nb, 10*time.Second, "the unassigned chat on A", clusterBoth(clusterConv(convID), clusterBoth(clusterAssignedTo(0), hasEvent("unassigned"))))
+	annWS.Next(na, 10*time.Second, "the unassigned chat on B", clusterBoth(clusterConv(convID), clusterBoth(clusterAssignedTo(0), hasEvent("unassigned"))))
 
 	// The visitor on A saw each entry once, in order, though all but the first were written on B.
-	if got, want := clusterSeqs(vWS.all(), convID), clusterSeqRun(1, 5); !slices.Equal(got, want) {
+	if got, want := clusterSeqs(vWS.Events(), convID), clusterSeqRun(1, 5); !slices.Equal(got, want) {
 		t.Fatalf("visitor on A got seqs %v, want %v", got, want)
 	}
 
@@ -417,13 +347,13 @@ func TestClusterResumeOnOtherNode(t *testing.T) {
 
 	visitor := newClusterVisitor(t, c.a, key)
 	vWS, _ := visitor.socket(c.a)
-	vWS.send(map[string]string{"t": "send", "client_id": "v1", "body": "Hello"})
-	_, got := clusterNext(annWS, 0, 10*time.Second, "the visitor's message", hasMessage("Hello"))
+	vWS.Send(map[string]string{"t": "send", "client_id": "v1", "body": "Hello"})
+	_, got := annWS.Next(0, 10*time.Second, "the visitor's message", hasMessage("Hello"))
 	convID := num(got["conversation"].(map[string]any)["id"])
 	ann.on(c.a).must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), map[string]string{"body": "Hi there", "client_id": "a1"})
-	clusterNext(annWS, 0, 10*time.Second, "the reply on Ann's socket", hasMessage("Hi there"))
-	clusterNext(vWS, 0, 10*time.Second, "the reply on the visitor's socket", hasMessage("Hi there"))
-	agentSeqs, visitorSeqs := clusterSeqs(annWS.all(), convID), clusterSeqs(vWS.all(), convID)
+	annWS.Next(0, 10*time.Second, "the reply on Ann's socket", hasMessage("Hi there"))
+	vWS.Next(0, 10*time.Second, "the reply on the visitor's socket", hasMessage("Hi there"))
+	agentSeqs, visitorSeqs := clusterSeqs(annWS.Events(), convID), clusterSeqs(vWS.Events(), convID)
 	if !slices.Equal(agentSeqs, clusterSeqRun(1, 3)) || !slices.Equal(visitorSeqs, clusterSeqRun(1, 3)) {
 		t.Fatalf("before the drop: agent has seqs %v, visitor %v; want 1..3 (message, joined, reply)", agentSeqs, visitorSeqs)
 	}
@@ -431,11 +361,9 @@ func TestClusterResumeOnOtherNode(t *testing.T) {
 	visitorLast := visitorSeqs[len(visitorSeqs)-1]
 
 	// Both sockets on A drop.
-	for _, ws := range []*socket{annWS, vWS} {
-		ws.conn.NetConn().Close()
-		select {
-		case <-ws.closed:
-		case <-time.After(10 * time.Second):
+	for _, ws := range []*wstest.Conn{annWS, vWS} {
+		ws.Close()
+		if !ws.WaitClosed(10 * time.Second) {
 			t.Fatal("socket did not close")
 		}
 	}
@@ -448,13 +376,13 @@ func TestClusterResumeOnOtherNode(t *testing.T) {
 			t.Fatalf("message %d stored at seq %d, want %d", i, num(m["seq"]), last+int64(i))
 		}
 	}
-	clusterNext(ownerWS, 0, 10*time.Second, "the last missed message on B", hasMessage("missed 3"))
+	ownerWS.Next(0, 10*time.Second, "the last missed message on B", hasMessage("missed 3"))
 
 	// Ann comes back on B and resumes from the last seq she had.
 	annWS = ann.socket(c.b)
-	from := len(annWS.all())
-	annWS.send(map[string]any{"t": "resume", "cursors": map[string]int64{fmt.Sprint(convID): last}})
-	_, res := clusterNext(annWS, from, 10*time.Second, "the resumed conversation", clusterConv(convID))
+	from := len(annWS.Events())
+	annWS.Send(map[string]any{"t": "resume", "cursors": map[string]int64{fmt.Sprint(convID): last}})
+	_, res := annWS.Next(from, 10*time.Second, "the resumed conversation", clusterConv(convID))
 	if got, want := clusterSeqs([]map[string]any{res}, convID), clusterSeqRun(last+1, last+3); !slices.Equal(got, want) {
 		t.Fatalf("resume gave seqs %v, want %v: %v", got, want, res)
 	}
@@ -465,18 +393,18 @@ func TestClusterResumeOnOtherNode(t *testing.T) {
 	}
 	// Live delivery goes on where the resume ended: a reply written on A is the next thing she gets.
 	ann.on(c.a).must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), map[string]string{"body": "Back again", "client_id": "a2"})
-	clusterNext(annWS, from, 10*time.Second, "the live reply after resuming", hasMessage("Back again"))
-	if got, want := clusterSeqs(annWS.all()[from:], convID), clusterSeqRun(last+1, last+4); !slices.Equal(got, want) {
+	annWS.Next(from, 10*time.Second, "the live reply after resuming", hasMessage("Back again"))
+	if got, want := clusterSeqs(annWS.Events()[from:], convID), clusterSeqRun(last+1, last+4); !slices.Equal(got, want) {
 		t.Fatalf("agent got seqs %v after reconnecting, want %v (no gap, no duplicate)", got, want)
 	}
 
 	// An internal note, then the visitor comes back on B too and resumes from its last seq.
 	ann.on(c.b).must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), map[string]any{"body": "internal only", "note": true, "client_id": "n1"})
-	clusterNext(ownerWS, 0, 10*time.Second, "the note on B", hasMessage("internal only"))
+	ownerWS.Next(0, 10*time.Second, "the note on B", hasMessage("internal only"))
 	vWS, _ = visitor.socket(c.b)
-	from = len(vWS.all())
-	vWS.send(map[string]any{"t": "resume", "seq": visitorLast})
-	_, res = clusterNext(vWS, from, 10*time.Second, "the visitor's resumed conversation", clusterConv(convID))
+	from = len(vWS.Events())
+	vWS.Send(map[string]any{"t": "resume", "seq": visitorLast})
+	_, res = vWS.Next(from, 10*time.Second, "the visitor's resumed conversation", clusterConv(convID))
 	if got, want := clusterSeqs([]map[string]any{res}, convID), clusterSeqRun(visitorLast+1, visitorLast+4); !slices.Equal(got, want) {
 		t.Fatalf("visitor resume gave seqs %v, want %v (the note at %d withheld): %v", got, want, visitorLast+5, res)
 	}
@@ -484,12 +412,12 @@ func TestClusterResumeOnOtherNode(t *testing.T) {
 		t.Fatalf("visitor's conversation last_seq %v, want %d", conv["last_seq"], visitorLast+5)
 	}
 	ann.on(c.a).must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), map[string]string{"body": "And one more", "client_id": "a3"})
-	clusterNext(vWS, from, 10*time.Second, "the live reply after the visitor resumed", hasMessage("And one more"))
+	vWS.Next(from, 10*time.Second, "the live reply after the visitor resumed", hasMessage("And one more"))
 	want := append(clusterSeqRun(visitorLast+1, visitorLast+4), visitorLast+6)
-	if got := clusterSeqs(vWS.all()[from:], convID); !slices.Equal(got, want) {
+	if got := clusterSeqs(vWS.Events()[from:], convID); !slices.Equal(got, want) {
 		t.Fatalf("visitor got seqs %v after reconnecting, want %v", got, want)
 	}
-	for _, e := range vWS.all() {
+	for _, e := range vWS.Events() {
 		if hasMessage("internal only")(e) {
 			t.Fatal("the visitor received the internal note")
 		}
@@ -510,8 +438,8 @@ func TestClusterDeadNodeAgentExpires(t *testing.T) {
 
 	visitor := newClusterVisitor(t, c.a, key)
 	vWS, _ := visitor.socket(c.a)
-	vWS.send(map[string]string{"t": "send", "client_id": "v1", "body": "Anyone there?"})
-	_, got := clusterNext(ownerWS, 0, 10*time.Second, "the visitor's message on B", hasMessage("Anyone there?"))
+	vWS.Send(map[string]string{"t": "send", "client_id": "v1", "body": "Anyone there?"})
+	_, got := ownerWS.Next(0, 10*time.Second, "the visitor's message on B", hasMessage("Anyone there?"))
 	convID := num(got["conversation"].(map[string]any)["id"])
 
 	// Before: B sees Ann available, and she can be given the chat.
@@ -520,12 +448,12 @@ func TestClusterDeadNodeAgentExpires(t *testing.T) {
 	owner.on(c.b).must(200, "POST", assign, map[string]any{"user_id": ann.id})
 	owner.on(c.b).must(200, "POST", assign, map[string]any{})
 
-	from := len(ownerWS.all())
+	from := len(ownerWS.Events())
 	killed := time.Now()
 	c.kill(c.a)
 	// The visitor's socket on A is gone with it.
 	select {
-	case <-vWS.closed:
+	case <-vWS.Closed():
 	case <-time.After(10 * time.Second):
 		t.Fatal("the visitor's socket on A stayed open after A died")
 	}
@@ -539,14 +467,14 @@ func TestClusterDeadNodeAgentExpires(t *testing.T) {
 		t.Fatalf("assign to Ann after node A died: %d %v, want 409 assignee_unavailable", code, out)
 	}
 	// B's agents are told, by the next expiry sweep after the TTL.
-	clusterNext(ownerWS, from, 55*time.Second-time.Since(killed), "Ann's presence change on B", func(e map[string]any) bool {
+	ownerWS.Next(from, 55*time.Second-time.Since(killed), "Ann's presence change on B", func(e map[string]any) bool {
 		return e["t"] == "presence" && num(e["user_id"]) == ann.id && e["available"] == false
 	})
 	t.Logf("node B's sockets were told %s after the kill", time.Since(killed).Round(100*time.Millisecond))
 
 	// The visitor carries on through B.
 	vWS, _ = visitor.socket(c.b)
-	vWS.send(map[string]string{"t": "send", "client_id": "v2", "body": "Still here"})
-	clusterNext(ownerWS, from, 10*time.Second, "the visitor's message through B", hasMessage("Still here"))
+	vWS.Send(map[string]string{"t": "send", "client_id": "v2", "body": "Still here"})
+	ownerWS.Next(from, 10*time.Second, "the visitor's message through B", hasMessage("Still here"))
 	c.stop(c.b)
 }

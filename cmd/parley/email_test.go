@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/channel/email"
 	"github.com/parleyhq/parley/internal/channel/email/mailtest"
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // The email channel in a real `parley serve`: the installation's mail set by flags (shown as fixed
@@ -40,13 +41,13 @@ func TestEmailThroughTheServer(t *testing.T) {
 			t.Fatal("the SMTP listener's address was not printed")
 		}
 	}
-	owner := &api{t: t, base: s.url, c: browser()}
+	owner := &api{t: t, base: s.url, c: browser(t)}
 	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
 	// The owner opens the inbox: available, and told live.
 	u, _ := url.Parse(s.url)
 	ck := owner.c.Jar.Cookies(u)[0]
-	ws := dialSocket(t, "ws://"+u.Host+"/api/v1/events", http.Header{"Cookie": {ck.Name + "=" + ck.Value}, "Origin": {s.url}})
-	ws.waitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" && e["available"] == true })
+	ws := wstest.Dial(t, "ws://"+u.Host+"/api/v1/events", http.Header{"Cookie": {ck.Name + "=" + ck.Value}, "Origin": {s.url}})
+	ws.WaitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" && e["available"] == true })
 	mail := owner.must(200, "GET", "/api/v1/mail", nil)["mail"].(map[string]any)
 	if mail["fixed"] != true || mail["from_address"] != "hello@acme.test" || mail["reply_domain"] != "reply.acme.test" {
 		t.Fatalf("mail settings = %v", mail)
@@ -97,7 +98,7 @@ func TestEmailThroughTheServer(t *testing.T) {
 	if out.InReplyTo != "<q1@example.org>" || len(out.ReplyTo) != 1 || !strings.HasSuffix(out.ReplyTo[0].Address, "@reply.acme.test") {
 		t.Fatalf("reply: in-reply-to %q reply-to %+v", out.InReplyTo, out.ReplyTo)
 	}
-	ws.waitFor("the reply's delivery, live", func(e map[string]any) bool {
+	ws.WaitFor("the reply's delivery, live", func(e map[string]any) bool {
 		d, _ := e["delivery"].(map[string]any)
 		return e["t"] == "delivery" && num(e["conversation_id"]) == id && d != nil && d["status"] == "sent"
 	})

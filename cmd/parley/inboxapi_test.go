@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // TestInboxListAndAssignees: what the inbox app needs beyond the conversation itself — each folder
@@ -21,15 +23,15 @@ func TestInboxListAndAssignees(t *testing.T) {
 	s := startServer(t, nil, "--data", dir)
 	host := strings.TrimPrefix(s.url, "http://")
 	signIn := func(email string) (*api, int64) {
-		a := &api{t: t, base: s.url, c: browser()}
+		a := &api{t: t, base: s.url, c: browser(t)}
 		me := a.must(200, "POST", "/api/v1/session", map[string]string{"email": email, "password": "correct horse battery"})
 		return a, num(me["user"].(map[string]any)["id"])
 	}
 	online := func(a *api) {
 		u, _ := url.Parse(s.url)
 		c := a.c.Jar.Cookies(u)
-		ws := dialSocket(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {c[0].Name + "=" + c[0].Value}, "Origin": {s.url}})
-		ws.waitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" })
+		ws := wstest.Dial(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {c[0].Name + "=" + c[0].Value}, "Origin": {s.url}})
+		ws.WaitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" })
 	}
 	owner, _ := signIn("owner@example.com")
 	agent, agentID := signIn("agent@example.com")
@@ -40,7 +42,7 @@ func TestInboxListAndAssignees(t *testing.T) {
 	online(agent)
 	online(colleague)
 
-	visitor := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
+	visitor := &api{t: t, base: s.url, c: client(t), header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
 	token := visitor.must(201, "POST", "/widget/v1/"+key+"/session", map[string]string{})["token"].(string)
 	visitor.header.Set("Authorization", "Visitor "+token)
 	convID := num(visitor.must(201, "POST", "/widget/v1/"+key+"/messages", map[string]string{"client_id": "c1", "body": "Hello?"})["conversation"].(map[string]any)["id"])

@@ -12,100 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/lxzan/gws"
+	"github.com/parleyhq/parley/internal/wstest"
 )
-
-// socket is a test WebSocket client that collects the events it receives.
-type socket struct {
-	gws.BuiltinEventHandler
-	t      *testing.T
-	conn   *gws.Conn
-	mu     sync.Mutex
-	events []map[string]any
-	signal chan struct{}
-	closed chan struct{}
-}
-
-func (s *socket) OnMessage(c *gws.Conn, m *gws.Message) {
-	defer m.Close()
-	raw := m.Bytes()
-	var batch []map[string]any
-	if len(raw) > 0 && raw[0] == '[' {
-		_ = json.Unmarshal(raw, &batch)
-	} else {
-		var one map[string]any
-		_ = json.Unmarshal(raw, &one)
-		batch = []map[string]any{one}
-	}
-	s.mu.Lock()
-	s.events = append(s.events, batch...)
-	s.mu.Unlock()
-	select {
-	case s.signal <- struct{}{}:
-	default:
-	}
-}
-
-func (s *socket) OnClose(*gws.Conn, error) { close(s.closed) }
-
-func dialSocket(t *testing.T, addr string, header http.Header) *socket {
-	t.Helper()
-	s := &socket{t: t, signal: make(chan struct{}, 1), closed: make(chan struct{})}
-	conn, res, err := gws.NewClient(s, &gws.ClientOption{Addr: addr, RequestHeader: header})
-	if err != nil {
-		status := 0
-		if res != nil {
-			status = res.StatusCode
-		}
-		t.Fatalf("dial %s: %v (status %d)", addr, err, status)
-	}
-	s.conn = conn
-	go conn.ReadLoop()
-	t.Cleanup(func() { conn.NetConn().Close() })
-	return s
-}
-
-func (s *socket) send(v any) {
-	s.t.Helper()
-	b, _ := json.Marshal(v)
-	if err := s.conn.WriteMessage(gws.OpcodeText, b); err != nil {
-		s.t.Fatal(err)
-	}
-}
-
-// waitFor returns the first event (from the start) matching pred, waiting up to 10 s.
-func (s *socket) waitFor(what string, pred func(map[string]any) bool) map[string]any {
-	s.t.Helper()
-	return s.waitWithin(10*time.Second, what, pred)
-}
-
-// waitWithin returns the first event (from the start) matching pred, waiting up to d.
-func (s *socket) waitWithin(d time.Duration, what string, pred func(map[string]any) bool) map[string]any {
-	s.t.Helper()
-	deadline := time.After(d)
-	for {
-		for _, e := range s.all() {
-			if pred(e) {
-				return e
-			}
-		}
-		select {
-		case <-s.signal:
-		case <-deadline:
-			s.t.Fatalf("no %s within %s; got %v", what, d, s.all())
-		}
-	}
-}
-
-func (s *socket) all() []map[string]any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]map[string]any(nil), s.events...)
-}
 
 // hasMessage matches a conversation event carrying a message with this body.
 func hasMessage(body string) func(map[string]any) bool {
@@ -203,9 +113,9 @@ func TestLiveChatJourney(t *testing.T) {
 	}
 	s := startServer(t, nil, "--data", dir)
 	host := strings.TrimPrefix(s.url, "http://")
-	owner := &api{t: t, base: s.url, c: browser()}
+	owner := &api{t: t, base: s.url, c: browser(t)}
 	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
-	agent := &api{t: t, base: s.url, c: browser()}
+	agent := &api{t: t, base: s.url, c: browser(t)}
 	me := agent.must(200, "POST", "/api/v1/session", map[string]string{"email": "agent@example.com", "password": "correct horse battery"})
 	agentID := num(me["user"].(map[string]any)["id"])
 
@@ -214,31 +124,30 @@ func TestLiveChatJourney(t *testing.T) {
 	if site["visibility"] != "private" || site["reopen_policy"] != "final" {
 		t.Fatalf("website defaults: %v", site)
 	}
-	colleague := &api{t: t, base: s.url, c: browser()}
+	colleague := &api{t: t, base: s.url, c: browser(t)}
 	colleagueID := num(colleague.must(200, "POST", "/api/v1/session", map[string]string{"email": "colleague@example.com", "password": "correct horse battery"})["user"].(map[string]any)["id"])
 	owner.must(200, "PUT", fmt.Sprintf("/api/v1/inboxes/%d/members", siteID), map[string]any{"user_ids": []int64{agentID, colleagueID}})
 
 	// The agent opens the inbox: a live socket makes them available.
 	u, _ := url.Parse(s.url)
 	cookies := agent.c.Jar.Cookies(u)
-	agentWS := dialSocket(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {cookies[0].Name + "=" + cookies[0].Value}, "Origin": {s.url}})
-	agentWS.waitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" && e["available"] == true })
+	agentWS := wstest.Dial(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {cookies[0].Name + "=" + cookies[0].Value}, "Origin": {s.url}})
+	agentWS.WaitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" && e["available"] == true })
 	cc := colleague.c.Jar.Cookies(u)
-	colleagueWS := dialSocket(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {cc[0].Name + "=" + cc[0].Value}, "Origin": {s.url}})
-	colleagueWS.waitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" })
+	colleagueWS := wstest.Dial(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {cc[0].Name + "=" + cc[0].Value}, "Origin": {s.url}})
+	colleagueWS.WaitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" })
 	// A socket from another origin is refused.
-	if _, res, err := gws.NewClient(&socket{signal: make(chan struct{}, 1), closed: make(chan struct{})}, &gws.ClientOption{Addr: "ws://" + host + "/api/v1/events",
-		RequestHeader: http.Header{"Cookie": {cc[0].Name + "=" + cc[0].Value}, "Origin": {"https://evil.example"}}}); err == nil || res == nil || res.StatusCode != 403 {
-		t.Fatalf("cross-origin agent socket: %v", err)
+	if status := wstest.Refused(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {cc[0].Name + "=" + cc[0].Value}, "Origin": {"https://evil.example"}}); status != 403 {
+		t.Fatalf("cross-origin agent socket: %d, want 403", status)
 	}
 
 	// A page on a domain the website does not allow gets no session.
 	// A real browser: crawlers and scripts get no visitor identity.
-	visitor := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
+	visitor := &api{t: t, base: s.url, c: client(t), header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
 	if code, out := visitor.call("POST", "/widget/v1/"+key+"/session", map[string]string{}); code != 201 {
 		t.Fatalf("browser session: %d %v", code, out)
 	}
-	bot := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"User-Agent": {"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}}}
+	bot := &api{t: t, base: s.url, c: client(t), header: http.Header{"User-Agent": {"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}}}
 	if code, out := bot.call("POST", "/widget/v1/"+key+"/session", map[string]string{}); code != 400 || out["error"].(map[string]any)["code"] != "crawler" {
 		t.Fatalf("crawler session: %d %v", code, out)
 	}
@@ -255,18 +164,18 @@ func TestLiveChatJourney(t *testing.T) {
 	visitor.header.Set("Authorization", "Visitor "+token)
 
 	// The visitor's socket authenticates with its first frame.
-	visitorWS := dialSocket(t, "ws://"+host+"/widget/v1/"+key+"/ws", http.Header{"Origin": {s.url}})
-	visitorWS.send(map[string]string{"t": "auth", "token": token})
-	ready := visitorWS.waitFor("ready", func(e map[string]any) bool { return e["t"] == "ready" })
+	visitorWS := wstest.Dial(t, "ws://"+host+"/widget/v1/"+key+"/ws", http.Header{"Origin": {s.url}})
+	visitorWS.Send(map[string]string{"t": "auth", "token": token})
+	ready := visitorWS.WaitFor("ready", func(e map[string]any) bool { return e["t"] == "ready" })
 	if num(ready["agents_available"]) != 2 {
 		t.Fatalf("ready counts %v available agents, want the website's two online members", ready["agents_available"])
 	}
 
-	visitorWS.send(map[string]string{"t": "send", "client_id": "c1", "body": "Hello, my card is 4111 1111 1111 1111"})
-	visitorWS.send(map[string]string{"t": "send", "client_id": "c1", "body": "Hello, my card is 4111 1111 1111 1111"}) // a retry
-	visitorWS.waitFor("ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "c1" })
+	visitorWS.Send(map[string]string{"t": "send", "client_id": "c1", "body": "Hello, my card is 4111 1111 1111 1111"})
+	visitorWS.Send(map[string]string{"t": "send", "client_id": "c1", "body": "Hello, my card is 4111 1111 1111 1111"}) // a retry
+	visitorWS.WaitFor("ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "c1" })
 	masked := "Hello, my card is •••• •••• •••• 1111"
-	got := agentWS.waitFor("the visitor's message", hasMessage(masked))
+	got := agentWS.WaitFor("the visitor's message", hasMessage(masked))
 	conv := got["conversation"].(map[string]any)
 	convID := num(conv["id"])
 	if conv["status"] != "open" || conv["assignee_id"] != nil {
@@ -286,17 +195,17 @@ func TestLiveChatJourney(t *testing.T) {
 
 	// Replying takes the unassigned chat: the visitor sees the agent join, then the reply.
 	agent.must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), map[string]string{"body": "Hi! How can I help?", "client_id": "a1"})
-	joined := visitorWS.waitFor("joined", hasEvent("joined"))
+	joined := visitorWS.WaitFor("joined", hasEvent("joined"))
 	if jm := joined["messages"].([]any)[0].(map[string]any); jm["event"].(map[string]any)["user_name"] != "agent" {
 		t.Fatalf("joined event %v", jm)
 	}
-	reply := visitorWS.waitFor("the reply", hasMessage("Hi! How can I help?"))
+	reply := visitorWS.WaitFor("the reply", hasMessage("Hi! How can I help?"))
 	if rm := reply["messages"].([]any); rm[len(rm)-1].(map[string]any)["name"] != "agent" {
 		t.Fatalf("reply without the agent's name: %v", rm)
 	}
 	// The website is private: once taken, the conversation leaves the colleague's view.
-	colleagueWS.waitFor("the visitor's message", hasMessage(masked))
-	colleagueWS.waitFor("hidden", func(e map[string]any) bool { return e["t"] == "hidden" && num(e["conversation_id"]) == convID })
+	colleagueWS.WaitFor("the visitor's message", hasMessage(masked))
+	colleagueWS.WaitFor("hidden", func(e map[string]any) bool { return e["t"] == "hidden" && num(e["conversation_id"]) == convID })
 	if code, _ := colleague.call("GET", fmt.Sprintf("/api/v1/conversations/%d", convID), nil); code != 404 {
 		t.Fatalf("colleague reads a conversation assigned to another in a private inbox: %d", code)
 	}
@@ -308,7 +217,7 @@ func TestLiveChatJourney(t *testing.T) {
 	// Rich text reaches the visitor as sanitised HTML; script stays inert.
 	evil := "**Bold** <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"
 	agent.must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), map[string]string{"body": evil})
-	rich := visitorWS.waitFor("the rich reply", hasMessage(evil))
+	rich := visitorWS.WaitFor("the rich reply", hasMessage(evil))
 	msgs := rich["messages"].([]any)
 	html, _ := msgs[len(msgs)-1].(map[string]any)["html"].(string)
 	if !strings.Contains(html, "<strong>Bold</strong>") || strings.Contains(html, "<script") || strings.Contains(html, "javascript:") || strings.Contains(html, "<img") {
@@ -319,8 +228,9 @@ func TestLiveChatJourney(t *testing.T) {
 	png := tinyPNG(t)
 	req, _ := http.NewRequest("POST", s.url+"/widget/v1/"+key+"/attachments?name=shoe%204111111111111111.png", bytes.NewReader(png))
 	req.Header.Set("Authorization", "Visitor "+token)
+	req.Header.Set("Content-Type", "image/png") // as a browser sends a file
 	req.Header.Set("User-Agent", visitor.header.Get("User-Agent"))
-	res, err := http.DefaultClient.Do(req)
+	res, err := client(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,8 +244,8 @@ func TestLiveChatJourney(t *testing.T) {
 	if att["content_type"] != "image/png" || num(att["width"]) != 2 || strings.Contains(att["name"].(string), "4111111111111111") {
 		t.Fatalf("uploaded attachment %v", att)
 	}
-	visitorWS.send(map[string]any{"t": "send", "client_id": "c-pic", "attachment_id": num(att["id"])})
-	agentWS.waitFor("the picture, the list's line saying so", func(e map[string]any) bool {
+	visitorWS.Send(map[string]any{"t": "send", "client_id": "c-pic", "attachment_id": num(att["id"])})
+	agentWS.WaitFor("the picture, the list's line saying so", func(e map[string]any) bool {
 		msgs, _ := e["messages"].([]any)
 		for _, m := range msgs {
 			if mm := m.(map[string]any); mm["kind"] == "attachment" && num(mm["attachment_id"]) == num(att["id"]) {
@@ -359,52 +269,52 @@ func TestLiveChatJourney(t *testing.T) {
 
 	// Read receipts: the agent's read reaches the visitor, the visitor's reaches the agent.
 	agent.must(204, "POST", fmt.Sprintf("/api/v1/conversations/%d/read", convID), map[string]int64{"seq": 1 << 40})
-	visitorWS.waitFor("the agent's read receipt", func(e map[string]any) bool { return e["t"] == "read" && e["by"] == "agent" })
-	visitorWS.send(map[string]any{"t": "read", "seq": 3})
-	agentWS.waitFor("the visitor's read receipt", func(e map[string]any) bool { return e["t"] == "read" && e["by"] == "visitor" && num(e["seq"]) == 3 })
+	visitorWS.WaitFor("the agent's read receipt", func(e map[string]any) bool { return e["t"] == "read" && e["by"] == "agent" })
+	visitorWS.Send(map[string]any{"t": "read", "seq": 3})
+	agentWS.WaitFor("the visitor's read receipt", func(e map[string]any) bool { return e["t"] == "read" && e["by"] == "visitor" && num(e["seq"]) == 3 })
 
 	// Typing carries no text.
-	visitorWS.send(map[string]any{"t": "typing", "on": true})
-	typing := agentWS.waitFor("typing", func(e map[string]any) bool { return e["t"] == "typing" && e["from"] == "visitor" })
+	visitorWS.Send(map[string]any{"t": "typing", "on": true})
+	typing := agentWS.WaitFor("typing", func(e map[string]any) bool { return e["t"] == "typing" && e["from"] == "visitor" })
 	if _, hasBody := typing["body"]; hasBody {
 		t.Fatalf("typing event carries text: %v", typing)
 	}
 
 	// An internal note never reaches the visitor.
 	agent.must(201, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), map[string]any{"body": "VIP customer", "note": true})
-	agentWS.waitFor("the note", hasMessage("VIP customer"))
+	agentWS.WaitFor("the note", hasMessage("VIP customer"))
 
 	// Close: both sides see it; the conversation is in Closed.
 	agent.must(200, "POST", fmt.Sprintf("/api/v1/conversations/%d/close", convID), nil)
-	visitorWS.waitFor("closed", hasEvent("closed"))
+	visitorWS.WaitFor("closed", hasEvent("closed"))
 	closed := agent.must(200, "GET", "/api/v1/conversations?folder=closed", nil)["conversations"].([]any)
 	if len(closed) != 1 {
 		t.Fatalf("closed folder: %v", closed)
 	}
-	for _, e := range visitorWS.all() {
+	for _, e := range visitorWS.Events() {
 		if hasMessage("VIP customer")(e) {
 			t.Fatal("the visitor received an internal note")
 		}
 	}
-	for _, e := range colleagueWS.all() {
+	for _, e := range colleagueWS.Events() {
 		if hasMessage("Hi! How can I help?")(e) || hasMessage("VIP customer")(e) {
 			t.Fatal("the colleague received messages of a conversation hidden from them")
 		}
 	}
 	// Closed is final on a website: the visitor's next message starts a new conversation.
 	visitor.must(201, "POST", "/widget/v1/"+key+"/messages", map[string]string{"client_id": "c2", "body": "One more thing"})
-	second := agentWS.waitFor("a new conversation", hasMessage("One more thing"))
+	second := agentWS.WaitFor("a new conversation", hasMessage("One more thing"))
 	if num(second["conversation"].(map[string]any)["id"]) == convID {
 		t.Fatal("a message after close went into the closed conversation of a final inbox")
 	}
 	// The colleague leaves the website's team: their open socket stops receiving its conversations.
 	owner.must(200, "PUT", fmt.Sprintf("/api/v1/inboxes/%d/members", siteID), map[string]any{"user_ids": []int64{agentID}})
-	colleagueWS.waitFor("resync after the access change", func(e map[string]any) bool { return e["t"] == "resync" })
+	colleagueWS.WaitFor("resync after the access change", func(e map[string]any) bool { return e["t"] == "resync" })
 	visitor.must(201, "POST", "/widget/v1/"+key+"/messages", map[string]string{"client_id": "after-removal", "body": "Still there?"})
-	agentWS.waitFor("the message after the colleague left", hasMessage("Still there?"))
-	colleagueWS.send(map[string]string{"t": "ping"})
-	colleagueWS.waitFor("pong", func(e map[string]any) bool { return e["t"] == "pong" })
-	for _, e := range colleagueWS.all() {
+	agentWS.WaitFor("the message after the colleague left", hasMessage("Still there?"))
+	colleagueWS.Send(map[string]string{"t": "ping"})
+	colleagueWS.WaitFor("pong", func(e map[string]any) bool { return e["t"] == "pong" })
+	for _, e := range colleagueWS.Events() {
 		if hasMessage("Still there?")(e) {
 			t.Fatal("an agent removed from the inbox still receives its conversations")
 		}
@@ -444,7 +354,7 @@ func TestLiveChatJourney(t *testing.T) {
 	}
 
 	// A forged token is refused and stores nothing.
-	forged := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"Authorization": {"Visitor pv_forged"}}}
+	forged := &api{t: t, base: s.url, c: client(t), header: http.Header{"Authorization": {"Visitor pv_forged"}}}
 	if code, _ := forged.call("POST", "/widget/v1/"+key+"/messages", map[string]string{"body": "hi"}); code != 401 {
 		t.Fatalf("forged token: %d", code)
 	}
@@ -467,7 +377,7 @@ func TestLiveChatJourney(t *testing.T) {
 			}
 		}
 	}
-	events, _ := json.Marshal([]any{agentWS.all(), visitorWS.all()})
+	events, _ := json.Marshal([]any{agentWS.Events(), visitorWS.Events()})
 	for _, r := range raw {
 		if strings.Contains(s.errs.String(), r) {
 			t.Error("the log holds the raw card number")

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/openapitest"
 	"github.com/parleyhq/parley/internal/storetest"
 	"github.com/parleyhq/parley/internal/testenv"
 )
@@ -161,9 +162,16 @@ func (s *server) login(c *http.Client, email, password string) int {
 	return res.StatusCode
 }
 
-func browser() *http.Client {
+// browser is a client with a cookie jar, as a browser is; what it exchanges with a documented route
+// is checked against docs/openapi.yaml for the test.
+func browser(t testing.TB) *http.Client {
 	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	return openapitest.Client(t, jar)
+}
+
+// client is a client without cookies whose exchanges are checked against docs/openapi.yaml.
+func client(t testing.TB) *http.Client {
+	return openapitest.Client(t, nil)
 }
 
 // lifecycle checks what a newcomer does: create a user from the shell, start the server, sign in,
@@ -180,7 +188,7 @@ func lifecycle(t *testing.T, storage, serveOnly []string) {
 	}
 
 	s := startServer(t, nil, append(storage, serveOnly...)...)
-	c := browser()
+	c := browser(t)
 	if code, _ := s.get(c, "/healthz"); code != 200 {
 		t.Fatalf("healthz %d", code)
 	}
@@ -202,7 +210,7 @@ func lifecycle(t *testing.T, storage, serveOnly []string) {
 	s.stop()
 
 	s = startServer(t, nil, append(storage, serveOnly...)...)
-	c = browser()
+	c = browser(t)
 	if code := s.login(c, "ana@example.com", "correct horse battery"); code != 200 {
 		t.Fatalf("login after restart: %d", code)
 	}
@@ -301,7 +309,7 @@ func TestDemoIsIdempotent(t *testing.T) {
 			t.Fatal("no demo password printed")
 		}
 	}
-	c := browser()
+	c := browser(t)
 	if code := s.login(c, "demo@parley.test", password); code != 200 {
 		t.Fatalf("demo login: %d", code)
 	}
@@ -310,7 +318,7 @@ func TestDemoIsIdempotent(t *testing.T) {
 	}
 	s.stop()
 	s = startServer(t, nil, "--data", dir, "--demo")
-	c = browser()
+	c = browser(t)
 	if code := s.login(c, "demo@parley.test", password); code != 200 {
 		t.Fatalf("demo login after second start: %d", code)
 	}

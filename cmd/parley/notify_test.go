@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/channel/email/mailtest"
+	"github.com/parleyhq/parley/internal/openapitest"
 )
 
 // Notifications through a real `parley serve` (docs/notifications.md), its mail going to an SMTP
@@ -25,7 +26,7 @@ func TestNotificationMailThroughTheServer(t *testing.T) {
 	sink := mailtest.StartSink(t, mailtest.SinkOptions{})
 	s := startServer(t, nil, "--data", dir, "--notify-batch", "1s",
 		"--mail-smtp", fmt.Sprintf("smtp://127.0.0.1:%d?security=none", sink.Port()), "--mail-from", "Acme <hello@acme.test>")
-	owner := &api{t: t, base: s.url, c: browser()}
+	owner := &api{t: t, base: s.url, c: browser(t)}
 	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
 
 	// Invited by email: the mail holds a one-time link.
@@ -47,7 +48,7 @@ func TestNotificationMailThroughTheServer(t *testing.T) {
 		t.Fatalf("no link in the invitation:\n%s", invite.Data)
 	}
 	jar, _ := cookiejar.New(nil)
-	annAPI := &api{t: t, base: s.url, c: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+	annAPI := &api{t: t, base: s.url, c: openapitest.Client(t, jar)}
 	if l := annAPI.must(200, "POST", "/api/v1/password/link", map[string]string{"token": link[1]})["link"].(map[string]any); l["purpose"] != "invite" || l["name"] != "Ann Agent" {
 		t.Fatalf("link %v", l)
 	}
@@ -61,7 +62,7 @@ func TestNotificationMailThroughTheServer(t *testing.T) {
 	// A website Ann works in; she is offline (no inbox open). A visitor writes three times.
 	site := owner.must(201, "POST", "/api/v1/websites", map[string]any{"name": "Shop", "allowed_domains": []string{"shop.example"}})["website"].(map[string]any)
 	owner.must(200, "PUT", fmt.Sprintf("/api/v1/inboxes/%d/members", num(site["id"])), map[string]any{"user_ids": []int64{annID}})
-	visitor := &api{t: t, base: s.url, c: &http.Client{Timeout: 30 * time.Second}, header: http.Header{"User-Agent": {clusterUA}}}
+	visitor := &api{t: t, base: s.url, c: client(t), header: http.Header{"User-Agent": {clusterUA}}}
 	tok := visitor.must(201, "POST", "/widget/v1/"+site["public_key"].(string)+"/session", map[string]string{"page_url": "https://shop.example/"})["token"].(string)
 	visitor.header.Set("Authorization", "Visitor "+tok)
 	for i, body := range []string{"Hello?", "Do you ship to Ghent?", "And to Liège?"} {
@@ -97,7 +98,7 @@ func TestNotificationMailThroughTheServer(t *testing.T) {
 	}
 
 	// The link's page asks first; the mail program's one-click POST (RFC 8058's body) unsubscribes.
-	if code, page := s.get(browser(), strings.TrimPrefix(unsub[1], s.url)); code != 200 || !strings.Contains(page, "<form method=\"post\"") {
+	if code, page := s.get(browser(t), strings.TrimPrefix(unsub[1], s.url)); code != 200 || !strings.Contains(page, "<form method=\"post\"") {
 		t.Fatalf("the unsubscribe page: %d %s", code, page)
 	}
 	resp, err := http.Post(unsub[1], "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
@@ -118,7 +119,7 @@ func TestNotificationMailThroughTheServer(t *testing.T) {
 
 	// Forgot password: the same answer for any address; a mail only for an account.
 	for _, addr := range []string{"nobody@example.com", "ann@example.com"} {
-		out := (&api{t: t, base: s.url, c: browser()}).must(202, "POST", "/api/v1/password/forgot", map[string]string{"email": addr})
+		out := (&api{t: t, base: s.url, c: browser(t)}).must(202, "POST", "/api/v1/password/forgot", map[string]string{"email": addr})
 		if out["status"] != "sent_if_known" {
 			t.Fatalf("forgot %s: %v", addr, out)
 		}

@@ -144,7 +144,7 @@ func secretsAtRest(t *testing.T, storage []string, openDB func() (*sql.DB, error
 		return startServer(t, nil, args...)
 	}
 	signIn := func(s *server) *api {
-		a := &api{t: t, base: s.url, c: browser()}
+		a := &api{t: t, base: s.url, c: browser(t)}
 		a.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": clusterPassword})
 		return a
 	}

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parleyhq/parley/internal/openapitest"
 )
 
 // writeSelfSigned writes a certificate for 127.0.0.1 and its key, returning their paths.
@@ -61,8 +63,8 @@ func TestServeHTTPSWithHostCookie(t *testing.T) {
 	if !strings.HasPrefix(s.url, "https://") {
 		t.Fatalf("printed URL %s is not https", s.url)
 	}
-	c := browser()
-	c.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} // our own self-signed test certificate
+	c := browser(t)
+	c.Transport = openapitest.Transport(t, &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}) // our own self-signed test certificate
 	res, err := c.Post(s.url+"/api/v1/session", "application/json", strings.NewReader(`{"email":"ana@example.com","password":"correct horse battery"}`))
 	if err != nil {
 		t.Fatal(err)

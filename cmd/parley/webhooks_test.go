@@ -13,6 +13,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/parleyhq/parley/internal/openapitest"
 	"github.com/parleyhq/parley/internal/storetest"
 	"github.com/parleyhq/parley/internal/testenv"
 )
@@ -41,6 +42,7 @@ func newHookReceiver(t *testing.T) *hookReceiver {
 	r := &hookReceiver{t: t, arrive: make(chan struct{}, 100)}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
+		openapitest.CheckWebhook(t, req, body)
 		r.mu.Lock()
 		wh, err := standardwebhooks.NewWebhook(r.secret)
 		q := hookRequest{id: req.Header.Get("webhook-id"), body: string(body), verified: err}
@@ -102,7 +104,7 @@ func webhookAfterKill(t *testing.T, storage []string) {
 	}
 	args := append(append([]string{}, storage...), "--addr", freeLoopbackAddr(t), "--secret-key", testSecretKey, "--webhooks-allow-private")
 	s := startServer(t, nil, args...)
-	owner := &api{t: t, base: s.url, c: browser()}
+	owner := &api{t: t, base: s.url, c: browser(t)}
 	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
 
 	rcv := newHookReceiver(t)
@@ -138,7 +140,7 @@ func webhookAfterKill(t *testing.T, storage []string) {
 	if again.id != first.id || again.body != first.body || !strings.Contains(again.body, `"type":"team.changed"`) {
 		t.Fatalf("after the restart: id %s body %s; before: id %s body %s", again.id, again.body, first.id, first.body)
 	}
-	owner = &api{t: t, base: s2.url, c: browser()}
+	owner = &api{t: t, base: s2.url, c: browser(t)}
 	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
 	id := num(created["webhook"].(map[string]any)["id"])
 	clusterEventually(t, 10*time.Second, 50*time.Millisecond, "the delivery logged as succeeded", func() bool {
@@ -179,7 +181,7 @@ func createUsers(t *testing.T, storage []string) {
 
 func signedIn(t *testing.T, s *server, email string) (*api, int64) {
 	t.Helper()
-	a := &api{t: t, base: s.url, c: browser()}
+	a := &api{t: t, base: s.url, c: browser(t)}
 	me := a.must(200, "POST", "/api/v1/session", map[string]string{"email": email, "password": "correct horse battery"})
 	return a, num(me["user"].(map[string]any)["id"])
 }
@@ -230,7 +232,7 @@ func eventLogWhileWriting(t *testing.T, a, b *server) {
 			node = b
 		}
 		writers.Go(func() {
-			v := &api{t: t, base: node.url, c: &http.Client{Timeout: 30 * time.Second},
+			v := &api{t: t, base: node.url, c: client(t),
 				header: http.Header{"User-Agent": {clusterUA}, "X-Forwarded-For": {fmt.Sprintf("203.0.113.%d", i+1)}}}
 			sess := v.must(201, "POST", "/widget/v1/"+key+"/session", map[string]string{"page_url": "https://shop.example/"})
 			v.header.Set("Authorization", "Visitor "+sess["token"].(string))
@@ -300,7 +302,7 @@ func TestEventLogShowsWhatEachMaySee(t *testing.T) {
 
 	site := owner.must(201, "POST", "/api/v1/websites", map[string]any{"name": "Shop", "allowed_domains": []string{"shop.example"}})["website"].(map[string]any)
 	owner.must(200, "PUT", fmt.Sprintf("/api/v1/inboxes/%d/members", num(site["id"])), map[string]any{"user_ids": []int64{memberID}})
-	v := &api{t: t, base: s.url, c: &http.Client{Timeout: 30 * time.Second}, header: http.Header{"User-Agent": {clusterUA}}}
+	v := &api{t: t, base: s.url, c: client(t), header: http.Header{"User-Agent": {clusterUA}}}
 	sess := v.must(201, "POST", "/widget/v1/"+site["public_key"].(string)+"/session", map[string]string{"page_url": "https://shop.example/"})
 	v.header.Set("Authorization", "Visitor "+sess["token"].(string))
 	v.must(201, "POST", "/widget/v1/"+site["public_key"].(string)+"/messages", map[string]string{"body": "Hello", "client_id": "c1"})

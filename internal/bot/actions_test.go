@@ -18,7 +18,7 @@ import (
 func TestActionCardsCreateRecordsInTheStepsWrite(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 2)})
+		accounts := f.accounts
 		second, err := accounts.CreateUser(f.ctx, f.admin, auth.NewUser{Email: "kim@example.com", Name: "Kim Lee", Password: "correct horse battery",
 			Role: auth.Agent, TimeZone: "Asia/Tokyo"})
 		if err != nil {
@@ -64,7 +64,7 @@ func TestActionCardsCreateRecordsInTheStepsWrite(t *testing.T) {
 		}
 
 		// A failing insert: the answer, the action cards' records and the waiting card all stay unwritten.
-		f.pres.set(f.agent.ID, true)
+		f.pres.Set(f.agent.ID, true)
 		v := f.visitor()
 		undo := failInserts(t, db, "deals")
 		c, err := answer(v, "a-1")
@@ -116,7 +116,7 @@ func TestActionCardsCreateRecordsInTheStepsWrite(t *testing.T) {
 
 		// Round-robin over the team's available members: with both available they take turns;
 		// with none, over all members.
-		f.pres.set(second.ID, true)
+		f.pres.Set(second.ID, true)
 		owners := []int64{}
 		for i := range 3 {
 			w := f.visitor()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/parleyhq/parley/internal/auth"
@@ -14,88 +13,51 @@ import (
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/jobs"
-	"github.com/parleyhq/parley/internal/mask"
 	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/storetest"
+	"github.com/parleyhq/parley/internal/testworld"
 )
 
 // The engine against the real store on both engines: the services are the real ones, presence is
 // a switch the test flips, and the waiting timer's job is run by calling its handler once it is due.
 
-type presence struct {
-	mu sync.Mutex
-	on map[int64]bool
-}
-
-func (p *presence) Available(_ context.Context, id int64) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.on[id]
-}
-
-func (p *presence) OnlineUsers() []int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []int64
-	for id, on := range p.on {
-		if on {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-func (p *presence) set(id int64, on bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.on[id] = on
-}
-
+// fixture is the shared test world (internal/testworld) with the bot's services on it: the website
+// "Shop" (shop.example) with one member, the agent, and a live chat playbook; nobody is available
+// until a test says so.
 type fixture struct {
 	t         *testing.T
 	ctx       context.Context
 	db        *store.DB
-	pres      *presence
+	pres      *testworld.Presence
 	convs     *conversation.Service
 	contacts  *contact.Service
 	leads     *crm.Service
 	playbooks *playbook.Service
 	queue     *jobs.Queue
 	engine    *Engine
-	admin     *auth.User
-	agent     *auth.User
+	accounts  *auth.Service
+	admin     *auth.User // the website's installer
+	agent     *auth.User // Alice Agent, the website's only member
 	site      *inbox.Website
 	book      *playbook.Playbook
 }
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
-	f := &fixture{t: t, ctx: t.Context(), db: db, pres: &presence{on: map[int64]bool{}}}
-	masker := func(s string) string { out, _ := mask.String(s); return out }
+	w := testworld.New(t, db, testworld.Options{SiteName: "Shop", Domains: []string{"shop.example"}, FollowUp: true, NobodyAvailable: true})
+	f := &fixture{t: t, ctx: w.Ctx, db: db, pres: w.Presence, accounts: w.Accounts, admin: w.Admin, agent: w.A1, site: w.Site}
 	f.playbooks = playbook.NewService(db, nil)
 	versions := NewVersions(f.playbooks)
-	f.convs = conversation.NewService(conversation.Options{Repo: db, Presence: f.pres, Mask: masker,
+	f.convs = conversation.NewService(conversation.Options{Repo: db, Presence: f.pres, Mask: testworld.Mask,
 		JoinHook: JoinHook(versions, db, nil, nil)})
 	f.contacts = contact.NewService(contact.Options{Repo: db})
 	f.leads = crm.NewService(crm.Options{Repo: db, Conversations: f.convs, Presence: f.pres})
 	f.queue = jobs.New(db, jobs.Options{})
 	f.engine = New(Options{Playbooks: f.playbooks, Versions: versions, Conversations: f.convs, Contacts: f.contacts, Records: f.leads, Jobs: f.queue})
-	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 2)})
+	if err := db.SetInboxMembers(f.ctx, f.site.ID, []int64{f.agent.ID}, 1); err != nil {
+		t.Fatal(err)
+	}
 	var err error
-	if f.admin, err = accounts.CreateUser(f.ctx, nil, auth.NewUser{Email: "admin@example.com", Name: "Ada Admin", Password: "correct horse battery", Role: auth.Owner}); err != nil {
-		t.Fatal(err)
-	}
-	if f.agent, err = accounts.CreateUser(f.ctx, f.admin, auth.NewUser{Email: "jana@example.com", Name: "Jana Novak", Password: "correct horse battery", Role: auth.Agent}); err != nil {
-		t.Fatal(err)
-	}
-	inboxes := inbox.NewService(db, nil)
-	name, domains := "Shop", []string{"shop.example"}
-	if f.site, err = inboxes.CreateWebsite(f.ctx, f.admin, inbox.WebsiteInput{Name: &name, AllowedDomains: &domains}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := inboxes.SetMembers(f.ctx, f.admin, f.site.ID, []int64{f.agent.ID}); err != nil {
-		t.Fatal(err)
-	}
 	if f.book, err = f.playbooks.Create(f.ctx, f.admin, playbook.Input{WebsiteID: f.site.ID, Name: "Live chat", Template: playbook.LiveChatTemplate,
 		Appearance: playbook.Appearance{Color: "#1f6f43", TextColor: "#ffffff", Icon: "chat", BotName: "Shop assistant", Language: "en", Side: "right"}}); err != nil {
 		t.Fatal(err)
@@ -205,8 +167,8 @@ func TestLiveChatJourneys(t *testing.T) {
 		})
 
 		t.Run("deleting the conversation cancels its waiting timer", func(t *testing.T) {
-			f.pres.set(f.agent.ID, true)
-			defer f.pres.set(f.agent.ID, false)
+			f.pres.Set(f.agent.ID, true)
+			defer f.pres.Set(f.agent.ID, false)
 			v := f.visitor()
 			c, err := f.engine.Start(f.ctx, v, "https://shop.example/")
 			if err != nil {
@@ -232,8 +194,8 @@ func TestLiveChatJourneys(t *testing.T) {
 		})
 
 		t.Run("agent available, nobody takes it: offline path, email, lead", func(t *testing.T) {
-			f.pres.set(f.agent.ID, true)
-			defer f.pres.set(f.agent.ID, false)
+			f.pres.Set(f.agent.ID, true)
+			defer f.pres.Set(f.agent.ID, false)
 			v := f.visitor()
 			c, err := f.engine.Start(f.ctx, v, "https://shop.example/")
 			if err != nil {
@@ -324,8 +286,8 @@ func TestLiveChatJourneys(t *testing.T) {
 		})
 
 		t.Run("an agent takes it in time: the timer loses", func(t *testing.T) {
-			f.pres.set(f.agent.ID, true)
-			defer f.pres.set(f.agent.ID, false)
+			f.pres.Set(f.agent.ID, true)
+			defer f.pres.Set(f.agent.ID, false)
 			v := f.visitor()
 			c, _ := f.engine.Start(f.ctx, v, "https://shop.example/")
 			if _, err := f.engine.Respond(f.ctx, v, Response{Kind: conversation.Answer, CardID: "crd_help", AnswerID: "talk", ClientID: "y"}); err != nil {
@@ -339,7 +301,7 @@ func TestLiveChatJourneys(t *testing.T) {
 			if ev := msgs[n-2]; ev.Event == nil || ev.Event.Type != conversation.EventJoined {
 				t.Fatalf("joined line: %+v", ev)
 			}
-			if j := cardOf(t, msgs[n-1]); j.ID != "crd_live" || j.State != playbook.StateJoined || j.UserName != "Jana Novak" {
+			if j := cardOf(t, msgs[n-1]); j.ID != "crd_live" || j.State != playbook.StateJoined || j.UserName != "Alice Agent" {
 				t.Fatalf("the live chat card did not turn joined: %+v", j)
 			}
 			if run, _ := f.convs.BotRunOf(f.ctx, c.ID); run.State != conversation.RunDone {

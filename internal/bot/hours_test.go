@@ -17,7 +17,7 @@ func TestLiveChatOutsideBusinessHours(t *testing.T) {
 		f := newFixture(t, db)
 		inboxes := inbox.NewService(db, nil)
 		f.engine = New(Options{Playbooks: f.playbooks, Conversations: f.convs, Contacts: f.contacts, Records: f.leads, Jobs: f.queue, Hours: inboxes.OpenAt})
-		f.pres.set(f.agent.ID, true)
+		f.pres.Set(f.agent.ID, true)
 		setHours := func(h inbox.BusinessHours) {
 			if _, err := inboxes.UpdateWebsite(f.ctx, f.admin, f.site.ID, inbox.WebsiteInput{BusinessHours: &h}); err != nil {
 				t.Fatal(err)

@@ -7,9 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/conversation"
@@ -17,40 +15,12 @@ import (
 	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/jobs"
-	"github.com/parleyhq/parley/internal/mask"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/storetest"
+	"github.com/parleyhq/parley/internal/testworld"
 )
 
 // Integration tests of conversation.Service against the real store, on both engines.
-
-// presenceFake says who is available; tests flip it.
-type presenceFake struct {
-	mu sync.Mutex
-	on map[int64]bool
-}
-
-func (p *presenceFake) Available(_ context.Context, userID int64) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.on[userID]
-}
-
-func (p *presenceFake) OnlineUsers() []int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var ids []int64
-	for id := range p.on {
-		ids = append(ids, id)
-	}
-	return ids
-}
-
-func (p *presenceFake) set(userID int64, on bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.on[userID] = on
-}
 
 // recorder is the feed: it keeps every announced change as the bus carried it (encoded, so a
 // later change to a returned value cannot alter what was recorded), every notice and signal.
@@ -95,60 +65,33 @@ func (r *recorder) since(n int) []conversation.Change {
 	return slices.Clone(r.changes[n:])
 }
 
+// fixture is the shared test world (internal/testworld) with the conversation service on it,
+// the feed recording what it announces, and an email inbox beside the website.
 type fixture struct {
-	ctx   context.Context
-	db    *store.DB
-	svc   *conversation.Service
-	pres  *presenceFake
-	pub   *recorder
-	clock atomic.Int64
+	*testworld.World
+	ctx  context.Context
+	db   *store.DB
+	svc  *conversation.Service
+	pres *testworld.Presence
+	pub  *recorder
 
 	owner, admin, a1, a2, outsider *auth.User
-	web                            *inbox.Inbox // private, final; installed by admin
-	email                          *inbox.Inbox // shared, reopen
+	web                            *inbox.Inbox // private, final; installed by admin; members a1 and a2
+	email                          *inbox.Inbox // shared, reopen; members a1 and a2
 }
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
-	f := &fixture{ctx: t.Context(), db: db, pres: &presenceFake{on: map[int64]bool{}}, pub: &recorder{}}
-	f.clock.Store(1_700_000_000_000)
+	w := testworld.New(t, db, testworld.Options{})
+	f := &fixture{World: w, ctx: w.Ctx, db: db, pres: w.Presence, pub: &recorder{},
+		owner: w.Owner, admin: w.Admin, a1: w.A1, a2: w.A2, outsider: w.Outsider, web: w.Web}
 	f.svc = conversation.NewService(conversation.Options{
 		Repo:     db,
 		Presence: f.pres,
 		Feed:     f.pub,
-		Mask:     func(s string) string { out, _ := mask.String(s); return out },
-		// Every reading of the clock is a millisecond later, so activity order is well defined.
-		Now: func() time.Time { return time.UnixMilli(f.clock.Add(1)) },
+		Mask:     testworld.Mask,
+		Now:      w.Now,
 	})
-	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 4)})
-	user := func(email, name string, role auth.Role) *auth.User {
-		u, err := accounts.CreateUser(f.ctx, nil, auth.NewUser{Email: email, Name: name, Password: "correct horse battery", Role: role})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	f.owner = user("owner@example.com", "Olive Owner", auth.Owner)
-	f.admin = user("admin@example.com", "Ada Admin", auth.Admin)
-	f.a1 = user("a1@example.com", "Alice Agent", auth.Agent)
-	f.a2 = user("a2@example.com", "Bob Agent", auth.Agent)
-	f.outsider = user("a3@example.com", "Carol Outsider", auth.Agent)
-	for _, u := range []*auth.User{f.owner, f.admin, f.a1, f.a2, f.outsider} {
-		f.pres.set(u.ID, true)
-	}
-
-	vis, reopen := inbox.Defaults(inbox.Web)
-	site := &inbox.Website{
-		Inbox:     inbox.Inbox{Name: "Website", Visibility: vis, ReopenPolicy: reopen, InstallerID: f.admin.ID, CreatedAt: 1, UpdatedAt: 1},
-		PublicKey: inbox.NewKey("pk_", 16), Secret: inbox.NewKey("sk_", 32), AllowedDomains: []string{"example.com"}, TimeZone: "UTC",
-	}
-	if err := db.CreateWebsite(f.ctx, site); err != nil {
-		t.Fatal(err)
-	}
-	var err error
-	if f.web, err = db.InboxByID(f.ctx, site.ID); err != nil {
-		t.Fatal(err)
-	}
 	if f.web.Visibility != inbox.Private || f.web.ReopenPolicy != inbox.Final {
 		t.Fatalf("website inbox = %+v, want private and final", f.web)
 	}
@@ -157,35 +100,19 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		VALUES ('email', 'Support mail', 'shared', 'reopen', 1, 1) RETURNING id`).Scan(&emailID); err != nil {
 		t.Fatal(err)
 	}
+	var err error
 	if f.email, err = db.InboxByID(f.ctx, emailID); err != nil {
 		t.Fatal(err)
 	}
-	for _, ib := range []*inbox.Inbox{f.web, f.email} {
-		if err := db.SetInboxMembers(f.ctx, ib.ID, []int64{f.a1.ID, f.a2.ID}, 1); err != nil {
-			t.Fatal(err)
-		}
+	if err := db.SetInboxMembers(f.ctx, f.email.ID, []int64{f.a1.ID, f.a2.ID}, 1); err != nil {
+		t.Fatal(err)
 	}
 	return f
 }
 
-func (f *fixture) contact(t *testing.T, name string) int64 {
-	t.Helper()
-	var id int64
-	if err := f.db.Writer().QueryRowContext(f.ctx, "INSERT INTO contacts (name, created_at, updated_at) VALUES ($1, 1, 1) RETURNING id", name).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
+func (f *fixture) contact(t *testing.T, name string) int64 { return f.Contact(t, name) }
 
-func (f *fixture) visitor(t *testing.T, contactID int64) int64 {
-	t.Helper()
-	var id int64
-	if err := f.db.Writer().QueryRowContext(f.ctx, `INSERT INTO visitors (website_id, contact_id, token_hash, first_seen, last_seen)
-		VALUES ($1, $2, $3, 1, 1) RETURNING id`, f.web.ID, contactID, inbox.NewKey("t", 16)).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
+func (f *fixture) visitor(t *testing.T, contactID int64) int64 { return f.Visitor(t, contactID) }
 
 func (f *fixture) from(ib *inbox.Inbox, contactID int64) conversation.From {
 	return conversation.From{Inbox: ib, ContactID: contactID, Name: "Visitor"}
@@ -567,8 +494,8 @@ func TestReply(t *testing.T) {
 
 		t.Run("an unavailable agent cannot take it", func(t *testing.T) {
 			c, _ := f.started(t, f.web, "Una")
-			f.pres.set(f.a2.ID, false)
-			defer f.pres.set(f.a2.ID, true)
+			f.pres.Set(f.a2.ID, false)
+			defer f.pres.Set(f.a2.ID, true)
 			before, published := f.conv(t, c.ID), f.pub.count()
 			_, err := f.svc.Reply(f.ctx, f.a2, c.ID, conversation.MessageInput{Body: "I am away"})
 			wantCode(t, err, errs.Conflict, "you_unavailable")
@@ -612,8 +539,8 @@ func TestReply(t *testing.T) {
 			if _, err := f.svc.Close(f.ctx, f.a1, c.ID); err != nil {
 				t.Fatal(err)
 			}
-			f.pres.set(f.a2.ID, false)
-			defer f.pres.set(f.a2.ID, true)
+			f.pres.Set(f.a2.ID, false)
+			defer f.pres.Set(f.a2.ID, true)
 			if _, err := f.svc.Reply(f.ctx, f.a2, c.ID, conversation.MessageInput{Body: "Follow up next week", Note: true}); err != nil {
 				t.Fatal(err)
 			}
@@ -693,13 +620,13 @@ func TestAssign(t *testing.T) {
 		f.unchanged(t, c.ID, f.conv(t, c.ID), published)
 
 		// Not to someone unavailable, nor to someone outside the inbox, nor to nobody-known.
-		f.pres.set(f.a1.ID, false)
+		f.pres.Set(f.a1.ID, false)
 		before, published := f.conv(t, c.ID), f.pub.count()
 		_, err = f.svc.Assign(f.ctx, f.admin, c.ID, conversation.AssignInput{UserID: f.a1.ID})
 		wantCode(t, err, errs.Conflict, "assignee_unavailable")
 		_, err = f.svc.AssignToMe(f.ctx, f.a1, c.ID)
 		wantKind(t, err, errs.NotFound) // assigned to a2 in a private inbox: a1 does not see it
-		f.pres.set(f.a1.ID, true)
+		f.pres.Set(f.a1.ID, true)
 		_, err = f.svc.Assign(f.ctx, f.admin, c.ID, conversation.AssignInput{UserID: f.outsider.ID})
 		wantCode(t, err, errs.Invalid, "assignee_no_access")
 		_, err = f.svc.Assign(f.ctx, f.admin, c.ID, conversation.AssignInput{UserID: 999999})
@@ -723,7 +650,7 @@ func TestAssign(t *testing.T) {
 		}
 		wantLog(t, f, c.ID, "visitor:text", "event:joined", "event:assigned", "event:unassigned", "event:assigned")
 		// Nobody can take it while unavailable, not even themselves.
-		f.pres.set(f.a2.ID, false)
+		f.pres.Set(f.a2.ID, false)
 		// "Assign to me" does not take a conversation over from a colleague; the drop-down does.
 		_, err = f.svc.AssignToMe(f.ctx, f.admin, c.ID)
 		wantCode(t, err, errs.Conflict, "already_assigned")
@@ -733,7 +660,7 @@ func TestAssign(t *testing.T) {
 		c2, _ := f.started(t, f.web, "Ben")
 		_, err = f.svc.AssignToMe(f.ctx, f.a2, c2.ID)
 		wantCode(t, err, errs.Conflict, "you_unavailable")
-		f.pres.set(f.a2.ID, true)
+		f.pres.Set(f.a2.ID, true)
 
 		// Teams.
 		team := &auth.Team{Name: "Billing", MemberIDs: []int64{f.a1.ID}, CreatedAt: 1, UpdatedAt: 1}
@@ -1115,7 +1042,7 @@ func TestCloseAndReopen(t *testing.T) {
 			if _, err := f.svc.Close(f.ctx, f.a1, c.ID); err != nil {
 				t.Fatal(err)
 			}
-			f.pres.set(f.a1.ID, false)
+			f.pres.Set(f.a1.ID, false)
 			got, err = f.svc.Reopen(f.ctx, f.admin, c.ID)
 			if err != nil || got.AssigneeID != 0 || got.Status != conversation.Open {
 				t.Fatalf("reopen with the assignee away: %+v, %v", got, err)
@@ -1128,7 +1055,7 @@ func TestCloseAndReopen(t *testing.T) {
 			if s := f.conv(t, c.ID); s.AssigneeID != 0 {
 				t.Fatalf("stored assignee %d, want none", s.AssigneeID)
 			}
-			f.pres.set(f.a1.ID, true)
+			f.pres.Set(f.a1.ID, true)
 
 			// The contact writes to a closed conversation: reopened by itself, assignee kept.
 			if _, err := f.svc.AssignToMe(f.ctx, f.a2, c.ID); err != nil {
@@ -1154,9 +1081,9 @@ func TestCloseAndReopen(t *testing.T) {
 			if _, err := f.svc.Close(f.ctx, f.a2, c.ID); err != nil {
 				t.Fatal(err)
 			}
-			f.pres.set(f.a2.ID, false)
+			f.pres.Set(f.a2.ID, false)
 			nc, _ = f.write(t, from, "Hello?", "")
-			f.pres.set(f.a2.ID, true)
+			f.pres.Set(f.a2.ID, true)
 			if nc.ID != c.ID || nc.AssigneeID != 0 || f.conv(t, c.ID).AssigneeID != 0 {
 				t.Fatalf("reopened by the contact with the assignee away: %+v", nc)
 			}
@@ -1643,7 +1570,7 @@ func TestAvailableInCountsMembersFromMemory(t *testing.T) {
 		if n := count(); n != 2 {
 			t.Fatalf("available in the website: %d, want its 2 members", n)
 		}
-		f.pres.set(f.a2.ID, false)
+		f.pres.Set(f.a2.ID, false)
 		if n := count(); n != 1 {
 			t.Fatalf("with one member unavailable: %d, want 1", n)
 		}

@@ -86,7 +86,7 @@ func TestTheNoteFollowsALinkedConversation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		feed := newNoteFeed()
-		now := func() time.Time { return time.UnixMilli(f.clock.Add(1)) }
+		now := f.Now
 		f.svc = crm.NewService(crm.Options{Repo: db, Conversations: f.convs, Feed: feed, Now: now})
 		follower(t, db, f.svc, "node-a")
 
@@ -240,7 +240,7 @@ func TestTheNoteFollowsOnTwoNodes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		feed := newNoteFeed()
-		now := func() time.Time { return time.UnixMilli(f.clock.Add(1)) }
+		now := f.Now
 		f.svc = crm.NewService(crm.Options{Repo: db, Conversations: f.convs, Feed: feed, Now: now})
 		// The second node: its own handle on PostgreSQL (SQLite has one writer process).
 		other := db

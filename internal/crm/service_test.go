@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,19 +13,21 @@ import (
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
-	"github.com/parleyhq/parley/internal/mask"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/storetest"
+	"github.com/parleyhq/parley/internal/testworld"
 )
 
 // Integration tests of crm.Service with the real conversation service and store, on both engines.
 
+// fixture is the shared test world (internal/testworld) with the conversation and CRM services on
+// it; everyone is available.
 type fixture struct {
+	*testworld.World
 	ctx   context.Context
 	db    *store.DB
 	convs *conversation.Service
 	svc   *crm.Service
-	clock atomic.Int64 // unix ms; every reading moves it on by one
 
 	owner, admin, a1, a2, outsider *auth.User
 	web                            *inbox.Inbox // private; installed by admin; members a1 and a2
@@ -34,53 +35,15 @@ type fixture struct {
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
-	f := &fixture{ctx: t.Context(), db: db}
-	f.clock.Store(time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC).UnixMilli())
-	now := func() time.Time { return time.UnixMilli(f.clock.Add(1)) }
-	f.convs = conversation.NewService(conversation.Options{Repo: db, Now: now, Presence: everyone{},
-		Mask: func(s string) string { out, _ := mask.String(s); return out }})
-	f.svc = crm.NewService(crm.Options{Repo: db, Conversations: f.convs, Now: now, Render: func(s string) string { return "<p>" + s + "</p>" }})
-
-	accounts := auth.NewService(db, auth.Options{Hasher: auth.NewHasher(auth.TestHashParams, 4)})
-	user := func(email, name string, role auth.Role, zone string) *auth.User {
-		u, err := accounts.CreateUser(f.ctx, nil, auth.NewUser{Email: email, Name: name, Password: "correct horse battery", Role: role, TimeZone: zone})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	f.owner = user("owner@example.com", "Olive Owner", auth.Owner, "UTC")
-	f.admin = user("admin@example.com", "Ada Admin", auth.Admin, "UTC")
-	f.a1 = user("a1@example.com", "Alice Agent", auth.Agent, "Europe/Berlin")
-	f.a2 = user("a2@example.com", "Bob Agent", auth.Agent, "America/New_York")
-	f.outsider = user("a3@example.com", "Carol Outsider", auth.Agent, "UTC")
-
-	vis, reopen := inbox.Defaults(inbox.Web)
-	site := &inbox.Website{
-		Inbox:     inbox.Inbox{Name: "Website", Visibility: vis, ReopenPolicy: reopen, InstallerID: f.admin.ID, CreatedAt: 1, UpdatedAt: 1},
-		PublicKey: inbox.NewKey("pk_", 16), Secret: inbox.NewKey("sk_", 32), AllowedDomains: []string{"example.com"}, TimeZone: "UTC",
-	}
-	if err := db.CreateWebsite(f.ctx, site); err != nil {
-		t.Fatal(err)
-	}
-	var err error
-	if f.web, err = db.InboxByID(f.ctx, site.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetInboxMembers(f.ctx, f.web.ID, []int64{f.a1.ID, f.a2.ID}, 1); err != nil {
-		t.Fatal(err)
-	}
+	w := testworld.New(t, db, testworld.Options{Start: time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)})
+	f := &fixture{World: w, ctx: w.Ctx, db: db, owner: w.Owner, admin: w.Admin, a1: w.A1, a2: w.A2, outsider: w.Outsider, web: w.Web}
+	f.convs = conversation.NewService(conversation.Options{Repo: db, Now: w.Now, Presence: w.Presence, Mask: testworld.Mask})
+	f.svc = crm.NewService(crm.Options{Repo: db, Conversations: f.convs, Now: w.Now, Render: func(s string) string { return "<p>" + s + "</p>" }})
 	return f
 }
 
-// everyone is presence where every user is available.
-type everyone struct{}
-
-func (everyone) Available(context.Context, int64) bool { return true }
-func (everyone) OnlineUsers() []int64                  { return nil }
-
 // advance moves the clock on.
-func (f *fixture) advance(d time.Duration) { f.clock.Add(d.Milliseconds()) }
+func (f *fixture) advance(d time.Duration) { f.Advance(d) }
 
 // started is a new conversation of a new contact on the website, with one message of theirs.
 func (f *fixture) started(t *testing.T, name string) (*conversation.Conversation, conversation.From) {

@@ -98,23 +98,6 @@ func (s *Server) pageRoot(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// pageInbox shows the create-owner form on a fresh install, the sign-in form to strangers, and the
-// start page to a signed-in user.
-func (s *Server) pageInbox(w http.ResponseWriter, r *http.Request) error {
-	need, err := s.auth.NeedsSetup(r.Context())
-	if err != nil {
-		return err
-	}
-	if need {
-		return s.render(w, http.StatusOK, pageData{Kind: "setup", Title: "Create the owner account"})
-	}
-	a, err := s.authenticate(r)
-	if err != nil {
-		return s.render(w, http.StatusOK, pageData{Kind: "login", Title: "Sign in"})
-	}
-	return s.render(w, http.StatusOK, pageData{Kind: "home", Title: "Inbox", User: a.user})
-}
-
 func (s *Server) pageSetup(w http.ResponseWriter, r *http.Request) error {
 	name, email, password := r.PostFormValue("name"), r.PostFormValue("email"), r.PostFormValue("password")
 	if _, err := s.auth.Setup(r.Context(), auth.NewUser{Email: email, Name: name, Password: password}); err != nil {

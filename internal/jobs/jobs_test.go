@@ -480,9 +480,7 @@ func TestRescueLostRunner(t *testing.T) {
 		if len(attempts) != 0 {
 			t.Fatalf("a job ran %d more times", len(attempts))
 		}
-		if got := counter(t, reg, "parley_jobs_rescued_total", "send"); got != 2 {
-			t.Fatalf("parley_jobs_rescued_total = %v, want 2", got)
-		}
+		waitCounter(t, reg, "parley_jobs_rescued_total", "send", 2)
 	})
 }
 
@@ -529,6 +527,23 @@ func TestTakenOverJobResultIgnored(t *testing.T) {
 			t.Fatalf("parley_jobs_completed_total = %v, want 0", got)
 		}
 	})
+}
+
+// waitCounter waits up to 10 s for a counter series to reach want. A runner counts an outcome
+// just after it commits the job's new state, so a test that saw the state may be a moment early.
+func waitCounter(t *testing.T, reg *prometheus.Registry, name, kind string, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := counter(t, reg, name, kind)
+		if got == want {
+			return
+		}
+		if got > want || time.Now().After(deadline) {
+			t.Fatalf("%s{kind=%q} = %v, want %v", name, kind, got, want)
+		}
+		time.Sleep(5 * time.Millisecond) // polling an in-memory counter
+	}
 }
 
 // counter reads one counter series from reg.
@@ -610,12 +625,8 @@ func TestParkedAfterMaxAttemptsAndRetry(t *testing.T) {
 		if len(failed) != 1 || failed[0].ID != id || len(failed[0].Errors) != 3 {
 			t.Fatalf("List(failed) = %+v, want the parked job with its errors", failed)
 		}
-		if got := counter(t, reg, "parley_jobs_failed_total", "webhook"); got != 1 {
-			t.Fatalf("parley_jobs_failed_total = %v, want 1", got)
-		}
-		if got := counter(t, reg, "parley_jobs_retried_total", "webhook"); got != 2 {
-			t.Fatalf("parley_jobs_retried_total = %v, want 2", got)
-		}
+		waitCounter(t, reg, "parley_jobs_failed_total", "webhook", 1)
+		waitCounter(t, reg, "parley_jobs_retried_total", "webhook", 2)
 
 		healthy.Store(true)
 		if err := q.Retry(t.Context(), id); err != nil {

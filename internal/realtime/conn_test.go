@@ -79,7 +79,12 @@ func socketPair(t *testing.T) (*Conn, <-chan string) {
 	}
 	go client.ReadLoop()
 	t.Cleanup(func() { client.NetConn().Close() })
-	ws := <-accepted
+	var ws *gws.Conn
+	select {
+	case ws = <-accepted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not accept the socket within 10 s")
+	}
 	t.Cleanup(func() { ws.NetConn().Close() })
 	return newConn(ws), rd.frames
 }

@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/widget"
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // nextLive waits for a live_visitor frame since from that meets cond.
-func nextLive(t *testing.T, s *testSocket, from int, cond func(LiveVisitor) bool) LiveVisitor {
+func nextLive(t *testing.T, s *wstest.Conn, from int, cond func(LiveVisitor) bool) LiveVisitor {
 	t.Helper()
 	var found LiveVisitor
 	eventually(t, "a live_visitor frame", func() bool {
-		for _, f := range s.since("live_visitor", from) {
+		for _, f := range s.Since("live_visitor", from) {
 			if v := liveVisitorOf(t, f); cond(v) {
 				found = v
 				return true
@@ -54,22 +55,22 @@ func TestLiveVisitorsAcrossNodes(t *testing.T) {
 		}}
 	a, b := startNode(t, bus, o), startNode(t, bus, o)
 
-	tom := dial(t, "tom", a.ws+"/agent/14")
-	tom.next("hello", 0)
-	from := tom.roundTrip([]byte(`{"t":"visitors","on":true}`))
+	tom := wstest.DialNamed(t, "tom", a.ws+"/agent/14", nil)
+	tom.NextRaw("hello", 0)
+	from := tom.RoundTrip([]byte(`{"t":"visitors","on":true}`))
 	var snap struct {
 		Visitors []LiveVisitor `json:"visitors"`
 	}
-	if err := json.Unmarshal(tom.next("live_visitors", from), &snap); err != nil || len(snap.Visitors) != 0 {
+	if err := json.Unmarshal(tom.NextRaw("live_visitors", from), &snap); err != nil || len(snap.Visitors) != 0 {
 		t.Fatalf("first list: %+v %v", snap, err)
 	}
 
 	const id = "b7f3a9c1d2e4f6a8b0c2d4e6"
-	live := dial(t, "ana's page on B", b.ws+"/live")
-	from = tom.mark()
-	live.send([]byte(`{"t":"hello","id":"` + id + `","url":"https://shop.example/pricing","title":"Pricing","referrer":"https://search.example/?q=shoes","since":` +
+	live := wstest.DialNamed(t, "ana's page on B", b.ws+"/live", nil)
+	from = tom.Mark()
+	live.Send([]byte(`{"t":"hello","id":"` + id + `","url":"https://shop.example/pricing","title":"Pricing","referrer":"https://search.example/?q=shoes","since":` +
 		jsonInt(time.Now().Add(-time.Minute).UnixMilli()) + `,"pages":3,"back":true}`))
-	v := liveVisitorOf(t, tom.next("live_visitor", from))
+	v := liveVisitorOf(t, tom.NextRaw("live_visitor", from))
 	if v.ID != id || v.WebsiteID != shop.ID || v.PageURL != "https://shop.example/pricing" || v.Pages != 3 || !v.Returning || v.InChat || v.LeftAt != 0 {
 		t.Fatalf("live visitor on A: %+v", v)
 	}
@@ -77,27 +78,27 @@ func TestLiveVisitorsAcrossNodes(t *testing.T) {
 		t.Fatalf("A lists %+v", list)
 	}
 	// A page off the website's domains is ignored; a single-page navigation moves on.
-	live.send([]byte(`{"t":"page","url":"https://evil.example/","pages":9}`))
-	from = tom.mark()
-	live.send([]byte(`{"t":"page","url":"https://shop.example/cart","title":"Cart","pages":4}`))
+	live.Send([]byte(`{"t":"page","url":"https://evil.example/","pages":9}`))
+	from = tom.Mark()
+	live.Send([]byte(`{"t":"page","url":"https://shop.example/cart","title":"Cart","pages":4}`))
 	v = nextLive(t, tom, from, func(v LiveVisitor) bool { return v.PageURL == "https://shop.example/cart" })
 	if v.Pages != 4 || v.PageTitle != "Cart" || !v.Returning || v.Referrer != "https://search.example/?q=shoes" {
 		t.Fatalf("after a navigation: %+v (the visit stays as its hello said)", v)
 	}
 
 	// Ana's chat frame on A names the browser: the Visitors screen knows her and her conversation.
-	ana := dial(t, "ana's chat frame on A", a.ws+"/visitor")
-	ana.send([]byte(`{"t":"auth","token":"` + anaToken + `","live":"` + id + `"}`))
-	ana.next("ready", 0)
+	ana := wstest.DialNamed(t, "ana's chat frame on A", a.ws+"/visitor", nil)
+	ana.Send([]byte(`{"t":"auth","token":"` + anaToken + `","live":"` + id + `"}`))
+	ana.NextRaw("ready", 0)
 	eventually(t, "the browser tied to Ana and her open conversation", func() bool {
 		v, ok := a.h.LiveVisitor(shop.ID, id)
 		return ok && v.ContactID == 31 && v.ConversationID == conv4821 && v.InChat
 	})
 
 	// An invitation made on A opens the widget on B and starts the chat in the frame on A, once.
-	from = live.mark()
+	from = live.Mark()
 	inv := a.h.Invite(Invite{LiveID: id, WebsiteID: shop.ID, AgentID: jana.ID, Body: "Hi Ana!"})
-	live.next("open", from)
+	live.NextRaw("open", from)
 	eventually(t, "the chat started", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -105,10 +106,10 @@ func TestLiveVisitorsAcrossNodes(t *testing.T) {
 	})
 
 	// The tab closes: left at once, gone after the grace period, on both nodes.
-	from = tom.mark()
-	_ = live.conn.NetConn().Close()
+	from = tom.Mark()
+	live.Close()
 	nextLive(t, tom, from, func(v LiveVisitor) bool { return v.LeftAt != 0 })
-	tom.next("live_visitor_gone", from)
+	tom.NextRaw("live_visitor_gone", from)
 	eventually(t, "gone from both nodes", func() bool {
 		return len(a.h.LiveVisitors(func(int64) bool { return true })) == 0 && len(b.h.LiveVisitors(func(int64) bool { return true })) == 0
 	})

@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lxzan/gws"
-
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/bot"
 	"github.com/parleyhq/parley/internal/contact"
@@ -28,6 +26,7 @@ import (
 	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/widget"
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // The fixtures in testdata/protocol are the wire protocol of the two sockets as documented in
@@ -266,8 +265,9 @@ func (fx *fixtures) framesFromTypes(t *testing.T) {
 // The sockets: a real hub behind a real HTTP server, with the database, the bus and presence faked.
 
 type fakeBus struct {
-	mu   sync.Mutex
-	subs map[string][]func(string, []byte)
+	mu         sync.Mutex
+	subs       map[string][]func(string, []byte)
+	subscribed chan struct{} // rung by every Subscribe; made on first use
 }
 
 func (b *fakeBus) Publish(_ context.Context, subject string, data []byte) error {
@@ -284,12 +284,49 @@ func (b *fakeBus) Subscribe(_ context.Context, subject string, fn func(string, [
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.subs[subject] = append(b.subs[subject], fn)
+	select {
+	case b.ring() <- struct{}{}:
+	default:
+	}
 	return nil
+}
+
+// ring is the channel Subscribe rings (b.mu held).
+func (b *fakeBus) ring() chan struct{} {
+	if b.subscribed == nil {
+		b.subscribed = make(chan struct{}, 1)
+	}
+	return b.subscribed
+}
+
+// waitSubscriptions waits up to 10 s until the bus has n subscriptions (a hub subscribes as it
+// starts running).
+func (b *fakeBus) waitSubscriptions(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for {
+		b.mu.Lock()
+		got, rung := b.count(), b.ring()
+		b.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-rung:
+		case <-deadline.C:
+			t.Fatalf("%d bus subscriptions within 10 s, want %d", got, n)
+		}
+	}
 }
 
 func (b *fakeBus) subscriptions() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	return b.count()
+}
+
+func (b *fakeBus) count() int {
 	n := 0
 	for _, fns := range b.subs {
 		n += len(fns)
@@ -415,138 +452,6 @@ func (fakeWidget) PageView(context.Context, *widget.Session, string, string) err
 	return nil
 }
 
-// testSocket is a client that keeps every frame it receives, batches split into their frames.
-type testSocket struct {
-	gws.BuiltinEventHandler
-	t      *testing.T
-	name   string
-	conn   *gws.Conn
-	mu     sync.Mutex
-	frames []json.RawMessage
-	signal chan struct{}
-	closed chan struct{}
-}
-
-func (s *testSocket) OnMessage(_ *gws.Conn, m *gws.Message) {
-	defer m.Close()
-	raw := bytes.TrimSpace(m.Bytes())
-	var batch []json.RawMessage
-	if len(raw) > 0 && raw[0] == '[' {
-		if err := json.Unmarshal(raw, &batch); err != nil {
-			s.t.Errorf("%s: a batch that is not a JSON array of frames: %s", s.name, raw)
-		}
-	} else {
-		batch = []json.RawMessage{slices.Clone(raw)}
-	}
-	s.mu.Lock()
-	s.frames = append(s.frames, batch...)
-	s.mu.Unlock()
-	select {
-	case s.signal <- struct{}{}:
-	default:
-	}
-}
-
-func (s *testSocket) OnClose(*gws.Conn, error) { close(s.closed) }
-
-func dial(t *testing.T, name, url string) *testSocket {
-	t.Helper()
-	s := &testSocket{t: t, name: name, signal: make(chan struct{}, 1), closed: make(chan struct{})}
-	conn, res, err := gws.NewClient(s, &gws.ClientOption{Addr: url})
-	if err != nil {
-		status := 0
-		if res != nil {
-			status = res.StatusCode
-		}
-		t.Fatalf("dial %s: %v (status %d)", url, err, status)
-	}
-	s.conn = conn
-	go conn.ReadLoop()
-	t.Cleanup(func() { _ = conn.NetConn().Close() })
-	return s
-}
-
-func (s *testSocket) send(b []byte) {
-	s.t.Helper()
-	if err := s.conn.WriteMessage(gws.OpcodeText, b); err != nil {
-		s.t.Fatalf("%s: send %s: %v", s.name, b, err)
-	}
-}
-
-// mark is where the frames received from now on start.
-func (s *testSocket) mark() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.frames)
-}
-
-func frameType(b []byte) string {
-	var f struct {
-		T string `json:"t"`
-	}
-	_ = json.Unmarshal(b, &f)
-	return f.T
-}
-
-// next waits for the first frame of type typ received at or after index from.
-func (s *testSocket) next(typ string, from int) []byte {
-	s.t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		s.mu.Lock()
-		for _, f := range s.frames[min(from, len(s.frames)):] {
-			if frameType(f) == typ {
-				s.mu.Unlock()
-				return f
-			}
-		}
-		s.mu.Unlock()
-		select {
-		case <-s.signal:
-		case <-deadline:
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			s.t.Fatalf("%s: no %q frame within 10 s; got %s", s.name, typ, s.frames)
-			return nil
-		}
-	}
-}
-
-// since returns the frames of type typ received at or after index from.
-func (s *testSocket) since(typ string, from int) [][]byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out [][]byte
-	for _, f := range s.frames[min(from, len(s.frames)):] {
-		if frameType(f) == typ {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// roundTrip sends cmd, then a ping, and waits for that ping's pong: every frame the command made the
-// socket send is in by then (a socket handles its frames in order).
-func (s *testSocket) roundTrip(cmd []byte) int {
-	s.t.Helper()
-	from := s.mark()
-	s.send(cmd)
-	s.send([]byte(`{"t":"ping"}`))
-	want := 1
-	if frameType(cmd) == "ping" {
-		want = 2
-	}
-	deadline := time.After(10 * time.Second)
-	for len(s.since("pong", from)) < want {
-		select {
-		case <-s.signal:
-		case <-deadline:
-			s.t.Fatalf("%s: no pong after %s", s.name, cmd)
-		}
-	}
-	return from
-}
-
 func (fx *fixtures) framesOverSockets(t *testing.T) {
 	bus := &fakeBus{subs: map[string][]func(string, []byte){}}
 	feed := testFeed(t, bus)
@@ -560,10 +465,8 @@ func (fx *fixtures) framesOverSockets(t *testing.T) {
 			t.Errorf("hub: %v", err)
 		}
 	}()
-	t.Cleanup(func() { cancel(); <-done })
-	for bus.subscriptions() < 2 {
-		time.Sleep(time.Millisecond)
-	}
+	t.Cleanup(func() { cancel(); waitDone(t, "the hub", done) })
+	bus.waitSubscriptions(t, 2)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /agent/{id}", func(w http.ResponseWriter, r *http.Request) {
 		u := map[string]*auth.User{"12": jana, "14": tom, "15": eva}[r.PathValue("id")]
@@ -581,14 +484,14 @@ func (fx *fixtures) framesOverSockets(t *testing.T) {
 	ws := "ws" + strings.TrimPrefix(srv.URL, "http")
 
 	// Agents connect: hello, then presence.
-	janaWS, tomWS, evaWS := dial(t, "jana", ws+"/agent/12"), dial(t, "tom", ws+"/agent/14"), dial(t, "eva", ws+"/agent/15")
-	hello := janaWS.next("hello", 0)
+	janaWS, tomWS, evaWS := wstest.DialNamed(t, "jana", ws+"/agent/12", nil), wstest.DialNamed(t, "tom", ws+"/agent/14", nil), wstest.DialNamed(t, "eva", ws+"/agent/15", nil)
+	hello := janaWS.NextRaw("hello", 0)
 	fx.same(t, "agent-hello.json", hello)
-	tomWS.next("hello", 0)
-	evaWS.next("hello", 0)
-	from := janaWS.mark()
+	tomWS.NextRaw("hello", 0)
+	evaWS.NextRaw("hello", 0)
+	from := janaWS.Mark()
 	h.PresenceChanged(tom.ID)
-	presence := janaWS.next("presence", from)
+	presence := janaWS.NextRaw("presence", from)
 	fx.same(t, "agent-presence.json", presence)
 	// Tom has the inbox open but is not available: "Agents online" counts only Jana.
 	if !bytes.Contains(hello, []byte(`"online_agents":[12]`)) || !bytes.Contains(presence, []byte(`"online_agents":1`)) {
@@ -596,41 +499,41 @@ func (fx *fixtures) framesOverSockets(t *testing.T) {
 	}
 
 	// A visitor's socket: auth, ready. One without a conversation gets an empty ready.
-	ana := dial(t, "ana", ws+"/visitor")
-	ana.send(fx.read(t, "visitor-cmd-auth.json"))
-	fx.same(t, "visitor-ready.json", ana.next("ready", 0))
+	ana := wstest.DialNamed(t, "ana", ws+"/visitor", nil)
+	ana.Send(fx.read(t, "visitor-cmd-auth.json"))
+	fx.same(t, "visitor-ready.json", ana.NextRaw("ready", 0))
 	// Agents who see her conversation learn she is on the site.
-	fx.same(t, "agent-visitor.json", tomWS.next("visitor", 0))
-	newcomer := dial(t, "newcomer", ws+"/visitor")
-	newcomer.send([]byte(`{"t":"auth","token":"` + newToken + `"}`))
-	fx.same(t, "visitor-ready-empty.json", newcomer.next("ready", 0))
+	fx.same(t, "agent-visitor.json", tomWS.NextRaw("visitor", 0))
+	newcomer := wstest.DialNamed(t, "newcomer", ws+"/visitor", nil)
+	newcomer.Send([]byte(`{"t":"auth","token":"` + newToken + `"}`))
+	fx.same(t, "visitor-ready-empty.json", newcomer.NextRaw("ready", 0))
 
 	// Every visitor command fixture is a command the socket handles.
 	cmds, _ := filepath.Glob(filepath.Join(fixtureDir, "visitor-cmd-*.json"))
-	agentFrom := tomWS.mark()
+	agentFrom := tomWS.Mark()
 	for _, f := range cmds {
 		name := filepath.Base(f)
 		if name == "visitor-cmd-auth.json" {
 			continue
 		}
-		from := ana.roundTrip(fx.read(t, name))
-		for _, e := range ana.since("error", from) {
+		from := ana.RoundTrip(fx.read(t, name))
+		for _, e := range ana.Since("error", from) {
 			t.Errorf("%s: the socket answered with an error: %s", name, e)
 		}
 		switch name {
 		case "visitor-cmd-send.json":
-			fx.same(t, "visitor-ack.json", ana.next("ack", from))
+			fx.same(t, "visitor-ack.json", ana.NextRaw("ack", from))
 		case "visitor-cmd-resume.json":
-			fx.same(t, "visitor-conversation-resume.json", ana.next("conversation", from))
+			fx.same(t, "visitor-conversation-resume.json", ana.NextRaw("conversation", from))
 		case "visitor-cmd-ping.json":
-			fx.same(t, "pong.json", ana.next("pong", from))
+			fx.same(t, "pong.json", ana.NextRaw("pong", from))
 		case "visitor-cmd-typing.json":
-			fx.same(t, "agent-typing-visitor.json", tomWS.next("typing", agentFrom))
+			fx.same(t, "agent-typing-visitor.json", tomWS.NextRaw("typing", agentFrom))
 		}
 	}
 	// A refused send answers with an error frame whose ref is the client id.
-	from = ana.roundTrip([]byte(`{"t":"send","client_id":"flood-1","body":"hello?"}`))
-	e := ana.next("error", from)
+	from = ana.RoundTrip([]byte(`{"t":"send","client_id":"flood-1","body":"hello?"}`))
+	e := ana.NextRaw("error", from)
 	fx.same(t, "visitor-error.json", e)
 	if !strings.Contains(string(e), `"ref":"flood-1"`) {
 		t.Errorf("error frame %s: want ref flood-1", e)
@@ -638,56 +541,54 @@ func (fx *fixtures) framesOverSockets(t *testing.T) {
 	// A socket that skips auth is closed. It should first get an error frame, but today the frame
 	// queued just before Conn.Close is lost (Close does not wait for the queue to flush; the same
 	// happens to a failed auth), so its shape is checked only when it arrives.
-	skipper := dial(t, "skipper", ws+"/visitor")
-	skipper.send([]byte(`{"t":"send","client_id":"c-1","body":"hi"}`))
-	select {
-	case <-skipper.closed:
-	case <-time.After(10 * time.Second):
+	skipper := wstest.DialNamed(t, "skipper", ws+"/visitor", nil)
+	skipper.Send([]byte(`{"t":"send","client_id":"c-1","body":"hi"}`))
+	if !skipper.WaitClosed(10 * time.Second) {
 		t.Error("a socket that sent no auth frame stays open")
 	}
-	for _, e := range skipper.since("error", 0) {
+	for _, e := range skipper.Since("error", 0) {
 		fx.same(t, "visitor-error.json", e)
 	}
 
 	// Every agent command fixture is a command the socket handles.
 	cmds, _ = filepath.Glob(filepath.Join(fixtureDir, "agent-cmd-*.json"))
-	tomFrom, anaFrom := tomWS.mark(), ana.mark()
+	tomFrom, anaFrom := tomWS.Mark(), ana.Mark()
 	for _, f := range cmds {
 		name := filepath.Base(f)
-		from := janaWS.roundTrip(fx.read(t, name))
-		for _, e := range janaWS.since("error", from) {
+		from := janaWS.RoundTrip(fx.read(t, name))
+		for _, e := range janaWS.Since("error", from) {
 			t.Errorf("%s: the socket answered with an error: %s", name, e)
 		}
 		switch name {
 		case "agent-cmd-resume.json":
-			fx.same(t, "agent-conversation-resume.json", janaWS.next("conversation", from))
-			if hidden := janaWS.since("hidden", from); len(hidden) != 1 || !strings.Contains(string(hidden[0]), strconv.FormatInt(hiddenConv, 10)) {
+			fx.same(t, "agent-conversation-resume.json", janaWS.NextRaw("conversation", from))
+			if hidden := janaWS.Since("hidden", from); len(hidden) != 1 || !strings.Contains(string(hidden[0]), strconv.FormatInt(hiddenConv, 10)) {
 				t.Errorf("resume of a conversation the agent may not see: want one hidden frame for %d, got %s", hiddenConv, hidden)
 			}
 		case "agent-cmd-typing.json":
-			fx.same(t, "agent-typing.json", tomWS.next("typing", tomFrom))
-			fx.same(t, "visitor-typing.json", ana.next("typing", anaFrom))
+			fx.same(t, "agent-typing.json", tomWS.NextRaw("typing", tomFrom))
+			fx.same(t, "visitor-typing.json", ana.NextRaw("typing", anaFrom))
 		case "agent-cmd-ping.json":
-			fx.same(t, "pong.json", janaWS.next("pong", from))
+			fx.same(t, "pong.json", janaWS.NextRaw("pong", from))
 		}
 	}
-	from = janaWS.roundTrip([]byte(`{"t":"typing","ref":"r-18","conversation_id":999,"on":true}`))
-	fx.same(t, "agent-error.json", janaWS.next("error", from))
+	from = janaWS.RoundTrip([]byte(`{"t":"typing","ref":"r-18","conversation_id":999,"on":true}`))
+	fx.same(t, "agent-error.json", janaWS.NextRaw("error", from))
 
 	// A committed change: the assignee gets the conversation, a colleague who may not see it (a
 	// private inbox) gets hidden, the visitor their view of it.
-	janaFrom := janaWS.mark()
-	evaFrom := evaWS.mark()
-	anaFrom = ana.mark()
+	janaFrom := janaWS.Mark()
+	evaFrom := evaWS.Mark()
+	anaFrom = ana.Mark()
 	publishChange(t, feed, conversation.Change{Conversation: liveConversation(), Messages: firstReply()})
-	fx.same(t, "agent-conversation.json", janaWS.next("conversation", janaFrom))
-	fx.same(t, "agent-hidden.json", evaWS.next("hidden", evaFrom))
-	fx.same(t, "visitor-conversation.json", ana.next("conversation", anaFrom))
+	fx.same(t, "agent-conversation.json", janaWS.NextRaw("conversation", janaFrom))
+	fx.same(t, "agent-hidden.json", evaWS.NextRaw("hidden", evaFrom))
+	fx.same(t, "visitor-conversation.json", ana.NextRaw("conversation", anaFrom))
 
-	janaFrom, anaFrom = janaWS.mark(), ana.mark()
+	janaFrom, anaFrom = janaWS.Mark(), ana.Mark()
 	publishChange(t, feed, conversation.Change{Conversation: liveConversation(), Deleted: true})
-	fx.same(t, "agent-deleted.json", janaWS.next("deleted", janaFrom))
-	fx.same(t, "visitor-deleted.json", ana.next("deleted", anaFrom))
+	fx.same(t, "agent-deleted.json", janaWS.NextRaw("deleted", janaFrom))
+	fx.same(t, "visitor-deleted.json", ana.NextRaw("deleted", anaFrom))
 }
 
 func (fx *fixtures) commandsDecode(t *testing.T) {
@@ -755,4 +656,14 @@ func (fx *fixtures) botCards(t *testing.T) {
 		}
 	}
 	fx.same(t, "bot-error-capture-invalid.json", errorFrame("crd_email_1", errs.Coded(errs.Invalid, "capture_invalid", "Please enter a valid email address.")))
+}
+
+// waitDone waits up to 10 s for a goroutine to end (done closed) after its context was cancelled.
+func waitDone(t *testing.T, what string, done <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Errorf("%s did not stop within 10 s of its context's end", what)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/sandbox"
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // The "Try it" socket speaks the visitor's protocol with a sandbox run: ready, the bot's cards in
@@ -33,24 +34,24 @@ func TestTrySocket(t *testing.T) {
 	}
 	first, _ := json.Marshal(TryStart{T: "try", WebsiteID: shop.ID, Online: false, Playbook: playbook.Input{Name: "Draft", Flow: tpl.Flow,
 		Appearance: playbook.Appearance{Color: "#1f6f43", TextColor: "#ffffff", Icon: "chat", BotName: "Bot", Language: "en", Side: "right"}}})
-	ws := dial(t, "admin", "ws"+strings.TrimPrefix(srv.URL, "http"))
-	ws.send(first)
-	ready := ws.next("ready", 0)
+	ws := wstest.DialNamed(t, "admin", "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	ws.Send(first)
+	ready := ws.NextRaw("ready", 0)
 	if !strings.Contains(string(ready), `"agents_available":0`) || !strings.Contains(string(ready), `"bot_name":"Bot"`) {
 		t.Fatalf("ready: %s", ready)
 	}
-	from := ws.roundTrip([]byte(`{"t":"start","url":"https://shop.example/","client_id":"s-1"}`))
-	ws.next("ack", from)
-	if f := ws.next("conversation", from); !strings.Contains(string(f), "crd_help") {
+	from := ws.RoundTrip([]byte(`{"t":"start","url":"https://shop.example/","client_id":"s-1"}`))
+	ws.NextRaw("ack", from)
+	if f := ws.NextRaw("conversation", from); !strings.Contains(string(f), "crd_help") {
 		t.Fatalf("the greeting: %s", f)
 	}
-	from = ws.mark()
-	ws.send([]byte(`{"t":"answer","card_id":"crd_help","answer_id":"talk","client_id":"a-1"}`))
-	ws.next("ack", from)
-	if f := ws.next("try_action", from); !strings.Contains(string(f), `"kind":"handover"`) {
+	from = ws.Mark()
+	ws.Send([]byte(`{"t":"answer","card_id":"crd_help","answer_id":"talk","client_id":"a-1"}`))
+	ws.NextRaw("ack", from)
+	if f := ws.NextRaw("try_action", from); !strings.Contains(string(f), `"kind":"handover"`) {
 		t.Fatalf("the action: %s", f)
 	}
-	if f := string(ws.next("conversation", from)); !strings.Contains(f, `"state":"offline"`) || !strings.Contains(f, "crd_email") {
+	if f := string(ws.NextRaw("conversation", from)); !strings.Contains(f, `"state":"offline"`) || !strings.Contains(f, "crd_email") {
 		t.Fatalf("the offline branch: %s", f)
 	}
 }

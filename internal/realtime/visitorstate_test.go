@@ -17,6 +17,7 @@ import (
 	"github.com/parleyhq/parley/internal/conversation"
 	"github.com/parleyhq/parley/internal/event"
 	"github.com/parleyhq/parley/internal/testenv"
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // node is one hub behind its own HTTP server, on a bus shared with other nodes.
@@ -43,11 +44,9 @@ func startNode(t *testing.T, bus *fakeBus, o Options) *node {
 		}
 	}()
 	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-done }) }
+	stop := func() { once.Do(func() { cancel(); waitDone(t, "the hub", done) }) }
 	t.Cleanup(stop)
-	for bus.subscriptions() < before+3 { // the feed, visitor states, live visitors
-		time.Sleep(time.Millisecond)
-	}
+	bus.waitSubscriptions(t, before+3) // the feed, visitor states, live visitors
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /agent/{id}", func(w http.ResponseWriter, r *http.Request) {
 		u := map[string]*auth.User{"12": jana, "14": tom, "15": eva}[r.PathValue("id")]
@@ -101,17 +100,17 @@ func TestVisitorStateAcrossNodes(t *testing.T) {
 	o := Options{VisitorBeat: 50 * time.Millisecond, VisitorTTL: time.Second}
 	a, b := startNode(t, bus, o), startNode(t, bus, o)
 
-	tomWS, evaWS := dial(t, "tom", a.ws+"/agent/14"), dial(t, "eva", a.ws+"/agent/15")
-	tomWS.next("hello", 0)
-	evaWS.next("hello", 0)
+	tomWS, evaWS := wstest.DialNamed(t, "tom", a.ws+"/agent/14", nil), wstest.DialNamed(t, "eva", a.ws+"/agent/15", nil)
+	tomWS.NextRaw("hello", 0)
+	evaWS.NextRaw("hello", 0)
 	if a.h.VisitorOnline(31, shop.ID) {
 		t.Fatal("on the site before any widget connected")
 	}
 
-	anaB := dial(t, "ana on B", b.ws+"/visitor")
-	anaB.send([]byte(`{"t":"auth","token":"` + anaToken + `"}`))
-	anaB.next("ready", 0)
-	if !visitorOnline(t, tomWS.next("visitor", 0)) {
+	anaB := wstest.DialNamed(t, "ana on B", b.ws+"/visitor", nil)
+	anaB.Send([]byte(`{"t":"auth","token":"` + anaToken + `"}`))
+	anaB.NextRaw("ready", 0)
+	if !visitorOnline(t, tomWS.NextRaw("visitor", 0)) {
 		t.Fatal("tom: first visitor frame says offline")
 	}
 	if !a.h.VisitorOnline(31, shop.ID) || !b.h.VisitorOnline(31, shop.ID) {
@@ -122,46 +121,46 @@ func TestVisitorStateAcrossNodes(t *testing.T) {
 	}
 	// A page she opens on B reaches A's agents: her browsing history grew (the details panel reads
 	// it again); Eva, who may not see her conversation, is not told.
-	from := tomWS.mark()
-	anaB.send([]byte(`{"t":"page","url":"https://shop.example/pricing","title":"Pricing"}`))
+	from := tomWS.Mark()
+	anaB.Send([]byte(`{"t":"page","url":"https://shop.example/pricing","title":"Pricing"}`))
 	var pf visitorFrameOut
-	if err := json.Unmarshal(tomWS.next("visitor", from), &pf); err != nil || pf.Page == nil || pf.Page.At == 0 || !pf.Online || pf.ContactID != 31 {
+	if err := json.Unmarshal(tomWS.NextRaw("visitor", from), &pf); err != nil || pf.Page == nil || pf.Page.At == 0 || !pf.Online || pf.ContactID != 31 {
 		t.Errorf("the page frame: %+v (%v)", pf, err)
 	}
 	// A change committed anywhere carries the state to agents.
-	from = tomWS.mark()
+	from = tomWS.Mark()
 	publishChange(t, a.feed, conversation.Change{Conversation: liveConversation(), Messages: firstReply()})
 	var cf changeFrame
-	if err := json.Unmarshal(tomWS.next("conversation", from), &cf); err != nil || !cf.Conversation.VisitorOnline {
+	if err := json.Unmarshal(tomWS.NextRaw("conversation", from), &cf); err != nil || !cf.Conversation.VisitorOnline {
 		t.Errorf("conversation frame: want visitor_online true (%v)", err)
 	}
 
 	// A second socket on A, then closed: she still has B's.
-	from = tomWS.mark()
-	anaA := dial(t, "ana on A", a.ws+"/visitor")
-	anaA.send([]byte(`{"t":"auth","token":"` + anaToken + `"}`))
-	anaA.next("ready", 0)
-	_ = anaA.conn.NetConn().Close()
+	from = tomWS.Mark()
+	anaA := wstest.DialNamed(t, "ana on A", a.ws+"/visitor", nil)
+	anaA.Send([]byte(`{"t":"auth","token":"` + anaToken + `"}`))
+	anaA.NextRaw("ready", 0)
+	anaA.Close()
 	eventually(t, "A counts the socket that closed out", func() bool {
 		a.h.vs.mu.Lock()
 		defer a.h.vs.mu.Unlock()
 		return a.h.vs.local[visitorKey{31, shop.ID}] == 0
 	})
-	tomWS.roundTrip([]byte(`{"t":"ping"}`))
-	if got := tomWS.since("visitor", from); len(got) != 0 || !a.h.VisitorOnline(31, shop.ID) {
+	tomWS.RoundTrip([]byte(`{"t":"ping"}`))
+	if got := tomWS.Since("visitor", from); len(got) != 0 || !a.h.VisitorOnline(31, shop.ID) {
 		t.Errorf("a second socket opened and closed while B holds one: frames %s, online %v", got, a.h.VisitorOnline(31, shop.ID))
 	}
 
 	// Eva may not see Jana's conversation in the private inbox: she is told nothing.
-	evaWS.roundTrip([]byte(`{"t":"ping"}`))
-	if got := evaWS.since("visitor", 0); len(got) != 0 {
+	evaWS.RoundTrip([]byte(`{"t":"ping"}`))
+	if got := evaWS.Since("visitor", 0); len(got) != 0 {
 		t.Errorf("eva got visitor frames for a conversation she may not see: %s", got)
 	}
 
 	// B stops without telling anyone (its sockets close with it): A's agents are told within the TTL.
-	from = tomWS.mark()
+	from = tomWS.Mark()
 	b.stop()
-	if visitorOnline(t, tomWS.next("visitor", from)) {
+	if visitorOnline(t, tomWS.NextRaw("visitor", from)) {
 		t.Fatal("after B went silent: visitor frame says online")
 	}
 	if a.h.VisitorOnline(31, shop.ID) {
@@ -173,22 +172,22 @@ func TestVisitorStateAcrossNodes(t *testing.T) {
 func TestVisitorLeavesWhenLastSocketCloses(t *testing.T) {
 	bus := &fakeBus{subs: map[string][]func(string, []byte){}}
 	a := startNode(t, bus, Options{VisitorBeat: time.Hour, VisitorTTL: time.Hour})
-	janaWS := dial(t, "jana", a.ws+"/agent/12")
-	janaWS.next("hello", 0)
-	ana := dial(t, "ana", a.ws+"/visitor")
-	ana.send([]byte(`{"t":"auth","token":"` + anaToken + `"}`))
-	if !visitorOnline(t, janaWS.next("visitor", 0)) {
+	janaWS := wstest.DialNamed(t, "jana", a.ws+"/agent/12", nil)
+	janaWS.NextRaw("hello", 0)
+	ana := wstest.DialNamed(t, "ana", a.ws+"/visitor", nil)
+	ana.Send([]byte(`{"t":"auth","token":"` + anaToken + `"}`))
+	if !visitorOnline(t, janaWS.NextRaw("visitor", 0)) {
 		t.Fatal("want online")
 	}
 	// Resume answers carry the state too.
-	from := janaWS.roundTrip([]byte(`{"t":"resume","cursors":{"4821":5}}`))
+	from := janaWS.RoundTrip([]byte(`{"t":"resume","cursors":{"4821":5}}`))
 	var cf changeFrame
-	if err := json.Unmarshal(janaWS.next("conversation", from), &cf); err != nil || !cf.Conversation.VisitorOnline {
+	if err := json.Unmarshal(janaWS.NextRaw("conversation", from), &cf); err != nil || !cf.Conversation.VisitorOnline {
 		t.Errorf("resume answer: want visitor_online true (%v)", err)
 	}
-	from = janaWS.mark()
-	_ = ana.conn.NetConn().Close()
-	if visitorOnline(t, janaWS.next("visitor", from)) {
+	from = janaWS.Mark()
+	ana.Close()
+	if visitorOnline(t, janaWS.NextRaw("visitor", from)) {
 		t.Fatal("want offline")
 	}
 	if a.h.VisitorOnline(31, shop.ID) {
