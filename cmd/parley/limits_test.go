@@ -15,7 +15,7 @@ func TestVisitorMessageLimitFromFlags(t *testing.T) {
 		t.Fatal(errOut)
 	}
 	s := startServer(t, nil, "--data", dir, "--visitor-message-burst", "25", "--visitor-message-rate", "0.01", "--visitor-ip-limit", "100")
-	owner := &api{t: t, base: s.url, c: browser()}
+	owner := &api{t: t, base: s.url, c: browser(t)}
 	owner.must(200, "POST", "/api/v1/session", map[string]string{"email": "owner@example.com", "password": "correct horse battery"})
 	key := owner.must(201, "POST", "/api/v1/websites", map[string]any{"name": "Shop", "allowed_domains": []string{"localhost"}})["website"].(map[string]any)["public_key"].(string)
 	visitor := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}

@@ -18,11 +18,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/lxzan/gws"
-
 	"github.com/parleyhq/parley/internal/clienttext"
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/storetest"
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // FuzzClientText sends strings — random ones, and the seeds: NUL, invalid UTF-8, lone surrogates,
@@ -83,7 +82,7 @@ type textTarget struct {
 	conversationID int64
 	contactID      int64
 	log            *syncBuffer
-	ws             *socket
+	ws             *wstest.Conn
 	wsMu           sync.Mutex
 	n              int
 }
@@ -203,17 +202,8 @@ func startTextTarget(f *testing.F, engine string) *textTarget {
 	tg.contactID = num(conv["contact_id"])
 
 	host := strings.TrimPrefix(tg.base, "http://")
-	ws := &socket{signal: make(chan struct{}, 1), closed: make(chan struct{})}
-	conn, _, err := gws.NewClient(ws, &gws.ClientOption{Addr: "ws://" + host + "/widget/v1/" + tg.key + "/ws", RequestHeader: http.Header{"Origin": {tg.base}}})
-	if err != nil {
-		f.Fatalf("visitor socket: %v", err)
-	}
-	ws.conn = conn
-	go conn.ReadLoop()
-	f.Cleanup(func() { conn.NetConn().Close() })
-	b, _ := json.Marshal(map[string]string{"t": "auth", "token": tg.visitorToken})
-	_ = conn.WriteMessage(gws.OpcodeText, b)
-	tg.ws = ws
+	tg.ws = wstest.DialNamed(f, engine+": the visitor's socket", "ws://"+host+"/widget/v1/"+tg.key+"/ws", http.Header{"Origin": {tg.base}})
+	tg.ws.Send(map[string]string{"t": "auth", "token": tg.visitorToken})
 	tg.wait(f, func(e map[string]any) bool { return e["t"] == "ready" }, "ready")
 	return tg
 }
@@ -262,14 +252,14 @@ func (tg *textTarget) wait(tb testing.TB, pred func(map[string]any) bool, what s
 	tb.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
-		for _, e := range tg.ws.all() {
+		for _, e := range tg.ws.Events() {
 			if pred(e) {
 				return e
 			}
 		}
 		select {
-		case <-tg.ws.signal:
-		case <-tg.ws.closed:
+		case <-tg.ws.Arrived():
+		case <-tg.ws.Closed():
 			tb.Fatalf("%s: the visitor's socket closed waiting for %s", tg.engine, what)
 		case <-deadline:
 			tb.Fatalf("%s: no %s within 10 s", tg.engine, what)
@@ -331,7 +321,7 @@ func (tg *textTarget) exercise(t *testing.T, lit string, bad bool) {
 	tg.wsMu.Lock()
 	defer tg.wsMu.Unlock()
 	frame := `{"t":"send","client_id":"w` + n + `","body":` + lit + `}`
-	if err := tg.ws.conn.WriteMessage(gws.OpcodeText, []byte(frame)); err != nil {
+	if err := tg.ws.Write([]byte(frame)); err != nil {
 		t.Fatalf("%s: write frame: %v", tg.engine, err)
 	}
 	got := tg.wait(t, func(e map[string]any) bool {

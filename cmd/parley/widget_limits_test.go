@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/internal/wstest"
 )
 
 // A script that starts widget sessions in a loop is stopped per address (the address behind the
@@ -49,15 +51,15 @@ func TestWidgetSessionsAreCheapAndLimited(t *testing.T) {
 			// Two tabs of one visitor: neither has a conversation; the first writes, the second
 			// gets the conversation live.
 			tab1, tab2 := dialVisitor(t, tg, token), dialVisitor(t, tg, token)
-			for _, tab := range []*socket{tab1, tab2} {
-				if ready := tab.waitFor("ready", func(e map[string]any) bool { return e["t"] == "ready" }); ready["conversation"] != nil {
+			for _, tab := range []*wstest.Conn{tab1, tab2} {
+				if ready := tab.WaitFor("ready", func(e map[string]any) bool { return e["t"] == "ready" }); ready["conversation"] != nil {
 					t.Fatalf("ready before writing: %v", ready)
 				}
 			}
-			tab1.send(map[string]string{"t": "send", "client_id": "c1", "body": "Hello there"})
-			tab1.waitFor("ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "c1" })
-			tab2.waitFor("the first tab's message", hasMessage("Hello there"))
-			tab1.waitFor("its own message", hasMessage("Hello there"))
+			tab1.Send(map[string]string{"t": "send", "client_id": "c1", "body": "Hello there"})
+			tab1.WaitFor("ack", func(e map[string]any) bool { return e["t"] == "ack" && e["client_id"] == "c1" })
+			tab2.WaitFor("the first tab's message", hasMessage("Hello there"))
+			tab1.WaitFor("its own message", hasMessage("Hello there"))
 			if n := countRows(t, tg, "SELECT COUNT(*) FROM contacts"); n != 1 {
 				t.Fatalf("%d contacts after the first message, want 1", n)
 			}
@@ -72,17 +74,17 @@ func TestWidgetSessionsAreCheapAndLimited(t *testing.T) {
 				c, _ := e["conversation"].(map[string]any)
 				return e["t"] == "conversation" && c["status"] == "closed"
 			}
-			tab1.waitFor("the close", closed)
-			tab2.waitFor("the close", closed)
+			tab1.WaitFor("the close", closed)
+			tab2.WaitFor("the close", closed)
 		})
 	}
 }
 
 // dialVisitor opens a visitor socket with the token and authenticates it.
-func dialVisitor(t *testing.T, tg *textTarget, token string) *socket {
+func dialVisitor(t *testing.T, tg *textTarget, token string) *wstest.Conn {
 	t.Helper()
-	s := dialSocket(t, "ws://"+strings.TrimPrefix(tg.base, "http://")+"/widget/v1/"+tg.key+"/ws", http.Header{"Origin": {tg.base}})
-	s.send(map[string]string{"t": "auth", "token": token})
+	s := wstest.Dial(t, "ws://"+strings.TrimPrefix(tg.base, "http://")+"/widget/v1/"+tg.key+"/ws", http.Header{"Origin": {tg.base}})
+	s.Send(map[string]string{"t": "auth", "token": token})
 	return s
 }
 

@@ -122,6 +122,10 @@ func (c *Conn) wake() {
 // Close closes the connection (idempotent).
 func (c *Conn) Close() { _ = c.conn.NetConn().Close() }
 
+// Arrived is signalled when frames arrive (one signal pending at most): a test that waits in its own
+// way (from a fuzz target, say, which must not fail the test that dialed) reads Events after it.
+func (c *Conn) Arrived() <-chan struct{} { return c.signal }
+
 // Closed is closed once the socket is.
 func (c *Conn) Closed() <-chan struct{} { return c.closed }
 
@@ -161,6 +165,10 @@ func (c *Conn) Send(v any) {
 		c.t.Fatalf("%s: send %s: %v", c.name, b, err)
 	}
 }
+
+// Write sends b as one text frame and returns the error instead of failing the test (for a fuzz
+// target, which must not use the dialing test).
+func (c *Conn) Write(b []byte) error { return c.conn.WriteMessage(gws.OpcodeText, b) }
 
 // Mark is where the frames received from now on start, for the methods taking from.
 func (c *Conn) Mark() int {
