@@ -182,7 +182,7 @@ func (s *Service) UpdateActivity(ctx context.Context, actor *auth.User, id int64
 			return nil
 		}
 		next.UpdatedAt = bump(now, cur.UpdatedAt)
-		return s.applyOne(ctx, &next, cur.UpdatedAt, recordEvent(event.ActivityUpdated, actor, &next))
+		return s.applyUpdate(ctx, actor, ActivityType, cur, &next, cur.UpdatedAt, recordEvent(event.ActivityUpdated, actor, &next))
 	})
 	if err != nil {
 		return nil, err

@@ -34,6 +34,8 @@ type Repo interface {
 	ActivityByID(ctx context.Context, id int64) (*Activity, error)
 	ListActivities(ctx context.Context, q Query) ([]Activity, error)
 	NoteByID(ctx context.Context, id int64) (*Note, error)
+	// Changes lists a record's history, newest first (q: BeforeID, Limit).
+	Changes(ctx context.Context, t RecordType, id int64, q Query) ([]Change, error)
 	// ListNotes lists a record's notes, newest first (q: Q, BeforeID, Limit).
 	ListNotes(ctx context.Context, t RecordType, id int64, q Query) ([]Note, error)
 	LinksOfConversations(ctx context.Context, ids []int64) ([]Link, error)

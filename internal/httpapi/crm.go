@@ -275,6 +275,12 @@ func (s *Server) crmRoutes() []Route {
 		})},
 		{"DELETE", "/api/v1/custom-fields/{id}", "user", deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeleteField(r.Context(), u, id) })},
 
+		{"GET", "/api/v1/persons/{id}/history", "user", s.history(crm.PersonType)},
+		{"GET", "/api/v1/organizations/{id}/history", "user", s.history(crm.OrganizationType)},
+		{"GET", "/api/v1/leads/{id}/history", "user", s.history(crm.LeadType)},
+		{"GET", "/api/v1/deals/{id}/history", "user", s.history(crm.DealType)},
+		{"GET", "/api/v1/activities/{id}/history", "user", s.history(crm.ActivityType)},
+
 		{"GET", "/api/v1/conversations/{id}/items", "user", s.listConversationItems},
 		{"GET", "/api/v1/conversations/{id}/draft", "user", s.getDraft},
 		{"PATCH", "/api/v1/conversations/{id}/draft", "user", s.patchDraft},
@@ -299,6 +305,26 @@ func (s *Server) convertLead(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"lead": l, "deal": d})
 	return nil
+}
+
+// history answers a page of a record's changes, newest first.
+func (s *Server) history(t crm.RecordType) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		q, err := crmQuery(r)
+		if err != nil {
+			return err
+		}
+		list, err := s.crm.History(r.Context(), actorOf(r).user, t, id, q)
+		if err != nil {
+			return err
+		}
+		writeList(w, "changes", list, q, func(x *crm.Change) int64 { return x.ID })
+		return nil
+	}
 }
 
 func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request) error {

@@ -146,6 +146,18 @@ func (tx *Tx) insertRecord(ctx context.Context, rec any) error {
 			created_by_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 			r.ConversationID, r.RecordType, r.RecordID, nullable(r.NoteID), r.WindowStart, r.LastSeq, nullable(r.CreatedByUserID), r.CreatedAt).Scan(&r.ID)
 		err = refErr(err, "link")
+	case *crm.Change:
+		if len(r.Fields) == 0 && r.Action == crm.ChangeUpdated {
+			return nil // the update changed nothing the history shows
+		}
+		data := struct {
+			Fields     []crm.FieldChange `json:"fields"`
+			MergedID   int64             `json:"merged_id,omitempty"`
+			MergedName string            `json:"merged_name,omitempty"`
+		}{r.Fields, r.MergedID, r.MergedName}
+		err = tx.QueryRowContext(ctx, `INSERT INTO crm_changes (record_type, record_id, user_id, action, changes, at) VALUES ($1, $2, $3, $4, $5, $6)
+			RETURNING id`, r.RecordType, r.RecordID, nullable(r.UserID), r.Action, jsonText(data), r.At).Scan(&r.ID)
+		err = refErr(err, "change")
 	case *crm.Rotation:
 		_, err = tx.ExecContext(ctx, `INSERT INTO crm_rotation (team_id, last_user_id, updated_at) VALUES ($1, $2, $3)
 			ON CONFLICT (team_id) DO UPDATE SET last_user_id = excluded.last_user_id, updated_at = excluded.updated_at`, r.TeamID, r.UserID, r.At)
@@ -313,6 +325,7 @@ func (tx *Tx) deleteRecord(ctx context.Context, d *crm.Deletion) error {
 			"DELETE FROM crm_terms WHERE record_type = 'note' AND record_id IN (SELECT id FROM notes WHERE record_type = $1 AND record_id = $2)",
 			"DELETE FROM notes WHERE record_type = $1 AND record_id = $2",
 			"DELETE FROM conversation_links WHERE record_type = $1 AND record_id = $2",
+			"DELETE FROM crm_changes WHERE record_type = $1 AND record_id = $2",
 		} {
 			if _, err := tx.ExecContext(ctx, q, d.Type, d.ID); err != nil {
 				return fmt.Errorf("delete a %s's notes: %w", d.Type, err)
@@ -325,11 +338,14 @@ func (tx *Tx) deleteRecord(ctx context.Context, d *crm.Deletion) error {
 	return expectOne(tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE id = $1", d.ID))(string(d.Type))
 }
 
-// writeTerms replaces a record's search terms.
+// writeTerms replaces a record's search terms and its sort key.
 func (tx *Tx) writeTerms(ctx context.Context, rec any) error {
 	t, id, terms, ok := crm.Terms(rec)
 	if !ok {
 		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE "+recordTables[t]+" SET sort_name = $1 WHERE id = $2 AND sort_name <> $1", crm.SortName(rec), id); err != nil {
+		return fmt.Errorf("write sort key: %w", err)
 	}
 	return tx.setTerms(ctx, t, id, terms)
 }
@@ -849,6 +865,37 @@ func (db *DB) ListNotes(ctx context.Context, t crm.RecordType, id int64, q crm.Q
 		return nil, err
 	}
 	return list(ctx, db, l.query(noteColumns, noteFrom, "n", q.BeforeID, q.Limit), l.args, scanNote)
+}
+
+// Changes lists a record's history, newest first.
+func (db *DB) Changes(ctx context.Context, t crm.RecordType, id int64, q crm.Query) ([]crm.Change, error) {
+	var l listQuery
+	cond := "c.record_type = " + l.arg(string(t)) + " AND c.record_id = " + l.arg(id)
+	if q.BeforeID != 0 {
+		cond += " AND c.id < " + l.arg(q.BeforeID)
+	}
+	return list(ctx, db, `SELECT c.id, c.record_type, c.record_id, COALESCE(c.user_id, 0), c.action, c.changes, c.at, COALESCE(u.name, '')
+		FROM crm_changes c LEFT JOIN users u ON u.id = c.user_id WHERE `+cond+" ORDER BY c.id DESC LIMIT "+l.arg(crm.PageSize(q.Limit)),
+		l.args, func(row rowScanner) (*crm.Change, error) {
+			var x crm.Change
+			var data string
+			if err := row.Scan(&x.ID, &x.RecordType, &x.RecordID, &x.UserID, &x.Action, &data, &x.At, &x.UserName); err != nil {
+				return nil, err
+			}
+			var d struct {
+				Fields     []crm.FieldChange `json:"fields"`
+				MergedID   int64             `json:"merged_id"`
+				MergedName string            `json:"merged_name"`
+			}
+			if err := unjson(data, &d, "change"); err != nil {
+				return nil, err
+			}
+			x.Fields, x.MergedID, x.MergedName = d.Fields, d.MergedID, d.MergedName
+			if x.Fields == nil {
+				x.Fields = []crm.FieldChange{}
+			}
+			return &x, nil
+		})
 }
 
 // LinksOfConversations returns the links of the conversations, oldest first.
