@@ -132,7 +132,9 @@ func (s *Service) ListActivities(ctx context.Context, actor *auth.User, q Query)
 	if err := s.canList(ctx, actor, q); err != nil {
 		return nil, err
 	}
-	q.Limit = PageSize(q.Limit)
+	if err := s.prepare(ctx, ActivityType, &q); err != nil {
+		return nil, err
+	}
 	list, err := s.repo.ListActivities(ctx, q)
 	if err != nil {
 		return nil, err

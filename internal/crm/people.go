@@ -234,7 +234,9 @@ func (s *Service) ListPersons(ctx context.Context, actor *auth.User, q Query) ([
 	if err := CanUse(actor); err != nil {
 		return nil, err
 	}
-	q.Limit = PageSize(q.Limit)
+	if err := s.prepare(ctx, PersonType, &q); err != nil {
+		return nil, err
+	}
 	list, err := s.repo.ListPersons(ctx, q)
 	if err != nil {
 		return nil, err
@@ -353,7 +355,9 @@ func (s *Service) ListOrganizations(ctx context.Context, actor *auth.User, q Que
 	if err := CanUse(actor); err != nil {
 		return nil, err
 	}
-	q.Limit = PageSize(q.Limit)
+	if err := s.prepare(ctx, OrganizationType, &q); err != nil {
+		return nil, err
+	}
 	list, err := s.repo.ListOrganizations(ctx, q)
 	if err != nil {
 		return nil, err

@@ -155,7 +155,9 @@ func (s *Service) ListLeads(ctx context.Context, actor *auth.User, q Query) ([]L
 	if err := s.canList(ctx, actor, q); err != nil {
 		return nil, err
 	}
-	q.Limit = PageSize(q.Limit)
+	if err := s.prepare(ctx, LeadType, &q); err != nil {
+		return nil, err
+	}
 	list, err := s.repo.ListLeads(ctx, q)
 	if err != nil {
 		return nil, err
@@ -506,7 +508,9 @@ func (s *Service) ListDeals(ctx context.Context, actor *auth.User, q Query) ([]D
 	if err := s.canList(ctx, actor, q); err != nil {
 		return nil, err
 	}
-	q.Limit = PageSize(q.Limit)
+	if err := s.prepare(ctx, DealType, &q); err != nil {
+		return nil, err
+	}
 	list, err := s.repo.ListDeals(ctx, q)
 	if err != nil {
 		return nil, err
