@@ -445,3 +445,39 @@ func TestMergeOrganizations(t *testing.T) {
 		}
 	})
 }
+
+// A record's timeline shows its conversations with their latest messages to those who may see
+// them; others see only that they exist.
+func TestRecordConversations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		c, _ := f.started(t, "Vera")
+		p, err := f.svc.CreatePerson(f.ctx, f.a1, crm.PersonInput{PersonPatch: crm.PersonPatch{Name: ptr("Vera")}, ConversationID: c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deal, _ := f.svc.CreateDeal(f.ctx, f.a1, crm.DealInput{DealPatch: crm.DealPatch{Title: ptr("Desks"), PersonID: &p.ID}})
+		for _, who := range []struct {
+			id   int64
+			seen bool
+		}{{f.a1.ID, true}, {f.outsider.ID, false}} {
+			u, _ := db.UserByID(f.ctx, who.id)
+			for _, rec := range []struct {
+				t  crm.RecordType
+				id int64
+			}{{crm.PersonType, p.ID}, {crm.DealType, deal.ID}} {
+				list, err := f.svc.RecordConversations(f.ctx, u, rec.t, rec.id)
+				if err != nil || len(list) != 1 || list[0].ConversationID != c.ID {
+					t.Fatalf("%s %d for %s: %+v %v", rec.t, rec.id, u.Name, list, err)
+				}
+				rc := list[0]
+				if who.seen && (rc.Hidden || len(rc.Lines) != 1 || rc.Lines[0].Text != "Hello from Vera" || rc.Channel != "web" || rc.ContactName != "Vera") {
+					t.Fatalf("seen %+v", rc)
+				}
+				if !who.seen && (!rc.Hidden || len(rc.Lines) != 0 || rc.Channel != "") {
+					t.Fatalf("hidden %+v", rc)
+				}
+			}
+		}
+	})
+}

@@ -39,6 +39,10 @@ type Repo interface {
 	// ListNotes lists a record's notes, newest first (q: Q, BeforeID, Limit).
 	ListNotes(ctx context.Context, t RecordType, id int64, q Query) ([]Note, error)
 	LinksOfConversations(ctx context.Context, ids []int64) ([]Link, error)
+	// LinksOfRecord lists the conversations linked to a record.
+	LinksOfRecord(ctx context.Context, t RecordType, id int64) ([]Link, error)
+	// ConversationsOfContact lists a contact's conversations, newest first.
+	ConversationsOfContact(ctx context.Context, contactID int64) ([]conversation.Conversation, error)
 	// ActivityZones lists the time zones activities are due in.
 	ActivityZones(ctx context.Context) ([]string, error)
 	DraftOf(ctx context.Context, conversationID int64) (*Draft, error)

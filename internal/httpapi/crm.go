@@ -423,6 +423,10 @@ func (s *Server) crmRoutes() []Route {
 		})},
 		{"DELETE", "/api/v1/custom-fields/{id}", "user", deleteHandler(func(r *http.Request, u *auth.User, id int64) error { return c.DeleteField(r.Context(), u, id) })},
 
+		{"GET", "/api/v1/persons/{id}/conversations", "user", s.recordConversations(crm.PersonType)},
+		{"GET", "/api/v1/organizations/{id}/conversations", "user", s.recordConversations(crm.OrganizationType)},
+		{"GET", "/api/v1/leads/{id}/conversations", "user", s.recordConversations(crm.LeadType)},
+		{"GET", "/api/v1/deals/{id}/conversations", "user", s.recordConversations(crm.DealType)},
 		{"GET", "/api/v1/persons/{id}/history", "user", s.history(crm.PersonType)},
 		{"GET", "/api/v1/organizations/{id}/history", "user", s.history(crm.OrganizationType)},
 		{"GET", "/api/v1/leads/{id}/history", "user", s.history(crm.LeadType)},
@@ -456,6 +460,22 @@ func (s *Server) convertLead(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"lead": l, "deal": d})
 	return nil
+}
+
+// recordConversations answers a record's conversations with their latest messages.
+func (s *Server) recordConversations(t crm.RecordType) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		list, err := s.crm.RecordConversations(r.Context(), actorOf(r).user, t, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"conversations": list})
+		return nil
+	}
 }
 
 // history answers a page of a record's changes, newest first.

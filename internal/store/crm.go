@@ -776,7 +776,8 @@ func (l *listQuery) query(columns, from, alias string, beforeID int64, limit int
 		if beforeID != 0 {
 			cursor = " WHERE d.record_id < " + l.arg(beforeID)
 		}
-		m = "SELECT d.record_id FROM (" + l.driver + ") d" + cursor + " ORDER BY d.record_id DESC LIMIT " + lim
+		// DISTINCT: a record may have several terms starting with the word (bob, bob@example.com).
+		m = "SELECT DISTINCT d.record_id FROM (" + l.driver + ") d" + cursor + " ORDER BY d.record_id DESC LIMIT " + lim
 	} else {
 		if beforeID != 0 {
 			l.where = append(l.where, alias+".id < "+l.arg(beforeID))
@@ -1027,6 +1028,17 @@ func (db *DB) ActivityZones(ctx context.Context) ([]string, error) {
 		var z string
 		return &z, row.Scan(&z)
 	})
+}
+
+// LinksOfRecord lists the conversations linked to a record, oldest first.
+func (db *DB) LinksOfRecord(ctx context.Context, t crm.RecordType, id int64) ([]crm.Link, error) {
+	return list(ctx, db, `SELECT id, conversation_id, record_type, record_id, COALESCE(note_id, 0), window_start, last_seq,
+		COALESCE(created_by_user_id, 0), created_at FROM conversation_links WHERE record_type = $1 AND record_id = $2 ORDER BY id LIMIT 200`,
+		[]any{t, id}, func(row rowScanner) (*crm.Link, error) {
+			var x crm.Link
+			err := row.Scan(&x.ID, &x.ConversationID, &x.RecordType, &x.RecordID, &x.NoteID, &x.WindowStart, &x.LastSeq, &x.CreatedByUserID, &x.CreatedAt)
+			return &x, err
+		})
 }
 
 // LinksOfConversations returns the links of the conversations, oldest first.
