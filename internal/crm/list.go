@@ -221,3 +221,24 @@ func (s *Service) SaveListSettings(ctx context.Context, actor *auth.User, t Reco
 	}
 	return &in, nil
 }
+
+// StageSummary is how many deals a stage holds (of those a list's filters keep) and their value
+// in each currency.
+type StageSummary struct {
+	StageID int64   `json:"stage_id"`
+	Count   int     `json:"count"`
+	Totals  []Money `json:"totals"`
+}
+
+// DealSummary counts the deals a list's filters keep per stage, with their totals: the deals
+// board's column heads.
+func (s *Service) DealSummary(ctx context.Context, actor *auth.User, q Query) ([]StageSummary, error) {
+	if err := s.canList(ctx, actor, q); err != nil {
+		return nil, err
+	}
+	q.Sort = Sort{}
+	if err := s.prepare(ctx, DealType, &q); err != nil {
+		return nil, err
+	}
+	return s.repo.DealSummary(ctx, q)
+}

@@ -172,6 +172,18 @@ func TestListsFilter(t *testing.T) {
 		if got := titles(crm.Query{Sort: crm.ParseSort("-fields.budget")}); got != "ABC" {
 			t.Errorf("by budget %q", got)
 		}
+		// The board's heads: per stage, the deals the filters keep and their totals.
+		v := int64(1250)
+		if _, err := f.svc.UpdateDeal(f.ctx, f.admin, b.ID, crm.DealPatch{Value: &v}); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := f.svc.DealSummary(f.ctx, f.a1, crm.Query{Label: "hot"})
+		if err != nil || len(sum) != 1 || sum[0].Count != 2 || len(sum[0].Totals) != 1 || sum[0].Totals[0].Value != 1250 || sum[0].Totals[0].Currency != "EUR" {
+			t.Fatalf("summary %+v %v", sum, err)
+		}
+		if sum, _ := f.svc.DealSummary(f.ctx, f.a1, crm.Query{Status: "open", Q: "c"}); len(sum) != 1 || sum[0].Count != 1 {
+			t.Fatalf("open summary %+v", sum)
+		}
 	})
 }
 

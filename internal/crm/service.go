@@ -31,6 +31,8 @@ type Repo interface {
 	ListLeads(ctx context.Context, q Query) ([]Lead, error)
 	DealByID(ctx context.Context, id int64) (*Deal, error)
 	ListDeals(ctx context.Context, q Query) ([]Deal, error)
+	// DealSummary counts the deals q keeps per stage, with their totals per currency.
+	DealSummary(ctx context.Context, q Query) ([]StageSummary, error)
 	ActivityByID(ctx context.Context, id int64) (*Activity, error)
 	ListActivities(ctx context.Context, q Query) ([]Activity, error)
 	NoteByID(ctx context.Context, id int64) (*Note, error)

@@ -358,6 +358,7 @@ func (s *Server) crmRoutes() []Route {
 			},
 			func(x *crm.Deal) (int64, string) { return x.ID, x.Cursor })},
 		{"POST", "/api/v1/deals/bulk", "user", s.bulk(crm.DealType)},
+		{"GET", "/api/v1/deals/summary", "user", s.dealSummary},
 		{"POST", "/api/v1/deals", "user", createHandler("deal", func(r *http.Request, u *auth.User, in crm.DealInput) (*crm.Deal, error) {
 			in.Source = source(r)
 			return c.CreateDeal(r.Context(), u, in)
@@ -496,6 +497,22 @@ func (s *Server) history(t crm.RecordType) handler {
 		writeList(w, "changes", list, q, func(x *crm.Change) int64 { return x.ID })
 		return nil
 	}
+}
+
+// dealSummary answers the deals board's column heads: per stage, how many deals the filters keep
+// and their totals.
+func (s *Server) dealSummary(w http.ResponseWriter, r *http.Request) error {
+	q, err := recordQuery(r, crm.DealType, "pipeline_id", "stage_id", "person_id", "organization_id", "owner_user_id", "contact_id",
+		"conversation_id", "lead_id", "status")
+	if err != nil {
+		return err
+	}
+	list, err := s.crm.DealSummary(r.Context(), actorOf(r).user, q)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"stages": list})
+	return nil
 }
 
 // bulk applies a bulk action to records of type t.

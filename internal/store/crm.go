@@ -861,7 +861,16 @@ func (db *DB) ListLeads(ctx context.Context, q crm.Query) ([]crm.Lead, error) {
 
 // ListDeals lists deals newest first.
 func (db *DB) ListDeals(ctx context.Context, q crm.Query) ([]crm.Deal, error) {
-	l := listQuery{table: "deals"}
+	l, err := db.dealQuery(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return listRecords(ctx, db, l, crm.DealType, dealColumns, dealFrom, "d", q, scanDeal, func(x *crm.Deal) (int64, *string) { return x.ID, &x.Cursor })
+}
+
+// dealQuery is the deal list's own filters and search.
+func (db *DB) dealQuery(ctx context.Context, q crm.Query) (*listQuery, error) {
+	l := &listQuery{table: "deals"}
 	l.eq("d.pipeline_id", q.PipelineID)
 	l.eq("d.stage_id", q.StageID)
 	l.eq("d.person_id", q.PersonID)
@@ -873,10 +882,44 @@ func (db *DB) ListDeals(ctx context.Context, q crm.Query) ([]crm.Deal, error) {
 	if q.Status != "" {
 		l.where = append(l.where, "d.status = "+l.arg(q.Status))
 	}
-	if err := db.search(ctx, &l, q.Q, crm.DealType, "d", map[crm.RecordType]string{crm.PersonType: "person_id", crm.OrganizationType: "organization_id"}); err != nil {
+	if err := db.search(ctx, l, q.Q, crm.DealType, "d", map[crm.RecordType]string{crm.PersonType: "person_id", crm.OrganizationType: "organization_id"}); err != nil {
 		return nil, err
 	}
-	return listRecords(ctx, db, &l, crm.DealType, dealColumns, dealFrom, "d", q, scanDeal, func(x *crm.Deal) (int64, *string) { return x.ID, &x.Cursor })
+	return l, nil
+}
+
+// DealSummary counts the deals a list's filters keep, and adds up their values, per stage and
+// currency.
+func (db *DB) DealSummary(ctx context.Context, q crm.Query) ([]crm.StageSummary, error) {
+	l, err := db.dealQuery(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	db.filters(l, crm.DealType, "d", q)
+	if l.driver != "" {
+		l.where = append(l.where, "d.id IN ("+l.driver+")")
+	}
+	rows, err := db.read.QueryContext(ctx, "SELECT d.stage_id, d.currency, COUNT(*), COALESCE(SUM(d.value), 0) FROM deals d "+where(l.where)+
+		" GROUP BY d.stage_id, d.currency ORDER BY d.stage_id, d.currency", l.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []crm.StageSummary{}
+	for rows.Next() {
+		var stage, n, sum int64
+		var cur string
+		if err := rows.Scan(&stage, &cur, &n, &sum); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].StageID != stage {
+			out = append(out, crm.StageSummary{StageID: stage, Totals: []crm.Money{}})
+		}
+		s := &out[len(out)-1]
+		s.Count += int(n)
+		s.Totals = append(s.Totals, crm.Money{Value: sum, Currency: cur})
+	}
+	return out, rows.Err()
 }
 
 // ListActivities lists activities newest first.
