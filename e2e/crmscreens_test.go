@@ -135,7 +135,7 @@ func TestCRMLeadFromAChatInTheLeadsList(t *testing.T) {
 	owner.setInput(`.note-edit textarea`, "Wants them before the summer, assembled.")
 	owner.clickText(".note-edit .btn-primary", "Save")
 	owner.waitHost("the note edited", `[...document.querySelectorAll('.tl-item.note .note-body')].some((n) => n.textContent.includes('assembled'))`)
-	owner.clickText(".rec-compose .chip", "Activity")
+	owner.clickText(".rec-compose .tl-chip", "Activity")
 	owner.setInput(`.rec-compose input`, "Call about delivery")
 	owner.clickText(".rec-compose button[type=submit]", "Add activity")
 	owner.waitHost("the planned activity", `[...document.querySelectorAll('.tl-activity')].some((a) => a.textContent.includes('Call about delivery'))`)
@@ -226,6 +226,7 @@ func TestCRMDealsBoard(t *testing.T) {
 		inboxShots(t, s, dir, owner, "crm-board", func(p *tab, lang string) {
 			p.goHash("#/crm/deals/board")
 			p.waitHost("the board", `document.querySelectorAll('.deal-card').length === 2`)
+			host[chromedp.Void](p, `document.querySelector('.deal-card').closest('.board-col').scrollIntoView({inline: 'start', block: 'nearest'})`)
 		})
 		// Activities: overdue, today and upcoming, each in its owner's time zone.
 		today := time.Now().UTC()
@@ -355,7 +356,7 @@ func TestCRMMergePersons(t *testing.T) {
 	}
 	owner.waitHost("which value wins, before confirming", row("Name")+` && `+row("Name")+`.cells[3].textContent === 'Vera Bergerkept' && `+
 		row("Emails")+`.cells[3].textContent === 'vera@home.example, vera@work.exampleboth' && `+row("Phones")+`.cells[3].textContent === '+43 1 555taken over' && `+
-		`document.querySelector('dialog[open]').textContent.includes('1 deals')`)
+		`document.querySelector('dialog[open]').textContent.includes('deals: 1')`)
 	checkAxe(t, owner.ctx, "the merge dialog")
 	if dir := screenshots(t); dir != "" {
 		owner.screenshot(filepath.Join(dir, "crm-merge.png"))
@@ -372,7 +373,7 @@ func TestCRMMergePersons(t *testing.T) {
 	owner.goHash(fmt.Sprintf("#/c/%d", work))
 	owner.waitHost("the work chat's items", `[...document.querySelectorAll('.items li')].some((l) => l.textContent.includes('Vera Berger') && l.querySelector('.tag-linked'))`)
 	if dir := screenshots(t); dir != "" {
-		inboxShots(t, s, dir, owner, "crm-person", func(p *tab, lang string) {
+		inboxShots(t, s, dir, owner, "crm-merged", func(p *tab, lang string) {
 			p.goHash(fmt.Sprintf("#/crm/person/%d", keep))
 			p.waitHost("Vera's timeline", `document.querySelectorAll('.tl-conv').length === 2`)
 		})

@@ -95,7 +95,8 @@ export function RecordList({ list, onMenu }: { list: ListName; onMenu: () => voi
 
   const all = useMemo(() => columnsOf(list, fields), [list, fields]);
   const cols = shownColumns(all, settings?.columns);
-  const sort = settings?.sort || "";
+  // Activities come soonest due first until the user sorts otherwise.
+  const sort = settings ? settings.sort || (list === "activities" ? "due" : "") : "";
   const query = settings ? queryOf(list, filters, sort, inbox.me.time_zone).toString() : "";
 
   const load = async (cursor: string | null) => {

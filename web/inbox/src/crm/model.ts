@@ -142,8 +142,8 @@ export const builtin: Record<ListName, Column[]> = {
     c("updated_at", "cs.col.updated", "updated_at", false, true),
   ],
   activities: [
-    c("done", "cs.col.done", "done", true, true),
     c("subject", "cs.col.subject", "subject", true),
+    c("done", "cs.col.done", "done", true, true),
     c("type", "cs.col.type", "type", true),
     c("due", "cs.col.due", "due", true),
     c("owner_name", "cs.col.owner", "owner_name", true),

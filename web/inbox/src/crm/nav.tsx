@@ -51,7 +51,7 @@ export function TabBar({ active, folder }: { active: Section | null; folder: str
       {places.map((p) => (
         <a key={p.section} href={p.href(folder)} class="tab" aria-current={active === p.section ? "page" : undefined}>
           <Icon name={p.icon} />
-          <span>{t("cs.nav." + p.section)}</span>
+          <span>{t(p.section === "conversations" ? "cs.tab.conversations" : "cs.nav." + p.section)}</span>
         </a>
       ))}
     </nav>

@@ -142,8 +142,8 @@ export function RecordView({ type, id, onBack }: { type: RecordType; id: number;
     if (type === "deal") facts.push([t("rec.stage"), rec.stage_name || stageName(rec.stage_id)]);
     if (rec.expected_close_date) facts.push([t("crm.closeDate"), formatDayOf(rec.expected_close_date)]);
     if (rec.due_date) facts.push([t("rec.due"), dueText(rec)]);
-    if (rec.emails && rec.emails.length) facts.push([t("rec.emails"), rec.emails.map((e) => e.value).join(", ")]);
-    if (rec.phones && rec.phones.length) facts.push([t("rec.phones"), rec.phones.map((e) => e.value).join(", ")]);
+    if (rec.emails && rec.emails.length) facts.push([t("rec.emails"), <>{rec.emails.map((e) => <div key={e.value}>{e.value}</div>)}</>]);
+    if (rec.phones && rec.phones.length) facts.push([t("rec.phones"), <>{rec.phones.map((e) => <div key={e.value}>{e.value}</div>)}</>]);
     if (rec.address) facts.push([t("rec.address"), rec.address]);
     if (rec.person_id) facts.push([t("crm.person"), <a href={"#/crm/person/" + rec.person_id}>{rec.person_name || "#" + rec.person_id}</a>]);
     if (rec.organization_id)
@@ -258,9 +258,9 @@ export function RecordView({ type, id, onBack }: { type: RecordType; id: number;
               <div class="sect-head">
                 <h3 id="tl-h">{t("cs.timeline")}</h3>
               </div>
-              <div class="chips" role="group" aria-label={t("cs.timeline.filter")}>
+              <div class="tl-chips" role="group" aria-label={t("cs.timeline.filter")}>
                 {(["all", "notes", "activities", "conversations", "emails", "changes"] as Filter[]).map((f) => (
-                  <button key={f} type="button" class="chip" aria-pressed={filter === f ? "true" : "false"} onClick={() => setFilter(f)}>
+                  <button key={f} type="button" class="tl-chip" aria-pressed={filter === f ? "true" : "false"} onClick={() => setFilter(f)}>
                     {t("cs.tl." + f)}
                   </button>
                 ))}
@@ -343,11 +343,11 @@ function Composer({ type, id, rec, onDone }: { type: RecordType; id: number; rec
   return (
     <section class="sect rec-compose" aria-label={t("cs.add")}>
       {type !== "activity" && (
-        <div class="chips" role="group" aria-label={t("cs.add")}>
-          <button type="button" class="chip" aria-pressed={mode === "note" ? "true" : "false"} onClick={() => setMode("note")}>
+        <div class="tl-chips" role="group" aria-label={t("cs.add")}>
+          <button type="button" class="tl-chip" aria-pressed={mode === "note" ? "true" : "false"} onClick={() => setMode("note")}>
             {t("cs.add.note")}
           </button>
-          <button type="button" class="chip" aria-pressed={mode === "activity" ? "true" : "false"} onClick={() => setMode("activity")}>
+          <button type="button" class="tl-chip" aria-pressed={mode === "activity" ? "true" : "false"} onClick={() => setMode("activity")}>
             {t("cs.add.activity")}
           </button>
         </div>
@@ -698,6 +698,8 @@ function ChangeItem({ ch, rec, fields, pipelines: pls }: { ch: Change; rec: Rec;
     }
     if (Array.isArray(v)) return v.map((x) => (x && typeof x === "object" && "value" in x ? String((x as { value: unknown }).value) : String(x))).join(", ");
     if (typeof v === "object") return fieldText(v, (m, c) => money(m, c));
+    if (f === "organization_id" && v === rec.organization_id && rec.organization_name) return rec.organization_name;
+    if (f === "person_id" && v === rec.person_id && rec.person_name) return rec.person_name;
     if (f.endsWith("_id")) return "#" + v;
     return String(v);
   };
