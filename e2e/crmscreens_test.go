@@ -184,7 +184,9 @@ func TestCRMDealsBoard(t *testing.T) {
 	host[chromedp.Void](owner, `document.querySelector('nav.side a.place[href="#/crm/deals"]').click()`)
 	owner.waitHost("the deals list", `document.querySelectorAll('.crm-row').length === 3`)
 	owner.clickText(".crm-actions a", "Board")
-	col := func(i int) string { return fmt.Sprintf(`document.querySelector('.board-col[data-stage="%d"]')`, stages[i]) }
+	col := func(i int) string {
+		return fmt.Sprintf(`document.querySelector('.board-col[data-stage="%d"]')`, stages[i])
+	}
 	heads := func(what string, i int, count, total string) {
 		t.Helper()
 		owner.waitHost(what, col(i)+` && `+col(i)+`.querySelector('.board-count').textContent === `+jsQuote(count)+` && `+
@@ -222,25 +224,39 @@ func TestCRMDealsBoard(t *testing.T) {
 		return a.must(200, "GET", fmt.Sprintf("/api/v1/deals/%d", lamps), nil)["deal"].(map[string]any)["status"] == "won"
 	})
 
+	// Activities: overdue, today and upcoming, each in its owner's time zone.
+	today := time.Now().UTC()
+	for i, x := range []struct {
+		subject string
+		days    int
+		at      string
+	}{{"Send the offer", -2, ""}, {"Call Ana about the desks", 0, "23:59"}, {"Demo at Berger AG", 3, "10:00"}, {"Follow up on chairs", 7, ""}} {
+		a.must(201, "POST", "/api/v1/activities", map[string]any{"subject": x.subject, "type": []string{"email", "call", "meeting", "task"}[i],
+			"due_date": today.AddDate(0, 0, x.days).Format("2006-01-02"), "due_time": x.at, "deal_id": desks})
+	}
+	host[chromedp.Void](owner, `document.querySelector('nav.side a.place[href="#/crm/activities"]').click()`)
+	owner.waitHost("the activities, soonest first", `[...document.querySelectorAll('.crm-row .crm-title')].map((a) => a.textContent).join('|') === 'Send the offer|Call Ana about the desks|Demo at Berger AG|Follow up on chairs'`)
+	owner.clickText(".crm-tabs .crm-tab", "Overdue")
+	owner.waitHost("the overdue one", `document.querySelectorAll('.crm-row').length === 1 && document.querySelector('.crm-row').textContent.includes('Send the offer')`)
+	checkAxe(t, owner.ctx, "the activities list")
+	owner.clickText(".crm-tabs .crm-tab", "Upcoming")
+	owner.waitHost("the upcoming ones", `document.querySelectorAll('.crm-row').length === 2`)
+	host[chromedp.Void](owner, `[...document.querySelectorAll('.crm-row')].find((r) => r.textContent.includes('Demo at Berger AG')).querySelector('td:not(.crm-check) input[type=checkbox]').click()`)
+	owner.clickText(".crm-tabs .crm-tab", "All")
+	owner.waitHost("the done one gone from what is to do", `document.querySelectorAll('.crm-row').length === 3`)
+	owner.goHash(fmt.Sprintf("#/crm/deal/%d", desks))
+	owner.waitHost("the deal's page", `document.querySelectorAll('#plan-h ~ ul .tl-activity').length === 3 && document.querySelector('.tl-change')`)
+	checkAxe(t, owner.ctx, "a deal's page")
+
 	if dir := screenshots(t); dir != "" {
 		inboxShots(t, s, dir, owner, "crm-board", func(p *tab, lang string) {
 			p.goHash("#/crm/deals/board")
 			p.waitHost("the board", `document.querySelectorAll('.deal-card').length === 2`)
 			host[chromedp.Void](p, `document.querySelector('.deal-card').closest('.board-col').scrollIntoView({inline: 'start', block: 'nearest'})`)
 		})
-		// Activities: overdue, today and upcoming, each in its owner's time zone.
-		today := time.Now().UTC()
-		for i, x := range []struct {
-			subject string
-			days    int
-			at      string
-		}{{"Send the offer", -2, ""}, {"Call Ana about the desks", 0, "23:59"}, {"Demo at Berger AG", 3, "10:00"}, {"Follow up on chairs", 7, ""}} {
-			a.must(201, "POST", "/api/v1/activities", map[string]any{"subject": x.subject, "type": []string{"email", "call", "meeting", "task"}[i],
-				"due_date": today.AddDate(0, 0, x.days).Format("2006-01-02"), "due_time": x.at, "deal_id": desks})
-		}
 		inboxShots(t, s, dir, owner, "crm-activities", func(p *tab, lang string) {
 			p.goHash("#/crm/activities")
-			p.waitHost("the activities", `document.querySelectorAll('.crm-row').length === 4`)
+			p.waitHost("the activities", `document.querySelectorAll('.crm-row').length === 3`)
 		})
 		inboxShots(t, s, dir, owner, "crm-deal", func(p *tab, lang string) {
 			p.goHash(fmt.Sprintf("#/crm/deal/%d", desks))

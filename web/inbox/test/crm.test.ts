@@ -57,5 +57,6 @@ test("the CRM's places are in the URL", () => {
   assert.deepEqual(parseHash("#/crm/persons/import"), { kind: "crm", list: "persons", view: "import" });
   assert.deepEqual(parseHash("#/crm/leads/import"), { kind: "crm", list: "leads", view: "" });
   assert.deepEqual(parseHash("#/crm/deal/7"), { kind: "record", type: "deal", id: 7 });
+  assert.deepEqual(parseHash("#/f/mine/"), { kind: "folder", folder: "mine" }); // the Conversations place
   assert.equal(hashOf({ kind: "crm", list: "organizations", view: "import" }), "#/crm/organizations/import");
 });

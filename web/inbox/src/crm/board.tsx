@@ -41,7 +41,7 @@ export function DealsBoard({ onMenu }: { onMenu: () => void }) {
   const [said, setSaid] = useState("");
   const [lost, setLost] = useState<Rec | null>(null);
   const [drag, setDrag] = useState<{ id: number; from: number; x: number; y: number; over: number; w: number } | null>(null);
-  const focusAfter = useRef(0);
+  const focusAfter = useRef({ id: 0, until: 0 });
   const seq = useRef(0);
   const headId = useId("board-h");
   const searchId = useId("board-q");
@@ -119,14 +119,14 @@ export function DealsBoard({ onMenu }: { onMenu: () => void }) {
     if (changed.n && changed.type === "deal" && !drag) void load();
   }, [changed.n]);
 
-  // The card moved with the keyboard keeps the focus in its new column.
+  // The card moved with the keyboard keeps the focus in its new column, also when the board is
+  // read again just after (the move's own change comes back live).
   useEffect(() => {
-    if (!focusAfter.current) return;
-    const el = document.querySelector<HTMLElement>(`.deal-card[data-id="${focusAfter.current}"] .card-grip`);
-    if (el) {
-      el.focus();
-      focusAfter.current = 0;
-    }
+    const k = focusAfter.current;
+    if (!k.id || Date.now() > k.until) return;
+    const el = document.querySelector<HTMLElement>(`.deal-card[data-id="${k.id}"] .card-grip`);
+    const active = document.activeElement;
+    if (el && active !== el && (!active || active === document.body || !active.closest(".deal-card"))) el.focus();
   });
 
   const loadMore = async (stageId: number) => {
@@ -187,7 +187,7 @@ export function DealsBoard({ onMenu }: { onMenu: () => void }) {
     const j = i + (e.key === "ArrowRight" ? 1 : -1);
     if (j < 0 || j >= pipeline.stages.length) return;
     e.preventDefault();
-    focusAfter.current = d.id;
+    focusAfter.current = { id: d.id, until: Date.now() + 3000 };
     void move(d, pipeline.stages[j].id);
   };
 

@@ -21,7 +21,9 @@ export function sectionOf(r: Route): Section | null {
 }
 
 const places: { section: Section; icon: string; href: (folder: string) => string }[] = [
-  { section: "conversations", icon: "chat", href: (f) => "#/f/" + f },
+  // The last folder; written with a trailing slash (the same place) so that it is not taken for
+  // the folder's own link in the list below it.
+  { section: "conversations", icon: "chat", href: (f) => "#/f/" + f + "/" },
   { section: "contacts", icon: "users", href: () => "#/crm/persons" },
   { section: "leads", icon: "target", href: () => "#/crm/leads" },
   { section: "deals", icon: "deal", href: () => "#/crm/deals" },
