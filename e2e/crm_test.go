@@ -98,7 +98,7 @@ func TestCRMFromAConversation(t *testing.T) {
 		owner.screenshot(filepath.Join(dir, "crm-person.png"))
 		// German, desktop and phone.
 		host[chromedp.Void](owner, `(() => { const s = document.querySelector('.side-lang select'); s.value = 'de'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`)
-		owner.waitHost("German", `document.documentElement.lang === 'de' && [...document.querySelectorAll('.recordpage h3')].some((h) => h.textContent === 'Notizen')`)
+		owner.waitHost("German", `document.documentElement.lang === 'de' && [...document.querySelectorAll('.recordpage h3')].some((h) => h.textContent === 'Verlauf')`)
 		owner.screenshot(filepath.Join(dir, "crm-person-de.png"))
 		owner.do(chromedp.Navigate(s.url + "/inbox/#/f/mine"))
 		owner.waitHost("the list", rowWith("assembled"))
@@ -118,7 +118,7 @@ func TestCRMFromAConversation(t *testing.T) {
 		phone.waitHost("the person's page on a phone", `document.querySelector('.recordpage .note-chat')`)
 		phone.screenshot(filepath.Join(dir, "crm-phone-person-de.png"))
 		host[chromedp.Void](phone, `(() => { const s = document.querySelector('.side-lang select'); s.value = 'en'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`)
-		phone.waitHost("English", `document.documentElement.lang === 'en' && [...document.querySelectorAll('.recordpage h3')].some((h) => h.textContent === 'Notes')`)
+		phone.waitHost("English", `document.documentElement.lang === 'en' && [...document.querySelectorAll('.recordpage h3')].some((h) => h.textContent === 'Timeline')`)
 		phone.screenshot(filepath.Join(dir, "crm-phone-person.png"))
 	}
 }

@@ -132,7 +132,9 @@ func (s *Service) ListActivities(ctx context.Context, actor *auth.User, q Query)
 	if err := s.canList(ctx, actor, q); err != nil {
 		return nil, err
 	}
-	q.Limit = PageSize(q.Limit)
+	if err := s.prepare(ctx, ActivityType, &q); err != nil {
+		return nil, err
+	}
 	list, err := s.repo.ListActivities(ctx, q)
 	if err != nil {
 		return nil, err
@@ -182,7 +184,7 @@ func (s *Service) UpdateActivity(ctx context.Context, actor *auth.User, id int64
 			return nil
 		}
 		next.UpdatedAt = bump(now, cur.UpdatedAt)
-		return s.applyOne(ctx, &next, cur.UpdatedAt, recordEvent(event.ActivityUpdated, actor, &next))
+		return s.applyUpdate(ctx, actor, ActivityType, cur, &next, cur.UpdatedAt, recordEvent(event.ActivityUpdated, actor, &next))
 	})
 	if err != nil {
 		return nil, err

@@ -56,6 +56,8 @@ type Activity struct {
 	// Filled for the reader.
 	OwnerName     string `json:"owner_name,omitempty"`
 	CreatedByName string `json:"created_by_name,omitempty"`
+	// Cursor is the record's place in the list it was read for (the next page starts after it).
+	Cursor string `json:"-"`
 }
 
 // ActivityPatch is a change to an activity; nil fields stay; ids 0 clear links.

@@ -22,7 +22,8 @@ const (
 )
 
 // Op is one operation of a batch. Record is one of *Person, *Organization, *Lead, *Deal,
-// *Activity, *Note, *Link, *Draft, *Rotation, *Move or (OpDelete) *Deletion.
+// *Activity, *Note, *Link, *Draft, *Rotation, *Move, *Change (inserted; one without fields is
+// not written) or (OpDelete) *Deletion.
 type Op struct {
 	Kind   OpKind
 	Record any

@@ -120,6 +120,26 @@ type Query struct {
 	Done           *bool // activities: only done (true) or not done (false)
 	BeforeID       int64 // cursor: the id of the previous page's last record
 	Limit          int
+
+	// Sort orders the list (default: newest first); Cursor is the previous page's next.cursor.
+	Sort   Sort
+	Cursor string
+	// Label keeps the records that carry it.
+	Label string
+	// Created and updated between these moments (unix ms, inclusive; 0: open).
+	CreatedFrom, CreatedTo, UpdatedFrom, UpdatedTo int64
+	// Leads and deals expected to close between these dates (YYYY-MM-DD, inclusive).
+	CloseFrom, CloseTo string
+	// Activities due between these dates (in their own time zones), or Due: overdue, today,
+	// upcoming.
+	DueFrom, DueTo string
+	Due            string
+	// Fields filters by custom values.
+	Fields []FieldFilter
+
+	// Filled by the service for Due: now, and today's date in each time zone activities use.
+	Now   int64
+	Today map[string]string
 }
 
 // UserRef names a user where a record shows who did something.

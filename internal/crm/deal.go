@@ -49,6 +49,8 @@ type Deal struct {
 	PersonName       string `json:"person_name,omitempty"`
 	OrganizationName string `json:"organization_name,omitempty"`
 	StageName        string `json:"stage_name,omitempty"`
+	// Cursor is the record's place in the list it was read for (the next page starts after it).
+	Cursor string `json:"-"`
 }
 
 // DealPatch is a change to a deal; nil fields stay. Moving to a stage of another pipeline moves

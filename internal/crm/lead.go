@@ -47,6 +47,8 @@ type Lead struct {
 	OwnerName        string `json:"owner_name,omitempty"`
 	PersonName       string `json:"person_name,omitempty"`
 	OrganizationName string `json:"organization_name,omitempty"`
+	// Cursor is the record's place in the list it was read for (the next page starts after it).
+	Cursor string `json:"-"`
 }
 
 // LeadPatch is a change to a lead; nil fields stay. OwnerUserID, PersonID and OrganizationID 0

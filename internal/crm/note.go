@@ -55,6 +55,8 @@ type ExcerptLine struct {
 	SenderID int64  `json:"sender_id,omitempty"`
 	Name     string `json:"name"`
 	Text     string `json:"text"`
+	// Subject is an email's (in a record's timeline).
+	Subject string `json:"subject,omitempty"`
 }
 
 // NoteWindow is how long a linked conversation's messages go to the same note.

@@ -254,6 +254,7 @@ func (s *Service) LinkConversation(ctx context.Context, actor *auth.User, convID
 				next := *person
 				next.ContactID, next.UpdatedAt = c.ContactID, bump(now, person.UpdatedAt)
 				p.b.Update(&next, person.UpdatedAt)
+				p.changed(PersonType, actor, person, &next, person.ID, now)
 				p.evs = append(p.evs, recordEvent(event.PersonUpdated, actor, &next))
 			} else if err != nil {
 				return err

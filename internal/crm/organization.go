@@ -20,6 +20,8 @@ type Organization struct {
 	// Filled for the reader.
 	OwnerName     string `json:"owner_name,omitempty"`
 	CreatedByName string `json:"created_by_name,omitempty"`
+	// Cursor is the record's place in the list it was read for (the next page starts after it).
+	Cursor string `json:"-"`
 }
 
 // OrganizationPatch is a change to an organisation; nil fields stay.

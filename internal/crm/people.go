@@ -209,6 +209,7 @@ func (s *Service) personFor(ctx context.Context, p *plan, o origin, id int64, pa
 	}
 	next.UpdatedAt = bump(o.now, cur.UpdatedAt)
 	p.b.Update(&next, cur.UpdatedAt)
+	p.changed(PersonType, o.actor, cur, &next, cur.ID, o.now)
 	p.evs = append(p.evs, recordEvent(event.PersonUpdated, o.actor, &next))
 	return &next, nil
 }
@@ -233,7 +234,9 @@ func (s *Service) ListPersons(ctx context.Context, actor *auth.User, q Query) ([
 	if err := CanUse(actor); err != nil {
 		return nil, err
 	}
-	q.Limit = PageSize(q.Limit)
+	if err := s.prepare(ctx, PersonType, &q); err != nil {
+		return nil, err
+	}
 	list, err := s.repo.ListPersons(ctx, q)
 	if err != nil {
 		return nil, err
@@ -281,7 +284,7 @@ func (s *Service) UpdatePerson(ctx context.Context, actor *auth.User, id int64, 
 		}
 		next.UpdatedAt = bump(s.nowMS(), cur.UpdatedAt)
 		out = &next
-		return s.applyOne(ctx, &next, cur.UpdatedAt, recordEvent(event.PersonUpdated, actor, &next))
+		return s.applyUpdate(ctx, actor, PersonType, cur, &next, cur.UpdatedAt, recordEvent(event.PersonUpdated, actor, &next))
 	})
 	if err != nil {
 		return nil, err
@@ -352,7 +355,9 @@ func (s *Service) ListOrganizations(ctx context.Context, actor *auth.User, q Que
 	if err := CanUse(actor); err != nil {
 		return nil, err
 	}
-	q.Limit = PageSize(q.Limit)
+	if err := s.prepare(ctx, OrganizationType, &q); err != nil {
+		return nil, err
+	}
 	list, err := s.repo.ListOrganizations(ctx, q)
 	if err != nil {
 		return nil, err
@@ -395,7 +400,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, actor *auth.User, id i
 		}
 		next.UpdatedAt = bump(s.nowMS(), cur.UpdatedAt)
 		out = &next
-		return s.applyOne(ctx, &next, cur.UpdatedAt, recordEvent(event.OrganizationUpdated, actor, &next))
+		return s.applyUpdate(ctx, actor, OrganizationType, cur, &next, cur.UpdatedAt, recordEvent(event.OrganizationUpdated, actor, &next))
 	})
 	if err != nil {
 		return nil, err
@@ -408,7 +413,37 @@ func (s *Service) DeleteOrganization(ctx context.Context, actor *auth.User, id i
 	return s.deleteRecord(ctx, actor, OrganizationType, id, event.OrganizationDeleted)
 }
 
-// applyOne writes one guarded update and its event.
+// applyUpdate writes a record's guarded update with its history entry and its event.
+func (s *Service) applyUpdate(ctx context.Context, actor *auth.User, t RecordType, cur, next any, prev int64, ev event.Event) error {
+	p := &plan{}
+	p.b.Update(next, prev)
+	p.changed(t, actor, cur, next, recordID(next), s.nowMS())
+	p.evs = append(p.evs, ev)
+	if err := s.repo.Apply(ctx, &p.b, p.evs...); err != nil {
+		return err
+	}
+	s.committed(ctx, p.evs...)
+	return nil
+}
+
+// recordID is a record's id.
+func recordID(rec any) int64 {
+	switch r := rec.(type) {
+	case *Person:
+		return r.ID
+	case *Organization:
+		return r.ID
+	case *Lead:
+		return r.ID
+	case *Deal:
+		return r.ID
+	case *Activity:
+		return r.ID
+	}
+	return 0
+}
+
+// applyOne writes one guarded update and its event (a note, a draft: no history).
 func (s *Service) applyOne(ctx context.Context, rec any, prev int64, ev event.Event) error {
 	var b Batch
 	b.Update(rec, prev)

@@ -30,6 +30,8 @@ type Person struct {
 	OrganizationName string `json:"organization_name,omitempty"`
 	OwnerName        string `json:"owner_name,omitempty"`
 	CreatedByName    string `json:"created_by_name,omitempty"`
+	// Cursor is the record's place in the list it was read for (the next page starts after it).
+	Cursor string `json:"-"`
 }
 
 // Email is one of a person's email addresses, lower-cased.

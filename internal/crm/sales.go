@@ -155,7 +155,9 @@ func (s *Service) ListLeads(ctx context.Context, actor *auth.User, q Query) ([]L
 	if err := s.canList(ctx, actor, q); err != nil {
 		return nil, err
 	}
-	q.Limit = PageSize(q.Limit)
+	if err := s.prepare(ctx, LeadType, &q); err != nil {
+		return nil, err
+	}
 	list, err := s.repo.ListLeads(ctx, q)
 	if err != nil {
 		return nil, err
@@ -230,8 +232,10 @@ func (s *Service) UpdateLead(ctx context.Context, actor *auth.User, id int64, pa
 			if _, err := s.planConvert(ctx, p, o, &next, cur.UpdatedAt, converts); err != nil {
 				return err
 			}
+			p.changed(LeadType, actor, cur, &next, cur.ID, now)
 		} else {
 			p.b.Update(&next, cur.UpdatedAt)
+			p.changed(LeadType, actor, cur, &next, cur.ID, now)
 			p.evs = append(p.evs, recordEvent(event.LeadUpdated, actor, &next))
 		}
 		if err := s.repo.Apply(ctx, &p.b, p.evs...); err != nil {
@@ -287,6 +291,7 @@ func (s *Service) ConvertLead(ctx context.Context, actor *auth.User, id int64, i
 		if deal, err = s.planConvert(ctx, p, o, &next, cur.UpdatedAt, DealOpen, in.PipelineID, in.StageID); err != nil {
 			return err
 		}
+		p.changed(LeadType, actor, cur, &next, cur.ID, now)
 		if err := s.repo.Apply(ctx, &p.b, p.evs...); err != nil {
 			return err
 		}
@@ -503,7 +508,9 @@ func (s *Service) ListDeals(ctx context.Context, actor *auth.User, q Query) ([]D
 	if err := s.canList(ctx, actor, q); err != nil {
 		return nil, err
 	}
-	q.Limit = PageSize(q.Limit)
+	if err := s.prepare(ctx, DealType, &q); err != nil {
+		return nil, err
+	}
 	list, err := s.repo.ListDeals(ctx, q)
 	if err != nil {
 		return nil, err
@@ -570,7 +577,7 @@ func (s *Service) UpdateDeal(ctx context.Context, actor *auth.User, id int64, pa
 			return nil
 		}
 		next.UpdatedAt = bump(now, cur.UpdatedAt)
-		return s.applyOne(ctx, &next, cur.UpdatedAt, recordEvent(event.DealUpdated, actor, &next))
+		return s.applyUpdate(ctx, actor, DealType, cur, &next, cur.UpdatedAt, recordEvent(event.DealUpdated, actor, &next))
 	})
 	if err != nil {
 		return nil, err

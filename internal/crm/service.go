@@ -31,12 +31,22 @@ type Repo interface {
 	ListLeads(ctx context.Context, q Query) ([]Lead, error)
 	DealByID(ctx context.Context, id int64) (*Deal, error)
 	ListDeals(ctx context.Context, q Query) ([]Deal, error)
+	// DealSummary counts the deals q keeps per stage, with their totals per currency.
+	DealSummary(ctx context.Context, q Query) ([]StageSummary, error)
 	ActivityByID(ctx context.Context, id int64) (*Activity, error)
 	ListActivities(ctx context.Context, q Query) ([]Activity, error)
 	NoteByID(ctx context.Context, id int64) (*Note, error)
+	// Changes lists a record's history, newest first (q: BeforeID, Limit).
+	Changes(ctx context.Context, t RecordType, id int64, q Query) ([]Change, error)
 	// ListNotes lists a record's notes, newest first (q: Q, BeforeID, Limit).
 	ListNotes(ctx context.Context, t RecordType, id int64, q Query) ([]Note, error)
 	LinksOfConversations(ctx context.Context, ids []int64) ([]Link, error)
+	// LinksOfRecord lists the conversations linked to a record.
+	LinksOfRecord(ctx context.Context, t RecordType, id int64) ([]Link, error)
+	// ConversationsOfContact lists a contact's conversations, newest first.
+	ConversationsOfContact(ctx context.Context, contactID int64) ([]conversation.Conversation, error)
+	// ActivityZones lists the time zones activities are due in.
+	ActivityZones(ctx context.Context) ([]string, error)
 	DraftOf(ctx context.Context, conversationID int64) (*Draft, error)
 	// LastRotation is the user a team's round-robin owner went to last (0: none yet).
 	LastRotation(ctx context.Context, teamID int64) (int64, error)
@@ -58,6 +68,16 @@ type Repo interface {
 	// SaveField inserts f (ID 0; a key taken is errs.Conflict "key_taken") or saves it, guarded.
 	SaveField(ctx context.Context, f *Field, prevUpdatedAt int64, evs ...event.Event) error
 	DeleteField(ctx context.Context, id int64, evs ...event.Event) error
+
+	// PersonsByEmail finds the persons with these emails (normalised): email → person id.
+	PersonsByEmail(ctx context.Context, emails []string) (map[string]int64, error)
+	// OrganizationsByName finds the oldest organisation of each of these exact names.
+	OrganizationsByName(ctx context.Context, names []string) (map[string]int64, error)
+	// ListSettings returns a user's settings of a list (empty when never saved).
+	ListSettings(ctx context.Context, userID int64, t RecordType) (*ListSettings, error)
+	SaveListSettings(ctx context.Context, userID int64, t RecordType, s *ListSettings, at int64) error
+	// ActiveUsers lists the users who are not deactivated.
+	ActiveUsers(ctx context.Context) ([]auth.User, error)
 
 	UserByID(ctx context.Context, id int64) (*auth.User, error)
 	TeamByID(ctx context.Context, id int64) (*auth.Team, error)
@@ -163,6 +183,8 @@ func deletedEvent(t event.Type, actor *auth.User, rt RecordType, id int64) event
 type deletedRecord struct {
 	Type RecordType
 	Rec  any
+	// MergedInto is the record it was merged into, when a merge deleted it.
+	MergedInto int64
 }
 
 func (d deletedRecord) MarshalJSON() ([]byte, error) {
@@ -175,6 +197,9 @@ func (d deletedRecord) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	fields["record_type"], _ = json.Marshal(d.Type)
+	if d.MergedInto != 0 {
+		fields["merged_into"], _ = json.Marshal(d.MergedInto)
+	}
 	return json.Marshal(fields)
 }
 

@@ -446,6 +446,9 @@ func (s *Server) adapt(rt Route) http.Handler {
 		if (strings.HasSuffix(rt.Path, "/attachments") || strings.HasSuffix(rt.Path, "/attachment")) && s.blobs != nil {
 			// The upload's own limit applies; the blob service reports going over it clearly.
 			r.Body = http.MaxBytesReader(w, r.Body, s.blobs.Limits().MaxFileBytes+1)
+		} else if rt.Path == "/api/v1/persons/import" || rt.Path == "/api/v1/organizations/import" {
+			// A CSV file in a JSON string: escaping may double it.
+			r.Body = http.MaxBytesReader(w, r.Body, 2*crm.MaxImportBytes+64<<10)
 		} else if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/widget/") {
 			r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
 		} else if page {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/event"
@@ -146,10 +147,24 @@ func (tx *Tx) insertRecord(ctx context.Context, rec any) error {
 			created_by_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 			r.ConversationID, r.RecordType, r.RecordID, nullable(r.NoteID), r.WindowStart, r.LastSeq, nullable(r.CreatedByUserID), r.CreatedAt).Scan(&r.ID)
 		err = refErr(err, "link")
+	case *crm.Change:
+		if len(r.Fields) == 0 && r.Action == crm.ChangeUpdated {
+			return nil // the update changed nothing the history shows
+		}
+		data := struct {
+			Fields     []crm.FieldChange `json:"fields"`
+			MergedID   int64             `json:"merged_id,omitempty"`
+			MergedName string            `json:"merged_name,omitempty"`
+		}{r.Fields, r.MergedID, r.MergedName}
+		err = tx.QueryRowContext(ctx, `INSERT INTO crm_changes (record_type, record_id, user_id, action, changes, at) VALUES ($1, $2, $3, $4, $5, $6)
+			RETURNING id`, r.RecordType, r.RecordID, nullable(r.UserID), r.Action, jsonText(data), r.At).Scan(&r.ID)
+		err = refErr(err, "change")
 	case *crm.Rotation:
 		_, err = tx.ExecContext(ctx, `INSERT INTO crm_rotation (team_id, last_user_id, updated_at) VALUES ($1, $2, $3)
 			ON CONFLICT (team_id) DO UPDATE SET last_user_id = excluded.last_user_id, updated_at = excluded.updated_at`, r.TeamID, r.UserID, r.At)
 		err = refErr(err, "rotation")
+	case *crm.Merge:
+		err = tx.merge(ctx, r)
 	case *crm.Move:
 		for _, q := range []string{
 			"UPDATE activities SET deal_id = $2 WHERE lead_id = $1 AND deal_id IS NULL",
@@ -166,6 +181,42 @@ func (tx *Tx) insertRecord(ctx context.Context, rec any) error {
 		return fmt.Errorf("store: cannot insert %T", rec)
 	}
 	return err
+}
+
+// merge hands the notes and conversation links of a merged record to the one it was merged into,
+// and for persons lets go of the merged one's contact (linking its conversations to the other when
+// that one keeps a contact of its own).
+func (tx *Tx) merge(ctx context.Context, m *crm.Merge) error {
+	steps := []struct {
+		q    string
+		args []any
+	}{
+		{"UPDATE notes SET record_id = $3 WHERE record_type = $1 AND record_id = $2", []any{m.Type, m.FromID, m.IntoID}},
+		{`UPDATE conversation_links SET record_id = $3 WHERE record_type = $1 AND record_id = $2
+			AND NOT EXISTS (SELECT 1 FROM conversation_links o WHERE o.record_type = $1 AND o.record_id = $3
+				AND o.conversation_id = conversation_links.conversation_id)`, []any{m.Type, m.FromID, m.IntoID}},
+	}
+	if m.Type == crm.PersonType {
+		if m.ContactID != 0 {
+			steps = append(steps, struct {
+				q    string
+				args []any
+			}{`INSERT INTO conversation_links (conversation_id, record_type, record_id, note_id, window_start, last_seq, created_by_user_id, created_at)
+				SELECT c.id, 'person', $1, NULL, $2, c.last_seq, $3, $2 FROM conversations c WHERE c.contact_id = $4
+				AND NOT EXISTS (SELECT 1 FROM conversation_links o WHERE o.record_type = 'person' AND o.record_id = $1 AND o.conversation_id = c.id)`,
+				[]any{m.IntoID, m.At, nullable(m.UserID), m.ContactID}})
+		}
+		steps = append(steps, struct {
+			q    string
+			args []any
+		}{"UPDATE persons SET contact_id = NULL WHERE id = $1", []any{m.FromID}})
+	}
+	for _, st := range steps {
+		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+			return fmt.Errorf("merge %s %d into %d: %w", m.Type, m.FromID, m.IntoID, err)
+		}
+	}
+	return nil
 }
 
 func probability(p *int) any {
@@ -313,6 +364,7 @@ func (tx *Tx) deleteRecord(ctx context.Context, d *crm.Deletion) error {
 			"DELETE FROM crm_terms WHERE record_type = 'note' AND record_id IN (SELECT id FROM notes WHERE record_type = $1 AND record_id = $2)",
 			"DELETE FROM notes WHERE record_type = $1 AND record_id = $2",
 			"DELETE FROM conversation_links WHERE record_type = $1 AND record_id = $2",
+			"DELETE FROM crm_changes WHERE record_type = $1 AND record_id = $2",
 		} {
 			if _, err := tx.ExecContext(ctx, q, d.Type, d.ID); err != nil {
 				return fmt.Errorf("delete a %s's notes: %w", d.Type, err)
@@ -325,11 +377,14 @@ func (tx *Tx) deleteRecord(ctx context.Context, d *crm.Deletion) error {
 	return expectOne(tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE id = $1", d.ID))(string(d.Type))
 }
 
-// writeTerms replaces a record's search terms.
+// writeTerms replaces a record's search terms and its sort key.
 func (tx *Tx) writeTerms(ctx context.Context, rec any) error {
 	t, id, terms, ok := crm.Terms(rec)
 	if !ok {
 		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE "+recordTables[t]+" SET sort_name = $1 WHERE id = $2 AND sort_name <> $1", crm.SortName(rec), id); err != nil {
+		return fmt.Errorf("write sort key: %w", err)
 	}
 	return tx.setTerms(ctx, t, id, terms)
 }
@@ -721,7 +776,8 @@ func (l *listQuery) query(columns, from, alias string, beforeID int64, limit int
 		if beforeID != 0 {
 			cursor = " WHERE d.record_id < " + l.arg(beforeID)
 		}
-		m = "SELECT d.record_id FROM (" + l.driver + ") d" + cursor + " ORDER BY d.record_id DESC LIMIT " + lim
+		// DISTINCT: a record may have several terms starting with the word (bob, bob@example.com).
+		m = "SELECT DISTINCT d.record_id FROM (" + l.driver + ") d" + cursor + " ORDER BY d.record_id DESC LIMIT " + lim
 	} else {
 		if beforeID != 0 {
 			l.where = append(l.where, alias+".id < "+l.arg(beforeID))
@@ -771,7 +827,7 @@ func (db *DB) ListPersons(ctx context.Context, q crm.Query) ([]crm.Person, error
 	if err := db.search(ctx, &l, q.Q, crm.PersonType, "p", map[crm.RecordType]string{crm.OrganizationType: "organization_id"}); err != nil {
 		return nil, err
 	}
-	return list(ctx, db, l.query(personColumns, personFrom, "p", q.BeforeID, q.Limit), l.args, scanPerson)
+	return listRecords(ctx, db, &l, crm.PersonType, personColumns, personFrom, "p", q, scanPerson, func(x *crm.Person) (int64, *string) { return x.ID, &x.Cursor })
 }
 
 // ListOrganizations lists organisations newest first.
@@ -782,7 +838,8 @@ func (db *DB) ListOrganizations(ctx context.Context, q crm.Query) ([]crm.Organiz
 	if err := db.search(ctx, &l, q.Q, crm.OrganizationType, "o", nil); err != nil {
 		return nil, err
 	}
-	return list(ctx, db, l.query(organizationColumns, organizationFrom, "o", q.BeforeID, q.Limit), l.args, scanOrganization)
+	return listRecords(ctx, db, &l, crm.OrganizationType, organizationColumns, organizationFrom, "o", q, scanOrganization,
+		func(x *crm.Organization) (int64, *string) { return x.ID, &x.Cursor })
 }
 
 // ListLeads lists leads newest first.
@@ -794,18 +851,26 @@ func (db *DB) ListLeads(ctx context.Context, q crm.Query) ([]crm.Lead, error) {
 	l.eq("l.contact_id", q.ContactID)
 	l.eq("l.conversation_id", q.ConversationID)
 	if q.Status != "" {
-		l.where = append(l.where, `COALESCE(l.lead_status, CASE l.status WHEN 'won' THEN 'converted' WHEN 'lost' THEN 'disqualified' ELSE 'open' END) = `+
-			l.arg(q.Status))
+		l.where = append(l.where, leadStatusExpr+" = "+l.arg(q.Status))
 	}
 	if err := db.search(ctx, &l, q.Q, crm.LeadType, "l", map[crm.RecordType]string{crm.PersonType: "person_id", crm.OrganizationType: "organization_id"}); err != nil {
 		return nil, err
 	}
-	return list(ctx, db, l.query(leadColumns, leadFrom, "l", q.BeforeID, q.Limit), l.args, scanLead)
+	return listRecords(ctx, db, &l, crm.LeadType, leadColumns, leadFrom, "l", q, scanLead, func(x *crm.Lead) (int64, *string) { return x.ID, &x.Cursor })
 }
 
 // ListDeals lists deals newest first.
 func (db *DB) ListDeals(ctx context.Context, q crm.Query) ([]crm.Deal, error) {
-	l := listQuery{table: "deals"}
+	l, err := db.dealQuery(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return listRecords(ctx, db, l, crm.DealType, dealColumns, dealFrom, "d", q, scanDeal, func(x *crm.Deal) (int64, *string) { return x.ID, &x.Cursor })
+}
+
+// dealQuery is the deal list's own filters and search.
+func (db *DB) dealQuery(ctx context.Context, q crm.Query) (*listQuery, error) {
+	l := &listQuery{table: "deals"}
 	l.eq("d.pipeline_id", q.PipelineID)
 	l.eq("d.stage_id", q.StageID)
 	l.eq("d.person_id", q.PersonID)
@@ -817,10 +882,44 @@ func (db *DB) ListDeals(ctx context.Context, q crm.Query) ([]crm.Deal, error) {
 	if q.Status != "" {
 		l.where = append(l.where, "d.status = "+l.arg(q.Status))
 	}
-	if err := db.search(ctx, &l, q.Q, crm.DealType, "d", map[crm.RecordType]string{crm.PersonType: "person_id", crm.OrganizationType: "organization_id"}); err != nil {
+	if err := db.search(ctx, l, q.Q, crm.DealType, "d", map[crm.RecordType]string{crm.PersonType: "person_id", crm.OrganizationType: "organization_id"}); err != nil {
 		return nil, err
 	}
-	return list(ctx, db, l.query(dealColumns, dealFrom, "d", q.BeforeID, q.Limit), l.args, scanDeal)
+	return l, nil
+}
+
+// DealSummary counts the deals a list's filters keep, and adds up their values, per stage and
+// currency.
+func (db *DB) DealSummary(ctx context.Context, q crm.Query) ([]crm.StageSummary, error) {
+	l, err := db.dealQuery(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	db.filters(l, crm.DealType, "d", q)
+	if l.driver != "" {
+		l.where = append(l.where, "d.id IN ("+l.driver+")")
+	}
+	rows, err := db.read.QueryContext(ctx, "SELECT d.stage_id, d.currency, COUNT(*), COALESCE(SUM(d.value), 0) FROM deals d "+where(l.where)+
+		" GROUP BY d.stage_id, d.currency ORDER BY d.stage_id, d.currency", l.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []crm.StageSummary{}
+	for rows.Next() {
+		var stage, n, sum int64
+		var cur string
+		if err := rows.Scan(&stage, &cur, &n, &sum); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].StageID != stage {
+			out = append(out, crm.StageSummary{StageID: stage, Totals: []crm.Money{}})
+		}
+		s := &out[len(out)-1]
+		s.Count += int(n)
+		s.Totals = append(s.Totals, crm.Money{Value: sum, Currency: cur})
+	}
+	return out, rows.Err()
 }
 
 // ListActivities lists activities newest first.
@@ -838,7 +937,7 @@ func (db *DB) ListActivities(ctx context.Context, q crm.Query) ([]crm.Activity, 
 	if err := db.search(ctx, &l, q.Q, crm.ActivityType, "a", map[crm.RecordType]string{crm.PersonType: "person_id", crm.OrganizationType: "organization_id"}); err != nil {
 		return nil, err
 	}
-	return list(ctx, db, l.query(activityColumns, activityFrom, "a", q.BeforeID, q.Limit), l.args, scanActivity)
+	return listRecords(ctx, db, &l, crm.ActivityType, activityColumns, activityFrom, "a", q, scanActivity, func(x *crm.Activity) (int64, *string) { return x.ID, &x.Cursor })
 }
 
 // ListNotes lists a record's notes newest first.
@@ -849,6 +948,140 @@ func (db *DB) ListNotes(ctx context.Context, t crm.RecordType, id int64, q crm.Q
 		return nil, err
 	}
 	return list(ctx, db, l.query(noteColumns, noteFrom, "n", q.BeforeID, q.Limit), l.args, scanNote)
+}
+
+// Changes lists a record's history, newest first.
+func (db *DB) Changes(ctx context.Context, t crm.RecordType, id int64, q crm.Query) ([]crm.Change, error) {
+	var l listQuery
+	cond := "c.record_type = " + l.arg(string(t)) + " AND c.record_id = " + l.arg(id)
+	if q.BeforeID != 0 {
+		cond += " AND c.id < " + l.arg(q.BeforeID)
+	}
+	return list(ctx, db, `SELECT c.id, c.record_type, c.record_id, COALESCE(c.user_id, 0), c.action, c.changes, c.at, COALESCE(u.name, '')
+		FROM crm_changes c LEFT JOIN users u ON u.id = c.user_id WHERE `+cond+" ORDER BY c.id DESC LIMIT "+l.arg(crm.PageSize(q.Limit)),
+		l.args, func(row rowScanner) (*crm.Change, error) {
+			var x crm.Change
+			var data string
+			if err := row.Scan(&x.ID, &x.RecordType, &x.RecordID, &x.UserID, &x.Action, &data, &x.At, &x.UserName); err != nil {
+				return nil, err
+			}
+			var d struct {
+				Fields     []crm.FieldChange `json:"fields"`
+				MergedID   int64             `json:"merged_id"`
+				MergedName string            `json:"merged_name"`
+			}
+			if err := unjson(data, &d, "change"); err != nil {
+				return nil, err
+			}
+			x.Fields, x.MergedID, x.MergedName = d.Fields, d.MergedID, d.MergedName
+			if x.Fields == nil {
+				x.Fields = []crm.FieldChange{}
+			}
+			return &x, nil
+		})
+}
+
+// PersonsByEmail finds the persons with these emails (each an email term of theirs).
+func (db *DB) PersonsByEmail(ctx context.Context, emails []string) (map[string]int64, error) {
+	return db.byTerms(ctx, emails, func(l *listQuery, ph string) string {
+		return "SELECT term, MIN(record_id) FROM crm_terms WHERE record_type = 'person' AND term IN (" + ph + ") GROUP BY term"
+	})
+}
+
+// OrganizationsByName finds the oldest organisation of each of these exact names.
+func (db *DB) OrganizationsByName(ctx context.Context, names []string) (map[string]int64, error) {
+	return db.byTerms(ctx, names, func(l *listQuery, ph string) string {
+		return "SELECT name, MIN(id) FROM organizations WHERE name IN (" + ph + ") GROUP BY name"
+	})
+}
+
+// byTerms runs a query naming keys, 500 at a time, reading (key, id) rows.
+func (db *DB) byTerms(ctx context.Context, keys []string, query func(l *listQuery, placeholders string) string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for len(keys) > 0 {
+		n := min(len(keys), 500)
+		var l listQuery
+		ph := make([]string, n)
+		for i, k := range keys[:n] {
+			ph[i] = l.arg(k)
+		}
+		keys = keys[n:]
+		rows, err := db.read.QueryContext(ctx, query(&l, strings.Join(ph, ", ")), l.args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k string
+			var id int64
+			if err := rows.Scan(&k, &id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[k] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ListSettings returns a user's settings of a list.
+func (db *DB) ListSettings(ctx context.Context, userID int64, t crm.RecordType) (*crm.ListSettings, error) {
+	var data string
+	err := db.read.QueryRowContext(ctx, "SELECT settings FROM crm_list_settings WHERE user_id = $1 AND record_type = $2", userID, t).Scan(&data)
+	out := &crm.ListSettings{Columns: []string{}}
+	if errors.Is(err, sql.ErrNoRows) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, unjson(data, out, "list settings")
+}
+
+// SaveListSettings keeps a user's settings of a list.
+func (db *DB) SaveListSettings(ctx context.Context, userID int64, t crm.RecordType, s *crm.ListSettings, at int64) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO crm_list_settings (user_id, record_type, settings, updated_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (user_id, record_type) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at`, userID, t, jsonText(s), at)
+		return err
+	})
+}
+
+// ActiveUsers lists the users who are not deactivated.
+func (db *DB) ActiveUsers(ctx context.Context) ([]auth.User, error) {
+	all, err := db.ListUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, u := range all {
+		if !u.Deactivated {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// ActivityZones lists the time zones activities are due in.
+func (db *DB) ActivityZones(ctx context.Context) ([]string, error) {
+	return list(ctx, db, "SELECT DISTINCT time_zone FROM activities ORDER BY time_zone", nil, func(row rowScanner) (*string, error) {
+		var z string
+		return &z, row.Scan(&z)
+	})
+}
+
+// LinksOfRecord lists the conversations linked to a record, oldest first.
+func (db *DB) LinksOfRecord(ctx context.Context, t crm.RecordType, id int64) ([]crm.Link, error) {
+	return list(ctx, db, `SELECT id, conversation_id, record_type, record_id, COALESCE(note_id, 0), window_start, last_seq,
+		COALESCE(created_by_user_id, 0), created_at FROM conversation_links WHERE record_type = $1 AND record_id = $2 ORDER BY id LIMIT 200`,
+		[]any{t, id}, func(row rowScanner) (*crm.Link, error) {
+			var x crm.Link
+			err := row.Scan(&x.ID, &x.ConversationID, &x.RecordType, &x.RecordID, &x.NoteID, &x.WindowStart, &x.LastSeq, &x.CreatedByUserID, &x.CreatedAt)
+			return &x, err
+		})
 }
 
 // LinksOfConversations returns the links of the conversations, oldest first.

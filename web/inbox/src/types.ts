@@ -299,6 +299,7 @@ export interface ExcerptLine {
   from: "visitor" | "agent" | "bot";
   name: string;
   text: string;
+  subject?: string;
 }
 
 export interface Note {
@@ -310,6 +311,7 @@ export interface Note {
   conversation_id?: number;
   excerpt?: { conversation_id: number; url: string; status: string; assignee_name?: string; until: number; lines: ExcerptLine[] };
   hidden?: boolean;
+  created_by_user_id?: number;
   created_by_name?: string;
   edited_by_name?: string;
   edited_at?: number;

@@ -1,5 +1,7 @@
-// The inbox's places, in the URL's hash: #/f/<folder>, #/c/<conversation id>, #/crm/<type>/<id>,
-// #/admin/<...>, #/visitors.
+// The inbox's places, in the URL's hash: #/f/<folder>, #/c/<conversation id>, #/crm/<list>
+// (persons, organizations, leads, deals, activities; deals/board, persons/import, …),
+// #/crm/<type>/<id>, #/admin/<...>, #/visitors.
+import { lists, type ListName } from "../crm/model";
 import type { Folder, RecordType } from "../types";
 
 export const recordTypes: RecordType[] = ["person", "organization", "lead", "deal", "activity"];
@@ -10,6 +12,7 @@ export type Route =
   | { kind: "folder"; folder: Folder }
   | { kind: "conversation"; id: number }
   | { kind: "record"; type: RecordType; id: number }
+  | { kind: "crm"; list: ListName; view: "" | "board" | "import" }
   | { kind: "admin"; path: string[] }
   | { kind: "visitors" };
 
@@ -28,6 +31,10 @@ export function parseHash(hash: string): Route {
       break;
     }
     case "crm": {
+      if (lists.includes(parts[1] as ListName)) {
+        const view = parts[2] === "board" && parts[1] === "deals" ? "board" : parts[2] === "import" && (parts[1] === "persons" || parts[1] === "organizations") ? "import" : "";
+        return { kind: "crm", list: parts[1] as ListName, view };
+      }
       const id = Number(parts[2]);
       if (recordTypes.includes(parts[1] as RecordType) && Number.isSafeInteger(id) && id > 0) return { kind: "record", type: parts[1] as RecordType, id };
       break;
@@ -49,6 +56,8 @@ export function hashOf(r: Route): string {
       return "#/c/" + r.id;
     case "record":
       return "#/crm/" + r.type + "/" + r.id;
+    case "crm":
+      return "#/crm/" + r.list + (r.view ? "/" + r.view : "");
     case "admin":
       return "#/admin" + r.path.map((p) => "/" + encodeURIComponent(p)).join("");
     case "visitors":

@@ -11,7 +11,11 @@ import type { Folder } from "../types";
 import { Dialog, Icon, InboxContext, useInbox } from "./common";
 import type { ComposerHandle } from "./composer";
 import { ConversationView, setTeamNames } from "./conversation";
-import { RecordPage } from "./crm";
+import { DealsBoard } from "../crm/board";
+import { ImportScreen } from "../crm/importer";
+import { RecordList } from "../crm/list";
+import { sectionOf, TabBar } from "../crm/nav";
+import { RecordView } from "../crm/record";
 import { Details } from "./details";
 import { ConversationList } from "./list";
 import { BrowserNotifier, NotifyDialog, PermissionBanner } from "./notify";
@@ -68,7 +72,7 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
       }
       if (inbox.folder !== route.folder || (!inbox.listLoaded && !inbox.listLoading)) void inbox.loadFolder(route.folder);
       inbox.close();
-    } else if (route.kind === "conversation" || route.kind === "record") {
+    } else if (route.kind === "conversation") {
       if (!inbox.listLoaded && !inbox.listLoading) {
         let f: Folder = "unassigned";
         try {
@@ -78,8 +82,7 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
         }
         void inbox.loadFolder(parseHash("#/f/" + f).kind === "folder" ? f : "unassigned");
       }
-      if (route.kind === "conversation") inbox.open(route.id);
-      else inbox.close();
+      inbox.open(route.id);
     } else {
       inbox.close();
     }
@@ -146,8 +149,11 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
   };
 
   const active: Folder | "admin" | "visitors" | null = route.kind === "folder" ? route.folder : route.kind === "admin" || route.kind === "visitors" ? route.kind : null;
+  const section = sectionOf(route);
   const screen =
-    route.kind === "conversation" ? (details ? "details" : "conversation") : route.kind === "record" ? "conversation" : route.kind === "admin" || route.kind === "visitors" ? "admin" : "list";
+    route.kind === "conversation" ? (details ? "details" : "conversation") : route.kind === "admin" || route.kind === "visitors" || route.kind === "crm" || route.kind === "record" ? "admin" : "list";
+  // The phone's tab bar shows on the places' own screens, not inside a conversation or a record.
+  const tabs = route.kind === "folder" || route.kind === "crm";
   return (
     <InboxContext.Provider value={inbox}>
       <div class="frame">
@@ -155,10 +161,24 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
           {t("skip")}
         </a>
         <Bars notifier={notifier} />
-        <div class={"shell" + (drawer ? " drawer-open" : "") + (details ? " with-details" : "")} data-screen={screen}>
-          <Sidebar active={active} onBell={() => setBell(true)} onLang={onLang} onSignOut={signOut} onNavigate={() => setDrawer(false)} onHelp={() => setHelp(true)} />
+        <div class={"shell" + (drawer ? " drawer-open" : "") + (details ? " with-details" : "") + (tabs ? " with-tabs" : "")} data-screen={screen}>
+          <Sidebar active={active} section={section} onBell={() => setBell(true)} onLang={onLang} onSignOut={signOut} onNavigate={() => setDrawer(false)} onHelp={() => setHelp(true)} />
           {drawer && <div class="scrim" onClick={() => setDrawer(false)} />}
-          {route.kind === "visitors" ? (
+          {route.kind === "crm" ? (
+            <div class="adminpane crmpane" id="main">
+              {route.view === "board" ? (
+                <DealsBoard onMenu={() => setDrawer(true)} />
+              ) : route.view === "import" && (route.list === "persons" || route.list === "organizations") ? (
+                <ImportScreen list={route.list} onMenu={() => setDrawer(true)} />
+              ) : (
+                <RecordList key={route.list} list={route.list} onMenu={() => setDrawer(true)} />
+              )}
+            </div>
+          ) : route.kind === "record" ? (
+            <div class="adminpane crmpane">
+              <RecordView key={route.type + route.id} type={route.type} id={route.id} onBack={() => history.back()} />
+            </div>
+          ) : route.kind === "visitors" ? (
             <div class="adminpane" id="main">
               <VisitorsScreen onMenu={() => setDrawer(true)} />
             </div>
@@ -176,8 +196,6 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
               <ConversationList folder={route.kind === "folder" ? route.folder : inbox.folder} openId={route.kind === "conversation" ? route.id : 0} onMenu={() => setDrawer(true)} />
               {route.kind === "conversation" ? (
                 <ConversationView id={route.id} onBack={() => go({ kind: "folder", folder: inbox.folder })} onDetails={() => setDetails(!details)} detailsOpen={details} composer={composer} />
-              ) : route.kind === "record" ? (
-                <RecordPage type={route.type} id={route.id} onBack={() => history.back()} />
               ) : (
                 <main class="main main-empty" id="main">
                   <p class="muted">{t("conv.none")}</p>
@@ -188,6 +206,7 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
             </>
           )}
         </div>
+        {tabs && <TabBar active={section} folder={inbox.folder} />}
       </div>
       {bell && <NotifyDialog notifier={notifier} onClose={() => setBell(false)} />}
       {help && <ShortcutHelp onClose={() => setHelp(false)} />}

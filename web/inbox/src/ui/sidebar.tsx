@@ -3,6 +3,7 @@
 import { langs, lang, t, type Lang } from "../i18n";
 import type { Channel, Folder } from "../types";
 import { folders } from "../lib/router";
+import { Places, type Section } from "../crm/nav";
 import { Avatar, Icon, useId, useInbox } from "./common";
 
 const channels: (Channel | "")[] = ["", "web", "email", "messenger", "whatsapp"];
@@ -11,6 +12,7 @@ const langNames: Record<Lang, string> = { en: "English", de: "Deutsch", nl: "Ned
 
 interface Props {
   active: Folder | "admin" | "visitors" | null;
+  section: Section | null;
   onBell: () => void;
   onLang: (l: Lang) => void;
   onSignOut: () => void;
@@ -18,7 +20,7 @@ interface Props {
   onHelp: () => void;
 }
 
-export function Sidebar({ active, onBell, onLang, onSignOut, onNavigate, onHelp }: Props) {
+export function Sidebar({ active, section, onBell, onLang, onSignOut, onNavigate, onHelp }: Props) {
   const inbox = useInbox("counts", "presence");
   const me = inbox.me;
   const admin = me.role === "owner" || me.role === "admin";
@@ -33,7 +35,8 @@ export function Sidebar({ active, onBell, onLang, onSignOut, onNavigate, onHelp 
           <Icon name="bell" />
         </button>
       </div>
-      <ul class="folders">
+      <Places active={section} folder={inbox.folder} onNavigate={onNavigate} />
+      <ul class="folders folders-of" aria-label={t("cs.nav.folders")}>
         {folders.map((f) => {
           const n = counts && f !== "closed" ? (counts[f] ?? null) : null;
           return (
