@@ -339,12 +339,8 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	consumersDone := make(chan struct{})
 	go func() { consumers.Run(jobsCtx); close(consumersDone) }()
 	liveCtx, stopLive := context.WithCancel(context.WithoutCancel(ctx))
-	liveDone := make(chan struct{}, 3)
+	liveDone := make(chan struct{}, 2)
 	go dir.Run(liveCtx)
-	go func() {
-		consumers.Run(liveCtx)
-		liveDone <- struct{}{}
-	}()
 	go hooks.RunPrune(liveCtx)
 	go func() {
 		if err := tracker.Run(liveCtx); err != nil {
@@ -433,7 +429,6 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		srv.Close()
 	}
 	stopLive() // closes every socket; clients reconnect to another node
-	<-liveDone
 	<-liveDone
 	<-liveDone
 	stopJobs()

@@ -209,3 +209,22 @@ func TestConsumerGathersEvents(t *testing.T) {
 		}
 	})
 }
+
+// A runner runs each consumer once: a second Run while the first runs returns at once (one node
+// running its consumers twice handled every event twice).
+func TestRunnerRunsOnce(t *testing.T) {
+	db := storetest.SQLite(t)
+	rec := newRecorder()
+	r := event.NewRunner(db, nil, event.RunnerOptions{Node: "a", Poll: 20 * time.Millisecond},
+		event.Consumer{Name: "once", FromStart: true, Handle: rec.handle})
+	run(t, r)
+	last := emit(t, db, 1)
+	rec.waitFor(t, last) // the first Run is running
+	second := make(chan struct{})
+	go func() { r.Run(context.Background()); close(second) }()
+	select {
+	case <-second:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a second Run of a running runner did not return")
+	}
+}
