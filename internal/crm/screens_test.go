@@ -192,7 +192,7 @@ func TestListsFilter(t *testing.T) {
 func TestActivitiesDueTodayOverdueUpcoming(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		f.clock.Store(time.Date(2025, 3, 10, 23, 30, 0, 0, time.UTC).UnixMilli())
+		f.SetClock(time.Date(2025, 3, 10, 23, 30, 0, 0, time.UTC))
 		act := func(owner *int64, subject, date, at string) {
 			t.Helper()
 			if _, err := f.svc.CreateActivity(f.ctx, f.admin, crm.ActivityInput{ActivityPatch: crm.ActivityPatch{Subject: ptr(subject),

@@ -109,6 +109,9 @@ func (w *World) User(t testing.TB, email, name string, role auth.Role, zone stri
 // what happens is well defined.
 func (w *World) Now() time.Time { return time.UnixMilli(w.clock.Add(1)) }
 
+// SetClock puts the clock at t.
+func (w *World) SetClock(t time.Time) { w.clock.Store(t.UnixMilli()) }
+
 // Advance moves the clock on.
 func (w *World) Advance(d time.Duration) { w.clock.Add(d.Milliseconds()) }
 
