@@ -59,3 +59,9 @@ func (s *Service) scope(ctx context.Context, u *auth.User, f Filter) (Scope, err
 	}
 	return ScopeFor(u, inboxes, memberOf), nil
 }
+
+// VisibleScope is the user's scope over every inbox (ScopeFor): whose conversations they see, for
+// queries beyond the folders such as search.
+func (s *Service) VisibleScope(ctx context.Context, u *auth.User) (Scope, error) {
+	return s.scope(ctx, u, Filter{})
+}

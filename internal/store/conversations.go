@@ -23,11 +23,11 @@ import (
 
 var _ conversation.Repo = (*DB)(nil)
 
-const inboxColumns = "id, kind, name, visibility, reopen_policy, COALESCE(installer_id, 0), created_at, updated_at"
+const inboxColumns = "id, kind, name, visibility, reopen_policy, COALESCE(installer_id, 0), created_at, updated_at, language"
 
 func scanInbox(row interface{ Scan(...any) error }) (*inbox.Inbox, error) {
 	var ib inbox.Inbox
-	err := row.Scan(&ib.ID, &ib.Kind, &ib.Name, &ib.Visibility, &ib.ReopenPolicy, &ib.InstallerID, &ib.CreatedAt, &ib.UpdatedAt)
+	err := row.Scan(&ib.ID, &ib.Kind, &ib.Name, &ib.Visibility, &ib.ReopenPolicy, &ib.InstallerID, &ib.CreatedAt, &ib.UpdatedAt, &ib.Language)
 	return &ib, err
 }
 
@@ -791,6 +791,10 @@ func (db *DB) DeleteConversation(ctx context.Context, c *conversation.Conversati
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET payload = '{}', errors = '[]' WHERE conversation_id = $1`, id); err != nil {
+			return err
+		}
+		// Its messages leave the search index with it (on SQLite a trigger takes their words).
+		if _, err := tx.ExecContext(ctx, "DELETE FROM search_docs WHERE conversation_id = $1", id); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, "DELETE FROM conversations WHERE id = $1", id)

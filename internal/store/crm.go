@@ -11,6 +11,7 @@ import (
 	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/event"
+	"github.com/parleyhq/parley/internal/search"
 )
 
 // The CRM's writes (crm.Repo): a batch of records, on its own or inside a conversation's write.
@@ -322,6 +323,9 @@ func (tx *Tx) deleteRecord(ctx context.Context, d *crm.Deletion) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM crm_terms WHERE record_type = $1 AND record_id = $2", d.Type, d.ID); err != nil {
 		return err
 	}
+	if err := tx.deleteDoc(ctx, search.Kind(d.Type), d.ID); err != nil {
+		return err
+	}
 	return expectOne(tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE id = $1", d.ID))(string(d.Type))
 }
 
@@ -331,7 +335,10 @@ func (tx *Tx) writeTerms(ctx context.Context, rec any) error {
 	if !ok {
 		return nil
 	}
-	return tx.setTerms(ctx, t, id, terms)
+	if err := tx.setTerms(ctx, t, id, terms); err != nil {
+		return err
+	}
+	return tx.writeRecordDoc(ctx, rec)
 }
 
 func (tx *Tx) setTerms(ctx context.Context, t crm.RecordType, id int64, terms []string) error {

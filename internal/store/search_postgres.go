@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/parleyhq/parley/internal/search"
+)
+
+// Search on PostgreSQL: search_docs.doc, a tsvector of the text stemmed by the snowball
+// configuration of the document's language (english, german, dutch, turkish, hungarian) and of
+// its words folded in Go (search.Fold) under 'simple', for accents typed or not, prefixes and
+// phrases. A GIN index finds the matches.
+
+func pgIndexMessages(ctx context.Context, tx *Tx, docs []search.Doc) error {
+	ids := make([]int64, len(docs))
+	inboxes := make([]int64, len(docs))
+	langs := make([]string, len(docs))
+	configs := make([]string, len(docs))
+	texts := make([]string, len(docs))
+	words := make([]string, len(docs))
+	ats := make([]int64, len(docs))
+	for i := range docs {
+		d := &docs[i]
+		t := indexedText(d)
+		ids[i], inboxes[i], langs[i], configs[i], texts[i], ats[i] = d.RefID, d.InboxID, string(d.Language), d.Language.Config(), t, d.At
+		words[i] = search.Analyse(d.Language, t).Words
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO search_docs (kind, ref_id, conversation_id, inbox_id, language, title, body, at, doc)
+		SELECT 'message', m.id, m.conversation_id, x.inbox_id, x.language, '', '', x.at,
+			to_tsvector(x.config::regconfig, x.body) || to_tsvector('simple', x.words)
+		FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+			AS x (id, inbox_id, language, config, body, words, at)
+		JOIN messages m ON m.id = x.id
+		ON CONFLICT (kind, ref_id) DO NOTHING`, ids, inboxes, langs, configs, texts, words, ats)
+	if err != nil {
+		return fmt.Errorf("index messages: %w", err)
+	}
+	return nil
+}
+
+func pgWriteDoc(ctx context.Context, tx *Tx, d *search.Doc) error {
+	t := indexedText(d)
+	_, err := tx.ExecContext(ctx, `INSERT INTO search_docs (kind, ref_id, conversation_id, inbox_id, language, title, body, at, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_tsvector($9::regconfig, $10) || to_tsvector('simple', $11))`,
+		string(d.Kind), d.RefID, nullable(d.ConversationID), nullable(d.InboxID), string(d.Language), d.Title, d.Body, d.At,
+		d.Language.Config(), t, search.Analyse(d.Language, t).Words)
+	if err != nil {
+		return fmt.Errorf("index %s %d: %w", d.Kind, d.RefID, err)
+	}
+	return nil
+}
+
+// pgSearchSQL matches the terms: each term's folded words (a prefix, or a phrase), or a single
+// word stemmed by every language's configuration; best first by ts_rank, then newest.
+func pgSearchSQL(terms []search.Term) searchSQL {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	parts := make([]string, 0, len(terms))
+	for _, t := range terms {
+		q := "to_tsquery('simple', " + arg(t.TSQuery()) + ")"
+		if !t.Phrase && len(t.Tokens) == 1 {
+			raw := arg(t.Raw)
+			alts := []string{q}
+			for _, l := range search.Languages {
+				alts = append(alts, "plainto_tsquery('"+l.Config()+"', "+raw+")")
+			}
+			q = "(" + strings.Join(alts, " || ") + ")"
+		}
+		parts = append(parts, q)
+	}
+	tsq := "(" + strings.Join(parts, " && ") + ")"
+	return searchSQL{
+		from:  "search_docs d CROSS JOIN (SELECT " + tsq + ") AS q (q)",
+		where: "d.doc @@ q.q",
+		order: "ts_rank(d.doc, q.q) DESC, d.id DESC",
+		args:  args,
+	}
+}
