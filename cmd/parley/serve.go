@@ -51,6 +51,7 @@ import (
 	"github.com/parleyhq/parley/internal/realtime"
 	"github.com/parleyhq/parley/internal/richtext"
 	"github.com/parleyhq/parley/internal/savedreply"
+	"github.com/parleyhq/parley/internal/search"
 	"github.com/parleyhq/parley/internal/webhook"
 	"github.com/parleyhq/parley/internal/widget"
 )
@@ -160,6 +161,10 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	}})
 	records := crm.NewService(crm.Options{Repo: db, Conversations: convs, Presence: tracker, Feed: feed, Logger: log, Render: richtext.Render})
 	queue.Handle(crm.IndexJob, records.IndexJob)
+	// Search (internal/search): messages indexed by a durable consumer of the event log, records
+	// and contacts by their own writes.
+	searcher := search.New(db, convs, log)
+	queue.Handle(search.IndexJob, searcher.IndexJob)
 	hooks := webhook.NewService(webhook.Options{Repo: db, Feed: feed, AllowPrivate: c.WebhooksAllowPrivate, Logger: log})
 	queue.Handle(webhook.SendKind, hooks.Send)
 	engine := bot.New(bot.Options{Playbooks: playbooks, Versions: versions, Conversations: convs, Contacts: contacts, Records: records,
@@ -234,7 +239,8 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	// Durable consumers of the event log: each reads on from where it stopped, on one node at a time
 	// (the webhooks' fan-out, the notes that follow linked conversations, agents' notifications).
 	consumers := event.NewRunner(db, feed, event.RunnerOptions{Node: node, Logger: log},
-		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut}, records.FollowConsumer(), notifier.Consumer())
+		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut}, records.FollowConsumer(), notifier.Consumer(),
+		searcher.Consumer())
 
 	var demoSite *httpapi.DemoSite
 	var seeded *demo.Result
@@ -277,6 +283,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		BaseURL:        base,
 		Push:           pushes,
 		Notify:         notifier,
+		Search:         searcher,
 		LocationCredit: locator.Attribution(),
 	})
 	srv := &http.Server{

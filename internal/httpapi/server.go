@@ -28,6 +28,7 @@ import (
 	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/push"
 	"github.com/parleyhq/parley/internal/realtime"
+	"github.com/parleyhq/parley/internal/search"
 	"github.com/parleyhq/parley/internal/savedreply"
 	"github.com/parleyhq/parley/internal/webhook"
 	"github.com/parleyhq/parley/internal/widget"
@@ -85,6 +86,8 @@ type Config struct {
 	// Push keeps agents' devices for web push; Notify signs and follows unsubscribe links.
 	Push   *push.Service
 	Notify *notify.Service
+	// Search finds messages, contacts and records (internal/search).
+	Search *search.Service
 	// LocationCredit is shown wherever a location from the IP database appears.
 	LocationCredit string
 }
@@ -128,6 +131,7 @@ type Server struct {
 	baseURL        string
 	push           *push.Service
 	notify         *notify.Service
+	search         *search.Service
 	locationCredit string
 }
 
@@ -157,6 +161,7 @@ func New(cfg Config) *Server {
 	s.replies = cfg.SavedReplies
 	s.messenger, s.whatsapp, s.baseURL = cfg.Messenger, cfg.WhatsApp, cfg.BaseURL
 	s.push, s.notify = cfg.Push, cfg.Notify
+	s.search = cfg.Search
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
 	for _, rt := range s.routes {
@@ -337,6 +342,7 @@ func (s *Server) routeTable() []Route {
 	routes = append(routes, s.tryRoutes()...)
 	routes = append(routes, s.messagingRoutes()...)
 	routes = append(routes, s.notificationRoutes()...)
+	routes = append(routes, s.findRoutes()...)
 	return routes
 }
 
