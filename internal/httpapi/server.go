@@ -28,8 +28,8 @@ import (
 	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/push"
 	"github.com/parleyhq/parley/internal/realtime"
-	"github.com/parleyhq/parley/internal/search"
 	"github.com/parleyhq/parley/internal/savedreply"
+	"github.com/parleyhq/parley/internal/search"
 	"github.com/parleyhq/parley/internal/webhook"
 	"github.com/parleyhq/parley/internal/widget"
 )
