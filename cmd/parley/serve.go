@@ -284,6 +284,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		Push:           pushes,
 		Notify:         notifier,
 		Search:         searcher,
+		Organizer:      search.NewOrganizer(db, db, convs, feed),
 		LocationCredit: locator.Attribution(),
 	})
 	srv := &http.Server{

@@ -86,8 +86,10 @@ type Config struct {
 	// Push keeps agents' devices for web push; Notify signs and follows unsubscribe links.
 	Push   *push.Service
 	Notify *notify.Service
-	// Search finds messages, contacts and records (internal/search).
-	Search *search.Service
+	// Search finds messages, contacts and records; Organizer keeps tags and saved views
+	// (internal/search).
+	Search    *search.Service
+	Organizer *search.Organizer
 	// LocationCredit is shown wherever a location from the IP database appears.
 	LocationCredit string
 }
@@ -132,6 +134,7 @@ type Server struct {
 	push           *push.Service
 	notify         *notify.Service
 	search         *search.Service
+	organizer      *search.Organizer
 	locationCredit string
 }
 
@@ -161,7 +164,7 @@ func New(cfg Config) *Server {
 	s.replies = cfg.SavedReplies
 	s.messenger, s.whatsapp, s.baseURL = cfg.Messenger, cfg.WhatsApp, cfg.BaseURL
 	s.push, s.notify = cfg.Push, cfg.Notify
-	s.search = cfg.Search
+	s.search, s.organizer = cfg.Search, cfg.Organizer
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
 	for _, rt := range s.routes {
