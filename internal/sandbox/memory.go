@@ -217,7 +217,9 @@ func (m *memory) CountOpen(context.Context, conversation.Scope, conversation.Fil
 	return conversation.Counts{}, nil
 }
 
-func (m *memory) CountConversations(context.Context, conversation.ListQuery) (int, error) { return 0, nil }
+func (m *memory) CountConversations(context.Context, conversation.ListQuery) (int, error) {
+	return 0, nil
+}
 
 func (m *memory) MarkRead(context.Context, int64, int64, int64) error { return nil }
 
