@@ -5,7 +5,8 @@ import { Admin, isAdmin } from "../admin";
 import { WebhookAlerts } from "../admin/webhooks";
 import { t, type Lang } from "../i18n";
 import { Chord, shortcutList, type Command } from "../lib/keys";
-import { hashOf, parseHash, type Route } from "../lib/router";
+import { hashOf, parseHash, splitFilter, type Route } from "../lib/router";
+import { focusSearch, SearchResults } from "../find/search";
 import type { Inbox } from "../state/inbox";
 import type { Folder } from "../types";
 import { Dialog, Icon, InboxContext, useInbox } from "./common";
@@ -36,6 +37,10 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
   const [bell, setBell] = useState(false);
   const [help, setHelp] = useState(false);
   const composer = useRef<ComposerHandle | null>(null);
+  // The list last shown (a folder, a filtered list, a view): going back from a conversation returns to it.
+  const lastList = useRef<Route>({ kind: "folder", folder: inbox.folder });
+  const views = useInbox("views").views;
+  const viewOf = (id: number) => views.find((v) => v.id === id);
   const notifier = useMemo(() => new BrowserNotifier((title, text, id) => inbox.notice(title, text, id)), []);
 
   useEffect(() => {
@@ -60,13 +65,26 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
 
   // Follow the route: a folder loads its list; a conversation opens (over the last folder's list).
   useEffect(() => {
+    if (route.kind === "folder" || route.kind === "filter" || route.kind === "view") lastList.current = route;
     if (route.kind === "folder") {
       try {
         sessionStorage.setItem(folderKey, route.folder);
       } catch {
         /* remembered for this page only */
       }
-      if (inbox.folder !== route.folder || (!inbox.listLoaded && !inbox.listLoading)) void inbox.loadFolder(route.folder);
+      if (inbox.folder !== route.folder || inbox.filter || (!inbox.listLoaded && !inbox.listLoading)) void inbox.loadFolder(route.folder);
+      inbox.close();
+    } else if (route.kind === "filter" || route.kind === "view") {
+      const v = route.kind === "view" ? viewOf(route.id) : undefined;
+      if (route.kind === "view" && !v) {
+        if (!inbox.viewsLoaded) void inbox.loadViews();
+      } else {
+        const { folder, rest } = splitFilter(route.kind === "filter" ? route.filter : v!.filters);
+        // A filter needs something to filter by: an empty one is every conversation.
+        void inbox.loadFolder(folder, false, rest || "folder=" + folder);
+      }
+      inbox.close();
+    } else if (route.kind === "search") {
       inbox.close();
     } else if (route.kind === "conversation" || route.kind === "record") {
       if (!inbox.listLoaded && !inbox.listLoading) {
@@ -84,7 +102,7 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
       inbox.close();
     }
     setDrawer(false);
-  }, [hashOf(route)]);
+  }, [hashOf(route), route.kind === "view" && !!viewOf(route.id)]);
 
   const go = (r: Route) => {
     location.hash = hashOf(r);
@@ -130,10 +148,13 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
       case "help":
         setHelp(true);
         break;
+      case "search":
+        focusSearch();
+        break;
       case "escape":
         if (drawer) setDrawer(false);
         else if (route.kind === "conversation" && details && !matchMedia("(min-width: 1200px)").matches) setDetails(false);
-        else if (route.kind === "conversation") go({ kind: "folder", folder: inbox.folder });
+        else if (route.kind === "conversation") go(lastList.current);
         break;
       default:
         go({ kind: "folder", folder: cmd.slice(7) as Folder });
@@ -144,6 +165,16 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
     inbox.stop();
     onSignOut();
   };
+
+  // The filter and view a list shows (a conversation shows over the list it was opened from).
+  function listFilter(r: Route): { filter?: string; view?: (typeof views)[number] } {
+    if (r.kind === "filter") return { filter: r.filter };
+    if (r.kind === "view") {
+      const v = viewOf(r.id);
+      return { filter: v ? v.filters : "", view: v };
+    }
+    return {};
+  }
 
   const active: Folder | "admin" | "visitors" | null = route.kind === "folder" ? route.folder : route.kind === "admin" || route.kind === "visitors" ? route.kind : null;
   const screen =
@@ -156,7 +187,7 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
         </a>
         <Bars notifier={notifier} />
         <div class={"shell" + (drawer ? " drawer-open" : "") + (details ? " with-details" : "")} data-screen={screen}>
-          <Sidebar active={active} onBell={() => setBell(true)} onLang={onLang} onSignOut={signOut} onNavigate={() => setDrawer(false)} onHelp={() => setHelp(true)} />
+          <Sidebar active={active} activeView={route.kind === "view" ? route.id : 0} onBell={() => setBell(true)} onLang={onLang} onSignOut={signOut} onNavigate={() => setDrawer(false)} onHelp={() => setHelp(true)} />
           {drawer && <div class="scrim" onClick={() => setDrawer(false)} />}
           {route.kind === "visitors" ? (
             <div class="adminpane" id="main">
@@ -173,9 +204,18 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
             </div>
           ) : (
             <>
-              <ConversationList folder={route.kind === "folder" ? route.folder : inbox.folder} openId={route.kind === "conversation" ? route.id : 0} onMenu={() => setDrawer(true)} />
+              {route.kind === "search" ? (
+                <SearchResults q={route.q} onMenu={() => setDrawer(true)} />
+              ) : (
+                <ConversationList
+                  folder={route.kind === "folder" ? route.folder : inbox.folder}
+                  openId={route.kind === "conversation" ? route.id : 0}
+                  onMenu={() => setDrawer(true)}
+                  {...listFilter(route.kind === "conversation" || route.kind === "record" ? lastList.current : route)}
+                />
+              )}
               {route.kind === "conversation" ? (
-                <ConversationView id={route.id} onBack={() => go({ kind: "folder", folder: inbox.folder })} onDetails={() => setDetails(!details)} detailsOpen={details} composer={composer} />
+                <ConversationView id={route.id} onBack={() => go(lastList.current)} onDetails={() => setDetails(!details)} detailsOpen={details} composer={composer} />
               ) : route.kind === "record" ? (
                 <RecordPage type={route.type} id={route.id} onBack={() => history.back()} />
               ) : (

@@ -4,6 +4,7 @@ import { langs, lang, t, type Lang } from "../i18n";
 import type { Channel, Folder } from "../types";
 import { folders } from "../lib/router";
 import { Avatar, Icon, useId, useInbox } from "./common";
+import { ViewLinks } from "../find/filters";
 
 const channels: (Channel | "")[] = ["", "web", "email", "messenger", "whatsapp"];
 
@@ -11,6 +12,8 @@ const langNames: Record<Lang, string> = { en: "English", de: "Deutsch", nl: "Ned
 
 interface Props {
   active: Folder | "admin" | "visitors" | null;
+  /** the saved view shown, 0 for none */
+  activeView?: number;
   onBell: () => void;
   onLang: (l: Lang) => void;
   onSignOut: () => void;
@@ -18,7 +21,7 @@ interface Props {
   onHelp: () => void;
 }
 
-export function Sidebar({ active, onBell, onLang, onSignOut, onNavigate, onHelp }: Props) {
+export function Sidebar({ active, activeView = 0, onBell, onLang, onSignOut, onNavigate, onHelp }: Props) {
   const inbox = useInbox("counts", "presence");
   const me = inbox.me;
   const admin = me.role === "owner" || me.role === "admin";
@@ -35,7 +38,7 @@ export function Sidebar({ active, onBell, onLang, onSignOut, onNavigate, onHelp 
       </div>
       <ul class="folders">
         {folders.map((f) => {
-          const n = counts && f !== "closed" ? (counts[f] ?? null) : null;
+          const n = counts && f !== "closed" && f !== "all" ? (counts[f] ?? null) : null;
           return (
             <li key={f}>
               <a href={"#/f/" + f} class="folder" aria-current={active === f ? "page" : undefined} onClick={onNavigate}>
@@ -50,6 +53,7 @@ export function Sidebar({ active, onBell, onLang, onSignOut, onNavigate, onHelp 
           );
         })}
       </ul>
+      <ViewLinks active={activeView} onNavigate={onNavigate} />
       <div class="side-channel">
         <label for={chanId}>{t("nav.channel")}</label>
         <select id={chanId} value={inbox.channel} onChange={(e) => inbox.setChannel((e.target as HTMLSelectElement).value as Channel | "")}>
