@@ -39,7 +39,10 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
   const composer = useRef<ComposerHandle | null>(null);
   // The list last shown (a folder, a filtered list, a view): going back from a conversation returns to it.
   const lastList = useRef<Route>({ kind: "folder", folder: inbox.folder });
-  const views = useInbox("views").views;
+  // Shell provides the inbox's context, so it follows the views itself.
+  const [, viewsChanged] = useState(0);
+  useEffect(() => inbox.on("views", () => viewsChanged((n) => n + 1)), []);
+  const views = inbox.views;
   const viewOf = (id: number) => views.find((v) => v.id === id);
   const notifier = useMemo(() => new BrowserNotifier((title, text, id) => inbox.notice(title, text, id)), []);
 
