@@ -17,7 +17,8 @@ type Term struct {
 	// Phrase: the term was quoted and matches exactly those words in that order, no prefix, no
 	// stems.
 	Phrase bool
-	// Prefix: the last token matches the start of a word (names and emails as they are typed).
+	// Prefix: the last token may match the start of a word (names and emails as they are typed;
+	// records and contacts only: in messages a word matches itself and its stems).
 	Prefix bool
 }
 
@@ -91,21 +92,22 @@ func wordTerm(word string) (Term, bool) {
 	return t, true
 }
 
-// FTS5 is the terms as an SQLite FTS5 query on search_fts(words, stems): a word matches its
-// folded form as a prefix in words, or any of its stems in either column (a stem that equals the
-// word is only in words); a phrase matches words in order.
-func FTS5(terms []Term) string {
+// FTS5 is the terms as an SQLite FTS5 query on search_fts(words, stems, kind): a word matches its
+// folded form (as a prefix when prefix is set) or any of its stems, in words or stems; a phrase
+// matches words in order.
+func FTS5(terms []Term, prefix bool) string {
 	parts := make([]string, 0, len(terms))
 	for _, t := range terms {
 		phrase := `"` + strings.Join(t.Tokens, " ") + `"`
-		if t.Prefix && !t.Phrase {
+		if prefix && t.Prefix && !t.Phrase {
 			phrase += "*"
 		}
-		if len(t.Stems) == 0 {
-			parts = append(parts, "words : "+phrase)
+		if t.Phrase || len(t.Tokens) > 1 {
+			parts = append(parts, "words : "+phrase) // in order: only words keeps it
 			continue
 		}
-		alts := []string{"words : " + phrase}
+		// One word: itself in either column (a stem in the text may be the word typed), or its stems.
+		alts := []string{"{words stems} : " + phrase}
 		for _, s := range t.Stems {
 			alts = append(alts, `"`+s+`"`)
 		}
@@ -115,13 +117,13 @@ func FTS5(terms []Term) string {
 }
 
 // TSQuery is the folded form of a term as a PostgreSQL tsquery in the simple configuration:
-// its tokens in order, the last a prefix.
-func (t Term) TSQuery() string {
+// its tokens in order, the last a prefix when prefix is set.
+func (t Term) TSQuery(prefix bool) string {
 	parts := make([]string, len(t.Tokens))
 	for i, tok := range t.Tokens {
 		parts[i] = "'" + strings.ReplaceAll(strings.ReplaceAll(tok, `\`, `\\`), "'", "''") + "'"
 	}
-	if t.Prefix && !t.Phrase {
+	if prefix && t.Prefix && !t.Phrase {
 		parts[len(parts)-1] += ":*"
 	}
 	return strings.Join(parts, " <-> ")

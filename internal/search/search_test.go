@@ -66,7 +66,7 @@ func (f *fixture) inbox(name, visibility, language string, members ...*auth.User
 // conversation makes a conversation with one message from the contact, and its event.
 func (f *fixture) conversation(inboxID int64, contact string, assignee *auth.User, body string, note bool) (convID, msgID int64) {
 	f.t.Helper()
-	ct := f.insert("INSERT INTO contacts (name, created_at, updated_at) VALUES ($1, 1, 1)", contact)
+	ct := f.insert("INSERT INTO contacts (name, email, created_at, updated_at) VALUES ($1, $2, 1, 1)", contact, strings.ToLower(contact)+"@shop.example")
 	var a any
 	if assignee != nil {
 		a = assignee.ID
@@ -141,7 +141,7 @@ func TestSearchFindsInflectedWordsWithinVisibility(t *testing.T) {
 				{ann, "ház", []int64{huMsg}, nil},                             // Hungarian: ház finds házakban
 				{ann, "hazakban", []int64{huMsg}, nil},                        // accents folded
 				{ann, "aendern", nil, []int64{deMsg}},                         // (a different spelling is not folded)
-				{ann, "Rechnungsadr", []int64{deMsg}, nil},                    // a prefix
+				{ann, "Rechnungsadr", nil, []int64{deMsg}},                    // no prefixes in messages (names and emails have them)
 				{ann, `"meine Rechnungsadressen"`, []int64{deMsg}, nil},       // a phrase
 				{ann, `"Rechnungsadressen meine"`, nil, []int64{deMsg}},       // in that order only
 				{ann, "Lieferadresse Rückruf", []int64{noteMsg}, nil},         // notes, for agents
@@ -169,6 +169,21 @@ func TestSearchFindsInflectedWordsWithinVisibility(t *testing.T) {
 			}
 			if hit := found(res, search.Message)[deMsg]; !strings.Contains(hit.Snippet, "<mark>Rechnungsadressen</mark>") || hit.Title != "Jürgen" {
 				t.Errorf("snippet %q, title %q", hit.Snippet, hit.Title)
+			}
+			// Names and emails by their start, as typed.
+			res, err = svc.Search(ctx, ann, search.Query{Q: "Jürg", Types: []search.Kind{search.Contact}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Groups) != 1 || res.Groups[0].Hits[0].Title != "Jürgen" || !strings.Contains(res.Groups[0].Hits[0].Snippet, "<mark>Jürgen</mark>") {
+				t.Errorf("contact by prefix: %+v", res.Groups)
+			}
+			res, err = svc.Search(ctx, ann, search.Query{Q: "jürgen@shop.exa", Types: []search.Kind{search.Contact}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Groups) != 1 || res.Groups[0].Hits[0].Title != "Jürgen" {
+				t.Errorf("contact by email prefix: %+v", res.Groups)
 			}
 			// A contact of a conversation Ann may not see is not found by her either.
 			res, err = svc.Search(ctx, ann, search.Query{Q: "Karin", Types: []search.Kind{search.Contact}})

@@ -127,9 +127,9 @@ func (db *DB) SearchDocs(ctx context.Context, q search.StoreQuery) ([]search.Hit
 	}
 	var s searchSQL
 	if db.Engine == Postgres {
-		s = pgSearchSQL(q.Terms)
+		s = pgSearchSQL(q.Terms, q.Kind)
 	} else {
-		s = liteSearchSQL(q.Terms)
+		s = liteSearchSQL(q.Terms, q.Kind)
 	}
 	if q.Kind == search.Message {
 		return db.searchMessages(ctx, q, s)
@@ -137,11 +137,15 @@ func (db *DB) SearchDocs(ctx context.Context, q search.StoreQuery) ([]search.Hit
 	return db.searchRecords(ctx, q, s)
 }
 
-// searchSQL is an engine's way of matching terms: what to select from, the condition, the
-// order (best first), with its arguments numbered from $1; shift renumbers them.
+// candidates bounds a search's work: the newest this many matches of a kind are ranked and
+// filtered by who may see them. A word in most messages ("hello") then costs no more than a rare
+// one; adding a word narrows the matches to rank.
+const candidates = 2000
+
+// searchSQL is an engine's way of matching terms: the matching documents d (with their rank in
+// f) and their order (best first), with its arguments numbered from $1 (renumber shifts them).
 type searchSQL struct {
-	from  string // joins in d, the search_docs row
-	where string
+	from  string // yields d, the search_docs row, and f.rank
 	order string
 	args  []any
 }
@@ -183,7 +187,7 @@ func (db *DB) searchMessages(ctx context.Context, q search.StoreQuery, s searchS
 		JOIN conversations c ON c.id = d.conversation_id
 		JOIN messages m ON m.id = d.ref_id
 		JOIN contacts ct ON ct.id = c.contact_id
-		WHERE ` + renumber(s.where, n) + ` AND d.kind = 'message' AND ` + visible + `
+		WHERE d.kind = 'message' AND ` + visible + `
 			AND CAST($1 AS BIGINT) <> 0` + /* $1, the user, typed even when the scope does not use it */ `
 		ORDER BY ` + renumber(s.order, n) + fmt.Sprintf(" LIMIT $%d", len(args))
 	rows, err := db.read.QueryContext(ctx, query, args...)
@@ -225,7 +229,7 @@ func (db *DB) searchRecords(ctx context.Context, q search.StoreQuery, s searchSQ
 	args = append(args, s.args...)
 	args = append(args, q.Limit)
 	query := `SELECT d.ref_id, d.title, d.body, d.language, d.at FROM ` + renumber(s.from, n) + `
-		WHERE ` + renumber(s.where, n) + ` AND ` + where + `
+		WHERE ` + where + `
 		ORDER BY ` + renumber(s.order, n) + fmt.Sprintf(" LIMIT $%d", len(args))
 	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {

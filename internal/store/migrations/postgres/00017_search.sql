@@ -29,7 +29,10 @@ CREATE TABLE search_docs (
 CREATE INDEX search_docs_conversation ON search_docs (conversation_id);
 
 ALTER TABLE search_docs ADD COLUMN doc tsvector NOT NULL;
-CREATE INDEX search_docs_doc ON search_docs USING GIN (doc);
+-- Messages and the rest in indexes of their own: a search for persons does not wade through
+-- every matching message.
+CREATE INDEX search_docs_messages ON search_docs USING GIN (doc) WHERE kind = 'message';
+CREATE INDEX search_docs_records ON search_docs USING GIN (doc) WHERE kind <> 'message';
 
 -- Conversation tags: named, coloured by admins; name_key is the name folded in Go, unique.
 CREATE TABLE tags (

@@ -27,8 +27,12 @@ CREATE TABLE search_docs (
 );
 CREATE INDEX search_docs_conversation ON search_docs (conversation_id);
 
-CREATE VIRTUAL TABLE search_fts USING fts5 (words, stems, content = '', contentless_delete = 1,
+-- kind holds the document's kind as one word, so a search for persons (say) is the words AND
+-- kind : person, not every matching message filtered afterwards. A word's own form weighs more
+-- than a stem in the ranking (bm25).
+CREATE VIRTUAL TABLE search_fts USING fts5 (words, stems, kind, content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3');
+INSERT INTO search_fts (search_fts, rank) VALUES ('rank', 'bm25(2.0, 1.0, 0.0)');
 
 -- A document that goes (also with its conversation, by cascade) takes its words with it.
 -- +goose StatementBegin
