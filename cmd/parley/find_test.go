@@ -179,4 +179,20 @@ func TestFindAnything(t *testing.T) {
 	}
 	colleague.must(404, "DELETE", fmt.Sprintf("/api/v1/views/%d", view), nil)
 	agent.must(204, "DELETE", fmt.Sprintf("/api/v1/views/%d", view), nil)
+
+	// parley reindex rebuilds the index (SQLite: with the server stopped); it answers at once after.
+	s.stop()
+	code, out, errOut := parley(t, "", nil, "reindex", "--data", dir)
+	if code != 0 || !strings.Contains(out, "search index of") {
+		t.Fatalf("reindex: %d %s %s", code, out, errOut)
+	}
+	s2 := startServer(t, nil, "--data", dir)
+	again := &api{t: t, base: s2.url, c: browser()}
+	again.must(200, "POST", "/api/v1/session", map[string]string{"email": "agent@example.com", "password": "correct horse battery"})
+	if _, ok := found(again, "Rechnungsadresse")[invoice]; !ok {
+		t.Fatal("the rebuilt index does not find the message")
+	}
+	if _, ok := found(again, "privat")[private]; ok {
+		t.Fatal("the rebuilt index shows the colleague's private conversation")
+	}
 }

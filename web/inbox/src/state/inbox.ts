@@ -741,6 +741,7 @@ export class Inbox {
       // Only the API's single conversation tells these; live frames keep what it said.
       reply_window: live.reply_window || (prev && prev.reply_window),
       contact_picture: live.contact_picture || (prev && prev.contact_picture),
+      tags: live.tags || (prev && prev.tags),
       unread: filled ? live.unread : (prev ? prev.unread : 0) + fresh,
       allowed: prev && prev.allowed,
     };
