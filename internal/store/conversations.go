@@ -749,8 +749,10 @@ func (db *DB) filterClauses(f conversation.Filter, args *[]any) []string {
 	case f.Team != 0:
 		out = append(out, "c.team_id = "+arg(f.Team))
 	}
+	// Conditions on other tables are sets of ids, read once per query (an index on the set's
+	// column where it is selective), not a lookup per conversation.
 	for _, t := range f.Tags {
-		out = append(out, "EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = "+arg(t)+")")
+		out = append(out, "c.id IN (SELECT ct.conversation_id FROM conversation_tags ct WHERE ct.tag_id = "+arg(t)+")")
 	}
 	if len(f.Ratings) > 0 {
 		var in []string
@@ -765,14 +767,14 @@ func (db *DB) filterClauses(f conversation.Filter, args *[]any) []string {
 			like = "ILIKE" // SQLite's LIKE ignores ASCII case already
 		}
 		pattern := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.PageURL) + "%"
-		out = append(out, "EXISTS (SELECT 1 FROM page_views pv WHERE pv.visitor_id = c.visitor_id AND pv.url "+like+" "+arg(pattern)+` ESCAPE '\')`)
+		out = append(out, "c.visitor_id IN (SELECT pv.visitor_id FROM page_views pv WHERE pv.url "+like+" "+arg(pattern)+` ESCAPE '\')`)
 	}
 	if f.IP.IsValid() {
 		lo, hi := IPKeyRange(f.IP)
-		out = append(out, "EXISTS (SELECT 1 FROM visitors fv WHERE fv.id = c.visitor_id AND fv.ip_key BETWEEN "+arg(lo)+" AND "+arg(hi)+")")
+		out = append(out, "c.visitor_id IN (SELECT fv.id FROM visitors fv WHERE fv.ip_key BETWEEN "+arg(lo)+" AND "+arg(hi)+")")
 	}
 	if f.Country != "" {
-		out = append(out, "EXISTS (SELECT 1 FROM visitors fv WHERE fv.id = c.visitor_id AND fv.country = "+arg(f.Country)+")")
+		out = append(out, "c.visitor_id IN (SELECT fv.id FROM visitors fv WHERE fv.country = "+arg(f.Country)+")")
 	}
 	for _, h := range []struct {
 		has   *bool
@@ -781,12 +783,13 @@ func (db *DB) filterClauses(f conversation.Filter, args *[]any) []string {
 		if h.has == nil {
 			continue
 		}
-		cond := "(EXISTS (SELECT 1 FROM " + h.table + "s r WHERE r.conversation_id = c.id) OR EXISTS (SELECT 1 FROM conversation_links k " +
-			"WHERE k.conversation_id = c.id AND k.record_type = '" + h.table + "'))"
-		if !*h.has {
-			cond = "NOT " + cond
+		set := "(SELECT r.conversation_id FROM " + h.table + "s r WHERE r.conversation_id IS NOT NULL UNION " +
+			"SELECT k.conversation_id FROM conversation_links k WHERE k.record_type = '" + h.table + "')"
+		if *h.has {
+			out = append(out, "c.id IN "+set)
+		} else {
+			out = append(out, "c.id NOT IN "+set)
 		}
-		out = append(out, cond)
 	}
 	for _, r := range []struct {
 		rng    conversation.Range

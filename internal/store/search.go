@@ -140,7 +140,7 @@ func (db *DB) SearchDocs(ctx context.Context, q search.StoreQuery) ([]search.Hit
 // candidates bounds a search's work: the newest this many matches of a kind are ranked and
 // filtered by who may see them. A word in most messages ("hello") then costs no more than a rare
 // one; adding a word narrows the matches to rank.
-const candidates = 2000
+const candidates = 1000
 
 // searchSQL is an engine's way of matching terms: the matching documents d (with their rank in
 // f) and their order (best first), with its arguments numbered from $1 (renumber shifts them).

@@ -8,6 +8,7 @@ ALTER TABLE inboxes ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
 -- range of strings on both engines. Written in Go with the address.
 ALTER TABLE visitors ADD COLUMN ip_key TEXT NOT NULL DEFAULT '';
 CREATE INDEX visitors_ip_key ON visitors (ip_key);
+CREATE INDEX visitors_country ON visitors (country);
 
 -- What search finds: a message (its text stays in messages), a contact, a person, an
 -- organisation, a lead or a deal, by kind and the id of its row. The words are analysed in Go
@@ -67,7 +68,9 @@ CREATE TABLE saved_views (
 );
 CREATE INDEX saved_views_owner ON saved_views (owner_id);
 
--- Filters on the list: by when a conversation closed, was created.
+-- Filtered lists: newest activity first across inboxes (a page stops after 50 rows), by when a
+-- conversation was created or closed.
+CREATE INDEX conversations_recent ON conversations (last_message_at, id);
 CREATE INDEX conversations_created ON conversations (created_at);
 CREATE INDEX conversations_closed ON conversations (closed_at);
 
@@ -83,10 +86,12 @@ WHERE EXISTS (SELECT 1 FROM contacts) OR EXISTS (SELECT 1 FROM persons) OR EXIST
 DELETE FROM jobs WHERE kind = 'search.index';
 DROP INDEX conversations_closed;
 DROP INDEX conversations_created;
+DROP INDEX conversations_recent;
 DROP TABLE saved_views;
 DROP TABLE conversation_tags;
 DROP TABLE tags;
 DROP TABLE search_docs;
+DROP INDEX visitors_country;
 DROP INDEX visitors_ip_key;
 ALTER TABLE visitors DROP COLUMN ip_key;
 ALTER TABLE inboxes DROP COLUMN language;
