@@ -3,6 +3,8 @@ type Catalogue = Record<string, string>;
 
 export const findCatalogues: Record<"en" | "de" | "nl" | "tr" | "hu", Catalogue> = {
   en: {
+    "admin.inboxes.language": "Language of its messages",
+    "admin.inboxes.languageHint": "Search finds a word in its other forms (Rechnungsadresse, Rechnungsadressen) by this language. Messages already indexed keep theirs until parley reindex.",
     "keys.search": "Search (messages, contacts, records)",
     "folder.all": "All",
     "list.empty.all": "No conversations.",
@@ -78,6 +80,8 @@ export const findCatalogues: Record<"en" | "de" | "nl" | "tr" | "hu", Catalogue>
     "admin.tags.deleteText": "It is taken off every conversation. This cannot be undone.",
   },
   de: {
+    "admin.inboxes.language": "Sprache der Nachrichten",
+    "admin.inboxes.languageHint": "Die Suche findet ein Wort in seinen anderen Formen (Rechnungsadresse, Rechnungsadressen) nach dieser Sprache. Bereits indexierte Nachrichten behalten ihre bis zu parley reindex.",
     "keys.search": "Suchen (Nachrichten, Kontakte, Datensätze)",
     "folder.all": "Alle",
     "list.empty.all": "Keine Unterhaltungen.",
@@ -153,6 +157,8 @@ export const findCatalogues: Record<"en" | "de" | "nl" | "tr" | "hu", Catalogue>
     "admin.tags.deleteText": "Es wird von allen Unterhaltungen entfernt. Das lässt sich nicht rückgängig machen.",
   },
   nl: {
+    "admin.inboxes.language": "Taal van de berichten",
+    "admin.inboxes.languageHint": "Zoeken vindt een woord in zijn andere vormen (fiets, fietsen) volgens deze taal. Al geïndexeerde berichten houden de hunne tot parley reindex.",
     "keys.search": "Zoeken (berichten, contacten, records)",
     "folder.all": "Alle",
     "list.empty.all": "Geen gesprekken.",
@@ -228,6 +234,8 @@ export const findCatalogues: Record<"en" | "de" | "nl" | "tr" | "hu", Catalogue>
     "admin.tags.deleteText": "Hij wordt van elk gesprek gehaald. Dit kan niet ongedaan worden gemaakt.",
   },
   tr: {
+    "admin.inboxes.language": "Mesajların dili",
+    "admin.inboxes.languageHint": "Arama, bir kelimeyi bu dile göre diğer biçimleriyle (sipariş, siparişler) bulur. Zaten dizinlenmiş mesajlar parley reindex çalıştırılana kadar kendi dillerini korur.",
     "keys.search": "Ara (mesajlar, kişiler, kayıtlar)",
     "folder.all": "Tümü",
     "list.empty.all": "Konuşma yok.",
@@ -303,6 +311,8 @@ export const findCatalogues: Record<"en" | "de" | "nl" | "tr" | "hu", Catalogue>
     "admin.tags.deleteText": "Tüm konuşmalardan kaldırılır. Bu geri alınamaz.",
   },
   hu: {
+    "admin.inboxes.language": "Az üzenetek nyelve",
+    "admin.inboxes.languageHint": "A keresés e nyelv szerint találja meg egy szó más alakjait (ház, házakban). A már indexelt üzenetek a parley reindex futtatásáig megtartják a sajátjukat.",
     "keys.search": "Keresés (üzenetek, kapcsolatok, rekordok)",
     "folder.all": "Összes",
     "list.empty.all": "Nincsenek beszélgetések.",
