@@ -74,11 +74,11 @@ func Snippet(terms []Term, l Language, text string) string {
 		}
 	}
 	// The window: from a little before the first match, about snippetRunes long.
-	from, to := 0, len(text)
+	from := 0
 	if len(marked) > 0 {
 		from = back(text, marked[0].start, 40)
 	}
-	to = forward(text, from, snippetRunes)
+	to := forward(text, from, snippetRunes)
 	var b strings.Builder
 	if from > 0 {
 		b.WriteString("…")
