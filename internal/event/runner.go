@@ -35,6 +35,10 @@ type Consumer struct {
 	FromStart bool
 	// Batch is how many events one Handle call gets at most (default 100).
 	Batch int
+	// Settle, when set, makes the consumer wait this long after it caught up before it reads
+	// again, so that what commits meanwhile is handled in one batch rather than one call per
+	// commit (search indexing: fewer, larger writes beside the messages being sent).
+	Settle time.Duration
 	// Handle gets the next events in position order. An error leaves the cursor where it was: the
 	// same events come again after a back-off, so Handle must be idempotent. It may return having
 	// handled a prefix only by returning that prefix's last position.
@@ -145,8 +149,18 @@ func (r *Runner) run(ctx context.Context, c *Consumer, wake chan struct{}) {
 		}
 		// Hold the lease while there is work, renewing it with each advance.
 		renewed := time.Now()
+		caughtUp := false
 		for ctx.Err() == nil {
+			if caughtUp && c.Settle > 0 {
+				settle := time.NewTimer(c.Settle)
+				select {
+				case <-ctx.Done():
+				case <-settle.C:
+				}
+				settle.Stop()
+			}
 			events, err := r.log.EventsAfter(ctx, pos, batch)
+			caughtUp = len(events) < batch
 			if err != nil {
 				log.Warn("read events", "after", pos, "err", err)
 				wait(time.Second)

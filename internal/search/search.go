@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/conversation"
@@ -223,7 +224,9 @@ const ConsumerName = "search"
 // path, in batches, on one node at a time. It reads the log from its start, so an installation
 // that had messages before search existed has them indexed too.
 func (s *Service) Consumer() event.Consumer {
-	return event.Consumer{Name: ConsumerName, FromStart: true, Batch: 500, Handle: s.index}
+	// Settle: what commits within a quarter of a second is indexed together, well within the
+	// second a new message takes to be found.
+	return event.Consumer{Name: ConsumerName, FromStart: true, Batch: 500, Settle: 250 * time.Millisecond, Handle: s.index}
 }
 
 func (s *Service) index(ctx context.Context, evs []event.Event) (int64, error) {

@@ -38,12 +38,26 @@ func (db *DB) IndexMessages(ctx context.Context, docs []search.Doc) error {
 	if len(docs) == 0 {
 		return nil
 	}
+	// The words are read before the transaction: on SQLite it holds the one writer, which the
+	// messages being sent meanwhile wait for.
+	analysed := make([]analysedDoc, len(docs))
+	for i := range docs {
+		t := indexedText(&docs[i])
+		analysed[i] = analysedDoc{Doc: &docs[i], text: t, a: search.Analyse(docs[i].Language, t)}
+	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		if db.Engine == Postgres {
-			return pgIndexMessages(ctx, tx, docs)
+			return pgIndexMessages(ctx, tx, analysed)
 		}
-		return liteIndexMessages(ctx, tx, docs)
+		return liteIndexMessages(ctx, tx, analysed)
 	})
+}
+
+// analysedDoc is a document with its text (cut to maxIndexedBytes) and its words.
+type analysedDoc struct {
+	*search.Doc
+	text string
+	a    search.Analysed
 }
 
 // writeDoc replaces a contact's or a record's document.

@@ -13,7 +13,7 @@ import (
 // its words folded in Go (search.Fold) under 'simple', for accents typed or not, prefixes and
 // phrases. A GIN index finds the matches.
 
-func pgIndexMessages(ctx context.Context, tx *Tx, docs []search.Doc) error {
+func pgIndexMessages(ctx context.Context, tx *Tx, docs []analysedDoc) error {
 	ids := make([]int64, len(docs))
 	convs := make([]int64, len(docs))
 	inboxes := make([]int64, len(docs))
@@ -24,9 +24,8 @@ func pgIndexMessages(ctx context.Context, tx *Tx, docs []search.Doc) error {
 	ats := make([]int64, len(docs))
 	for i := range docs {
 		d := &docs[i]
-		t := indexedText(d)
-		ids[i], convs[i], inboxes[i], langs[i], configs[i], texts[i], ats[i] = d.RefID, d.ConversationID, d.InboxID, string(d.Language), d.Language.Config(), t, d.At
-		words[i] = search.Analyse(d.Language, t).Words
+		ids[i], convs[i], inboxes[i], langs[i], configs[i], texts[i], ats[i] = d.RefID, d.ConversationID, d.InboxID, string(d.Language), d.Language.Config(), d.text, d.At
+		words[i] = d.a.Words
 	}
 	// Each row is checked by its message's primary key (not a join the planner may turn into a
 	// scan): a message gone with its conversation is skipped.

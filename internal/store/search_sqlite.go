@@ -16,7 +16,7 @@ import (
 // liteIndexMessages writes a batch in two statements, its rows then their words: FTS5 flushes
 // what it holds in memory to a new segment at every statement savepoint, so a statement per
 // message would leave a segment per message to merge.
-func liteIndexMessages(ctx context.Context, tx *Tx, docs []search.Doc) error {
+func liteIndexMessages(ctx context.Context, tx *Tx, docs []analysedDoc) error {
 	type row struct {
 		ID       int64  `json:"id"`
 		Conv     int64  `json:"conv"`
@@ -25,7 +25,7 @@ func liteIndexMessages(ctx context.Context, tx *Tx, docs []search.Doc) error {
 		At       int64  `json:"at"`
 	}
 	rows := make([]row, len(docs))
-	byID := make(map[int64]*search.Doc, len(docs))
+	byID := make(map[int64]*analysedDoc, len(docs))
 	for i := range docs {
 		d := &docs[i]
 		rows[i] = row{d.RefID, d.ConversationID, d.InboxID, string(d.Language), d.At}
@@ -56,8 +56,7 @@ func liteIndexMessages(ctx context.Context, tx *Tx, docs []search.Doc) error {
 			return err
 		}
 		d := byID[ref]
-		a := search.Analyse(d.Language, indexedText(d))
-		fts = append(fts, words{id, a.Words, a.Stems})
+		fts = append(fts, words{id, d.a.Words, d.a.Stems})
 	}
 	res.Close()
 	if err := res.Err(); err != nil {
