@@ -2,6 +2,7 @@ package search
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -80,16 +81,43 @@ var stemmers = map[Language]func(*snowballstem.Env) bool{
 const maxWordBytes = 64
 
 // Stem returns the stem of a lower-case word (not folded: stemmers know their language's letters,
-// as Hungarian's "-ból"), folded.
+// as Hungarian's "-ból"), folded. Words repeat (a few are in most messages), so stems are
+// memoised: a cache of a pure function, invisible but for the time it saves.
 func Stem(l Language, word string) string {
+	key := stemKey{l, word}
+	stems.mu.Lock()
+	s, ok := stems.m[key]
+	stems.mu.Unlock()
+	if ok {
+		return s
+	}
 	st, ok := stemmers[l]
 	if !ok {
 		st = english.Stem
 	}
 	env := snowballstem.NewEnv(word)
 	st(env)
-	return Fold(env.Current())
+	s = Fold(env.Current())
+	stems.mu.Lock()
+	if len(stems.m) >= maxStems {
+		clear(stems.m) // simpler than an LRU, and the common words come back at once
+	}
+	stems.m[key] = s
+	stems.mu.Unlock()
+	return s
 }
+
+type stemKey struct {
+	l    Language
+	word string
+}
+
+const maxStems = 50_000
+
+var stems = struct {
+	mu sync.Mutex
+	m  map[stemKey]string
+}{m: map[stemKey]string{}}
 
 // Fold lower-cases s and takes the diacritics off its letters: NFD, without combining marks, and
 // the few letters that do not decompose (ß, ı, ø, æ, œ, ł, đ, þ).
