@@ -15,9 +15,11 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // time zones work on machines without a zoneinfo database
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/search"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -32,6 +34,7 @@ Usage:
   parley user create [flags]    create a user (owner, admin or agent)
   parley user set-password      set a user's password and sign them out everywhere
   parley backup --out FILE      copy the SQLite database while Parley runs
+  parley reindex [flags]        build the search index again from the messages and records
   parley secrets new-key        print a new key for --secret-key
   parley secrets rotate         seal every stored secret again with the current --secret-key
   parley version                print the version
@@ -68,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdUser(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "backup":
 		err = cmdBackup(ctx, args[1:], stdout, stderr, getenv)
+	case "reindex":
+		err = cmdReindex(ctx, args[1:], stdout, stderr, getenv)
 	case "secrets":
 		err = cmdSecrets(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-version":
@@ -144,6 +149,40 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return err
 	}
 	fmt.Fprintf(stdout, "database %s is at schema version %d\n", db.Where(), v)
+	return nil
+}
+
+// cmdReindex builds the search index again: every contact and record, then every message. On
+// SQLite the server must be stopped (it holds the data folder); on PostgreSQL it may run, and
+// what is written meanwhile is indexed by the server as usual.
+func cmdReindex(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var c Config
+	fs := newFlags("reindex", stderr)
+	storageFlags(fs, &c)
+	fs.Usage = usageWithEnv(fs, stderr, "parley reindex [--data DIR | --database URL]")
+	if err := parse(fs, args, getenv); err != nil {
+		return err
+	}
+	db, err := openStore(ctx, &c, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	started := time.Now()
+	last := time.Now()
+	err = search.New(db, nil, c.logger(stderr)).Reindex(ctx, func(n int) {
+		if time.Since(last) > 5*time.Second {
+			fmt.Fprintf(stdout, "%d messages…\n", n)
+			last = time.Now()
+		}
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "search index of %s rebuilt in %s\n", db.Where(), time.Since(started).Round(time.Millisecond))
 	return nil
 }
 

@@ -53,6 +53,7 @@ import (
 	"github.com/parleyhq/parley/internal/realtime"
 	"github.com/parleyhq/parley/internal/richtext"
 	"github.com/parleyhq/parley/internal/savedreply"
+	"github.com/parleyhq/parley/internal/search"
 	"github.com/parleyhq/parley/internal/webhook"
 	"github.com/parleyhq/parley/internal/widget"
 )
@@ -181,6 +182,10 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	}})
 	records := crm.NewService(crm.Options{Repo: db, Conversations: convs, Presence: tracker, Feed: feed, Logger: log, Render: richtext.Render})
 	queue.Handle(crm.IndexJob, records.IndexJob)
+	// Search (internal/search): messages indexed by a durable consumer of the event log, records
+	// and contacts by their own writes.
+	searcher := search.New(db, convs, log)
+	queue.Handle(search.IndexJob, searcher.IndexJob)
 	hooks := webhook.NewService(webhook.Options{Repo: db, Feed: feed, AllowPrivate: c.WebhooksAllowPrivate, Logger: log})
 	queue.Handle(webhook.SendKind, hooks.Send)
 	engine := bot.New(bot.Options{Playbooks: playbooks, Versions: versions, Conversations: convs, Contacts: contacts, Records: records,
@@ -264,7 +269,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	follow, notes := records.FollowConsumer(), notifier.Consumer()
 	follow.Gather, notes.Gather = consumerGather, consumerGather
 	consumers := event.NewRunner(db, feed, event.RunnerOptions{Node: node, Logger: log},
-		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut, Gather: consumerGather}, follow, notes)
+		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut, Gather: consumerGather}, follow, notes, searcher.Consumer())
 
 	var demoSite *httpapi.DemoSite
 	var seeded *demo.Result
@@ -307,6 +312,8 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		BaseURL:        base,
 		Push:           pushes,
 		Notify:         notifier,
+		Search:         searcher,
+		Organizer:      search.NewOrganizer(db, db, convs, feed),
 		LocationCredit: locator.Attribution(),
 
 		MetricsNetworks:  metricsFrom,

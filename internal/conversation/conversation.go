@@ -86,6 +86,15 @@ type Conversation struct {
 	// ContactPicture is the contact's picture from their channel's profile, when Parley has one
 	// (the API's single conversation only).
 	ContactPicture string `json:"contact_picture,omitempty"`
+	// Tags are the conversation's tags (folder lists and the API's single conversation).
+	Tags []Tag `json:"tags,omitempty"`
+}
+
+// Tag is a conversation tag: agents add and remove them, admins rename, merge and colour them.
+type Tag struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Color string `json:"color"` // "" or #rrggbb
 }
 
 // Message is one entry of a conversation's log.
@@ -362,6 +371,8 @@ const (
 	FolderOthers     Folder = "others"
 	FolderOpen       Folder = "open"
 	FolderClosed     Folder = "closed"
+	// FolderAll is every conversation but spam, open or closed: what filters and saved views list.
+	FolderAll Folder = "all"
 	// FolderSpam holds what channels flagged as spam, open or closed, until it is released.
 	FolderSpam Folder = "spam"
 )
@@ -369,7 +380,7 @@ const (
 // Valid reports whether f is a known folder.
 func (f Folder) Valid() bool {
 	switch f {
-	case FolderUnassigned, FolderMine, FolderOthers, FolderOpen, FolderClosed, FolderSpam:
+	case FolderUnassigned, FolderMine, FolderOthers, FolderOpen, FolderClosed, FolderAll, FolderSpam:
 		return true
 	}
 	return false

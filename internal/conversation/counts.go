@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/parleyhq/parley/internal/auth"
-	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/errs"
 )
 
 // Counts is how many open conversations a user sees in each open folder; the inbox's sidebar shows
@@ -29,13 +29,7 @@ func (s *Service) CountsFiltered(ctx context.Context, u *auth.User, f Filter) (C
 	if err != nil {
 		return Counts{}, err
 	}
-	return s.repo.CountOpen(ctx, sc, f.InboxID)
-}
-
-// Filter narrows the folders: to one inbox, to one channel (the inboxes of that kind).
-type Filter struct {
-	InboxID int64
-	Channel inbox.Kind
+	return s.repo.CountOpen(ctx, sc, f)
 }
 
 // scope is the user's scope (ScopeFor) over the inboxes f leaves.
@@ -58,4 +52,23 @@ func (s *Service) scope(ctx context.Context, u *auth.User, f Filter) (Scope, err
 		return Scope{}, err
 	}
 	return ScopeFor(u, inboxes, memberOf), nil
+}
+
+// VisibleScope is the user's scope over every inbox (ScopeFor): whose conversations they see, for
+// queries beyond the folders such as search.
+func (s *Service) VisibleScope(ctx context.Context, u *auth.User) (Scope, error) {
+	return s.scope(ctx, u, Filter{})
+}
+
+// CountFiltered counts the conversations of a folder within the user's scope narrowed by f (a
+// saved view's count).
+func (s *Service) CountFiltered(ctx context.Context, u *auth.User, folder Folder, f Filter) (int, error) {
+	if !folder.Valid() {
+		return 0, errs.Coded(errs.Invalid, "folder_invalid", "folder must be unassigned, mine, others, open, closed, all or spam")
+	}
+	sc, err := s.scope(ctx, u, f)
+	if err != nil {
+		return 0, err
+	}
+	return s.repo.CountConversations(ctx, ListQuery{Scope: sc, Folder: folder, Filter: f})
 }

@@ -98,7 +98,9 @@ type Repo interface {
 	AppendToOpen(ctx context.Context, a *OpenAppend) (*Conversation, error)
 	Messages(ctx context.Context, q LogQuery) ([]Message, error)
 	ListConversations(ctx context.Context, q ListQuery) ([]Conversation, error)
-	CountOpen(ctx context.Context, scope Scope, inboxID int64) (Counts, error)
+	CountOpen(ctx context.Context, scope Scope, f Filter) (Counts, error)
+	// CountConversations counts what ListConversations would list, all pages.
+	CountConversations(ctx context.Context, q ListQuery) (int, error)
 	MarkRead(ctx context.Context, conversationID, userID, seq int64) error
 	MarkContactRead(ctx context.Context, conversationID, seq int64) error
 	// DeleteConversation removes c's history for good, with its pending jobs, and commits evs
@@ -313,7 +315,7 @@ func (s *Service) available(ctx context.Context, userID int64) bool {
 type ListQuery struct {
 	Scope    Scope
 	Folder   Folder
-	InboxID  int64
+	Filter   Filter
 	Before   int64 // cursor: last_message_at of the last row of the previous page
 	BeforeID int64 // and its id, which breaks ties
 	Limit    int
@@ -324,10 +326,10 @@ func (s *Service) List(ctx context.Context, u *auth.User, folder Folder, inboxID
 	return s.ListFiltered(ctx, u, folder, Filter{InboxID: inboxID}, before, beforeID, limit)
 }
 
-// ListFiltered is List narrowed by f (one inbox, one channel).
+// ListFiltered is List narrowed by f (filter.go).
 func (s *Service) ListFiltered(ctx context.Context, u *auth.User, folder Folder, f Filter, before, beforeID int64, limit int) ([]Conversation, error) {
 	if !folder.Valid() {
-		return nil, errs.Coded(errs.Invalid, "folder_invalid", "folder must be unassigned, mine, others, open, closed or spam")
+		return nil, errs.Coded(errs.Invalid, "folder_invalid", "folder must be unassigned, mine, others, open, closed, all or spam")
 	}
 	switch f.Channel {
 	case "", inbox.Web, inbox.Email, inbox.Messenger, inbox.WhatsApp:
@@ -339,7 +341,7 @@ func (s *Service) ListFiltered(ctx context.Context, u *auth.User, folder Folder,
 	if err != nil {
 		return nil, err
 	}
-	return s.repo.ListConversations(ctx, ListQuery{Scope: sc, Folder: folder, InboxID: f.InboxID, Before: before, BeforeID: beforeID, Limit: limit})
+	return s.repo.ListConversations(ctx, ListQuery{Scope: sc, Folder: folder, Filter: f, Before: before, BeforeID: beforeID, Limit: limit})
 }
 
 // PageSize is the number of conversations a list page holds for a requested limit.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -215,7 +216,7 @@ func wantCode(t *testing.T, err error, k errs.Kind, code string) {
 func (f *fixture) unchanged(t *testing.T, convID int64, before *conversation.Conversation, published int) {
 	t.Helper()
 	after := f.conv(t, convID)
-	if *after != *before {
+	if !reflect.DeepEqual(*after, *before) {
 		t.Fatalf("refused action changed the conversation:\nbefore %+v\nafter  %+v", before, after)
 	}
 	if n := f.messageCount(t, convID); int64(n) != before.LastSeq {

@@ -40,6 +40,9 @@ const (
 	ConversationItemLinked Type = "conversation.item_linked"
 	// ConversationReleased is the line saying an agent released a conversation from the Spam view.
 	ConversationReleased Type = "conversation.released"
+	// ConversationTagged: an agent added a tag to a conversation or removed one (a row of the
+	// events table).
+	ConversationTagged Type = "conversation.tagged"
 	// MessageCreated is every other entry of a conversation's log: the contact's, an agent's or
 	// the bot's message, an internal note, a bot card or a response to one.
 	MessageCreated Type = "message.created"
@@ -97,6 +100,9 @@ const (
 
 	TeamChanged Type = "team.changed"
 
+	// TagChanged: an admin renamed, coloured, merged or deleted a conversation tag.
+	TagChanged Type = "tag.changed"
+
 	InboxCreated       Type = "inbox.created"
 	InboxUpdated       Type = "inbox.updated"
 	InboxAccessChanged Type = "inbox.access_changed"
@@ -119,13 +125,13 @@ const (
 // Types lists every type, in the order docs/events.md documents them.
 var Types = []Type{
 	ConversationCreated, ConversationAssigned, ConversationUnassigned, ConversationClosed, ConversationReopened,
-	ConversationRated, ConversationDeleted, ConversationItemCreated, ConversationItemLinked, ConversationReleased, MessageCreated, MessageDelivery,
+	ConversationRated, ConversationDeleted, ConversationItemCreated, ConversationItemLinked, ConversationReleased, ConversationTagged, MessageCreated, MessageDelivery,
 	ContactCreated, ContactUpdated, ContactMerged, ContactBlocked, ContactUnblocked,
 	PersonCreated, PersonUpdated, PersonDeleted, OrganizationCreated, OrganizationUpdated, OrganizationDeleted,
 	LeadCreated, LeadUpdated, LeadDeleted, DealCreated, DealUpdated, DealDeleted,
 	PipelineCreated, PipelineUpdated, PipelineDeleted, ActivityCreated, ActivityUpdated, ActivityDeleted,
 	NoteCreated, NoteUpdated, NoteDeleted, CustomFieldCreated, CustomFieldUpdated, CustomFieldDeleted, DraftUpdated,
-	UserCreated, UserUpdated, UserRoleChanged, TeamChanged,
+	UserCreated, UserUpdated, UserRoleChanged, TeamChanged, TagChanged,
 	InboxCreated, InboxUpdated, InboxAccessChanged,
 	PlaybookSaved, PlaybookDeleted,
 	WebhookDisabled,

@@ -180,7 +180,7 @@ func (v *viewer) sees(ctx context.Context, e *event.Event) (bool, error) {
 // everyone says whether every user may see events of type t: the records the API lists to all.
 func everyone(t string) bool {
 	for _, p := range []string{"person.", "organization.", "lead.", "deal.", "pipeline.", "activity.", "note.", "custom_field.",
-		"user.", "team.", "playbook."} {
+		"user.", "team.", "tag.", "playbook."} {
 		if strings.HasPrefix(t, p) {
 			return true
 		}

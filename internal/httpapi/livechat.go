@@ -183,8 +183,8 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 	if folder == "" {
 		folder = conversation.FolderOpen
 	}
-	var vals [4]int64
-	for i, name := range []string{"inbox_id", "before", "before_id", "limit"} {
+	var vals [3]int64
+	for i, name := range []string{"before", "before_id", "limit"} {
 		v, err := queryInt(r, name)
 		if err != nil {
 			return err
@@ -192,8 +192,11 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 		vals[i] = v
 	}
 	u := actorOf(r).user
-	filter := conversation.Filter{InboxID: vals[0], Channel: inbox.Kind(r.URL.Query().Get("channel"))}
-	list, err := s.convs.ListFiltered(r.Context(), u, folder, filter, vals[1], vals[2], int(vals[3]))
+	filter, err := conversation.ParseFilter(r.URL.Query(), u.ID)
+	if err != nil {
+		return err
+	}
+	list, err := s.convs.ListFiltered(r.Context(), u, folder, filter, vals[0], vals[1], int(vals[2]))
 	if err != nil {
 		return err
 	}
@@ -210,7 +213,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 		rows[i].VisitorOnline = s.visitorOnline(&list[i])
 	}
 	out := map[string]any{"conversations": rows}
-	if n := len(list); n > 0 && n == conversation.PageSize(int(vals[3])) {
+	if n := len(list); n > 0 && n == conversation.PageSize(int(vals[2])) {
 		out["next"] = map[string]int64{"before": list[n-1].LastMessageAt, "before_id": list[n-1].ID}
 	}
 	if r.URL.Query().Get("counts") == "true" {
@@ -244,6 +247,11 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
 	if c.VisitorID != 0 && s.contacts != nil {
 		if v, err := s.contacts.VisitorByID(r.Context(), c.VisitorID); err == nil {
 			c.ContactCountry = v.Country // as folder rows carry it, for rows that arrived live
+		}
+	}
+	if s.organizer != nil {
+		if c.Tags, err = s.organizer.ConversationTags(r.Context(), u, c.ID); err != nil {
+			return err
 		}
 	}
 	out := map[string]any{"conversation": c, "allowed": allowed}

@@ -33,6 +33,7 @@ import (
 	"github.com/parleyhq/parley/internal/push"
 	"github.com/parleyhq/parley/internal/realtime"
 	"github.com/parleyhq/parley/internal/savedreply"
+	"github.com/parleyhq/parley/internal/search"
 	"github.com/parleyhq/parley/internal/webhook"
 	"github.com/parleyhq/parley/internal/widget"
 )
@@ -89,6 +90,10 @@ type Config struct {
 	// Push keeps agents' devices for web push; Notify signs and follows unsubscribe links.
 	Push   *push.Service
 	Notify *notify.Service
+	// Search finds messages, contacts and records; Organizer keeps tags and saved views
+	// (internal/search).
+	Search    *search.Service
+	Organizer *search.Organizer
 	// LocationCredit is shown wherever a location from the IP database appears.
 	LocationCredit string
 	// MetricsNetworks may read /metrics on the public listener (nil: DefaultMetricsNetworks);
@@ -136,6 +141,8 @@ type Server struct {
 	baseURL        string
 	push           *push.Service
 	notify         *notify.Service
+	search         *search.Service
+	organizer      *search.Organizer
 	locationCredit string
 	metricsFrom    Networks
 	metricsAway    bool
@@ -224,6 +231,7 @@ func New(cfg Config) *Server {
 	if s.metricsFrom == nil {
 		s.metricsFrom, _ = ParseNetworks(DefaultMetricsNetworks)
 	}
+	s.search, s.organizer = cfg.Search, cfg.Organizer
 	s.routes = s.routeTable()
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -435,6 +443,7 @@ func (s *Server) routeTable() []Route {
 	routes = append(routes, s.tryRoutes()...)
 	routes = append(routes, s.messagingRoutes()...)
 	routes = append(routes, s.notificationRoutes()...)
+	routes = append(routes, s.findRoutes()...)
 	return routes
 }
 

@@ -52,8 +52,11 @@ type Inbox struct {
 	Visibility   Visibility   `json:"visibility"`
 	ReopenPolicy ReopenPolicy `json:"reopen_policy"`
 	InstallerID  int64        `json:"installer_id"`
-	CreatedAt    int64        `json:"created_at"`
-	UpdatedAt    int64        `json:"updated_at"`
+	// Language is what its messages are written in, for search to stem their words (en, de, nl,
+	// tr, hu; internal/search).
+	Language  string `json:"language"`
+	CreatedAt int64  `json:"created_at"`
+	UpdatedAt int64  `json:"updated_at"`
 }
 
 // AccessData is the payload of inbox.access_changed: who works in the inbox now, and whether

@@ -142,6 +142,9 @@ type Patch struct {
 	Name         *string       `json:"name"`
 	Visibility   *Visibility   `json:"visibility"`
 	ReopenPolicy *ReopenPolicy `json:"reopen_policy"`
+	// Language is what the inbox's messages are written in: en, de, nl, tr or hu (search stems
+	// their words by it; messages indexed before a change keep theirs until parley reindex).
+	Language *string `json:"language"`
 }
 
 // Update applies an admin's change to an inbox.
@@ -172,6 +175,14 @@ func (s *Service) Update(ctx context.Context, u *auth.User, id int64, p Patch) (
 			return nil, errs.Coded(errs.Invalid, "reopen_policy_invalid", "reopen_policy must be final or reopen")
 		}
 		ib.ReopenPolicy = *p.ReopenPolicy
+	}
+	if p.Language != nil {
+		switch *p.Language {
+		case "en", "de", "nl", "tr", "hu":
+			ib.Language = *p.Language
+		default:
+			return nil, errs.Coded(errs.Invalid, "language_invalid", "language must be en, de, nl, tr or hu")
+		}
 	}
 	ib.UpdatedAt = s.now().UnixMilli()
 	evs := []event.Event{inboxEvent(event.InboxUpdated, u, ib)}

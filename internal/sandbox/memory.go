@@ -213,8 +213,12 @@ func (m *memory) ListConversations(context.Context, conversation.ListQuery) ([]c
 	return []conversation.Conversation{}, nil
 }
 
-func (m *memory) CountOpen(context.Context, conversation.Scope, int64) (conversation.Counts, error) {
+func (m *memory) CountOpen(context.Context, conversation.Scope, conversation.Filter) (conversation.Counts, error) {
 	return conversation.Counts{}, nil
+}
+
+func (m *memory) CountConversations(context.Context, conversation.ListQuery) (int, error) {
+	return 0, nil
 }
 
 func (m *memory) MarkRead(context.Context, int64, int64, int64) error { return nil }

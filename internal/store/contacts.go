@@ -9,6 +9,7 @@ import (
 	"github.com/parleyhq/parley/internal/contact"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/event"
+	"github.com/parleyhq/parley/internal/search"
 )
 
 // The contact queries: website visitors, their page views and blocks, contacts and consents
@@ -66,8 +67,9 @@ func (db *DB) CreateVisitor(ctx context.Context, v *contact.Visitor, c *contact.
 			}
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO visitors (website_id, contact_id, token_hash, user_agent, os, browser, ip, country, referrer, locale,
-			first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-			v.WebsiteID, nullable(contactID), v.TokenHash, v.UserAgent, v.OS, v.Browser, v.IP, v.Country, v.Referrer, v.Locale, v.FirstSeen, v.LastSeen).Scan(&visitorID)
+			first_seen, last_seen, ip_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+			v.WebsiteID, nullable(contactID), v.TokenHash, v.UserAgent, v.OS, v.Browser, v.IP, v.Country, v.Referrer, v.Locale, v.FirstSeen, v.LastSeen,
+			IPKey(v.IP)).Scan(&visitorID)
 		if err != nil {
 			return err
 		}
@@ -108,7 +110,17 @@ func saveVisitorContact(ctx context.Context, tx *Tx, c *contact.Contact, prevUpd
 	if IsUniqueViolation(err) {
 		return 0, errExternalIDTaken()
 	}
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	if d := contactDoc(c); d.Text() != "" {
+		withID := *c
+		withID.ID = id
+		if err := tx.writeContactDoc(ctx, &withID); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
 }
 
 // AttachContact gives a visitor without a contact one: c, inserted when c.ID is 0 (otherwise saved
@@ -172,8 +184,8 @@ func (db *DB) VisitorByID(ctx context.Context, id int64) (*contact.Visitor, erro
 // TouchVisitor saves when the visitor was last seen and from where.
 func (db *DB) TouchVisitor(ctx context.Context, v *contact.Visitor) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		return expectOne(tx.ExecContext(ctx, `UPDATE visitors SET last_seen = $1, ip = $2, user_agent = $3, os = $4, browser = $5, country = $6
-			WHERE id = $7`, v.LastSeen, v.IP, v.UserAgent, v.OS, v.Browser, v.Country, v.ID))("visitor")
+		return expectOne(tx.ExecContext(ctx, `UPDATE visitors SET last_seen = $1, ip = $2, user_agent = $3, os = $4, browser = $5, country = $6,
+			ip_key = $8 WHERE id = $7`, v.LastSeen, v.IP, v.UserAgent, v.OS, v.Browser, v.Country, v.ID, IPKey(v.IP)))("visitor")
 	})
 }
 
@@ -258,7 +270,7 @@ func updateContact(ctx context.Context, tx *Tx, c *contact.Contact, prevUpdatedA
 	case c.ExternalID != "" && ext != c.ExternalID:
 		return errs.Coded(errs.Conflict, "identity_changed", "the contact was identified as another user meanwhile")
 	}
-	return nil
+	return tx.writeContactDoc(ctx, c)
 }
 
 // MergeVisitorInto moves a visitor from an anonymous contact to the contact of the user it was
@@ -312,8 +324,10 @@ func (db *DB) MergeVisitorInto(ctx context.Context, visitorID int64, from, into 
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM contacts WHERE id = $1 AND external_id IS NULL", from.ID)
-		return err
+		if _, err = tx.ExecContext(ctx, "DELETE FROM contacts WHERE id = $1 AND external_id IS NULL", from.ID); err != nil {
+			return err
+		}
+		return tx.deleteDoc(ctx, search.Contact, from.ID)
 	})
 }
 
@@ -451,8 +465,11 @@ func (db *DB) CreateContact(ctx context.Context, c *contact.Contact, evs ...even
 		return err
 	}
 	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO contacts (name, email, phone, notes, tags, attributes, created_at, updated_at)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO contacts (name, email, phone, notes, tags, attributes, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			c.Name, c.Email, c.Phone, c.Notes, tags, attrs, c.CreatedAt, c.UpdatedAt).Scan(&c.ID)
+			c.Name, c.Email, c.Phone, c.Notes, tags, attrs, c.CreatedAt, c.UpdatedAt).Scan(&c.ID); err != nil {
+			return err
+		}
+		return tx.writeContactDoc(ctx, c)
 	})
 }

@@ -23,11 +23,11 @@ import (
 
 var _ conversation.Repo = (*DB)(nil)
 
-const inboxColumns = "id, kind, name, visibility, reopen_policy, COALESCE(installer_id, 0), created_at, updated_at"
+const inboxColumns = "id, kind, name, visibility, reopen_policy, COALESCE(installer_id, 0), created_at, updated_at, language"
 
 func scanInbox(row interface{ Scan(...any) error }) (*inbox.Inbox, error) {
 	var ib inbox.Inbox
-	err := row.Scan(&ib.ID, &ib.Kind, &ib.Name, &ib.Visibility, &ib.ReopenPolicy, &ib.InstallerID, &ib.CreatedAt, &ib.UpdatedAt)
+	err := row.Scan(&ib.ID, &ib.Kind, &ib.Name, &ib.Visibility, &ib.ReopenPolicy, &ib.InstallerID, &ib.CreatedAt, &ib.UpdatedAt, &ib.Language)
 	return &ib, err
 }
 
@@ -662,18 +662,16 @@ func folderClause(f conversation.Folder) string {
 }
 
 // CountOpen counts the open conversations of the folders Unassigned, Mine, Others and All open
-// within the user's scope (and one inbox, when inboxID is not 0), in one pass.
-func (db *DB) CountOpen(ctx context.Context, sc conversation.Scope, inboxID int64) (conversation.Counts, error) {
+// within the user's scope narrowed by f, in one pass.
+func (db *DB) CountOpen(ctx context.Context, sc conversation.Scope, f conversation.Filter) (conversation.Counts, error) {
 	var n conversation.Counts
 	visible, args := scopeClause(sc)
 	if visible == "" {
 		return n, nil
 	}
-	where := visible + " AND c.status = 'open' AND " + folderClause("")
-	if inboxID != 0 {
-		args = append(args, inboxID)
-		where += fmt.Sprintf(" AND c.inbox_id = $%d", len(args))
-	}
+	f.Status = ""
+	narrow := db.filterClauses(f, &args)
+	where := strings.Join(append([]string{visible, "c.status = 'open'", folderClause("")}, narrow...), " AND ")
 	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*),
 		COALESCE(SUM(CASE WHEN c.assignee_id IS NULL THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN c.assignee_id = $1 THEN 1 ELSE 0 END), 0)
@@ -682,17 +680,17 @@ func (db *DB) CountOpen(ctx context.Context, sc conversation.Scope, inboxID int6
 	if err != nil {
 		return n, err
 	}
-	spam := strings.Replace(where, "c.status = 'open' AND "+folderClause(""), folderClause(conversation.FolderSpam), 1)
-	err = db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM conversations c WHERE "+spam, args...).Scan(&n.Spam)
+	spam := strings.Join(append([]string{visible, folderClause(conversation.FolderSpam)}, narrow...), " AND ")
+	err = db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM conversations c WHERE "+spam+" AND CAST($1 AS BIGINT) <> 0", args...).Scan(&n.Spam)
 	return n, err
 }
 
-// ListConversations lists a folder within the user's scope (conversation.Scope: the one
-// translation of CanSee into SQL), newest activity first.
-func (db *DB) ListConversations(ctx context.Context, q conversation.ListQuery) ([]conversation.Conversation, error) {
+// listWhere is the condition of a folder narrowed by a filter within a scope, with its arguments
+// ($1 is the user); empty when the user sees no inbox.
+func (db *DB) listWhere(q conversation.ListQuery) ([]string, []any) {
 	visible, args := scopeClause(q.Scope)
 	if visible == "" {
-		return []conversation.Conversation{}, nil
+		return nil, args
 	}
 	where := []string{visible, folderClause(q.Folder)}
 	switch q.Folder {
@@ -707,9 +705,112 @@ func (db *DB) ListConversations(ctx context.Context, q conversation.ListQuery) (
 	case conversation.FolderClosed:
 		where = append(where, "c.status = 'closed'")
 	}
-	if q.InboxID != 0 {
-		args = append(args, q.InboxID)
-		where = append(where, fmt.Sprintf("c.inbox_id = $%d", len(args)))
+	return append(where, db.filterClauses(q.Filter, &args)...), args
+}
+
+// CountConversations counts every page of what ListConversations lists.
+func (db *DB) CountConversations(ctx context.Context, q conversation.ListQuery) (int, error) {
+	where, args := db.listWhere(q)
+	if where == nil {
+		return 0, nil
+	}
+	var n int
+	err := db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM conversations c WHERE "+strings.Join(where, " AND ")+
+		" AND CAST($1 AS BIGINT) <> 0", args...).Scan(&n)
+	return n, err
+}
+
+// filterClauses translates a conversation.Filter into conditions on conversations c, adding
+// their arguments.
+func (db *DB) filterClauses(f conversation.Filter, args *[]any) []string {
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return fmt.Sprintf("$%d", len(*args))
+	}
+	var out []string
+	if f.InboxID != 0 {
+		out = append(out, "c.inbox_id = "+arg(f.InboxID))
+	}
+	if f.Channel != "" {
+		out = append(out, "c.channel = "+arg(string(f.Channel)))
+	}
+	if f.Status != "" {
+		out = append(out, "c.status = "+arg(string(f.Status)))
+	}
+	switch {
+	case f.Assignee == conversation.Unassigned:
+		out = append(out, "c.assignee_id IS NULL")
+	case f.Assignee != 0:
+		out = append(out, "c.assignee_id = "+arg(f.Assignee))
+	}
+	switch {
+	case f.Team == conversation.Unassigned:
+		out = append(out, "c.team_id IS NULL")
+	case f.Team != 0:
+		out = append(out, "c.team_id = "+arg(f.Team))
+	}
+	// Conditions on other tables are sets of ids, read once per query (an index on the set's
+	// column where it is selective), not a lookup per conversation.
+	for _, t := range f.Tags {
+		out = append(out, "c.id IN (SELECT ct.conversation_id FROM conversation_tags ct WHERE ct.tag_id = "+arg(t)+")")
+	}
+	if len(f.Ratings) > 0 {
+		var in []string
+		for _, r := range f.Ratings {
+			in = append(in, arg(r))
+		}
+		out = append(out, "c.rating IN ("+strings.Join(in, ", ")+")")
+	}
+	if f.PageURL != "" {
+		like := "LIKE"
+		if db.Engine == Postgres {
+			like = "ILIKE" // SQLite's LIKE ignores ASCII case already
+		}
+		pattern := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.PageURL) + "%"
+		out = append(out, "c.visitor_id IN (SELECT pv.visitor_id FROM page_views pv WHERE pv.url "+like+" "+arg(pattern)+` ESCAPE '\')`)
+	}
+	if f.IP.IsValid() {
+		lo, hi := IPKeyRange(f.IP)
+		out = append(out, "c.visitor_id IN (SELECT fv.id FROM visitors fv WHERE fv.ip_key BETWEEN "+arg(lo)+" AND "+arg(hi)+")")
+	}
+	if f.Country != "" {
+		out = append(out, "c.visitor_id IN (SELECT fv.id FROM visitors fv WHERE fv.country = "+arg(f.Country)+")")
+	}
+	for _, h := range []struct {
+		has   *bool
+		table string
+	}{{f.HasLead, "lead"}, {f.HasDeal, "deal"}} {
+		if h.has == nil {
+			continue
+		}
+		set := "(SELECT r.conversation_id FROM " + h.table + "s r WHERE r.conversation_id IS NOT NULL UNION " +
+			"SELECT k.conversation_id FROM conversation_links k WHERE k.record_type = '" + h.table + "')"
+		if *h.has {
+			out = append(out, "c.id IN "+set)
+		} else {
+			out = append(out, "c.id NOT IN "+set)
+		}
+	}
+	for _, r := range []struct {
+		rng    conversation.Range
+		column string
+	}{{f.Created, "c.created_at"}, {f.Closed, "c.closed_at"}, {f.LastMessage, "c.last_message_at"}} {
+		if r.rng.From != 0 {
+			out = append(out, r.column+" >= "+arg(r.rng.From))
+		}
+		if r.rng.To != 0 {
+			out = append(out, r.column+" < "+arg(r.rng.To))
+		}
+	}
+	return out
+}
+
+// ListConversations lists a folder within the user's scope (conversation.Scope: the one
+// translation of CanSee into SQL), newest activity first.
+func (db *DB) ListConversations(ctx context.Context, q conversation.ListQuery) ([]conversation.Conversation, error) {
+	where, args := db.listWhere(q)
+	if where == nil {
+		return []conversation.Conversation{}, nil
 	}
 	if q.Before != 0 {
 		args = append(args, q.Before, q.BeforeID)
@@ -741,7 +842,21 @@ func (db *DB) ListConversations(ctx context.Context, q conversation.ListQuery) (
 		}
 		out = append(out, *c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(out))
+	for i := range out {
+		ids[i] = out[i].ID
+	}
+	tags, err := db.tagsOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Tags = tags[out[i].ID]
+	}
+	return out, nil
 }
 
 // MarkRead moves a user's read cursor forward (never back).
@@ -791,6 +906,10 @@ func (db *DB) DeleteConversation(ctx context.Context, c *conversation.Conversati
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET payload = '{}', errors = '[]' WHERE conversation_id = $1`, id); err != nil {
+			return err
+		}
+		// Its messages leave the search index with it (on SQLite a trigger takes their words).
+		if _, err := tx.ExecContext(ctx, "DELETE FROM search_docs WHERE conversation_id = $1", id); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, "DELETE FROM conversations WHERE id = $1", id)

@@ -12,6 +12,7 @@ import (
 	"github.com/parleyhq/parley/internal/crm"
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/event"
+	"github.com/parleyhq/parley/internal/search"
 )
 
 // The CRM's writes (crm.Repo): a batch of records, on its own or inside a conversation's write.
@@ -374,6 +375,9 @@ func (tx *Tx) deleteRecord(ctx context.Context, d *crm.Deletion) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM crm_terms WHERE record_type = $1 AND record_id = $2", d.Type, d.ID); err != nil {
 		return err
 	}
+	if err := tx.deleteDoc(ctx, search.Kind(d.Type), d.ID); err != nil {
+		return err
+	}
 	return expectOne(tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE id = $1", d.ID))(string(d.Type))
 }
 
@@ -386,7 +390,10 @@ func (tx *Tx) writeTerms(ctx context.Context, rec any) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE "+recordTables[t]+" SET sort_name = $1 WHERE id = $2 AND sort_name <> $1", crm.SortName(rec), id); err != nil {
 		return fmt.Errorf("write sort key: %w", err)
 	}
-	return tx.setTerms(ctx, t, id, terms)
+	if err := tx.setTerms(ctx, t, id, terms); err != nil {
+		return err
+	}
+	return tx.writeRecordDoc(ctx, rec)
 }
 
 func (tx *Tx) setTerms(ctx context.Context, t crm.RecordType, id int64, terms []string) error {

@@ -105,8 +105,11 @@ func (db *DB) ListWebsites(ctx context.Context) ([]inbox.Website, error) {
 // UpdateInbox saves an inbox's name and policies.
 func (db *DB) UpdateInbox(ctx context.Context, ib *inbox.Inbox, evs ...event.Event) error {
 	return db.eventTx(ctx, unitOf(evs), func(tx *Tx) error {
-		return expectOne(tx.ExecContext(ctx, "UPDATE inboxes SET name = $1, visibility = $2, reopen_policy = $3, updated_at = $4 WHERE id = $5",
-			ib.Name, ib.Visibility, ib.ReopenPolicy, ib.UpdatedAt, ib.ID))("inbox")
+		if ib.Language == "" {
+			ib.Language = "en"
+		}
+		return expectOne(tx.ExecContext(ctx, "UPDATE inboxes SET name = $1, visibility = $2, reopen_policy = $3, updated_at = $4, language = $6 WHERE id = $5",
+			ib.Name, ib.Visibility, ib.ReopenPolicy, ib.UpdatedAt, ib.ID, ib.Language))("inbox")
 	})
 }
 

@@ -3,7 +3,50 @@
 
 export type Role = "owner" | "admin" | "agent";
 export type Channel = "web" | "email" | "messenger" | "whatsapp";
-export type Folder = "unassigned" | "mine" | "others" | "open" | "closed" | "spam";
+export type Folder = "unassigned" | "mine" | "others" | "open" | "closed" | "all" | "spam";
+
+/** A conversation tag. */
+export interface Tag {
+  id: number;
+  name: string;
+  color: string;
+}
+
+/** A tag as the tag list shows it, with how many conversations carry it. */
+export interface TagInfo extends Tag {
+  conversations: number;
+}
+
+/** A saved view: named filters (the list's query string), one's own or shared. */
+export interface View {
+  id: number;
+  name: string;
+  filters: string;
+  shared: boolean;
+  owner_id?: number;
+  position: number;
+  count?: number;
+}
+
+/** One hit of a search (GET /api/v1/search). */
+export interface SearchHit {
+  type: string;
+  id: number;
+  conversation_id?: number;
+  seq?: number;
+  note?: boolean;
+  status?: string;
+  title: string;
+  /** HTML: matches in <mark>, the rest escaped by the server */
+  snippet: string;
+  at: number;
+}
+
+export interface SearchGroup {
+  type: "message" | "contact" | "person" | "organization" | "lead" | "deal";
+  hits: SearchHit[];
+  more: boolean;
+}
 
 export interface User {
   id: number;
@@ -58,6 +101,7 @@ export interface Conversation {
   first_response_at?: number;
   joined_at?: number;
   closed_at?: number;
+  tags?: Tag[];
   contact_name?: string;
   /** Folder rows: the website visitor's country (ISO code), when known. */
   contact_country?: string;

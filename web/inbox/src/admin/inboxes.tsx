@@ -6,7 +6,7 @@ import { api } from "../api";
 import { t } from "../i18n";
 import { Members } from "./teams";
 import type { Inbox, Me, User } from "./types";
-import { Loading, Status, useLoad, useSubmit } from "./ui";
+import { Loading, SelectField, Status, useLoad, useSubmit } from "./ui";
 
 export function InboxesScreen({ me }: { me: Me }) {
   const inboxes = useLoad(() => api<{ inboxes: Inbox[] }>("GET", "inboxes").then((r) => r.inboxes));
@@ -39,10 +39,11 @@ export function InboxesScreen({ me }: { me: Me }) {
 export function InboxSettings({ me, inbox, users, onChange }: { me: Me; inbox: Inbox; users: User[]; onChange: (ib: Inbox) => void }) {
   const [visibility, setVisibility] = useState(inbox.visibility);
   const [reopen, setReopen] = useState(inbox.reopen_policy);
+  const [language, setLanguage] = useState(inbox.language || "en");
   const [members, setMembers] = useState<number[]>(inbox.member_ids || []);
   const s = useSubmit();
   const sameMembers = members.slice().sort().join() === (inbox.member_ids || []).slice().sort().join();
-  const dirty = visibility !== inbox.visibility || reopen !== inbox.reopen_policy || !sameMembers;
+  const dirty = visibility !== inbox.visibility || reopen !== inbox.reopen_policy || language !== (inbox.language || "en") || !sameMembers;
   const installer = users.find((u) => u.id === inbox.installer_id);
   const active = users.filter((u) => !u.deactivated || members.includes(u.id));
   const name = `inbox-${inbox.id}`;
@@ -53,8 +54,8 @@ export function InboxSettings({ me, inbox, users, onChange }: { me: Me; inbox: I
         e.preventDefault();
         await s.run(async () => {
           let next = inbox;
-          if (visibility !== inbox.visibility || reopen !== inbox.reopen_policy) {
-            next = (await api<{ inbox: Inbox }>("PATCH", `inboxes/${inbox.id}`, { visibility, reopen_policy: reopen })).inbox;
+          if (visibility !== inbox.visibility || reopen !== inbox.reopen_policy || language !== (inbox.language || "en")) {
+            next = (await api<{ inbox: Inbox }>("PATCH", `inboxes/${inbox.id}`, { visibility, reopen_policy: reopen, language })).inbox;
           }
           if (!sameMembers) {
             next = (await api<{ inbox: Inbox }>("PUT", `inboxes/${inbox.id}/members`, { user_ids: members })).inbox;
@@ -98,6 +99,20 @@ export function InboxSettings({ me, inbox, users, onChange }: { me: Me; inbox: I
           </span>
         </label>
       </fieldset>
+      <SelectField
+        label={t("admin.inboxes.language")}
+        hint={t("admin.inboxes.languageHint")}
+        name={name + "-lang"}
+        value={language}
+        onValue={setLanguage}
+        options={[
+          { value: "en", label: "English" },
+          { value: "de", label: "Deutsch" },
+          { value: "nl", label: "Nederlands" },
+          { value: "tr", label: "Türkçe" },
+          { value: "hu", label: "Magyar" },
+        ]}
+      />
       <Members users={active} value={members} onValue={setMembers} legend={t("admin.inboxes.members")} />
       <p class="adm-hint">{t("admin.inboxes.adminsSeeAll")}</p>
       <Status s={s} />

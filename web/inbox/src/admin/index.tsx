@@ -13,6 +13,7 @@ import { PlaybooksArea } from "./playbooks";
 import { ProfileScreen } from "./profile";
 import { SavedRepliesScreen } from "../replies/screen";
 import { TeamsScreen } from "./teams";
+import { TagsScreen } from "../find/tags";
 import { TokensScreen } from "./tokens";
 import type { Me } from "./types";
 import { UsersScreen } from "./users";
@@ -37,6 +38,7 @@ function sections(): Section[] {
   return [
     { id: "users", label: t("admin.nav.users"), admin: true },
     { id: "teams", label: t("admin.nav.teams"), admin: true },
+    { id: "tags", label: t("admin.nav.tags"), admin: true },
     { id: "inboxes", label: t("admin.nav.inboxes"), admin: true },
     { id: "websites", label: t("admin.nav.websites"), admin: true },
     { id: "email", label: t("admin.nav.email"), admin: true },
@@ -85,6 +87,9 @@ export function Admin({ path, me, navigate, onInApp }: AdminProps) {
         break;
       case "teams":
         body = <TeamsScreen />;
+        break;
+      case "tags":
+        body = <TagsScreen />;
         break;
       case "inboxes":
         body = <InboxesScreen me={me} />;

@@ -59,6 +59,8 @@ export interface Inbox {
   name: string;
   visibility: "private" | "shared";
   reopen_policy: "final" | "reopen";
+  /** what its messages are written in (search stems by it) */
+  language?: string;
   installer_id: number;
   member_ids: number[] | null;
 }

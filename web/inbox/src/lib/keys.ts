@@ -10,13 +10,14 @@ export type Command =
   | "resolve"
   | "help"
   | "escape"
+  | "search"
   | "folder:unassigned"
   | "folder:mine"
   | "folder:others"
   | "folder:open"
   | "folder:closed";
 
-const single: Record<string, Command> = { j: "next", k: "prev", r: "reply", n: "note", a: "assign", e: "resolve", "?": "help", Escape: "escape" };
+const single: Record<string, Command> = { j: "next", k: "prev", r: "reply", n: "note", a: "assign", e: "resolve", "?": "help", Escape: "escape", "/": "search" };
 const afterG: Record<string, Command> = { u: "folder:unassigned", m: "folder:mine", o: "folder:others", a: "folder:open", c: "folder:closed" };
 
 /** The shortcuts as the help overlay lists them (keys, and the catalogue key of what they do). */
@@ -32,6 +33,7 @@ export const shortcutList: { keys: string[]; what: string }[] = [
   { keys: ["g", "o"], what: "keys.others" },
   { keys: ["g", "a"], what: "keys.open" },
   { keys: ["g", "c"], what: "keys.closed" },
+  { keys: ["/"], what: "keys.search" },
   { keys: ["?"], what: "keys.help" },
   { keys: ["Esc"], what: "keys.escape" },
 ];

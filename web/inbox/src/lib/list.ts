@@ -14,6 +14,8 @@ export function inFolder(c: Conversation, f: Folder, me: number, channel: Channe
   if (c.spam) return false;
   const assignee = c.assignee_id || 0;
   switch (f) {
+    case "all":
+      return true;
     case "closed":
       return c.status === "closed";
     case "open":

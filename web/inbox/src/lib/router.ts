@@ -1,6 +1,7 @@
 // The inbox's places, in the URL's hash: #/f/<folder>, #/c/<conversation id>, #/crm/<list>
 // (persons, organizations, leads, deals, activities; deals/board, persons/import, …),
-// #/crm/<type>/<id>, #/admin/<...>, #/visitors.
+// #/crm/<type>/<id>, #/admin/<...>, #/visitors, #/q/<filters> (a filtered list), #/v/<view id>,
+// #/search/<words>.
 import { lists, type ListName } from "../crm/model";
 import type { Folder, RecordType } from "../types";
 
@@ -14,7 +15,10 @@ export type Route =
   | { kind: "record"; type: RecordType; id: number }
   | { kind: "crm"; list: ListName; view: "" | "board" | "import" }
   | { kind: "admin"; path: string[] }
-  | { kind: "visitors" };
+  | { kind: "visitors" }
+  | { kind: "filter"; filter: string }
+  | { kind: "view"; id: number }
+  | { kind: "search"; q: string };
 
 export const defaultRoute: Route = { kind: "folder", folder: "unassigned" };
 
@@ -43,6 +47,16 @@ export function parseHash(hash: string): Route {
       return { kind: "admin", path: parts.slice(1) };
     case "visitors":
       return { kind: "visitors" };
+    case "q":
+      return { kind: "filter", filter: parts[1] || "" };
+    case "v": {
+      const id = Number(parts[1]);
+      if (Number.isSafeInteger(id) && id > 0) return { kind: "view", id };
+      break;
+    }
+    case "search":
+      if (parts[1]) return { kind: "search", q: parts.slice(1).join("/") };
+      break;
   }
   return defaultRoute;
 }
@@ -62,7 +76,21 @@ export function hashOf(r: Route): string {
       return "#/admin" + r.path.map((p) => "/" + encodeURIComponent(p)).join("");
     case "visitors":
       return "#/visitors";
+    case "filter":
+      return "#/q/" + encodeURIComponent(r.filter);
+    case "view":
+      return "#/v/" + r.id;
+    case "search":
+      return "#/search/" + encodeURIComponent(r.q);
   }
+}
+
+/** splitFilter takes a list's query string apart: its folder (default all) and the filters without it. */
+export function splitFilter(filter: string): { folder: Folder; rest: string } {
+  const q = new URLSearchParams(filter);
+  const f = (q.get("folder") || "all") as Folder;
+  q.delete("folder");
+  return { folder: (folders as string[]).includes(f) || f === "all" ? f : "all", rest: q.toString() };
 }
 
 function safeDecode(s: string): string {

@@ -8,10 +8,10 @@ import { lang, t } from "../i18n";
 import { inFolder, appendPage, isNew, place, recount, remove, type Cursor } from "../lib/list";
 import { emptyLog, gap, merge, withDelivery, type Log } from "../lib/log";
 import { attentive, decide, notificationText, notifyPatch, parseSettings, type Attention, type NotifyEvent, type NotifySettings } from "../lib/notify";
-import type { Assignee, Channel, Conversation, ConversationFrame, Counts, Folder, Frame, Message, Team, TemplateRef, User } from "../types";
+import type { Assignee, Channel, Conversation, ConversationFrame, Counts, Folder, Frame, Message, Tag, Team, TemplateRef, User, View } from "../types";
 import { AgentSocket } from "./socket";
 
-export type Topic = "list" | "counts" | "open" | "log" | "presence" | "typing" | "socket" | "settings" | "toast" | "visitor" | "crm";
+export type Topic = "list" | "counts" | "open" | "log" | "presence" | "typing" | "socket" | "settings" | "toast" | "visitor" | "crm" | "views";
 
 /** A message being sent: shown at once, replaced by the stored entry when it comes back. */
 export interface Pending {
@@ -90,6 +90,13 @@ export class Inbox {
 
   // the folder list
   folder: Folder = "unassigned";
+  /** The list's filters (a query string of GET /api/v1/conversations, without folder), "" for a plain folder. */
+  filter = "";
+  /** Saved views (the user's and the shared ones), with their live counts. */
+  views: View[] = [];
+  viewsLoaded = false;
+  private viewsTimer = 0;
+  private reloadTimer = 0;
   ids: number[] = [];
   cursor: Cursor | null = null;
   listLoading = false;
@@ -246,8 +253,9 @@ export class Inbox {
     // these counts as one to a conversation not held, until a page or frame brings it afresh.
     this.stale = new Set(this.convs.keys());
     this.hidden.clear();
-    void this.loadFolder(this.folder, true);
+    void this.loadFolder(this.folder, true, this.filter);
     void this.loadKnownUnassigned();
+    this.refreshViews();
     if (this.openId) {
       void this.fetchConversation(this.openId);
       this.resume(this.openId, this.log.top);
@@ -313,9 +321,10 @@ export class Inbox {
   }
 
   /** loadFolder reads a folder's first page and the counts; again (after a reconnect) keeps the rows on screen until it comes. */
-  async loadFolder(folder: Folder, again = false): Promise<void> {
+  async loadFolder(folder: Folder, again = false, filter = ""): Promise<void> {
     const gen = ++this.listGen;
     this.folder = folder;
+    this.filter = filter;
     if (!again) {
       this.ids = [];
       this.listLoaded = false;
@@ -329,12 +338,13 @@ export class Inbox {
       const ve = this.visitorEpoch;
       const r = await api<{ conversations: Conversation[]; next?: Cursor; counts?: Counts }>(
         "GET",
-        `conversations?folder=${folder}&limit=${pageSize}&counts=true${this.channelQuery()}`,
+        `conversations?folder=${folder}&limit=${pageSize}${this.filter ? "&" + this.filter : "&counts=true"}${this.channelQuery()}`,
       );
       if (gen !== this.listGen) return;
       this.ids = [];
       this.takePage(r.conversations || [], r.next || null, ve);
       if (r.counts) this.takeCounts(r.counts, epoch);
+      else if (!this.counts) this.refreshCounts();
       this.emit("counts");
     } catch (e) {
       if (gen !== this.listGen) return;
@@ -359,7 +369,8 @@ export class Inbox {
       /* private mode: for this page only */
     }
     this.counts = null;
-    void this.loadFolder(this.folder);
+    void this.loadFolder(this.folder, false, this.filter);
+    this.refreshViews();
   }
 
   /** loadMore fetches the next page (keyset: after the last row of the previous one). */
@@ -373,7 +384,7 @@ export class Inbox {
     try {
       const r = await api<{ conversations: Conversation[]; next?: Cursor }>(
         "GET",
-        `conversations?folder=${this.folder}&limit=${pageSize}&before=${cur.before}&before_id=${cur.before_id}${this.channelQuery()}`,
+        `conversations?folder=${this.folder}&limit=${pageSize}&before=${cur.before}&before_id=${cur.before_id}${this.filter ? "&" + this.filter : ""}${this.channelQuery()}`,
       );
       if (gen !== this.listGen) return;
       this.takePage(r.conversations || [], r.next || null, ve);
@@ -391,8 +402,9 @@ export class Inbox {
     for (const c of rows) {
       this.hold(c, ve);
       const held = this.convs.get(c.id)!;
-      // A row that changed live since the page was read keeps its live place.
-      if (inFolder(held, this.folder, this.me.id, this.channel)) keep.push(held);
+      // A row that changed live since the page was read keeps its live place (a filtered list is
+      // the server's to decide: it is read again on changes).
+      if (this.filter || inFolder(held, this.folder, this.me.id, this.channel)) keep.push(held);
     }
     this.ids = appendPage(this.ids, keep);
     this.cursor = next && rows.length > 0 ? next : null;
@@ -437,9 +449,47 @@ export class Inbox {
       else this.refreshCounts();
       if (JSON.stringify(before) !== JSON.stringify(this.counts)) this.countsEpoch++;
     }
-    this.ids = place(this.ids, (id) => this.convs.get(id), next, inFolder(next, this.folder, this.me.id, this.channel), this.cursor);
+    if (this.filter) this.reloadSoon();
+    else this.ids = place(this.ids, (id) => this.convs.get(id), next, inFolder(next, this.folder, this.me.id, this.channel), this.cursor);
+    this.refreshViews();
     this.emit("list", "counts");
     if (next.id === this.openId) this.emit("open");
+  }
+
+  /** reloadSoon reads a filtered list again shortly after live changes (only the server knows its filters). */
+  private reloadSoon(): void {
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = window.setTimeout(() => {
+      if (this.filter) void this.loadFolder(this.folder, true, this.filter);
+    }, 500);
+  }
+
+  /** tagged takes a conversation's tags as an edit left them. */
+  tagged(id: number, tags: Tag[]): void {
+    const c = this.convs.get(id);
+    if (!c) return;
+    this.convs.set(id, { ...c, tags });
+    if (this.filter) this.reloadSoon();
+    this.refreshViews();
+    this.emit("list", "open");
+  }
+
+  /** loadViews reads the saved views with their counts. */
+  async loadViews(): Promise<void> {
+    try {
+      const r = await api<{ views: View[] }>("GET", "views?counts=true");
+      this.views = r.views || [];
+      this.viewsLoaded = true;
+      this.emit("views");
+    } catch {
+      /* the next change tries again */
+    }
+  }
+
+  /** refreshViews reads the views' counts again shortly after live changes. */
+  refreshViews(): void {
+    clearTimeout(this.viewsTimer);
+    this.viewsTimer = window.setTimeout(() => void this.loadViews(), 400);
   }
 
   private drop(id: number): void {
@@ -457,6 +507,7 @@ export class Inbox {
     this.convs.delete(id);
     this.hidden.add(id);
     this.ids = remove(this.ids, id);
+    this.refreshViews();
     this.emit("list", "counts");
     if (id === this.openId) this.emit("open");
   }
@@ -690,6 +741,7 @@ export class Inbox {
       // Only the API's single conversation tells these; live frames keep what it said.
       reply_window: live.reply_window || (prev && prev.reply_window),
       contact_picture: live.contact_picture || (prev && prev.contact_picture),
+      tags: live.tags || (prev && prev.tags),
       unread: filled ? live.unread : (prev ? prev.unread : 0) + fresh,
       allowed: prev && prev.allowed,
     };

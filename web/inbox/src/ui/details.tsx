@@ -3,6 +3,7 @@
 // consents, browsing history); the deal details the panel captures, Create lead, "… > Create deal",
 // linking and the Created items (crm.tsx); the contact's other conversations; starting an email
 // conversation with the contact.
+import { TagEditor } from "../find/tags";
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { t } from "../i18n";
@@ -80,6 +81,7 @@ export function Details({ c, onClose }: { c: Conversation; onClose: () => void }
             }}
           />
         )}
+        <TagEditor key={c.id} c={c} />
         {d && d.contact.email && (
           <p class="start-mail">
             <button type="button" class="btn btn-s" onClick={() => setMailOpen(true)}>

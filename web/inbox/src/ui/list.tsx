@@ -4,7 +4,9 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { t } from "../i18n";
 import { tickEvery, waitingSince } from "../lib/time";
-import type { Conversation, Folder } from "../types";
+import type { Conversation, Folder, View } from "../types";
+import { FilterBar } from "../find/filters";
+import { SearchBox } from "../find/search";
 import { contactName, ChannelIcon, Flag, formatDuration, formatWhen, Icon, useInbox, userName } from "./common";
 
 export const rowHeight = 76;
@@ -14,9 +16,12 @@ interface Props {
   folder: Folder;
   openId: number;
   onMenu: () => void;
+  /** a filtered list's query string (with its folder), and the saved view it is, if one */
+  filter?: string;
+  view?: View;
 }
 
-export function ConversationList({ folder, openId, onMenu }: Props) {
+export function ConversationList({ folder, openId, onMenu, filter, view: saved }: Props) {
   const inbox = useInbox("list", "counts", "typing");
   const scroller = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 800 });
@@ -34,7 +39,7 @@ export function ConversationList({ folder, openId, onMenu }: Props) {
   // A new folder starts at the top.
   useEffect(() => {
     if (scroller.current) scroller.current.scrollTop = 0;
-  }, [folder]);
+  }, [folder, filter]);
 
   const ids = inbox.ids;
   const first = Math.max(0, Math.floor(view.top / rowHeight) - overscan);
@@ -73,16 +78,24 @@ export function ConversationList({ folder, openId, onMenu }: Props) {
     const c = inbox.get(ids[i]);
     if (c) rows.push(<Row key={c.id} c={c} index={i} total={ids.length} open={c.id === openId} now={now} folder={folder} />);
   }
-  const count = inbox.counts && folder !== "closed" ? inbox.counts[folder] : null;
+  const count = filter !== undefined ? (saved && typeof saved.count === "number" ? saved.count : null) : inbox.counts && folder !== "closed" && folder !== "all" ? inbox.counts[folder] : null;
+  const title = saved ? saved.name : filter !== undefined ? t("find.filtered") : t("folder." + folder);
   return (
     <section class="listpane" aria-labelledby="list-h">
       <header class="pane-head">
         <button type="button" class="icon-btn phone-only" onClick={onMenu} aria-label={t("nav.menu")}>
           <Icon name="menu" />
         </button>
-        <h1 id="list-h">{t("folder." + folder)}</h1>
+        <h1 id="list-h">{title}</h1>
         {count !== null && <span class="muted">{count}</span>}
+        {filter === undefined && (
+          <a class="btn btn-s list-filter" href={"#/q/" + encodeURIComponent("folder=" + folder)}>
+            {t("find.filters")}
+          </a>
+        )}
       </header>
+      <SearchBox />
+      {filter !== undefined && <FilterBar filter={filter} view={saved} />}
       <div
         class="scroller"
         ref={scroller}
@@ -91,7 +104,7 @@ export function ConversationList({ folder, openId, onMenu }: Props) {
           setView({ top: el.scrollTop, height: el.clientHeight });
         }}
       >
-        {inbox.listLoaded && ids.length === 0 && !inbox.listError && <p class="empty">{t("list.empty." + folder)}</p>}
+        {inbox.listLoaded && ids.length === 0 && !inbox.listError && <p class="empty">{filter !== undefined ? t("find.empty") : t("list.empty." + folder)}</p>}
         {inbox.listError && (
           <p class="empty err" role="alert">
             {inbox.listError}{" "}
@@ -100,7 +113,7 @@ export function ConversationList({ folder, openId, onMenu }: Props) {
             </button>
           </p>
         )}
-        <ul class="rows" role="list" aria-label={t("folder." + folder)} aria-busy={inbox.listLoading ? "true" : "false"} style={{ height: ids.length * rowHeight + "px" }}>
+        <ul class="rows" role="list" aria-label={title} aria-busy={inbox.listLoading ? "true" : "false"} style={{ height: ids.length * rowHeight + "px" }}>
           {rows}
         </ul>
         {inbox.listLoading && (
@@ -129,8 +142,8 @@ function Row({ c, index, total, open, now, folder }: { c: Conversation; index: n
   if (typing && typing.from === "visitor") state = t("live.typing");
   const onSite = c.status === "open" ? inbox.onSite(c) : undefined;
   // Where several people's conversations are listed, who has each.
-  const assignee = (folder === "open" || folder === "others" || folder === "closed") && c.assignee_id ? userName(inbox.users, c.assignee_id) : "";
-  const meta = onSite !== undefined || isNewChat || assignee;
+  const assignee = (folder === "open" || folder === "others" || folder === "closed" || folder === "all") && c.assignee_id ? userName(inbox.users, c.assignee_id) : "";
+  const meta = onSite !== undefined || isNewChat || assignee || (c.tags && c.tags.length > 0);
   return (
     <li class={"row" + (open ? " row-open" : "") + (c.unread ? " row-unread" : "")} style={{ transform: `translateY(${index * rowHeight}px)` }} aria-setsize={total} aria-posinset={index + 1}>
       <a href={"#/c/" + c.id} class="row-link" aria-current={open ? "true" : undefined}>
@@ -159,6 +172,11 @@ function Row({ c, index, total, open, now, folder }: { c: Conversation; index: n
           <span class="row-3 small">
             {onSite !== undefined && <span class={"live " + (onSite ? "live-on" : "live-off")}>{t(onSite ? "live.onSite" : "live.left")}</span>}
             {isNewChat && <span class="tag tag-new">{t("live.new")}</span>}
+            {(c.tags || []).map((tag) => (
+              <span key={tag.id} class="tag tag-conv" style={tag.color ? { borderColor: tag.color } : undefined}>
+                {tag.name}
+              </span>
+            ))}
             {assignee && (
               <span class="row-assignee" title={t("conv.assignedTo", { name: assignee })}>
                 <span class="sr">{t("conv.assignedTo", { name: assignee })}</span>

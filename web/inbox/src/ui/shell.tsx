@@ -5,7 +5,8 @@ import { Admin, isAdmin } from "../admin";
 import { WebhookAlerts } from "../admin/webhooks";
 import { t, type Lang } from "../i18n";
 import { Chord, shortcutList, type Command } from "../lib/keys";
-import { hashOf, parseHash, type Route } from "../lib/router";
+import { hashOf, parseHash, splitFilter, type Route } from "../lib/router";
+import { focusSearch, SearchResults } from "../find/search";
 import type { Inbox } from "../state/inbox";
 import type { Folder } from "../types";
 import { Dialog, Icon, InboxContext, useInbox } from "./common";
@@ -40,6 +41,13 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
   const [bell, setBell] = useState(false);
   const [help, setHelp] = useState(false);
   const composer = useRef<ComposerHandle | null>(null);
+  // The list last shown (a folder, a filtered list, a view): going back from a conversation returns to it.
+  const lastList = useRef<Route>({ kind: "folder", folder: inbox.folder });
+  // Shell provides the inbox's context, so it follows the views itself.
+  const [, viewsChanged] = useState(0);
+  useEffect(() => inbox.on("views", () => viewsChanged((n) => n + 1)), []);
+  const views = inbox.views;
+  const viewOf = (id: number) => views.find((v) => v.id === id);
   const notifier = useMemo(() => new BrowserNotifier((title, text, id) => inbox.notice(title, text, id)), []);
 
   useEffect(() => {
@@ -64,13 +72,26 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
 
   // Follow the route: a folder loads its list; a conversation opens (over the last folder's list).
   useEffect(() => {
+    if (route.kind === "folder" || route.kind === "filter" || route.kind === "view") lastList.current = route;
     if (route.kind === "folder") {
       try {
         sessionStorage.setItem(folderKey, route.folder);
       } catch {
         /* remembered for this page only */
       }
-      if (inbox.folder !== route.folder || (!inbox.listLoaded && !inbox.listLoading)) void inbox.loadFolder(route.folder);
+      if (inbox.folder !== route.folder || inbox.filter || (!inbox.listLoaded && !inbox.listLoading)) void inbox.loadFolder(route.folder);
+      inbox.close();
+    } else if (route.kind === "filter" || route.kind === "view") {
+      const v = route.kind === "view" ? viewOf(route.id) : undefined;
+      if (route.kind === "view" && !v) {
+        if (!inbox.viewsLoaded) void inbox.loadViews();
+      } else {
+        const { folder, rest } = splitFilter(route.kind === "filter" ? route.filter : v!.filters);
+        // A filter needs something to filter by: an empty one is every conversation.
+        void inbox.loadFolder(folder, false, rest || "folder=" + folder);
+      }
+      inbox.close();
+    } else if (route.kind === "search") {
       inbox.close();
     } else if (route.kind === "conversation") {
       if (!inbox.listLoaded && !inbox.listLoading) {
@@ -87,7 +108,7 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
       inbox.close();
     }
     setDrawer(false);
-  }, [hashOf(route)]);
+  }, [hashOf(route), route.kind === "view" && !!viewOf(route.id)]);
 
   const go = (r: Route) => {
     location.hash = hashOf(r);
@@ -133,10 +154,13 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
       case "help":
         setHelp(true);
         break;
+      case "search":
+        focusSearch();
+        break;
       case "escape":
         if (drawer) setDrawer(false);
         else if (route.kind === "conversation" && details && !matchMedia("(min-width: 1200px)").matches) setDetails(false);
-        else if (route.kind === "conversation") go({ kind: "folder", folder: inbox.folder });
+        else if (route.kind === "conversation") go(lastList.current);
         break;
       default:
         go({ kind: "folder", folder: cmd.slice(7) as Folder });
@@ -148,12 +172,22 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
     onSignOut();
   };
 
+  // The filter and view a list shows (a conversation shows over the list it was opened from).
+  function listFilter(r: Route): { filter?: string; view?: (typeof views)[number] } {
+    if (r.kind === "filter") return { filter: r.filter };
+    if (r.kind === "view") {
+      const v = viewOf(r.id);
+      return { filter: v ? v.filters : "", view: v };
+    }
+    return {};
+  }
+
   const active: Folder | "admin" | "visitors" | null = route.kind === "folder" ? route.folder : route.kind === "admin" || route.kind === "visitors" ? route.kind : null;
   const section = sectionOf(route);
   const screen =
     route.kind === "conversation" ? (details ? "details" : "conversation") : route.kind === "admin" || route.kind === "visitors" || route.kind === "crm" || route.kind === "record" ? "admin" : "list";
   // The phone's tab bar shows on the places' own screens, not inside a conversation or a record.
-  const tabs = route.kind === "folder" || route.kind === "crm";
+  const tabs = route.kind === "folder" || route.kind === "crm" || route.kind === "filter" || route.kind === "view";
   return (
     <InboxContext.Provider value={inbox}>
       <div class="frame">
@@ -162,7 +196,7 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
         </a>
         <Bars notifier={notifier} />
         <div class={"shell" + (drawer ? " drawer-open" : "") + (details ? " with-details" : "") + (tabs ? " with-tabs" : "")} data-screen={screen}>
-          <Sidebar active={active} section={section} onBell={() => setBell(true)} onLang={onLang} onSignOut={signOut} onNavigate={() => setDrawer(false)} onHelp={() => setHelp(true)} />
+          <Sidebar active={active} section={section} activeView={route.kind === "view" ? route.id : 0} onBell={() => setBell(true)} onLang={onLang} onSignOut={signOut} onNavigate={() => setDrawer(false)} onHelp={() => setHelp(true)} />
           {drawer && <div class="scrim" onClick={() => setDrawer(false)} />}
           {route.kind === "crm" ? (
             <div class="adminpane crmpane" id="main">
@@ -193,9 +227,18 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
             </div>
           ) : (
             <>
-              <ConversationList folder={route.kind === "folder" ? route.folder : inbox.folder} openId={route.kind === "conversation" ? route.id : 0} onMenu={() => setDrawer(true)} />
+              {route.kind === "search" ? (
+                <SearchResults q={route.q} onMenu={() => setDrawer(true)} />
+              ) : (
+                <ConversationList
+                  folder={route.kind === "folder" ? route.folder : inbox.folder}
+                  openId={route.kind === "conversation" ? route.id : 0}
+                  onMenu={() => setDrawer(true)}
+                  {...listFilter(route.kind === "conversation" ? lastList.current : route)}
+                />
+              )}
               {route.kind === "conversation" ? (
-                <ConversationView id={route.id} onBack={() => go({ kind: "folder", folder: inbox.folder })} onDetails={() => setDetails(!details)} detailsOpen={details} composer={composer} />
+                <ConversationView id={route.id} onBack={() => go(lastList.current)} onDetails={() => setDetails(!details)} detailsOpen={details} composer={composer} />
               ) : (
                 <main class="main main-empty" id="main">
                   <p class="muted">{t("conv.none")}</p>

@@ -5,6 +5,7 @@ import type { Channel, Folder } from "../types";
 import { folders } from "../lib/router";
 import { Places, type Section } from "../crm/nav";
 import { Avatar, Icon, useId, useInbox } from "./common";
+import { ViewLinks } from "../find/filters";
 
 const channels: (Channel | "")[] = ["", "web", "email", "messenger", "whatsapp"];
 
@@ -13,6 +14,8 @@ const langNames: Record<Lang, string> = { en: "English", de: "Deutsch", nl: "Ned
 interface Props {
   active: Folder | "admin" | "visitors" | null;
   section: Section | null;
+  /** the saved view shown, 0 for none */
+  activeView?: number;
   onBell: () => void;
   onLang: (l: Lang) => void;
   onSignOut: () => void;
@@ -20,7 +23,7 @@ interface Props {
   onHelp: () => void;
 }
 
-export function Sidebar({ active, section, onBell, onLang, onSignOut, onNavigate, onHelp }: Props) {
+export function Sidebar({ active, section, activeView = 0, onBell, onLang, onSignOut, onNavigate, onHelp }: Props) {
   const inbox = useInbox("counts", "presence");
   const me = inbox.me;
   const admin = me.role === "owner" || me.role === "admin";
@@ -38,7 +41,7 @@ export function Sidebar({ active, section, onBell, onLang, onSignOut, onNavigate
       <Places active={section} folder={inbox.folder} onNavigate={onNavigate} />
       <ul class="folders folders-of" aria-label={t("cs.nav.folders")}>
         {folders.map((f) => {
-          const n = counts && f !== "closed" ? (counts[f] ?? null) : null;
+          const n = counts && f !== "closed" && f !== "all" ? (counts[f] ?? null) : null;
           return (
             <li key={f}>
               <a href={"#/f/" + f} class="folder" aria-current={active === f ? "page" : undefined} onClick={onNavigate}>
@@ -53,6 +56,7 @@ export function Sidebar({ active, section, onBell, onLang, onSignOut, onNavigate
           );
         })}
       </ul>
+      <ViewLinks active={activeView} onNavigate={onNavigate} />
       <div class="side-channel">
         <label for={chanId}>{t("nav.channel")}</label>
         <select id={chanId} value={inbox.channel} onChange={(e) => inbox.setChannel((e.target as HTMLSelectElement).value as Channel | "")}>
