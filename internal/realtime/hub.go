@@ -434,12 +434,12 @@ func (h *Hub) onChange(data []byte) {
 		hiddenFrame = agentFrame
 		visitorFrame, _ = json.Marshal(idFrame{T: "deleted", ConversationID: c.ID})
 	} else {
+		h.adopt(c) // first: its visitor's waiting sockets count as on the site in what agents get
 		c.VisitorOnline = h.visitorChanged(ch)
 		agentFrame, _ = json.Marshal(changeFrame{T: "conversation", Conversation: c, Messages: h.withHTML(ch.Messages), FromSeq: from, ToSeq: to})
 		hiddenFrame, _ = json.Marshal(idFrame{T: "hidden", ConversationID: c.ID})
 		visitorFrame, _ = json.Marshal(visitorChangeFrame{T: "conversation", Conversation: toVisitorView(c),
 			Messages: h.toVisitorMessages(ch.Messages), FromSeq: from, ToSeq: to})
-		h.adopt(c)
 	}
 	agents, visitors := h.agentClients(), h.visitorClients(c.ContactID, c.InboxID)
 	for _, a := range agents {
