@@ -524,7 +524,7 @@ func TestDailyScreenshots(t *testing.T) {
 		})
 		// The list: numbered visitors, a flag, the live state and who has each conversation.
 		p.goHash("#/f/open")
-		p.waitHost("All open", sofa+` && `+rowWith("Rotterdam"))
+		p.waitHost("All open", sofa+` && `+rowWith("Rotterdam")+` && document.querySelector('ul.rows[aria-busy=false]') && !document.querySelector('.listpane .loading')`)
 		p.screenshot(filepath.Join(dir, "inbox-all-open"+suffix+".png"))
 		phone("inbox-phone-all-open"+suffix, func(ph *tab) {
 			ph.navigate(s.url + "/inbox/#/f/open")

@@ -306,7 +306,7 @@ func TestInboxJourney(t *testing.T) {
 
 	if shots != "" {
 		owner.goHash("#/f/mine")
-		owner.waitHost("the list", rowWith("Graz"))
+		owner.waitHost("the list", rowWith("Graz")+` && document.querySelector('ul.rows[aria-busy=false]') && !document.querySelector('.listpane .loading')`)
 		owner.screenshot(filepath.Join(shots, "inbox-list.png"))
 		owner.darkMode(true)
 		owner.screenshot(filepath.Join(shots, "inbox-list-dark.png"))
