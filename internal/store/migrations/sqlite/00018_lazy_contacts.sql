@@ -23,15 +23,18 @@ CREATE TABLE visitors_new (
     locale          TEXT NOT NULL DEFAULT '',
     first_seen      BIGINT NOT NULL,
     last_seen       BIGINT NOT NULL,
-    blocked_at      BIGINT
+    blocked_at      BIGINT,
+    ip_key          TEXT NOT NULL DEFAULT ''     -- 00017_search: the address as a filter compares it
 );
 INSERT INTO visitors_new (id, website_id, contact_id, token_hash, user_agent, os, browser, ip, country, referrer, locale,
-    first_seen, last_seen, blocked_at)
+    first_seen, last_seen, blocked_at, ip_key)
     SELECT id, website_id, contact_id, token_hash, user_agent, os, browser, ip, country, referrer, locale,
-    first_seen, last_seen, blocked_at FROM visitors;
+    first_seen, last_seen, blocked_at, ip_key FROM visitors;
 DROP TABLE visitors;
 ALTER TABLE visitors_new RENAME TO visitors;
 CREATE INDEX visitors_contact ON visitors (contact_id);
+CREATE INDEX visitors_ip_key ON visitors (ip_key);
+CREATE INDEX visitors_country ON visitors (country);
 -- Visitors without a contact yet, oldest first: what the clean-up of abandoned ones reads.
 CREATE INDEX visitors_anonymous ON visitors (last_seen) WHERE contact_id IS NULL;
 COMMIT;
@@ -56,12 +59,15 @@ CREATE TABLE visitors_old (
     locale          TEXT NOT NULL DEFAULT '',
     first_seen      BIGINT NOT NULL,
     last_seen       BIGINT NOT NULL,
-    blocked_at      BIGINT
+    blocked_at      BIGINT,
+    ip_key          TEXT NOT NULL DEFAULT ''
 );
 INSERT INTO visitors_old SELECT id, website_id, contact_id, token_hash, user_agent, os, browser, ip, country, referrer, locale,
-    first_seen, last_seen, blocked_at FROM visitors;
+    first_seen, last_seen, blocked_at, ip_key FROM visitors;
 DROP TABLE visitors;
 ALTER TABLE visitors_old RENAME TO visitors;
 CREATE INDEX visitors_contact ON visitors (contact_id);
+CREATE INDEX visitors_ip_key ON visitors (ip_key);
+CREATE INDEX visitors_country ON visitors (country);
 COMMIT;
 PRAGMA foreign_keys = ON;
