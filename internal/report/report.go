@@ -146,13 +146,13 @@ type Comment struct {
 
 // Overview is the report of a range with the previous one of the same length.
 type Overview struct {
-	TimeZone        string  `json:"time_zone"`
-	Range           Range   `json:"range"`
-	PreviousRange   Range   `json:"previous_range"`
-	Current         Figures `json:"current"`
-	Previous        Figures `json:"previous"`
-	Days            []Day   `json:"days"`
-	PreviousDays    []Day   `json:"previous_days"`
+	TimeZone      string  `json:"time_zone"`
+	Range         Range   `json:"range"`
+	PreviousRange Range   `json:"previous_range"`
+	Current       Figures `json:"current"`
+	Previous      Figures `json:"previous"`
+	Days          []Day   `json:"days"`
+	PreviousDays  []Day   `json:"previous_days"`
 	// Hours counts the range's conversations by weekday (0 Monday … 6 Sunday) and hour, in the
 	// time zone.
 	Hours    [7][24]int `json:"hours"`
