@@ -155,8 +155,9 @@ func changesOf(e event.Event) []Change {
 				return nil
 			}
 			ch.Kind, ch.CardID, ch.CardType, ch.LiveState = BotCard, c.ID, c.Type, c.State
-			if c.Type == "live_chat" && c.State == "waiting" {
-				// Reaching the live chat card asks for people: the clock starts.
+			if c.Type == "live_chat" {
+				// Reaching the live chat card asks for people (waiting, or offline at once when
+				// nobody is available): the clock starts.
 				return []Change{ch, {Kind: ContactAsked, ConversationID: m.ConversationID, At: m.CreatedAt}}
 			}
 		case m.SenderKind == conversation.FromVisitor && len(m.Response) > 0:
