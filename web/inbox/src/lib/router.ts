@@ -1,5 +1,5 @@
 // The inbox's places, in the URL's hash: #/f/<folder>, #/c/<conversation id>, #/crm/<type>/<id>,
-// #/admin/<...>, #/visitors.
+// #/admin/<...>, #/visitors, #/reports.
 import type { Folder, RecordType } from "../types";
 
 export const recordTypes: RecordType[] = ["person", "organization", "lead", "deal", "activity"];
@@ -11,7 +11,8 @@ export type Route =
   | { kind: "conversation"; id: number }
   | { kind: "record"; type: RecordType; id: number }
   | { kind: "admin"; path: string[] }
-  | { kind: "visitors" };
+  | { kind: "visitors" }
+  | { kind: "reports" };
 
 export const defaultRoute: Route = { kind: "folder", folder: "unassigned" };
 
@@ -36,6 +37,8 @@ export function parseHash(hash: string): Route {
       return { kind: "admin", path: parts.slice(1) };
     case "visitors":
       return { kind: "visitors" };
+    case "reports":
+      return { kind: "reports" };
   }
   return defaultRoute;
 }
@@ -53,6 +56,8 @@ export function hashOf(r: Route): string {
       return "#/admin" + r.path.map((p) => "/" + encodeURIComponent(p)).join("");
     case "visitors":
       return "#/visitors";
+    case "reports":
+      return "#/reports";
   }
 }
 

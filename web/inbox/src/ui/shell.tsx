@@ -17,6 +17,7 @@ import { ConversationList } from "./list";
 import { BrowserNotifier, NotifyDialog, PermissionBanner } from "./notify";
 import { Sidebar } from "./sidebar";
 import { VisitorsScreen } from "../visitors/screen";
+import { ReportsScreen } from "../reports/screen";
 
 const folderKey = "parley.folder";
 
@@ -145,9 +146,10 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
     onSignOut();
   };
 
-  const active: Folder | "admin" | "visitors" | null = route.kind === "folder" ? route.folder : route.kind === "admin" || route.kind === "visitors" ? route.kind : null;
+  const active: Folder | "admin" | "visitors" | "reports" | null =
+    route.kind === "folder" ? route.folder : route.kind === "admin" || route.kind === "visitors" || route.kind === "reports" ? route.kind : null;
   const screen =
-    route.kind === "conversation" ? (details ? "details" : "conversation") : route.kind === "record" ? "conversation" : route.kind === "admin" || route.kind === "visitors" ? "admin" : "list";
+    route.kind === "conversation" ? (details ? "details" : "conversation") : route.kind === "record" ? "conversation" : route.kind === "admin" || route.kind === "visitors" || route.kind === "reports" ? "admin" : "list";
   return (
     <InboxContext.Provider value={inbox}>
       <div class="frame">
@@ -158,7 +160,11 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
         <div class={"shell" + (drawer ? " drawer-open" : "") + (details ? " with-details" : "")} data-screen={screen}>
           <Sidebar active={active} onBell={() => setBell(true)} onLang={onLang} onSignOut={signOut} onNavigate={() => setDrawer(false)} onHelp={() => setHelp(true)} />
           {drawer && <div class="scrim" onClick={() => setDrawer(false)} />}
-          {route.kind === "visitors" ? (
+          {route.kind === "reports" ? (
+            <div class="adminpane" id="main">
+              <ReportsScreen onMenu={() => setDrawer(true)} />
+            </div>
+          ) : route.kind === "visitors" ? (
             <div class="adminpane" id="main">
               <VisitorsScreen onMenu={() => setDrawer(true)} />
             </div>

@@ -10,7 +10,7 @@ const channels: (Channel | "")[] = ["", "web", "email", "messenger", "whatsapp"]
 const langNames: Record<Lang, string> = { en: "English", de: "Deutsch", nl: "Nederlands", tr: "Türkçe", hu: "Magyar" };
 
 interface Props {
-  active: Folder | "admin" | "visitors" | null;
+  active: Folder | "admin" | "visitors" | "reports" | null;
   onBell: () => void;
   onLang: (l: Lang) => void;
   onSignOut: () => void;
@@ -65,6 +65,12 @@ export function Sidebar({ active, onBell, onLang, onSignOut, onNavigate, onHelp 
           <a href="#/visitors" class="folder" aria-current={active === "visitors" ? "page" : undefined} onClick={onNavigate}>
             <Icon name="eye" />
             <span>{t("visitors.title")}</span>
+          </a>
+        </li>
+        <li>
+          <a href="#/reports" class="folder" aria-current={active === "reports" ? "page" : undefined} onClick={onNavigate}>
+            <Icon name="chart" />
+            <span>{t("rep.title")}</span>
           </a>
         </li>
         <li>
