@@ -272,21 +272,24 @@ export function ReportsScreen({ onMenu }: { onMenu: () => void }) {
 }
 
 function Summary({ cur, prev }: { cur: Figures; prev: Figures }) {
-  const items: [string, string, string, string][] = [
+  // The last field: the exact value in ms of a duration (the text is rounded to seconds).
+  const items: [string, string, string, string, number?][] = [
     ["conversations", t("rep.conversations"), String(cur.conversations), String(prev.conversations)],
     ["missed", t("rep.missed"), String(cur.missed), String(prev.missed)],
-    ["fr_median", t("rep.frMedian"), formatDuration(cur.first_response.median), formatDuration(prev.first_response.median)],
-    ["fr_p90", t("rep.frP90"), formatDuration(cur.first_response.p90), formatDuration(prev.first_response.p90)],
-    ["res_median", t("rep.resMedian"), formatDuration(cur.resolution.median), formatDuration(prev.resolution.median)],
+    ["fr_median", t("rep.frMedian"), formatDuration(cur.first_response.median), formatDuration(prev.first_response.median), cur.first_response.median],
+    ["fr_p90", t("rep.frP90"), formatDuration(cur.first_response.p90), formatDuration(prev.first_response.p90), cur.first_response.p90],
+    ["res_median", t("rep.resMedian"), formatDuration(cur.resolution.median), formatDuration(prev.resolution.median), cur.resolution.median],
     ["rating", t("rep.avgRating"), cur.ratings.count ? cur.ratings.average.toFixed(2) : "–", prev.ratings.count ? prev.ratings.average.toFixed(2) : "–"],
     ["ratings", t("rep.ratingsCount"), String(cur.ratings.count), String(prev.ratings.count)],
   ];
   return (
     <dl class="rep-summary">
-      {items.map(([k, label, v, p]) => (
+      {items.map(([k, label, v, p, ms]) => (
         <div key={k} class="rep-fig" data-k={k}>
           <dt>{label}</dt>
-          <dd class="rep-val">{v}</dd>
+          <dd class="rep-val" data-ms={ms}>
+            {v}
+          </dd>
           <dd class="rep-was muted small">{t("rep.was", { v: p })}</dd>
         </div>
       ))}
