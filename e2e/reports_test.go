@@ -22,7 +22,7 @@ type reportVisitor struct {
 	token string
 }
 
-func (v *reportVisitor) post(path string, body any, want int) {
+func (v *reportVisitor) post(path string, body any, want int) map[string]any {
 	v.t.Helper()
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest("POST", v.s.url+"/widget/v1/"+v.key+path, bytes.NewReader(b))
@@ -44,6 +44,7 @@ func (v *reportVisitor) post(path string, body any, want int) {
 	if tok, ok := out["token"].(string); ok && v.token == "" {
 		v.token = tok
 	}
+	return out
 }
 
 // nearest is the nearest-rank percentile p of sorted values (docs/reports.md).
@@ -165,5 +166,75 @@ func TestReportsScreen(t *testing.T) {
 	}
 	if dir := screenshots(t); dir != "" {
 		p.screenshot(dir + "/reports.png")
+	}
+}
+
+// TestFunnelOnThePlaybookTree: visitors walk down each path of the demo's live chat playbook through
+// the widget's API, and the playbook editor's tree shows how many saw, answered and dropped off at
+// each card, and how the live chat card went.
+func TestFunnelOnThePlaybookTree(t *testing.T) {
+	s := startParley(t)
+	ag := login(t, s) // no socket yet: nobody is available
+	key := demoKey(t, s)
+	page := s.url + "/demo"
+	visitor := func() (*reportVisitor, int64) {
+		v := &reportVisitor{t: t, s: s, key: key}
+		v.post("/session", map[string]string{"page_url": page}, 201)
+		out := v.post("/start", map[string]string{"page_url": page}, 200)
+		id, _ := out["conversation"].(map[string]any)["id"].(float64)
+		return v, int64(id)
+	}
+	answer := func(v *reportVisitor, card, ans string) {
+		v.post("/answer", map[string]string{"card_id": card, "answer_id": ans, "client_id": card + "-" + ans}, 201)
+	}
+	// Reads the greeting and leaves.
+	visitor()
+	// Just looking.
+	v, _ := visitor()
+	answer(v, "crd_help", "looking")
+	// Asks for a person while nobody is there: offline; leaves no email.
+	v, _ = visitor()
+	answer(v, "crd_help", "talk")
+	// The same, and leaves an email: a lead.
+	v, _ = visitor()
+	answer(v, "crd_help", "talk")
+	v.post("/capture", map[string]string{"card_id": "crd_email", "value": "ana@example.com", "client_id": "e-1"}, 201)
+	// With the owner online, the chat waits; the owner takes it in time.
+	ag.goOnline(s)
+	v, id := visitor()
+	answer(v, "crd_help", "talk")
+	me := ag.must(200, "GET", "/api/v1/me", nil)["user"].(map[string]any)
+	ag.must(200, "POST", fmt.Sprintf("/api/v1/conversations/%d/assign", id), map[string]any{"user_id": me["id"]})
+
+	var playbookID int64
+	for _, pb := range ag.must(200, "GET", "/api/v1/playbooks", nil)["playbooks"].([]any) {
+		if m := pb.(map[string]any); m["name"] == "Live chat" {
+			playbookID = int64(m["id"].(float64))
+		}
+	}
+	eventually(t, "the funnel", func() bool {
+		vs, _ := ag.must(200, "GET", fmt.Sprintf("/api/v1/reports/funnel?playbook_id=%d", playbookID), nil)["versions"].([]any)
+		return len(vs) == 1 && vs[0].(map[string]any)["conversations"] == float64(5) && vs[0].(map[string]any)["taken"] == float64(1) &&
+			vs[0].(map[string]any)["leads"] == float64(1)
+	})
+
+	p := openInbox(t, s, "funnel", "demo@parley.test", s.password)
+	host[chromedp.Void](p, fmt.Sprintf(`location.hash = '#/admin/playbooks/%d'`, playbookID))
+	card := func(id string, want map[string]int) string {
+		cond := `document.querySelector('.pb-funnel[data-funnel="` + id + `"]')`
+		for k, n := range want {
+			cond += fmt.Sprintf(` && document.querySelector('.pb-funnel[data-funnel="%s"] [data-k="%s"] b').textContent === '%d'`, id, k, n)
+		}
+		return cond
+	}
+	p.waitHost("the funnel on the tree", card("crd_welcome", map[string]int{"seen": 5})+" && "+
+		card("crd_help", map[string]int{"seen": 5, "answered": 4, "dropped": 1})+" && "+
+		card("crd_looking", map[string]int{"seen": 1})+" && "+
+		card("crd_live", map[string]int{"seen": 3, "taken": 1, "offline": 2})+" && "+
+		card("crd_email", map[string]int{"seen": 2, "answered": 1, "dropped": 1})+" && "+
+		card("crd_thanks", map[string]int{"seen": 1})+" && "+
+		`document.querySelector('.pb-funnel-sum').textContent === 'Version 1: 5 conversations, 1 leads, 0 deals'`)
+	if dir := screenshots(t); dir != "" {
+		p.screenshot(dir + "/playbook-funnel.png")
 	}
 }
