@@ -64,8 +64,12 @@ type Repo interface {
 	// ApplyReportChanges applies changes in order, in one transaction. Each change is idempotent
 	// given the ones before it, so a replayed batch leaves the same facts.
 	ApplyReportChanges(ctx context.Context, changes []Change) error
-	// ReportFacts returns the facts of the conversations created in [from, to) that pass f.
-	ReportFacts(ctx context.Context, from, to int64, f Filter) ([]Fact, error)
+	// ReportFacts returns the facts of the conversations that reached people (docs/reports.md:
+	// the contact asked, or an agent had it) that q asks for; conversations only the bot held are
+	// the funnel's.
+	ReportFacts(ctx context.Context, q FactQuery) ([]Fact, error)
+	// RatingComments returns the newest ratings with a comment of the conversations q asks for.
+	RatingComments(ctx context.Context, q FactQuery, limit int) ([]Comment, error)
 	// FunnelRows returns the bot cards shown in conversations of a playbook, and the
 	// conversations' outcomes.
 	FunnelRows(ctx context.Context, playbookID int64) ([]CardRow, []Outcome, error)

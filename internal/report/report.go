@@ -3,27 +3,36 @@ package report
 import (
 	"context"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/errs"
 )
 
-// Fact is what a report knows of one conversation (times are unix ms; 0: not yet).
+// Fact is what a report reads of one conversation that reached people (docs/reports.md): only
+// what the figures need, so a month of them reads fast.
 type Fact struct {
-	ConversationID  int64
-	InboxID         int64
-	Channel         string
-	CreatedAt       int64
-	AgentID         int64
-	TeamID          int64
-	FirstContactAt  int64
-	FirstResponseAt int64
-	ClosedAt        int64
-	Rating          int
-	Comment         string
-	RatedAt         int64
+	CreatedAt int64
+	// Asked: the contact asked (the first-response clock started); Answered: an agent answered,
+	// FirstResponse ms after.
+	Asked, Answered bool
+	FirstResponse   int64
+	// Resolved: it is closed now, Resolution ms after it began.
+	Resolved   bool
+	Resolution int64
+	Rating     int // 0: not rated
+	// Key is the breakdown's group (FactQuery.Key), "" otherwise.
+	Key string
+}
+
+// FactQuery asks for the facts of conversations created in [From, To) that pass Filter and that
+// Scope sees.
+type FactQuery struct {
+	From, To int64
+	Filter
+	Scope Scope
+	// Key names the column a breakdown groups by: agent, team, inbox or channel ("": none).
+	Key string
 }
 
 // Filter narrows the conversations a report counts (zero values: any).
@@ -89,10 +98,8 @@ func (s *Service) scopeOf(ctx context.Context, actor *auth.User) (Scope, error) 
 	return sc, nil
 }
 
-// Sees reports whether a conversation with these facts is in the scope.
-func (sc Scope) Sees(f *Fact) bool {
-	return sc.All || (sc.UserID != 0 && f.AgentID == sc.UserID) || (f.TeamID != 0 && slices.Contains(sc.TeamIDs, f.TeamID))
-}
+// The store applies a Scope: an agent sees the conversations whose agent is them or whose team is
+// one of theirs (ReportFacts).
 
 // Durations are exact percentiles of a set of durations in ms (nearest rank, docs/reports.md).
 type Durations struct {
@@ -208,75 +215,65 @@ func dayCount(from, to time.Time) int {
 	return n
 }
 
-// facts reads the facts of both ranges that the scope sees.
-func (s *Service) facts(ctx context.Context, actor *auth.User, q Query) (cur, prev Range, loc *time.Location, now, before []Fact, err error) {
-	sc, err := s.scopeOf(ctx, actor)
-	if err != nil {
+// facts reads the facts of both ranges that the actor may see.
+func (s *Service) facts(ctx context.Context, actor *auth.User, q Query, key string) (cur, prev Range, loc *time.Location, sc Scope, now, before []Fact, err error) {
+	if sc, err = s.scopeOf(ctx, actor); err != nil {
 		return
 	}
 	if cur, prev, loc, err = ranges(q); err != nil {
 		return
 	}
-	all, err := s.repo.ReportFacts(ctx, prev.FromMS, cur.ToMS, q.Filter)
+	all, err := s.repo.ReportFacts(ctx, FactQuery{From: prev.FromMS, To: cur.ToMS, Filter: q.Filter, Scope: sc, Key: key})
 	if err != nil {
 		return
 	}
-	for i := range all {
-		f := &all[i]
-		if !counted(f) || !sc.Sees(f) {
-			continue
-		}
+	for _, f := range all {
 		if f.CreatedAt >= cur.FromMS {
-			now = append(now, *f)
+			now = append(now, f)
 		} else {
-			before = append(before, *f)
+			before = append(before, f)
 		}
 	}
 	return
 }
 
-// counted: the conversation reached people (docs/reports.md): the contact asked (a message of
-// their own, or the live chat card) or an agent had it. Conversations only the bot held are the
-// funnel's.
-func counted(f *Fact) bool { return f.FirstContactAt != 0 || f.AgentID != 0 || f.FirstResponseAt != 0 }
-
 // Overview reports the range of q and the previous one.
 func (s *Service) Overview(ctx context.Context, actor *auth.User, q Query) (*Overview, error) {
-	cur, prev, loc, now, before, err := s.facts(ctx, actor, q)
+	cur, prev, loc, sc, now, before, err := s.facts(ctx, actor, q, "")
+	if err != nil {
+		return nil, err
+	}
+	comments, err := s.repo.RatingComments(ctx, FactQuery{From: cur.FromMS, To: cur.ToMS, Filter: q.Filter, Scope: sc}, 100)
 	if err != nil {
 		return nil, err
 	}
 	o := &Overview{TimeZone: loc.String(), Range: cur, PreviousRange: prev, Current: figuresOf(now), Previous: figuresOf(before),
-		Days: daysOf(cur, loc, now), PreviousDays: daysOf(prev, loc, before), Comments: []Comment{}}
+		Days: daysOf(cur, loc, now), PreviousDays: daysOf(prev, loc, before), Comments: comments}
+	if o.Comments == nil {
+		o.Comments = []Comment{}
+	}
 	for i := range now {
 		t := time.UnixMilli(now[i].CreatedAt).In(loc)
 		o.Hours[(int(t.Weekday())+6)%7][t.Hour()]++
-		if now[i].Comment != "" {
-			o.Comments = append(o.Comments, Comment{ConversationID: now[i].ConversationID, Rating: now[i].Rating, Comment: now[i].Comment,
-				At: now[i].RatedAt, AgentID: now[i].AgentID})
-		}
-	}
-	slices.SortFunc(o.Comments, func(a, b Comment) int { return int(b.At - a.At) })
-	if len(o.Comments) > 100 {
-		o.Comments = o.Comments[:100]
 	}
 	return o, nil
 }
 
 // Breakdown reports the range of q by q.By.
 func (s *Service) Breakdown(ctx context.Context, actor *auth.User, q Query) (*Breakdown, error) {
-	key := keyOf(q.By)
-	if key == nil {
+	switch q.By {
+	case "agent", "team", "inbox", "channel":
+	default:
 		return nil, errs.Coded(errs.Invalid, "by_invalid", "by: agent, team, inbox or channel")
 	}
-	cur, prev, loc, now, before, err := s.facts(ctx, actor, q)
+	cur, prev, loc, _, now, before, err := s.facts(ctx, actor, q, q.By)
 	if err != nil {
 		return nil, err
 	}
 	group := func(fs []Fact) map[string][]Fact {
 		m := map[string][]Fact{}
 		for _, f := range fs {
-			m[key(&f)] = append(m[key(&f)], f)
+			m[f.Key] = append(m[f.Key], f)
 		}
 		return m
 	}
@@ -296,20 +293,6 @@ func (s *Service) Breakdown(ctx context.Context, actor *auth.User, q Query) (*Br
 		b.Rows = append(b.Rows, Row{Key: k, Current: figuresOf(gn[k]), Previous: figuresOf(gb[k])})
 	}
 	return b, nil
-}
-
-func keyOf(by string) func(f *Fact) string {
-	switch by {
-	case "agent":
-		return func(f *Fact) string { return strconv.FormatInt(f.AgentID, 10) }
-	case "team":
-		return func(f *Fact) string { return strconv.FormatInt(f.TeamID, 10) }
-	case "inbox":
-		return func(f *Fact) string { return strconv.FormatInt(f.InboxID, 10) }
-	case "channel":
-		return func(f *Fact) string { return f.Channel }
-	}
-	return nil
 }
 
 // daysOf splits facts into the range's days in loc (every day, also those without any).
@@ -336,15 +319,15 @@ func figuresOf(fs []Fact) Figures {
 		c := &fs[i]
 		f.Conversations++
 		switch {
-		case c.FirstContactAt != 0 && c.FirstResponseAt != 0:
+		case c.Answered:
 			f.Answered++
-			firsts = append(firsts, c.FirstResponseAt-c.FirstContactAt)
-		case c.FirstContactAt != 0:
+			firsts = append(firsts, c.FirstResponse)
+		case c.Asked:
 			f.Missed++
 		}
-		if c.ClosedAt != 0 {
+		if c.Resolved {
 			f.Closed++
-			resolutions = append(resolutions, c.ClosedAt-c.CreatedAt)
+			resolutions = append(resolutions, c.Resolution)
 		}
 		if c.Rating >= 1 && c.Rating <= 5 {
 			f.Ratings.Count++

@@ -89,41 +89,97 @@ func applyReportChange(ctx context.Context, tx *Tx, c *report.Change) error {
 	return fmt.Errorf("unknown report change %d", c.Kind)
 }
 
-// ReportFacts returns the facts of the conversations created in [from, to) that pass f.
-func (db *DB) ReportFacts(ctx context.Context, from, to int64, f report.Filter) ([]report.Fact, error) {
-	where := []string{"created_at >= $1", "created_at < $2"}
-	args := []any{from, to}
+// reportWhere is the condition (and its arguments) selecting the conversations q asks for that
+// reached people.
+func reportWhere(q report.FactQuery) (string, []any) {
+	where := []string{"created_at >= $1", "created_at < $2",
+		"(first_contact_at IS NOT NULL OR agent_id <> 0 OR first_response_at IS NOT NULL)"}
+	args := []any{q.From, q.To}
 	add := func(cond string, v any) {
 		args = append(args, v)
 		where = append(where, fmt.Sprintf(cond, len(args)))
 	}
-	if f.InboxID != 0 {
-		add("inbox_id = $%d", f.InboxID)
+	if q.InboxID != 0 {
+		add("inbox_id = $%d", q.InboxID)
 	}
-	if f.Channel != "" {
-		add("channel = $%d", f.Channel)
+	if q.Channel != "" {
+		add("channel = $%d", q.Channel)
 	}
-	if f.AgentID != 0 {
-		add("agent_id = $%d", f.AgentID)
+	if q.AgentID != 0 {
+		add("agent_id = $%d", q.AgentID)
 	}
-	if f.TeamID != 0 {
-		add("team_id = $%d", f.TeamID)
+	if q.TeamID != 0 {
+		add("team_id = $%d", q.TeamID)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT conversation_id, inbox_id, channel, created_at, agent_id, team_id,
-		COALESCE(first_contact_at, 0), COALESCE(first_response_at, 0), COALESCE(closed_at, 0), COALESCE(rating, 0), rating_comment,
-		COALESCE(rated_at, 0) FROM report_conversations WHERE `+strings.Join(where, " AND "), args...)
+	if !q.Scope.All {
+		// An agent: their own conversations and their teams'.
+		args = append(args, q.Scope.UserID)
+		cond := fmt.Sprintf("(agent_id = $%d", len(args))
+		for _, t := range q.Scope.TeamIDs {
+			args = append(args, t)
+			cond += fmt.Sprintf(" OR team_id = $%d", len(args))
+		}
+		where = append(where, cond+")")
+	}
+	return strings.Join(where, " AND "), args
+}
+
+// ReportFacts returns what reports read of the conversations q asks for: few columns, so a month
+// of them reads fast (docs/performance.md).
+func (db *DB) ReportFacts(ctx context.Context, q report.FactQuery) ([]report.Fact, error) {
+	where, args := reportWhere(q)
+	key := "''"
+	switch q.Key {
+	case "agent":
+		key = "CAST(agent_id AS TEXT)"
+	case "team":
+		key = "CAST(team_id AS TEXT)"
+	case "inbox":
+		key = "CAST(inbox_id AS TEXT)"
+	case "channel":
+		key = "channel"
+	}
+	// first: -2 the contact never asked, -1 not answered, else the first response time.
+	rows, err := db.read.QueryContext(ctx, `SELECT created_at,
+		CASE WHEN first_contact_at IS NULL THEN -2 WHEN first_response_at IS NULL THEN -1 ELSE first_response_at - first_contact_at END,
+		COALESCE(closed_at - created_at, -1), COALESCE(rating, 0), `+key+` FROM report_conversations WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []report.Fact
 	for rows.Next() {
-		var r report.Fact
-		if err := rows.Scan(&r.ConversationID, &r.InboxID, &r.Channel, &r.CreatedAt, &r.AgentID, &r.TeamID, &r.FirstContactAt,
-			&r.FirstResponseAt, &r.ClosedAt, &r.Rating, &r.Comment, &r.RatedAt); err != nil {
+		var f report.Fact
+		var first int64
+		if err := rows.Scan(&f.CreatedAt, &first, &f.Resolution, &f.Rating, &f.Key); err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		f.Asked, f.Answered, f.Resolved = first != -2, first >= 0, f.Resolution >= 0
+		if f.Answered {
+			f.FirstResponse = first
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// RatingComments returns the newest ratings with a comment of the conversations q asks for.
+func (db *DB) RatingComments(ctx context.Context, q report.FactQuery, limit int) ([]report.Comment, error) {
+	where, args := reportWhere(q)
+	args = append(args, limit)
+	rows, err := db.read.QueryContext(ctx, `SELECT conversation_id, COALESCE(rating, 0), rating_comment, COALESCE(rated_at, 0), agent_id
+		FROM report_conversations WHERE rating_comment <> '' AND `+where+fmt.Sprintf(" ORDER BY rated_at DESC, conversation_id DESC LIMIT $%d", len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []report.Comment
+	for rows.Next() {
+		var c report.Comment
+		if err := rows.Scan(&c.ConversationID, &c.Rating, &c.Comment, &c.At, &c.AgentID); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }
