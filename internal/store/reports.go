@@ -128,21 +128,21 @@ func reportWhere(q report.FactQuery) (string, []any) {
 // of them reads fast (docs/performance.md).
 func (db *DB) ReportFacts(ctx context.Context, q report.FactQuery) ([]report.Fact, error) {
 	where, args := reportWhere(q)
-	key := "''"
+	key := "" // the overview reads no group
 	switch q.Key {
 	case "agent":
-		key = "CAST(agent_id AS TEXT)"
+		key = ", CAST(agent_id AS TEXT)"
 	case "team":
-		key = "CAST(team_id AS TEXT)"
+		key = ", CAST(team_id AS TEXT)"
 	case "inbox":
-		key = "CAST(inbox_id AS TEXT)"
+		key = ", CAST(inbox_id AS TEXT)"
 	case "channel":
-		key = "channel"
+		key = ", channel"
 	}
 	// first: -2 the contact never asked, -1 not answered, else the first response time.
 	rows, err := db.read.QueryContext(ctx, `SELECT created_at,
 		CASE WHEN first_contact_at IS NULL THEN -2 WHEN first_response_at IS NULL THEN -1 ELSE first_response_at - first_contact_at END,
-		COALESCE(closed_at - created_at, -1), COALESCE(rating, 0), `+key+` FROM report_conversations WHERE `+where, args...)
+		COALESCE(closed_at - created_at, -1), COALESCE(rating, 0)`+key+` FROM report_conversations WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,11 @@ func (db *DB) ReportFacts(ctx context.Context, q report.FactQuery) ([]report.Fac
 	for rows.Next() {
 		var f report.Fact
 		var first int64
-		if err := rows.Scan(&f.CreatedAt, &first, &f.Resolution, &f.Rating, &f.Key); err != nil {
+		dst := []any{&f.CreatedAt, &first, &f.Resolution, &f.Rating}
+		if key != "" {
+			dst = append(dst, &f.Key)
+		}
+		if err := rows.Scan(dst...); err != nil {
 			return nil, err
 		}
 		f.Asked, f.Answered, f.Resolved = first != -2, first >= 0, f.Resolution >= 0
