@@ -89,6 +89,9 @@ func TestPlaybookJourneyAgentTakesIt(t *testing.T) {
 	owner.waitHost("closed", `document.querySelector('.conv-status').textContent.startsWith('Closed')`)
 	v.waitFrame("the rating prompt", `document.querySelectorAll('.rate .star').length === 5`)
 	inFrame[chromedp.Void](v, `document.querySelectorAll('.rate .star')[3].click()`)
+	// The comment is optional: Send with none.
+	v.waitFrame("the send button", `document.querySelector('.rate .btn')`)
+	inFrame[chromedp.Void](v, `document.querySelector('.rate .btn').click()`)
 	v.waitFrame("the thanks for rating", `[...document.querySelectorAll('.sys')].some((l) => l.textContent === 'Thanks for your rating')`)
 }
 

@@ -342,13 +342,29 @@ func TestWidgetChatDetails(t *testing.T) {
 	if dir := screenshots(t); dir != "" {
 		p.screenshot(filepath.Join(dir, "widget-rating.png"))
 	}
-	inFrame[chromedp.Void](p, `document.querySelectorAll('.rate .star')[4].click()`)
+	// The score first, then an optional comment sent with it.
+	p.clickFrame(`document.querySelectorAll('.rate .star')[4]`)
+	p.waitFrame("the comment box", `document.querySelector('.rate .star[aria-pressed="true"]') === document.querySelectorAll('.rate .star')[4] && document.querySelector('#rate-c')`)
+	inFrame[chromedp.Void](p, `document.querySelector('#rate-c').focus()`)
+	p.do(chromedp.KeyEvent("Quick and kind"))
+	p.clickFrame(`document.querySelector('.rate .btn')`)
 	p.waitFrame("the thanks", `[...document.querySelectorAll('.sys')].some((l) => l.textContent === 'Thanks for your rating')`)
 	eventually(t, "the rating stored", func() bool {
 		c := ag.must(200, "GET", fmt.Sprintf("/api/v1/conversations/%d", convID), nil)["conversation"].(map[string]any)
 		r, _ := c["rating"].(float64)
 		return r == 5
 	})
+	// The agents' log shows the rating line with its comment.
+	msgs, _ := ag.must(200, "GET", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), nil)["messages"].([]any)
+	var rated map[string]any
+	for _, m := range msgs {
+		if ev, _ := m.(map[string]any)["event"].(map[string]any); ev["type"] == "rated" {
+			rated = ev
+		}
+	}
+	if rated["rating"] != float64(5) || rated["comment"] != "Quick and kind" {
+		t.Fatalf("the rated line %v", rated)
+	}
 }
 
 // TestWidgetOfflineAndJavaScriptAPI: on a website without a playbook, with nobody available the

@@ -51,6 +51,7 @@ import (
 	"github.com/parleyhq/parley/internal/presence"
 	"github.com/parleyhq/parley/internal/push"
 	"github.com/parleyhq/parley/internal/realtime"
+	"github.com/parleyhq/parley/internal/report"
 	"github.com/parleyhq/parley/internal/richtext"
 	"github.com/parleyhq/parley/internal/savedreply"
 	"github.com/parleyhq/parley/internal/search"
@@ -266,10 +267,12 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 	// (the webhooks' fan-out, the notes that follow linked conversations, agents' notifications).
 	// Each lets events gather for a moment after a batch, so a busy site's consumers read and
 	// commit hundreds of events at once rather than a few per message (docs/performance.md).
-	follow, notes := records.FollowConsumer(), notifier.Consumer()
-	follow.Gather, notes.Gather = consumerGather, consumerGather
+	// The report facts follow the log the same way (docs/reports.md).
+	reports := report.New(db, db)
+	follow, notes, facts := records.FollowConsumer(), notifier.Consumer(), reports.Consumer()
+	follow.Gather, notes.Gather, facts.Gather = consumerGather, consumerGather, consumerGather
 	consumers := event.NewRunner(db, feed, event.RunnerOptions{Node: node, Logger: log},
-		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut, Gather: consumerGather}, follow, notes, searcher.Consumer())
+		event.Consumer{Name: webhook.ConsumerName, Handle: hooks.FanOut, Gather: consumerGather}, follow, notes, searcher.Consumer(), facts)
 
 	var demoSite *httpapi.DemoSite
 	var seeded *demo.Result
@@ -304,6 +307,7 @@ func serve(ctx context.Context, c *Config, stdout, stderr io.Writer) error {
 		CRM:            records,
 		Webhooks:       hooks,
 		EventLog:       eventlog.NewReader(db, convs),
+		Reports:        reports,
 		EmailInboxes:   emails,
 		Mail:           mail,
 		SavedReplies:   replies,

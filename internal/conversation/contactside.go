@@ -3,6 +3,8 @@ package conversation
 import (
 	"context"
 	"errors"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/errs"
 	"github.com/parleyhq/parley/internal/inbox"
@@ -183,10 +185,17 @@ func (s *Service) ContactTyping(ctx context.Context, from From, id int64, on boo
 	return nil
 }
 
-// Rate records the contact's rating (1–5) of a closed conversation.
-func (s *Service) Rate(ctx context.Context, from From, id int64, rating int) (*Conversation, error) {
+// MaxRatingComment is the longest comment a contact may write with a rating, in characters.
+const MaxRatingComment = 1000
+
+// Rate records the contact's rating (1–5) of a closed conversation, with an optional comment.
+func (s *Service) Rate(ctx context.Context, from From, id int64, rating int, comment string) (*Conversation, error) {
 	if rating < 1 || rating > 5 {
 		return nil, errs.Coded(errs.Invalid, "rating_invalid", "rating must be 1 to 5")
+	}
+	comment = strings.TrimSpace(comment)
+	if utf8.RuneCountInString(comment) > MaxRatingComment {
+		return nil, errs.Coded(errs.Invalid, "comment_too_long", "a rating's comment has at most %d characters", MaxRatingComment)
 	}
 	return retry(ctx, func() (*Conversation, error) {
 		c, err := s.contactOwns(ctx, from, id)
@@ -199,7 +208,7 @@ func (s *Service) Rate(ctx context.Context, from From, id int64, rating int) (*C
 		next := *c
 		now := s.nowMS()
 		next.Rating, next.UpdatedAt = rating, now
-		ev := Message{SenderKind: FromSystem, Kind: EventKind, CreatedAt: now, Event: &Event{Type: EventRated, Rating: rating}}
+		ev := Message{SenderKind: FromSystem, Kind: EventKind, CreatedAt: now, Event: &Event{Type: EventRated, Rating: rating, Comment: comment}}
 		if _, err := s.commit(ctx, &Write{Conv: &next, ExpectSeq: c.LastSeq, Append: []Message{ev}}); err != nil {
 			return nil, err
 		}

@@ -327,7 +327,9 @@ type Event struct {
 	UserName  string `json:"user_name,omitempty"`
 	TeamID    int64  `json:"team_id,omitempty"`
 	Rating    int    `json:"rating,omitempty"`
-	Auto      bool   `json:"auto,omitempty"` // the system did it (e.g. reopened by a contact's message)
+	// Comment: what the contact wrote with their rating (rated only; optional).
+	Comment string `json:"comment,omitempty"`
+	Auto    bool   `json:"auto,omitempty"` // the system did it (e.g. reopened by a contact's message)
 	// item_created, item_linked: the record, and its title then.
 	ItemType string `json:"item_type,omitempty"`
 	ItemID   int64  `json:"item_id,omitempty"`

@@ -87,7 +87,8 @@ type LineData struct {
 	AssigneeName string `json:"assignee_name,omitempty"`
 	TeamID       int64  `json:"team_id,omitempty"`
 	Rating       int    `json:"rating,omitempty"`
-	Auto         bool   `json:"auto,omitempty"` // done by the system (a reopen by the contact's message)
+	Comment      string `json:"comment,omitempty"` // rated: what the contact wrote with the rating
+	Auto         bool   `json:"auto,omitempty"`    // done by the system (a reopen by the contact's message)
 	ItemType     string `json:"item_type,omitempty"`
 	ItemID       int64  `json:"item_id,omitempty"`
 	Title        string `json:"title,omitempty"`
@@ -126,7 +127,7 @@ func LogEvent(m *Message, inboxID int64) (event.Event, error) {
 		e.Type, e.ActorID = LineType(ev.Type), ev.ActorID
 		data = LineData{ConversationID: m.ConversationID, InboxID: inboxID, MessageID: m.ID, Seq: m.Seq, Line: ev.Type,
 			ActorID: ev.ActorID, ActorName: ev.ActorName, AssigneeID: ev.UserID, AssigneeName: ev.UserName, TeamID: ev.TeamID,
-			Rating: ev.Rating, Auto: ev.Auto, ItemType: ev.ItemType, ItemID: ev.ItemID, Title: ev.Title, CreatedAt: m.CreatedAt}
+			Rating: ev.Rating, Comment: ev.Comment, Auto: ev.Auto, ItemType: ev.ItemType, ItemID: ev.ItemID, Title: ev.Title, CreatedAt: m.CreatedAt}
 	} else {
 		e.Type = event.MessageCreated
 		if m.SenderKind == FromAgent {

@@ -1381,7 +1381,7 @@ func TestPublishedChanges(t *testing.T) {
 			return err
 		})
 		refused("rate an open conversation", func() error {
-			_, err := f.svc.Rate(f.ctx, from, id, 5)
+			_, err := f.svc.Rate(f.ctx, from, id, 5, "")
 			return err
 		})
 		n := f.pub.count()
@@ -1404,7 +1404,7 @@ func TestPublishedChanges(t *testing.T) {
 			return err
 		})
 		step("rate", func() error {
-			_, err := f.svc.Rate(f.ctx, from, id, 4)
+			_, err := f.svc.Rate(f.ctx, from, id, 4, "")
 			return err
 		}, 7)
 		// Reads publish nothing.
@@ -1429,7 +1429,7 @@ func TestRate(t *testing.T) {
 		f := newFixture(t, db)
 		c, from := f.started(t, f.web, "Rater")
 		before, published := f.conv(t, c.ID), f.pub.count()
-		_, err := f.svc.Rate(f.ctx, from, c.ID, 5)
+		_, err := f.svc.Rate(f.ctx, from, c.ID, 5, "")
 		wantCode(t, err, errs.Conflict, "not_closed")
 		f.unchanged(t, c.ID, before, published)
 		if _, err := f.svc.Close(f.ctx, f.admin, c.ID); err != nil {
@@ -1437,17 +1437,21 @@ func TestRate(t *testing.T) {
 		}
 		before, published = f.conv(t, c.ID), f.pub.count()
 		for _, bad := range []int{0, 6, -1} {
-			_, err := f.svc.Rate(f.ctx, from, c.ID, bad)
+			_, err := f.svc.Rate(f.ctx, from, c.ID, bad, "")
 			wantCode(t, err, errs.Invalid, "rating_invalid")
 		}
 		other := f.from(f.web, f.contact(t, "Someone else"))
-		_, err = f.svc.Rate(f.ctx, other, c.ID, 1)
+		_, err = f.svc.Rate(f.ctx, other, c.ID, 1, "")
 		wantKind(t, err, errs.NotFound)
-		_, err = f.svc.Rate(f.ctx, f.from(f.email, from.ContactID), c.ID, 1)
+		_, err = f.svc.Rate(f.ctx, f.from(f.email, from.ContactID), c.ID, 1, "")
 		wantKind(t, err, errs.NotFound)
 		f.unchanged(t, c.ID, before, published)
 
-		got, err := f.svc.Rate(f.ctx, from, c.ID, 4)
+		_, err = f.svc.Rate(f.ctx, from, c.ID, 4, strings.Repeat("é", conversation.MaxRatingComment+1))
+		wantCode(t, err, errs.Invalid, "comment_too_long")
+		f.unchanged(t, c.ID, before, published)
+
+		got, err := f.svc.Rate(f.ctx, from, c.ID, 4, "  Quick and kind, thank you \n")
 		if err != nil || got.Rating != 4 {
 			t.Fatalf("rate: %+v, %v", got, err)
 		}
@@ -1455,8 +1459,17 @@ func TestRate(t *testing.T) {
 			t.Fatalf("stored %+v", s)
 		}
 		msgs := wantLog(t, f, c.ID, "visitor:text", "event:closed", "event:rated")
-		if msgs[2].Event.Rating != 4 {
+		if msgs[2].Event.Rating != 4 || msgs[2].Event.Comment != "Quick and kind, thank you" {
 			t.Fatalf("rated event %+v", msgs[2].Event)
+		}
+		// The conversation.rated event carries the rating and its comment.
+		ev, err := conversation.LogEvent(&msgs[2], c.InboxID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var line conversation.LineData
+		if err := json.Unmarshal(ev.Data, &line); err != nil || ev.Type != event.ConversationRated || line.Rating != 4 || line.Comment != "Quick and kind, thank you" {
+			t.Fatalf("event %s %s: %v", ev.Type, ev.Data, err)
 		}
 		// The contact does not see the rating line in their log; agents do.
 		_, seen, err := f.svc.ContactConversation(f.ctx, from, 0, 0)

@@ -32,6 +32,7 @@ import (
 	"github.com/parleyhq/parley/internal/playbook"
 	"github.com/parleyhq/parley/internal/push"
 	"github.com/parleyhq/parley/internal/realtime"
+	"github.com/parleyhq/parley/internal/report"
 	"github.com/parleyhq/parley/internal/savedreply"
 	"github.com/parleyhq/parley/internal/search"
 	"github.com/parleyhq/parley/internal/webhook"
@@ -78,6 +79,7 @@ type Config struct {
 	CRM           *crm.Service
 	Webhooks      *webhook.Service
 	EventLog      *eventlog.Reader
+	Reports       *report.Service
 	// EmailInboxes and Mail are the email channel and the installation's own mail.
 	EmailInboxes *emailinbox.Service
 	Mail         *mailer.Service
@@ -133,6 +135,7 @@ type Server struct {
 	crm            *crm.Service
 	webhooks       *webhook.Service
 	eventLogs      *eventlog.Reader
+	reports        *report.Service
 	emailInboxes   *emailinbox.Service
 	mail           *mailer.Service
 	replies        *savedreply.Service
@@ -224,6 +227,7 @@ func New(cfg Config) *Server {
 		inboxes: cfg.Inboxes, convs: cfg.Conversations, contacts: cfg.Contacts, widget: cfg.Widget, hub: cfg.Hub, presence: cfg.Presence, blobs: cfg.Blobs,
 		crm: cfg.CRM, webhooks: cfg.Webhooks, eventLogs: cfg.EventLog, emailInboxes: cfg.EmailInboxes, mail: cfg.Mail, locationCredit: cfg.LocationCredit}
 	s.playbooks = cfg.Playbooks
+	s.reports = cfg.Reports
 	s.replies = cfg.SavedReplies
 	s.messenger, s.whatsapp, s.baseURL = cfg.Messenger, cfg.WhatsApp, cfg.BaseURL
 	s.push, s.notify = cfg.Push, cfg.Notify
@@ -394,6 +398,9 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", User, s.redeliverWebhookDelivery},
 		{"POST", "/api/v1/webhooks/{id}/redeliver", User, s.redeliverWebhookFailed},
 		{"GET", "/api/v1/event-log", User, s.eventLog},
+		{"GET", "/api/v1/reports/overview", User, s.reportOverview},
+		{"GET", "/api/v1/reports/breakdown", User, s.reportBreakdown},
+		{"GET", "/api/v1/reports/funnel", User, s.reportFunnel},
 		{"POST", "/api/v1/visitors/{id}/block", User, s.blockVisitor(true)},
 		{"DELETE", "/api/v1/visitors/{id}/block", User, s.blockVisitor(false)},
 		{"GET", "/api/v1/events", UserSocket, s.events},

@@ -222,13 +222,14 @@ func (s *Server) widgetRate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in struct {
-		ConversationID int64 `json:"conversation_id"`
-		Rating         int   `json:"rating"`
+		ConversationID int64  `json:"conversation_id"`
+		Rating         int    `json:"rating"`
+		Comment        string `json:"comment"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if _, err := s.widget.Rate(r.Context(), sess, in.ConversationID, in.Rating); err != nil {
+	if _, err := s.widget.Rate(r.Context(), sess, in.ConversationID, in.Rating, in.Comment); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

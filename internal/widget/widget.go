@@ -257,12 +257,12 @@ func (s *Service) PageView(ctx context.Context, sess *Session, url, title string
 	return s.contacts.PageView(ctx, sess.Visitor, url, title)
 }
 
-// Rate records the visitor's rating of their closed conversation.
-func (s *Service) Rate(ctx context.Context, sess *Session, conversationID int64, rating int) (*conversation.Conversation, error) {
+// Rate records the visitor's rating of their closed conversation, with an optional comment.
+func (s *Service) Rate(ctx context.Context, sess *Session, conversationID int64, rating int, comment string) (*conversation.Conversation, error) {
 	if ok, err := s.hasContact(ctx, sess); !ok {
 		return nil, errOr(err, errNoConversation())
 	}
-	return s.convs.Rate(ctx, sess.From(), conversationID, rating)
+	return s.convs.Rate(ctx, sess.From(), conversationID, rating, comment)
 }
 
 // Identify ties the visitor to the site's signed-in user. When they turn out to be someone else

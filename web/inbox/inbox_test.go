@@ -43,6 +43,30 @@ func TestBundles(t *testing.T) {
 	}
 }
 
+// TestChartsChunk: the Reports screen's charts (uPlot) stay within 25 KB gzipped, in a chunk of
+// their own that the main bundle does not carry.
+func TestChartsChunk(t *testing.T) {
+	const budget = 25 * 1024
+	total := 0
+	for _, name := range []string{"charts.js", "charts.css"} {
+		f, ok := Lookup(name)
+		if !ok {
+			t.Fatalf("dist/%s is missing: run go generate ./web/...", name)
+		}
+		total += gzipSize(t, f.Body)
+	}
+	t.Logf("charts chunk: %d bytes gzipped", total)
+	if total > budget {
+		t.Errorf("the charts chunk is %d bytes gzipped, over its budget of %d", total, budget)
+	}
+	for _, name := range []string{"app.js", "app.css"} {
+		f, _ := Lookup(name)
+		if bytes.Contains(f.Body, []byte("u-legend")) {
+			t.Errorf("dist/%s carries uPlot, which belongs in the charts chunk", name)
+		}
+	}
+}
+
 // TestUnit runs the TypeScript unit tests (test/*.test.ts: list order and live moves, folder
 // counts, seq merging and gaps, the markdown toolbar, waiting times, notifications, shortcuts,
 // routes, the catalogues, and the admin screens' helpers) with node's own test runner, after

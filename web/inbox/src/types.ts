@@ -166,6 +166,8 @@ export interface LogEvent {
   user_name?: string;
   team_id?: number;
   rating?: number;
+  /** rated: what the contact wrote with the rating */
+  comment?: string;
   auto?: boolean;
   item_type?: string;
   item_id?: number;

@@ -14,13 +14,14 @@ import { tryCatalogues } from "../admin/playbooks/try-i18n";
 import { channelCatalogues } from "../channels/i18n";
 import { crmCatalogues } from "../crm/i18n";
 import { findCatalogues } from "../find/i18n";
+import { reportCatalogues } from "../reports/i18n";
 
 export type Lang = "en" | "de" | "nl" | "tr" | "hu";
 export type Catalogue = Record<string, string>;
 export const catalogues: Record<Lang, Catalogue> = { en, de, nl, tr, hu };
 for (const l of Object.keys(catalogues) as Lang[]) Object.assign(catalogues[l], adminCatalogues[l]); // the admin area's texts (src/admin/i18n)
 // Features that keep their texts beside their code.
-for (const extra of [replyCatalogues, emojiCatalogues, hoursCatalogues, visitorCatalogues, tryCatalogues, channelCatalogues, crmCatalogues, findCatalogues]) for (const l of Object.keys(catalogues) as Lang[]) Object.assign(catalogues[l], extra[l]);
+for (const extra of [replyCatalogues, emojiCatalogues, hoursCatalogues, visitorCatalogues, tryCatalogues, channelCatalogues, crmCatalogues, findCatalogues, reportCatalogues]) for (const l of Object.keys(catalogues) as Lang[]) Object.assign(catalogues[l], extra[l]);
 export const langs = Object.keys(catalogues) as Lang[];
 
 let current: Lang = "en";

@@ -1,7 +1,7 @@
 // The inbox's places, in the URL's hash: #/f/<folder>, #/c/<conversation id>, #/crm/<list>
 // (persons, organizations, leads, deals, activities; deals/board, persons/import, …),
 // #/crm/<type>/<id>, #/admin/<...>, #/visitors, #/q/<filters> (a filtered list), #/v/<view id>,
-// #/search/<words>.
+// #/search/<words>, #/reports.
 import { lists, type ListName } from "../crm/model";
 import type { Folder, RecordType } from "../types";
 
@@ -18,7 +18,8 @@ export type Route =
   | { kind: "visitors" }
   | { kind: "filter"; filter: string }
   | { kind: "view"; id: number }
-  | { kind: "search"; q: string };
+  | { kind: "search"; q: string }
+  | { kind: "reports" };
 
 export const defaultRoute: Route = { kind: "folder", folder: "unassigned" };
 
@@ -57,6 +58,8 @@ export function parseHash(hash: string): Route {
     case "search":
       if (parts[1]) return { kind: "search", q: parts.slice(1).join("/") };
       break;
+    case "reports":
+      return { kind: "reports" };
   }
   return defaultRoute;
 }
@@ -82,6 +85,8 @@ export function hashOf(r: Route): string {
       return "#/v/" + r.id;
     case "search":
       return "#/search/" + encodeURIComponent(r.q);
+    case "reports":
+      return "#/reports";
   }
 }
 

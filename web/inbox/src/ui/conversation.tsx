@@ -468,7 +468,13 @@ class Entry extends Component<{ m: Message; seen: boolean; me: number; contact: 
   }
   render() {
     const { m, seen, me, contact, channel, subject } = this.props;
-    if (m.kind === "event") return <li class="sys">{eventLine(m)}</li>;
+    if (m.kind === "event")
+      return (
+        <li class="sys">
+          {eventLine(m)}
+          {m.event?.comment && <q class="sys-comment">{m.event.comment}</q>}
+        </li>
+      );
     const side = m.sender_kind === "visitor" ? "them" : "us";
     const cls = "msg msg-" + side + (m.kind === "note" ? " msg-note" : "") + (m.sender_kind === "bot" ? " msg-bot" : "");
     // The contact's messages carry the contact's name as it is now (renamed in the details, too).

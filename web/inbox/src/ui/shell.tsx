@@ -22,6 +22,7 @@ import { ConversationList } from "./list";
 import { BrowserNotifier, NotifyDialog, PermissionBanner } from "./notify";
 import { Sidebar } from "./sidebar";
 import { VisitorsScreen } from "../visitors/screen";
+import { ReportsScreen } from "../reports/screen";
 
 const folderKey = "parley.folder";
 
@@ -182,10 +183,11 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
     return {};
   }
 
-  const active: Folder | "admin" | "visitors" | null = route.kind === "folder" ? route.folder : route.kind === "admin" || route.kind === "visitors" ? route.kind : null;
+  const active: Folder | "admin" | "visitors" | "reports" | null =
+    route.kind === "folder" ? route.folder : route.kind === "admin" || route.kind === "visitors" || route.kind === "reports" ? route.kind : null;
   const section = sectionOf(route);
   const screen =
-    route.kind === "conversation" ? (details ? "details" : "conversation") : route.kind === "admin" || route.kind === "visitors" || route.kind === "crm" || route.kind === "record" ? "admin" : "list";
+    route.kind === "conversation" ? (details ? "details" : "conversation") : route.kind === "admin" || route.kind === "visitors" || route.kind === "reports" || route.kind === "crm" || route.kind === "record" ? "admin" : "list";
   // The phone's tab bar shows on the places' own screens, not inside a conversation or a record.
   const tabs = route.kind === "folder" || route.kind === "crm" || route.kind === "filter" || route.kind === "view";
   return (
@@ -198,7 +200,11 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
         <div class={"shell" + (drawer ? " drawer-open" : "") + (details ? " with-details" : "") + (tabs ? " with-tabs" : "")} data-screen={screen}>
           <Sidebar active={active} section={section} activeView={route.kind === "view" ? route.id : 0} onBell={() => setBell(true)} onLang={onLang} onSignOut={signOut} onNavigate={() => setDrawer(false)} onHelp={() => setHelp(true)} />
           {drawer && <div class="scrim" onClick={() => setDrawer(false)} />}
-          {route.kind === "crm" ? (
+          {route.kind === "reports" ? (
+            <div class="adminpane" id="main">
+              <ReportsScreen onMenu={() => setDrawer(true)} />
+            </div>
+          ) : route.kind === "crm" ? (
             <div class="adminpane crmpane" id="main">
               {route.view === "board" ? (
                 <DealsBoard onMenu={() => setDrawer(true)} />

@@ -12,7 +12,7 @@ const channels: (Channel | "")[] = ["", "web", "email", "messenger", "whatsapp"]
 const langNames: Record<Lang, string> = { en: "English", de: "Deutsch", nl: "Nederlands", tr: "Türkçe", hu: "Magyar" };
 
 interface Props {
-  active: Folder | "admin" | "visitors" | null;
+  active: Folder | "admin" | "visitors" | "reports" | null;
   section: Section | null;
   /** the saved view shown, 0 for none */
   activeView?: number;
@@ -72,6 +72,12 @@ export function Sidebar({ active, section, activeView = 0, onBell, onLang, onSig
           <a href="#/visitors" class="folder" aria-current={active === "visitors" ? "page" : undefined} onClick={onNavigate}>
             <Icon name="eye" />
             <span>{t("visitors.title")}</span>
+          </a>
+        </li>
+        <li>
+          <a href="#/reports" class="folder" aria-current={active === "reports" ? "page" : undefined} onClick={onNavigate}>
+            <Icon name="chart" />
+            <span>{t("rep.title")}</span>
           </a>
         </li>
         <li>

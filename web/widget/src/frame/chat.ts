@@ -701,10 +701,12 @@ export class Chat {
     return this.api.blobURL(id);
   }
 
-  async rate(n: number): Promise<void> {
+  async rate(n: number, comment: string): Promise<void> {
     const c = this.log.conv;
     if (!c) return;
-    const r = await this.api.call("POST", "/rating", { conversation_id: c.id, rating: n });
+    const body: Record<string, unknown> = { conversation_id: c.id, rating: n };
+    if (comment.trim()) body.comment = comment.trim();
+    const r = await this.api.call("POST", "/rating", body);
     if (r.status === 204) this.set(() => (this.rated = { conv: c.id, rating: n }));
   }
 

@@ -154,20 +154,37 @@ function Consent({ chat, card, busy }: FormProps) {
   );
 }
 
-/** Stars asks for a rating of the closed conversation. */
+/** Stars asks for a rating of the closed conversation: a score, then an optional comment. */
 function Stars({ chat }: FormProps) {
   const S = chat.S;
+  const [n, setN] = useState(0);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    await chat.rate(n, ((e.currentTarget as HTMLFormElement).elements.namedItem("comment") as HTMLTextAreaElement).value);
+    setBusy(false);
+  };
   return (
-    <div class="card rate">
+    <form class="card rate" onSubmit={submit} noValidate>
       <p id="rate-q">{S.ratePrompt}</p>
       <div role="group" aria-labelledby="rate-q">
-        {[1, 2, 3, 4, 5].map((n) => (
-          <button type="button" class="star" aria-label={fill(S.star, { n })} onClick={() => chat.rate(n)}>
+        {[1, 2, 3, 4, 5].map((i) => (
+          <button type="button" class={"star" + (i <= n ? " on" : "")} aria-pressed={i === n} aria-label={fill(S.star, { n: i })} onClick={() => setN(i)}>
             ★
           </button>
         ))}
       </div>
-    </div>
+      {n > 0 && (
+        <>
+          <label for="rate-c">{S.rateComment}</label>
+          <textarea id="rate-c" name="comment" rows={2} maxLength={1000} />
+          <button class="btn" disabled={busy}>
+            {S.send}
+          </button>
+        </>
+      )}
+    </form>
   );
 }
 

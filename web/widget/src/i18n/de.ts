@@ -33,6 +33,7 @@ export const strings: Strings = {
   reopened: "Der Chat wurde wieder geöffnet",
   ratedThanks: "Danke für Ihre Bewertung",
   ratePrompt: "Wie war dieser Chat?",
+  rateComment: "Möchten Sie noch etwas sagen? (optional)",
   star: "{n} von 5 Sternen",
   offlineTitle: "Gerade ist niemand online",
   offlineText: "Hinterlassen Sie Ihre E-Mail-Adresse, dann antworten wir per E-Mail.",

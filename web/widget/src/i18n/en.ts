@@ -36,6 +36,7 @@ export const strings = {
   reopened: "The chat was reopened",
   ratedThanks: "Thanks for your rating",
   ratePrompt: "How was this chat?",
+  rateComment: "Anything to add? (optional)",
   star: "{n} of 5 stars",
   offlineTitle: "Nobody is online right now",
   offlineText: "Leave your email address and we'll reply by email.",

@@ -33,6 +33,7 @@ export const strings: Strings = {
   reopened: "A beszélgetés újra megnyílt",
   ratedThanks: "Köszönjük az értékelést",
   ratePrompt: "Milyen volt ez a beszélgetés?",
+  rateComment: "Szeretne még valamit hozzáfűzni? (nem kötelező)",
   star: "{n} csillag az 5-ből",
   offlineTitle: "Jelenleg senki sem elérhető",
   offlineText: "Adja meg e-mail-címét, és e-mailben válaszolunk.",

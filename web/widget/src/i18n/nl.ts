@@ -33,6 +33,7 @@ export const strings: Strings = {
   reopened: "De chat is heropend",
   ratedThanks: "Bedankt voor je beoordeling",
   ratePrompt: "Hoe was deze chat?",
+  rateComment: "Wil je nog iets kwijt? (optioneel)",
   star: "{n} van 5 sterren",
   offlineTitle: "Er is nu niemand online",
   offlineText: "Laat je e-mailadres achter, dan antwoorden we per e-mail.",

@@ -33,6 +33,7 @@ export const strings: Strings = {
   reopened: "Sohbet yeniden açıldı",
   ratedThanks: "Değerlendirmeniz için teşekkürler",
   ratePrompt: "Bu sohbet nasıldı?",
+  rateComment: "Eklemek istediğiniz bir şey var mı? (isteğe bağlı)",
   star: "5 üzerinden {n} yıldız",
   offlineTitle: "Şu anda kimse çevrimiçi değil",
   offlineText: "E-posta adresinizi bırakın, size e-postayla yanıt verelim.",

@@ -90,3 +90,30 @@ export async function importDocument(document: unknown, target: { websiteId?: nu
   if (target.playbookId) body.playbook_id = target.playbookId;
   return (await api<{ playbook: Playbook }>("POST", "playbooks/import", body)).playbook;
 }
+
+/** One card's funnel figures (GET /api/v1/reports/funnel; docs/reports.md). */
+export interface CardFunnel {
+  card_id: string;
+  type: string;
+  seen: number;
+  answered: number;
+  dropped_off: number;
+  taken?: number;
+  offline?: number;
+}
+
+export interface VersionFunnel {
+  version: number;
+  conversations: number;
+  reached_live_chat: number;
+  taken: number;
+  offline: number;
+  leads: number;
+  deals: number;
+  cards: CardFunnel[];
+}
+
+/** funnel reads how visitors went down a playbook's cards, per version (admins). */
+export async function funnel(playbookId: number): Promise<VersionFunnel[]> {
+  return (await api<{ versions: VersionFunnel[] }>("GET", `reports/funnel?playbook_id=${playbookId}`)).versions || [];
+}

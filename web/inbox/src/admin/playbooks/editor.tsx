@@ -83,6 +83,12 @@ function EditorLoaded(props: { playbook: Playbook; teams: Team[]; users: User[];
   const [modal, setModal] = useState<Modal>(null);
   const [tab, setTab] = useState<Tab>("flow");
   const [highlight, setHighlight] = useState("");
+  // The bot's funnel of the version being edited, drawn on its cards (docs/reports.md).
+  const [funnels, setFunnels] = useState<pbapi.VersionFunnel[]>([]);
+  useEffect(() => {
+    pbapi.funnel(pb.id).then(setFunnels, () => setFunnels([]));
+  }, [pb.id, pb.version]);
+  const shown = funnels.find((f) => f.version === pb.version);
   const save = useSubmit();
   const act = useSubmit();
   const seq = useRef(0);
@@ -378,7 +384,20 @@ function EditorLoaded(props: { playbook: Playbook; teams: Team[]; users: User[];
                       {p.message}
                     </p>
                   ))}
-                <Tree flow={draft.flow} problems={grouped.cards} teams={props.teams} offlineOnly={pb.offline_only} actions={actions} highlight={highlight} />
+                {shown && (
+                  <p class="pb-funnel-sum" data-version={shown.version}>
+                    {t("rep.funnel.title", { v: shown.version, n: shown.conversations, leads: shown.leads, deals: shown.deals })}
+                  </p>
+                )}
+                <Tree
+                  flow={draft.flow}
+                  problems={grouped.cards}
+                  teams={props.teams}
+                  offlineOnly={pb.offline_only}
+                  actions={actions}
+                  highlight={highlight}
+                  funnel={shown && new Map(shown.cards.map((c) => [c.card_id, c]))}
+                />
               </>
             )}
             {tab === "targeting" && (

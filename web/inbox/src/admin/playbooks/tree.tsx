@@ -6,6 +6,7 @@ import { plain } from "../markdown";
 import { duration } from "../text";
 import type { Team } from "../types";
 import { Icon, IconButton } from "../ui";
+import type { CardFunnel } from "./api";
 
 export interface TreeActions {
   edit: (id: string) => void;
@@ -109,6 +110,26 @@ interface TreeProps {
   offlineOnly: boolean;
   actions?: TreeActions; // none: read-only
   highlight?: string;
+  /** how visitors went through each card of the version shown (the bot's funnel), by card id */
+  funnel?: Map<string, CardFunnel>;
+}
+
+/** FunnelLine is a card's funnel figures: seen, answered, dropped off, and a live chat card's taken and offline. */
+function FunnelLine({ f }: { f?: CardFunnel }) {
+  if (!f) return null;
+  const parts: [string, number][] = [["seen", f.seen]];
+  if (f.type === "question" || f.type === "capture" || f.type === "consent") parts.push(["answered", f.answered], ["dropped", f.dropped_off]);
+  if (f.type === "live_chat") parts.push(["taken", f.taken || 0], ["offline", f.offline || 0]);
+  return (
+    <p class="pb-funnel" data-funnel={f.card_id}>
+      {parts.map(([k, n], i) => (
+        <span key={k} data-k={k}>
+          {i > 0 && " · "}
+          <b>{n}</b> {t("rep.funnel." + k)}
+        </span>
+      ))}
+    </p>
+  );
 }
 
 export function Tree(props: TreeProps) {
@@ -175,6 +196,7 @@ function Node(props: TreeProps & { card: Card; index: number; count: number; pat
           )}
         </div>
         <Summary c={c} teams={props.teams} offlineOnly={props.offlineOnly} />
+        {props.funnel && <FunnelLine f={props.funnel.get(c.id)} />}
         {problems.length > 0 && (
           <ul class="pb-problems">
             {problems.map((p, i) => (
