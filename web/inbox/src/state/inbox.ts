@@ -125,6 +125,8 @@ export class Inbox {
   private visitorSeen = new Map<number, number>();
 
   settings: NotifySettings;
+  /** counts the agent's own changes of settings, so an older answer from the server never undoes one */
+  private settingsGen = 0;
   /** the company's switch for in-app notifications (GET /api/v1/company-settings) */
   inAppAllowed = true;
   toasts: Toast[] = [];
@@ -931,13 +933,18 @@ export class Inbox {
    * language the inbox shows, for the mail it sends.
    */
   private async loadSettings(): Promise<void> {
+    // A change the agent makes meanwhile (saveSettings) wins over an answer that was on its way.
+    const gen = this.settingsGen;
     try {
       const r = await api<unknown>("GET", "me/settings");
+      if (gen !== this.settingsGen) return;
       this.settings = parseSettings(r);
       this.cacheSettings();
       this.emit("settings");
       if (this.settings.language !== lang()) {
-        this.settings = parseSettings(await api<unknown>("PUT", "me/settings", { language: lang() }));
+        const saved = parseSettings(await api<unknown>("PUT", "me/settings", { language: lang() }));
+        if (gen !== this.settingsGen) return;
+        this.settings = saved;
         this.cacheSettings();
       }
     } catch {
@@ -970,6 +977,7 @@ export class Inbox {
   }
 
   saveSettings(s: NotifySettings): void {
+    this.settingsGen++;
     this.settings = s;
     this.cacheSettings();
     this.emit("settings");
