@@ -122,7 +122,7 @@ func TestFindAnything(t *testing.T) {
 	want(owner, fmt.Sprintf("folder=all&assignee=%d&channel=web", colleagueID), private)
 	want(owner, "folder=all&has_lead=false&created_from=2020-01-01", private, invoice)
 	want(owner, "folder=all&created_to=2020-01-01")
-	for _, bad := range []string{"rating=6", "ip=300.1.1.1", "country=Germany", "created_from=yesterday", "has_deal=maybe", "assignee=x", "tags=a", "status=pending", "folder=everything"} {
+	for _, bad := range []string{"rating=6", "ip=300.1.1.1", "country=Germany", "created_from=yesterday", "has_deal=maybe", "assignee=x", "tags=a", "status=pending", "folder=everything", "q=invoice"} {
 		if code, out := owner.call("GET", "/api/v1/conversations?"+bad, nil); code != 400 || !strings.Contains(fmt.Sprint(out["error"]), strings.SplitN(bad, "=", 2)[0]) {
 			t.Fatalf("%s: %d %v", bad, code, out)
 		}
