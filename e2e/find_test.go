@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 // that matches arrives.
 func TestFindAndViews(t *testing.T) {
 	s := startParley(t)
+	shots := screenshots(t)
 	api := login(t, s)
 	inboxID := demoInbox(t, api)
 	api.must(200, "PATCH", fmt.Sprintf("/api/v1/inboxes/%d", inboxID), map[string]string{"language": "de"})
@@ -68,6 +70,9 @@ func TestFindAndViews(t *testing.T) {
 	owner.do(chromedp.KeyEvent("\r"))
 	owner.waitHost("the inflected message found, marked", `[...document.querySelectorAll('.hit-snippet mark')].some((m) => m.textContent === 'Rechnungsadressen')`)
 	checkAxe(t, owner.ctx, "search results")
+	if shots != "" {
+		owner.screenshot(filepath.Join(shots, "inbox-search.png"))
+	}
 
 	// Two filters as chips, saved as a view.
 	owner.goHash("#/q/" + url.QueryEscape("folder=all"))
@@ -98,6 +103,9 @@ func TestFindAndViews(t *testing.T) {
 	chat(s.url+"/demo?step=checkout", "Hallo, ist jemand da?")
 	owner.waitHost("the view counting two", view+`.querySelector('.count').textContent === '2'`)
 	owner.waitHost("the new chat in the view's list", rowWith("Hallo, ist jemand da?"))
+	if shots != "" {
+		owner.screenshot(filepath.Join(shots, "inbox-view.png"))
+	}
 	if !strings.Contains(owner.text(".listpane h1"), "Checkout, waiting") {
 		t.Fatalf("list title: %q", owner.text(".listpane h1"))
 	}

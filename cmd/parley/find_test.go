@@ -29,11 +29,12 @@ func TestFindAnything(t *testing.T) {
 		me := a.must(200, "POST", "/api/v1/session", map[string]string{"email": email, "password": "correct horse battery"})
 		return a, num(me["user"].(map[string]any)["id"])
 	}
-	online := func(a *api) {
+	online := func(a *api) *wstest.Conn {
 		u, _ := url.Parse(s.url)
 		c := a.c.Jar.Cookies(u)
 		ws := wstest.Dial(t, "ws://"+host+"/api/v1/events", http.Header{"Cookie": {c[0].Name + "=" + c[0].Value}, "Origin": {s.url}})
 		ws.WaitFor("hello", func(e map[string]any) bool { return e["t"] == "hello" })
+		return ws
 	}
 	owner, _ := signIn("owner@example.com")
 	agent, agentID := signIn("agent@example.com")
@@ -46,7 +47,7 @@ func TestFindAnything(t *testing.T) {
 	}
 	owner.must(400, "PATCH", fmt.Sprintf("/api/v1/inboxes/%d", siteID), map[string]any{"language": "xx"})
 	online(agent)
-	online(colleague)
+	colleagueWS := online(colleague)
 
 	chat := func(page, body string) int64 {
 		v := &api{t: t, base: s.url, c: &http.Client{}, header: http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}}
@@ -123,7 +124,7 @@ func TestFindAnything(t *testing.T) {
 	want(owner, fmt.Sprintf("folder=all&assignee=%d&channel=web", colleagueID), private)
 	want(owner, "folder=all&has_lead=false&created_from=2020-01-01", private, invoice)
 	want(owner, "folder=all&created_to=2020-01-01")
-	for _, bad := range []string{"rating=6", "ip=300.1.1.1", "country=Germany", "created_from=yesterday", "has_deal=maybe", "assignee=x", "tags=a", "status=pending", "folder=everything"} {
+	for _, bad := range []string{"rating=6", "ip=300.1.1.1", "country=Germany", "created_from=yesterday", "has_deal=maybe", "assignee=x", "tags=a", "status=pending", "folder=everything", "q=invoice"} {
 		if code, out := owner.call("GET", "/api/v1/conversations?"+bad, nil); code != 400 || !strings.Contains(fmt.Sprint(out["error"]), strings.SplitN(bad, "=", 2)[0]) {
 			t.Fatalf("%s: %d %v", bad, code, out)
 		}
@@ -137,6 +138,11 @@ func TestFindAnything(t *testing.T) {
 	if len(tags) != 2 {
 		t.Fatalf("tags: %v", tags)
 	}
+	// The colleague, who sees the conversation too, hears of it live.
+	colleagueWS.WaitFor("the tag live", func(e map[string]any) bool {
+		tag, _ := e["tag"].(map[string]any)
+		return e["t"] == "tagged" && num(e["conversation_id"]) == invoice && e["action"] == "added" && tag != nil && tag["name"] == "Rückruf"
+	})
 	callback := num(tags[1].(map[string]any)["id"])
 	if callback == billing {
 		callback = num(tags[0].(map[string]any)["id"])

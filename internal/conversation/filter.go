@@ -61,6 +61,9 @@ func invalid(code, format string, args ...any) error {
 // bad value is an error naming the parameter.
 func ParseFilter(q url.Values, me int64) (Filter, error) {
 	var f Filter
+	if q.Has("q") {
+		return f, invalid("filter_invalid", "q is not a filter of the list: words are searched with GET /api/v1/search?q=…")
+	}
 	id := func(name string, allowNone bool) (int64, error) {
 		v := strings.TrimSpace(q.Get(name))
 		switch {

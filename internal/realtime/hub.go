@@ -145,6 +145,8 @@ func (h *Hub) onNotice(n *event.Notice) {
 			h.onBlocked(e)
 		case e.Type == event.MessageDelivery:
 			h.onDelivery(e)
+		case e.Type == event.ConversationTagged:
+			h.onTagged(e)
 		default:
 			h.onRecord(e)
 		}
@@ -649,6 +651,26 @@ func (h *Hub) onDelivery(e *event.Event) {
 		return
 	}
 	frame, _ := json.Marshal(deliveryFrame{T: "delivery", ConversationID: d.ConversationID, MessageID: d.MessageID, Seq: d.Seq, Delivery: d.Delivery})
+	for _, a := range h.agentClients() {
+		if a.sees(d.ConversationID, d.InboxID, d.Visibility) {
+			a.conn.Send(frame)
+		}
+	}
+}
+
+// onTagged tells the agents who see a conversation that a tag was added to it or taken off.
+func (h *Hub) onTagged(e *event.Event) {
+	var d struct {
+		ConversationID int64                   `json:"conversation_id"`
+		InboxID        int64                   `json:"inbox_id"`
+		Tag            conversation.Tag        `json:"tag"`
+		Action         string                  `json:"action"`
+		Visibility     conversation.Visibility `json:"visibility"`
+	}
+	if json.Unmarshal(e.Data, &d) != nil {
+		return
+	}
+	frame, _ := json.Marshal(map[string]any{"t": "tagged", "conversation_id": d.ConversationID, "tag": d.Tag, "action": d.Action})
 	for _, a := range h.agentClients() {
 		if a.sees(d.ConversationID, d.InboxID, d.Visibility) {
 			a.conn.Send(frame)

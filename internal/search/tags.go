@@ -94,10 +94,13 @@ type TaggedData struct {
 	InboxID        int64            `json:"inbox_id"`
 	Tag            conversation.Tag `json:"tag"`
 	Action         string           `json:"action"` // added, removed
+	// Visibility is the conversation's state the rules decide who sees it by (live sockets).
+	Visibility conversation.Visibility `json:"visibility"`
 }
 
 func (o *Organizer) tagEvent(u *auth.User, c *conversation.Conversation, t *conversation.Tag, action string) event.Event {
-	e := event.New(event.ConversationTagged, TaggedData{ConversationID: c.ID, InboxID: c.InboxID, Tag: *t, Action: action})
+	e := event.New(event.ConversationTagged, TaggedData{ConversationID: c.ID, InboxID: c.InboxID, Tag: *t, Action: action,
+		Visibility: conversation.Visibility{Status: c.Status, AssigneeID: c.AssigneeID, WithBot: c.WithBot}})
 	e.ConversationID, e.InboxID, e.ActorID = c.ID, c.InboxID, u.ID
 	return e
 }
@@ -121,13 +124,14 @@ func (o *Organizer) AddTag(ctx context.Context, u *auth.User, convID int64, name
 	if err != nil {
 		return nil, err
 	}
-	e := o.tagEvent(u, c, t, "added")
-	changed, err := o.tags.TagConversation(ctx, c.ID, t.ID, u.ID, true, now, e)
+	// The store encodes the events in this slice, with their positions: they are announced as written.
+	evs := []event.Event{o.tagEvent(u, c, t, "added")}
+	changed, err := o.tags.TagConversation(ctx, c.ID, t.ID, u.ID, true, now, evs...)
 	if err != nil {
 		return nil, err
 	}
 	if changed {
-		o.announce(ctx, e)
+		o.announce(ctx, evs...)
 	}
 	return o.tags.ConversationTags(ctx, c.ID)
 }
@@ -145,13 +149,13 @@ func (o *Organizer) RemoveTag(ctx context.Context, u *auth.User, convID, tagID i
 	if err != nil {
 		return nil, err
 	}
-	e := o.tagEvent(u, c, t, "removed")
-	changed, err := o.tags.TagConversation(ctx, c.ID, t.ID, u.ID, false, o.now().UnixMilli(), e)
+	evs := []event.Event{o.tagEvent(u, c, t, "removed")}
+	changed, err := o.tags.TagConversation(ctx, c.ID, t.ID, u.ID, false, o.now().UnixMilli(), evs...)
 	if err != nil {
 		return nil, err
 	}
 	if changed {
-		o.announce(ctx, e)
+		o.announce(ctx, evs...)
 	}
 	return o.tags.ConversationTags(ctx, c.ID)
 }
@@ -210,11 +214,11 @@ func (o *Organizer) UpdateTag(ctx context.Context, u *auth.User, id int64, p Tag
 		}
 		t.Color = strings.ToLower(*p.Color)
 	}
-	e := tagChanged(u, TagChangedData{Tag: *t})
-	if err := o.tags.UpdateTag(ctx, t, TagKey(t.Name), o.now().UnixMilli(), e); err != nil {
+	evs := []event.Event{tagChanged(u, TagChangedData{Tag: *t})}
+	if err := o.tags.UpdateTag(ctx, t, TagKey(t.Name), o.now().UnixMilli(), evs...); err != nil {
 		return nil, err
 	}
-	o.announce(ctx, e)
+	o.announce(ctx, evs...)
 	return t, nil
 }
 
@@ -234,11 +238,11 @@ func (o *Organizer) MergeTag(ctx context.Context, u *auth.User, from, into int64
 	if err != nil {
 		return nil, err
 	}
-	e := tagChanged(u, TagChangedData{Tag: *f, MergedInto: t.ID, Deleted: true})
-	if err := o.tags.MergeTags(ctx, f.ID, t.ID, e); err != nil {
+	evs := []event.Event{tagChanged(u, TagChangedData{Tag: *f, MergedInto: t.ID, Deleted: true})}
+	if err := o.tags.MergeTags(ctx, f.ID, t.ID, evs...); err != nil {
 		return nil, err
 	}
-	o.announce(ctx, e)
+	o.announce(ctx, evs...)
 	return t, nil
 }
 
@@ -251,10 +255,10 @@ func (o *Organizer) DeleteTag(ctx context.Context, u *auth.User, id int64) error
 	if err != nil {
 		return err
 	}
-	e := tagChanged(u, TagChangedData{Tag: *t, Deleted: true})
-	if err := o.tags.DeleteTag(ctx, id, e); err != nil {
+	evs := []event.Event{tagChanged(u, TagChangedData{Tag: *t, Deleted: true})}
+	if err := o.tags.DeleteTag(ctx, id, evs...); err != nil {
 		return err
 	}
-	o.announce(ctx, e)
+	o.announce(ctx, evs...)
 	return nil
 }

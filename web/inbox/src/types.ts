@@ -439,6 +439,7 @@ export type Frame =
   | { t: "visitor"; conversation_id: number; inbox_id: number; contact_id: number; online: boolean; page?: { at: number } }
   | { t: "read"; conversation_id: number; by: "visitor" | "agent"; user_id?: number; seq: number }
   | { t: "delivery"; conversation_id: number; message_id: number; seq: number; delivery: Delivery }
+  | { t: "tagged"; conversation_id: number; tag: Tag; action: "added" | "removed" }
   | { t: "error"; ref?: string; code: string; message: string }
   | { t: "pong" }
   | { t: "resync" };

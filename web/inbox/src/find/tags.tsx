@@ -15,16 +15,14 @@ function chipStyle(tag: Tag) {
 export function TagEditor({ c }: { c: Conversation }) {
   const inbox = useInbox();
   const known = useTags();
-  const [tags, setTags] = useState<Tag[]>(c.tags || []);
+  // The conversation's tags as the inbox holds them: kept current by this editor and by live frames.
+  const tags = c.tags || [];
   const [name, setName] = useState("");
   const [error, setError] = useState("");
   const inputId = useId("tag");
   const listId = useId("tags");
   const may = !!(c.allowed && c.allowed.note);
-  const apply = (next: Tag[]) => {
-    setTags(next);
-    inbox.tagged(c.id, next);
-  };
+  const apply = (next: Tag[]) => inbox.tagged(c.id, next);
   return (
     <section class="sect" aria-labelledby="tags-h">
       <h3 id="tags-h">{t("find.tags")}</h3>

@@ -704,6 +704,18 @@ export class Inbox {
           this.emit("log");
         }
         break;
+      case "tagged": {
+        // Someone (or this user in another tab) tagged a conversation or took a tag off.
+        const c = this.convs.get(f.conversation_id);
+        if (c) {
+          const had = (c.tags || []).filter((x) => x.id !== f.tag.id);
+          const tags = f.action === "added" ? [...had, f.tag].sort((a, b) => a.name.localeCompare(b.name)) : had;
+          this.tagged(c.id, tags);
+        } else {
+          this.refreshViews();
+        }
+        break;
+      }
       case "resync":
         // Access changed (members, visibility, role) or this socket fell behind: the lists again.
         this.reload();
