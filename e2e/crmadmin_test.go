@@ -41,6 +41,7 @@ func TestAdminCRMSettings(t *testing.T) {
 	p.waitHost("the pipeline saved", `document.querySelector(`+jsQuote(card+` .adm-ok`)+`)`)
 
 	var found bool
+	var sign int64
 	for _, x := range api.must(200, "GET", "/api/v1/pipelines", nil)["pipelines"].([]any) {
 		pl := x.(map[string]any)
 		if pl["name"] != "Partners" {
@@ -50,6 +51,9 @@ func TestAdminCRMSettings(t *testing.T) {
 		var names []string
 		for _, st := range pl["stages"].([]any) {
 			names = append(names, st.(map[string]any)["name"].(string))
+			if st.(map[string]any)["name"] == "Sign" {
+				sign = num(st.(map[string]any)["id"])
+			}
 		}
 		if got := strings.Join(names, ","); got != "Qualify,Contact,Sign" {
 			t.Errorf("the pipeline's stages are %s, want Qualify,Contact,Sign", got)
@@ -61,6 +65,29 @@ func TestAdminCRMSettings(t *testing.T) {
 	if !found {
 		t.Fatal("the API has no pipeline Partners")
 	}
+
+	// A stage that holds a deal cannot be removed: the API's refusal is shown and nothing changes.
+	api.must(201, "POST", "/api/v1/deals", map[string]any{"title": "Reseller deal", "stage_id": sign})
+	host[chromedp.Void](p, `document.querySelector(`+jsQuote(card+` [data-stage="Sign"] .adm-ibtn-danger`)+`).click()`)
+	p.waitHost("the stage gone from the form", `!document.querySelector(`+jsQuote(card+` [data-stage="Sign"]`)+`)`)
+	p.clickText(card+` button`, "Save")
+	p.waitHost("the refusal", `[...document.querySelectorAll(`+jsQuote(card+` .adm-err`)+`)].some((e) => e.textContent.includes('A stage that still holds deals cannot be removed'))`)
+
+	for _, x := range api.must(200, "GET", "/api/v1/pipelines", nil)["pipelines"].([]any) {
+		if pl := x.(map[string]any); pl["name"] == "Partners" && len(pl["stages"].([]any)) != 3 {
+			t.Errorf("after the refusal the pipeline has %d stages, want 3", len(pl["stages"].([]any)))
+		}
+	}
+
+	// The default pipeline cannot be deleted: the confirmation shows why.
+	def := `[...document.querySelectorAll('[data-pipeline]')].find((c) => c.querySelector('.adm-badge'))`
+	host[chromedp.Void](p, `[...`+def+`.querySelectorAll('button')].find((b) => b.textContent.includes('Delete pipeline')).click()`)
+	p.waitHost("the confirmation", `document.querySelector('dialog[open]')`)
+	host[chromedp.Void](p, `[...document.querySelectorAll('dialog[open] button')].find((b) => b.textContent.includes('Delete pipeline')).click()`)
+	p.waitHost("the default's refusal", `document.querySelector('dialog[open] .adm-err') && document.querySelector('dialog[open] .adm-err').textContent.includes('The default pipeline cannot be deleted')`)
+	checkAxe(t, p.ctx, "admin: pipelines, a refusal")
+	p.clickText(`dialog[open] button`, "Cancel")
+	p.waitHost("the confirmation closed", `!document.querySelector('dialog[open]')`)
 
 	// A custom field of type option on deals; its key comes from the label.
 	p.goHash("#/admin/fields")
