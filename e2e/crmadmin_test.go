@@ -103,11 +103,21 @@ func TestAdminCRMSettings(t *testing.T) {
 	p.waitHost("the new field", `document.querySelector('[data-field="lead_source"]') && document.body.textContent.includes('Field Lead source added.')`)
 	checkAxe(t, p.ctx, "admin: custom fields")
 
+	// A second field, moved above the first from the keyboard.
+	p.setInput(`input[name=label]`, "Budget")
+	p.selectValue(`select[name=type]`, "number")
+	p.clickText("button", "Add field")
+	p.waitHost("the second field", `document.querySelector('[data-field="budget"]')`)
+	host[chromedp.Void](p, `document.querySelector('[data-field="budget"] [data-move=up] button').focus()`)
+	p.do(chromedp.KeyEvent("\r"))
+	p.waitHost("the field moved", `[...document.querySelectorAll('[data-field]')].map((f) => f.dataset.field).join() === 'budget,lead_source'
+		&& document.activeElement && document.activeElement.closest('[data-field]') && document.activeElement.closest('[data-field]').dataset.field === 'budget'`)
+
 	fields := api.must(200, "GET", "/api/v1/custom-fields?record_type=deal", nil)["fields"].([]any)
-	if len(fields) != 1 {
+	if len(fields) != 2 || fields[0].(map[string]any)["key"] != "budget" {
 		t.Fatalf("the deals' custom fields: %v", fields)
 	}
-	f := fields[0].(map[string]any)
+	f := fields[1].(map[string]any)
 	if f["key"] != "lead_source" || f["label"] != "Lead source" || f["type"] != "option" || len(f["options"].([]any)) != 2 {
 		t.Errorf("the field is %v", f)
 	}
