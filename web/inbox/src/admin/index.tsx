@@ -1,14 +1,16 @@
 // The admin area (#/admin/…): users, teams, inboxes, websites, email, Messenger and WhatsApp,
-// playbooks and webhooks for admins and owners;
+// playbooks, webhooks, CRM pipelines and custom fields for admins and owners;
 // every user's own profile and API tokens. The app's router renders <Admin> for hashes starting
 // with #/admin and passes the segments after "admin".
 import { useEffect, useRef } from "preact/hooks";
 import { t } from "../i18n";
 import "./admin.css";
 import { EmailScreen } from "./email";
+import { FieldsScreen } from "./fields";
 import { MessagingScreen } from "../channels/admin";
 import { InboxesScreen } from "./inboxes";
 import { CompanyNotificationsScreen } from "./notifications";
+import { PipelinesScreen } from "./pipelines";
 import { PlaybooksArea } from "./playbooks";
 import { ProfileScreen } from "./profile";
 import { SavedRepliesScreen } from "../replies/screen";
@@ -45,6 +47,8 @@ function sections(): Section[] {
     { id: "messaging", label: t("channels.nav"), admin: true },
     { id: "playbooks", label: t("admin.nav.playbooks"), admin: true },
     { id: "webhooks", label: t("admin.nav.webhooks"), admin: true },
+    { id: "pipelines", label: t("admin.nav.pipelines"), admin: true },
+    { id: "fields", label: t("admin.nav.fields"), admin: true },
     { id: "notifications", label: t("admin.nav.notifications"), admin: true },
     { id: "replies", label: t("replies.title"), admin: false },
     { id: "profile", label: t("admin.nav.profile"), admin: false },
@@ -108,6 +112,12 @@ export function Admin({ path, me, navigate, onInApp }: AdminProps) {
         break;
       case "webhooks":
         body = <WebhooksArea path={path.slice(1)} me={me} navigate={go} />;
+        break;
+      case "pipelines":
+        body = <PipelinesScreen />;
+        break;
+      case "fields":
+        body = <FieldsScreen />;
         break;
       case "notifications":
         body = <CompanyNotificationsScreen onInApp={onInApp} />;
