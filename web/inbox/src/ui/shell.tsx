@@ -44,6 +44,8 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
   const composer = useRef<ComposerHandle | null>(null);
   // The list last shown (a folder, a filtered list, a view): going back from a conversation returns to it.
   const lastList = useRef<Route>({ kind: "folder", folder: inbox.folder });
+  // The route the effect below last followed ("" before the first).
+  const shownRoute = useRef("");
   // Shell provides the inbox's context, so it follows the views itself.
   const [, viewsChanged] = useState(0);
   useEffect(() => inbox.on("views", () => viewsChanged((n) => n + 1)), []);
@@ -108,7 +110,11 @@ export function Shell({ inbox, onLang, onSignOut }: Props) {
     } else {
       inbox.close();
     }
-    setDrawer(false);
+    // Going somewhere closes the drawer; the first showing does not (a tap on the menu button
+    // right after the page drew would otherwise be undone).
+    const h = hashOf(route);
+    if (shownRoute.current !== "" && shownRoute.current !== h) setDrawer(false);
+    shownRoute.current = h;
   }, [hashOf(route), route.kind === "view" && !!viewOf(route.id)]);
 
   const go = (r: Route) => {
