@@ -60,8 +60,8 @@ func openVisitorConversation(t *testing.T, s *parleyServer, p *tab, text string)
 	t.Helper()
 	say := widgetVisitor(t, s, demoKey(t, s))
 	say(text)
-	p.waitHost("the conversation", rowWith(text))
-	host[chromedp.Void](p, rowWith(text)+`.querySelector('a').click()`)
+	// Found and clicked in one look: the list may draw its rows again in between.
+	p.waitHost("the conversation, opened", rowWith(text)+` && (`+rowWith(text)+`.querySelector('a').click(), true)`)
 	p.waitHost("its log", `[...document.querySelectorAll('.msg-them .bubble')].some((b) => b.textContent.includes(`+jsQuote(text)+`))`)
 }
 
