@@ -222,88 +222,65 @@ func (s *Service) planFollowers(ctx context.Context, p *plan, actor *auth.User, 
 		return nil
 	}
 	if t == OrganizationType {
-		for q.BeforeID = 0; ; {
-			list, err := s.repo.ListPersons(ctx, q)
-			if err != nil {
-				return nil, err
-			}
-			if err := check(len(list)); err != nil {
-				return nil, err
-			}
-			for i := range list {
-				cur := list[i]
-				next := cur
-				next.OrganizationID = into
-				s.planFollower(p, actor, PersonType, &cur, &next, cur.UpdatedAt, now, event.PersonUpdated, dry)
-			}
-			moved["persons"] += len(list)
-			if len(list) < q.Limit {
-				break
-			}
-			q.BeforeID = list[len(list)-1].ID
-		}
-	}
-	for q.BeforeID = 0; ; {
-		list, err := s.repo.ListLeads(ctx, q)
+		n, err := eachFollower(ctx, q, s.repo.ListPersons, func(x *Person) int64 { return x.ID }, check, func(cur *Person) {
+			next := *cur
+			next.OrganizationID = into
+			s.planFollower(p, actor, PersonType, cur, &next, cur.UpdatedAt, now, event.PersonUpdated, dry)
+		})
 		if err != nil {
 			return nil, err
 		}
-		if err := check(len(list)); err != nil {
-			return nil, err
-		}
-		for i := range list {
-			cur := list[i]
-			next := cur
-			ref(&next.PersonID, &next.OrganizationID)
-			s.planFollower(p, actor, LeadType, &cur, &next, cur.UpdatedAt, now, event.LeadUpdated, dry)
-		}
-		moved["leads"] += len(list)
-		if len(list) < q.Limit {
-			break
-		}
-		q.BeforeID = list[len(list)-1].ID
+		moved["persons"] = n
 	}
-	for q.BeforeID = 0; ; {
-		list, err := s.repo.ListDeals(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		if err := check(len(list)); err != nil {
-			return nil, err
-		}
-		for i := range list {
-			cur := list[i]
-			next := cur
-			ref(&next.PersonID, &next.OrganizationID)
-			s.planFollower(p, actor, DealType, &cur, &next, cur.UpdatedAt, now, event.DealUpdated, dry)
-		}
-		moved["deals"] += len(list)
-		if len(list) < q.Limit {
-			break
-		}
-		q.BeforeID = list[len(list)-1].ID
+	n, err := eachFollower(ctx, q, s.repo.ListLeads, func(x *Lead) int64 { return x.ID }, check, func(cur *Lead) {
+		next := *cur
+		ref(&next.PersonID, &next.OrganizationID)
+		s.planFollower(p, actor, LeadType, cur, &next, cur.UpdatedAt, now, event.LeadUpdated, dry)
+	})
+	if err != nil {
+		return nil, err
 	}
-	for q.BeforeID = 0; ; {
-		list, err := s.repo.ListActivities(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		if err := check(len(list)); err != nil {
-			return nil, err
-		}
-		for i := range list {
-			cur := list[i]
-			next := cur
-			ref(&next.PersonID, &next.OrganizationID)
-			s.planFollower(p, actor, ActivityType, &cur, &next, cur.UpdatedAt, now, event.ActivityUpdated, dry)
-		}
-		moved["activities"] += len(list)
-		if len(list) < q.Limit {
-			break
-		}
-		q.BeforeID = list[len(list)-1].ID
+	moved["leads"] = n
+	if n, err = eachFollower(ctx, q, s.repo.ListDeals, func(x *Deal) int64 { return x.ID }, check, func(cur *Deal) {
+		next := *cur
+		ref(&next.PersonID, &next.OrganizationID)
+		s.planFollower(p, actor, DealType, cur, &next, cur.UpdatedAt, now, event.DealUpdated, dry)
+	}); err != nil {
+		return nil, err
 	}
+	moved["deals"] = n
+	if n, err = eachFollower(ctx, q, s.repo.ListActivities, func(x *Activity) int64 { return x.ID }, check, func(cur *Activity) {
+		next := *cur
+		ref(&next.PersonID, &next.OrganizationID)
+		s.planFollower(p, actor, ActivityType, cur, &next, cur.UpdatedAt, now, event.ActivityUpdated, dry)
+	}); err != nil {
+		return nil, err
+	}
+	moved["activities"] = n
 	return moved, nil
+}
+
+// eachFollower pages through what list finds for q, newest first, handing each record to fn after
+// check has counted the page; it returns how many there were.
+func eachFollower[T any](ctx context.Context, q Query, list func(context.Context, Query) ([]T, error), id func(*T) int64, check func(int) error, fn func(*T)) (int, error) {
+	n := 0
+	for q.BeforeID = 0; ; {
+		page, err := list(ctx, q)
+		if err != nil {
+			return n, err
+		}
+		if err := check(len(page)); err != nil {
+			return n, err
+		}
+		for i := range page {
+			fn(&page[i])
+		}
+		n += len(page)
+		if len(page) < q.Limit {
+			return n, nil
+		}
+		q.BeforeID = id(&page[len(page)-1])
+	}
 }
 
 // planFollower adds one follower's change: its update, history and event.
