@@ -28,6 +28,7 @@ import {
   type Rec,
 } from "./model";
 import "./crm.css";
+import { StageOptions, ActivityTypeOptions } from "./pickers";
 
 export const crmRowHeight = 44;
 const overscan = 8;
@@ -720,15 +721,7 @@ export function NewRecordDialog({ list, pipelines: pls, onClose, link }: { list:
           <div class="field">
             <label for={id + "st"}>{t("crm.stage")}</label>
             <select id={id + "st"} value={f.stage} onChange={(e) => set({ stage: (e.target as HTMLSelectElement).value })}>
-              {pls.map((p) => (
-                <optgroup key={p.id} label={p.name}>
-                  {p.stages.map((s) => (
-                    <option key={s.id} value={String(s.id)}>
-                      {s.name}
-                    </option>
-                  ))}
-                </optgroup>
-              ))}
+              <StageOptions pipelines={pls} />
             </select>
           </div>
         )}
@@ -737,11 +730,7 @@ export function NewRecordDialog({ list, pipelines: pls, onClose, link }: { list:
             <div class="field">
               <label for={id + "k"}>{t("cs.col.type")}</label>
               <select id={id + "k"} value={f.kind} onChange={(e) => set({ kind: (e.target as HTMLSelectElement).value })}>
-                {["call", "meeting", "task", "email", "deadline"].map((k) => (
-                  <option key={k} value={k}>
-                    {t("act." + k)}
-                  </option>
-                ))}
+                <ActivityTypeOptions />
               </select>
             </div>
             <div class="field-row even">

@@ -14,6 +14,7 @@ import { dueText, fieldsOf, formatDayOf, money, pipelines } from "./data";
 import { MergeDialog } from "./merge";
 import { allStages, dueState, fieldText, listOf, titleOf, type Field, type Rec } from "./model";
 import "./crm.css";
+import { StageOptions, ActivityTypeOptions } from "./pickers";
 
 interface Allowed {
   edit: boolean;
@@ -374,11 +375,7 @@ function Composer({ type, id, rec, onDone }: { type: RecordType; id: number; rec
             <div class="field field-s">
               <label for={ids.type}>{t("cs.col.type")}</label>
               <select id={ids.type} value={act.type} onChange={(e) => setAct({ ...act, type: (e.target as HTMLSelectElement).value })}>
-                {["call", "meeting", "task", "email", "deadline"].map((k) => (
-                  <option key={k} value={k}>
-                    {t("act." + k)}
-                  </option>
-                ))}
+                <ActivityTypeOptions />
               </select>
             </div>
           </div>
@@ -898,15 +895,7 @@ function EditDialog({ type, rec, fields, pipelines: pls, onClose, onSave }: { ty
           <div class="field">
             <label for={id + "stage"}>{t("crm.stage")}</label>
             <select id={id + "stage"} value={f.stage} onChange={(e) => set({ stage: (e.target as HTMLSelectElement).value })}>
-              {pls.map((p) => (
-                <optgroup key={p.id} label={p.name}>
-                  {p.stages.map((s) => (
-                    <option key={s.id} value={String(s.id)}>
-                      {s.name}
-                    </option>
-                  ))}
-                </optgroup>
-              ))}
+              <StageOptions pipelines={pls} />
             </select>
           </div>
         )}
@@ -915,11 +904,7 @@ function EditDialog({ type, rec, fields, pipelines: pls, onClose, onSave }: { ty
             <div class="field">
               <label for={id + "kind"}>{t("cs.col.type")}</label>
               <select id={id + "kind"} value={f.kind} onChange={(e) => set({ kind: (e.target as HTMLSelectElement).value })}>
-                {["call", "meeting", "task", "email", "deadline"].map((k) => (
-                  <option key={k} value={k}>
-                    {t("act." + k)}
-                  </option>
-                ))}
+                <ActivityTypeOptions />
               </select>
             </div>
             <div class="field-row even">

@@ -8,6 +8,7 @@ import { errText } from "../state/inbox";
 import type { Contact, Conversation, CreatedItem, CRMRecord, Draft, Pipeline, Prefill, RecordType } from "../types";
 import { Menu, MenuItem } from "./conversation";
 import { Dialog, formatDateTime, formatMoney, Icon, minorUnits, useId, useInbox } from "./common";
+import { StageOptions } from "../crm/pickers";
 
 export const currencies = ["EUR", "USD", "GBP", "CHF", "TRY", "HUF", "PLN", "SEK", "DKK", "NOK", "CZK", "JPY"];
 
@@ -461,15 +462,7 @@ function CreateForm({
         <div class="field">
           <label for={id + "stage"}>{t("crm.stage")}</label>
           <select id={id + "stage"} value={String(f.stage)} onChange={(e) => set({ stage: Number((e.target as HTMLSelectElement).value) })}>
-            {pipelines.map((p) => (
-              <optgroup key={p.id} label={p.name}>
-                {p.stages.map((s) => (
-                  <option key={s.id} value={String(s.id)}>
-                    {s.name}
-                  </option>
-                ))}
-              </optgroup>
-            ))}
+            <StageOptions pipelines={pipelines} />
           </select>
         </div>
       )}

@@ -5,6 +5,7 @@ import { type ActionKind, actionKinds, type Answer, type Card, countCards, type 
 import type { Team, User } from "../types";
 import { Field, IconButton, SelectField, TextField } from "../ui";
 import { MarkdownField } from "./markdown-field";
+import { activityTypes } from "../../crm/pickers";
 
 const builtinMax: Record<string, number> = { name: 200, email: 254, phone: 40, company: 200, custom: 1000 };
 
@@ -169,7 +170,7 @@ export function CardForm({ card, onChange, problems, teams, users = [] }: { card
               <SelectField
                 label={t("admin.pb.f.actType")}
                 value={act.type || "task"}
-                options={["call", "meeting", "task", "email", "deadline"].map((x) => ({ value: x, label: t("act." + x) }))}
+                options={activityTypes.map((x) => ({ value: x, label: t("act." + x) }))}
                 onValue={(type) => setAct({ type })}
               />
               <TextField
