@@ -29,23 +29,24 @@ import (
 // PARLEY_SEARCH_BENCH messages (1000000 for the documented run) in a tenth as many conversations,
 // indexes them, and times searches and filtered lists (p50/p95) for an agent and an admin; then
 // the message send path's throughput with the search indexer consuming the log against without
-// it (median of 5 alternating runs). It runs only when PARLEY_SEARCH_BENCH is set:
+// it (median of 5 alternating runs). A benchmark, run once per engine, with PARLEY_SEARCH_BENCH
+// messages (default 100,000):
 //
-//	PARLEY_SEARCH_BENCH=1000000 go test ./internal/search -run TestSearchScale -v -timeout 3h
+//	PARLEY_SEARCH_BENCH=1000000 go test ./internal/search -run ^$ -bench SearchScale -benchtime 1x -v -timeout 3h
 //
 // (with PARLEY_TEST_POSTGRES set it runs on PostgreSQL too; PARLEY_SEARCH_BENCH_ENGINE=sqlite or
 // postgres picks one).
-func TestSearchScale(t *testing.T) {
+func BenchmarkSearchScale(b *testing.B) {
 	n, _ := strconv.Atoi(os.Getenv("PARLEY_SEARCH_BENCH"))
 	if n <= 0 {
-		t.Skip("PARLEY_SEARCH_BENCH=<messages> runs the search benchmark")
+		n = 100_000
 	}
 	only := os.Getenv("PARLEY_SEARCH_BENCH_ENGINE")
 	if only != "postgres" {
-		t.Run("sqlite", func(t *testing.T) { scale(t, storetest.SQLite(t), n) })
+		b.Run("sqlite", func(b *testing.B) { scale(b, storetest.SQLite(b), n) })
 	}
 	if only != "sqlite" {
-		t.Run("postgres", func(t *testing.T) { scale(t, storetest.Postgres(t), n) })
+		b.Run("postgres", func(b *testing.B) { scale(b, storetest.Postgres(b), n) })
 	}
 }
 
@@ -106,14 +107,14 @@ type timings struct {
 
 func (tm *timings) add(d time.Duration) { tm.d = append(tm.d, d) }
 
-func (tm *timings) report(t *testing.T) {
+func (tm *timings) report(t testing.TB) {
 	slices.Sort(tm.d)
 	p := func(q float64) time.Duration { return tm.d[min(len(tm.d)-1, int(q*float64(len(tm.d))))] }
 	t.Logf("%-44s n=%d  p50 %6.1f ms  p95 %6.1f ms  max %6.1f ms", tm.name, len(tm.d),
 		float64(p(0.50).Microseconds())/1000, float64(p(0.95).Microseconds())/1000, float64(tm.d[len(tm.d)-1].Microseconds())/1000)
 }
 
-func scale(t *testing.T, db *store.DB, messages int) {
+func scale(t testing.TB, db *store.DB, messages int) {
 	ctx := context.Background()
 	f := &fixture{t: t, ctx: ctx, db: db}
 	admin := f.user("admin", auth.Admin)
@@ -234,7 +235,7 @@ func scale(t *testing.T, db *store.DB, messages int) {
 
 func ptr[T any](v T) *T { return &v }
 
-func generate(t *testing.T, ctx context.Context, db *store.DB, v *vocabulary, inboxes, users []int64, convs, messages int) {
+func generate(t testing.TB, ctx context.Context, db *store.DB, v *vocabulary, inboxes, users []int64, convs, messages int) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(7, 7))
 	countries := []string{"DE", "NL", "TR", "HU", "US", "GB", "FR", "AT"}
@@ -339,7 +340,7 @@ func generate(t *testing.T, ctx context.Context, db *store.DB, v *vocabulary, in
 // sendThroughput compares the message send path (visitors writing into their open conversations,
 // 32 at once) with the search indexer consuming the event log and without it: 5 runs each,
 // alternating, 5 seconds each; the medians.
-func sendThroughput(t *testing.T, db *store.DB, svc *search.Service, inboxID int64) {
+func sendThroughput(t testing.TB, db *store.DB, svc *search.Service, inboxID int64) {
 	ctx := context.Background()
 	web, err := db.InboxByID(ctx, inboxID)
 	if err != nil {
@@ -450,7 +451,7 @@ func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 
 // analyze gives the query planner its statistics, as autovacuum (PostgreSQL) and a running
 // installation's use would have them after a bulk load.
-func analyze(t *testing.T, db *store.DB) {
+func analyze(t testing.TB, db *store.DB) {
 	t.Helper()
 	if _, err := db.Writer().ExecContext(context.Background(), "ANALYZE"); err != nil {
 		t.Fatal(err)

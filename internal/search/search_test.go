@@ -30,7 +30,7 @@ func (s scoper) VisibleScope(ctx context.Context, u *auth.User) (conversation.Sc
 }
 
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 	db  *store.DB
 	pos int64
